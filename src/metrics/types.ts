@@ -1,0 +1,25 @@
+// Owns the contract of a metric descriptor: whole-epoch arrays in, one number out.
+import type { Descriptor } from '../registry';
+import type { TaskType } from '../tasks';
+
+export interface MetricInput {
+  /** Targets laid out as TARGET_LAYOUT says, flattened row-major; rows without a label are already removed. */
+  yTrue: Float32Array | Int32Array;
+  /** Predictions [n, predDim] flattened: probabilities for classification/binary/multilabel, values for regression. */
+  yPred: Float32Array;
+  n: number;
+  predDim: number;
+}
+
+export interface MetricContext {
+  taskType: TaskType;
+}
+
+export type MetricFn = (input: MetricInput) => number;
+
+export interface MetricDescriptor extends Descriptor<Record<string, unknown>, MetricFn, MetricContext> {
+  readonly taskTypes: readonly TaskType[];
+  readonly higherIsBetter: boolean;
+  /** Key under which the value is reported (e.g. top-k-accuracy with k=3 → "top-3-accuracy"). */
+  key(config: Record<string, unknown>): string;
+}

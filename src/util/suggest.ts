@@ -1,0 +1,40 @@
+// Owns "did you mean …" suggestions for misspelt names (keys, layer types, losses, …).
+
+/** Damerau-free Levenshtein distance, case-insensitive so `Conv2D` finds `conv2d`. */
+export function editDistance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The closest candidate, when it is close enough to be a plausible typo. */
+export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = norm(c) === norm(input) ? 0 : editDistance(input, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  const limit = Math.max(2, Math.floor(input.length / 3));
+  return best !== undefined && bestD <= limit ? best : undefined;
+}
+
+export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
+  const s = suggest(input, candidates);
+  return s ? `did you mean "${s}"?` : undefined;
+}
