@@ -31,7 +31,10 @@ export function suggest(input: string, candidates: readonly string[]): string | 
     }
   }
   const limit = Math.max(2, Math.floor(input.length / 3));
-  return best !== undefined && bestD <= limit ? best : undefined;
+  if (best !== undefined && bestD <= limit) return best;
+  // Abbreviations: "acc" for "accuracy".
+  if (input.length >= 3) return candidates.find((c) => norm(c).startsWith(norm(input)));
+  return undefined;
 }
 
 export function didYouMean(input: string, candidates: readonly string[]): string | undefined {

@@ -1,0 +1,98 @@
+// The command-line program: commander options → typed options → core functions. The only place that
+// turns errors into exit codes (0 ok, 1 internal, 2 usage/spec, 3 data, 4 checkpoint, 130 interrupted).
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_CODES, formatProblem, MtlError } from '../errors';
+import { packageVersion } from '../util/paths';
+import { evalCommand } from './commands/eval';
+import { listCommand } from './commands/list';
+import { plotCommand } from './commands/plot';
+import { schemaCommand } from './commands/schema';
+import { trainCommand } from './commands/train';
+import { validateCommand } from './commands/validate';
+import { consoleOutput, type Output } from './reporter';
+
+const backendOption = () =>
+  new Option('--backend <name>', 'tfjs backend: auto tries tensorflow (GPU, then CPU), then wasm, then cpu').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
+
+export function program(o: Output, signal: AbortSignal): Command {
+  const p = new Command('mtl')
+    .description('Train multi-task deep-learning models from one YAML spec (TensorFlow.js)')
+    .version(packageVersion())
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => o.out(s.trimEnd()), writeErr: (s) => o.err(s.trimEnd()) });
+
+  p.command('validate')
+    .description('Check a spec: every problem at once, with line:column')
+    .argument('<spec>', 'spec file (YAML)')
+    .option('--json', 'print the result (and the resolved spec) as JSON')
+    .action((spec, opts) => validateCommand(spec, opts, o));
+
+  p.command('train')
+    .description('Validate the spec, train, and write a run folder (checkpoints, metrics JSON)')
+    .argument('<spec>', 'spec file (YAML)')
+    .option('--out <dir>', 'run folder (default: <output.dir>/<name>-<timestamp>)')
+    .addOption(backendOption())
+    .option('--no-progress', 'one plain line per epoch instead of progress bars')
+    .option('--json', 'print the final metrics as JSON on stdout')
+    .action((spec, opts) => trainCommand(spec, opts, o, signal));
+
+  p.command('eval')
+    .description('Evaluate a checkpoint of a run; writes RUN/eval-<split>.json')
+    .argument('<run>', 'run folder')
+    .option('--checkpoint <which>', 'best or last', 'best')
+    .option('--split <split>', 'val or test', 'test')
+    .addOption(backendOption())
+    .option('--json', 'print the metrics as JSON')
+    .action((run, opts) => evalCommand(run, opts, o));
+
+  p.command('plot-model')
+    .description('Draw the model graph (shared layers vs task heads) as .svg, .dot or .json')
+    .argument('<spec-or-run>', 'spec file or run folder')
+    .requiredOption('-o, --output <file>', 'output file: .svg, .dot or .json')
+    .addOption(new Option('--rankdir <dir>', 'graph direction').choices(['TB', 'LR']).default('TB'))
+    .action((target, opts) => plotCommand(target, opts, o));
+
+  p.command('list')
+    .description('List the registered layers, losses, metrics, weighting methods, optimizers, schedules, data types')
+    .argument('[kind]', 'one of: layers, losses, metrics, weighting, optimizers, schedules, data')
+    .option('--json', 'as JSON, with each component\'s options schema')
+    .action((kind, opts) => listCommand(kind, opts, o));
+
+  p.command('schema')
+    .description('Print the JSON Schema of a spec (generated from the registries)')
+    .option('-o, --output <file>', 'write it to a file')
+    .action((opts) => schemaCommand(opts, o));
+  return p;
+}
+
+/** Run the CLI; resolves to the exit code (never calls process.exit itself). */
+export async function main(argv: string[], o: Output = consoleOutput): Promise<number> {
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(EXIT_CODES.interrupted);
+    o.err('interrupt: finishing the current step and saving checkpoints/last (Ctrl-C again to quit now)');
+    ac.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await program(o, ac.signal).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_CODES.usage;
+    }
+    if (e instanceof MtlError) {
+      for (const p of e.problems) o.err(formatProblem(p));
+      if (e.problems.length > 1) o.err(`${e.problems.length} problems`);
+      return e.exitCode;
+    }
+    o.err(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+    o.err('This is a bug in mtl; please report it with the command and spec that caused it.');
+    return EXIT_CODES.internal;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

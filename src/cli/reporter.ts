@@ -1,0 +1,104 @@
+// Owns everything written to the terminal: progress bars on a TTY, plain lines elsewhere, tables,
+// and JSON for --json. No other module writes to stdout or stderr.
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
+import type { SplitMetrics } from '../eval/evaluate';
+import type { EpochRecord, RunStartInfo, StepProgress, TrainReporter } from '../train/events';
+
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+  isTTY: boolean;
+}
+
+export const consoleOutput: Output = {
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  isTTY: Boolean(process.stderr.isTTY),
+};
+
+export const fmt = (v: number | undefined | null, digits = 4): string =>
+  v === undefined || v === null ? '-' : Number.isNaN(v) ? 'NaN' : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(digits);
+
+/** A plain-text table with aligned columns. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** One row per task: loss and every metric of a split. */
+export function metricsTable(m: SplitMetrics): string {
+  const tasks = Object.keys(m.tasks);
+  const keys = [...new Set(tasks.flatMap((t) => Object.keys(m.tasks[t])))];
+  const rows = tasks.map((t) => [t, ...keys.map((k) => fmt(m.tasks[t][k]))]);
+  return table(['task', ...keys], rows);
+}
+
+function epochLine(rec: EpochRecord, epochs: number): string {
+  const parts = [`epoch ${rec.epoch}/${epochs}`, `loss ${fmt(rec.train.loss)}`];
+  if (rec.val) parts.push(`val_loss ${fmt(rec.val.loss)}`);
+  for (const [t, m] of Object.entries(rec.val?.tasks ?? rec.train.tasks)) {
+    const extras = Object.entries(m)
+      .filter(([k]) => k !== 'loss')
+      .map(([k, v]) => `${k} ${fmt(v)}`);
+    parts.push(`${t}: ${[`loss ${fmt(m.loss)}`, ...extras].join(' ')}`);
+  }
+  parts.push(`${rec.wallTime.toFixed(1)}s`, `${rec.samplesPerSecond.toFixed(0)} samples/s`);
+  if (rec.bestEpoch === rec.epoch) parts.push('(best)');
+  return parts.join(' | ');
+}
+
+/** Training display: a cli-progress bar per epoch on a TTY, one line per epoch otherwise. */
+export function trainReporter(o: Output, opts: { progress: boolean; quiet: boolean; summary: boolean }): TrainReporter {
+  const bars = opts.progress && o.isTTY && !opts.quiet;
+  let epochs = 0;
+  let bar: SingleBar | undefined;
+  let multi: MultiBar | undefined;
+  let tasks: string[] = [];
+  return {
+    start(info: RunStartInfo) {
+      epochs = info.epochs;
+      tasks = info.taskNames;
+      if (opts.quiet) return;
+      o.err(`run folder: ${info.runDir}`);
+      o.err(`backend: ${info.backend} | samples: train ${info.samples.train}, val ${info.samples.val}, test ${info.samples.test} | ${info.stepsPerEpoch} steps/epoch`);
+    },
+    epochStart(epoch, total, steps) {
+      if (!bars) return;
+      multi = new MultiBar(
+        {
+          format: `epoch ${epoch}/${total} [{bar}] {value}/{total} | {rate} samples/s | ETA {eta_formatted} | {losses}`,
+          hideCursor: true,
+          clearOnComplete: false,
+          stream: process.stderr,
+          etaBuffer: 20,
+        },
+        Presets.shades_classic,
+      );
+      bar = multi.create(steps, 0, { rate: '-', losses: tasks.map((t) => `${t} -`).join(' ') });
+    },
+    step(p: StepProgress) {
+      if (!bar) return;
+      bar.update(p.step, {
+        rate: (p.samples / Math.max(p.seconds, 1e-9)).toFixed(0),
+        losses: Object.entries(p.losses)
+          .map(([t, l]) => `${t} ${fmt(l)}`)
+          .join(' '),
+      });
+    },
+    epochEnd(rec) {
+      multi?.stop();
+      bar = undefined;
+      multi = undefined;
+      if (!opts.quiet) o.err(epochLine(rec, epochs));
+    },
+    end(s) {
+      if (!opts.summary) return;
+      const last = s.last;
+      o.out(`${s.status === 'early-stopped' ? 'stopped early' : 'done'}: best epoch ${s.best.epoch ?? '-'} (${s.best.monitor} ${fmt(s.best.value)})`);
+      if (last) o.out(`\nlast epoch, ${last.val ? 'validation' : 'training'}:\n${metricsTable(last.val ?? last.train)}`);
+      if (s.test) o.out(`\ntest (best checkpoint):\n${metricsTable(s.test)}`);
+      o.out(`\nrun folder: ${s.runDir}`);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Owns `mtl eval`: load a run's resolved config and a checkpoint, evaluate one split, write eval-<split>.json.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { selectBackend, type BackendName } from '../backend/select';
+import { checkpointError, usageError } from '../errors';
+import { loadSpecText } from '../spec/load';
+import { validateLoaded } from '../spec/validate';
+import type { Spec } from '../spec/types';
+import { loadModelFiles } from '../train/checkpoint';
+import { evalRecord, loadData, splitsFor } from '../train/loop';
+import { writeFileAtomic } from '../util/fs';
+import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
+import { evaluateSet, taskRuntimes, type SplitMetrics } from './evaluate';
+
+export interface EvalOptions {
+  checkpoint?: 'best' | 'last';
+  split?: 'val' | 'test';
+  backend?: BackendName;
+  batchSize?: number;
+}
+
+export interface EvalResult {
+  file: string;
+  record: SplitMetrics & { checkpoint: string; split: string; epoch: number };
+}
+
+/** The spec a run was trained with; relative data paths still resolve against the original spec's folder. */
+export function loadRunSpec(runDir: string): Spec {
+  const cfg = path.join(runDir, 'config.resolved.yaml');
+  if (!fs.existsSync(cfg)) throw usageError(`${runDir} is not a run folder (no config.resolved.yaml)`);
+  let specDir = runDir;
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(runDir, 'metrics.json'), 'utf8'));
+    if (m?.run?.spec) specDir = path.dirname(m.run.spec);
+  } catch {
+    // Without metrics.json, relative data paths resolve against the run folder.
+  }
+  const spec = validateLoaded(loadSpecText(fs.readFileSync(cfg, 'utf8'), cfg));
+  return { ...spec, specDir };
+}
+
+export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promise<EvalResult> {
+  const which = opts.checkpoint ?? 'best';
+  const split = opts.split ?? 'test';
+  const backend = await selectBackend(opts.backend ?? 'auto');
+  const spec = loadRunSpec(runDir);
+  const ckpt = path.join(runDir, 'checkpoints', which);
+  if (!fs.existsSync(ckpt)) throw checkpointError(`no checkpoint "${which}" in ${runDir} (${ckpt} is missing)`);
+  seedGlobalRandom(spec.resolved.seed);
+  try {
+    const splits = splitsFor(spec.resolved, await loadData(spec));
+    const set = splits[split];
+    if (!set) throw usageError(`the run has no ${split} split (train.validation: ${spec.resolved.train.validation})`);
+    const { model } = await loadModelFiles(ckpt);
+    try {
+      const m = evaluateSet(model, Object.keys(spec.resolved.inputs), taskRuntimes(spec.resolved), set, opts.batchSize ?? spec.resolved.train.batchSize);
+      const record = evalRecord(runDir, which, split, m, backend) as EvalResult['record'];
+      const file = path.join(runDir, `eval-${split}.json`);
+      writeFileAtomic(file, JSON.stringify(record, null, 2));
+      return { file, record };
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    restoreGlobalRandom();
+  }
+}

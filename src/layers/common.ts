@@ -1,0 +1,152 @@
+// Owns the schema fragments and tfjs mappings shared by the layer descriptors (activations,
+// initialisers, regularisers, int-or-tuple arguments).
+import * as tf from '@tensorflow/tfjs';
+import type { JSONSchema } from '../registry';
+
+/** tfjs-layers 4.22 activation identifiers (keras_format/activation_config ActivationIdentifier, minus gelu_new). */
+export const ACTIVATIONS = [
+  'linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'softmax', 'softplus', 'softsign', 'tanh', 'swish', 'mish', 'gelu',
+] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export const activation = (def: Activation | undefined, description = 'Activation applied to the output'): JSONSchema => ({
+  type: 'string',
+  enum: [...ACTIVATIONS],
+  ...(def === undefined ? {} : { default: def }),
+  description,
+});
+
+type Initializer = ReturnType<typeof tf.initializers.ones>;
+type Regularizer = ReturnType<typeof tf.regularizers.l1l2>;
+type Init = (seed: number) => Initializer;
+
+/**
+ * Orthogonal initialisation, computed fast. tfjs 4.22's Orthogonal runs its QR as hundreds of small
+ * tensor ops (an lstm's [128, 512] recurrent kernel takes ~12 s on the cpu backend, and it console.warns
+ * "Slowness may result" above 2000 elements). This keeps the tfjs Orthogonal object (so the layer's
+ * config still says Orthogonal{gain, seed}) but replaces its apply(): the same seeded normal matrix
+ * tf.randomNormal(flatShape, 0, 1, dtype, seed), then Gram–Schmidt run twice in float64 in plain JS.
+ * Gram–Schmidt yields the QR factor whose R has a positive diagonal, which is exactly tfjs's
+ * Q·sign(diag R), so the values match tfjs's own to float rounding.
+ */
+function fastOrthogonal(seed: number): Initializer {
+  const init = tf.initializers.orthogonal({ seed });
+  const gain = (init as unknown as { gain?: number }).gain ?? 1;
+  init.apply = (shape: number[], dtype?: tf.DataType) => {
+    if (shape.length < 2) throw new Error('orthogonal initializer needs a kernel of at least 2 dimensions');
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const cols = shape[shape.length - 1];
+    const m = Math.max(rows, cols);
+    const n = Math.min(rows, cols);
+    const a = tf.tidy(() => tf.randomNormal([m, n], 0, 1, 'float32', seed).dataSync());
+    // q holds the n columns of the [m, n] matrix, column-major.
+    const q = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) q[j * m + i] = a[i * n + j];
+    for (let j = 0; j < n; j++) {
+      const v = q.subarray(j * m, (j + 1) * m);
+      for (let pass = 0; pass < 2; pass++) {
+        for (let k = 0; k < j; k++) {
+          const u = q.subarray(k * m, (k + 1) * m);
+          let dot = 0;
+          for (let i = 0; i < m; i++) dot += u[i] * v[i];
+          for (let i = 0; i < m; i++) v[i] -= dot * u[i];
+        }
+      }
+      let norm = 0;
+      for (let i = 0; i < m; i++) norm += v[i] * v[i];
+      norm = Math.sqrt(norm);
+      for (let i = 0; i < m; i++) v[i] /= norm;
+    }
+    // Result [rows, cols]: Q itself when rows ≥ cols, its transpose otherwise.
+    const out = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c * m + r] : q[r * m + c]);
+    }
+    return tf.tensor(out, shape, dtype === 'int32' ? 'int32' : 'float32');
+  };
+  return init;
+}
+
+/** Every initialiser a spec can name, each built with a seed when it draws random numbers. */
+const INITIALIZERS = new Map<string, Init>([
+  ['glorotUniform', (seed) => tf.initializers.glorotUniform({ seed })],
+  ['glorotNormal', (seed) => tf.initializers.glorotNormal({ seed })],
+  ['heUniform', (seed) => tf.initializers.heUniform({ seed })],
+  ['heNormal', (seed) => tf.initializers.heNormal({ seed })],
+  ['leCunUniform', (seed) => tf.initializers.leCunUniform({ seed })],
+  ['leCunNormal', (seed) => tf.initializers.leCunNormal({ seed })],
+  ['orthogonal', (seed) => fastOrthogonal(seed)],
+  ['randomUniform', (seed) => tf.initializers.randomUniform({ seed })],
+  ['randomNormal', (seed) => tf.initializers.randomNormal({ seed })],
+  ['truncatedNormal', (seed) => tf.initializers.truncatedNormal({ seed })],
+  ['zeros', () => tf.initializers.zeros()],
+  ['ones', () => tf.initializers.ones()],
+]);
+
+export const INITIALIZER_NAMES = [...INITIALIZERS.keys()];
+
+export const initializerSchema = (def: string, description: string): JSONSchema => ({
+  type: 'string',
+  enum: INITIALIZER_NAMES,
+  default: def,
+  description,
+});
+
+/**
+ * A seeded initialiser. The seed is drawn by the caller whether or not the chosen initialiser is random,
+ * so that changing one layer's initialiser does not shift the seeds of the layers after it.
+ */
+export function initializer(name: unknown, def: string, seed: number): Initializer {
+  const key = typeof name === 'string' ? name : def;
+  const make = INITIALIZERS.get(key);
+  if (!make) throw new Error(`unknown initializer "${key}" (allowed: ${INITIALIZER_NAMES.join(', ')})`);
+  return make(seed);
+}
+
+export const regularizerSchema = (what: string): JSONSchema => ({
+  type: 'object',
+  additionalProperties: false,
+  description: `L1/L2 penalty on the ${what}, added to the training loss`,
+  properties: {
+    l1: { type: 'number', minimum: 0, default: 0, description: 'L1 factor' },
+    l2: { type: 'number', minimum: 0, default: 0, description: 'L2 factor' },
+  },
+});
+
+export function regularizer(cfg: unknown): Regularizer | undefined {
+  if (cfg === undefined || cfg === null || typeof cfg !== 'object') return undefined;
+  const { l1 = 0, l2 = 0 } = cfg as { l1?: number; l2?: number };
+  return l1 > 0 || l2 > 0 ? tf.regularizers.l1l2({ l1, l2 }) : undefined;
+}
+
+/** A positive integer, or a tuple of `n` of them (kernel sizes, strides, dilation rates, pool sizes). */
+export const intOrTuple = (n: number, description: string, def?: number): JSONSchema => ({
+  type: ['integer', 'array'],
+  minimum: 1,
+  items: { type: 'integer', minimum: 1 },
+  minItems: n,
+  maxItems: n,
+  ...(def === undefined ? {} : { default: def }),
+  description: `${description}: an integer${n > 1 ? `, or ${n} integers (one per spatial axis)` : ''}`,
+});
+
+export const padding: JSONSchema = {
+  type: 'string',
+  enum: ['valid', 'same'],
+  default: 'valid',
+  description: 'valid: no padding; same: pad so that the output has ceil(input / strides) positions',
+};
+
+export const useBias: JSONSchema = { type: 'boolean', default: true, description: 'Whether the layer adds a bias vector' };
+
+export const units = (description = 'Number of output units'): JSONSchema => ({ type: 'integer', minimum: 1, description });
+
+export const objectSchema = (properties: Record<string, JSONSchema>, required: string[] = []): JSONSchema => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  ...(required.length ? { required } : {}),
+});
+
+/** Loose view of a filled-in config; ajv has already checked types and filled defaults. */
+export type Args = Record<string, any>;

@@ -1,0 +1,69 @@
+// Owns what the loss descriptors share: Keras's epsilon, target reshaping, per-sample reduction and
+// the categorical cross-entropy both categorical losses compute.
+import * as tf from '@tensorflow/tfjs';
+import type { JSONSchema } from '../registry';
+
+/** Keras's backend epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON]. */
+export const EPSILON = 1e-7;
+
+export const fromLogitsSchema: JSONSchema = {
+  type: 'boolean',
+  default: false,
+  description: 'true: the head outputs logits (no softmax/sigmoid); false: it outputs probabilities (as in Keras)',
+};
+
+export const labelSmoothingSchema = (how: string): JSONSchema => ({
+  type: 'number',
+  minimum: 0,
+  maximum: 1,
+  default: 0,
+  description: `Label smoothing factor: ${how}`,
+});
+
+/** Mean over every non-batch axis: one value per sample, shape [batch] (as Keras reduces). */
+export function perSample(x: tf.Tensor): tf.Tensor1D {
+  const batch = x.shape[0] ?? 0;
+  if (x.rank === 1) return x as tf.Tensor1D;
+  return tf.mean(tf.reshape(x, [batch, -1]), 1) as tf.Tensor1D;
+}
+
+/** A float target shaped like the prediction (targets arrive [batch] or [batch, k]). */
+export function floatTargetLike(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  const y = yTrue.dtype === 'float32' ? yTrue : tf.cast(yTrue, 'float32');
+  return y.size === yPred.size && !tf.util.arraysEqual(y.shape, yPred.shape) ? tf.reshape(y, yPred.shape) : y;
+}
+
+/**
+ * Class targets as a float [batch, C] distribution: int class indices ([batch] or [batch, 1]) are
+ * one-hot encoded; a float [batch, C] target is taken as a one-hot/probability row as it is.
+ */
+export function classTarget(yTrue: tf.Tensor, numClasses: number, allowDistribution: boolean): tf.Tensor2D {
+  if (allowDistribution && yTrue.dtype !== 'int32' && yTrue.rank === 2 && yTrue.shape[1] === numClasses && numClasses > 1) {
+    return tf.cast(yTrue, 'float32') as tf.Tensor2D;
+  }
+  const idx = tf.cast(tf.reshape(yTrue, [-1]), 'int32') as tf.Tensor1D;
+  return tf.oneHot(idx, numClasses).toFloat() as tf.Tensor2D;
+}
+
+/**
+ * Categorical cross-entropy −Σ_c y_c·log p_c on the last axis, as Keras 3 computes it: label smoothing
+ * y ← y(1−ε) + ε/C; from logits log p = logSoftmax(x); from probabilities p is renormalised to sum 1
+ * and clipped to [1e-7, 1−1e-7].
+ */
+export function categoricalCrossentropy(target: tf.Tensor, yPred: tf.Tensor, fromLogits: boolean, labelSmoothing: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const numClasses = yPred.shape[yPred.rank - 1] as number;
+    let y = target;
+    if (labelSmoothing > 0) y = tf.add(tf.mul(y, 1 - labelSmoothing), labelSmoothing / numClasses);
+    let logP: tf.Tensor;
+    if (fromLogits) {
+      logP = tf.logSoftmax(yPred, -1);
+    } else {
+      const p = tf.div(yPred, tf.sum(yPred, -1, true));
+      logP = tf.log(tf.clipByValue(p, EPSILON, 1 - EPSILON));
+    }
+    return perSample(tf.neg(tf.sum(tf.mul(y, logP), -1)));
+  });
+}
+
+export const numClassesOf = (yPred: tf.Tensor): number => yPred.shape[yPred.rank - 1] as number;

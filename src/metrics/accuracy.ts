@@ -1,0 +1,30 @@
+// Owns the `accuracy` metric: fraction of correct predictions.
+import type { MetricDescriptor } from './types';
+import { argmaxRow, isPositive, thresholdOf, thresholdSchema } from './common';
+
+export const accuracy: MetricDescriptor = {
+  type: 'accuracy',
+  description: 'Fraction correct: argmax = class index (classification); prediction > threshold = 0/1 target, over every output (binary, multilabel)',
+  taskTypes: ['classification', 'binary', 'multilabel'],
+  higherIsBetter: true,
+  schema: { type: 'object', additionalProperties: false, properties: { threshold: thresholdSchema } },
+  key: () => 'accuracy',
+  create(c, ctx) {
+    const threshold = thresholdOf(c);
+    if (ctx.taskType === 'classification') {
+      return ({ yTrue, yPred, n, predDim }) => {
+        if (n === 0) return NaN;
+        let hits = 0;
+        for (let i = 0; i < n; i++) if (argmaxRow(yPred, i, predDim) === yTrue[i]) hits++;
+        return hits / n;
+      };
+    }
+    return ({ yTrue, yPred, n, predDim }) => {
+      const total = n * predDim;
+      if (total === 0) return NaN;
+      let hits = 0;
+      for (let k = 0; k < total; k++) if (yPred[k] > threshold === isPositive(yTrue[k])) hits++;
+      return hits / total;
+    };
+  },
+};

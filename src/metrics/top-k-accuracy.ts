@@ -1,0 +1,34 @@
+// Owns the `top-k-accuracy` metric: fraction of rows whose class is among the k highest predictions.
+import type { MetricDescriptor } from './types';
+
+const kOf = (c: Record<string, unknown>): number => (typeof c.k === 'number' ? c.k : 5);
+
+export const topKAccuracy: MetricDescriptor = {
+  type: 'top-k-accuracy',
+  description: 'Fraction of rows whose class is among the k most probable (ties at the boundary count as hits, like tf.math.in_top_k)',
+  taskTypes: ['classification'],
+  higherIsBetter: true,
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { k: { type: 'integer', minimum: 1, default: 5, description: 'How many of the most probable classes count' } },
+  },
+  key: (c) => `top-${kOf(c)}-accuracy`,
+  create(c) {
+    const k = kOf(c);
+    return ({ yTrue, yPred, n, predDim }) => {
+      if (n === 0) return NaN;
+      let hits = 0;
+      for (let i = 0; i < n; i++) {
+        const t = yTrue[i];
+        if (!(t >= 0 && t < predDim)) continue;
+        const s = yPred[i * predDim + t];
+        if (!Number.isFinite(s)) continue;
+        let above = 0;
+        for (let j = 0; j < predDim; j++) if (yPred[i * predDim + j] > s) above++;
+        if (above < k) hits++;
+      }
+      return hits / n;
+    };
+  },
+};

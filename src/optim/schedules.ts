@@ -1,0 +1,67 @@
+// Owns learning-rate schedules: a pure function of the global step, with optional linear warm-up.
+import { Registry, type Descriptor, type JSONSchema } from '../registry';
+
+export interface ScheduleContext {
+  baseLearningRate: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+}
+/** Learning rate for a 0-based global step. */
+export type Schedule = (step: number) => number;
+export type ScheduleDescriptor = Descriptor<Record<string, any>, Schedule, ScheduleContext>;
+
+const warmup: JSONSchema = {
+  type: 'integer',
+  minimum: 0,
+  default: 0,
+  description: 'Steps of linear warm-up from 0 to the base learning rate, before the schedule starts',
+};
+
+function withWarmup(steps: number, base: number, after: Schedule): Schedule {
+  return (s) => (s < steps ? (base * (s + 1)) / steps : after(s - steps));
+}
+
+export const constant: ScheduleDescriptor = {
+  type: 'constant',
+  description: 'The base learning rate throughout',
+  schema: { type: 'object', additionalProperties: false, properties: { warmupSteps: warmup } },
+  create: (c, ctx) => withWarmup(c.warmupSteps, ctx.baseLearningRate, () => ctx.baseLearningRate),
+};
+
+export const step: ScheduleDescriptor = {
+  type: 'step',
+  description: 'Multiply the learning rate by gamma every stepEpochs epochs',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      warmupSteps: warmup,
+      stepEpochs: { type: 'integer', minimum: 1, default: 10, description: 'Epochs between decays' },
+      gamma: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.1, description: 'Decay factor' },
+    },
+  },
+  create: (c, ctx) =>
+    withWarmup(c.warmupSteps, ctx.baseLearningRate, (s) => ctx.baseLearningRate * Math.pow(c.gamma, Math.floor(s / ctx.stepsPerEpoch / c.stepEpochs))),
+};
+
+export const cosine: ScheduleDescriptor = {
+  type: 'cosine',
+  description: 'Cosine decay from the base rate to minLearningRate over the training steps after warm-up (Loshchilov & Hutter 2017, no restarts)',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      warmupSteps: warmup,
+      minLearningRate: { type: 'number', minimum: 0, default: 0, description: 'Learning rate reached at the last step' },
+    },
+  },
+  create(c, ctx) {
+    const span = Math.max(1, ctx.totalSteps - c.warmupSteps);
+    return withWarmup(c.warmupSteps, ctx.baseLearningRate, (s) => {
+      const p = Math.min(1, s / span);
+      return c.minLearningRate + 0.5 * (ctx.baseLearningRate - c.minLearningRate) * (1 + Math.cos(Math.PI * p));
+    });
+  },
+};
+
+export const schedules = new Registry<ScheduleDescriptor>('schedule').register(constant).register(step).register(cosine);

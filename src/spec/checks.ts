@@ -1,0 +1,169 @@
+// Owns the checks no JSON Schema can express: losses and metrics that fit their task type, weights
+// naming real tasks, data that provides the declared inputs and tasks, monitors that exist, and a
+// symbolic build of the graph to catch shape errors (reported against the layer's YAML line).
+import * as tf from '@tensorflow/tfjs';
+import { dataRecipes } from '../data/index';
+import type { DataDescription } from '../data/types';
+import type { Problem } from '../errors';
+import { losses } from '../losses/index';
+import { metrics } from '../metrics/index';
+import { buildModel, LayerBuildError, type BuiltModel } from '../model/build';
+import type { TaskType } from '../tasks';
+import { didYouMean } from '../util/suggest';
+import { locate, type LoadedSpec } from './load';
+import type { MonitorSpec, ResolvedSpec } from './types';
+
+const shapeStr = (s: readonly (number | null)[]) => `(${s.map((d) => d ?? '?').join(', ')})`;
+
+/** Checks `spec` (ajv-valid, defaults filled) in place: fills tasks.<t>.weight and monitor modes. */
+export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir: string): Problem[] {
+  const problems: Problem[] = [];
+  const at = (path: (string | number)[], p: Omit<Problem, 'where'>, key = false) => problems.push({ where: locate(loaded, path, { key }), ...p });
+  const taskNames = Object.keys(spec.tasks);
+
+  // Losses and metrics that fit the task type.
+  const metricKeys: Record<string, Map<string, boolean>> = {};
+  for (const [t, task] of Object.entries(spec.tasks)) {
+    const loss = losses.get(task.loss.type);
+    if (!loss.taskTypes.includes(task.type)) {
+      at(['tasks', t, 'loss'], {
+        message: `loss "${loss.type}" does not fit a ${task.type} task`,
+        allowed: losses.list().filter((l) => l.taskTypes.includes(task.type)).map((l) => l.type).join(', '),
+      });
+    }
+    metricKeys[t] = new Map();
+    task.metrics.forEach((m, i) => {
+      const d = metrics.get(m.type);
+      if (!d.taskTypes.includes(task.type)) {
+        at(['tasks', t, 'metrics', i], {
+          message: `metric "${d.type}" does not fit a ${task.type} task`,
+          allowed: metrics.list().filter((x) => x.taskTypes.includes(task.type)).map((x) => x.type).join(', '),
+        });
+      }
+      const key = d.key(m);
+      if (metricKeys[t].has(key)) at(['tasks', t, 'metrics', i], { message: `metric "${key}" is listed twice` });
+      metricKeys[t].set(key, d.higherIsBetter);
+    });
+  }
+
+  // Static weights: tasks.<t>.weight or weighting.weights.<t>, not both.
+  const named = (spec.weighting.weights ?? {}) as Record<string, number>;
+  for (const t of Object.keys(named)) {
+    if (!spec.tasks[t]) at(['weighting', 'weights', t], { message: `weight for unknown task "${t}"`, allowed: taskNames.join(', '), hint: didYouMean(t, taskNames) }, true);
+    else if (spec.tasks[t].weight !== undefined) at(['weighting', 'weights', t], { message: `the weight of task "${t}" is also set at tasks.${t}.weight; keep one` }, true);
+  }
+  for (const t of taskNames) spec.tasks[t].weight = spec.tasks[t].weight ?? named[t] ?? 1;
+  // The resolved config keeps each weight in one place (tasks.<t>.weight) so that it re-validates.
+  delete spec.weighting.weights;
+
+  // Data: does the recipe provide these inputs and tasks?
+  let described: DataDescription | undefined;
+  try {
+    described = dataRecipes.get(spec.data.type).describe(spec.data);
+  } catch (e) {
+    at(['data'], { message: (e as Error).message });
+  }
+  if (described) checkAgainstData(spec, described, at);
+
+  // Monitors: resolve `auto` modes and make sure the quantity will exist.
+  const hasVal = spec.train.validation !== 'none';
+  const resolveMonitor = (m: MonitorSpec | { monitor: string; mode: string }, path: string[]) => {
+    const parts = m.monitor.split('.');
+    const [split] = parts;
+    let higher = false;
+    if (split === 'val' && !hasVal) at([...path, 'monitor'], { message: `"${m.monitor}" needs validation data, but train.validation is "none"`, hint: `use train.${parts.slice(1).join('.')}` });
+    if (parts.length === 3) {
+      const [, t, q] = parts;
+      if (!spec.tasks[t]) at([...path, 'monitor'], { message: `unknown task "${t}" in monitor`, allowed: taskNames.join(', '), hint: didYouMean(t, taskNames) });
+      else if (q !== 'loss') {
+        const keys = [...(metricKeys[t]?.keys() ?? [])];
+        if (!metricKeys[t]?.has(q)) at([...path, 'monitor'], { message: `task "${t}" has no metric "${q}"`, allowed: ['loss', ...keys].join(', '), hint: didYouMean(q, ['loss', ...keys]) });
+        else higher = metricKeys[t].get(q) ?? false;
+      }
+    } else if (parts[1] !== 'loss') {
+      at([...path, 'monitor'], { message: `"${m.monitor}" is not a combined quantity`, allowed: `${split}.loss, ${split}.<task>.loss, ${split}.<task>.<metric>` });
+    }
+    if (m.mode === 'auto') (m as MonitorSpec).mode = higher ? 'max' : 'min';
+  };
+  if (!hasVal && spec.checkpoint.monitor === 'val.loss' && loaded.doc.getIn(['checkpoint', 'monitor']) === undefined) spec.checkpoint.monitor = 'train.loss';
+  resolveMonitor(spec.checkpoint, ['checkpoint']);
+  if (spec.train.earlyStopping) resolveMonitor(spec.train.earlyStopping, ['train', 'earlyStopping']);
+
+  if (!problems.length) checkGraph(spec, described, at);
+  return problems;
+}
+
+type At = (path: (string | number)[], p: Omit<Problem, 'where'>, key?: boolean) => void;
+
+function checkAgainstData(spec: ResolvedSpec, d: DataDescription, at: At): void {
+  const dataInputs = Object.keys(d.inputs);
+  for (const [name, input] of Object.entries(spec.inputs)) {
+    const di = d.inputs[name];
+    if (!di) {
+      at(['inputs', name], { message: `data "${spec.data.type}" has no input "${name}"`, allowed: dataInputs.join(', '), hint: didYouMean(name, dataInputs) }, true);
+    } else if (di.shape.join(',') !== input.shape.join(',')) {
+      at(['inputs', name, 'shape'], { message: `shape does not match the data`, received: input.shape, allowed: JSON.stringify(di.shape) });
+    }
+  }
+  const dataTasks = Object.keys(d.targets);
+  for (const [t, task] of Object.entries(spec.tasks)) {
+    const dt = d.targets[t];
+    if (!dt) at(['tasks', t], { message: `data "${spec.data.type}" has no target for task "${t}"`, allowed: dataTasks.join(', '), hint: didYouMean(t, dataTasks) }, true);
+    else if (dt.type !== task.type) at(['tasks', t, 'type'], { message: `the data's "${t}" target is ${dt.type}`, received: task.type, allowed: dt.type });
+  }
+  if (spec.train.validation === 'test' && !d.splits.includes('test')) at(['train', 'validation'], { message: `data "${spec.data.type}" has no test split`, allowed: 'a fraction, or "none"' });
+}
+
+function expectedWidth(type: TaskType, target: DataDescription['targets'][string] | undefined): { ok: (w: number) => boolean; text: string } {
+  switch (type) {
+    case 'classification':
+      return target?.classes ? { ok: (w) => w === target.classes, text: `${target.classes} (one per class)` } : { ok: (w) => w >= 2, text: 'at least 2 (one per class)' };
+    case 'binary':
+      return { ok: (w) => w === 1, text: '1 (the probability or logit of the positive class)' };
+    default:
+      return target?.dim ? { ok: (w) => w === target.dim, text: `${target.dim} (one per target column)` } : { ok: (w) => w >= 1, text: 'at least 1' };
+  }
+}
+
+function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At): void {
+  let built: BuiltModel;
+  try {
+    // Building allocates the initial weights: the initialisers' temporaries are freed by the scope.
+    tf.engine().startScope();
+    try {
+      built = buildModel(spec);
+    } finally {
+      tf.engine().endScope();
+    }
+  } catch (e) {
+    if (e instanceof LayerBuildError) {
+      at(e.path, { message: e.message });
+      return;
+    }
+    throw e;
+  }
+  try {
+    built.taskNames.forEach((t, i) => {
+      const task = spec.tasks[t];
+      const headPath = ['tasks', t, 'head', task.head.length - 1];
+      const shape = built.model.outputs[i].shape;
+      if (shape.length !== 2) {
+        at(headPath, { message: `head output has shape ${shapeStr(shape)}; a ${task.type} head must end in (batch, units)`, hint: 'add flatten or a global pooling layer before the last dense' });
+        return;
+      }
+      const w = shape[1] as number;
+      const exp = expectedWidth(task.type, d?.targets[t]);
+      if (!exp.ok(w)) at(headPath, { message: `head output width does not fit a ${task.type} task`, received: w, allowed: exp.text });
+      const fromLogits = losses.get(task.loss.type).fromLogits(task.loss);
+      const act = built.outputActivation[t];
+      const want = task.type === 'classification' ? 'softmax' : task.type === 'regression' ? undefined : 'sigmoid';
+      if (want && fromLogits && act !== 'linear') {
+        at(headPath, { message: `head ends with activation "${act}" but the loss has fromLogits: true (the activation would be applied twice)`, hint: 'remove the activation or set fromLogits: false' });
+      } else if (want && !fromLogits && act !== want) {
+        at(headPath, { message: `loss "${task.loss.type}" expects probabilities, but the head ends with activation "${act}"`, allowed: `activation: ${want}, or fromLogits: true on the loss` });
+      }
+    });
+  } finally {
+    built.model.dispose();
+  }
+}

@@ -1,0 +1,159 @@
+// Owns the JSON Schema of a spec, assembled from the component registries so that adding a
+// component extends validation, `mtl list`, the committed schema file and the README at once.
+import { dataRecipes } from '../data/index';
+import { layers } from '../layers/index';
+import { losses } from '../losses/index';
+import { metrics } from '../metrics/index';
+import { optimizers } from '../optim/optimizers';
+import { schedules } from '../optim/schedules';
+import type { Descriptor, JSONSchema, Registry } from '../registry';
+import { TASK_TYPES } from '../tasks';
+import { strategies } from '../weighting/index';
+
+export const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_]*$';
+
+/**
+ * `{<discriminator>: <type>, ...options}`: the discriminator is an enum of the registered types, and
+ * for each type an if/then applies that component's own schema (so unknown options are errors).
+ */
+function discriminated(reg: Registry<Descriptor>, key: string, description: string): JSONSchema {
+  return {
+    type: 'object',
+    description,
+    required: [key],
+    properties: { [key]: { type: 'string', enum: reg.types(), description: `One of: ${reg.types().join(', ')}` } },
+    allOf: reg.list().map((d) => ({
+      if: { properties: { [key]: { const: d.type } }, required: [key] },
+      then: {
+        ...d.schema,
+        properties: { [key]: { const: d.type, description: d.description }, ...((d.schema.properties as object) ?? {}) },
+        additionalProperties: false,
+      },
+    })),
+  };
+}
+
+/** A layer is a one-key object: `- conv2d: {filters: 10, kernelSize: 9}`. */
+function layerItem(): JSONSchema {
+  return {
+    type: 'object',
+    description: 'One layer: a single key naming the layer type, whose value holds its arguments',
+    minProperties: 1,
+    maxProperties: 1,
+    propertyNames: { enum: layers.types() },
+    properties: Object.fromEntries(layers.list().map((d) => [d.type, { description: d.description, ...d.schema }])),
+  };
+}
+
+export function buildSchema(): JSONSchema {
+  const monitor = {
+    type: 'string',
+    pattern: '^(train|val)\\.([A-Za-z][A-Za-z0-9_]*\\.)?[A-Za-z0-9_-]+$',
+    description: 'Quantity to watch: val.loss, train.loss, val.<task>.loss or val.<task>.<metric>',
+  };
+  const mode = { type: 'string', enum: ['auto', 'min', 'max'], default: 'auto', description: 'auto: min for losses, the metric\'s direction otherwise' };
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://mtl.dev/schema/mtl.schema.json',
+    title: 'mtl spec',
+    description: 'A multi-task model, its data and its training, for the mtl command-line tool',
+    type: 'object',
+    additionalProperties: false,
+    required: ['data', 'inputs', 'tasks'],
+    definitions: {
+      layer: layerItem(),
+      loss: discriminated(losses, 'type', 'The task loss: a name, or {type, ...options}'),
+      metric: discriminated(metrics, 'type', 'A metric: a name, or {type, ...options}'),
+    },
+    properties: {
+      $schema: { type: 'string', description: 'Editor hint; ignored' },
+      name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', default: 'mtl', description: 'Run name (prefix of the run folder)' },
+      seed: { type: 'integer', minimum: 0, default: 42, description: 'Seed of every random choice: initialisation, shuffling, dropout, data recipes' },
+      data: discriminated(dataRecipes, 'type', 'Where the examples come from'),
+      inputs: {
+        type: 'object',
+        description: 'Model inputs by name',
+        minProperties: 1,
+        propertyNames: { pattern: NAME_PATTERN },
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['shape'],
+          properties: {
+            shape: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1 }, description: 'Shape of one example, without the batch axis' },
+            dtype: { type: 'string', enum: ['float32', 'int32'], default: 'float32', description: 'int32 for token ids fed to an embedding' },
+          },
+        },
+      },
+      backbone: { type: 'array', items: { $ref: '#/definitions/layer' }, default: [], description: 'Shared layers, applied in order to the input (several inputs are concatenated on the last axis first)' },
+      tasks: {
+        type: 'object',
+        description: 'One entry per task: its head, loss, metrics and weight',
+        minProperties: 1,
+        propertyNames: { pattern: NAME_PATTERN },
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type', 'head', 'loss'],
+          properties: {
+            type: { type: 'string', enum: [...TASK_TYPES], description: 'What the task predicts' },
+            head: { type: 'array', items: { $ref: '#/definitions/layer' }, minItems: 1, description: 'Task-specific layers after the backbone; the last one is the task output' },
+            loss: { $ref: '#/definitions/loss' },
+            metrics: { type: 'array', items: { $ref: '#/definitions/metric' }, default: [], description: 'Metrics reported per epoch and by eval' },
+            weight: { type: 'number', minimum: 0, description: 'Loss weight for static weighting (default 1)' },
+          },
+        },
+      },
+      weighting: { ...discriminated(strategies, 'method', 'How task losses or gradients are combined'), default: { method: 'static' } },
+      train: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          epochs: { type: 'integer', minimum: 1, default: 10, description: 'Passes over the training data' },
+          batchSize: { type: 'integer', minimum: 1, default: 32, description: 'Examples per step' },
+          stepsPerEpoch: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Cap on steps per epoch (null: the whole training set)' },
+          shuffle: { type: 'boolean', default: true, description: 'Reshuffle the training set every epoch (seeded)' },
+          optimizer: { ...discriminated(optimizers, 'type', 'Optimizer: a name or {type, ...options}'), default: { type: 'adam' } },
+          schedule: { ...discriminated(schedules, 'type', 'Learning-rate schedule'), default: { type: 'constant' } },
+          clipNorm: { type: ['number', 'null'], exclusiveMinimum: 0, default: null, description: 'Clip the global gradient norm to this value (null: no clipping)' },
+          validation: {
+            anyOf: [{ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, { type: 'string', enum: ['test', 'none'] }],
+            default: 0.1,
+            description: 'Fraction of the training set held out for validation, "test" to validate on the test split, or "none"',
+          },
+          evaluateTest: { type: 'boolean', default: true, description: 'After training, evaluate the best checkpoint on the test split (when the data has one)' },
+          earlyStopping: {
+            type: ['object', 'null'],
+            additionalProperties: false,
+            default: null,
+            properties: {
+              monitor: { ...monitor, default: 'val.loss' },
+              mode,
+              patience: { type: 'integer', minimum: 1, default: 5, description: 'Epochs without improvement before stopping' },
+              minDelta: { type: 'number', minimum: 0, default: 0, description: 'Smallest change that counts as an improvement' },
+            },
+            description: 'Stop when the monitored value stops improving (null: never)',
+          },
+        },
+      },
+      checkpoint: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          monitor: { ...monitor, default: 'val.loss', description: `${monitor.description}; chooses checkpoints/best` },
+          mode,
+        },
+      },
+      output: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          dir: { type: 'string', default: 'runs', description: 'Parent folder of run folders (<dir>/<name>-<timestamp>); relative to the working directory' },
+        },
+      },
+    },
+  };
+}

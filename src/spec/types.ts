@@ -1,0 +1,55 @@
+// Owns the TypeScript shape of a validated, defaults-filled spec (written as config.resolved.yaml).
+import type { TaskType } from '../tasks';
+
+/** `{conv2d: {filters: 10, ...}}`: exactly one key. */
+export type LayerItem = Record<string, Record<string, unknown>>;
+
+export interface ComponentConfig {
+  type: string;
+  [option: string]: unknown;
+}
+
+export interface TaskSpec {
+  type: TaskType;
+  head: LayerItem[];
+  loss: ComponentConfig;
+  metrics: ComponentConfig[];
+  /** Effective static weight (resolved from tasks.<t>.weight, weighting.weights, default 1). */
+  weight: number;
+}
+
+export interface MonitorSpec {
+  monitor: string;
+  mode: 'min' | 'max';
+}
+
+export interface ResolvedSpec {
+  name: string;
+  seed: number;
+  data: ComponentConfig;
+  inputs: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }>;
+  backbone: LayerItem[];
+  tasks: Record<string, TaskSpec>;
+  weighting: { method: string; [option: string]: unknown };
+  train: {
+    epochs: number;
+    batchSize: number;
+    stepsPerEpoch: number | null;
+    shuffle: boolean;
+    optimizer: ComponentConfig;
+    schedule: ComponentConfig;
+    clipNorm: number | null;
+    validation: number | 'test' | 'none';
+    evaluateTest: boolean;
+    earlyStopping: (MonitorSpec & { patience: number; minDelta: number }) | null;
+  };
+  checkpoint: MonitorSpec;
+  output: { dir: string };
+}
+
+/** A spec that passed validation, with where it came from (relative data paths resolve against specDir). */
+export interface Spec {
+  resolved: ResolvedSpec;
+  file: string;
+  specDir: string;
+}

@@ -1,0 +1,175 @@
+// Owns spec validation: shorthands → ajv (all errors, defaults filled) → cross-field checks →
+// a frozen ResolvedSpec. Every problem is reported at once with its YAML line and column.
+import Ajv, { type ErrorObject } from 'ajv';
+import * as path from 'node:path';
+import { configError, type Problem } from '../errors';
+import { didYouMean } from '../util/suggest';
+import { crossFieldChecks } from './checks';
+import { loadSpecFile, loadSpecText, locate, type LoadedSpec, type PathSeg } from './load';
+import { buildSchema } from './schema';
+import type { ResolvedSpec, Spec } from './types';
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+function validator() {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
+    compiled = ajv.compile(buildSchema());
+  }
+  return compiled;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Accept the short forms users write: `loss: mse`, `metrics: [accuracy]`, `optimizer: adam`, `- flatten:`. */
+export function expandShorthands(value: unknown): unknown {
+  if (!isObj(value)) return value;
+  const v: Obj = structuredClone(value);
+  const named = (x: unknown, key = 'type') => (typeof x === 'string' ? { [key]: x } : x);
+  const layerList = (list: unknown) =>
+    Array.isArray(list) ? list.map((item) => (typeof item === 'string' ? { [item]: {} } : isObj(item) ? Object.fromEntries(Object.entries(item).map(([k, a]) => [k, a ?? {}])) : item)) : list;
+  if ('data' in v) v.data = named(v.data);
+  if ('backbone' in v) v.backbone = v.backbone === null ? [] : layerList(v.backbone);
+  if ('weighting' in v) v.weighting = named(v.weighting, 'method');
+  if (isObj(v.tasks)) {
+    for (const t of Object.values(v.tasks)) {
+      if (!isObj(t)) continue;
+      if ('head' in t) t.head = layerList(t.head);
+      if ('loss' in t) t.loss = named(t.loss);
+      if (Array.isArray(t.metrics)) t.metrics = t.metrics.map((m) => named(m));
+      else if (t.metrics === null) t.metrics = [];
+    }
+  }
+  if (isObj(v.train)) {
+    if ('optimizer' in v.train) v.train.optimizer = named(v.train.optimizer);
+    if ('schedule' in v.train) v.train.schedule = named(v.train.schedule);
+  }
+  return v;
+}
+
+function pointerToPath(pointer: string, root: unknown): PathSeg[] {
+  if (!pointer) return [];
+  const out: PathSeg[] = [];
+  let node = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const seg: PathSeg = Array.isArray(node) ? Number(key) : key;
+    out.push(seg);
+    node = (node as Record<string | number, unknown> | undefined)?.[seg];
+  }
+  return out;
+}
+
+function valueAt(root: unknown, p: readonly PathSeg[]): unknown {
+  let node = root;
+  for (const seg of p) node = (node as Record<string | number, unknown> | undefined)?.[seg];
+  return node;
+}
+
+function ajvProblems(spec: LoadedSpec, data: unknown, errors: ErrorObject[]): Problem[] {
+  const out: Problem[] = [];
+  const seen = new Set<string>();
+  const push = (p: Problem) => {
+    const k = `${p.where.path}|${p.message}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(p);
+    }
+  };
+  // The anyOf branches' own complaints are noise next to the anyOf summary.
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  for (const e of errors) {
+    if (e.keyword === 'if') continue;
+    if (anyOfPaths.has(e.instancePath) && e.keyword !== 'anyOf') continue;
+    const p = pointerToPath(e.instancePath, data);
+    const received = valueAt(data, p);
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const key = (e.params as { additionalProperty: string }).additionalProperty;
+        const allowedKeys = Object.keys(((e.parentSchema as Obj)?.properties as Obj) ?? {});
+        push({
+          where: locate(spec, [...p, key], { key: true }),
+          message: `unknown key "${key}"`,
+          allowed: allowedKeys.length ? allowedKeys.join(', ') : 'no keys',
+          hint: didYouMean(key, allowedKeys),
+        });
+        break;
+      }
+      case 'propertyNames': {
+        const name = (e.params as { propertyName: string }).propertyName;
+        const names = ((e.schema as Obj)?.enum as string[]) ?? [];
+        if (names.length) {
+          push({ where: locate(spec, [...p, name], { key: true }), message: `unknown layer type "${name}"`, allowed: names.join(', '), hint: didYouMean(name, names) });
+        } else {
+          push({ where: locate(spec, [...p, name], { key: true }), message: `invalid name "${name}"`, allowed: 'a letter, then letters, digits or _' });
+        }
+        break;
+      }
+      case 'enum': {
+        if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) break; // reported by propertyNames
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+        const what = p.length ? String(p[p.length - 1]) : 'value';
+        push({ where: locate(spec, p), message: `unknown ${what} ${JSON.stringify(received)}`, allowed: allowed.join(', '), hint: typeof received === 'string' ? didYouMean(received, allowed) : undefined });
+        break;
+      }
+      case 'pattern': {
+        if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) break;
+        push({ where: locate(spec, p), message: 'does not match the expected form', received, allowed: `${(e.parentSchema as Obj)?.description ?? e.params.pattern}` });
+        break;
+      }
+      case 'required': {
+        const key = (e.params as { missingProperty: string }).missingProperty;
+        push({ where: locate(spec, p), message: `missing required key "${key}"` });
+        break;
+      }
+      case 'minProperties':
+      case 'maxProperties': {
+        const isLayer = (e.parentSchema as Obj)?.propertyNames && Array.isArray(((e.parentSchema as Obj).propertyNames as Obj).enum);
+        push({
+          where: locate(spec, p),
+          message: isLayer ? 'a layer is one key naming its type, e.g. "- dense: {units: 10}"' : e.message ?? 'wrong number of keys',
+          received,
+        });
+        break;
+      }
+      case 'anyOf':
+        push({ where: locate(spec, p), message: 'invalid value', received, allowed: String((e.parentSchema as Obj)?.description ?? 'see the schema') });
+        break;
+      case 'type':
+        push({ where: locate(spec, p), message: `must be ${(e.params as { type: string | string[] }).type.toString().replace(',', ' or ')}`, received });
+        break;
+      default:
+        push({ where: locate(spec, p), message: e.message ?? e.keyword, received });
+    }
+  }
+  return out;
+}
+
+function freeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) freeze(v);
+  }
+  return o;
+}
+
+/** Validate a loaded spec; throws MtlError('config') listing every problem. */
+export function validateLoaded(spec: LoadedSpec): Spec {
+  const data = expandShorthands(spec.value);
+  if (!isObj(data)) throw configError([{ where: { file: spec.file, line: 1, col: 1 }, message: 'a spec is a YAML mapping of keys (name, data, inputs, backbone, tasks, …)', received: data }]);
+  delete data.$schema;
+  const validate = validator();
+  if (!validate(data)) throw configError(ajvProblems(spec, data, validate.errors ?? []));
+  const specDir = path.dirname(path.resolve(spec.file));
+  const problems = crossFieldChecks(spec, data as unknown as ResolvedSpec, specDir);
+  if (problems.length) throw configError(problems);
+  return { resolved: freeze(data as unknown as ResolvedSpec), file: spec.file, specDir };
+}
+
+export function validateSpecFile(file: string): Spec {
+  return validateLoaded(loadSpecFile(file));
+}
+
+export function validateSpecText(text: string, file = 'spec.yaml'): Spec {
+  return validateLoaded(loadSpecText(text, file));
+}

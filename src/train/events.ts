@@ -1,0 +1,46 @@
+// Owns the records a training run produces and the reporter interface that displays them.
+import type { SplitMetrics } from '../eval/evaluate';
+
+export interface EpochRecord {
+  epoch: number;
+  steps: number;
+  train: SplitMetrics;
+  val?: SplitMetrics;
+  /** Effective task weights of the strategy, averaged over the epoch's steps. */
+  weights: Record<string, number>;
+  learningRate: number;
+  /** Seconds for the epoch (training + validation). */
+  wallTime: number;
+  samplesPerSecond: number;
+  bestEpoch: number | null;
+  bestValue: number | null;
+}
+
+export interface RunStartInfo {
+  runDir: string;
+  backend: string;
+  epochs: number;
+  stepsPerEpoch: number;
+  taskNames: string[];
+  samples: { train: number; val: number; test: number };
+}
+
+export interface StepProgress {
+  epoch: number;
+  step: number;
+  steps: number;
+  samples: number;
+  seconds: number;
+  /** Running mean loss of each task over the epoch so far. */
+  losses: Record<string, number>;
+}
+
+export interface TrainReporter {
+  start(info: RunStartInfo): void;
+  epochStart(epoch: number, epochs: number, steps: number): void;
+  step(p: StepProgress): void;
+  epochEnd(rec: EpochRecord): void;
+  end(summary: { status: string; best: { epoch: number | null; value: number | null; monitor: string }; test?: SplitMetrics; last: EpochRecord | undefined; runDir: string }): void;
+}
+
+export const silentReporter: TrainReporter = { start() {}, epochStart() {}, step() {}, epochEnd() {}, end() {} };

@@ -1,0 +1,31 @@
+// Owns atomic writes: every file in a run folder appears whole or not at all.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+export function appendLine(file: string, line: string): void {
+  fs.appendFileSync(file, line.endsWith('\n') ? line : line + '\n');
+}
+
+/**
+ * Fill a fresh sibling folder, then swap it in for `target` with renames, so a reader (or a crash)
+ * sees either the old folder or the new one, never a mix.
+ */
+export async function replaceDirAtomic(target: string, fill: (dir: string) => Promise<void>): Promise<void> {
+  const parent = path.dirname(target);
+  fs.mkdirSync(parent, { recursive: true });
+  const tmp = path.join(parent, `.${path.basename(target)}.${process.pid}.new`);
+  const old = path.join(parent, `.${path.basename(target)}.${process.pid}.old`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp);
+  await fill(tmp);
+  if (fs.existsSync(target)) fs.renameSync(target, old);
+  fs.renameSync(tmp, target);
+  fs.rmSync(old, { recursive: true, force: true });
+}

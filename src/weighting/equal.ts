@@ -1,0 +1,24 @@
+// Equal weighting (EW): L = Σ_t L_t / T — the baseline every balancing method is compared to.
+import * as tf from '@tensorflow/tfjs';
+import type { LossStrategy, StrategyDescriptor } from './strategy';
+
+export const equalWeighting: StrategyDescriptor = {
+  type: 'equal',
+  description: 'Equal weighting (EW): the mean of the task losses, ignoring per-task weights',
+  schema: { type: 'object', additionalProperties: false, properties: {} },
+  create(_config, ctx): LossStrategy {
+    const T = ctx.taskNames.length;
+    return {
+      needs: 'losses',
+      combine({ losses }) {
+        const weights = tf.fill([T], 1 / T) as tf.Tensor1D;
+        return { loss: tf.mean(tf.stack(losses as tf.Scalar[])) as tf.Scalar, weights };
+      },
+      variables: () => [],
+      weights: () => Object.fromEntries(ctx.taskNames.map((t) => [t, 1 / T])),
+      state: () => null,
+      restore() {},
+      dispose() {},
+    };
+  },
+};

@@ -1,0 +1,34 @@
+// Static loss weights: L = Σ_t w_t · L_t, as Keras' loss_weights. Weights come from the spec.
+import * as tf from '@tensorflow/tfjs';
+import type { LossStrategy, StrategyDescriptor } from './strategy';
+
+export const staticWeighting: StrategyDescriptor = {
+  type: 'static',
+  description: 'Fixed per-task loss weights (tasks.<name>.weight or weighting.weights; default 1 each), like Keras loss_weights',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      weights: {
+        type: 'object',
+        description: 'Per-task weight by task name; a task not named here uses tasks.<name>.weight, else 1',
+        additionalProperties: { type: 'number', minimum: 0 },
+      },
+    },
+  },
+  create(_config, ctx): LossStrategy {
+    const w = [...ctx.taskWeights];
+    return {
+      needs: 'losses',
+      combine({ losses }) {
+        const weights = tf.tensor1d(w);
+        return { loss: tf.sum(tf.mul(tf.stack(losses as tf.Scalar[]), weights)) as tf.Scalar, weights };
+      },
+      variables: () => [],
+      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, w[i]])),
+      state: () => ({ weights: w }),
+      restore() {},
+      dispose() {},
+    };
+  },
+};

@@ -1,0 +1,72 @@
+// Owns the seam between the train step and every task-weighting strategy.
+// A strategy sees one StepContext per step and returns an Update; it never reads state that another
+// object set, and everything it must remember between steps goes through state()/restore().
+import type * as tf from '@tensorflow/tfjs';
+import type { Descriptor } from '../registry';
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export interface LossContext {
+  taskNames: readonly string[];
+  /** Per-task mean losses of this batch; differentiable (the step takes gradients of the result). */
+  losses: readonly tf.Scalar[];
+  step: number;
+  epoch: number;
+  /** Mean training loss of each task (in taskNames order) for every finished epoch, oldest first. */
+  epochLosses: readonly (readonly number[])[];
+}
+
+export interface GradientContext extends LossContext {
+  /** T×d: row t is task t's loss gradient w.r.t. the shared parameters, flattened in a fixed order. */
+  grads: tf.Tensor2D;
+}
+
+/** 'losses' strategies return a scalar to differentiate; the step adds regularisation and backprops it. */
+export interface LossUpdate {
+  loss: tf.Scalar;
+  /** Effective per-task weights [T], for the record. */
+  weights: tf.Tensor1D;
+}
+
+/** 'task-gradients' strategies return the direction for the shared parameters (same layout as a row of grads). */
+export interface GradientUpdate {
+  direction: tf.Tensor1D;
+  /** Effective per-task weights [T], for the record (and, where the method defines them, for the heads). */
+  weights: tf.Tensor1D;
+  /**
+   * Multipliers for each task's head gradients. Default: 1 for every task, as LibMTL does
+   * (a head only sees its own task's loss, so balancing happens in the shared part).
+   */
+  headWeights?: tf.Tensor1D;
+}
+
+interface StrategyBase {
+  /** Trainable variables owned by the strategy (e.g. uncertainty weighting's log-variances). */
+  variables(): tf.Variable[];
+  /** Last effective weights, by task name: logged every epoch. */
+  weights(): Record<string, number>;
+  state(): Json;
+  restore(state: Json): void;
+  dispose(): void;
+}
+
+export interface LossStrategy extends StrategyBase {
+  readonly needs: 'losses';
+  combine(ctx: LossContext): LossUpdate;
+}
+
+export interface GradientStrategy extends StrategyBase {
+  readonly needs: 'task-gradients';
+  combine(ctx: GradientContext): GradientUpdate;
+}
+
+export type WeightingStrategy = LossStrategy | GradientStrategy;
+
+export interface StrategyContext {
+  taskNames: readonly string[];
+  /** Per-task weights written in the spec (tasks.<name>.weight or weighting.weights), default 1. */
+  taskWeights: readonly number[];
+  seed: number;
+}
+
+export type StrategyDescriptor = Descriptor<Record<string, unknown>, WeightingStrategy, StrategyContext>;

@@ -1,0 +1,180 @@
+// Table-driven bad specs: each must fail with the expected messages at the expected lines.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { MtlError, formatProblem } from '../../../src/errors';
+import { validateSpecText } from '../../../src/spec/validate';
+import { useBackend } from '../../helpers/backend';
+
+/** A valid spec; cases below replace parts of it. Line numbers refer to the case's own text. */
+const GOOD = `name: t
+data: {type: multifashion, trainSize: 8, testSize: 4}
+inputs:
+  image: {shape: [36, 36, 1]}
+backbone:
+  - conv2d: {filters: 4, kernelSize: 3, activation: relu}
+  - flatten:
+tasks:
+  left:
+    type: classification
+    head:
+      - dense: {units: 10, activation: softmax}
+    loss: sparse-categorical-crossentropy
+    metrics: [accuracy]
+  right:
+    type: classification
+    head:
+      - dense: {units: 10, activation: softmax}
+    loss: sparse-categorical-crossentropy
+`;
+
+interface Case {
+  name: string;
+  text: string;
+  /** Each expected problem: its line and fragments the message must contain. */
+  expect: Array<{ line: number; has: string[] }>;
+}
+
+const sub = (from: string, to: string) => {
+  assert.ok(GOOD.includes(from), `fixture text not found: ${from}`);
+  return GOOD.replace(from, to);
+};
+
+const CASES: Case[] = [
+  {
+    name: 'misspelt top-level key',
+    text: GOOD + 'trian: {epochs: 2}\n',
+    expect: [{ line: 20, has: ['unknown key "trian"', 'did you mean "train"?'] }],
+  },
+  {
+    name: 'unknown layer type with suggestion',
+    text: sub('  - conv2d: {filters: 4', '  - conv2D: {filters: 4'),
+    expect: [{ line: 6, has: ['unknown layer type "conv2D"', 'did you mean "conv2d"?'] }],
+  },
+  {
+    name: 'unknown layer argument',
+    text: sub('kernelSize: 3,', 'kernelSize: 3, filtrs: 3,'),
+    expect: [{ line: 6, has: ['unknown key "filtrs"', 'did you mean "filters"?'] }],
+  },
+  {
+    name: 'wrong type and out-of-range value',
+    text: sub('{filters: 4, kernelSize: 3', '{filters: -4, kernelSize: "three"'),
+    expect: [
+      { line: 6, has: ['backbone[0].conv2d.filters', 'received -4'] },
+      { line: 6, has: ['backbone[0].conv2d.kernelSize', 'received "three"'] },
+    ],
+  },
+  {
+    name: 'unknown loss with suggestion',
+    text: sub('    loss: sparse-categorical-crossentropy\n    metrics', '    loss: sparse-categorical-crossentropie\n    metrics'),
+    expect: [{ line: 13, has: ['tasks.left.loss.type', 'did you mean "sparse-categorical-crossentropy"?'] }],
+  },
+  {
+    name: 'unknown metric and unknown optimizer, reported together',
+    text: sub('metrics: [accuracy]', 'metrics: [acuracy]') + 'train: {optimizer: adamm}\n',
+    expect: [
+      { line: 14, has: ['did you mean "accuracy"?'] },
+      { line: 20, has: ['train.optimizer.type', 'did you mean "adam"?'] },
+    ],
+  },
+  {
+    name: 'loss that does not fit the task type',
+    text: sub('    loss: sparse-categorical-crossentropy\n    metrics', '    loss: mse\n    metrics'),
+    expect: [{ line: 13, has: ['loss "mse" does not fit a classification task', 'categorical-crossentropy'] }],
+  },
+  {
+    name: 'metric that does not fit the task type',
+    text: sub('metrics: [accuracy]', 'metrics: [accuracy, rmse]'),
+    expect: [{ line: 14, has: ['metric "rmse" does not fit a classification task'] }],
+  },
+  {
+    name: 'head width does not fit the data',
+    text: sub('      - dense: {units: 10, activation: softmax}\n    loss: sparse-categorical-crossentropy\n    metrics', '      - dense: {units: 7, activation: softmax}\n    loss: sparse-categorical-crossentropy\n    metrics'),
+    expect: [{ line: 12, has: ['head output width', 'received 7', '10 (one per class)'] }],
+  },
+  {
+    name: 'softmax head with a from-logits loss',
+    text: sub('    loss: sparse-categorical-crossentropy\n    metrics', '    loss: {type: sparse-categorical-crossentropy, fromLogits: true}\n    metrics'),
+    expect: [{ line: 12, has: ['fromLogits: true', 'applied twice'] }],
+  },
+  {
+    name: 'weights naming a task that does not exist',
+    text: GOOD + 'weighting: {method: static, weights: {lefft: 2}}\n',
+    expect: [{ line: 20, has: ['weight for unknown task "lefft"', 'did you mean "left"?'] }],
+  },
+  {
+    name: 'input shape the first layer cannot take',
+    text: sub('  image: {shape: [36, 36, 1]}', '  image: {shape: [36, 36]}'),
+    expect: [{ line: 4, has: ['inputs.image.shape', 'does not match the data'] }],
+  },
+  {
+    name: 'head without flatten',
+    text: sub('  - flatten:\n', ''),
+    expect: [{ line: 11, has: ['head output has shape (?, 34, 34, 10)', 'add flatten'] }],
+  },
+  {
+    name: 'task the data does not provide',
+    text: sub('  right:\n', '  rigth:\n'),
+    expect: [{ line: 15, has: ['no target for task "rigth"', 'did you mean "right"?'] }],
+  },
+  {
+    name: 'monitor naming a missing metric',
+    text: GOOD + 'checkpoint: {monitor: val.left.acc}\n',
+    expect: [{ line: 20, has: ['task "left" has no metric "acc"', 'did you mean "accuracy"?'] }],
+  },
+  {
+    name: 'missing required keys',
+    text: 'name: t\ndata: {type: multifashion}\n',
+    expect: [
+      { line: 1, has: ['missing required key "inputs"'] },
+      { line: 1, has: ['missing required key "tasks"'] },
+    ],
+  },
+  {
+    name: 'YAML syntax errors: bad indentation, duplicate key',
+    text: 'name: t\ninputs:\n  a: 1\n b: 2\n',
+    expect: [{ line: 4, has: ['YAML syntax error', 'same column'] }],
+  },
+  {
+    name: 'duplicate key',
+    text: 'name: t\nseed: 1\nname: u\n',
+    expect: [{ line: 3, has: ['Map keys must be unique'] }],
+  },
+  {
+    name: 'a layer entry with two keys',
+    text: sub('  - flatten:\n', '  - flatten:\n    dense: {units: 3}\n'),
+    expect: [{ line: 7, has: ['a layer is one key'] }],
+  },
+];
+
+describe('mtl validate: bad specs', () => {
+  before(() => useBackend('cpu'));
+
+  it('accepts the good spec and fills defaults', () => {
+    const s = validateSpecText(GOOD, 'good.yaml');
+    assert.equal(s.resolved.train.epochs, 10);
+    assert.equal(s.resolved.train.optimizer.type, 'adam');
+    assert.equal(s.resolved.train.optimizer.learningRate, 0.001);
+    assert.equal(s.resolved.tasks.left.weight, 1);
+    assert.equal(s.resolved.checkpoint.mode, 'min');
+    assert.ok(Object.isFrozen(s.resolved.tasks.left));
+  });
+
+  for (const c of CASES) {
+    it(c.name, () => {
+      let err: unknown;
+      try {
+        validateSpecText(c.text, 'case.yaml');
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err instanceof MtlError, `expected an MtlError, got ${String(err)}`);
+      assert.equal(err.kind, 'config');
+      const lines = err.problems.map(formatProblem);
+      for (const exp of c.expect) {
+        const hit = err.problems.find((p) => p.where.line === exp.line && exp.has.every((h) => formatProblem(p).includes(h)));
+        assert.ok(hit, `no problem at line ${exp.line} containing ${JSON.stringify(exp.has)}; got:\n${lines.join('\n')}`);
+        assert.match(formatProblem(hit), /^case\.yaml:\d+:\d+[ :]/);
+      }
+    });
+  }
+});

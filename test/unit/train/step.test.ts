@@ -1,0 +1,119 @@
+// The train step: memory stays flat, the gradient-strategy path equals the loss path when it should,
+// masks and clipping behave as their formulas say.
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { before, describe, it } from 'node:test';
+import { disposeBatch } from '../../../src/data/batching';
+import { taskRuntimes } from '../../../src/eval/evaluate';
+import { buildModel, partitionVariables } from '../../../src/model/build';
+import { optimizers } from '../../../src/optim/optimizers';
+import type { ResolvedSpec } from '../../../src/spec/types';
+import { clipByGlobalNorm, disposeStepResult, maskedMean, trainStep, type StepParts } from '../../../src/train/step';
+import { seedGlobalRandom } from '../../../src/util/global-random';
+import type { GradientStrategy, WeightingStrategy } from '../../../src/weighting/strategy';
+import { strategies } from '../../../src/weighting/index';
+import { useBackend } from '../../helpers/backend';
+import { tinyBatch, tinySpec } from '../../helpers/tiny';
+
+function parts(spec: ResolvedSpec, strategy: WeightingStrategy, opt = 'sgd'): StepParts {
+  const built = buildModel(spec);
+  const tasks = taskRuntimes(spec);
+  const vars = partitionVariables(built);
+  return {
+    built,
+    lossFns: tasks.map((t) => t.lossFn),
+    strategy,
+    opt: optimizers.get(opt).create(opt === 'sgd' ? { learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0 } : { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 }, undefined),
+    clipNorm: null,
+    shared: vars.shared.map((v) => v.read() as tf.Variable),
+    heads: built.taskNames.map((t) => vars.heads[t].map((v) => v.read() as tf.Variable)),
+  };
+}
+
+/** Sums the task gradients: the same update as static weighting with weights 1. */
+const sumOfGradients: GradientStrategy = {
+  needs: 'task-gradients',
+  combine: ({ grads }) => ({ direction: tf.sum(grads, 0) as tf.Tensor1D, weights: tf.ones([grads.shape[0]]) as tf.Tensor1D }),
+  variables: () => [],
+  weights: () => ({}),
+  state: () => null,
+  restore() {},
+  dispose() {},
+};
+
+const staticOf = (spec: ResolvedSpec) =>
+  strategies.get('static').create({}, { taskNames: Object.keys(spec.tasks), taskWeights: Object.values(spec.tasks).map((t) => t.weight), seed: 0 });
+
+describe('train step', () => {
+  before(() => useBackend('cpu'));
+
+  it('does not grow the live tensor count across steps (loss and gradient strategies)', () => {
+    for (const strategyName of ['static', 'sum-of-gradients']) {
+      const spec = tinySpec().resolved;
+      const p = parts(spec, strategyName === 'static' ? staticOf(spec) : sumOfGradients, 'adam');
+      const batch = tinyBatch();
+      const counts: number[] = [];
+      for (let step = 0; step < 5; step++) {
+        const r = trainStep(p, batch, { step, epoch: 1, learningRate: 0.01, epochLosses: [] });
+        disposeStepResult(r);
+        counts.push(tf.memory().numTensors);
+      }
+      // Adam creates its slots on the first step; after that nothing may accumulate.
+      assert.deepEqual(counts.slice(1), new Array(4).fill(counts[1]), `${strategyName}: ${counts}`);
+      disposeBatch(batch);
+      p.built.model.dispose();
+      p.opt.optimizer.dispose();
+    }
+  });
+
+  it('a gradient strategy summing task gradients gives the same update as static weights of 1', () => {
+    const spec = tinySpec().resolved;
+    const after: number[][] = [];
+    for (const s of [staticOf(spec), sumOfGradients]) {
+      seedGlobalRandom(11);
+      const p = parts(spec, s);
+      const batch = tinyBatch(4, 2);
+      const r = trainStep(p, batch, { step: 0, epoch: 1, learningRate: 0.1, epochLosses: [] });
+      assert.equal(r.outputs.length, 2);
+      assert.deepEqual(r.taskLosses.shape, [2]);
+      disposeStepResult(r);
+      after.push(Array.from(tf.concat(p.built.model.getWeights().map((w) => w.reshape([-1]))).dataSync()));
+      disposeBatch(batch);
+      p.built.model.dispose();
+    }
+    assert.equal(after[0].length, after[1].length);
+    const maxDiff = Math.max(...after[0].map((v, i) => Math.abs(v - after[1][i])));
+    assert.ok(maxDiff < 1e-5, `max difference ${maxDiff}`);
+  });
+
+  it('the update actually changes the weights and lowers the loss on a fixed batch', () => {
+    const spec = tinySpec().resolved;
+    const p = parts(spec, staticOf(spec), 'adam');
+    const batch = tinyBatch(8, 5);
+    const losses: number[] = [];
+    for (let step = 0; step < 30; step++) {
+      const r = trainStep(p, batch, { step, epoch: 1, learningRate: 0.01, epochLosses: [] });
+      losses.push(tf.sum(r.taskLosses).dataSync()[0]);
+      disposeStepResult(r);
+    }
+    assert.ok(losses[29] < losses[0] * 0.5, `loss ${losses[0]} → ${losses[29]}`);
+    disposeBatch(batch);
+    p.built.model.dispose();
+  });
+
+  it('maskedMean averages over labelled rows only', () => {
+    const v = maskedMean(tf.tensor1d([1, 2, 3, 4]), tf.tensor1d([1, 0, 1, 0])).dataSync()[0];
+    assert.equal(v, 2);
+    assert.equal(maskedMean(tf.tensor1d([1, 2, 3, 4])).dataSync()[0], 2.5);
+    assert.equal(maskedMean(tf.tensor1d([1, 2]), tf.tensor1d([0, 0])).dataSync()[0], 0);
+  });
+
+  it('clipByGlobalNorm scales all gradients by maxNorm / global norm, and only when above it', () => {
+    const g = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) }; // global norm 5
+    const c = clipByGlobalNorm(g, 1);
+    assert.deepEqual(Array.from(c.a.dataSync()).map((x) => +x.toFixed(5)), [0.6, 0]);
+    assert.deepEqual(Array.from(c.b.dataSync()).map((x) => +x.toFixed(5)), [0, 0.8]);
+    const same = clipByGlobalNorm(g, 10);
+    assert.deepEqual(Array.from(same.b.dataSync()), [0, 4]);
+  });
+});
