@@ -1,5 +1,6 @@
 // The command-line program: commander options → typed options → core functions. The only place that
 // turns errors into exit codes (0 ok, 1 internal, 2 usage/spec, 3 data, 4 checkpoint, 130 interrupted).
+import * as tf from '@tensorflow/tfjs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_CODES, formatProblem, MtlError } from '../errors';
 import { packageVersion } from '../util/paths';
@@ -68,6 +69,8 @@ export function program(o: Output, signal: AbortSignal): Command {
 
 /** Run the CLI; resolves to the exit code (never calls process.exit itself). */
 export async function main(argv: string[], o: Output = consoleOutput): Promise<number> {
+  // Production mode skips tfjs' debug checks and its "install tfjs-node" banner on stderr.
+  tf.enableProdMode();
   const ac = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -107,6 +107,7 @@ export function buildSchema(): JSONSchema {
       weighting: { ...discriminated(strategies, 'method', 'How task losses or gradients are combined'), default: { method: 'static' } },
       train: {
         type: 'object',
+        description: 'Training settings',
         additionalProperties: false,
         default: {},
         properties: {
@@ -139,6 +140,7 @@ export function buildSchema(): JSONSchema {
       },
       checkpoint: {
         type: 'object',
+        description: 'Which epoch is kept as checkpoints/best (checkpoints/last is written every epoch)',
         additionalProperties: false,
         default: {},
         properties: {
@@ -148,6 +150,7 @@ export function buildSchema(): JSONSchema {
       },
       output: {
         type: 'object',
+        description: 'Where run folders go',
         additionalProperties: false,
         default: {},
         properties: {
