@@ -4,33 +4,43 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { usageError } from '../errors';
+import { MtlError } from '../errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   name: 'tensorflow' | 'wasm' | 'cpu';
+  /** The npm package that provides the backend, e.g. '@tensorflow/tfjs-node-gpu'. */
   package: string;
   gpu: boolean;
   gpuDevice?: string;
+  /** Backends tried before this one, and why each failed. */
   tried: Array<{ name: string; error: string }>;
 }
 
-const HOW_TO_GET_TENSORFLOW =
-  'install @tensorflow/tfjs-node-gpu (GPU: needs CUDA 11.2 and cuDNN 8.1) or @tensorflow/tfjs-node (CPU); ' +
-  'their install downloads libtensorflow 2.9.1, so it needs internet access';
+type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
-/** The two optional native packages; literal names, required lazily because they may be absent. */
-function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): void {
+const HOW_TO_GET_TENSORFLOW =
+  'run `npm install @tensorflow/tfjs-node-gpu` (NVIDIA GPU: needs CUDA 11.2 and cuDNN 8.1) or ' +
+  '`npm install @tensorflow/tfjs-node` (CPU only); both download libtensorflow 2.9.1 while installing, ' +
+  'so they need internet access. Or use --backend wasm';
+
+/**
+ * The two optional native packages. Literal names so bundlers and readers see them; required
+ * lazily inside the caller's try/catch because they are usually not installed.
+ */
+function loadNative(pkg: NativePackage): void {
   if (pkg === '@tensorflow/tfjs-node-gpu') require('@tensorflow/tfjs-node-gpu');
   else require('@tensorflow/tfjs-node');
 }
 
 /**
- * libtensorflow loads the CUDA runtime and cuDNN only when it creates a GPU device; if they are
- * missing it logs a warning and runs on the CPU. So: GPU used ⇔ both libraries are mapped into
- * this process after the first op.
+ * Heuristic for "tfjs-node-gpu really uses the GPU". libtensorflow dlopen()s the CUDA runtime and
+ * cuDNN (with cuBLAS, cuFFT, ...) when it creates its devices, i.e. on the first op; if any of them
+ * is missing it logs "Cannot dlopen some GPU libraries ... Skipping registering GPU devices" and
+ * runs everything on the CPU without failing. So, after one op has run: GPU in use ⇔ libcudart and
+ * libcudnn are both mapped into this process (Linux only; elsewhere we report no GPU).
  */
 function gpuInUse(): boolean {
   try {
@@ -41,20 +51,31 @@ function gpuInUse(): boolean {
   }
 }
 
+/** The first GPU's name from nvidia-smi, or undefined when nvidia-smi is absent or fails. */
 function gpuName(): string | undefined {
   try {
-    return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] })
-      .trim()
-      .split('\n')[0];
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const first = out.trim().split('\n')[0]?.trim();
+    return first || undefined;
   } catch {
     return undefined;
   }
 }
 
-async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0];
+}
+
+async function activate(name: BackendInfo['name']): Promise<void> {
   if (name === 'wasm') registerWasmTrainingKernels();
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();
+  if (tf.getBackend() !== name) throw new Error(`backend ${name} was set but ${tf.getBackend()} is active`);
 }
 
 async function tryTensorflow(tried: BackendInfo['tried']): Promise<BackendInfo | undefined> {
@@ -62,23 +83,43 @@ async function tryTensorflow(tried: BackendInfo['tried']): Promise<BackendInfo |
     try {
       loadNative(pkg);
       await activate('tensorflow');
+      // One small op makes libtensorflow create its devices (and load CUDA, if it can).
       tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)).dataSync());
       const gpu = pkg === '@tensorflow/tfjs-node-gpu' && gpuInUse();
-      return { name: 'tensorflow', package: pkg, gpu, gpuDevice: gpu ? gpuName() : undefined, tried };
+      const info: BackendInfo = { name: 'tensorflow', package: pkg, gpu, tried };
+      if (gpu) {
+        const device = gpuName();
+        if (device) info.gpuDevice = device;
+      }
+      return info;
     } catch (e) {
-      tried.push({ name: pkg, error: String((e as Error).message ?? e).split('\n')[0] });
+      tried.push({ name: pkg, error: firstLine(e) });
     }
   }
   return undefined;
 }
 
+/**
+ * Makes `requested` the active tfjs backend and says what really runs. 'auto' tries, in order,
+ * tfjs-node-gpu, tfjs-node, WASM, then the pure-JS CPU backend. Explicitly requested backends that
+ * cannot start are usage errors.
+ */
 export async function selectBackend(requested: BackendName): Promise<BackendInfo> {
+  // Production mode only silences tfjs's own console warnings, such as the
+  // "Hi, looks like you are running TensorFlow.js in Node.js" banner of the CPU backend.
+  tf.enableProdMode();
   const tried: BackendInfo['tried'] = [];
   if (requested === 'tensorflow' || requested === 'auto') {
     const info = await tryTensorflow(tried);
     if (info) return info;
     if (requested === 'tensorflow') {
-      throw usageError([{ where: {}, message: `--backend tensorflow is not available (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})`, hint: HOW_TO_GET_TENSORFLOW }]);
+      throw new MtlError('usage', [
+        {
+          where: {},
+          message: `--backend tensorflow is not available (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})`,
+          hint: HOW_TO_GET_TENSORFLOW,
+        },
+      ]);
     }
   }
   if (requested === 'wasm' || requested === 'auto') {
@@ -86,15 +127,18 @@ export async function selectBackend(requested: BackendName): Promise<BackendInfo
       await activate('wasm');
       return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried };
     } catch (e) {
-      if (requested === 'wasm') throw usageError(`--backend wasm could not start: ${(e as Error).message}`);
-      tried.push({ name: '@tensorflow/tfjs-backend-wasm', error: (e as Error).message });
+      if (requested === 'wasm') throw new MtlError('usage', `--backend wasm could not start: ${firstLine(e)}`, { cause: e });
+      tried.push({ name: '@tensorflow/tfjs-backend-wasm', error: firstLine(e) });
     }
   }
   await activate('cpu');
   return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, tried };
 }
 
+/** One line for humans, e.g. `tensorflow (@tensorflow/tfjs-node-gpu, GPU: Tesla T4)`. */
 export function describeBackend(info: BackendInfo): string {
-  if (info.name === 'tensorflow') return `tensorflow (${info.package}${info.gpu ? `, GPU${info.gpuDevice ? ` ${info.gpuDevice}` : ''}` : ', CPU'})`;
-  return `${info.name} (${info.package})`;
+  let where = '';
+  if (info.name === 'tensorflow') where = info.gpu ? `, GPU${info.gpuDevice ? `: ${info.gpuDevice}` : ''}` : ', CPU';
+  const fallbacks = info.tried.length ? `; unavailable: ${info.tried.map((t) => t.name).join(', ')}` : '';
+  return `${info.name} (${info.package}${where}${fallbacks})`;
 }

@@ -1,5 +1,348 @@
-// Owns the training kernels the WASM backend lacks (Conv2DBackpropFilter, UnsortedSegmentSum).
-// PLACEHOLDER: being written; the exported signature is the contract.
+// Owns the training kernels the WASM backend lacks (Conv2DBackpropFilter, UnsortedSegmentSum,
+// DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput).
+//
+// All are composed from kernels the WASM backend already has (Transpose, Conv2D,
+// DepthwiseConv2dNative, Slice, Reshape, PadV2, Reverse, Sum, ScatterNd). They call those kernels'
+// functions directly with the backend, the way tfjs backends compose kernels themselves: every
+// intermediate is a TensorInfo on the WASM heap that is released
+// with backend.disposeData, so nothing passes through the engine (no tensors to track or leak,
+// nothing recorded on a gradient tape).
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Info = tf.TensorInfo;
+type Attrs = tf.NamedAttrMap;
+
+const BACKEND = 'wasm';
+
+/** Runs one registered WASM kernel function and returns its single output. */
+function run(backend: BackendWasm, kernelName: string, inputs: Record<string, Info>, attrs: Attrs = {}): Info {
+  const kernel = tf.getKernel(kernelName, BACKEND);
+  if (!kernel) throw new Error(`wasm kernel ${kernelName} is not registered`);
+  const out = kernel.kernelFunc({ inputs, attrs, backend });
+  if (Array.isArray(out)) throw new Error(`wasm kernel ${kernelName} returned ${out.length} outputs, expected 1`);
+  return out;
+}
+
+function release(backend: BackendWasm, ...infos: Info[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropFilter
+//
+// Forward (NHWC, stride s, pad top/left pt/pl, output OH x OW):
+//   y[n,oh,ow,oc] = Σ_{i,j,c} x[n, oh·sh + i − pt, ow·sw + j − pl, c] · w[i,j,c,oc]
+// so the filter gradient is
+//   dw[i,j,c,oc]  = Σ_{n,oh,ow} x[n, i + oh·sh − pt, j + ow·sw − pl, c] · dy[n,oh,ow,oc].
+// Read with c as the batch, n as the input channel and (oh,ow) as filter taps spaced sh/sw apart,
+// this is a stride-1 convolution with dilation (sh,sw):
+//   X'[c,h,w,n] = x[n,h,w,c]          (transpose)
+//   F [oh,ow,n,oc] = dy[n,oh,ow,oc]   (transpose, used as the filter)
+//   Z = conv2d(X', F, stride 1, dilation (sh,sw), pad top pt, left pl, bottom pb, right pr)
+//   Z[c,i,j,oc] = dw[i,j,c,oc]        (transpose back)
+// Z's height is H + pt + pb − (OH−1)·sh. For it to be exactly FH, pb = (OH−1)·sh + FH − H − pt.
+// That can be negative (e.g. 'valid' with a stride that skips the last input rows); then pb = 0,
+// Z is taller than FH and its extra rows (taps beyond the filter) are sliced off. Same for width.
+// ---------------------------------------------------------------------------------------------
+
+function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: Attrs }): Info {
+  const backend = args.backend as BackendWasm;
+  const { x, dy } = args.inputs as { x: Info; dy: Info };
+  const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
+    throw new Error(`wasm Conv2DBackpropFilter needs float32 tensors, got x ${x.dtype}, dy ${dy.dtype}`);
+  }
+  const channelsFirst = dataFormat === 'NCHW';
+  // The forward geometry, computed by tfjs itself so it matches the forward pass exactly
+  // ('same': total = max((OH−1)·s + F − H, 0), top = floor(total/2); 'valid': 0; numbers; explicit).
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    channelsFirst ? 'channelsFirst' : 'channelsLast',
+  );
+  const [fh, fw, inC, outC] = filterShape;
+  const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { top, left } = info.padInfo;
+  const dyShape = channelsFirst ? [info.batchSize, outC, outHeight, outWidth] : [info.batchSize, outHeight, outWidth, outC];
+  if (dy.shape.join() !== dyShape.join()) {
+    throw new Error(`wasm Conv2DBackpropFilter: dy has shape [${dy.shape}], expected [${dyShape}]`);
+  }
+
+  const bottom = (outHeight - 1) * strideHeight + fh - inHeight - top;
+  const right = (outWidth - 1) * strideWidth + fw - inWidth - left;
+
+  // X' = [C, H, W, N], F = [OH, OW, N, OC].
+  const xT = run(backend, 'Transpose', { x }, { perm: channelsFirst ? [1, 2, 3, 0] : [3, 1, 2, 0] });
+  const dyT = run(backend, 'Transpose', { x: dy }, { perm: channelsFirst ? [2, 3, 0, 1] : [1, 2, 0, 3] });
+  let z: Info;
+  try {
+    z = run(
+      backend,
+      'Conv2D',
+      { x: xT, filter: dyT },
+      {
+        strides: [1, 1],
+        pad: [
+          [0, 0],
+          [top, Math.max(bottom, 0)],
+          [left, Math.max(right, 0)],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dilations: [strideHeight, strideWidth],
+      },
+    );
+  } finally {
+    // Disposing dyT also drops the XNNPACK operator the conv cached for this "filter".
+    release(backend, xT, dyT);
+  }
+  if (z.shape[1] !== fh || z.shape[2] !== fw) {
+    const cropped = run(backend, 'Slice', { x: z }, { begin: [0, 0, 0, 0], size: [inC, fh, fw, outC] });
+    release(backend, z);
+    z = cropped;
+  }
+  const dw = run(backend, 'Transpose', { x: z }, { perm: [1, 2, 0, 3] });
+  release(backend, z);
+  return dw;
+}
+
+// ---------------------------------------------------------------------------------------------
+// UnsortedSegmentSum: out[s, ...] = Σ_{i: ids[i] = s} x[i, ...], out shape [numSegments, ...rest].
+// ScatterNd with indices ids[:, None] adds duplicate indices, which is exactly this, in
+// O(size of x). Ids outside [0, numSegments) are dropped (as TensorFlow does): they are redirected
+// to an extra row that is sliced off, because ScatterNd would otherwise write out of bounds.
+// segmentIds of rank k > 1 follow TensorFlow: they index the first k dims of x.
+// ---------------------------------------------------------------------------------------------
+
+function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: Attrs }): Info {
+  const backend = args.backend as BackendWasm;
+  const { x, segmentIds } = args.inputs as { x: Info; segmentIds: Info };
+  const { numSegments } = (args.attrs ?? {}) as unknown as tf.UnsortedSegmentSumAttrs;
+  const idsRank = segmentIds.shape.length;
+  const n = tf.util.sizeFromShape(segmentIds.shape);
+  if (segmentIds.shape.join() !== x.shape.slice(0, idsRank).join()) {
+    throw new Error(`UnsortedSegmentSum: segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}]`);
+  }
+  const rest = x.shape.slice(idsRank);
+  const rowSize = tf.util.sizeFromShape(rest);
+  const outShape = [numSegments, ...rest];
+
+  // Validate ids on the JS side (they are small: one int per row).
+  const ids = backend.readSync(segmentIds.dataId) as Int32Array;
+  let valid = true;
+  for (let i = 0; i < ids.length; i++) {
+    if (!(ids[i] >= 0 && ids[i] < numSegments)) {
+      valid = false;
+      break;
+    }
+  }
+  const rows = valid ? numSegments : numSegments + 1;
+  let indices: Info;
+  if (valid && segmentIds.dtype === 'int32') {
+    indices = run(backend, 'Reshape', { x: segmentIds }, { shape: [n, 1] });
+  } else {
+    const fixed = new Int32Array(n);
+    for (let i = 0; i < n; i++) fixed[i] = ids[i] >= 0 && ids[i] < numSegments ? ids[i] : numSegments;
+    indices = backend.makeOutput([n, 1], 'int32', undefined, fixed);
+  }
+  const updates = run(backend, 'Reshape', { x }, { shape: [n, rowSize] });
+  let out: Info;
+  try {
+    out = run(backend, 'ScatterNd', { indices, updates }, { shape: [rows, rowSize] });
+  } finally {
+    release(backend, indices, updates);
+  }
+  if (rows !== numSegments) {
+    const kept = run(backend, 'Slice', { x: out }, { begin: [0, 0], size: [numSegments, rowSize] });
+    release(backend, out);
+    out = kept;
+  }
+  // Reshape only relabels the shape (it shares the data and bumps its refcount).
+  const shaped = run(backend, 'Reshape', { x: out }, { shape: outShape });
+  release(backend, out);
+  return shaped;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Depthwise convolution gradients (needed by depthwiseConv2d layers, e.g. MobileNetV2). NHWC only,
+// dilation 1 only (tfjs's gradient of depthwiseConv2d refuses dilations > 1 anyway).
+// Filter w: [FH, FW, C, m]; dy: [N, OH, OW, C·m]; channel c·m + k of dy comes from w[:, :, c, k].
+// ---------------------------------------------------------------------------------------------
+
+function depthwiseGeometry(kernel: string, xShape: number[], filterShape: number[], attrs: Attrs) {
+  const { strides, dilations, pad, dimRoundingMode } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations ?? 1,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    throw new Error(`wasm ${kernel}: dilations > 1 are not supported`);
+  }
+  return info;
+}
+
+// dw[i,j,c,k] = Σ_{n,oh,ow} x[n, i + oh·sh − pt, j + ow·sw − pl, c] · dy[n,oh,ow,c·m+k]: the same
+// identity as Conv2DBackpropFilter, but channel c of x only meets channels c·m..c·m+m−1 of dy. So
+// fold the batch into the channels and use a depthwise convolution (batch 1, N·C channels,
+// multiplier m, dilation = stride), then sum the batch back out:
+//   X'[0,h,w,(n,c)] = x[n,h,w,c]             F[oh,ow,(n,c),k] = dy[n,oh,ow,c·m+k]
+//   Z = depthwise(X', F, dilation (sh,sw), pads as for Conv2DBackpropFilter) → [1, FH, FW, N·C·m]
+//   dw = Σ_n Z reshaped to [FH, FW, N, C·m]
+function depthwiseConv2dNativeBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: Attrs }): Info {
+  const backend = args.backend as BackendWasm;
+  const { x, dy } = args.inputs as { x: Info; dy: Info };
+  const attrs = args.attrs ?? {};
+  const filterShape = (attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs).filterShape;
+  const info = depthwiseGeometry('DepthwiseConv2dNativeBackpropFilter', x.shape, filterShape, attrs);
+  const [fh, fw, inC, mult] = filterShape;
+  const { batchSize: n, inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { top, left } = info.padInfo;
+  if (dy.shape.join() !== [n, outHeight, outWidth, inC * mult].join()) {
+    throw new Error(`wasm DepthwiseConv2dNativeBackpropFilter: dy has shape [${dy.shape}], expected [${[n, outHeight, outWidth, inC * mult]}]`);
+  }
+  const bottom = (outHeight - 1) * strideHeight + fh - inHeight - top;
+  const right = (outWidth - 1) * strideWidth + fw - inWidth - left;
+
+  const xT = run(backend, 'Transpose', { x }, { perm: [1, 2, 0, 3] }); // [H, W, N, C]
+  const xF = run(backend, 'Reshape', { x: xT }, { shape: [1, inHeight, inWidth, n * inC] });
+  release(backend, xT);
+  const dy5 = run(backend, 'Reshape', { x: dy }, { shape: [n, outHeight, outWidth, inC, mult] });
+  const dyT = run(backend, 'Transpose', { x: dy5 }, { perm: [1, 2, 0, 3, 4] }); // [OH, OW, N, C, m]
+  release(backend, dy5);
+  const f = run(backend, 'Reshape', { x: dyT }, { shape: [outHeight, outWidth, n * inC, mult] });
+  release(backend, dyT);
+  let z: Info;
+  try {
+    z = run(
+      backend,
+      'DepthwiseConv2dNative',
+      { x: xF, filter: f },
+      {
+        strides: [1, 1],
+        pad: [
+          [0, 0],
+          [top, Math.max(bottom, 0)],
+          [left, Math.max(right, 0)],
+          [0, 0],
+        ],
+        dilations: [strideHeight, strideWidth],
+      },
+    );
+  } finally {
+    release(backend, xF, f);
+  }
+  if (z.shape[1] !== fh || z.shape[2] !== fw) {
+    const cropped = run(backend, 'Slice', { x: z }, { begin: [0, 0, 0, 0], size: [1, fh, fw, n * inC * mult] });
+    release(backend, z);
+    z = cropped;
+  }
+  const perSample = run(backend, 'Reshape', { x: z }, { shape: [fh, fw, n, inC * mult] });
+  release(backend, z);
+  const summed = run(backend, 'Sum', { x: perSample }, { axis: [2], keepDims: false });
+  release(backend, perSample);
+  const dw = run(backend, 'Reshape', { x: summed }, { shape: filterShape });
+  release(backend, summed);
+  return dw;
+}
+
+// dx is the stride-1 correlation of dy, upsampled by the stride (s−1 zeros after every element),
+// with the spatially flipped filter:
+//   dx[n,h,w,c] = Σ_{i',j',k} U[n, h + i' − (FH−1−pt), w + j' − (FW−1−pl), c·m+k] · w[FH−1−i', FW−1−j', c, k]
+// U is built as dy → [N,OH,1,OW,1,Cm] → zero-pad to [N,OH,sh,OW,sw,Cm] → [N,OH·sh,OW·sw,Cm], which
+// carries (s−1) trailing zero rows/columns beyond the last real one. Pads that would be negative are
+// clamped to 0 and the surplus output rows/columns are sliced off. For m > 1 the depthwise conv
+// (filter [FH,FW,C·m,1]) gives [N,H,W,C·m], summed over k.
+function depthwiseConv2dNativeBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: Attrs }): Info {
+  const backend = args.backend as BackendWasm;
+  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+  const attrs = args.attrs ?? {};
+  const inputShape = (attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs).inputShape;
+  const info = depthwiseGeometry('DepthwiseConv2dNativeBackpropInput', inputShape, filter.shape, attrs);
+  const [fh, fw, inC, mult] = filter.shape;
+  const { batchSize: n, inHeight, inWidth, outHeight, outWidth, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const cm = inC * mult;
+  if (dy.shape.join() !== [n, outHeight, outWidth, cm].join()) {
+    throw new Error(`wasm DepthwiseConv2dNativeBackpropInput: dy has shape [${dy.shape}], expected [${[n, outHeight, outWidth, cm]}]`);
+  }
+
+  // U: dy spread out by the stride.
+  let u: Info;
+  if (sh === 1 && sw === 1) {
+    u = run(backend, 'Reshape', { x: dy }, { shape: dy.shape });
+  } else {
+    const dy6 = run(backend, 'Reshape', { x: dy }, { shape: [n, outHeight, 1, outWidth, 1, cm] });
+    const spread = run(backend, 'PadV2', { x: dy6 }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+    release(backend, dy6);
+    u = run(backend, 'Reshape', { x: spread }, { shape: [n, outHeight * sh, outWidth * sw, cm] });
+    release(backend, spread);
+  }
+  // Pads of the correlation, relative to U without its trailing zeros (height (OH−1)·sh + 1).
+  const padTop = fh - 1 - top;
+  const padLeft = fw - 1 - left;
+  const padBottom = inHeight - 1 - (outHeight - 1) * sh + top - (sh - 1);
+  const padRight = inWidth - 1 - (outWidth - 1) * sw + left - (sw - 1);
+
+  const flipped = run(backend, 'Reverse', { x: filter }, { dims: [0, 1] });
+  const f = run(backend, 'Reshape', { x: flipped }, { shape: [fh, fw, cm, 1] });
+  release(backend, flipped);
+  let z: Info;
+  try {
+    z = run(
+      backend,
+      'DepthwiseConv2dNative',
+      { x: u, filter: f },
+      {
+        strides: [1, 1],
+        pad: [
+          [0, 0],
+          [Math.max(padTop, 0), Math.max(padBottom, 0)],
+          [Math.max(padLeft, 0), Math.max(padRight, 0)],
+          [0, 0],
+        ],
+        dilations: [1, 1],
+      },
+    );
+  } finally {
+    release(backend, u, f);
+  }
+  const offH = Math.max(-padTop, 0);
+  const offW = Math.max(-padLeft, 0);
+  if (offH !== 0 || offW !== 0 || z.shape[1] !== inHeight || z.shape[2] !== inWidth) {
+    const cropped = run(backend, 'Slice', { x: z }, { begin: [0, offH, offW, 0], size: [n, inHeight, inWidth, cm] });
+    release(backend, z);
+    z = cropped;
+  }
+  if (mult === 1) return z;
+  const z5 = run(backend, 'Reshape', { x: z }, { shape: [n, inHeight, inWidth, inC, mult] });
+  release(backend, z);
+  const dx = run(backend, 'Sum', { x: z5 }, { axis: [4], keepDims: false });
+  release(backend, z5);
+  return dx;
+}
+
+const KERNELS: tf.KernelConfig[] = [
+  { kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2DBackpropFilter as tf.KernelFunc },
+  { kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSum as tf.KernelFunc },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropFilter as tf.KernelFunc },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropInput as tf.KernelFunc },
+];
 
 /** Registers the missing kernels for the 'wasm' backend. Idempotent. */
-export function registerWasmTrainingKernels(): void {}
+export function registerWasmTrainingKernels(): void {
+  for (const config of KERNELS) {
+    if (!tf.getKernel(config.kernelName, BACKEND)) tf.registerKernel(config);
+  }
+}
