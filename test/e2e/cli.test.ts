@@ -106,7 +106,7 @@ describe('mtl CLI end to end', () => {
       const r = mtl([cmd, bad, '--backend', 'cpu'].slice(0, cmd === 'validate' ? 2 : 4));
       assert.equal(r.code, 2, `${cmd}: ${r.stderr}`);
       const lines = r.stderr.trim().split('\n');
-      assert.ok(lines.some((l) => /bad\.yaml:8:\d+ backbone\[0\]\.conv2d: unknown key "filtrs".*did you mean "filters"\?/.test(l)), r.stderr);
+      assert.ok(lines.some((l) => /bad\.yaml:9:\d+ backbone\[0\]\.conv2d\.filtrs: unknown key "filtrs".*did you mean "filters"\?/.test(l)), r.stderr);
       assert.ok(lines.some((l) => /bad\.yaml:\d+:\d+ train\.optimizer\.type: .*did you mean "adam"\?/.test(l)), r.stderr);
       assert.doesNotMatch(r.stderr, /\n\s+at /);
     }
