@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_CODES, formatProblem, MtlError } from '../errors';
 import { packageVersion } from '../util/paths';
+import { dataInspectCommand } from './commands/data';
 import { evalCommand } from './commands/eval';
 import { listCommand } from './commands/list';
 import { plotCommand } from './commands/plot';
@@ -33,6 +34,7 @@ export function program(o: Output, signal: AbortSignal): Command {
     .description('Validate the spec, train, and write a run folder (checkpoints, metrics JSON)')
     .argument('<spec>', 'spec file (YAML)')
     .option('--out <dir>', 'run folder (default: <output.dir>/<name>-<timestamp>)')
+    .option('--resume <run>', 'continue the run folder RUN from its checkpoints/last, in place (same trajectory as an uninterrupted run)')
     .addOption(backendOption())
     .option('--no-progress', 'one plain line per epoch instead of progress bars')
     .option('--json', 'print the final metrics as JSON on stdout')
@@ -59,6 +61,14 @@ export function program(o: Output, signal: AbortSignal): Command {
     .argument('[kind]', 'one of: layers, losses, metrics, weighting, optimizers, schedules, data')
     .option('--json', 'as JSON, with each component\'s options schema')
     .action((kind, opts) => listCommand(kind, opts, o));
+
+  p.command('data')
+    .description('Inspect the data a spec trains on')
+    .command('inspect')
+    .description('Per split: rows, input shapes, label distributions or ranges, missing-label rates, vocabulary sizes')
+    .argument('<spec>', 'spec file (YAML)')
+    .option('--json', 'print the report as JSON')
+    .action((spec, opts) => dataInspectCommand(spec, opts, o));
 
   p.command('schema')
     .description('Print the JSON Schema of a spec (generated from the registries)')

@@ -17,8 +17,11 @@ export interface Batch {
    * Other tasks (Float32Array columns): float32 [b, ...shape], e.g. binary [b, 1].
    */
   targets: Record<string, tf.Tensor>;
-  /** float32 [b], 1 = labelled, 0 = missing; undefined when the column has no mask. */
-  masks: Record<string, tf.Tensor1D | undefined>;
+  /**
+   * float32, 1 = labelled, 0 = missing: [b] for a per-row mask, [b, ...shape] for a per-token one
+   * (TargetColumn.mask); undefined when the column has no mask.
+   */
+  masks: Record<string, tf.Tensor | undefined>;
 }
 
 export interface BatchOptions {
@@ -43,11 +46,15 @@ function pickColumn<C extends Column>(c: C, indices: ArrayLike<number>): C {
   return { ...c, data, shape: [...c.shape] };
 }
 
-function pickMask(mask: Uint8Array, indices: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(indices.length);
-  for (let k = 0; k < indices.length; k++) out[k] = mask[indices[k]];
+/** `per` mask values belong to each row: 1 for a per-row mask, the row length for a per-token one. */
+function pickMask(mask: Uint8Array, indices: ArrayLike<number>, per = 1): Uint8Array {
+  const out = new Uint8Array(indices.length * per);
+  for (let k = 0; k < indices.length; k++) out.set(mask.subarray(indices[k] * per, (indices[k] + 1) * per), k * per);
   return out;
 }
+
+/** Mask values per row: 1, or the target's row length when the mask has one value per element. */
+const maskWidth = (c: TargetColumn, rows: number): number => (c.mask && rows > 0 && c.mask.length !== rows ? c.mask.length / rows : 1);
 
 /** A new ArraySet holding the given rows, in the given order (data is copied). */
 export function subset(set: ArraySet, indices: ArrayLike<number>): ArraySet {
@@ -61,7 +68,7 @@ export function subset(set: ArraySet, indices: ArrayLike<number>): ArraySet {
   for (const [name, c] of Object.entries(set.targets)) {
     const { mask, ...rest } = c;
     targets[name] = pickColumn(rest, indices);
-    if (mask) targets[name].mask = pickMask(mask, indices);
+    if (mask) targets[name].mask = pickMask(mask, indices, maskWidth(c, set.size));
   }
   return { size: indices.length, inputs, targets };
 }
@@ -115,10 +122,11 @@ export function* batches(set: ArraySet, opts: BatchOptions): Generator<Batch> {
     const inputs: Record<string, tf.Tensor> = {};
     for (const [name, c] of Object.entries(set.inputs)) inputs[name] = toTensor(c, idx, [b, ...c.shape]);
     const targets: Record<string, tf.Tensor> = {};
-    const masks: Record<string, tf.Tensor1D | undefined> = {};
+    const masks: Record<string, tf.Tensor | undefined> = {};
     for (const [name, c] of Object.entries(set.targets)) {
       targets[name] = toTensor(c, idx, [b, ...c.shape]);
-      masks[name] = c.mask ? tf.tensor1d(Float32Array.from(pickMask(c.mask, idx)), 'float32') : undefined;
+      const per = maskWidth(c, n);
+      masks[name] = c.mask ? tf.tensor(Float32Array.from(pickMask(c.mask, idx, per)), per === 1 ? [b] : [b, ...c.shape], 'float32') : undefined;
     }
     yield { size: b, inputs, targets, masks };
   }

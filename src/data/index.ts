@@ -1,8 +1,18 @@
 // Owns the registry of data recipes: one file per recipe, registered here.
 import { Registry } from '../registry';
+import { cars } from './cars';
+import { fashionAttributes } from './fashion-attributes';
+import { fashionPairs } from './fashion-pairs';
+import { intentSlots } from './intent-slots';
+import { files } from './files';
 import { multifashion } from './multifashion';
 import type { DataDescriptor } from './types';
 
 export const dataRecipes = new Registry<DataDescriptor>('data type');
 
 dataRecipes.register(multifashion);
+dataRecipes.register(files);
+dataRecipes.register(fashionPairs);
+dataRecipes.register(fashionAttributes);
+dataRecipes.register(cars);
+dataRecipes.register(intentSlots);

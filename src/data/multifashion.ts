@@ -162,7 +162,7 @@ function resolveDir(opts: MultiFashionOptions, ctx: DataContext): string {
   return opts.dir === undefined ? bundledDir() : path.resolve(ctx.specDir, opts.dir);
 }
 
-function checkFiles(dir: string, bundled: boolean): void {
+export function checkFiles(dir: string, bundled: boolean): void {
   const missing = [FILES.train.images, FILES.train.labels, FILES.test.images, FILES.test.labels].filter((f) => !fs.existsSync(path.join(dir, f)));
   if (!missing.length) return;
   const hint = bundled

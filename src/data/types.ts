@@ -1,6 +1,7 @@
 // Owns the in-memory shape of a dataset split and the contract of a data recipe.
 import type { Descriptor } from '../registry';
 import type { TaskType } from '../tasks';
+import type { BatchSource } from './source';
 
 export interface Column {
   data: Float32Array | Int32Array;
@@ -9,7 +10,12 @@ export interface Column {
 }
 
 export interface TargetColumn extends Column {
-  /** 1 where the row has a label for this task, 0 where it is missing; absent = all labelled. */
+  /**
+   * 1 where there is a label for this task, 0 where it is missing; absent = all labelled.
+   * Either one value per row (length = size), or one per target element (length = data.length) for a
+   * token-level target of shape [steps]: then 0 marks padding or unlabelled tokens, and the per-token
+   * loss and metrics count only the tokens with mask 1.
+   */
   mask?: Uint8Array;
 }
 
@@ -25,12 +31,23 @@ export interface DataBundle {
   test?: ArraySet;
   /** Where the data came from, for the run record. */
   source: string;
+  /**
+   * Batch sources (streamed files, task-specific datasets): when set, training and evaluation read
+   * these and train/val/test are empty placeholders.
+   */
+  sources?: { train: BatchSource; val?: BatchSource; test?: BatchSource };
+  /** What the recipe learnt from the training data (JSON), saved as RUN/data-state.json for eval. */
+  state?: unknown;
 }
 
 /** What a recipe will produce, known without reading any file (used by `mtl validate`). */
 export interface DataDescription {
   inputs: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }>;
-  targets: Record<string, { type: TaskType; classes?: number; dim?: number }>;
+  /**
+   * steps: a token-level classification target (one class index per step, row shape [steps]); its
+   * head ends in (batch, steps, classes).
+   */
+  targets: Record<string, { type: TaskType; classes?: number; dim?: number; steps?: number }>;
   splits: Array<'train' | 'val' | 'test'>;
 }
 
@@ -38,6 +55,10 @@ export interface DataContext {
   seed: number;
   /** Folder of the spec file: relative paths in the data config resolve against it. */
   specDir: string;
+  /** train.validation, for recipes that hold out validation rows themselves (before fitting on train). */
+  validation?: number | 'test' | 'none';
+  /** A previous run's DataBundle.state: reuse it instead of fitting on train again. */
+  state?: unknown;
 }
 
 export interface DataDescriptor extends Descriptor<Record<string, unknown>, Promise<DataBundle>, DataContext> {

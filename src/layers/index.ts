@@ -2,12 +2,25 @@
 import { Registry } from '../registry';
 import type { LayerDescriptor } from './types';
 import { activation } from './activation';
+import { add } from './add';
+import { average } from './average';
+import { concatenate } from './concatenate';
+import { distance } from './distance';
+import { multiply } from './multiply';
+import { subtract } from './subtract';
 import { averagePooling1d } from './averagePooling1d';
 import { averagePooling2d } from './averagePooling2d';
 import { batchNormalization } from './batchNormalization';
 import { bidirectional } from './bidirectional';
 import { conv1d } from './conv1d';
 import { conv2d } from './conv2d';
+import { crf } from './crf';
+import { bilstm } from './bilstm';
+import { lenet } from './lenet';
+import { mlp } from './mlp';
+import { mobilenetV2 } from './mobilenetV2';
+import { resnet } from './resnet';
+import { transformerEncoder } from './transformerEncoder';
 import { dense } from './dense';
 import { dropout } from './dropout';
 import { embedding } from './embedding';
@@ -44,7 +57,20 @@ export const layers = new Registry<LayerDescriptor>('layer type')
   .register(gru)
   .register(bidirectional)
   .register(activation)
-  .register(reshape);
+  .register(reshape)
+  .register(concatenate)
+  .register(add)
+  .register(multiply)
+  .register(average)
+  .register(subtract)
+  .register(distance)
+  .register(crf)
+  .register(mlp)
+  .register(lenet)
+  .register(resnet)
+  .register(mobilenetV2)
+  .register(bilstm)
+  .register(transformerEncoder);
 
 /** The activation a layer's own default is, for the layers that end with one. */
 const DEFAULT_ACTIVATION: Record<string, string> = {

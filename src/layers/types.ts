@@ -10,4 +10,24 @@ export interface LayerContext {
 }
 
 export type LayerArgs = Record<string, unknown>;
-export type LayerDescriptor = Descriptor<LayerArgs, tf.layers.Layer, LayerContext>;
+
+/**
+ * A composite layer type (a built-in backbone such as resnet): several tfjs layers wired together.
+ * `layers` lists every sub-layer it created, each named with the block's name as prefix.
+ */
+export interface LayerBlock {
+  readonly kind: 'block';
+  apply(x: tf.SymbolicTensor): tf.SymbolicTensor;
+  layers: tf.layers.Layer[];
+}
+
+export type LayerDescriptor = Descriptor<LayerArgs, tf.layers.Layer | LayerBlock, LayerContext>;
+
+export function isLayerBlock(x: tf.layers.Layer | LayerBlock): x is LayerBlock {
+  return (x as LayerBlock).kind === 'block';
+}
+
+/** Apply what a layer descriptor created, a single layer or a block, to one symbolic input. */
+export function applyCreated(created: tf.layers.Layer | LayerBlock, x: tf.SymbolicTensor): tf.SymbolicTensor {
+  return isLayerBlock(created) ? created.apply(x) : (created.apply(x) as tf.SymbolicTensor);
+}

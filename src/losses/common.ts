@@ -48,12 +48,14 @@ export function classTarget(yTrue: tf.Tensor, numClasses: number, allowDistribut
 /**
  * Categorical cross-entropy −Σ_c y_c·log p_c on the last axis, as Keras 3 computes it: label smoothing
  * y ← y(1−ε) + ε/C; from logits log p = logSoftmax(x); from probabilities p is renormalised to sum 1
- * and clipped to [1e-7, 1−1e-7].
+ * and clipped to [1e-7, 1−1e-7]. One value per sample [batch], or per token [batch, steps] for a
+ * rank-3 head.
  */
-export function categoricalCrossentropy(target: tf.Tensor, yPred: tf.Tensor, fromLogits: boolean, labelSmoothing: number): tf.Tensor1D {
+export function categoricalCrossentropy(target: tf.Tensor, yPred: tf.Tensor, fromLogits: boolean, labelSmoothing: number): tf.Tensor1D | tf.Tensor2D {
   return tf.tidy(() => {
     const numClasses = yPred.shape[yPred.rank - 1] as number;
-    let y = target;
+    // Token-level targets arrive one-hot as [batch·steps, C] for a [batch, steps, C] head.
+    let y = target.rank !== yPred.rank && target.size === yPred.size ? tf.reshape(target, yPred.shape) : target;
     if (labelSmoothing > 0) y = tf.add(tf.mul(y, 1 - labelSmoothing), labelSmoothing / numClasses);
     let logP: tf.Tensor;
     if (fromLogits) {
@@ -62,7 +64,9 @@ export function categoricalCrossentropy(target: tf.Tensor, yPred: tf.Tensor, fro
       const p = tf.div(yPred, tf.sum(yPred, -1, true));
       logP = tf.log(tf.clipByValue(p, EPSILON, 1 - EPSILON));
     }
-    return perSample(tf.neg(tf.sum(tf.mul(y, logP), -1)));
+    const ce = tf.neg(tf.sum(tf.mul(y, logP), -1));
+    // A [batch, steps, C] head keeps one loss per token, for the masked mean over real tokens.
+    return ce.rank === 2 ? (ce as tf.Tensor2D) : perSample(ce);
   });
 }
 

@@ -3,6 +3,7 @@ import { Registry } from '../registry';
 import type { LossDescriptor } from './types';
 import { binaryCrossentropyLoss } from './binary-crossentropy';
 import { categoricalCrossentropyLoss } from './categorical-crossentropy';
+import { crfNllLoss } from './crf-nll';
 import { huberLoss } from './huber';
 import { maeLoss } from './mae';
 import { mseLoss } from './mse';
@@ -14,6 +15,7 @@ export const losses = new Registry<LossDescriptor>('loss')
   .register(binaryCrossentropyLoss)
   .register(mseLoss)
   .register(maeLoss)
-  .register(huberLoss);
+  .register(huberLoss)
+  .register(crfNllLoss);
 
-export type { LossContext, LossDescriptor, LossFn } from './types';
+export type { LossAux, LossContext, LossDescriptor, LossFn } from './types';

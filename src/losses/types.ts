@@ -7,17 +7,35 @@ export interface LossContext {
   taskType: TaskType;
   /** Width of the head's output (last axis). */
   outputDim: number;
+  /** The task's name (a structured loss such as crf-nll finds its head layer by it). */
+  taskName?: string;
+}
+
+/**
+ * What a caller may pass beyond (yTrue, yPred): the batch's mask for the task (per row [b] or per
+ * token [b, steps]) and the model the output came from (for losses whose parameters live in a layer).
+ */
+export interface LossAux {
+  mask?: tf.Tensor;
+  model?: tf.LayersModel;
 }
 
 /**
  * yTrue follows TARGET_LAYOUT for the task type (class indices for classification);
- * yPred is the head output [batch, outputDim]. Returns one loss value per sample, shape [batch].
+ * yPred is the head output [batch, outputDim]. Returns one loss value per sample, shape [batch] —
+ * or, for a token-level target (indices [batch, steps] against a [batch, steps, classes] head), one
+ * per token [batch, steps], so that the train step averages over the non-padded tokens (maskedMean).
  */
-export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor1D;
+export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor, aux?: LossAux) => tf.Tensor1D | tf.Tensor2D;
 
 export interface LossDescriptor extends Descriptor<Record<string, unknown>, LossFn, LossContext> {
   /** Task types this loss makes sense for (checked by `mtl validate`). */
   readonly taskTypes: readonly TaskType[];
   /** Whether the head output is expected to be logits under this config (default: false, as in Keras). */
   fromLogits(config: Record<string, unknown>): boolean;
+  /**
+   * Optional structured decoding (e.g. Viterbi for crf-nll): head output → what metrics read, in the
+   * head output's shape (one-hot rows of the decoded labels). Without it, metrics read the output.
+   */
+  decode?(config: Record<string, unknown>, ctx: LossContext): (yPred: tf.Tensor, aux: LossAux) => tf.Tensor;
 }

@@ -9,6 +9,11 @@ export interface MetricInput {
   yPred: Float32Array;
   n: number;
   predDim: number;
+  /**
+   * Token-level tasks (each row one real token, padding removed): 1 where a token begins a new
+   * sentence, [n]. Entity-level metrics use it so that no entity spans two sentences.
+   */
+  sequenceStarts?: ArrayLike<number>;
 }
 
 export interface MetricContext {

@@ -2,12 +2,14 @@
 // naming real tasks, data that provides the declared inputs and tasks, monitors that exist, and a
 // symbolic build of the graph to catch shape errors (reported against the layer's YAML line).
 import * as tf from '@tensorflow/tfjs';
+import * as fs from 'node:fs';
 import { dataRecipes } from '../data/index';
 import type { DataDescription } from '../data/types';
 import type { Problem } from '../errors';
 import { losses } from '../losses/index';
 import { metrics } from '../metrics/index';
 import { buildModel, LayerBuildError, type BuiltModel } from '../model/build';
+import { isPretrainedBackbone, resolvePretrainedPath } from '../model/pretrained';
 import type { TaskType } from '../tasks';
 import { didYouMean } from '../util/suggest';
 import { locate, type LoadedSpec } from './load';
@@ -30,6 +32,10 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
         message: `loss "${loss.type}" does not fit a ${task.type} task`,
         allowed: losses.list().filter((l) => l.taskTypes.includes(task.type)).map((l) => l.type).join(', '),
       });
+    }
+    // crf-nll reads the transition scores of the crf layer its head ends in.
+    if (loss.type === 'crf-nll' && Object.keys(task.head[task.head.length - 1] ?? {})[0] !== 'crf') {
+      at(['tasks', t, 'loss'], { message: 'loss "crf-nll" needs a head that ends in a crf layer', hint: 'end the head with - crf: {numTags: <tags>}' });
     }
     metricKeys[t] = new Map();
     task.metrics.forEach((m, i) => {
@@ -55,6 +61,12 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
   for (const t of taskNames) spec.tasks[t].weight = spec.tasks[t].weight ?? named[t] ?? 1;
   // The resolved config keeps each weight in one place (tasks.<t>.weight) so that it re-validates.
   delete spec.weighting.weights;
+
+  // A pretrained backbone's path is relative to the spec's folder; resolved once, here.
+  if (isPretrainedBackbone(spec.backbone)) {
+    resolvePretrainedPath(spec.backbone, specDir);
+    if (!fs.existsSync(spec.backbone.from)) at(['backbone', 'from'], { message: `no such file: ${spec.backbone.from}`, allowed: 'the model.json of a tfjs Layers model (relative to the spec\'s folder)' });
+  }
 
   // Data: does the recipe provide these inputs and tasks?
   let described: DataDescription | undefined;
@@ -137,7 +149,7 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
     }
   } catch (e) {
     if (e instanceof LayerBuildError) {
-      at(e.path, { message: e.message });
+      at(e.path, { message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, e.key);
       return;
     }
     throw e;
@@ -147,11 +159,21 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
       const task = spec.tasks[t];
       const headPath = ['tasks', t, 'head', task.head.length - 1];
       const shape = built.model.outputs[i].shape;
-      if (shape.length !== 2) {
-        at(headPath, { message: `head output has shape ${shapeStr(shape)}; a ${task.type} head must end in (batch, units)`, hint: 'add flatten or a global pooling layer before the last dense' });
+      // A crf head tags every token: its output is (batch, steps, tags).
+      const crfHead = Object.keys(task.head[task.head.length - 1])[0] === 'crf';
+      // So does the head of a token-level data target (one class index per step).
+      const steps = task.type === 'classification' ? d?.targets[t]?.steps : undefined;
+      const tokenLevel = crfHead || steps !== undefined;
+      if (shape.length !== (tokenLevel ? 3 : 2)) {
+        if (tokenLevel) at(headPath, { message: `head output has shape ${shapeStr(shape)}; a token-level ${task.type} head must end in (batch, steps, classes)`, hint: 'keep the steps axis: a recurrent layer with returnSequences: true, or conv1d with padding: same, then dense' });
+        else at(headPath, { message: `head output has shape ${shapeStr(shape)}; a ${task.type} head must end in (batch, units)`, hint: 'add flatten or a global pooling layer before the last dense' });
         return;
       }
-      const w = shape[1] as number;
+      if (steps !== undefined && shape[1] !== null && shape[1] !== steps) {
+        at(headPath, { message: 'head output steps do not match the data', received: shape[1], allowed: `${steps} (one output per token)`, hint: 'use padding: same on conv1d layers and no pooling over the steps' });
+        return;
+      }
+      const w = shape[shape.length - 1] as number;
       const exp = expectedWidth(task.type, d?.targets[t]);
       if (!exp.ok(w)) at(headPath, { message: `head output width does not fit a ${task.type} task`, received: w, allowed: exp.text });
       const fromLogits = losses.get(task.loss.type).fromLogits(task.loss);

@@ -31,11 +31,13 @@ export function specReferenceRows(): string[] {
       if (k === '$schema') continue;
       const key = `${prefix}${k}`;
       const desc = s.description ?? (s.$ref ? defs[String(s.$ref).split('/').pop() ?? '']?.description : '') ?? '';
-      const discriminated = s.allOf && s.properties && Object.keys(s.properties).length === 1;
+      const discriminated = s.allOf && s.properties;
       rows.push(`| \`${key}\` | ${typeOf(s, defs)} | ${cell(s.default)} | ${esc(String(desc))}${discriminated ? ' — options per type: see Components' : ''} |`);
       if (discriminated) {
         const [disc, ds] = Object.entries(s.properties as Record<string, S>)[0];
         rows.push(`| \`${key}.${disc}\` | ${typeOf(ds, defs)} | ${cell(ds.default)} | which component |`);
+        // Options every component of the kind shares (weighting.updateEvery, …) follow the discriminator.
+        walk(Object.fromEntries(Object.entries(s.properties as Record<string, S>).slice(1)), `${key}.`);
         continue;
       }
       if (s.properties) walk(s.properties, `${key}.`);

@@ -1,5 +1,7 @@
 // Owns the JSON Schema of a spec, assembled from the component registries so that adding a
 // component extends validation, `mtl list`, the committed schema file and the README at once.
+import { architectures } from '../architectures/index';
+import { pretrainedSchema } from '../model/pretrained';
 import { dataRecipes } from '../data/index';
 import { layers } from '../layers/index';
 import { losses } from '../losses/index';
@@ -9,6 +11,7 @@ import { schedules } from '../optim/schedules';
 import type { Descriptor, JSONSchema, Registry } from '../registry';
 import { TASK_TYPES } from '../tasks';
 import { strategies } from '../weighting/index';
+import { COMMON_WEIGHTING_OPTIONS } from '../weighting/options';
 
 export const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_]*$';
 
@@ -16,17 +19,18 @@ export const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_]*$';
  * `{<discriminator>: <type>, ...options}`: the discriminator is an enum of the registered types, and
  * for each type an if/then applies that component's own schema (so unknown options are errors).
  */
-function discriminated(reg: Registry<Descriptor>, key: string, description: string): JSONSchema {
+function discriminated(reg: Registry<Descriptor>, key: string, description: string, common: Record<string, JSONSchema> = {}): JSONSchema {
   return {
     type: 'object',
     description,
     required: [key],
-    properties: { [key]: { type: 'string', enum: reg.types(), description: `One of: ${reg.types().join(', ')}` } },
+    // `common`: options every component of this kind accepts (e.g. weighting.updateEvery), in every branch.
+    properties: { [key]: { type: 'string', enum: reg.types(), description: `One of: ${reg.types().join(', ')}` }, ...common },
     allOf: reg.list().map((d) => ({
       if: { properties: { [key]: { const: d.type } }, required: [key] },
       then: {
         ...d.schema,
-        properties: { [key]: { const: d.type, description: d.description }, ...((d.schema.properties as object) ?? {}) },
+        properties: { [key]: { const: d.type, description: d.description }, ...common, ...((d.schema.properties as object) ?? {}) },
         additionalProperties: false,
       },
     })),
@@ -42,6 +46,44 @@ function layerItem(): JSONSchema {
     maxProperties: 1,
     propertyNames: { enum: layers.types() },
     properties: Object.fromEntries(layers.list().map((d) => [d.type, { description: d.description, ...d.schema }])),
+  };
+}
+
+/** A graph backbone (src/model/graph-spec.ts): named submodels and nodes wired by name. */
+function graphSchema(): JSONSchema {
+  const layerList = { type: 'array', items: { $ref: '#/definitions/layer' }, minItems: 1 };
+  return {
+    type: 'object',
+    description: 'A graph of named nodes: {submodels, nodes, outputs}',
+    additionalProperties: false,
+    required: ['nodes', 'outputs'],
+    properties: {
+      submodels: {
+        type: 'object',
+        default: {},
+        propertyNames: { pattern: NAME_PATTERN },
+        additionalProperties: { ...layerList, description: 'A layer list; every node that applies it shares its weights' },
+        description: 'Named layer lists that nodes apply (one set of weights however often applied)',
+      },
+      nodes: {
+        type: 'object',
+        minProperties: 1,
+        propertyNames: { pattern: NAME_PATTERN },
+        description: 'Named nodes: each applies a submodel, one layer or a layer list to its inputs',
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['inputs'],
+          properties: {
+            apply: { type: 'string', description: 'Name of a submodel to apply (weights shared with every other node applying it)' },
+            layer: { $ref: '#/definitions/layer' },
+            layers: { ...layerList, description: 'Layers of this node only, applied in order' },
+            inputs: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'Input or node names; several only for a merge layer (concatenate, add, multiply, average, subtract, distance)' },
+          },
+        },
+      },
+      outputs: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'Nodes the heads can read (tasks.<t>.from); a head without from reads the only one' },
+    },
   };
 }
 
@@ -62,6 +104,8 @@ export function buildSchema(): JSONSchema {
     required: ['data', 'inputs', 'tasks'],
     definitions: {
       layer: layerItem(),
+      graph: graphSchema(),
+      pretrained: pretrainedSchema,
       loss: discriminated(losses, 'type', 'The task loss: a name, or {type, ...options}'),
       metric: discriminated(metrics, 'type', 'A metric: a name, or {type, ...options}'),
     },
@@ -85,7 +129,19 @@ export function buildSchema(): JSONSchema {
           },
         },
       },
-      backbone: { type: 'array', items: { $ref: '#/definitions/layer' }, default: [], description: 'Shared layers, applied in order to the input (several inputs are concatenated on the last axis first)' },
+      backbone: {
+        type: ['array', 'object'],
+        if: { type: 'array' },
+        then: { items: { $ref: '#/definitions/layer' } },
+        // An object is a graph, or with `from` a pretrained model.
+        else: { if: { required: ['from'] }, then: { $ref: '#/definitions/pretrained' }, else: { $ref: '#/definitions/graph' } },
+        default: [],
+        description: 'Layers applied in order to the input (several inputs are concatenated on the last axis first), or a graph {submodels, nodes, outputs}, or a pretrained model {from, trainable, unfreezeAfter}; shared as `architecture` says',
+      },
+      architecture: {
+        ...discriminated(architectures, 'type', 'How the backbone is shared between the tasks: a name or {type, ...options}'),
+        default: { type: 'hard' },
+      },
       tasks: {
         type: 'object',
         description: 'One entry per task: its head, loss, metrics and weight',
@@ -98,13 +154,14 @@ export function buildSchema(): JSONSchema {
           properties: {
             type: { type: 'string', enum: [...TASK_TYPES], description: 'What the task predicts' },
             head: { type: 'array', items: { $ref: '#/definitions/layer' }, minItems: 1, description: 'Task-specific layers after the backbone; the last one is the task output' },
+            from: { type: 'string', description: 'Output of a graph backbone this head reads (default: its only output)' },
             loss: { $ref: '#/definitions/loss' },
             metrics: { type: 'array', items: { $ref: '#/definitions/metric' }, default: [], description: 'Metrics reported per epoch and by eval' },
             weight: { type: 'number', minimum: 0, description: 'Loss weight for static weighting (default 1)' },
           },
         },
       },
-      weighting: { ...discriminated(strategies, 'method', 'How task losses or gradients are combined'), default: { method: 'static' } },
+      weighting: { ...discriminated(strategies, 'method', 'How task losses or gradients are combined', COMMON_WEIGHTING_OPTIONS), default: { method: 'static' } },
       train: {
         type: 'object',
         description: 'Training settings',

@@ -1,4 +1,6 @@
 // Owns the TypeScript shape of a validated, defaults-filled spec (written as config.resolved.yaml).
+import type { GraphSpec } from '../model/graph-spec';
+import type { PretrainedBackbone } from '../model/pretrained';
 import type { TaskType } from '../tasks';
 
 /** `{conv2d: {filters: 10, ...}}`: exactly one key. */
@@ -12,6 +14,8 @@ export interface ComponentConfig {
 export interface TaskSpec {
   type: TaskType;
   head: LayerItem[];
+  /** Which output of a graph backbone the head reads (default: its only output). */
+  from?: string;
   loss: ComponentConfig;
   metrics: ComponentConfig[];
   /** Effective static weight (resolved from tasks.<t>.weight, weighting.weights, default 1). */
@@ -28,7 +32,10 @@ export interface ResolvedSpec {
   seed: number;
   data: ComponentConfig;
   inputs: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }>;
-  backbone: LayerItem[];
+  /** A layer list, or a graph of named nodes (src/model/graph-spec.ts). */
+  backbone: LayerItem[] | GraphSpec | PretrainedBackbone;
+  /** How the backbone is shared between the tasks (src/architectures/); `{type: hard}` by default. */
+  architecture?: ComponentConfig;
   tasks: Record<string, TaskSpec>;
   weighting: { method: string; [option: string]: unknown };
   train: {

@@ -29,7 +29,11 @@ export function expandShorthands(value: unknown): unknown {
   const layerList = (list: unknown) =>
     Array.isArray(list) ? list.map((item) => (typeof item === 'string' ? { [item]: {} } : isObj(item) ? Object.fromEntries(Object.entries(item).map(([k, a]) => [k, a ?? {}])) : item)) : list;
   if ('data' in v) v.data = named(v.data);
-  if ('backbone' in v) v.backbone = v.backbone === null ? [] : layerList(v.backbone);
+  if ('backbone' in v) v.backbone = v.backbone === null ? [] : isObj(v.backbone) ? expandGraph(v.backbone, layerList) : layerList(v.backbone);
+  if ('architecture' in v) {
+    v.architecture = named(v.architecture);
+    if (isObj(v.architecture)) for (const k of ['expert', 'upperExpert']) if (k in v.architecture) v.architecture[k] = layerList(v.architecture[k]);
+  }
   if ('weighting' in v) v.weighting = named(v.weighting, 'method');
   if (isObj(v.tasks)) {
     for (const t of Object.values(v.tasks)) {
@@ -45,6 +49,20 @@ export function expandShorthands(value: unknown): unknown {
     if ('schedule' in v.train) v.train.schedule = named(v.train.schedule);
   }
   return v;
+}
+
+/** Short forms inside a graph backbone: submodel and node layer lists, `layer: {concatenate:}`. */
+function expandGraph(g: Obj, layerList: (list: unknown) => unknown): Obj {
+  if (isObj(g.submodels)) for (const k of Object.keys(g.submodels)) g.submodels[k] = layerList(g.submodels[k]);
+  if (isObj(g.nodes)) {
+    for (const n of Object.values(g.nodes)) {
+      if (!isObj(n)) continue;
+      if ('layers' in n) n.layers = layerList(n.layers);
+      if ('layer' in n) n.layer = typeof n.layer === 'string' || isObj(n.layer) ? (layerList([n.layer]) as unknown[])[0] : n.layer;
+      if (typeof n.inputs === 'string') n.inputs = [n.inputs];
+    }
+  }
+  return g;
 }
 
 function pointerToPath(pointer: string, root: unknown): PathSeg[] {

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkpointError } from '../errors';
+// mtl's custom layer classes must be registered before a stock tf.loadLayersModel can deserialise them.
+import '../model/custom-layers';
 import { replaceDirAtomic, writeFileAtomic } from '../util/fs';
 import type { Json } from '../weighting/strategy';
 
@@ -40,13 +42,13 @@ export async function writeModelFiles(model: tf.LayersModel, dir: string, metada
   );
 }
 
-interface ModelJson {
+export interface ModelJson {
   modelTopology: object;
   weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-function readJson<T>(file: string): T {
+export function readJson<T>(file: string): T {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch (e) {
@@ -55,7 +57,7 @@ function readJson<T>(file: string): T {
   }
 }
 
-function readWeights(dir: string, manifest: ModelJson['weightsManifest']): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+export function readWeights(dir: string, manifest: ModelJson['weightsManifest']): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
   const specs: tf.io.WeightsManifestEntry[] = [];
   const chunks: Uint8Array[] = [];
   for (const group of manifest) {

@@ -1,5 +1,6 @@
 // Owns the records a training run produces and the reporter interface that displays them.
 import type { SplitMetrics } from '../eval/evaluate';
+import type { EpochDiagnostics } from '../weighting/diagnostics';
 
 export interface EpochRecord {
   epoch: number;
@@ -14,6 +15,8 @@ export interface EpochRecord {
   samplesPerSecond: number;
   bestEpoch: number | null;
   bestValue: number | null;
+  /** Weighting diagnostics of the epoch (src/weighting/diagnostics.ts). */
+  diagnostics?: EpochDiagnostics;
 }
 
 export interface RunStartInfo {

@@ -5,23 +5,29 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { selectBackend, type BackendInfo, type BackendName } from '../backend/select';
-import { batches, disposeBatch, splitValidation } from '../data/batching';
+import { disposeBatch, splitValidation } from '../data/batching';
 import { dataRecipes } from '../data/index';
+import { toBatchSource, type SplitData } from '../data/source';
+import { readDataState, writeDataState } from '../data/state';
 import type { ArraySet, DataBundle } from '../data/types';
 import { dataError, MtlError, type Problem } from '../errors';
-import { Accumulator, evaluateSet, taskRuntimes, toPredictions, type SplitMetrics, type TaskRuntime } from '../eval/evaluate';
+import { Accumulator, evaluateSource, taskRuntimes, toPredictions, type SplitMetrics, type TaskRuntime } from '../eval/evaluate';
 import { buildModel, partitionVariables, type BuiltModel } from '../model/build';
+import { unfreezeIfDue } from '../model/pretrained';
 import { optimizers } from '../optim/optimizers';
 import { schedules } from '../optim/schedules';
 import { validateSpecFile } from '../spec/validate';
 import type { ResolvedSpec, Spec } from '../spec/types';
 import { appendLine, writeFileAtomic } from '../util/fs';
-import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
+import { globalRandomState, restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { packageVersion } from '../util/paths';
+import { DiagnosticsAccumulator, strategyRecord } from '../weighting/diagnostics';
 import { strategies } from '../weighting/index';
+import { diagnosticsEvery, weightingOptions } from '../weighting/options';
 import { loadModelFiles, readCheckpointState, saveCheckpoint, variableNames, type CheckpointState } from './checkpoint';
 import { silentReporter, type EpochRecord, type TrainReporter } from './events';
-import { disposeStepResult, trainStep } from './step';
+import { readResumePoint, restoreInto, trimRecords } from './resume';
+import { disposeStepResult, trainStep, type StepMemory, type StepParts } from './step';
 
 export interface TrainOptions {
   /** Run folder; default <output.dir>/<name>-<timestamp>. */
@@ -30,6 +36,8 @@ export interface TrainOptions {
   reporter?: TrainReporter;
   /** Aborting stops after the current step, saves checkpoints/last and throws MtlError('interrupted'). */
   signal?: AbortSignal;
+  /** Continue the run folder RUN from its checkpoints/last (into the same folder; `out` must be unset). */
+  resume?: string;
 }
 
 export interface TrainResult {
@@ -62,6 +70,8 @@ const improves = (v: number, best: number | null, mode: 'min' | 'max', minDelta 
 /** Data problems found before training: shapes and label ranges against the built model. */
 export function checkData(bundle: DataBundle, spec: ResolvedSpec, built: BuiltModel): void {
   const problems: Problem[] = [];
+  // Batch sources (the files data type) check every row against the spec while they load.
+  if (bundle.sources) return;
   const splits: Array<[string, ArraySet | undefined]> = [['train', bundle.train], ['val', bundle.val], ['test', bundle.test]];
   for (const [split, set] of splits) {
     if (!set) continue;
@@ -78,10 +88,15 @@ export function checkData(bundle: DataBundle, spec: ResolvedSpec, built: BuiltMo
         return;
       }
       if (spec.tasks[t].type !== 'classification') return;
-      const classes = built.model.outputs[i].shape[1] as number;
-      for (let r = 0; r < set.size; r++) {
-        const v = col.data[r];
-        if ((!col.mask || col.mask[r]) && (v < 0 || v >= classes || !Number.isInteger(v))) {
+      const out = built.model.outputs[i].shape;
+      const classes = out[out.length - 1] as number;
+      // A token-level head (batch, steps, classes) reads `per` labels a row, masked per row or per token.
+      const per = out.length === 3 ? col.data.length / Math.max(set.size, 1) : 1;
+      const perTokenMask = col.mask !== undefined && col.mask.length !== set.size;
+      for (let k = 0; k < set.size * per; k++) {
+        const v = col.data[k];
+        const r = Math.floor(k / per);
+        if ((!col.mask || col.mask[perTokenMask ? k : r]) && (v < 0 || v >= classes || !Number.isInteger(v))) {
           problems.push({ where: { path: `data.${split}`, row: r + 1 }, message: `label ${v} of task "${t}" is not a class index`, allowed: `0..${classes - 1} (the head has ${classes} units)` });
           break;
         }
@@ -91,14 +106,17 @@ export function checkData(bundle: DataBundle, spec: ResolvedSpec, built: BuiltMo
   if (problems.length) throw dataError(problems);
 }
 
-export async function loadData(spec: Spec): Promise<DataBundle> {
+/** `state`: a run's data-state.json, so that eval encodes the data exactly as training did. */
+export async function loadData(spec: Spec, state?: unknown): Promise<DataBundle> {
   const r = spec.resolved;
-  return dataRecipes.get(r.data.type).create(r.data, { seed: r.seed, specDir: spec.specDir });
+  return dataRecipes.get(r.data.type).create(r.data, { seed: r.seed, specDir: spec.specDir, validation: r.train.validation, ...(state !== undefined ? { state } : {}) });
 }
 
 /** Validation split per train.validation: a held-out fraction, the test split, or none. */
-export function splitsFor(r: ResolvedSpec, bundle: DataBundle): { train: ArraySet; val?: ArraySet; test?: ArraySet } {
+export function splitsFor(r: ResolvedSpec, bundle: DataBundle): { train: SplitData; val?: SplitData; test?: SplitData } {
   const v = r.train.validation;
+  const src = bundle.sources;
+  if (src) return { train: src.train, val: v === 'none' ? undefined : v === 'test' ? src.test : src.val, test: src.test };
   if (typeof v === 'number' && !bundle.val) {
     const { train, val } = splitValidation(bundle.train, v, r.seed);
     return { train, val, test: bundle.test };
@@ -122,21 +140,23 @@ export async function train(specFile: string, opts: TrainOptions = {}): Promise<
 
 async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainReporter, opts: TrainOptions): Promise<TrainResult> {
   const r = spec.resolved;
-  const bundle = await loadData(spec);
+  const resumeFrom = opts.resume ? readResumePoint(opts.resume, r, spec.file) : undefined;
+  const bundle = await loadData(spec, resumeFrom ? readDataState(resumeFrom.runDir) : undefined);
   const built = buildModel(r);
   checkData(bundle, r, built);
   const { train: trainSet, val: valSet, test: testSet } = splitsFor(r, bundle);
 
   const startedAt = new Date();
-  const runDir = path.resolve(opts.out ?? path.join(r.output.dir, `${r.name}-${timestamp(startedAt)}`));
+  const runDir = resumeFrom ? resumeFrom.runDir : path.resolve(opts.out ?? path.join(r.output.dir, `${r.name}-${timestamp(startedAt)}`));
   fs.mkdirSync(runDir, { recursive: true });
   writeFileAtomic(path.join(runDir, 'config.resolved.yaml'), `# Written by mtl ${packageVersion()} from ${spec.file}: every default filled in.\n${stringify(r)}`);
+  writeDataState(runDir, bundle.state);
 
   const tasks: TaskRuntime[] = taskRuntimes(r);
   const T = tasks.length;
   const strategy = strategies.get(r.weighting.method).create(r.weighting, { taskNames: built.taskNames, taskWeights: tasks.map((t) => t.weight), seed: r.seed });
   const opt = optimizers.get(r.train.optimizer.type).create(r.train.optimizer, undefined);
-  const fullSteps = Math.ceil(trainSet.size / r.train.batchSize);
+  const fullSteps = Math.ceil((trainSet.size ?? (r.train.stepsPerEpoch ?? 1) * r.train.batchSize) / r.train.batchSize);
   const stepsPerEpoch = Math.min(fullSteps, r.train.stepsPerEpoch ?? fullSteps);
   const schedule = schedules.get(r.train.schedule.type).create(r.train.schedule, {
     baseLearningRate: r.train.optimizer.learningRate as number,
@@ -144,7 +164,13 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     totalSteps: stepsPerEpoch * r.train.epochs,
   });
   const vars = partitionVariables(built);
-  const parts = {
+  const wopts = weightingOptions(r.weighting);
+  const diagEvery = diagnosticsEvery(wopts, strategy.needs);
+  const memory: StepMemory = { weights: null, headWeights: null };
+  const parts: StepParts = {
+    gradSpace: wopts.gradSpace,
+    updateEvery: wopts.updateEvery,
+    memory,
     built,
     lossFns: tasks.map((t) => t.lossFn),
     strategy,
@@ -171,7 +197,7 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
       tfjsVersion: tf.version.tfjs,
       node: process.version,
       data: bundle.source,
-      samples: { train: trainSet.size, val: valSet?.size ?? 0, test: testSet?.size ?? 0 },
+      samples: { train: trainSet.size ?? 0, val: valSet?.size ?? 0, test: testSet?.size ?? 0 },
     },
     tasks: Object.fromEntries(tasks.map((t) => [t.name, { type: t.type, loss: r.tasks[t.name].loss.type, weight: t.weight, metrics: t.metrics.map((m) => m.key) }])),
     weighting: r.weighting.method,
@@ -182,39 +208,93 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     test: undefined as SplitMetrics | undefined,
   };
   const writeMetrics = () => writeFileAtomic(path.join(runDir, 'metrics.json'), JSON.stringify(metricsFile, null, 2));
-  writeMetrics();
-  fs.writeFileSync(path.join(runDir, 'metrics.jsonl'), '');
+  const epochLosses: number[][] = [];
+  let step = 0;
+  let sinceImprovement = 0;
+  let esBest: number | null = null;
+  if (resumeFrom) {
+    await restoreInto(resumeFrom, built.model, opt.optimizer, names, strategy);
+    const st = resumeFrom.state;
+    const old = trimRecords(resumeFrom);
+    metricsFile.epochs = old.epochs;
+    if (old.startedAt) metricsFile.run.startedAt = old.startedAt;
+    Object.assign(metricsFile.run, { resumed: old.resumed });
+    metricsFile.best = { ...st.best, monitor: r.checkpoint.monitor };
+    epochLosses.push(...st.epochLosses);
+    step = st.step;
+    esBest = st.earlyStopping?.best ?? null;
+    sinceImprovement = st.earlyStopping?.sinceImprovement ?? 0;
+    if (st.stepMemory) Object.assign(memory, st.stepMemory);
+    // The optimizer's slots were saved in the order of the gradients it saw; keep feeding that order.
+    if (st.gradOrder) parts.gradOrder = st.gradOrder.map((n) => names.fromStable.get(n) ?? n);
+    if (typeof st.rng === 'number') seedGlobalRandom(r.seed, st.rng);
+    writeMetrics();
+  } else {
+    writeMetrics();
+    fs.writeFileSync(path.join(runDir, 'metrics.jsonl'), '');
+  }
 
   reporter.start({ runDir, backend: backend.name, epochs: r.train.epochs, stepsPerEpoch, taskNames: built.taskNames, samples: metricsFile.run.samples });
 
-  const epochLosses: number[][] = [];
-  let step = 0;
   let status: TrainResult['status'] = 'completed';
-  let sinceImprovement = 0;
-  let esBest: number | null = null;
-  const ckptState = (epoch: number): CheckpointState => ({ epoch, step, best: metricsFile.best, strategy: strategy.state(), epochLosses });
+  const ckptState = (epoch: number): CheckpointState => ({
+    epoch,
+    step,
+    best: metricsFile.best,
+    strategy: strategy.state(),
+    epochLosses,
+    earlyStopping: { best: esBest, sinceImprovement },
+    stepMemory: memory,
+    gradOrder: (parts.gradOrder ?? []).map((n) => names.toStable.get(n) ?? n),
+    rng: globalRandomState(),
+  });
   const save = (name: string, epoch: number) => saveCheckpoint(path.join(runDir, 'checkpoints', name), { model: built.model, optimizer: opt.optimizer, names, state: ckptState(epoch), metadata });
 
   try {
-    for (let epoch = 1; epoch <= r.train.epochs; epoch++) {
+    for (let epoch = (resumeFrom?.state.epoch ?? 0) + 1; epoch <= r.train.epochs; epoch++) {
       const t0 = performance.now();
       reporter.epochStart(epoch, r.train.epochs, stepsPerEpoch);
+      if (unfreezeIfDue(r.backbone, built.model, epoch)) {
+        // The pretrained backbone's weights join the variables the step differentiates and updates.
+        const v = partitionVariables(built);
+        parts.shared = v.shared.map((w) => w.read() as tf.Variable);
+        parts.heads = built.taskNames.map((t) => v.heads[t].map((w) => w.read() as tf.Variable));
+      }
       const acc = new Accumulator(tasks);
+      const diag = new DiagnosticsAccumulator(built.taskNames);
       const lossSums = new Array<number>(T).fill(0);
       const weightSums = new Array<number>(T).fill(0);
       let done = 0;
       let lr = 0;
-      for (const batch of batches(trainSet, { batchSize: r.train.batchSize, shuffle: r.train.shuffle, seed: r.seed, epoch })) {
+      for await (const batch of toBatchSource(trainSet).batches({ batchSize: r.train.batchSize, shuffle: r.train.shuffle, seed: r.seed, epoch })) {
         if (done >= stepsPerEpoch) {
           disposeBatch(batch);
           break;
         }
         lr = schedule(step);
-        const res = trainStep(parts, batch, { step, epoch, learningRate: lr, epochLosses });
+        const diagnose = diagEvery > 0 && step % diagEvery === 0 ? { cosine: wopts.diagnostics.cosine } : undefined;
+        const res = trainStep(parts, batch, { step, epoch, learningRate: lr, epochLosses, diagnose });
+        diag.add(res.backwardPasses, res.recomputed, res.diagnostics);
+        if (res.diagnostics) {
+          const wNow = Array.from(res.weights.dataSync());
+          appendLine(
+            path.join(runDir, 'metrics.jsonl'),
+            JSON.stringify({
+              type: 'step',
+              epoch,
+              step,
+              weights: Object.fromEntries(built.taskNames.map((t, i) => [t, wNow[i]])),
+              gradNorms: Object.fromEntries(built.taskNames.map((t, i) => [t, res.diagnostics!.gradNorms[i]])),
+              ...(res.diagnostics.cosine ? { cosine: res.diagnostics.cosine } : {}),
+              backwardPasses: res.backwardPasses,
+              strategy: strategyRecord(strategy),
+            }),
+          );
+        }
         const l = res.taskLosses.dataSync();
         const w = res.weights.dataSync();
         tasks.forEach((task, t) => {
-          tf.tidy(() => acc.add(t, l[t], toPredictions(task, res.outputs[t]), batch.targets[task.name], batch.masks[task.name]));
+          tf.tidy(() => acc.add(t, l[t], toPredictions(task, res.outputs[t], { mask: batch.masks[task.name], model: built.model }), batch.targets[task.name], batch.masks[task.name]));
           lossSums[t] += l[t];
           weightSums[t] += w[t];
         });
@@ -239,7 +319,7 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
       const trainMetrics = acc.result();
       const trainSeconds = (performance.now() - t0) / 1000;
       epochLosses.push(tasks.map((task) => trainMetrics.tasks[task.name].loss));
-      const val = valSet ? evaluateSet(built.model, built.inputNames, tasks, valSet, r.train.batchSize) : undefined;
+      const val = valSet ? await evaluateSource(built.model, built.inputNames, tasks, valSet, r.train.batchSize) : undefined;
 
       const rec: EpochRecord = {
         epoch,
@@ -252,6 +332,7 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
         samplesPerSecond: acc.samples / Math.max(trainSeconds, 1e-9),
         bestEpoch: metricsFile.best.epoch,
         bestValue: metricsFile.best.value,
+        diagnostics: diag.result(strategy),
       };
       const mv = monitorValue(rec, r.checkpoint.monitor);
       const isBest = mv !== undefined && Number.isFinite(mv) && improves(mv, metricsFile.best.value, r.checkpoint.mode);
@@ -259,27 +340,30 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
       rec.bestEpoch = metricsFile.best.epoch;
       rec.bestValue = metricsFile.best.value;
 
+      const es0 = r.train.earlyStopping;
+      const esValue = es0 ? monitorValue(rec, es0.monitor) : undefined;
+      // Early-stopping counters move before the checkpoint, so a resumed run stops where this one would.
+      let stopNow = false;
+      if (es0) {
+        if (esValue !== undefined && improves(esValue, esBest, es0.mode, es0.minDelta)) {
+          esBest = esValue;
+          sinceImprovement = 0;
+        } else stopNow = ++sinceImprovement >= es0.patience;
+      }
       await save('last', epoch);
       if (isBest) await save('best', epoch);
       metricsFile.epochs.push(rec);
       writeMetrics();
-      appendLine(path.join(runDir, 'metrics.jsonl'), JSON.stringify(rec));
+      appendLine(path.join(runDir, 'metrics.jsonl'), JSON.stringify({ type: 'epoch', ...rec }));
       reporter.epochEnd(rec);
 
       if (opts.signal?.aborted) {
         metricsFile.run.status = 'interrupted';
         throw new MtlError('interrupted', `interrupted during epoch ${epoch}; checkpoints/last holds the state after step ${step} (${runDir})`);
       }
-      const es = r.train.earlyStopping;
-      if (es) {
-        const v = monitorValue(rec, es.monitor);
-        if (v !== undefined && improves(v, esBest, es.mode, es.minDelta)) {
-          esBest = v;
-          sinceImprovement = 0;
-        } else if (++sinceImprovement >= es.patience) {
-          status = 'early-stopped';
-          break;
-        }
+      if (stopNow) {
+        status = 'early-stopped';
+        break;
       }
     }
 
@@ -305,10 +389,10 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
 }
 
 /** Evaluate a checkpoint's weights (loaded into the live model) on one split. */
-async function evaluateCheckpointSet(runDir: string, which: string, built: BuiltModel, tasks: TaskRuntime[], set: ArraySet, batchSize: number): Promise<SplitMetrics> {
+async function evaluateCheckpointSet(runDir: string, which: string, built: BuiltModel, tasks: TaskRuntime[], set: SplitData, batchSize: number): Promise<SplitMetrics> {
   const { model } = await loadModelFiles(path.join(runDir, 'checkpoints', which));
   try {
-    return evaluateSet(model, built.inputNames, tasks, set, batchSize);
+    return await evaluateSource(model, built.inputNames, tasks, set, batchSize);
   } finally {
     model.dispose();
   }

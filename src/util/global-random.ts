@@ -5,8 +5,15 @@
 
 const original = Math.random;
 
-export function seedGlobalRandom(seed: number): void {
-  let a = (seed ^ 0x9e3779b9) >>> 0;
+let current: (() => number) | null = null;
+
+/**
+ * `state` (from globalRandomState) continues a sequence where a checkpoint left it, so that a resumed
+ * run draws the same dropout masks as an uninterrupted one.
+ */
+export function seedGlobalRandom(seed: number, state?: number): void {
+  let a = state ?? (seed ^ 0x9e3779b9) >>> 0;
+  current = () => a;
   Math.random = () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -18,4 +25,10 @@ export function seedGlobalRandom(seed: number): void {
 
 export function restoreGlobalRandom(): void {
   Math.random = original;
+  current = null;
+}
+
+/** The seeded generator's internal state (null when Math.random is not seeded). */
+export function globalRandomState(): number | null {
+  return current ? current() : null;
 }

@@ -1,9 +1,57 @@
 // Owns the registry of weighting strategies: one import and one register line per strategy.
 import { Registry } from '../registry';
+import { dynamicWeightAverage } from './dwa';
 import { equalWeighting } from './equal';
+import { famo } from './famo';
+import { geometricLossStrategy } from './gls';
+import { gradNorm } from './gradnorm';
+import { randomLossWeighting } from './rlw';
 import { staticWeighting } from './static';
+import { smoothTchebycheff } from './stch';
+import { alignedMtlWeighting } from './aligned-mtl';
+import { cagradWeighting } from './cagrad';
+import { configWeighting } from './config';
+import { dbMtlWeighting } from './db-mtl';
+import { dualprojWeighting } from './dualproj';
+import { excessMtlWeighting } from './excessmtl';
+import { fairgradWeighting } from './fairgrad';
+import { graddropWeighting } from './graddrop';
+import { gradvacWeighting } from './gradvac';
+import { imtlWeighting } from './imtl';
+import { mgdaWeighting } from './mgda';
+import { mocoWeighting } from './moco';
+import { modoWeighting } from './modo';
+import { nashMtlWeighting } from './nash-mtl';
+import { pcgradWeighting } from './pcgrad';
+import { sdmgradWeighting } from './sdmgrad';
+import { upgradWeighting } from './upgrad';
 import type { StrategyDescriptor } from './strategy';
+import { uncertaintyWeighting } from './uw';
 
 export const strategies = new Registry<StrategyDescriptor>('weighting method')
   .register(staticWeighting)
-  .register(equalWeighting);
+  .register(equalWeighting)
+  .register(uncertaintyWeighting)
+  .register(dynamicWeightAverage)
+  .register(geometricLossStrategy)
+  .register(randomLossWeighting)
+  .register(gradNorm)
+  .register(famo)
+  .register(smoothTchebycheff)
+  .register(mgdaWeighting)
+  .register(pcgradWeighting)
+  .register(cagradWeighting)
+  .register(upgradWeighting)
+  .register(nashMtlWeighting)
+  .register(gradvacWeighting)
+  .register(imtlWeighting)
+  .register(graddropWeighting)
+  .register(alignedMtlWeighting)
+  .register(dbMtlWeighting)
+  .register(fairgradWeighting)
+  .register(dualprojWeighting)
+  .register(configWeighting)
+  .register(mocoWeighting)
+  .register(sdmgradWeighting)
+  .register(modoWeighting)
+  .register(excessMtlWeighting);

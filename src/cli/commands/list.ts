@@ -1,4 +1,5 @@
 // `mtl list [KIND]`: what the registries hold — the same source as validation and the schema.
+import { architectures } from '../../architectures/index';
 import { dataRecipes } from '../../data/index';
 import { usageError } from '../../errors';
 import { layers } from '../../layers/index';
@@ -12,6 +13,7 @@ import type { Output } from '../reporter';
 
 export const REGISTRIES: Record<string, Registry<Descriptor>> = {
   layers,
+  architectures,
   losses,
   metrics,
   weighting: strategies,

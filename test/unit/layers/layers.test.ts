@@ -27,7 +27,7 @@ function ctx(name: string, firstSeed = 1): LayerContext {
 }
 
 function build(type: string, args: Record<string, unknown>, seed = 1, name = `t_${type}`): tf.layers.Layer {
-  return layers.get(type).create(fill(type, args), ctx(name, seed));
+  return layers.get(type).create(fill(type, args), ctx(name, seed)) as tf.layers.Layer;
 }
 
 interface ShapeCase {
@@ -72,9 +72,9 @@ before(() => useBackend('cpu'));
 describe('layer registry', () => {
   it('registers all the layer types', () => {
     assert.deepEqual(layers.types().sort(), [
-      'activation', 'averagePooling1d', 'averagePooling2d', 'batchNormalization', 'bidirectional', 'conv1d', 'conv2d', 'dense', 'dropout',
+      'activation', 'add', 'average', 'averagePooling1d', 'averagePooling2d', 'batchNormalization', 'bidirectional', 'bilstm', 'concatenate', 'conv1d', 'conv2d', 'crf', 'dense', 'distance', 'dropout',
       'embedding', 'flatten', 'globalAveragePooling1d', 'globalAveragePooling2d', 'globalMaxPooling1d', 'globalMaxPooling2d', 'gru',
-      'layerNormalization', 'lstm', 'maxPooling1d', 'maxPooling2d', 'reshape',
+      'layerNormalization', 'lenet', 'lstm', 'maxPooling1d', 'maxPooling2d', 'mlp', 'mobilenetV2', 'multiply', 'reshape', 'resnet', 'subtract', 'transformerEncoder',
     ]);
   });
 

@@ -42,7 +42,7 @@ before(() => useBackend('cpu'));
 
 describe('loss registry', () => {
   it('registers the losses with their task types', () => {
-    assert.deepEqual(losses.types(), ['categorical-crossentropy', 'sparse-categorical-crossentropy', 'binary-crossentropy', 'mse', 'mae', 'huber']);
+    assert.deepEqual(losses.types(), ['categorical-crossentropy', 'sparse-categorical-crossentropy', 'binary-crossentropy', 'mse', 'mae', 'huber', 'crf-nll']);
     assert.deepEqual(losses.get('categorical-crossentropy').taskTypes, ['classification']);
     assert.deepEqual(losses.get('sparse-categorical-crossentropy').taskTypes, ['classification']);
     assert.deepEqual(losses.get('binary-crossentropy').taskTypes, ['binary', 'multilabel']);

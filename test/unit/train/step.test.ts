@@ -117,3 +117,30 @@ describe('train step', () => {
     assert.deepEqual(Array.from(same.b.dataSync()), [0, 4]);
   });
 });
+
+describe('optimizer slot order', () => {
+  before(() => useBackend('cpu'));
+
+  it('keeps the first-seen gradient order, appends new variables and zero-fills missing gradients', async () => {
+    const { stableOrder } = await import('../../../src/train/step');
+    const a = tf.variable(tf.tensor1d([1, 2]), true, 'order_a');
+    const b = tf.variable(tf.tensor1d([3]), true, 'order_b');
+    const c = tf.variable(tf.tensor1d([4, 5, 6]), true, 'order_c');
+    const p = {} as StepParts;
+    assert.deepEqual(Object.keys(stableOrder(p, { order_b: tf.ones([1]), order_a: tf.ones([2]) })), ['order_b', 'order_a']);
+    // A variable unfrozen later joins at the end, even if the new map lists it first.
+    const second = stableOrder(p, { order_c: tf.ones([3]), order_a: tf.ones([2]), order_b: tf.ones([1]) });
+    assert.deepEqual(Object.keys(second), ['order_b', 'order_a', 'order_c']);
+    // A variable without a gradient this step keeps its position with zeros.
+    const third = stableOrder(p, { order_a: tf.ones([2]), order_c: tf.ones([3]) });
+    assert.deepEqual(Object.keys(third), ['order_b', 'order_a', 'order_c']);
+    assert.deepEqual(Array.from(third.order_b.dataSync()), [0]);
+
+    // Adam fed through stableOrder keeps each slot the shape of its own variable.
+    const adam = tf.train.adam(0.1);
+    adam.applyGradients(stableOrder(p, { order_a: tf.ones([2]), order_b: tf.ones([1]), order_c: tf.ones([3]) }) as tf.NamedTensorMap as never);
+    const slots = await adam.getWeights();
+    assert.deepEqual(slots.slice(1, 4).map((w) => [w.name, w.tensor.shape[0]]), [['order_b/m', 1], ['order_a/m', 2], ['order_c/m', 3]]);
+    tf.dispose([a, b, c]);
+  });
+});

@@ -1,0 +1,45 @@
+// Owns `mtan`, the Multi-Task Attention Network (Liu, Johns & Davison, CVPR 2019, "End-to-End
+// Multi-Task Learning with Attention", §3.1): a shared trunk (the backbone list) and, per task, a soft
+// attention module after every trunk layer that has weights:
+//   â_j = h(g([p_j ; f_j(â_{j−1})])) ⊙ p_j,   â_1 = h(g(p_1)) ⊙ p_1,
+// where p_j is the trunk's output, g a 1×1 projection with ReLU and h one with sigmoid (dense layers on
+// the last axis; the paper's batch normalisation inside g and h is left out), and f_j — the paper's
+// shared feature extractor that brings â_{j−1} to p_j's shape — is the trunk layer j itself, shared by
+// all tasks. Weightless trunk layers (pooling, flatten, dropout) carry â along unchanged in kind.
+import * as tf from '@tensorflow/tfjs';
+import { single, weightsOf, type ArchitectureDescriptor } from './types';
+
+const typeOf = (item: Record<string, unknown>) => Object.keys(item)[0];
+
+export const mtan: ArchitectureDescriptor = {
+  type: 'mtan',
+  description: 'Multi-task attention network: a shared trunk plus, per task, a sigmoid attention mask after each trunk layer with weights (Liu et al. 2019)',
+  schema: { type: 'object', additionalProperties: false, properties: {} },
+  create(_c, ctx) {
+    const items = ctx.backboneList('mtan');
+    let p = ctx.joined();
+    const att: (tf.SymbolicTensor | undefined)[] = ctx.taskNames.map(() => undefined);
+    const dense = (name: string, units: number, activation: 'relu' | 'sigmoid', group: string) =>
+      ctx.own(tf.layers.dense({ name, units, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.nextSeed() }) }), group);
+    items.forEach((item, i) => {
+      const path = ['backbone', i];
+      const layer = ctx.create(item, path, `shared_${i + 1}_${typeOf(item)}`, 'shared');
+      const next = ctx.applyTo(layer, item, path, p);
+      const block = weightsOf(layer).length > 0;
+      ctx.taskNames.forEach((t, k) => {
+        const prev = att[k] ? ctx.applyTo(layer, item, path, att[k] as tf.SymbolicTensor) : undefined;
+        if (!block) {
+          att[k] = prev;
+          return;
+        }
+        const channels = next.shape[next.shape.length - 1] as number;
+        const merged = prev ? (ctx.own(tf.layers.concatenate({ name: `${t}_att${i + 1}_concat`, axis: -1 }), t).apply([next, prev]) as tf.SymbolicTensor) : next;
+        const g = dense(`${t}_att${i + 1}_g`, channels, 'relu', t).apply(merged) as tf.SymbolicTensor;
+        const mask = dense(`${t}_att${i + 1}_h`, channels, 'sigmoid', t).apply(g) as tf.SymbolicTensor;
+        att[k] = ctx.own(tf.layers.multiply({ name: `${t}_att${i + 1}_apply` }), t).apply([mask, next]) as tf.SymbolicTensor;
+      });
+      p = next;
+    });
+    return Object.fromEntries(ctx.taskNames.map((t, k) => [t, single('backbone', att[k] ?? p)]));
+  },
+};

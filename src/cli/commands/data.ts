@@ -1,0 +1,131 @@
+// `mtl data inspect SPEC`: loads the spec's data exactly as training would (same validation, same
+// fitted encoders) and reports per split: rows, input shapes, per-task label distribution or value
+// range, missing-label rate, and the vocabularies learnt from train.
+import * as tf from '@tensorflow/tfjs';
+import { disposeBatch } from '../../data/batching';
+import { toBatchSource } from '../../data/source';
+import { validateSpecFile } from '../../spec/validate';
+import { loadData, splitsFor } from '../../train/loop';
+import { fmt, table, type Output } from '../reporter';
+
+export interface TargetProfile {
+  type: string;
+  /** Rows with a label (for token-level targets: rows with at least one labelled token). */
+  labelled: number;
+  missing: number;
+  missingRate: number;
+  /** classification: count per class (by name when the data learnt names). */
+  distribution?: Record<string, number>;
+  /** other tasks: over the labelled values. */
+  range?: { min: number; max: number; mean: number };
+}
+
+export interface SplitProfile {
+  rows: number;
+  inputs: Record<string, { shape: number[]; dtype: string }>;
+  targets: Record<string, TargetProfile>;
+}
+
+export interface DataReport {
+  spec: string;
+  data: string;
+  source: string;
+  splits: Record<string, SplitProfile>;
+  /** Vocabulary and category sizes learnt from train (the files data type). */
+  vocabularies: Record<string, number>;
+}
+
+type EncoderState = { vocabulary?: string[]; categories?: string[] };
+
+export async function inspectData(specFile: string): Promise<DataReport> {
+  await tf.setBackend('cpu');
+  const spec = validateSpecFile(specFile);
+  const r = spec.resolved;
+  const bundle = await loadData(spec);
+  const splits = splitsFor(r, bundle);
+  const encoders = ((bundle.state as { encoders?: Record<string, EncoderState> } | undefined)?.encoders ?? {}) as Record<string, EncoderState>;
+  const vocabularies: Record<string, number> = {};
+  for (const [k, s] of Object.entries(encoders)) {
+    if (s?.vocabulary) vocabularies[k] = s.vocabulary.length + 2; // + padding and out-of-vocabulary ids
+    else if (s?.categories) vocabularies[k] = s.categories.length;
+  }
+  const report: DataReport = { spec: specFile, data: r.data.type, source: bundle.source, splits: {}, vocabularies };
+  for (const name of ['train', 'val', 'test'] as const) {
+    const data = splits[name];
+    if (!data) continue;
+    const prof: SplitProfile = { rows: 0, inputs: {}, targets: {} };
+    const stats: Record<string, { n: number; sum: number; min: number; max: number; counts: Map<number, number> }> = {};
+    for await (const b of toBatchSource(data).batches({ batchSize: 256, shuffle: false, seed: 0, epoch: 0 })) {
+      prof.rows += b.size;
+      for (const [n, t] of Object.entries(b.inputs)) prof.inputs[n] = { shape: t.shape.slice(1), dtype: t.dtype };
+      for (const [t, y] of Object.entries(b.targets)) {
+        const task = r.tasks[t];
+        if (!task) continue;
+        const s = (stats[t] ??= { n: 0, sum: 0, min: Infinity, max: -Infinity, counts: new Map() });
+        const p = (prof.targets[t] ??= { type: task.type, labelled: 0, missing: 0, missingRate: 0 });
+        const v = y.dataSync();
+        const m = b.masks[t]?.dataSync();
+        const per = v.length / Math.max(b.size, 1);
+        const perTokenMask = m !== undefined && m.length !== b.size;
+        for (let i = 0; i < b.size; i++) {
+          let any = false;
+          for (let j = 0; j < per; j++) {
+            const k = i * per + j;
+            if (m && !m[perTokenMask ? k : i]) continue;
+            any = true;
+            const x = v[k];
+            if (task.type === 'classification') s.counts.set(x, (s.counts.get(x) ?? 0) + 1);
+            else {
+              s.n++;
+              s.sum += x;
+              if (x < s.min) s.min = x;
+              if (x > s.max) s.max = x;
+            }
+          }
+          if (any) p.labelled++;
+          else p.missing++;
+        }
+      }
+      disposeBatch(b);
+    }
+    for (const [t, p] of Object.entries(prof.targets)) {
+      const s = stats[t];
+      p.missingRate = p.labelled + p.missing ? p.missing / (p.labelled + p.missing) : 0;
+      if (r.tasks[t].type === 'classification') {
+        const names = encoders[`targets.${t}`]?.categories;
+        p.distribution = Object.fromEntries([...s.counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, c]) => [names?.[k] ?? String(k), c]));
+      } else if (s.n) p.range = { min: s.min, max: s.max, mean: s.sum / s.n };
+    }
+    report.splits[name] = prof;
+  }
+  return report;
+}
+
+export async function dataInspectCommand(spec: string, opts: { json?: boolean }, o: Output): Promise<void> {
+  const rep = await inspectData(spec);
+  if (opts.json) {
+    o.out(JSON.stringify(rep, null, 2));
+    return;
+  }
+  o.out(`${rep.spec}: data ${rep.data} — ${rep.source}`);
+  for (const [name, s] of Object.entries(rep.splits)) {
+    o.out('');
+    o.out(`${name}: ${s.rows} rows; inputs ${Object.entries(s.inputs).map(([n, i]) => `${n} [${i.shape.join(', ')}] ${i.dtype}`).join(', ')}`);
+    o.out(
+      table(
+        ['task', 'type', 'labelled', 'missing', 'labels'],
+        Object.entries(s.targets).map(([t, p]) => [
+          t,
+          p.type,
+          String(p.labelled),
+          `${(100 * p.missingRate).toFixed(1)}%`,
+          p.distribution ? Object.entries(p.distribution).map(([k, c]) => `${k}:${c}`).join(' ') : p.range ? `${fmt(p.range.min)}..${fmt(p.range.max)} (mean ${fmt(p.range.mean)})` : '-',
+        ]),
+      ),
+    );
+  }
+  if (Object.keys(rep.vocabularies).length) {
+    o.out('');
+    o.out(`learnt on train: ${Object.entries(rep.vocabularies).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
+}

@@ -1,0 +1,94 @@
+// Owns the `fashion-attributes` data recipe: one Fashion-MNIST image, three related tasks — category
+// (the 10 classes), group (5 coarse garment groups derived from the class) and ink (regression: the
+// image's mean pixel intensity in [0, 1]). Data: Fashion-MNIST, Xiao, Rasul & Vollgraf 2017,
+// arXiv:1708.07747 (MIT licence).
+import { mixSeed } from '../util/random';
+import { chooseItems, dirSchema, itemsAt, loadFashion, seedSchema, sizeSchema } from './fashion-items';
+import { dataError } from '../errors';
+import type { FashionSplit } from './multifashion';
+import { readOptions } from './options';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from './types';
+
+/** The coarse groups, by index: what part of the body the item is worn on, or a bag. */
+export const groupNames: readonly string[] = ['top', 'bottom', 'full-body', 'footwear', 'bag'];
+
+/**
+ * Group of each Fashion-MNIST class (by class index): T-shirt/top, pullover, coat and shirt → top;
+ * trouser → bottom; dress → full-body; sandal, sneaker and ankle boot → footwear; bag → bag.
+ */
+export const GROUP_OF_CLASS: readonly number[] = [0, 1, 0, 2, 0, 3, 0, 3, 4, 3];
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    dir: dirSchema,
+    size: sizeSchema,
+    trainSize: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Number of training images, drawn without repetition (null: the whole training split)' },
+    testSize: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Number of test images, drawn without repetition (null: the whole test split)' },
+    seed: seedSchema,
+  },
+};
+
+interface Options {
+  dir?: string;
+  size: number;
+  trainSize: number | null;
+  testSize: number | null;
+  seed?: number;
+}
+
+const options = (config: Record<string, unknown>) => readOptions('fashion-attributes', schema, config) as unknown as Options;
+
+function makeSet(split: FashionSplit, count: number | null, size: number, seed: number, which: 'train' | 'test'): ArraySet {
+  if (count !== null && count > split.size) {
+    throw dataError([{ where: { path: `data.${which}Size` }, message: `the ${which} split has only ${split.size} images`, received: count, allowed: `1..${split.size}, or null for all` }]);
+  }
+  const idx = chooseItems(split.size, count ?? undefined, seed);
+  const image = itemsAt(split, idx, size);
+  const pixels = size * size;
+  const ink = new Float32Array(idx.length);
+  for (let k = 0; k < idx.length; k++) {
+    let s = 0;
+    for (let p = k * pixels; p < (k + 1) * pixels; p++) s += image[p];
+    ink[k] = s / pixels;
+  }
+  const category = Int32Array.from(idx, (i) => split.labels[i]);
+  return {
+    size: idx.length,
+    inputs: { image: { data: image, shape: [size, size, 1] } },
+    targets: {
+      category: { data: category, shape: [] },
+      group: { data: Int32Array.from(category, (c) => GROUP_OF_CLASS[c]), shape: [] },
+      ink: { data: ink, shape: [1] },
+    },
+  };
+}
+
+export const fashionAttributes: DataDescriptor = {
+  type: 'fashion-attributes',
+  description: 'One Fashion-MNIST image (input image); tasks category (10 classes), group (top, bottom, full-body, footwear, bag) and ink (regression: mean pixel intensity)',
+  schema,
+
+  describe(config: Record<string, unknown>): DataDescription {
+    const o = options(config);
+    return {
+      inputs: { image: { shape: [o.size, o.size, 1], dtype: 'float32' } },
+      targets: {
+        category: { type: 'classification', classes: 10 },
+        group: { type: 'classification', classes: groupNames.length },
+        ink: { type: 'regression', dim: 1 },
+      },
+      splits: ['train', 'test'],
+    };
+  },
+
+  async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
+    const o = options(config);
+    const seed = o.seed ?? ctx.seed;
+    const { dir, train, test } = loadFashion(o.dir, ctx);
+    const trainSet = makeSet(train, o.trainSize, o.size, mixSeed(seed, 1), 'train');
+    const testSet = makeSet(test, o.testSize, o.size, mixSeed(seed, 2), 'test');
+    return { train: trainSet, test: testSet, source: `${dir} (Fashion-MNIST attributes, ${o.size}×${o.size}, ${trainSet.size} train / ${testSet.size} test)` };
+  },
+};

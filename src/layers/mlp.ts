@@ -1,0 +1,30 @@
+// Owns the `mlp` backbone: a stack of fully connected layers (a multilayer perceptron, Rumelhart,
+// Hinton & Williams 1986), each followed by dropout (Srivastava et al. 2014) when `dropout` > 0.
+import * as tf from '@tensorflow/tfjs';
+import { makeBlock } from './block';
+import type { LayerDescriptor } from './types';
+import { activation, objectSchema, type Args } from './common';
+
+export const mlp: LayerDescriptor = {
+  type: 'mlp',
+  description: 'Stack of dense layers (units list), each with the same activation and optional dropout',
+  schema: objectSchema(
+    {
+      units: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1 }, description: 'Units of each dense layer, in order' },
+      activation: activation('relu', 'Activation of every dense layer'),
+      dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Dropout rate after each dense layer (0: none)' },
+    },
+    ['units'],
+  ),
+  create(a: Args, ctx) {
+    const units = a.units as number[];
+    return makeBlock(ctx, (b, input) => {
+      let x = input;
+      units.forEach((u, i) => {
+        x = b.apply(`dense${i + 1}`, (name) => tf.layers.dense({ name, units: u, activation: a.activation, kernelInitializer: tf.initializers.glorotUniform({ seed: b.seed() }) }), x);
+        if (a.dropout > 0) x = b.apply(`dropout${i + 1}`, (name) => tf.layers.dropout({ name, rate: a.dropout, seed: b.seed() }), x);
+      });
+      return x;
+    });
+  },
+};

@@ -1,0 +1,98 @@
+// Owns reading per-token predictions as tag sequences and the CoNLL chunk rules for BIO tags shared
+// by token-accuracy and the entity-level metrics (conlleval, CoNLL-2000 shared task: Tjong Kim Sang
+// & Buchholz 2000): a chunk starts at B-X, or at I-X not preceded by B-X/I-X; an entity counts as
+// correct only when its type and both boundaries match a gold entity.
+import type { JSONSchema } from '../registry';
+import type { MetricInput } from './types';
+import { argmaxRow } from './common';
+
+export const tagsSchema: JSONSchema = {
+  type: 'array',
+  minItems: 2,
+  items: { type: 'string', pattern: '^(O|[BI]-.+)$' },
+  description: 'Tag names in class-index order, BIO style (e.g. [O, B-LOC, I-LOC])',
+};
+
+/**
+ * Gold and predicted tag indices per sentence. Token rows (predDim = classes): sentences begin where
+ * sequenceStarts is 1 (all tokens form one sentence without it). Rows of `steps` tokens (yTrue
+ * [n·steps]): one sentence per row, negative gold tags are padding.
+ */
+export function tagSequences(input: MetricInput): Array<{ gold: number[]; pred: number[] }> {
+  const { yTrue, yPred, n, sequenceStarts } = input;
+  const steps = n ? yTrue.length / n : 0;
+  const classes = steps ? input.predDim / steps : 0;
+  if (!Number.isInteger(steps) || !Number.isInteger(classes) || classes < 1) {
+    throw new Error(`per-token metric: predictions of width ${input.predDim} do not split into ${steps} tokens`);
+  }
+  const out: Array<{ gold: number[]; pred: number[] }> = [];
+  let cur: { gold: number[]; pred: number[] } | undefined;
+  for (let k = 0; k < n * steps; k++) {
+    const begins = steps === 1 ? !cur || (sequenceStarts !== undefined && sequenceStarts[k] === 1) : k % steps === 0;
+    if (begins) out.push((cur = { gold: [], pred: [] }));
+    if (yTrue[k] < 0) continue;
+    cur!.gold.push(yTrue[k]);
+    cur!.pred.push(argmaxRow(yPred, k, classes));
+  }
+  return out;
+}
+
+export interface Chunk {
+  start: number;
+  end: number;
+  type: string;
+}
+
+/** Chunks of one tag-name sequence, conlleval's start/end rules for IOB tags. */
+export function chunks(tags: readonly string[]): Chunk[] {
+  const out: Chunk[] = [];
+  let open: Chunk | null = null;
+  tags.forEach((tag, i) => {
+    const prefix = tag === 'O' ? 'O' : tag.slice(0, 1);
+    const type = tag === 'O' ? '' : tag.slice(2);
+    const continues = open !== null && prefix === 'I' && open.type === type;
+    if (open && !continues) {
+      out.push(open);
+      open = null;
+    }
+    if (prefix === 'O') return;
+    if (open) (open as Chunk).end = i;
+    else open = { start: i, end: i, type };
+  });
+  if (open) out.push(open);
+  return out;
+}
+
+export interface ChunkCounts {
+  correct: number;
+  predicted: number;
+  gold: number;
+}
+
+/** Counts over every row: predicted chunks, gold chunks and exact matches (type and boundaries). */
+export function chunkCounts(input: MetricInput, tagNames: readonly string[]): ChunkCounts {
+  const counts = { correct: 0, predicted: 0, gold: 0 };
+  const name = (k: number) => {
+    const tag = tagNames[k];
+    if (tag === undefined) throw new Error(`tag index ${k} has no name: the metric's tags list has ${tagNames.length} entries`);
+    return tag;
+  };
+  for (const { gold, pred } of tagSequences(input)) {
+    const g = chunks(gold.map(name));
+    const p = chunks(pred.map(name));
+    const key = (c: Chunk) => `${c.start}:${c.end}:${c.type}`;
+    const goldKeys = new Set(g.map(key));
+    counts.gold += g.length;
+    counts.predicted += p.length;
+    for (const c of p) if (goldKeys.has(key(c))) counts.correct++;
+  }
+  return counts;
+}
+
+export const precisionOf = (c: ChunkCounts) => (c.predicted ? c.correct / c.predicted : 0);
+export const recallOf = (c: ChunkCounts) => (c.gold ? c.correct / c.gold : 0);
+export function f1Of(c: ChunkCounts): number {
+  const p = precisionOf(c);
+  const r = recallOf(c);
+  return p + r > 0 ? (2 * p * r) / (p + r) : 0;
+}

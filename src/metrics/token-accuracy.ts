@@ -1,0 +1,24 @@
+// Owns the `token-accuracy` metric: fraction of real (non-padding) tokens tagged correctly.
+import type { MetricDescriptor } from './types';
+import { noOptions } from './common';
+import { tagSequences } from './bio';
+
+export const tokenAccuracy: MetricDescriptor = {
+  type: 'token-accuracy',
+  description: 'Per-token targets: fraction of real (non-padding) tokens whose predicted tag is the gold tag',
+  taskTypes: ['classification'],
+  higherIsBetter: true,
+  schema: noOptions,
+  key: () => 'token-accuracy',
+  create() {
+    return (input) => {
+      let hits = 0;
+      let total = 0;
+      for (const { gold, pred } of tagSequences(input)) {
+        total += gold.length;
+        for (let t = 0; t < gold.length; t++) if (gold[t] === pred[t]) hits++;
+      }
+      return total ? hits / total : NaN;
+    };
+  },
+};

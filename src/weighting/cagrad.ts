@@ -1,0 +1,58 @@
+// CAGrad (Liu et al., "Conflict-Averse Gradient Descent for Multi-task Learning", NeurIPS 2021):
+// the direction maximises the worst task improvement within a ball of radius c·‖g0‖ around the mean
+// gradient g0. Its dual over the simplex is solved here on the T×T Gram matrix.
+import * as tf from '@tensorflow/tfjs';
+import { gradientStrategy } from './gradient-common';
+import { dot, gramOf, matVec, quad, simplexMinimize, type Mat } from './gradmath';
+import type { StrategyDescriptor } from './strategy';
+
+/**
+ * Task weights w_t of the direction d = g0 + λ g_w (Liu et al. eq. 7–8): w solves
+ * min_{w∈Δ} g_wᵀg0 + √φ‖g_w‖ with φ = c²‖g0‖², λ = √φ/‖g_w‖; d is divided by 1+c² (rescale 1) or
+ * 1+c (rescale 2) as in the authors' code. Returns the per-task coefficients of d.
+ */
+export function cagradWeights(M: Mat, c: number, rescale: 0 | 1 | 2): number[] {
+  const T = M.length;
+  const mean = new Array<number>(T).fill(1 / T);
+  const g0sq = quad(M, mean);
+  const sqrtPhi = c * Math.sqrt(Math.max(g0sq, 0) + 1e-8);
+  const Mb = matVec(M, mean);
+  let coef = [...mean];
+  if (c > 0) {
+    const f = (x: number[]) => dot(x, Mb) + sqrtPhi * Math.sqrt(Math.max(quad(M, x), 0) + 1e-8);
+    const grad = (x: number[]) => {
+      const Mx = matVec(M, x);
+      const n = Math.sqrt(Math.max(dot(x, Mx), 0) + 1e-8);
+      return Mb.map((b, i) => b + (sqrtPhi * Mx[i]) / n);
+    };
+    const w = simplexMinimize(f, grad, mean);
+    const gw = Math.sqrt(Math.max(quad(M, w), 0));
+    const lambda = sqrtPhi / (gw + 1e-8);
+    coef = mean.map((m, i) => m + lambda * w[i]);
+  }
+  const div = rescale === 1 ? 1 + c * c : rescale === 2 ? 1 + c : 1;
+  return coef.map((x) => x / div);
+}
+
+export function cagrad(G: tf.Tensor2D, c: number, rescale: 0 | 1 | 2): { direction: tf.Tensor1D; weights: number[] } {
+  const w = cagradWeights(gramOf(G), c, rescale);
+  return { direction: tf.tidy(() => tf.matMul(tf.tensor2d([w]), G).reshape([-1]) as tf.Tensor1D), weights: w };
+}
+
+export const cagradWeighting: StrategyDescriptor = {
+  type: 'cagrad',
+  description: 'CAGrad (Liu et al. 2021): the best worst-task direction within c·‖g0‖ of the mean gradient g0',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      c: { type: 'number', minimum: 0, default: 0.5, description: 'Radius of the ball around the mean gradient, relative to its norm (0: the mean gradient)' },
+      rescale: { type: 'integer', enum: [0, 1, 2], default: 1, description: 'Divide the direction by 1 (0), 1+c² (1) or 1+c (2)' },
+    },
+  },
+  create(config, ctx) {
+    const c = (config.c ?? 0.5) as number;
+    const rescale = (config.rescale ?? 1) as 0 | 1 | 2;
+    return gradientStrategy(ctx, (g) => cagrad(g.grads, c, rescale));
+  },
+};

@@ -1,0 +1,46 @@
+// Dynamic Weight Average (Liu, Johns & Davison, "End-to-End Multi-Task Learning with Attention",
+// CVPR 2019), Eq. 1: w_t(k) = T·exp(r_t(k−1)/Temp) / Σ_i exp(r_i(k−1)/Temp), r_t(k−1) = L_t(k−1)/L_t(k−2),
+// with L_t(k) the mean training loss of epoch k; w_t = 1 for the first two epochs.
+import * as tf from '@tensorflow/tfjs';
+import type { LossStrategy, StrategyDescriptor } from './strategy';
+
+/** DWA weights from the finished epochs' mean losses (oldest first). */
+export function dwaWeights(epochLosses: readonly (readonly number[])[], T: number, temperature: number): { weights: number[]; ratios: number[] | null } {
+  const n = epochLosses.length;
+  if (n < 2) return { weights: new Array<number>(T).fill(1), ratios: null };
+  const ratios = epochLosses[n - 1].map((l, t) => l / Math.max(epochLosses[n - 2][t], 1e-12));
+  const e = ratios.map((r) => Math.exp(r / temperature));
+  const z = e.reduce((a, b) => a + b, 0);
+  return { weights: e.map((v) => (T * v) / z), ratios };
+}
+
+export const dynamicWeightAverage: StrategyDescriptor = {
+  type: 'dwa',
+  description: 'Dynamic Weight Average (Liu et al. 2019): weights from the ratio of the last two epochs\' losses, softmax with temperature',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      temperature: { type: 'number', exclusiveMinimum: 0, default: 2, description: 'Softmax temperature T (larger: closer to equal weights)' },
+    },
+  },
+  create(config, ctx): LossStrategy {
+    const T = ctx.taskNames.length;
+    const temperature = (config.temperature as number | undefined) ?? 2;
+    let last = dwaWeights([], T, temperature);
+    return {
+      needs: 'losses',
+      combine({ losses, epochLosses }) {
+        // Derived from epochLosses alone (the loop checkpoints them), so no state needs restoring.
+        last = dwaWeights(epochLosses, T, temperature);
+        const weights = tf.tensor1d(last.weights);
+        return { loss: tf.sum(tf.mul(tf.stack(losses as tf.Scalar[]), weights)) as tf.Scalar, weights };
+      },
+      variables: () => [],
+      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last.weights[i]])),
+      state: () => ({ weights: last.weights, ratios: last.ratios }),
+      restore() {},
+      dispose() {},
+    };
+  },
+};

@@ -1,0 +1,67 @@
+// ExcessMTL (He et al., "Robust Multi-Task Learning with Excess Risks", ICML 2024): raises the weight
+// of tasks far from convergence, measuring each task's excess risk by gᵀH⁻¹g with a diagonal
+// AdaGrad-style Hessian estimate, and updating the weights multiplicatively.
+import * as tf from '@tensorflow/tfjs';
+import { field, gradientStrategy, KeptMatrix, numArray } from './gradient-common';
+import type { StrategyDescriptor } from './strategy';
+
+/**
+ * He et al. Alg. 1: S ← S + g⊙g per task; r_t = g_tᵀ diag(√(S_t + ε))⁻¹ g_t; from the second step on
+ * r_t is divided by its first-step value; w ← w·exp(η r), renormalised to sum to T; direction Σ w_t g_t.
+ * Returns the new S (caller owns it) and the raw risks.
+ */
+export function excessRisks(G: tf.Tensor2D, S: tf.Tensor2D | null): { S: tf.Tensor2D; risks: number[] } {
+  return tf.tidy(() => {
+    const sq = tf.square(G);
+    const next = (S ? tf.add(S, sq) : sq) as tf.Tensor2D;
+    const risks = Array.from(tf.sum(tf.div(sq, tf.sqrt(tf.add(next, 1e-7))), 1).dataSync());
+    return { S: next, risks };
+  });
+}
+
+export function excessWeights(w: readonly number[], risks: readonly number[], initial: readonly number[] | null, eta: number): number[] {
+  const r = initial ? risks.map((x, t) => (initial[t] > 1e-20 ? x / initial[t] : x)) : risks;
+  const next = w.map((x, t) => x * Math.exp(eta * r[t]));
+  const sum = next.reduce((a, b) => a + b, 0);
+  return next.map((x) => (x * w.length) / sum);
+}
+
+export const excessMtlWeighting: StrategyDescriptor = {
+  type: 'excessmtl',
+  description: 'ExcessMTL (He et al. 2024): multiplicative weights driven by each task\'s estimated excess risk',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      robustStepSize: { type: 'number', minimum: 0, default: 1e-2, description: 'Step size η of the multiplicative weight update' },
+    },
+  },
+  create(cfg, ctx) {
+    const eta = (cfg.robustStepSize ?? 1e-2) as number;
+    const T = ctx.taskNames.length;
+    const S = new KeptMatrix();
+    let w = new Array<number>(T).fill(1);
+    let initial: number[] | null = null;
+    return gradientStrategy(
+      ctx,
+      (g) => {
+        const r = excessRisks(g.grads, S.get());
+        S.set(r.S);
+        w = excessWeights(w, r.risks, initial, eta);
+        if (!initial) initial = r.risks;
+        // The weights multiply whole task losses in the method, so the heads get them too.
+        return { direction: tf.tidy(() => tf.matMul(tf.tensor2d([w]), g.grads).reshape([-1]) as tf.Tensor1D), weights: w, headWeights: w };
+      },
+      {
+        state: () => ({ w, initial, S: S.toJson() }),
+        restore: (s) => {
+          const v = numArray(field(s, 'w'));
+          if (v && v.length === T) w = [...v];
+          initial = numArray(field(s, 'initial')) ?? null;
+          S.fromJson(field(s, 'S') ?? null);
+        },
+        dispose: () => S.dispose(),
+      },
+    );
+  },
+};

@@ -1,0 +1,69 @@
+// FAMO (Liu et al., "FAMO: Fast Adaptive Multitask Optimization", NeurIPS 2023). Task weights
+// z = softmax(ξ); the model descends Σ_i c·z_i·log L_i with c = 1/Σ_j(z_j/L_j) (Eq. 5, so the update
+// direction is Σ c z_i ∇L_i / L_i), and the logits follow Algorithm 1:
+// ξ ← ξ − β(δ + γξ), δ = Jᵀ(log ℓ_prev − log ℓ_now), J = ∂z/∂ξ = diag(z) − zzᵀ.
+// Here ℓ_prev and ℓ_now are the losses of consecutive steps (each on its own batch), which avoids the
+// second forward pass the paper's version spends on re-evaluating the same batch after the update.
+import * as tf from '@tensorflow/tfjs';
+import type { Json, LossStrategy, StrategyDescriptor } from './strategy';
+
+const EPS = 1e-8;
+
+export function softmax(x: readonly number[]): number[] {
+  const m = Math.max(...x);
+  const e = x.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/** One logit update of Algorithm 1 (plain numbers). */
+export function famoLogitStep(logits: readonly number[], prev: readonly number[], now: readonly number[], beta: number, gamma: number): number[] {
+  const z = softmax(logits);
+  const d = prev.map((p, i) => Math.log(p + EPS) - Math.log(now[i] + EPS));
+  const zd = z.reduce((a, zi, i) => a + zi * d[i], 0);
+  return logits.map((x, i) => x - beta * (z[i] * (d[i] - zd) + gamma * x));
+}
+
+export const famo: StrategyDescriptor = {
+  type: 'famo',
+  description: 'FAMO (Liu et al. 2023): decreases every task loss at a balanced rate with O(1) cost per step, by learned softmax weights on log-losses',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      weightLr: { type: 'number', exclusiveMinimum: 0, default: 0.025, description: 'Step size β of the logit update' },
+      gamma: { type: 'number', minimum: 0, default: 0.001, description: 'Decay γ of the logits' },
+    },
+  },
+  create(config, ctx): LossStrategy {
+    const T = ctx.taskNames.length;
+    const beta = (config.weightLr as number | undefined) ?? 0.025;
+    const gamma = (config.gamma as number | undefined) ?? 0.001;
+    let logits = new Array<number>(T).fill(0);
+    let prev: number[] | null = null;
+    let last = new Array<number>(T).fill(1 / T);
+    return {
+      needs: 'losses',
+      combine({ losses }) {
+        const now = losses.map((l) => l.dataSync()[0]);
+        if (prev) logits = famoLogitStep(logits, prev, now, beta, gamma);
+        prev = now;
+        const z = softmax(logits);
+        const c = 1 / z.reduce((a, zi, i) => a + zi / (now[i] + EPS), 0);
+        last = z.map((zi, i) => (c * zi) / (now[i] + EPS));
+        const L = tf.stack(losses as tf.Scalar[]);
+        const loss = tf.sum(tf.mul(tf.tensor1d(z.map((zi) => c * zi)), tf.log(tf.add(L, EPS)))) as tf.Scalar;
+        return { loss, weights: tf.tensor1d(last) };
+      },
+      variables: () => [],
+      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
+      state: () => ({ logits, prevLosses: prev }),
+      restore(state: Json) {
+        const s = state as { logits?: number[]; prevLosses?: number[] | null } | null;
+        if (Array.isArray(s?.logits) && s.logits.length === T) logits = [...s.logits];
+        prev = Array.isArray(s?.prevLosses) ? [...s.prevLosses] : null;
+      },
+      dispose() {},
+    };
+  },
+};

@@ -1,0 +1,77 @@
+// Owns the wrapper that turns a gradient-combining method (a function of the step's GradientContext)
+// into a GradientStrategy: weight bookkeeping, tensor conversion of weights, state plumbing, and
+// helpers for the few methods that keep T×d tensors (gradient EMAs) between steps.
+import * as tf from '@tensorflow/tfjs';
+import type { GradientContext, GradientStrategy, Json, StrategyContext } from './strategy';
+
+export interface MethodResult {
+  direction: tf.Tensor1D;
+  weights: readonly number[];
+  headWeights?: readonly number[];
+}
+
+export interface MethodHooks {
+  state?(): Json;
+  restore?(state: Json): void;
+  dispose?(): void;
+}
+
+export function gradientStrategy(ctx: StrategyContext, combine: (g: GradientContext) => MethodResult, hooks: MethodHooks = {}): GradientStrategy {
+  let last: readonly number[] = new Array<number>(ctx.taskNames.length).fill(1);
+  return {
+    needs: 'task-gradients',
+    combine(g) {
+      const r = combine(g);
+      last = r.weights.map((w) => (Number.isFinite(w) ? w : 0));
+      return {
+        direction: r.direction,
+        weights: tf.tensor1d(last as number[]),
+        ...(r.headWeights ? { headWeights: tf.tensor1d(r.headWeights as number[]) } : {}),
+      };
+    },
+    variables: () => [],
+    weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
+    state: () => hooks.state?.() ?? null,
+    restore(state) {
+      hooks.restore?.(state);
+    },
+    dispose() {
+      hooks.dispose?.();
+    },
+  };
+}
+
+/** A T×d tensor kept across steps (outside any tidy), replaced in place and serialised as nested arrays. */
+export class KeptMatrix {
+  private value: tf.Tensor2D | null = null;
+
+  get(): tf.Tensor2D | null {
+    return this.value;
+  }
+
+  /** Takes ownership of `t` (keeps it from the enclosing tidy) and frees the previous value. */
+  set(t: tf.Tensor2D): void {
+    const old = this.value;
+    this.value = tf.keep(t);
+    if (old && old !== t) old.dispose();
+  }
+
+  toJson(): Json {
+    return this.value ? (this.value.arraySync() as number[][]) : null;
+  }
+
+  fromJson(j: Json): void {
+    this.dispose();
+    if (Array.isArray(j) && j.length) this.value = tf.keep(tf.tensor2d(j as number[][]));
+  }
+
+  dispose(): void {
+    this.value?.dispose();
+    this.value = null;
+  }
+}
+
+export const numArray = (j: Json | undefined): number[] | undefined => (Array.isArray(j) && j.every((x) => typeof x === 'number') ? (j as number[]) : undefined);
+export const numMatrix = (j: Json | undefined): number[][] | undefined =>
+  Array.isArray(j) && j.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number')) ? (j as number[][]) : undefined;
+export const field = (j: Json, k: string): Json | undefined => (j && typeof j === 'object' && !Array.isArray(j) ? j[k] : undefined);

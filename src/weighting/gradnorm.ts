@@ -1,0 +1,68 @@
+// GradNorm (Chen et al., "GradNorm: Gradient Normalization for Adaptive Loss Balancing in Deep
+// Multitask Networks", ICML 2018). With g_i the task-i gradient over the shared parameters (or over
+// the shared representation in gradSpace: representation), G_i = w_i‖g_i‖, L̃_i = L_i(t)/L_i(0),
+// r_i = L̃_i / mean(L̃), and L_grad = Σ_i |G_i − mean(G)·r_i^α| with the target mean(G)·r_i^α held
+// constant (Eq. 2): ∂L_grad/∂w_i = sign(G_i − target_i)·‖g_i‖. The weights take one gradient step,
+// then are renormalised so that Σ w_i = T. The update uses L = Σ w_i L_i with the weights before the
+// step (Algorithm 1): shared direction Σ w_i g_i, head i scaled by w_i.
+import * as tf from '@tensorflow/tfjs';
+import type { GradientStrategy, Json, StrategyDescriptor } from './strategy';
+
+/** One GradNorm weight update (pure, on plain numbers): the new weights, Σ = T. */
+export function gradNormUpdate(weights: readonly number[], norms: readonly number[], losses: readonly number[], initialLosses: readonly number[], alpha: number, lr: number): number[] {
+  const T = weights.length;
+  const G = weights.map((w, i) => w * norms[i]);
+  const meanG = G.reduce((a, b) => a + b, 0) / T;
+  const ratio = losses.map((l, i) => l / Math.max(initialLosses[i], 1e-12));
+  const meanRatio = ratio.reduce((a, b) => a + b, 0) / T;
+  const next = weights.map((w, i) => {
+    const target = meanG * Math.pow(ratio[i] / Math.max(meanRatio, 1e-12), alpha);
+    return Math.max(w - lr * Math.sign(G[i] - target) * norms[i], 1e-6);
+  });
+  const s = next.reduce((a, b) => a + b, 0);
+  return next.map((w) => (T * w) / s);
+}
+
+export const gradNorm: StrategyDescriptor = {
+  type: 'gradnorm',
+  description: 'GradNorm (Chen et al. 2018): learns weights so that each task\'s weighted gradient norm tracks its relative training rate',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      alpha: { type: 'number', minimum: 0, default: 1.5, description: 'Asymmetry α: how strongly slow tasks are pulled up (0: equal gradient norms)' },
+      weightLr: { type: 'number', exclusiveMinimum: 0, default: 0.025, description: 'Step size of the weight update' },
+    },
+  },
+  create(config, ctx): GradientStrategy {
+    const T = ctx.taskNames.length;
+    const alpha = (config.alpha as number | undefined) ?? 1.5;
+    const lr = (config.weightLr as number | undefined) ?? 0.025;
+    let w = new Array<number>(T).fill(1);
+    let used = [...w];
+    let initial: number[] | null = null;
+    return {
+      needs: 'task-gradients',
+      combine({ losses, grads }) {
+        const L = losses.map((l) => l.dataSync()[0]);
+        if (!initial) initial = [...L];
+        const norms = Array.from(tf.tidy(() => tf.norm(grads, 'euclidean', 1)).dataSync());
+        used = [...w];
+        const weights = tf.tensor1d(used);
+        const direction = tf.tidy(() => tf.matMul(weights.reshape([1, T]), grads).reshape([-1])) as tf.Tensor1D;
+        w = gradNormUpdate(used, norms, L, initial, alpha, lr);
+        return { direction, weights, headWeights: tf.tensor1d(used) };
+      },
+      variables: () => [],
+      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, used[i]])),
+      state: () => ({ weights: w, initialLosses: initial }),
+      restore(state: Json) {
+        const s = state as { weights?: number[]; initialLosses?: number[] | null } | null;
+        if (Array.isArray(s?.weights) && s.weights.length === T) w = [...s.weights];
+        if (Array.isArray(s?.initialLosses) && s.initialLosses.length === T) initial = [...s.initialLosses];
+        used = [...w];
+      },
+      dispose() {},
+    };
+  },
+};

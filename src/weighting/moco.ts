@@ -1,0 +1,85 @@
+// MoCo (Fernando et al., "Mitigating Gradient Bias in Multi-objective Learning: A Provably Convergent
+// Approach", ICLR 2023): tracks each task gradient with a moving average Y and updates the MGDA
+// weights λ by one projected-gradient step per training step, so the direction Yᵀλ is asymptotically
+// unbiased under stochastic gradients.
+import * as tf from '@tensorflow/tfjs';
+import { field, gradientStrategy, KeptMatrix, numArray } from './gradient-common';
+import { gramOf, lossValues, matVec, projectSimplex, rowNorms, scaleRows } from './gradmath';
+import type { StrategyDescriptor } from './strategy';
+
+export interface MocoOptions {
+  beta: number;
+  betaSigma: number;
+  gamma: number;
+  gammaSigma: number;
+  rho: number;
+}
+
+/**
+ * Fernando et al. Alg. 1 at step k (1-based): y_t ← y_t − β_k(y_t − h_t) with h_t = L_t·g_t/‖g_t‖
+ * (the authors' gradient normalisation), λ ← Π_Δ(λ − γ_k(YYᵀ + ρI)λ), direction Yᵀλ;
+ * β_k = β/k^βσ, γ_k = γ/k^γσ. Returns the new Y (caller owns it).
+ */
+export function mocoStep(G: tf.Tensor2D, losses: readonly number[], Y: tf.Tensor2D | null, lambda: readonly number[], k: number, o: MocoOptions) {
+  const betaK = o.beta / k ** o.betaSigma;
+  const gammaK = o.gamma / k ** o.gammaSigma;
+  const norms = rowNorms(gramOf(G));
+  const nextY = tf.tidy(() => {
+    const h = scaleRows(G, losses.map((l, t) => l / (norms[t] + 1e-8)));
+    return (Y ? tf.sub(Y, tf.mul(betaK, tf.sub(Y, h))) : tf.mul(betaK, h)) as tf.Tensor2D;
+  });
+  const YY = gramOf(nextY);
+  const step = matVec(YY, lambda).map((x, i) => x + o.rho * lambda[i]);
+  const nextLambda = projectSimplex(lambda.map((l, i) => l - gammaK * step[i]));
+  const direction = tf.tidy(() => tf.matMul(tf.tensor2d([nextLambda]), nextY).reshape([-1]) as tf.Tensor1D);
+  return { Y: nextY, lambda: nextLambda, direction };
+}
+
+export const mocoWeighting: StrategyDescriptor = {
+  type: 'moco',
+  description: 'MoCo (Fernando et al. 2023): MGDA with tracked gradients and one weight update per step',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      beta: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'Tracking rate β of the gradient estimates Y' },
+      betaSigma: { type: 'number', minimum: 0, default: 0.5, description: 'Decay exponent: the tracking rate at step k is β/k^σ' },
+      gamma: { type: 'number', minimum: 0, default: 0.1, description: 'Step size γ of the weight update' },
+      gammaSigma: { type: 'number', minimum: 0, default: 0.5, description: 'Decay exponent: the weight step at step k is γ/k^σ' },
+      rho: { type: 'number', minimum: 0, default: 0, description: 'Ridge ρ added to YYᵀ in the weight update' },
+    },
+  },
+  create(cfg, ctx) {
+    const o: MocoOptions = {
+      beta: (cfg.beta ?? 0.5) as number,
+      betaSigma: (cfg.betaSigma ?? 0.5) as number,
+      gamma: (cfg.gamma ?? 0.1) as number,
+      gammaSigma: (cfg.gammaSigma ?? 0.5) as number,
+      rho: (cfg.rho ?? 0) as number,
+    };
+    const T = ctx.taskNames.length;
+    const Y = new KeptMatrix();
+    let lambda = new Array<number>(T).fill(1 / T);
+    let k = 0;
+    return gradientStrategy(
+      ctx,
+      (g) => {
+        k++;
+        const r = mocoStep(g.grads, lossValues(g.losses), Y.get(), lambda, k, o);
+        Y.set(r.Y);
+        lambda = r.lambda;
+        return { direction: r.direction, weights: lambda };
+      },
+      {
+        state: () => ({ k, lambda, Y: Y.toJson() }),
+        restore: (s) => {
+          k = typeof field(s, 'k') === 'number' ? (field(s, 'k') as number) : 0;
+          const l = numArray(field(s, 'lambda'));
+          if (l && l.length === T) lambda = [...l];
+          Y.fromJson(field(s, 'Y') ?? null);
+        },
+        dispose: () => Y.dispose(),
+      },
+    );
+  },
+};

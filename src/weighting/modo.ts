@@ -1,0 +1,49 @@
+// MoDo (Chen et al., "Three-Way Trade-Off in Multi-Objective Learning: Optimization, Generalization
+// and Conflict-Avoidance", NeurIPS 2023): stochastic MGDA with one projected-gradient step on the
+// weights λ per training step and direction Gᵀλ.
+import * as tf from '@tensorflow/tfjs';
+import { field, gradientStrategy, numArray } from './gradient-common';
+import { combineRows, gramOf, matVec, projectSimplex, type Mat } from './gradmath';
+import type { StrategyDescriptor } from './strategy';
+
+/**
+ * Chen et al. Alg. 1: λ ← Π_Δ(λ − γ(GGᵀλ + ρλ)), then d = Gᵀλ with the new λ. The paper uses
+ * independent batches for the two factors of GGᵀ; here one batch serves both.
+ */
+export function modoWeights(M: Mat, lambda: readonly number[], gamma: number, rho: number): number[] {
+  const Ml = matVec(M, lambda);
+  return projectSimplex(lambda.map((l, i) => l - gamma * (Ml[i] + rho * l)));
+}
+
+export const modoWeighting: StrategyDescriptor = {
+  type: 'modo',
+  description: 'MoDo (Chen et al. 2023): one projected-gradient step on the MGDA weights per step',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      gamma: { type: 'number', minimum: 0, default: 1e-3, description: 'Step size γ of the weight update' },
+      rho: { type: 'number', minimum: 0, default: 0.1, description: 'Ridge ρ of the weight update' },
+    },
+  },
+  create(cfg, ctx) {
+    const gamma = (cfg.gamma ?? 1e-3) as number;
+    const rho = (cfg.rho ?? 0.1) as number;
+    const T = ctx.taskNames.length;
+    let lambda = new Array<number>(T).fill(1 / T);
+    return gradientStrategy(
+      ctx,
+      (g) => {
+        lambda = modoWeights(gramOf(g.grads), lambda, gamma, rho);
+        return { direction: combineRows(g.grads, lambda), weights: lambda };
+      },
+      {
+        state: () => ({ lambda }),
+        restore: (s) => {
+          const v = numArray(field(s, 'lambda'));
+          if (v && v.length === T) lambda = [...v];
+        },
+      },
+    );
+  },
+};

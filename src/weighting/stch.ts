@@ -1,0 +1,40 @@
+// Smooth Tchebycheff scalarisation (Lin et al., "Smooth Tchebycheff Scalarization for Multi-Objective
+// Optimization", ICML 2024), Eq. 7: g_μ(θ|λ) = μ·log Σ_t exp(λ_t(L_t − z*_t)/μ), with the ideal point
+// z* = 0 (losses are non-negative) and preferences λ_t = the tasks' static weights. As μ → 0 it tends
+// to the Tchebycheff max_t λ_t L_t (the worst task dominates); larger μ smooths toward Σ λ_t L_t / T.
+import * as tf from '@tensorflow/tfjs';
+import type { LossStrategy, StrategyDescriptor } from './strategy';
+
+export const smoothTchebycheff: StrategyDescriptor = {
+  type: 'stch',
+  description: 'Smooth Tchebycheff scalarisation (Lin et al. 2024): μ·log Σ exp(λ_t L_t / μ), a smooth maximum of the weighted task losses',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      mu: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Smoothing μ (small: close to the worst task only)' },
+    },
+  },
+  create(config, ctx): LossStrategy {
+    const T = ctx.taskNames.length;
+    const mu = (config.mu as number | undefined) ?? 1;
+    const lambda = [...ctx.taskWeights];
+    let last = new Array<number>(T).fill(1 / T);
+    return {
+      needs: 'losses',
+      combine({ losses }) {
+        const scaled = tf.div(tf.mul(tf.tensor1d(lambda), tf.stack(losses as tf.Scalar[])), mu);
+        const loss = tf.mul(mu, tf.logSumExp(scaled)) as tf.Scalar;
+        // ∂g/∂L_t = λ_t·softmax(λL/μ)_t.
+        const weights = tf.tidy(() => tf.tensor1d(tf.mul(tf.tensor1d(lambda), tf.softmax(scaled)).dataSync() as Float32Array));
+        last = Array.from(weights.dataSync());
+        return { loss, weights };
+      },
+      variables: () => [],
+      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
+      state: () => null,
+      restore() {},
+      dispose() {},
+    };
+  },
+};

@@ -1,0 +1,33 @@
+// UPGrad (Quinton & Rey, "Jacobian Descent for Multi-Objective Optimization", 2024; torchjd):
+// the mean of every task gradient projected onto the dual cone of all task gradients, so the result
+// never conflicts with any task (non-negative inner product with every row).
+import * as tf from '@tensorflow/tfjs';
+import { gradientStrategy } from './gradient-common';
+import { combineRows, gramOf, projectWeightsDualCone, type Mat } from './gradmath';
+import type { StrategyDescriptor } from './strategy';
+
+/** Weights w with direction wᵀG = (1/T) Σ_i π(g_i), π the projection onto {x : Gx ≥ 0} (Quinton & Rey eq. 5). */
+export function upgradWeights(M: Mat): number[] {
+  const T = M.length;
+  const w = new Array<number>(T).fill(0);
+  for (let i = 0; i < T; i++) {
+    const u = new Array<number>(T).fill(0);
+    u[i] = 1 / T;
+    projectWeightsDualCone(M, u).forEach((v, k) => (w[k] += v));
+  }
+  return w;
+}
+
+export function upgrad(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: number[] } {
+  const w = upgradWeights(gramOf(G));
+  return { direction: combineRows(G, w), weights: w };
+}
+
+export const upgradWeighting: StrategyDescriptor = {
+  type: 'upgrad',
+  description: 'UPGrad (Quinton & Rey 2024): the mean of each task gradient projected onto the dual cone of all of them',
+  schema: { type: 'object', additionalProperties: false, properties: {} },
+  create(_config, ctx) {
+    return gradientStrategy(ctx, (g) => upgrad(g.grads));
+  },
+};

@@ -1,0 +1,40 @@
+// Uncertainty weighting (Kendall, Gal & Cipolla, "Multi-Task Learning Using Uncertainty to Weigh
+// Losses for Scene Geometry and Semantics", CVPR 2018), Eq. 7 in the log-variance form the paper
+// recommends for stability: L = Σ_t ½·e^{−s_t}·L_t + ½·s_t with s_t = log σ_t² learned with the model.
+import * as tf from '@tensorflow/tfjs';
+import type { Json, LossStrategy, StrategyDescriptor } from './strategy';
+
+export const uncertaintyWeighting: StrategyDescriptor = {
+  type: 'uw',
+  description: 'Uncertainty weighting (Kendall et al. 2018): learned log-variances s_t, L = Σ ½e^{−s_t}L_t + ½s_t',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      initLogVariance: { type: 'number', default: 0, description: 'Initial s_t = log σ_t² of every task (0: weight ½)' },
+    },
+  },
+  create(config, ctx): LossStrategy {
+    const T = ctx.taskNames.length;
+    // One [T] variable: the step differentiates the combined loss w.r.t. it, so the optimizer moves it.
+    const s = tf.variable(tf.fill([T], (config.initLogVariance as number | undefined) ?? 0), true);
+    const half = () => Array.from(s.dataSync()).map((v) => 0.5 * Math.exp(-v));
+    return {
+      needs: 'losses',
+      combine({ losses }) {
+        const L = tf.stack(losses as tf.Scalar[]);
+        const precision = tf.mul(0.5, tf.exp(tf.neg(s)));
+        const loss = tf.sum(tf.add(tf.mul(precision, L), tf.mul(0.5, s))) as tf.Scalar;
+        return { loss, weights: tf.tidy(() => tf.tensor1d(precision.dataSync() as Float32Array)) };
+      },
+      variables: () => [s],
+      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, half()[i]])),
+      state: () => ({ logVariances: Array.from(s.dataSync()) }),
+      restore(state: Json) {
+        const v = (state as { logVariances?: number[] } | null)?.logVariances;
+        if (Array.isArray(v) && v.length === T) s.assign(tf.tensor1d(v));
+      },
+      dispose: () => s.dispose(),
+    };
+  },
+};

@@ -1,0 +1,48 @@
+// Each dataset config in configs/ trains for two steps through train() on the cpu backend (a copy
+// with small data and one 2-step epoch), writes its run folder and reports finite test metrics.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { train } from '../../src/train/loop';
+import { packageRoot } from '../../src/util/paths';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-ds-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Data options that make each config small; the rest of the spec is the shipped one. */
+const SMALL: Record<string, Record<string, unknown>> = {
+  'fashion-pairs': { trainSize: 40, testSize: 16 },
+  'fashion-attributes': { trainSize: 40, testSize: 16 },
+  cars: {},
+  'intent-slots': { trainSize: 40, testSize: 16 },
+};
+
+describe('dataset configs train for two steps', () => {
+  for (const [name, data] of Object.entries(SMALL)) {
+    it(name, async () => {
+      const spec = parse(fs.readFileSync(path.join(packageRoot(), 'configs', `${name}.yaml`), 'utf8'));
+      Object.assign(spec.data, data);
+      spec.train = { ...spec.train, epochs: 1, stepsPerEpoch: 2, batchSize: 8 };
+      const file = path.join(tmp, `${name}.yaml`);
+      fs.writeFileSync(file, stringify(spec));
+      const out = path.join(tmp, `${name}-run`);
+      const r = await train(file, { out, backend: 'cpu' });
+      assert.equal(r.status, 'completed');
+      assert.equal(r.epochs.length, 1);
+      assert.equal(r.epochs[0].steps, 2);
+      assert.equal(r.epochs[0].train.samples, 16);
+      assert.deepEqual(Object.keys(r.test!.tasks).sort(), Object.keys(spec.tasks).sort());
+      for (const [t, m] of Object.entries(r.test!.tasks)) {
+        assert.ok(Number.isFinite(m.loss) && m.loss >= 0, `${t} test loss ${m.loss}`);
+        for (const key of Object.keys(m)) if (key !== 'r2') assert.ok(Number.isFinite(m[key]), `${t}.${key} = ${m[key]}`);
+      }
+      assert.ok(fs.existsSync(path.join(out, 'checkpoints', 'best', 'model.json')));
+      const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+      assert.equal(metrics.run.status, 'completed');
+      assert.match(metrics.run.data, name === 'cars' ? /Auto MPG/ : name === 'intent-slots' ? /synthetic/ : /Fashion-MNIST/);
+    });
+  }
+});

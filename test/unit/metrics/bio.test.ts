@@ -1,0 +1,105 @@
+// Entity-level metrics and token accuracy on hand-made BIO sequences, with conlleval's chunk rules
+// (an I-X not preceded by B-X/I-X starts an entity; type and both boundaries must match).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chunks } from '../../../src/metrics/bio';
+import { metrics } from '../../../src/metrics/index';
+import type { MetricInput } from '../../../src/metrics/types';
+
+const TAGS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC'];
+const idx = (t: string) => TAGS.indexOf(t);
+
+/**
+ * Sentences of tag names (gold, predicted) → a MetricInput laid out as the evaluator lays out a
+ * token-level task: one row per real token ('-' is padding, dropped), one-hot predictions, and
+ * sequenceStarts marking each sentence's first token.
+ */
+function input(gold: string[][], pred: string[][]): MetricInput {
+  const yTrue: number[] = [];
+  const yPred: number[] = [];
+  const starts: number[] = [];
+  gold.forEach((row, i) => {
+    let first = true;
+    row.forEach((g, t) => {
+      if (g === '-') return;
+      yTrue.push(idx(g));
+      const p = new Array<number>(TAGS.length).fill(0);
+      p[idx(pred[i][t])] = 1;
+      yPred.push(...p);
+      starts.push(first ? 1 : 0);
+      first = false;
+    });
+  });
+  return { yTrue: Int32Array.from(yTrue), yPred: Float32Array.from(yPred), n: yTrue.length, predDim: TAGS.length, sequenceStarts: Uint8Array.from(starts) };
+}
+
+const fn = (type: string) => metrics.get(type).create({ tags: TAGS }, { taskType: 'classification' });
+
+describe('BIO chunks (conlleval rules)', () => {
+  const cases: Array<{ tags: string[]; want: string[] }> = [
+    { tags: ['B-PER', 'I-PER', 'O', 'B-LOC'], want: ['PER 0-1', 'LOC 3-3'] },
+    { tags: ['I-PER', 'I-PER', 'O', 'I-LOC'], want: ['PER 0-1', 'LOC 3-3'] }, // I- without B- starts an entity
+    { tags: ['B-PER', 'B-PER'], want: ['PER 0-0', 'PER 1-1'] },
+    { tags: ['B-PER', 'I-LOC', 'I-LOC'], want: ['PER 0-0', 'LOC 1-2'] }, // a type change starts an entity
+    { tags: ['O', 'I-PER', 'B-LOC', 'I-PER'], want: ['PER 1-1', 'LOC 2-2', 'PER 3-3'] },
+    { tags: ['O', 'O'], want: [] },
+  ];
+  for (const c of cases) {
+    it(c.tags.join(' '), () => assert.deepEqual(chunks(c.tags).map((x) => `${x.type} ${x.start}-${x.end}`), c.want));
+  }
+});
+
+describe('entity-precision / entity-recall / entity-f1 / token-accuracy', () => {
+  const cases: Array<{ name: string; gold: string[][]; pred: string[][]; p: number; r: number; acc: number }> = [
+    { name: 'exact match', gold: [['B-PER', 'I-PER', 'O', 'B-LOC']], pred: [['B-PER', 'I-PER', 'O', 'B-LOC']], p: 1, r: 1, acc: 1 },
+    { name: 'I- without B- still matches the same span', gold: [['B-PER', 'I-PER', 'O', 'B-LOC']], pred: [['I-PER', 'I-PER', 'O', 'I-LOC']], p: 1, r: 1, acc: 2 / 4 },
+    { name: 'right boundary wrong', gold: [['B-PER', 'I-PER', 'O', 'B-LOC']], pred: [['B-PER', 'O', 'O', 'B-LOC']], p: 1 / 2, r: 1 / 2, acc: 3 / 4 },
+    { name: 'type wrong', gold: [['B-PER', 'I-PER', 'O', 'O']], pred: [['B-LOC', 'I-LOC', 'O', 'O']], p: 0, r: 0, acc: 2 / 4 },
+    { name: 'extra predicted entity', gold: [['B-PER', 'O', 'O', 'O']], pred: [['B-PER', 'O', 'B-LOC', 'I-LOC']], p: 1 / 2, r: 1, acc: 2 / 4 },
+    { name: 'split entity', gold: [['B-LOC', 'I-LOC', 'I-LOC', 'O']], pred: [['B-LOC', 'B-LOC', 'I-LOC', 'O']], p: 0, r: 0, acc: 3 / 4 },
+    {
+      name: 'padding ignored, rows are separate sentences',
+      gold: [['O', 'B-PER', '-', '-'], ['I-PER', 'O', 'B-LOC', '-']],
+      pred: [['O', 'B-PER', '-', '-'], ['I-PER', 'O', 'O', '-']],
+      p: 2 / 2,
+      r: 2 / 3,
+      acc: 4 / 5,
+    },
+    { name: 'no entities predicted', gold: [['B-PER', 'O']], pred: [['O', 'O']], p: 0, r: 0, acc: 1 / 2 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const x = input(c.gold, c.pred);
+      const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+      close(fn('entity-precision')(x), c.p, 'precision');
+      close(fn('entity-recall')(x), c.r, 'recall');
+      close(fn('entity-f1')(x), c.p + c.r ? (2 * c.p * c.r) / (c.p + c.r) : 0, 'f1');
+      close(fn('token-accuracy')(x), c.acc, 'token accuracy');
+    });
+  }
+
+  it('sentence boundaries split entities: an I- opening the next sentence starts a new one', () => {
+    const gold = [['O', 'B-PER'], ['B-PER', 'O']];
+    const pred = [['O', 'B-PER'], ['I-PER', 'O']];
+    assert.equal(fn('entity-precision')(input(gold, pred)), 1);
+    const joined = { ...input(gold, pred), sequenceStarts: undefined };
+    assert.equal(fn('entity-precision')(joined), 0, 'without boundaries the two would merge into one wrong entity');
+  });
+
+  it('also reads rows of steps tokens, negative gold tags being padding', () => {
+    const steps = 3;
+    const gold = [[idx('B-LOC'), idx('I-LOC'), -1], [idx('O'), idx('B-PER'), idx('I-PER')]];
+    const pred = [['B-LOC', 'I-LOC', 'B-PER'], ['O', 'B-PER', 'O']];
+    const yPred = new Float32Array(2 * steps * TAGS.length);
+    pred.flat().forEach((p, k) => (yPred[k * TAGS.length + idx(p)] = 1));
+    const x: MetricInput = { yTrue: Int32Array.from(gold.flat()), yPred, n: 2, predDim: steps * TAGS.length };
+    assert.equal(fn('entity-precision')(x), 1 / 2);
+    assert.equal(fn('entity-recall')(x), 1 / 2);
+    assert.equal(fn('token-accuracy')(x), 4 / 5);
+  });
+
+  it('a tag index beyond the tags list is an error that names the list', () => {
+    const f = metrics.get('entity-f1').create({ tags: ['O', 'B-PER'] }, { taskType: 'classification' });
+    assert.throws(() => f(input([['B-LOC']], [['O']])), /tags list has 2 entries/);
+  });
+});
