@@ -212,3 +212,9 @@ export function partitionVariables(built: BuiltModel): { shared: tf.LayerVariabl
   }
   return { shared, heads };
 }
+
+/** partitionVariables as the tf.Variables the train step differentiates: shared first, then each head. */
+export function stepVariables(built: BuiltModel): { shared: tf.Variable[]; heads: tf.Variable[][] } {
+  const { shared, heads } = partitionVariables(built);
+  return { shared: shared.map((v) => v.read() as tf.Variable), heads: built.taskNames.map((t) => heads[t].map((v) => v.read() as tf.Variable)) };
+}

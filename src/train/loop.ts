@@ -12,7 +12,7 @@ import { readDataState, writeDataState } from '../data/state';
 import type { ArraySet, DataBundle } from '../data/types';
 import { dataError, MtlError, type Problem } from '../errors';
 import { Accumulator, evaluateSource, taskRuntimes, toPredictions, type SplitMetrics, type TaskRuntime } from '../eval/evaluate';
-import { buildModel, partitionVariables, type BuiltModel } from '../model/build';
+import { buildModel, stepVariables, type BuiltModel } from '../model/build';
 import { unfreezeIfDue } from '../model/pretrained';
 import { optimizers } from '../optim/optimizers';
 import { schedules } from '../optim/schedules';
@@ -163,7 +163,6 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     stepsPerEpoch,
     totalSteps: stepsPerEpoch * r.train.epochs,
   });
-  const vars = partitionVariables(built);
   const wopts = weightingOptions(r.weighting);
   const diagEvery = diagnosticsEvery(wopts, strategy.needs);
   const memory: StepMemory = { weights: null, headWeights: null };
@@ -176,8 +175,7 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     strategy,
     opt,
     clipNorm: r.train.clipNorm,
-    shared: vars.shared.map((v) => v.read() as tf.Variable),
-    heads: built.taskNames.map((t) => vars.heads[t].map((v) => v.read() as tf.Variable)),
+    ...stepVariables(built),
   };
   const names = variableNames(built.model);
   const metadata = { mtl: { version: packageVersion(), tasks: built.taskNames, inputs: built.inputNames, groups: built.groups } };
@@ -256,9 +254,7 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
       reporter.epochStart(epoch, r.train.epochs, stepsPerEpoch);
       if (unfreezeIfDue(r.backbone, built.model, epoch)) {
         // The pretrained backbone's weights join the variables the step differentiates and updates.
-        const v = partitionVariables(built);
-        parts.shared = v.shared.map((w) => w.read() as tf.Variable);
-        parts.heads = built.taskNames.map((t) => v.heads[t].map((w) => w.read() as tf.Variable));
+        Object.assign(parts, stepVariables(built));
       }
       const acc = new Accumulator(tasks);
       const diag = new DiagnosticsAccumulator(built.taskNames);

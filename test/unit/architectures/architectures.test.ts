@@ -10,7 +10,7 @@ import { before, describe, it } from 'node:test';
 import { softSharingPenalty } from '../../../src/architectures/soft';
 import { disposeBatch } from '../../../src/data/batching';
 import { taskRuntimes } from '../../../src/eval/evaluate';
-import { buildModel, partitionVariables, type BuiltModel } from '../../../src/model/build';
+import { buildModel, partitionVariables, stepVariables, type BuiltModel } from '../../../src/model/build';
 import { optimizers } from '../../../src/optim/optimizers';
 import { modelToGraph } from '../../../src/plot/graph';
 import type { ResolvedSpec } from '../../../src/spec/types';
@@ -36,15 +36,13 @@ const staticOf = (spec: ResolvedSpec) =>
   strategies.get('static').create({}, { taskNames: Object.keys(spec.tasks), taskWeights: Object.values(spec.tasks).map((t) => t.weight), seed: 0 });
 
 function parts(built: BuiltModel, spec: ResolvedSpec, strategy: WeightingStrategy): StepParts {
-  const vars = partitionVariables(built);
   return {
     built,
     lossFns: taskRuntimes(spec).map((t) => t.lossFn),
     strategy,
     opt: optimizers.get('adam').create({ learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 }, undefined),
     clipNorm: null,
-    shared: vars.shared.map((v) => v.read() as tf.Variable),
-    heads: built.taskNames.map((t) => vars.heads[t].map((v) => v.read() as tf.Variable)),
+    ...stepVariables(built),
   };
 }
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { disposeBatch, type Batch } from '../../../src/data/batching';
 import { taskRuntimes } from '../../../src/eval/evaluate';
-import { buildModel, partitionVariables } from '../../../src/model/build';
+import { buildModel, stepVariables } from '../../../src/model/build';
 import { optimizers } from '../../../src/optim/optimizers';
 import type { ResolvedSpec } from '../../../src/spec/types';
 import { disposeStepResult, trainStep, type StepParts } from '../../../src/train/step';
@@ -19,15 +19,13 @@ import { tinyBatch, tinySpec } from '../../helpers/tiny';
 function parts(spec: ResolvedSpec, strategy: WeightingStrategy, extra: Partial<StepParts> = {}, opt = 'sgd'): StepParts {
   const built = buildModel(spec);
   const tasks = taskRuntimes(spec);
-  const vars = partitionVariables(built);
   return {
     built,
     lossFns: tasks.map((t) => t.lossFn),
     strategy,
     opt: optimizers.get(opt).create(opt === 'sgd' ? { learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0 } : { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 }, undefined),
     clipNorm: null,
-    shared: vars.shared.map((v) => v.read() as tf.Variable),
-    heads: built.taskNames.map((t) => vars.heads[t].map((v) => v.read() as tf.Variable)),
+    ...stepVariables(built),
     ...extra,
   };
 }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { disposeBatch } from '../../../src/data/batching';
 import { taskRuntimes } from '../../../src/eval/evaluate';
-import { buildModel, partitionVariables } from '../../../src/model/build';
+import { buildModel, stepVariables } from '../../../src/model/build';
 import { optimizers } from '../../../src/optim/optimizers';
 import { disposeStepResult, trainStep, type StepParts } from '../../../src/train/step';
 import { seedGlobalRandom } from '../../../src/util/global-random';
@@ -59,7 +59,6 @@ describe('gradient strategies in the train step', () => {
     for (const [method, options] of METHODS) {
       seedGlobalRandom(3);
       const built = buildModel(spec);
-      const vars = partitionVariables(built);
       const strategy = strategies.get(method).create({ method, ...options }, { taskNames: built.taskNames, taskWeights: [1, 1], seed: 1 });
       const parts: StepParts = {
         built,
@@ -67,8 +66,7 @@ describe('gradient strategies in the train step', () => {
         strategy,
         opt: optimizers.get('sgd').create({ learningRate: 0.05, momentum: 0, nesterov: false, weightDecay: 0 }, undefined),
         clipNorm: null,
-        shared: vars.shared.map((v) => v.read() as tf.Variable),
-        heads: built.taskNames.map((t) => vars.heads[t].map((v) => v.read() as tf.Variable)),
+        ...stepVariables(built),
       };
       const batch = tinyBatch(4, 2);
       const before = built.model.getWeights().map((w) => Array.from(w.dataSync()));

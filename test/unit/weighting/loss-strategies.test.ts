@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { disposeBatch } from '../../../src/data/batching';
 import { taskRuntimes } from '../../../src/eval/evaluate';
-import { buildModel, partitionVariables } from '../../../src/model/build';
+import { buildModel, stepVariables } from '../../../src/model/build';
 import { optimizers } from '../../../src/optim/optimizers';
 import { disposeStepResult, trainStep } from '../../../src/train/step';
 import { dwaWeights } from '../../../src/weighting/dwa';
@@ -51,7 +51,6 @@ describe('loss-based weighting strategies', () => {
   it('uw: the train step differentiates the log-variances and the optimizer moves them by −lr·∂L/∂s', () => {
     const spec = tinySpec().resolved;
     const built = buildModel(spec);
-    const vars = partitionVariables(built);
     const uw = strategies.get('uw').create({}, { taskNames: built.taskNames, taskWeights: [1, 1], seed: 0 }) as LossStrategy;
     const p = {
       built,
@@ -59,8 +58,7 @@ describe('loss-based weighting strategies', () => {
       strategy: uw,
       opt: optimizers.get('sgd').create({ learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0 }, undefined),
       clipNorm: null,
-      shared: vars.shared.map((v) => v.read() as tf.Variable),
-      heads: built.taskNames.map((t) => vars.heads[t].map((v) => v.read() as tf.Variable)),
+      ...stepVariables(built),
     };
     const batch = tinyBatch(6, 3);
     const r = trainStep(p, batch, { step: 0, epoch: 1, learningRate: 0.1, epochLosses: [] });
