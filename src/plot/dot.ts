@@ -46,13 +46,16 @@ export function quoteId(s: string): string {
 function nodeLabel(n: PlotNode, c: Colours, showShapes: boolean): string {
   const border = n.isOutput ? 3 : 1;
   const rows = [
-    `<TR><TD COLSPAN="2"><B>${escapeHtml(n.label)}</B>: ${escapeHtml(n.className)}</TD></TR>`,
+    // Name and class on separate rows: Graphviz sizes cells with its own font metrics, and a bold name
+    // followed by regular text on one line overflows its cell when the viewer's font is wider.
+    `<TR><TD COLSPAN="2"><B>${escapeHtml(n.label)}</B></TD></TR>`,
+    `<TR><TD COLSPAN="2"><FONT COLOR="#555555">${escapeHtml(n.className)}</FONT></TD></TR>`,
   ];
   if (showShapes) {
-    rows.push(`<TR><TD ALIGN="LEFT">input:</TD><TD ALIGN="LEFT">${escapeHtml(n.inputShape)}</TD></TR>`);
-    rows.push(`<TR><TD ALIGN="LEFT">output:</TD><TD ALIGN="LEFT">${escapeHtml(n.outputShape)}</TD></TR>`);
+    rows.push(`<TR><TD ALIGN="LEFT">input:&#160;&#160;</TD><TD ALIGN="LEFT">${escapeHtml(n.inputShape)}</TD></TR>`);
+    rows.push(`<TR><TD ALIGN="LEFT">output:&#160;&#160;</TD><TD ALIGN="LEFT">${escapeHtml(n.outputShape)}</TD></TR>`);
   }
-  rows.push(`<TR><TD ALIGN="LEFT">params:</TD><TD ALIGN="LEFT">${n.params.toLocaleString('en-US')}</TD></TR>`);
+  rows.push(`<TR><TD ALIGN="LEFT">params:&#160;&#160;</TD><TD ALIGN="LEFT">${n.params.toLocaleString('en-US')}</TD></TR>`);
   return (
     `<<TABLE BORDER="${border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" ` +
     `BGCOLOR="${c.fill}" COLOR="${c.border}">${rows.join('')}</TABLE>>`

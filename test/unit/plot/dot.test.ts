@@ -58,11 +58,11 @@ test('DOT has clusters, every node and edge, Keras-like labels', () => {
   assert.match(dot, /subgraph inputs \{\n\s*rank=source;\n\s*"x" \[/);
   for (const n of g.nodes) {
     assert.ok(dot.includes(`"${n.id}" [label=<`), n.id);
-    assert.ok(dot.includes(`<B>${n.id}</B>: ${n.className}`), n.id);
+    assert.ok(dot.includes(`<B>${n.id}</B></TD></TR><TR><TD COLSPAN="2"><FONT COLOR="#555555">${n.className}</FONT>`), n.id);
   }
   for (const e of g.edges) assert.ok(dot.includes(`"${e.from}" -> "${e.to}";`));
   assert.ok(dot.includes('(?, 6, 6, 4)'));
-  assert.ok(dot.includes('params:</TD><TD ALIGN="LEFT">2,320<'));
+  assert.ok(dot.includes('params:&#160;&#160;</TD><TD ALIGN="LEFT">2,320<'));
   // Each node sits in exactly one cluster: the shared dense inside cluster_shared, heads in theirs.
   const block = (name: string) => dot.slice(dot.indexOf(`subgraph ${name} {`), dot.indexOf('\n  }', dot.indexOf(`subgraph ${name} {`)));
   assert.ok(block('cluster_shared').includes('"shared_3_dense"'));
