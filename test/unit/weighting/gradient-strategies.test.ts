@@ -1,4 +1,4 @@
-// Every gradient-combining strategy inside the real train step: three steps on the tiny spec with
+// Every registered strategy inside the real train step: three steps on the tiny spec with
 // no tensor growth and finite losses, and a state()/restore() round trip that resumes identically.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -11,30 +11,19 @@ import { disposeStepResult, trainStep, type StepParts } from '../../../src/train
 import { seedGlobalRandom } from '../../../src/util/global-random';
 import { mulberry32 } from '../../../src/util/random';
 import { strategies } from '../../../src/weighting/index';
+import { weightingOptions } from '../../../src/weighting/options';
 import type { GradientStrategy, Json, WeightingStrategy } from '../../../src/weighting/strategy';
 import { useBackend } from '../../helpers/backend';
 import { tinyBatch, tinySpec } from '../../helpers/tiny';
 
+/** Every registered strategy with its defaults (loss-based ones included), plus option variants. */
 const METHODS: [string, Record<string, unknown>][] = [
-  ['mgda', {}],
+  ...strategies.types().map((t): [string, Record<string, unknown>] => [t, {}]),
   ['mgda', { normalization: 'loss+' }],
-  ['pcgrad', {}],
-  ['cagrad', {}],
-  ['upgrad', {}],
-  ['nash-mtl', {}],
-  ['gradvac', {}],
-  ['imtl', {}],
   ['imtl', { mode: 'hybrid' }],
-  ['graddrop', {}],
-  ['aligned-mtl', {}],
-  ['db-mtl', {}],
-  ['fairgrad', {}],
-  ['dualproj', {}],
-  ['config', {}],
-  ['moco', {}],
-  ['sdmgrad', {}],
-  ['modo', {}],
-  ['excessmtl', {}],
+  ['uw', { gradSpace: 'representation' }],
+  ['mgda', { gradSpace: 'representation' }],
+  ['pcgrad', { updateEvery: 2 }],
 ];
 
 const STATEFUL: [string, Record<string, unknown>][] = [
@@ -67,6 +56,8 @@ describe('gradient strategies in the train step', () => {
         opt: optimizers.get('sgd').create({ learningRate: 0.05, momentum: 0, nesterov: false, weightDecay: 0 }, undefined),
         clipNorm: null,
         ...stepVariables(built),
+        gradSpace: weightingOptions(options).gradSpace,
+        updateEvery: weightingOptions(options).updateEvery,
       };
       const batch = tinyBatch(4, 2);
       const before = built.model.getWeights().map((w) => Array.from(w.dataSync()));
