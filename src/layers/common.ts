@@ -23,49 +23,47 @@ type Init = (seed: number) => Initializer;
 /**
  * Orthogonal initialisation, computed fast. tfjs 4.22's Orthogonal runs its QR as hundreds of small
  * tensor ops (an lstm's [128, 512] recurrent kernel takes ~12 s on the cpu backend, and it console.warns
- * "Slowness may result" above 2000 elements). This keeps the tfjs Orthogonal object (so the layer's
- * config still says Orthogonal{gain, seed}) but replaces its apply(): the same seeded normal matrix
- * tf.randomNormal(flatShape, 0, 1, dtype, seed), then Gram–Schmidt run twice in float64 in plain JS.
- * Gram–Schmidt yields the QR factor whose R has a positive diagonal, which is exactly tfjs's
- * Q·sign(diag R), so the values match tfjs's own to float rounding.
+ * "Slowness may result" above 2000 elements). The replacement is installed on the Orthogonal class
+ * itself, not per instance, because tfjs also builds Orthogonal from layer configs — Bidirectional
+ * rebuilds its forward layer that way, and every checkpoint load re-initialises before setting weights.
+ * Same seeded normal matrix tf.randomNormal(flatShape, 0, 1, dtype, seed), then Gram–Schmidt run twice
+ * in float64 in plain JS. Gram–Schmidt yields the QR factor whose R has a positive diagonal, which is
+ * exactly tfjs's Q·sign(diag R), so the values match tfjs's own to float rounding.
  */
-function fastOrthogonal(seed: number): Initializer {
-  const init = tf.initializers.orthogonal({ seed });
-  const gain = (init as unknown as { gain?: number }).gain ?? 1;
-  init.apply = (shape: number[], dtype?: tf.DataType) => {
-    if (shape.length < 2) throw new Error('orthogonal initializer needs a kernel of at least 2 dimensions');
-    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const cols = shape[shape.length - 1];
-    const m = Math.max(rows, cols);
-    const n = Math.min(rows, cols);
-    const a = tf.tidy(() => tf.randomNormal([m, n], 0, 1, 'float32', seed).dataSync());
-    // q holds the n columns of the [m, n] matrix, column-major.
-    const q = new Float64Array(m * n);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) q[j * m + i] = a[i * n + j];
-    for (let j = 0; j < n; j++) {
-      const v = q.subarray(j * m, (j + 1) * m);
-      for (let pass = 0; pass < 2; pass++) {
-        for (let k = 0; k < j; k++) {
-          const u = q.subarray(k * m, (k + 1) * m);
-          let dot = 0;
-          for (let i = 0; i < m; i++) dot += u[i] * v[i];
-          for (let i = 0; i < m; i++) v[i] -= dot * u[i];
-        }
+function fastOrthogonalApply(this: { gain?: number; seed?: number }, shape: number[], dtype?: tf.DataType): tf.Tensor {
+  if (shape.length < 2) throw new Error('orthogonal initializer needs a kernel of at least 2 dimensions');
+  const gain = this.gain ?? 1;
+  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const cols = shape[shape.length - 1];
+  const m = Math.max(rows, cols);
+  const n = Math.min(rows, cols);
+  const a = tf.tidy(() => tf.randomNormal([m, n], 0, 1, 'float32', this.seed).dataSync());
+  // q holds the n columns of the [m, n] matrix, column-major.
+  const q = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) q[j * m + i] = a[i * n + j];
+  for (let j = 0; j < n; j++) {
+    const v = q.subarray(j * m, (j + 1) * m);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < j; k++) {
+        const u = q.subarray(k * m, (k + 1) * m);
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += u[i] * v[i];
+        for (let i = 0; i < m; i++) v[i] -= dot * u[i];
       }
-      let norm = 0;
-      for (let i = 0; i < m; i++) norm += v[i] * v[i];
-      norm = Math.sqrt(norm);
-      for (let i = 0; i < m; i++) v[i] /= norm;
     }
-    // Result [rows, cols]: Q itself when rows ≥ cols, its transpose otherwise.
-    const out = new Float32Array(rows * cols);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c * m + r] : q[r * m + c]);
-    }
-    return tf.tensor(out, shape, dtype === 'int32' ? 'int32' : 'float32');
-  };
-  return init;
+    let norm = 0;
+    for (let i = 0; i < m; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < m; i++) v[i] /= norm;
+  }
+  // Result [rows, cols]: Q itself when rows ≥ cols, its transpose otherwise.
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c * m + r] : q[r * m + c]);
+  }
+  return tf.tensor(out, shape, dtype === 'int32' ? 'int32' : 'float32');
 }
+(Object.getPrototypeOf(tf.initializers.orthogonal({})) as { apply: typeof fastOrthogonalApply }).apply = fastOrthogonalApply;
 
 /** Every initialiser a spec can name, each built with a seed when it draws random numbers. */
 const INITIALIZERS = new Map<string, Init>([
@@ -75,7 +73,7 @@ const INITIALIZERS = new Map<string, Init>([
   ['heNormal', (seed) => tf.initializers.heNormal({ seed })],
   ['leCunUniform', (seed) => tf.initializers.leCunUniform({ seed })],
   ['leCunNormal', (seed) => tf.initializers.leCunNormal({ seed })],
-  ['orthogonal', (seed) => fastOrthogonal(seed)],
+  ['orthogonal', (seed) => tf.initializers.orthogonal({ seed })],
   ['randomUniform', (seed) => tf.initializers.randomUniform({ seed })],
   ['randomNormal', (seed) => tf.initializers.randomNormal({ seed })],
   ['truncatedNormal', (seed) => tf.initializers.truncatedNormal({ seed })],
