@@ -17,6 +17,12 @@ const schema = {
     size: sizeSchema,
     trainSize: { type: 'integer', minimum: 2, default: 6000, description: 'Number of training pairs (half of them same-class)' },
     testSize: { type: 'integer', minimum: 2, default: 1000, description: 'Number of test pairs (half of them same-class)' },
+    sameAs: {
+      type: 'string',
+      enum: ['binary', 'classification'],
+      default: 'binary',
+      description: 'Task type of `same`: binary (one 0/1 column, a 1-unit sigmoid head) or classification (class 0 different / 1 same, a 2-unit softmax head as in Keras Siamese examples)',
+    },
     seed: seedSchema,
   },
 };
@@ -26,6 +32,7 @@ interface Options {
   size: number;
   trainSize: number;
   testSize: number;
+  sameAs: 'binary' | 'classification';
   seed?: number;
 }
 
@@ -69,7 +76,7 @@ export function drawLabelledPairs(labels: Uint8Array, count: number, seed: numbe
   return { first, second, same };
 }
 
-function makePairs(split: FashionSplit, count: number, size: number, seed: number): ArraySet {
+function makePairs(split: FashionSplit, count: number, size: number, seed: number, sameAs: Options['sameAs']): ArraySet {
   const { first, second, same } = drawLabelledPairs(split.labels, count, seed);
   return {
     size: count,
@@ -80,7 +87,7 @@ function makePairs(split: FashionSplit, count: number, size: number, seed: numbe
     targets: {
       category1: { data: Int32Array.from(first, (i) => split.labels[i]), shape: [] },
       category2: { data: Int32Array.from(second, (i) => split.labels[i]), shape: [] },
-      same: { data: Float32Array.from(same), shape: [1] },
+      same: sameAs === 'binary' ? { data: Float32Array.from(same), shape: [1] } : { data: Int32Array.from(same), shape: [] },
     },
   };
 }
@@ -95,7 +102,7 @@ export const fashionPairs: DataDescriptor = {
     const image = { shape: [o.size, o.size, 1], dtype: 'float32' as const };
     return {
       inputs: { image1: image, image2: { ...image, shape: [...image.shape] } },
-      targets: { category1: { type: 'classification', classes: 10 }, category2: { type: 'classification', classes: 10 }, same: { type: 'binary', dim: 1 } },
+      targets: { category1: { type: 'classification', classes: 10 }, category2: { type: 'classification', classes: 10 }, same: o.sameAs === 'binary' ? { type: 'binary', dim: 1 } : { type: 'classification', classes: 2 } },
       splits: ['train', 'test'],
     };
   },
@@ -105,8 +112,8 @@ export const fashionPairs: DataDescriptor = {
     const seed = o.seed ?? ctx.seed;
     const { dir, train, test } = loadFashion(o.dir, ctx);
     return {
-      train: makePairs(train, o.trainSize, o.size, mixSeed(seed, 1)),
-      test: makePairs(test, o.testSize, o.size, mixSeed(seed, 2)),
+      train: makePairs(train, o.trainSize, o.size, mixSeed(seed, 1), o.sameAs),
+      test: makePairs(test, o.testSize, o.size, mixSeed(seed, 2), o.sameAs),
       source: `${dir} (Fashion-MNIST pairs, ${o.size}×${o.size}, ${o.trainSize} train / ${o.testSize} test)`,
     };
   },

@@ -95,7 +95,7 @@ describe('itemsAt (downsampling)', () => {
 });
 
 describe('fashion-pairs', () => {
-  it('is registered with a documented schema', () => assertSchema(fashionPairs, ['dir', 'size', 'trainSize', 'testSize', 'seed']));
+  it('is registered with a documented schema', () => assertSchema(fashionPairs, ['dir', 'size', 'trainSize', 'testSize', 'sameAs', 'seed']));
 
   it('draws balanced pairs: exactly floor(n/2) same-class ones, labels following the items', () => {
     const labels = Uint8Array.from({ length: 50 }, (_, i) => i % 10);
@@ -132,6 +132,17 @@ describe('fashion-pairs', () => {
       assert.notEqual(match, undefined, `pair ${k}`);
       assert.equal(train.labels[match!], b.train.targets.category1.data[k]);
     }
+  });
+
+  it('sameAs: classification gives `same` as int32 class indices (0 different, 1 same) for a 2-way softmax head', async () => {
+    const base = { type: 'fashion-pairs', size: 7, trainSize: 20, testSize: 4 };
+    const bin = await fashionPairs.create(base, ctx);
+    const cls = await fashionPairs.create({ ...base, sameAs: 'classification' }, ctx);
+    assert.ok(cls.train.targets.same.data instanceof Int32Array);
+    assert.deepEqual(cls.train.targets.same.shape, []);
+    assert.deepEqual(Array.from(cls.train.targets.same.data), Array.from(bin.train.targets.same.data));
+    assert.deepEqual(fashionPairs.describe({ ...base, sameAs: 'classification' }).targets.same, { type: 'classification', classes: 2 });
+    assertMatches(fashionPairs.describe({ ...base, sameAs: 'classification' }), cls);
   });
 
   for (const size of [28, 14, 7]) {

@@ -39,7 +39,7 @@ describe('graph specs', () => {
       shared_feature_5_dense: dense(4 * 4 * 32, 64),
       category1: dense(64, 10),
       category2: dense(64, 10),
-      same: dense(1, 1),
+      same: dense(1, 2), // distance (1) → dense 2 softmax, as in the seed
     };
     assert.deepEqual(paramsByLayer(m), expected);
     assert.equal(m.countParams(), Object.values(expected).reduce((a, b) => a + b, 0));
