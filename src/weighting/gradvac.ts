@@ -1,6 +1,5 @@
 // GradVac (Wang et al., "Gradient Vaccine", ICLR 2021): like PCGrad, but each pair's cosine similarity
 // is pulled up to an EMA target φ̂_ij rather than to 0, so positively aligned tasks stay aligned.
-import * as tf from '@tensorflow/tfjs';
 import { shuffleInPlace } from '../util/random';
 import { field, gradientStrategy, numMatrix } from './gradient-common';
 import { combineRows, gramOf, matVec, type Mat } from './gradmath';

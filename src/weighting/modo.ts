@@ -1,7 +1,6 @@
 // MoDo (Chen et al., "Three-Way Trade-Off in Multi-Objective Learning: Optimization, Generalization
 // and Conflict-Avoidance", NeurIPS 2023): stochastic MGDA with one projected-gradient step on the
 // weights λ per training step and direction Gᵀλ.
-import * as tf from '@tensorflow/tfjs';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, matVec, projectSimplex, type Mat } from './gradmath';
 import type { StrategyDescriptor } from './strategy';

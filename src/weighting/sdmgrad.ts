@@ -1,7 +1,6 @@
 // SDMGrad (Xiao et al., "Direction-oriented Multi-objective Learning: Simple and Provable Stochastic
 // Algorithms", NeurIPS 2023): MGDA regularised towards the mean gradient g0; the weights w are warm-
 // started from the previous step and refined by a few projected-gradient iterations.
-import * as tf from '@tensorflow/tfjs';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, matVec, projectSimplex, symEig, type Mat } from './gradmath';
 import type { StrategyDescriptor } from './strategy';
