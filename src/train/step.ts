@@ -28,11 +28,7 @@ export interface StepParts {
   updateEvery?: number;
   /** The weights reused between recomputations; the loop checkpoints it. Created on the first step. */
   memory?: StepMemory;
-  /**
-   * Variable names in the order the optimizer first saw them. tfjs optimizers key their slots (Adam's
-   * m and v, …) by position in the gradient map, so that order must never change: names seen later
-   * (a backbone unfrozen mid-run) go to the end, and a variable without a gradient this step gets zeros.
-   */
+  /** Variable names in the order the optimizer first saw them (see stableOrder); checkpointed. */
   gradOrder?: string[];
 }
 
@@ -204,7 +200,6 @@ export function trainStep(parts: StepParts, batch: Batch, state: StepState): Ste
       diagnostics = gradientStats(m, state.diagnose.cosine);
     }
 
-    grads = ordered(grads, [...parts.shared, ...parts.heads.flat(), ...strategy.variables()]);
     const modelVars = [...parts.shared, ...parts.heads.flat()];
     if (opt.weightDecay.mode === 'coupled') {
       // Strategy variables (e.g. log-variances) are not model weights: they are not decayed.
@@ -212,7 +207,7 @@ export function trainStep(parts: StepParts, batch: Batch, state: StepState): Ste
     }
     if (parts.clipNorm !== null) grads = clipByGlobalNorm(grads, parts.clipNorm);
     opt.setLearningRate(state.learningRate);
-    opt.optimizer.applyGradients(stableOrder(parts, grads));
+    opt.optimizer.applyGradients(stableOrder(parts, grads, [...modelVars, ...strategy.variables()]));
     if (opt.weightDecay.mode === 'decoupled') {
       const factor = 1 - state.learningRate * opt.weightDecay.rate;
       for (const v of modelVars) v.assign(tf.mul(v, factor));
@@ -220,16 +215,6 @@ export function trainStep(parts: StepParts, batch: Batch, state: StepState): Ste
   });
   if (!kept) throw new Error('train step produced no result');
   return { ...kept, backwardPasses: passes, recomputed: recompute, ...(diagnostics ? { diagnostics } : {}) };
-}
-
-/**
- * Optimizers keep their slots by position in the gradient map (tfjs Adam, RMSProp, …), so every step
- * must present the variables in one fixed order, whichever path produced the gradients.
- */
-function ordered(grads: tf.NamedTensorMap, vars: tf.Variable[]): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {};
-  for (const v of vars) if (grads[v.name]) out[v.name] = grads[v.name];
-  return out;
 }
 
 function addRegularisation(parts: StepParts, grads: tf.NamedTensorMap): void {
@@ -351,13 +336,29 @@ function weightedGrads(parts: StepParts, batch: Batch, w: number[], hw: number[]
   return { grads, taskLosses: taskLossesT as tf.Tensor1D, outputs };
 }
 
-/** The gradient map in parts.gradOrder's order (extended with new names), zeros where a gradient is missing. */
-export function stableOrder(parts: StepParts, grads: tf.NamedTensorMap): tf.NamedTensorMap {
+/**
+ * The gradient map in one fixed order: tfjs optimizers (Adam, RMSProp, …) key their slots by position
+ * in the map, whichever path produced the gradients. parts.gradOrder remembers the first-seen order
+ * (shared, heads, strategy variables); names seen later (a backbone unfrozen mid-run) go to the end,
+ * and a known variable without a gradient this step gets zeros when a later one has a gradient.
+ */
+export function stableOrder(parts: StepParts, grads: tf.NamedTensorMap, vars: readonly tf.Variable[] = []): tf.NamedTensorMap {
   const order = (parts.gradOrder ??= []);
   const known = new Set(order);
-  for (const name of Object.keys(grads)) if (!known.has(name)) order.push(name);
+  for (const name of [...vars.map((v) => v.name), ...Object.keys(grads)]) {
+    if (grads[name] && !known.has(name)) {
+      order.push(name);
+      known.add(name);
+    }
+  }
+  // Missing gradients at the end of the order can simply be left out (no later slot shifts), so those
+  // variables are not moved at all — e.g. uw's log-variances on updateEvery's cheap steps.
+  let last = -1;
+  order.forEach((name, i) => {
+    if (grads[name]) last = i;
+  });
   const out: tf.NamedTensorMap = {};
-  for (const name of order) {
+  for (const name of order.slice(0, last + 1)) {
     const g = grads[name];
     if (g) out[name] = g;
     else {

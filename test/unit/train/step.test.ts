@@ -133,6 +133,8 @@ describe('optimizer slot order', () => {
     const third = stableOrder(p, { order_a: tf.ones([2]), order_c: tf.ones([3]) });
     assert.deepEqual(Object.keys(third), ['order_b', 'order_a', 'order_c']);
     assert.deepEqual(Array.from(third.order_b.dataSync()), [0]);
+    // Missing at the end of the order: left out, so that variable is not moved at all.
+    assert.deepEqual(Object.keys(stableOrder(p, { order_b: tf.ones([1]), order_a: tf.ones([2]) })), ['order_b', 'order_a']);
 
     // Adam fed through stableOrder keeps each slot the shape of its own variable.
     const adam = tf.train.adam(0.1);
