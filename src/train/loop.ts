@@ -365,9 +365,10 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
 
     let test: SplitMetrics | undefined;
     if (r.train.evaluateTest && testSet && valSet !== testSet) {
-      test = await evaluateCheckpointSet(runDir, metricsFile.best.epoch !== null ? 'best' : 'last', built, tasks, testSet, r.train.batchSize);
+      const which = metricsFile.best.epoch !== null ? 'best' : 'last';
+      test = await evaluateCheckpointSet(runDir, which, built, tasks, testSet, r.train.batchSize);
       metricsFile.test = test;
-      writeFileAtomic(path.join(runDir, 'eval-test.json'), JSON.stringify(evalRecord(runDir, metricsFile.best.epoch !== null ? 'best' : 'last', 'test', test, backend), null, 2));
+      writeFileAtomic(path.join(runDir, 'eval-test.json'), JSON.stringify(evalRecord(runDir, which, 'test', test, backend), null, 2));
     }
     metricsFile.run.status = status;
     reporter.end({ status, best: metricsFile.best, test, last: metricsFile.epochs[metricsFile.epochs.length - 1], runDir });
