@@ -57,7 +57,7 @@ export function program(o: Output, signal: AbortSignal): Command {
     .action((target, opts) => plotCommand(target, opts, o));
 
   p.command('list')
-    .description('List the registered layers, losses, metrics, weighting methods, optimizers, schedules, data types')
+    .description('List the registered layers, architectures, losses, metrics, weighting methods, optimizers, schedules, data types')
     .argument('[kind]', 'one of: layers, losses, metrics, weighting, optimizers, schedules, data')
     .option('--json', 'as JSON, with each component\'s options schema')
     .action((kind, opts) => listCommand(kind, opts, o));
@@ -81,6 +81,11 @@ export function program(o: Output, signal: AbortSignal): Command {
 export async function main(argv: string[], o: Output = consoleOutput): Promise<number> {
   // Production mode skips tfjs' debug checks and its "install tfjs-node" banner on stderr.
   tf.enableProdMode();
+  // `mtl list | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const ac = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -1,6 +1,6 @@
 // End to end through bin/mtl.js, as a user runs it: train a tiny spec, then eval and plot the run.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -94,6 +94,16 @@ describe('mtl CLI end to end', () => {
     assert.equal(mtl(['plot-model', TINY, '-o', dot]).code, 0);
     assert.match(fs.readFileSync(dot, 'utf8'), /^digraph/);
     assert.equal(mtl(['plot-model', TINY, '-o', path.join(dir, 'm.gif')]).code, 2);
+  });
+
+  it('a reader that closes stdout early (mtl list | head -1) ends mtl quietly with exit 0', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'bin/mtl.js'), 'list'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.destroy(); // the reader is gone before mtl writes a byte: every write fails with EPIPE
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE/);
   });
 
   it('validate: ok for a good spec; exit 2 and every problem for a bad one; never a stack trace', () => {
