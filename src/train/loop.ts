@@ -310,6 +310,9 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
           seconds: (performance.now() - t0) / 1000,
           losses: Object.fromEntries(tasks.map((task, t) => [task.name, lossSums[t] / done])),
         });
+        // In-memory batches resolve as microtasks, so without this the event loop would never run
+        // during an epoch: no Ctrl-C handler, no progress-bar redraw until the epoch ends.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (opts.signal?.aborted) break;
       }
       const trainMetrics = acc.result();

@@ -96,6 +96,32 @@ describe('mtl CLI end to end', () => {
     assert.equal(mtl(['plot-model', TINY, '-o', path.join(dir, 'm.gif')]).code, 2);
   });
 
+  it('Ctrl-C (SIGINT) finishes the step, writes checkpoints/last, marks the run interrupted and exits 130', async () => {
+    const spec = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-int-')), 'long.yaml');
+    fs.writeFileSync(spec, fs.readFileSync(TINY, 'utf8').replace('epochs: 2', 'epochs: 1000'));
+    const run = path.join(path.dirname(spec), 'run');
+    const child = spawn(process.execPath, [path.join(root, 'bin/mtl.js'), 'train', spec, '--out', run, '--backend', 'cpu', '--no-progress'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/epoch 2\/1000/.test(stderr)) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    // If the interrupt is ignored, do not train 1000 epochs: fail after a while instead.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(guard);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted during epoch \d+/);
+    const m = JSON.parse(fs.readFileSync(path.join(run, 'metrics.json'), 'utf8'));
+    assert.equal(m.run.status, 'interrupted');
+    assert.ok(m.epochs.length >= 2 && m.epochs.length < 1000, String(m.epochs.length));
+    const state = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints/last/state.json'), 'utf8'));
+    assert.equal(state.epoch, m.epochs.length);
+  });
+
   it('a reader that closes stdout early (mtl list | head -1) ends mtl quietly with exit 0', async () => {
     const child = spawn(process.execPath, [path.join(root, 'bin/mtl.js'), 'list'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
