@@ -90,7 +90,8 @@ export async function main(argv: string[], o: Output = consoleOutput): Promise<n
   let interrupts = 0;
   const onSigint = () => {
     if (++interrupts > 1) process.exit(EXIT_CODES.interrupted);
-    o.err('interrupt: finishing the current step and saving checkpoints/last (Ctrl-C again to quit now)');
+    // On a TTY a progress bar owns the current line: start a fresh one.
+    o.err(`${o.isTTY ? '\n' : ''}interrupt: finishing the current step and saving checkpoints/last (Ctrl-C again to quit now)`);
     ac.abort();
   };
   process.on('SIGINT', onSigint);
