@@ -9,42 +9,13 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { softSharingPenalty } from '../../../src/architectures/soft';
 import { disposeBatch } from '../../../src/data/batching';
-import { taskRuntimes } from '../../../src/eval/evaluate';
-import { buildModel, partitionVariables, stepVariables, type BuiltModel } from '../../../src/model/build';
-import { optimizers } from '../../../src/optim/optimizers';
+import { buildModel, partitionVariables } from '../../../src/model/build';
 import { modelToGraph } from '../../../src/plot/graph';
-import type { ResolvedSpec } from '../../../src/spec/types';
 import { writeModelFiles } from '../../../src/train/checkpoint';
-import { disposeStepResult, trainStep, type StepParts } from '../../../src/train/step';
-import type { GradientStrategy, WeightingStrategy } from '../../../src/weighting/strategy';
-import { strategies } from '../../../src/weighting/index';
+import { disposeStepResult, trainStep } from '../../../src/train/step';
 import { useBackend } from '../../helpers/backend';
+import { partsFor, staticOf, sumOfGradients } from '../../helpers/step';
 import { tinyBatch, tinySpec } from '../../helpers/tiny';
-
-/** Sums the task gradients: exercises the task-gradient path (T×d matrix, d = 0 under soft sharing). */
-const sumOfGradients: GradientStrategy = {
-  needs: 'task-gradients',
-  combine: ({ grads }) => ({ direction: tf.sum(grads, 0) as tf.Tensor1D, weights: tf.ones([grads.shape[0]]) as tf.Tensor1D }),
-  variables: () => [],
-  weights: () => ({}),
-  state: () => null,
-  restore() {},
-  dispose() {},
-};
-
-const staticOf = (spec: ResolvedSpec) =>
-  strategies.get('static').create({}, { taskNames: Object.keys(spec.tasks), taskWeights: Object.values(spec.tasks).map((t) => t.weight), seed: 0 });
-
-function parts(built: BuiltModel, spec: ResolvedSpec, strategy: WeightingStrategy): StepParts {
-  return {
-    built,
-    lossFns: taskRuntimes(spec).map((t) => t.lossFn),
-    strategy,
-    opt: optimizers.get('adam').create({ learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 }, undefined),
-    clipNorm: null,
-    ...stepVariables(built),
-  };
-}
 
 const flatWeights = (m: tf.LayersModel) => tf.tidy(() => Array.from(tf.concat(m.getWeights().map((w) => w.reshape([-1]))).dataSync()));
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
@@ -87,8 +58,8 @@ describe('architectures', () => {
       for (const t of built.taskNames) assert.ok(vars.heads[t].length > 0, `task ${t} has its own parameters`);
 
       const batch = tinyBatch(4, 3);
-      for (const strategy of [staticOf(spec), sumOfGradients]) {
-        const p = parts(built, spec, strategy);
+      for (const strategy of [staticOf(spec), sumOfGradients()]) {
+        const p = partsFor(built, spec, strategy, {}, 'adam');
         const before = flatWeights(built.model);
         const counts: number[] = [];
         for (let step = 0; step < 3; step++) {
@@ -126,8 +97,8 @@ describe('architectures', () => {
     const spec = tinySpec('architecture: soft\n').resolved;
     const built = buildModel(spec);
     const batch = tinyBatch(4, 8);
-    for (const strategy of [staticOf(spec), sumOfGradients]) {
-      const p = { ...parts(built, spec, strategy), updateEvery: 2 };
+    for (const strategy of [staticOf(spec), sumOfGradients()]) {
+      const p = { ...partsFor(built, spec, strategy, {}, 'adam'), updateEvery: 2 };
       const recomputed: boolean[] = [];
       for (let step = 0; step < 3; step++) {
         const before = flatWeights(built.model);

@@ -5,53 +5,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { disposeBatch, type Batch } from '../../../src/data/batching';
-import { taskRuntimes } from '../../../src/eval/evaluate';
-import { buildModel, stepVariables } from '../../../src/model/build';
-import { optimizers } from '../../../src/optim/optimizers';
-import type { ResolvedSpec } from '../../../src/spec/types';
 import { disposeStepResult, trainStep, type StepParts } from '../../../src/train/step';
 import { seedGlobalRandom } from '../../../src/util/global-random';
 import { strategies } from '../../../src/weighting/index';
-import type { GradientStrategy, WeightingStrategy } from '../../../src/weighting/strategy';
 import { useBackend } from '../../helpers/backend';
+import { staticOf, stepParts, sumOfGradients } from '../../helpers/step';
 import { tinyBatch, tinySpec } from '../../helpers/tiny';
-
-function parts(spec: ResolvedSpec, strategy: WeightingStrategy, extra: Partial<StepParts> = {}, opt = 'sgd'): StepParts {
-  const built = buildModel(spec);
-  const tasks = taskRuntimes(spec);
-  return {
-    built,
-    lossFns: tasks.map((t) => t.lossFn),
-    strategy,
-    opt: optimizers.get(opt).create(opt === 'sgd' ? { learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0 } : { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 }, undefined),
-    clipNorm: null,
-    ...stepVariables(built),
-    ...extra,
-  };
-}
-
-/** Sums the task gradients (the update of static weights 1); counts its calls and the row width it saw. */
-function sumOfGradients(): GradientStrategy & { calls: number; width: number } {
-  const s = {
-    needs: 'task-gradients' as const,
-    calls: 0,
-    width: 0,
-    combine: ({ grads }: { grads: tf.Tensor2D }) => {
-      s.calls++;
-      s.width = grads.shape[1];
-      return { direction: tf.sum(grads, 0) as tf.Tensor1D, weights: tf.ones([grads.shape[0]]) as tf.Tensor1D };
-    },
-    variables: () => [],
-    weights: () => ({}),
-    state: () => null,
-    restore() {},
-    dispose() {},
-  };
-  return s;
-}
-
-const staticOf = (spec: ResolvedSpec) =>
-  strategies.get('static').create({}, { taskNames: Object.keys(spec.tasks), taskWeights: Object.values(spec.tasks).map((t) => t.weight), seed: 0 });
 
 const flatWeights = (p: StepParts) => Array.from(tf.tidy(() => tf.concat(p.built.model.getWeights().map((w) => w.reshape([-1])))).dataSync());
 const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
@@ -65,7 +24,7 @@ describe('train step: representation space, updateEvery, diagnostics', () => {
     const sog = sumOfGradients();
     for (const [s, extra] of [[staticOf(spec), {}], [sog, { gradSpace: 'representation' as const }]] as const) {
       seedGlobalRandom(11);
-      const p = parts(spec, s, extra);
+      const p = stepParts(spec, s, extra);
       const batch = tinyBatch(4, 2);
       for (let step = 0; step < 3; step++) {
         const r = trainStep(p, batch, { step, epoch: 1, learningRate: 0.1, epochLosses: [] });
@@ -84,7 +43,7 @@ describe('train step: representation space, updateEvery, diagnostics', () => {
 
   it('parameter mode takes T backward passes and representation mode does not grow the tensor count', () => {
     const spec = tinySpec().resolved;
-    const p = parts(spec, sumOfGradients(), {}, 'adam');
+    const p = stepParts(spec, sumOfGradients(), {}, 'adam');
     const batch = tinyBatch();
     const r0 = trainStep(p, batch, { step: 0, epoch: 1, learningRate: 0.01, epochLosses: [] });
     assert.equal(r0.backwardPasses, 2);
@@ -106,7 +65,7 @@ describe('train step: representation space, updateEvery, diagnostics', () => {
     const spec = tinySpec().resolved;
     for (const gradSpace of ['parameters', 'representation'] as const) {
       const rlw = strategies.get('rlw').create({}, { taskNames: ['left', 'right'], taskWeights: [1, 1], seed: 5 });
-      const p = parts(spec, rlw, { updateEvery: 3, gradSpace });
+      const p = stepParts(spec, rlw, { updateEvery: 3, gradSpace });
       const batch = tinyBatch();
       const seen: Array<{ w: number[]; recomputed: boolean; passes: number }> = [];
       for (let step = 0; step < 6; step++) {
@@ -131,7 +90,7 @@ describe('train step: representation space, updateEvery, diagnostics', () => {
     const after: number[][] = [];
     for (const mode of ['static', 'cheap'] as const) {
       const s = mode === 'static' ? strategies.get('static').create({}, { taskNames: ['left', 'right'], taskWeights: w, seed: 0 }) : sumOfGradients();
-      const p = parts(spec, s, mode === 'cheap' ? { updateEvery: 100, memory: { weights: w, headWeights: w } } : {});
+      const p = stepParts(spec, s, mode === 'cheap' ? { updateEvery: 100, memory: { weights: w, headWeights: w } } : {});
       const batch = tinyBatch(5, 3);
       const r = trainStep(p, batch, { step: 1, epoch: 1, learningRate: 0.1, epochLosses: [] });
       assert.equal(r.recomputed, mode === 'static');
@@ -145,7 +104,7 @@ describe('train step: representation space, updateEvery, diagnostics', () => {
 
   it('diagnostics: two identical tasks have gradient cosine 1 and equal norms; extra passes are counted', () => {
     const spec = tinySpec().resolved;
-    const p = parts(spec, staticOf(spec));
+    const p = stepParts(spec, staticOf(spec));
     // left is softmax + cross-entropy, right is logits + cross-entropy from logits: the same loss once
     // the heads hold the same weights and see the same targets.
     p.heads[1].forEach((v, i) => v.assign(p.heads[0][i]));

@@ -4,43 +4,11 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { disposeBatch } from '../../../src/data/batching';
-import { taskRuntimes } from '../../../src/eval/evaluate';
-import { buildModel, stepVariables } from '../../../src/model/build';
-import { optimizers } from '../../../src/optim/optimizers';
-import type { ResolvedSpec } from '../../../src/spec/types';
 import { clipByGlobalNorm, disposeStepResult, maskedMean, trainStep, type StepParts } from '../../../src/train/step';
 import { seedGlobalRandom } from '../../../src/util/global-random';
-import type { GradientStrategy, WeightingStrategy } from '../../../src/weighting/strategy';
-import { strategies } from '../../../src/weighting/index';
 import { useBackend } from '../../helpers/backend';
+import { staticOf, stepParts, sumOfGradients } from '../../helpers/step';
 import { tinyBatch, tinySpec } from '../../helpers/tiny';
-
-function parts(spec: ResolvedSpec, strategy: WeightingStrategy, opt = 'sgd'): StepParts {
-  const built = buildModel(spec);
-  const tasks = taskRuntimes(spec);
-  return {
-    built,
-    lossFns: tasks.map((t) => t.lossFn),
-    strategy,
-    opt: optimizers.get(opt).create(opt === 'sgd' ? { learningRate: 0.1, momentum: 0, nesterov: false, weightDecay: 0 } : { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 }, undefined),
-    clipNorm: null,
-    ...stepVariables(built),
-  };
-}
-
-/** Sums the task gradients: the same update as static weighting with weights 1. */
-const sumOfGradients: GradientStrategy = {
-  needs: 'task-gradients',
-  combine: ({ grads }) => ({ direction: tf.sum(grads, 0) as tf.Tensor1D, weights: tf.ones([grads.shape[0]]) as tf.Tensor1D }),
-  variables: () => [],
-  weights: () => ({}),
-  state: () => null,
-  restore() {},
-  dispose() {},
-};
-
-const staticOf = (spec: ResolvedSpec) =>
-  strategies.get('static').create({}, { taskNames: Object.keys(spec.tasks), taskWeights: Object.values(spec.tasks).map((t) => t.weight), seed: 0 });
 
 describe('train step', () => {
   before(() => useBackend('cpu'));
@@ -48,7 +16,7 @@ describe('train step', () => {
   it('does not grow the live tensor count across steps (loss and gradient strategies)', () => {
     for (const strategyName of ['static', 'sum-of-gradients']) {
       const spec = tinySpec().resolved;
-      const p = parts(spec, strategyName === 'static' ? staticOf(spec) : sumOfGradients, 'adam');
+      const p = stepParts(spec, strategyName === 'static' ? staticOf(spec) : sumOfGradients(), {}, 'adam');
       const batch = tinyBatch();
       const counts: number[] = [];
       for (let step = 0; step < 5; step++) {
@@ -67,9 +35,9 @@ describe('train step', () => {
   it('a gradient strategy summing task gradients gives the same update as static weights of 1', () => {
     const spec = tinySpec().resolved;
     const after: number[][] = [];
-    for (const s of [staticOf(spec), sumOfGradients]) {
+    for (const s of [staticOf(spec), sumOfGradients()]) {
       seedGlobalRandom(11);
-      const p = parts(spec, s);
+      const p = stepParts(spec, s);
       const batch = tinyBatch(4, 2);
       const r = trainStep(p, batch, { step: 0, epoch: 1, learningRate: 0.1, epochLosses: [] });
       assert.equal(r.outputs.length, 2);
@@ -86,7 +54,7 @@ describe('train step', () => {
 
   it('the update actually changes the weights and lowers the loss on a fixed batch', () => {
     const spec = tinySpec().resolved;
-    const p = parts(spec, staticOf(spec), 'adam');
+    const p = stepParts(spec, staticOf(spec), {}, 'adam');
     const batch = tinyBatch(8, 5);
     const losses: number[] = [];
     for (let step = 0; step < 30; step++) {
