@@ -148,3 +148,36 @@ export const objectSchema = (properties: Record<string, JSONSchema>, required: s
 
 /** Loose view of a filled-in config; ajv has already checked types and filled defaults. */
 export type Args = Record<string, any>;
+
+/** Options shared by conv1d and conv2d; `rank` is the number of spatial axes (1 or 2). */
+export const convSchema = (rank: 1 | 2): JSONSchema =>
+  objectSchema(
+    {
+      filters: { type: 'integer', minimum: 1, description: 'Number of output channels' },
+      kernelSize: intOrTuple(rank, rank === 1 ? 'Length of the convolution window' : 'Size of the convolution window'),
+      strides: intOrTuple(rank, 'Step of the window', 1),
+      padding,
+      dilationRate: intOrTuple(rank, 'Dilation of the window', 1),
+      activation: activation('linear'),
+      useBias,
+      kernelInitializer: initializerSchema('glorotUniform', 'Initialiser of the kernel (seeded from the spec seed)'),
+      kernelRegularizer: regularizerSchema('kernel'),
+    },
+    ['filters', 'kernelSize'],
+  );
+
+/** tfjs conv layer arguments from validated conv options (seeded kernel initialiser). */
+export function convArgs(a: Args, ctx: { name: string; nextSeed(): number }): Args {
+  return {
+    name: ctx.name,
+    filters: a.filters,
+    kernelSize: a.kernelSize,
+    strides: a.strides,
+    padding: a.padding,
+    dilationRate: a.dilationRate,
+    activation: a.activation,
+    useBias: a.useBias,
+    kernelInitializer: initializer(a.kernelInitializer, 'glorotUniform', ctx.nextSeed()),
+    kernelRegularizer: regularizer(a.kernelRegularizer),
+  };
+}

@@ -2,6 +2,7 @@
 // the categorical cross-entropy both categorical losses compute.
 import * as tf from '@tensorflow/tfjs';
 import type { JSONSchema } from '../registry';
+import type { LossDescriptor } from './types';
 
 /** Keras's backend epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON]. */
 export const EPSILON = 1e-7;
@@ -71,3 +72,26 @@ export function categoricalCrossentropy(target: tf.Tensor, yPred: tf.Tensor, fro
 }
 
 export const numClassesOf = (yPred: tf.Tensor): number => yPred.shape[yPred.rank - 1] as number;
+
+/**
+ * The two categorical cross-entropies differ only in their targets: the sparse one takes class
+ * indices alone; the dense one also accepts one-hot or probability rows.
+ */
+export function crossEntropyDescriptor(type: string, description: string, smoothing: string, acceptsDistributions: boolean): LossDescriptor {
+  return {
+    type,
+    description,
+    taskTypes: ['classification'],
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { fromLogits: fromLogitsSchema, labelSmoothing: labelSmoothingSchema(smoothing) },
+    },
+    fromLogits: (c) => c.fromLogits === true,
+    create(c) {
+      const fromLogits = c.fromLogits === true;
+      const ls = typeof c.labelSmoothing === 'number' ? c.labelSmoothing : 0;
+      return (yTrue, yPred) => categoricalCrossentropy(classTarget(yTrue, numClassesOf(yPred), acceptsDistributions), yPred, fromLogits, ls);
+    },
+  };
+}
