@@ -29,6 +29,19 @@ export interface Problem {
   hint?: string;
 }
 
+/** A path into the spec, as keys and list indices: ['tasks', 'left', 'head', 0]. */
+export type PathSeg = string | number;
+
+/** Dotted path as users read it: tasks.left.head[0].dense.units */
+export function formatPath(path: readonly PathSeg[]): string {
+  let s = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') s += `[${seg}]`;
+    else s += (s ? '.' : '') + seg;
+  }
+  return s;
+}
+
 export function formatWhere(w: Where): string {
   let s = w.file ?? '';
   if (w.line !== undefined) s += `${s ? ':' : ''}${w.line}:${w.col ?? 1}`;

@@ -2,7 +2,7 @@
 // building expert copies, softmax gates over a (flattened) input, and the gated mixture.
 import * as tf from '@tensorflow/tfjs';
 import type { JSONSchema } from '../registry';
-import type { PathSeg } from '../spec/load';
+import type { PathSeg } from '../errors';
 import type { LayerItem } from '../spec/types';
 import { ExpertMixture } from './units';
 import type { ArchitectureConfig, ArchitectureContext, Created } from './types';

@@ -3,7 +3,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LayerBlock } from '../layers/types';
 import type { Descriptor } from '../registry';
-import type { PathSeg } from '../spec/load';
+import type { PathSeg } from '../errors';
 import type { LayerItem, ResolvedSpec } from '../spec/types';
 
 export type Created = tf.layers.Layer | LayerBlock;

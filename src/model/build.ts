@@ -7,7 +7,7 @@ import { architectures } from '../architectures/index';
 import type { ArchitectureContext, BuiltBackbone, Created, Features } from '../architectures/types';
 import { activationOf, layers } from '../layers/index';
 import { applyCreated, isLayerBlock, type LayerBlock } from '../layers/types';
-import type { PathSeg } from '../spec/load';
+import type { PathSeg } from '../errors';
 import type { LayerItem, ResolvedSpec } from '../spec/types';
 import { didYouMean } from '../util/suggest';
 import './custom-layers';

@@ -3,27 +3,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ArchitectureContext, BuiltBackbone, Created } from '../architectures/types';
 import { MULTI_INPUT_LAYERS } from '../layers/merge-types';
-import type { PathSeg } from '../spec/load';
-import type { LayerItem } from '../spec/types';
+import type { PathSeg } from '../errors';
+import type { GraphSpec, LayerItem } from '../spec/types';
 import { didYouMean } from '../util/suggest';
 import { LayerBuildError } from './errors';
-
-export interface GraphNode {
-  /** A named submodel: the same layers (one set of weights) for every node that applies it. */
-  apply?: string;
-  /** One layer. */
-  layer?: LayerItem;
-  /** A stack of layers of its own. */
-  layers?: LayerItem[];
-  /** Input names or node names; several only when the first layer merges (concatenate, add, distance, …). */
-  inputs: string[];
-}
-
-export interface GraphSpec {
-  submodels?: Record<string, LayerItem[]>;
-  nodes: Record<string, GraphNode>;
-  outputs: string[];
-}
 
 export function isGraphSpec(b: unknown): b is GraphSpec {
   // An object with `from` is a pretrained backbone (src/model/pretrained.ts), not a graph.

@@ -9,14 +9,7 @@ import * as path from 'node:path';
 import type { JSONSchema } from '../registry';
 import { readJson, readWeights, type ModelJson } from '../train/checkpoint';
 import { checkpointError } from '../errors';
-
-export interface PretrainedBackbone {
-  /** model.json of a tfjs Layers model; absolute once the spec is validated (relative: to the spec's folder). */
-  from: string;
-  trainable: boolean;
-  /** Epochs to train with the backbone frozen before it becomes trainable (null: never). */
-  unfreezeAfter: number | null;
-}
+import type { PretrainedBackbone } from '../spec/types';
 
 /** Suffix of the loaded model's layer name inside the multi-task model (`shared_pretrained` when shared). */
 const SUFFIX = '_pretrained';

@@ -2,7 +2,7 @@
 // schema/mtl.schema.json. `npm run docs` rewrites them; a test fails when they are stale.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REGISTRIES } from '../cli/commands/list';
+import { REGISTRIES } from '../registries';
 import type { JSONSchema } from '../registry';
 import { writeFileAtomic } from '../util/fs';
 import { packageRoot } from '../util/paths';

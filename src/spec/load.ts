@@ -2,7 +2,7 @@
 // problem found later can be pinned to a line and column.
 import * as fs from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { configError, usageError, type Where } from '../errors';
+import { configError, formatPath, usageError, type PathSeg, type Where } from '../errors';
 
 export interface LoadedSpec {
   file: string;
@@ -40,18 +40,6 @@ export function loadSpecFile(file: string): LoadedSpec {
 
 function firstLine(s: string): string {
   return s.split('\n')[0];
-}
-
-export type PathSeg = string | number;
-
-/** Dotted path as users read it: tasks.left.head[0].dense.units */
-export function formatPath(path: readonly PathSeg[]): string {
-  let s = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') s += `[${seg}]`;
-    else s += (s ? '.' : '') + seg;
-  }
-  return s;
 }
 
 /**

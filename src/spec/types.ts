@@ -1,6 +1,6 @@
 // Owns the TypeScript shape of a validated, defaults-filled spec (written as config.resolved.yaml).
-import type { GraphSpec } from '../model/graph-spec';
-import type { PretrainedBackbone } from '../model/pretrained';
+// Declarations only: every layer reads them, so in the import order this file sits at the bottom with
+// errors and tasks and imports nothing above them (docs/architecture.md).
 import type { TaskType } from '../tasks';
 
 /** `{conv2d: {filters: 10, ...}}`: exactly one key. */
@@ -25,6 +25,34 @@ export interface TaskSpec {
 export interface MonitorSpec {
   monitor: string;
   mode: 'min' | 'max';
+}
+
+/** One node of a graph backbone. */
+export interface GraphNode {
+  /** A named submodel: the same layers (one set of weights) for every node that applies it. */
+  apply?: string;
+  /** One layer. */
+  layer?: LayerItem;
+  /** A stack of layers of its own. */
+  layers?: LayerItem[];
+  /** Input names or node names; several only when the first layer merges (concatenate, add, distance, …). */
+  inputs: string[];
+}
+
+/** A graph backbone (src/model/graph-spec.ts builds it). */
+export interface GraphSpec {
+  submodels?: Record<string, LayerItem[]>;
+  nodes: Record<string, GraphNode>;
+  outputs: string[];
+}
+
+/** A pretrained backbone (src/model/pretrained.ts loads it). */
+export interface PretrainedBackbone {
+  /** model.json of a tfjs Layers model; absolute once the spec is validated (relative: to the spec's folder). */
+  from: string;
+  trainable: boolean;
+  /** Epochs to train with the backbone frozen before it becomes trainable (null: never). */
+  unfreezeAfter: number | null;
 }
 
 export interface ResolvedSpec {

@@ -2,10 +2,10 @@
 // a frozen ResolvedSpec. Every problem is reported at once with its YAML line and column.
 import Ajv, { type ErrorObject } from 'ajv';
 import * as path from 'node:path';
-import { configError, type Problem } from '../errors';
+import { configError, type PathSeg, type Problem } from '../errors';
 import { didYouMean } from '../util/suggest';
 import { crossFieldChecks } from './checks';
-import { loadSpecFile, loadSpecText, locate, type LoadedSpec, type PathSeg } from './load';
+import { loadSpecFile, loadSpecText, locate, type LoadedSpec } from './load';
 import { buildSchema } from './schema';
 import type { ResolvedSpec, Spec } from './types';
 

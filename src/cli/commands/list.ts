@@ -1,26 +1,7 @@
 // `mtl list [KIND]`: what the registries hold — the same source as validation and the schema.
-import { architectures } from '../../architectures/index';
-import { dataRecipes } from '../../data/index';
 import { usageError } from '../../errors';
-import { layers } from '../../layers/index';
-import { losses } from '../../losses/index';
-import { metrics } from '../../metrics/index';
-import { optimizers } from '../../optim/optimizers';
-import { schedules } from '../../optim/schedules';
-import type { Descriptor, Registry } from '../../registry';
-import { strategies } from '../../weighting/index';
+import { REGISTRIES } from '../../registries';
 import type { Output } from '../reporter';
-
-export const REGISTRIES: Record<string, Registry<Descriptor>> = {
-  layers,
-  architectures,
-  losses,
-  metrics,
-  weighting: strategies,
-  optimizers,
-  schedules,
-  data: dataRecipes,
-};
 
 export function listCommand(kind: string | undefined, opts: { json?: boolean }, o: Output): void {
   const kinds = kind ? [kind] : Object.keys(REGISTRIES);
