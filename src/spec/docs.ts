@@ -1,5 +1,6 @@
-// Owns the generated parts of the docs: the README's spec-reference table and component lists, and
-// schema/mtl.schema.json. `npm run docs` rewrites them; a test fails when they are stale.
+// Owns the generated parts of the docs: the spec-reference table (docs/spec.md), the component lists
+// (docs/components.md) and schema/mtl.schema.json. `npm run docs` rewrites them; a test fails when
+// they are stale.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REGISTRIES } from '../registries';
@@ -32,7 +33,7 @@ export function specReferenceRows(): string[] {
       const key = `${prefix}${k}`;
       const desc = s.description ?? (s.$ref ? defs[String(s.$ref).split('/').pop() ?? '']?.description : '') ?? '';
       const discriminated = s.allOf && s.properties;
-      rows.push(`| \`${key}\` | ${typeOf(s, defs)} | ${cell(s.default)} | ${esc(String(desc))}${discriminated ? ' — options per type: see Components' : ''} |`);
+      rows.push(`| \`${key}\` | ${typeOf(s, defs)} | ${cell(s.default)} | ${esc(String(desc))}${discriminated ? ' — options per type: see [components.md](components.md#components)' : ''} |`);
       if (discriminated) {
         const [disc, ds] = Object.entries(s.properties as Record<string, S>)[0];
         rows.push(`| \`${key}.${disc}\` | ${typeOf(ds, defs)} | ${cell(ds.default)} | which component |`);
@@ -76,9 +77,27 @@ export function replaceBetween(text: string, name: string, body: string): string
   return text.slice(0, a + start.length) + '\n' + body + '\n' + text.slice(b);
 }
 
-export function renderReadme(readme: string): string {
-  const table = ['| key | type | default | meaning |', '| --- | --- | --- | --- |', ...specReferenceRows()].join('\n');
-  return replaceBetween(replaceBetween(readme, 'spec-reference', table), 'components', componentsMarkdown());
+export function specReferenceMarkdown(): string {
+  return ['| key | type | default | meaning |', '| --- | --- | --- | --- |', ...specReferenceRows()].join('\n');
+}
+
+/** Each generated section: the name in its `<!-- name:start -->` … `<!-- name:end -->` markers, and its text. */
+export const GENERATED: Record<string, () => string> = {
+  'spec-reference': specReferenceMarkdown,
+  components: componentsMarkdown,
+};
+
+/** The hand-written files that may hold generated sections: README.md and docs/*.md, relative to the root. */
+export function docFiles(root = packageRoot()): string[] {
+  const docs = fs.existsSync(path.join(root, 'docs')) ? fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).sort() : [];
+  return ['README.md', ...docs.map((f) => `docs/${f}`)];
+}
+
+/** `text` with every generated section it holds brought up to date. */
+export function renderDoc(text: string): string {
+  let out = text;
+  for (const [name, body] of Object.entries(GENERATED)) if (out.includes(`<!-- ${name}:start -->`)) out = replaceBetween(out, name, body());
+  return out;
 }
 
 export function schemaFileText(): string {
@@ -87,8 +106,13 @@ export function schemaFileText(): string {
 
 if (require.main === module) {
   const root = packageRoot();
-  const readme = path.join(root, 'README.md');
-  writeFileAtomic(readme, renderReadme(fs.readFileSync(readme, 'utf8')));
+  const written: string[] = [];
+  for (const f of docFiles(root)) {
+    const text = fs.readFileSync(path.join(root, f), 'utf8');
+    if (renderDoc(text) === text && !Object.keys(GENERATED).some((n) => text.includes(`<!-- ${n}:start -->`))) continue;
+    writeFileAtomic(path.join(root, f), renderDoc(text));
+    written.push(f);
+  }
   writeFileAtomic(path.join(root, 'schema/mtl.schema.json'), schemaFileText());
-  process.stdout.write('README.md and schema/mtl.schema.json regenerated\n');
+  process.stdout.write(`${[...written, 'schema/mtl.schema.json'].join(', ')} regenerated\n`);
 }
