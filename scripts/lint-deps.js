@@ -15,6 +15,9 @@ const path = require('node:path');
  */
 const LAYERS = [
   ['cli', 'index'],
+  // Reading finished run folders (compare, curves, the HTML report): above train so that it may use
+  // anything a run is made of; nothing but the CLI reads it.
+  ['report'],
   ['train'],
   ['spec'],
   ['eval', 'model'],

@@ -4,10 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_CODES, formatProblem, MtlError } from '../errors';
 import { packageVersion } from '../util/paths';
+import { compareCommand } from './commands/compare';
 import { dataInspectCommand } from './commands/data';
 import { evalCommand } from './commands/eval';
 import { listCommand } from './commands/list';
 import { plotCommand } from './commands/plot';
+import { plotMetricsCommand } from './commands/plot-metrics';
+import { reportCommand } from './commands/report';
 import { schemaCommand } from './commands/schema';
 import { trainCommand } from './commands/train';
 import { validateCommand } from './commands/validate';
@@ -55,6 +58,29 @@ export function program(o: Output, signal: AbortSignal): Command {
     .requiredOption('-o, --output <file>', 'output file: .svg, .dot or .json')
     .addOption(new Option('--rankdir <dir>', 'graph direction').choices(['TB', 'LR']).default('TB'))
     .action((target, opts) => plotCommand(target, opts, o));
+
+  p.command('compare')
+    .description('One table of several runs (or seed groups): final per-task metrics, Δm% against --baseline, epochs, wall time, samples/s, backend')
+    .argument('<runs...>', 'run folders or seed-group folders')
+    .option('--baseline <run>', 'run (or seed group) Δm% is measured against; listed first')
+    .addOption(new Option('--split <split>', 'which final metrics: test (best checkpoint), val (best epoch), auto = test when every run has it').choices(['auto', 'test', 'val']).default('auto'))
+    .option('--json', 'print the comparison as JSON')
+    .option('--markdown', 'print a Markdown table')
+    .action((runs, opts) => compareCommand(runs, opts, o));
+
+  p.command('plot-metrics')
+    .description('Draw loss and metric curves per task (training and validation), task weights, gradient norms and cosines; several runs overlaid')
+    .argument('<runs...>', 'run folders')
+    .requiredOption('-o, --output <file>', 'output file: .svg or .png')
+    .option('--no-diagnostics', 'leave out the task-weight and gradient panels')
+    .action((runs, opts) => plotMetricsCommand(runs, opts, o));
+
+  p.command('report')
+    .description('Write one self-contained HTML page: spec, model plot, metric curves, final tables, Δm%, diagnostics')
+    .argument('<runs...>', 'run folders or seed-group folders')
+    .requiredOption('-o, --output <file>', 'output file (.html)')
+    .option('--baseline <run>', 'run (or seed group) Δm% is measured against')
+    .action((runs, opts) => reportCommand(runs, opts, o));
 
   p.command('list')
     .description('List the registered layers, architectures, losses, metrics, weighting methods, optimizers, schedules, data types')

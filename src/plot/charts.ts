@@ -1,0 +1,86 @@
+// Owns line charts as data (panels of labelled points) → a Vega-Lite spec → SVG, rendered in-process
+// by vega + vega-lite (no browser). Both packages are ESM-only; this CommonJS build loads them with a
+// real dynamic import (TypeScript would turn a plain `import()` into require()).
+import { MtlError } from '../errors';
+
+/** A Vega-Lite document (vega-lite's own types need moduleResolution node16, which this build does not use). */
+export type VegaLiteSpec = Record<string, unknown>;
+
+interface VegaLiteModule {
+  compile(spec: VegaLiteSpec): { spec: unknown };
+}
+interface VegaModule {
+  parse(spec: unknown): unknown;
+  View: new (runtime: unknown, opts: { renderer: 'none' }) => { toSVG(): Promise<string>; finalize(): void };
+}
+
+export interface ChartPoint {
+  x: number;
+  y: number;
+  /** Legend label of the line's colour. */
+  series: string;
+  /** Dashed for validation (a second legend says so when a panel has both), solid for the rest. */
+  dashed?: boolean;
+}
+
+export interface ChartPanel {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  points: ChartPoint[];
+  /** Start the y axis at 0 (weights); otherwise it fits the data. */
+  zero?: boolean;
+}
+
+/** The font every chart asks for; the PNG rasteriser loads it from a package (png.ts). */
+export const CHART_FONT = 'DejaVu Sans';
+
+const esmImport = new Function('m', 'return import(m)') as <T>(m: string) => Promise<T>;
+
+function panelSpec(p: ChartPanel, width: number): Record<string, unknown> {
+  const series = [...new Set(p.points.map((q) => q.series))];
+  const manyPoints = p.points.length > 60 * series.length;
+  const longest = Math.max(0, ...series.map((s) => s.length));
+  const legend = { orient: 'bottom', direction: 'vertical', columns: longest > 24 ? 1 : 2, labelLimit: 320, symbolType: 'stroke', symbolStrokeWidth: 2, title: null };
+  const bothStyles = p.points.some((q) => q.dashed) && p.points.some((q) => !q.dashed);
+  return {
+    title: p.title,
+    width,
+    height: 170,
+    data: { values: p.points.map((q) => ({ ...q, style: q.dashed ? 'validation' : 'training' })) },
+    mark: { type: 'line', point: !manyPoints, strokeWidth: 1.6 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: p.xTitle, axis: { tickMinStep: 1 }, scale: { nice: false } },
+      y: { field: 'y', type: 'quantitative', title: p.yTitle, scale: { zero: p.zero ?? false }, axis: { format: '~g' } },
+      color: { field: 'series', type: 'nominal', legend },
+      strokeDash: { field: 'style', type: 'nominal', legend: bothStyles ? { ...legend, columns: 2, symbolSize: 300, encode: { symbols: { update: { stroke: { value: '#333' } } } } } : null, scale: { domain: ['training', 'validation'], range: [[1, 0], [5, 3]] } },
+    },
+  };
+}
+
+/** A grid of panels, each with its own axes and legend. */
+export function chartSpec(panels: ChartPanel[], opts: { title?: string; columns?: number; width?: number } = {}): VegaLiteSpec {
+  const columns = opts.columns ?? Math.min(3, panels.length);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...(opts.title ? { title: { text: opts.title, anchor: 'start', fontSize: 15 } } : {}),
+    columns,
+    concat: panels.map((p) => panelSpec(p, opts.width ?? 300)),
+    resolve: { scale: { color: 'independent', x: 'independent', y: 'independent', strokeDash: 'independent' } },
+    config: { font: CHART_FONT, background: 'white', padding: 12, concat: { spacing: 28 }, title: { fontSize: 13 } },
+  } ;
+}
+
+/** Render a Vega-Lite spec to an SVG document. */
+export async function chartSvg(spec: VegaLiteSpec): Promise<string> {
+  try {
+    const vl = await esmImport<VegaLiteModule>('vega-lite');
+    const vega = await esmImport<VegaModule>('vega');
+    const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+    const svg = await view.toSVG();
+    view.finalize();
+    return svg;
+  } catch (err) {
+    throw new MtlError('internal', `could not draw the chart (vega): ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,83 @@
+// Owns the cells of the compare table (one row per run or seed group, one column per task metric)
+// and its Markdown and HTML forms; the terminal form is the CLI reporter's aligned table.
+import { escapeHtml } from '../plot/dot';
+import type { Comparison, CompareRow, Stat } from './compare';
+
+export interface Cells {
+  header: string[];
+  rows: string[][];
+}
+
+const num = (v: number, digits: number) => (Number.isNaN(v) ? 'NaN' : v.toFixed(digits));
+
+/** "0.7460" for one run, "0.7460 ± 0.0123" (sample std) for a seed group. */
+export function formatStat(s: Stat | undefined, digits = 4): string {
+  if (!s) return '-';
+  return s.std === null ? num(s.mean, digits) : `${num(s.mean, digits)} ± ${num(s.std, digits)}`;
+}
+
+function signed(v: number): string {
+  return Number.isNaN(v) ? '-' : `${v > 0 ? '+' : ''}${v.toFixed(2)}`;
+}
+
+/** Every task/metric column that appears in some row, in first-seen order, loss first within a task. */
+export function metricColumns(rows: CompareRow[]): Array<[string, string]> {
+  const cols: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    for (const [task, ms] of Object.entries(row.tasks)) {
+      const keys = Object.keys(ms).sort((a, b) => Number(b === 'loss') - Number(a === 'loss'));
+      for (const key of keys) {
+        if (seen.has(`${task}/${key}`)) continue;
+        seen.add(`${task}/${key}`);
+        cols.push([task, key]);
+      }
+    }
+  }
+  return cols;
+}
+
+export function rowLabel(row: CompareRow): string {
+  const seeds = row.seeds ? ` (${row.seeds.length} seeds)` : '';
+  return `${row.name}${seeds}${row.baseline ? ' [baseline]' : ''}`;
+}
+
+export function compareCells(c: Comparison): Cells {
+  const cols = metricColumns(c.rows);
+  const withDelta = c.baseline !== null;
+  const header = ['run', ...cols.map(([t, k]) => `${t} ${k}`), ...(withDelta ? ['Δm%'] : []), 'epochs', 'wall s', 'samples/s', 'backend'];
+  const rows = c.rows.map((r) => [
+    rowLabel(r),
+    ...cols.map(([t, k]) => formatStat(r.tasks[t]?.[k])),
+    ...(withDelta ? [signed(r.deltaM?.value ?? NaN)] : []),
+    formatStat(r.epochs, r.epochs.std ? 1 : 0),
+    formatStat(r.wallTime, 1),
+    formatStat(r.samplesPerSecond, 0),
+    r.backend,
+  ]);
+  return { header, rows };
+}
+
+export function markdownTable({ header, rows }: Cells): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const line = (cells: string[]) => `| ${cells.map(esc).join(' | ')} |`;
+  return [line(header), `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function htmlTable({ header, rows }: Cells): string {
+  const th = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const trs = rows.map((r) => `<tr>${r.map((c, i) => `<${i === 0 ? 'th scope="row"' : 'td'}>${escapeHtml(c)}</${i === 0 ? 'th' : 'td'}>`).join('')}</tr>`);
+  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${trs.join('\n')}\n</tbody>\n</table>`;
+}
+
+/** The header line above the table: which split, the std convention, the baseline and any skipped Δm terms. */
+export function compareNotes(c: Comparison): string[] {
+  const notes = [`final metrics: ${c.split === 'test' ? 'test split, best checkpoint' : 'validation split, best epoch'}; seed groups: mean ± sample std (n − 1)`];
+  if (c.baseline !== null) {
+    notes.push(`Δm%: mean over tasks of the mean signed relative change of each metric against ${c.baseline} (positive = better; Maninis et al. 2019)`);
+    for (const r of c.rows) {
+      for (const s of r.deltaM?.skipped ?? []) notes.push(`Δm% of ${r.name}: ${s.task} ${s.metric} left out (${s.reason})`);
+    }
+  }
+  return notes;
+}

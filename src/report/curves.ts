@@ -1,0 +1,84 @@
+// Owns which curves a run folder yields: per task, loss and each metric (training solid, validation
+// dashed; one colour per run when several overlay) by epoch; task weights by epoch; gradient norms and pairwise gradient cosines by step
+// (metrics.jsonl step lines) or, without step lines, by epoch (metrics.json diagnostics).
+// Several runs overlay in one panel; a seed group contributes its first seed's curves.
+import type { ChartPanel, ChartPoint } from '../plot/charts';
+import { taskNames, type RunGroup, type RunRecord } from './runs';
+
+interface Named {
+  name: string;
+  run: RunRecord;
+}
+
+const label = (runs: Named[], r: Named, what: string) => (runs.length > 1 ? `${r.name} · ${what}` : what);
+
+function metricKeys(runs: Named[], task: string): string[] {
+  const keys = new Set<string>();
+  for (const { run } of runs) for (const e of run.metrics.epochs) for (const k of Object.keys(e.train.tasks[task] ?? {})) keys.add(k);
+  return [...keys].sort((a, b) => Number(b === 'loss') - Number(a === 'loss'));
+}
+
+function taskPanels(runs: Named[], task: string): ChartPanel[] {
+  return metricKeys(runs, task).map((key) => {
+    const points: ChartPoint[] = [];
+    for (const r of runs) {
+      for (const e of r.run.metrics.epochs) {
+        const t = e.train.tasks[task]?.[key];
+        const v = e.val?.tasks[task]?.[key];
+        const series = runs.length > 1 ? r.name : task;
+        if (Number.isFinite(t)) points.push({ x: e.epoch, y: t, series });
+        if (v !== undefined && Number.isFinite(v)) points.push({ x: e.epoch, y: v, series, dashed: true });
+      }
+    }
+    return { title: `${task}: ${key}`, xTitle: 'epoch', yTitle: key, points };
+  });
+}
+
+function weightPanel(runs: Named[]): ChartPanel {
+  const points: ChartPoint[] = [];
+  for (const r of runs) {
+    for (const e of r.run.metrics.epochs) {
+      for (const [task, w] of Object.entries(e.weights ?? {})) if (Number.isFinite(w)) points.push({ x: e.epoch, y: w, series: label(runs, r, task) });
+    }
+  }
+  return { title: 'task weights (mean over each epoch)', xTitle: 'epoch', yTitle: 'weight', points, zero: true };
+}
+
+/** Per-task values and cosines over steps when every run recorded step lines, else over epochs. */
+function gradientPanels(runs: Named[]): ChartPanel[] {
+  const bySteps = runs.every((r) => r.run.steps.some((s) => s.gradNorms));
+  const norms: ChartPoint[] = [];
+  const cosines: ChartPoint[] = [];
+  for (const r of runs) {
+    const tasks = taskNames(r.run);
+    const records = bySteps
+      ? r.run.steps.map((s) => ({ x: s.step, gradNorms: s.gradNorms, cosine: s.cosine }))
+      : r.run.metrics.epochs.map((e) => ({ x: e.epoch, gradNorms: e.diagnostics?.gradNorms, cosine: e.diagnostics?.cosine }));
+    for (const rec of records) {
+      for (const [task, n] of Object.entries(rec.gradNorms ?? {})) norms.push({ x: rec.x, y: n, series: label(runs, r, task) });
+      rec.cosine?.forEach((row, i) => row.forEach((c, j) => j > i && cosines.push({ x: rec.x, y: c, series: label(runs, r, `cos(${tasks[i]}, ${tasks[j]})`) })));
+    }
+  }
+  const xTitle = bySteps ? 'step' : 'epoch';
+  const panels: ChartPanel[] = [];
+  if (norms.length) panels.push({ title: 'gradient norm ‖g_t‖ over shared parameters', xTitle, yTitle: '‖g_t‖₂', points: norms });
+  if (cosines.length) panels.push({ title: 'gradient cosine between tasks', xTitle, yTitle: 'cosine', points: cosines });
+  return panels;
+}
+
+function named(groups: RunGroup[]): Named[] {
+  return groups.map((g) => ({ name: g.name, run: g.members[0] }));
+}
+
+/** Loss and metric panels of every task of every run. */
+export function curvePanels(groups: RunGroup[]): ChartPanel[] {
+  const runs = named(groups);
+  const tasks = [...new Set(runs.flatMap((r) => taskNames(r.run)))];
+  return tasks.flatMap((t) => taskPanels(runs, t));
+}
+
+/** Task weights, gradient norms and cosines (the last two only when the runs recorded them). */
+export function diagnosticPanels(groups: RunGroup[]): ChartPanel[] {
+  const runs = named(groups);
+  return [weightPanel(runs), ...gradientPanels(runs)];
+}

@@ -1,0 +1,68 @@
+// End to end, as a user runs it: two tiny trainings (one with per-step gradient diagnostics), then
+// compare, plot-metrics and report on their run folders.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { PNG } from 'pngjs';
+import { packageRoot } from '../../src/util/paths';
+
+const root = packageRoot();
+
+function mtl(args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/mtl.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('after training: compare, plot-metrics, report', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-after-'));
+  const tiny = fs.readFileSync(path.join(root, 'test/fixtures/specs/tiny.yaml'), 'utf8');
+  const pcgradSpec = path.join(dir, 'tiny-pcgrad.yaml');
+  fs.writeFileSync(pcgradSpec, tiny.replace('name: tiny', 'name: tiny-pcgrad') + 'weighting: {method: pcgrad, diagnostics: {every: 1}}\n');
+  const base = path.join(dir, 'base');
+  const pc = path.join(dir, 'pcgrad');
+
+  it('trains the two runs', () => {
+    for (const [spec, out] of [[path.join(root, 'test/fixtures/specs/tiny.yaml'), base], [pcgradSpec, pc]]) {
+      const r = mtl(['train', spec, '--out', out, '--backend', 'wasm', '--no-progress']);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+
+  it('compare prints both runs with the test metrics of metrics.json and Δm% against the baseline', () => {
+    const r = mtl(['compare', pc, '--baseline', base, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const c = JSON.parse(r.stdout);
+    const m = JSON.parse(fs.readFileSync(path.join(pc, 'metrics.json'), 'utf8'));
+    assert.deepEqual(c.rows.map((row: { name: string }) => row.name), ['base', 'pcgrad']);
+    assert.equal(c.rows[1].tasks.left.accuracy.mean, m.test.tasks.left.accuracy);
+    assert.equal(c.rows[1].tasks.right['top-3-accuracy'].mean, m.test.tasks.right['top-3-accuracy']);
+    assert.equal(c.rows[1].epochs.mean, 2);
+    assert.equal(c.rows[1].backend, 'wasm');
+    assert.equal(c.rows[0].deltaM.value, 0);
+    assert.equal(c.rows[1].deltaM.terms.length, 3, 'left accuracy, right accuracy and top-3-accuracy');
+  });
+
+  it('plot-metrics draws the gradient panels from the step lines into a PNG', () => {
+    const file = path.join(dir, 'curves.png');
+    const r = mtl(['plot-metrics', base, pc, '-o', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /written: .*curves\.png \(8 panels; tasks: left, right\)/);
+    const png = PNG.sync.read(fs.readFileSync(file));
+    assert.ok(png.width > 1000 && png.height > 800, `${png.width}×${png.height}`);
+  });
+
+  it('report inlines the model plot of each run', () => {
+    const file = path.join(dir, 'report.html');
+    const r = mtl(['report', pc, '--baseline', base, '-o', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const html = fs.readFileSync(file, 'utf8');
+    assert.doesNotMatch(html, /model plot unavailable/);
+    assert.equal((html.match(/<h2>Run /g) ?? []).length, 2);
+    assert.match(html, /shared_1_conv2d/, 'layer names of the model plot');
+    assert.match(html, /gradient cosine between tasks/);
+    assert.doesNotMatch(html, /(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
+  });
+});

@@ -1,0 +1,81 @@
+// plot-metrics and report on run folders written by the test: the SVG parses (resvg is a strict XML
+// reader) and names every task and series, the PNG has the expected size and is not blank, and the
+// HTML report is self-contained and names every task.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { Resvg } from '@resvg/resvg-js';
+import { PNG } from 'pngjs';
+import { main } from '../../../src/cli/main';
+import type { Output } from '../../../src/cli/reporter';
+import { reportHtml } from '../../../src/report/html';
+import { readRunGroup } from '../../../src/report/runs';
+import { writeFixtures } from '../../helpers/run-folders';
+
+const quiet: Output = { out: () => {}, err: () => {}, isTTY: false };
+
+/** Text content of every <text> element, entities decoded. */
+function svgTexts(svg: string): string[] {
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'"));
+}
+
+describe('plot-metrics and report', () => {
+  const f = writeFixtures();
+
+  it('plot-metrics SVG: well-formed, every task, series and panel named, axes labelled', async () => {
+    const file = path.join(f.root, 'curves.svg');
+    assert.equal(await main(['plot-metrics', f.single, f.group, '-o', file], quiet), 0);
+    const svg = fs.readFileSync(file, 'utf8');
+    assert.doesNotThrow(() => new Resvg(svg));
+    const texts = svgTexts(svg);
+    // Task panels: one colour per run, a second legend for the line style.
+    for (const legend of ['single', 'group', 'training', 'validation']) assert.ok(texts.includes(legend), legend);
+    for (const run of ['single', 'group']) {
+      for (const t of ['left', 'right']) assert.ok(texts.includes(`${run} · ${t}`), `weights/gradient series ${run} ${t}`);
+      assert.ok(texts.includes(`${run} · cos(left, right)`), `cosine series of ${run}`);
+    }
+    for (const title of ['left: loss', 'left: accuracy', 'right: loss', 'right: rmse', 'task weights (mean over each epoch)', 'gradient cosine between tasks']) assert.ok(texts.includes(title), title);
+    for (const axis of ['epoch', 'step', 'accuracy', 'rmse', 'weight', 'cosine']) assert.ok(texts.includes(axis), `axis title ${axis}`);
+  });
+
+  it('plot-metrics PNG: 2× the SVG size, not blank', async () => {
+    const svgFile = path.join(f.root, 'one.svg');
+    const pngFile = path.join(f.root, 'one.png');
+    assert.equal(await main(['plot-metrics', f.single, '-o', svgFile], quiet), 0);
+    assert.equal(await main(['plot-metrics', f.single, '-o', pngFile], quiet), 0);
+    const [, w, h] = /<svg[^>]*width="(\d+)" height="(\d+)"/.exec(fs.readFileSync(svgFile, 'utf8'))!.map(Number);
+    const png = PNG.sync.read(fs.readFileSync(pngFile));
+    assert.equal(png.width, 2 * w);
+    assert.equal(png.height, 2 * h);
+    let dark = 0;
+    for (let i = 0; i < png.data.length; i += 4) if (png.data[i] + png.data[i + 1] + png.data[i + 2] < 300) dark++;
+    // Text, axes and lines: well over 0.5 % of the pixels are dark; a blank or text-less picture is not.
+    assert.ok(dark / (png.width * png.height) > 0.005, `dark fraction ${dark / (png.width * png.height)}`);
+  });
+
+  it('a file name that is neither .svg nor .png is a usage error', async () => {
+    assert.equal(await main(['plot-metrics', f.single, '-o', path.join(f.root, 'x.pdf')], quiet), 2);
+  });
+
+  it('report: self-contained HTML naming every run and task, with Δm% and the model figure', async () => {
+    const html = await reportHtml([readRunGroup(f.group)], { baseline: readRunGroup(f.single), modelFigure: async () => ({ svg: '<?xml version="1.0"?><svg id="a"><text>MODEL-FIGURE</text></svg>' }) });
+    assert.doesNotMatch(html, /(src|href)\s*=\s*["']?\s*(https?:)?\/\//i, 'no network references');
+    assert.doesNotMatch(html, /<script|<link\b|@import/i, 'no scripts or external style sheets');
+    for (const t of ['left', 'right']) assert.match(html, new RegExp(`<th>${t} accuracy|<th>${t} rmse`));
+    assert.match(html, /<th scope="row">group \(3 seeds\)<\/th>/);
+    assert.match(html, /<h2>Δm% against single<\/h2>/);
+    assert.match(html, /<td>12\.50<\/td>/);
+    assert.match(html, /<svg id="model1-a"><text>MODEL-FIGURE<\/text><\/svg>/, 'model SVG inlined without its prolog, ids prefixed');
+    assert.match(html, /accuracy: \{type: accuracy, threshold: 0\.5\}|type: accuracy/, 'the resolved spec is shown');
+  });
+
+  it('mtl report writes the page with the real model plot when the run can be rebuilt', async () => {
+    const file = path.join(f.root, 'report.html');
+    assert.equal(await main(['report', f.single, '-o', file], quiet), 0);
+    const html = fs.readFileSync(file, 'utf8');
+    // The fixture's config.resolved.yaml is not a full spec: the page says so instead of failing.
+    assert.match(html, /model plot unavailable/);
+    assert.doesNotMatch(html, /(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
+  });
+});
