@@ -18,7 +18,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #d8dde6;padding
 .meta{color:#5a6375;font-size:.9em}
 table{border-collapse:collapse;margin:8px 0 12px;font-size:.88em}
 th,td{border:1px solid #d8dde6;padding:4px 9px;text-align:right;white-space:nowrap}
-thead th{background:#eef1f6}tbody th{text-align:left;font-weight:600}
+thead th{background:#eef1f6}thead th:first-child{text-align:left}tbody th{text-align:left;font-weight:600}
 tbody tr:nth-child(even){background:#f8f9fb}
 .note{color:#5a6375;font-size:.85em;margin:2px 0}
 .figure{overflow-x:auto;margin:8px 0}.figure svg{max-width:100%;height:auto}
