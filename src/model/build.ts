@@ -8,7 +8,7 @@ import type { ArchitectureContext, BuiltBackbone, Created, Features } from '../a
 import { activationOf, layers } from '../layers/index';
 import { applyCreated, isLayerBlock, type LayerBlock } from '../layers/types';
 import type { PathSeg } from '../errors';
-import type { LayerItem, ResolvedSpec } from '../spec/types';
+import type { LayerItem, PretrainedBackbone, ResolvedSpec } from '../spec/types';
 import { didYouMean } from '../util/suggest';
 import './custom-layers';
 import { LayerBuildError } from './errors';
@@ -36,33 +36,47 @@ function layerTypeOf(item: LayerItem): string {
   return Object.keys(item)[0];
 }
 
-export function buildModel(spec: ResolvedSpec): BuiltModel {
-  let seedCounter = 0;
-  const nextSeed = () => (spec.seed * 7919 + ++seedCounter) % 2147483647;
-  const groups: Record<string, string> = {};
-  const used = new Set<string>();
+const shapeOf = (t: tf.SymbolicTensor) => `(${t.shape.map((d) => d ?? '?').join(', ')})`;
 
-  const claim = (name: string, group: string, path: PathSeg[]) => {
-    if (used.has(name)) throw new LayerBuildError(path, `layer name "${name}" is taken twice; rename the task or node`);
-    groups[name] = group;
-    used.add(name);
-  };
+/**
+ * What building one model keeps as it goes: the group of every layer name, the names taken, and the
+ * seed sequence of initialisers. Every layer is created and applied through it, so that every
+ * architecture names, groups and reports layers the same way.
+ */
+class LayerFactory {
+  readonly groups: Record<string, string> = {};
+  private readonly used = new Set<string>();
+  private readonly layerGroup = new Map<Created, string>();
+  private seedCounter = 0;
 
-  const create = (item: LayerItem, path: PathSeg[], name: string, group: string): Created => {
+  constructor(private readonly seed: number) {}
+
+  readonly nextSeed = (): number => (this.seed * 7919 + ++this.seedCounter) % 2147483647;
+
+  isTaken(name: string): boolean {
+    return this.used.has(name);
+  }
+
+  claim(name: string, group: string, path: PathSeg[]): void {
+    if (this.used.has(name)) throw new LayerBuildError(path, `layer name "${name}" is taken twice; rename the task or node`);
+    this.groups[name] = group;
+    this.used.add(name);
+  }
+
+  readonly create = (item: LayerItem, path: PathSeg[], name: string, group: string): Created => {
     const type = layerTypeOf(item);
     let layer: tf.layers.Layer | LayerBlock;
     try {
-      layer = layers.get(type).create(item[type] ?? {}, { name, nextSeed });
+      layer = layers.get(type).create(item[type] ?? {}, { name, nextSeed: this.nextSeed });
     } catch (e) {
       throw new LayerBuildError([...path, type], `cannot create ${type}: ${(e as Error).message}`);
     }
-    claim(name, group, path);
-    layerGroup.set(layer, group);
+    this.claim(name, group, path);
+    this.layerGroup.set(layer, group);
     return layer;
   };
-  const layerGroup = new Map<Created, string>();
 
-  const applyTo = (layer: Created, item: LayerItem, path: PathSeg[], x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor => {
+  readonly applyTo = (layer: Created, item: LayerItem, path: PathSeg[], x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor => {
     const type = layerTypeOf(item);
     try {
       let y: tf.SymbolicTensor;
@@ -73,64 +87,73 @@ export function buildModel(spec: ResolvedSpec): BuiltModel {
         y = applyCreated(layer, x);
       }
       // A block's sub-layers (named <name>_...; some are only created when applied) share its group.
-      if (isLayerBlock(layer)) for (const l of layer.layers) groups[l.name] = layerGroup.get(layer) ?? 'shared';
+      if (isLayerBlock(layer)) for (const l of layer.layers) this.groups[l.name] = this.layerGroup.get(layer) ?? 'shared';
       return y;
     } catch (e) {
-      const shapeOf = (t: tf.SymbolicTensor) => `(${t.shape.map((d) => d ?? '?').join(', ')})`;
       const shape = Array.isArray(x) ? `inputs of shapes ${x.map(shapeOf).join(' and ')}` : `input of shape ${shapeOf(x)}`;
       throw new LayerBuildError(path, `${type} cannot take ${shape}: ${(e as Error).message.split('\n')[0]}`);
     }
   };
 
-  const apply = (item: LayerItem, path: PathSeg[], name: string, group: string, x: tf.SymbolicTensor): tf.SymbolicTensor =>
-    applyTo(create(item, path, name, group), item, path, x);
+  /** Create and apply a layer list in order; layer i is named `${prefix}_${i + 1}_${type}`. */
+  readonly stack = (items: LayerItem[], path: PathSeg[], prefix: string, group: string, x: tf.SymbolicTensor) => {
+    const created: Created[] = [];
+    let y = x;
+    items.forEach((item, i) => {
+      const layer = this.create(item, [...path, i], `${prefix}_${i + 1}_${layerTypeOf(item)}`, group);
+      created.push(layer);
+      y = this.applyTo(layer, item, [...path, i], y);
+    });
+    return { y, created };
+  };
+}
 
-  const inputNames = Object.keys(spec.inputs);
-  const inputs = inputNames.map((n) => {
-    groups[n] = 'input';
-    return tf.input({ name: n, shape: spec.inputs[n].shape, dtype: spec.inputs[n].dtype });
-  });
-  const sources = Object.fromEntries(inputNames.map((n, i) => [n, inputs[i]]));
-  let joined: tf.SymbolicTensor | undefined;
-  const sharedGradients: string[] = [];
+/** Several spec inputs concatenated on the last axis (what a layer-list backbone reads). */
+function concatInputs(inputs: tf.SymbolicTensor[], f: LayerFactory): tf.SymbolicTensor {
+  try {
+    const joined = tf.layers.concatenate({ name: 'shared_inputs_concat', axis: -1 }).apply(inputs) as tf.SymbolicTensor;
+    f.claim('shared_inputs_concat', 'shared', ['inputs']);
+    return joined;
+  } catch (e) {
+    throw new LayerBuildError(['inputs'], `inputs cannot be concatenated on the last axis: ${(e as Error).message.split('\n')[0]}`, false, 'use a graph backbone to combine inputs of different shapes');
+  }
+}
+
+/** A pretrained backbone as one (nested-model) layer on `x()`; each call loads its own copy (soft sharing: one per task). */
+function pretrainedBackbone(b: PretrainedBackbone, prefix: string, group: string, x: () => tf.SymbolicTensor, f: LayerFactory): BuiltBackbone {
+  let model: tf.LayersModel;
+  try {
+    model = loadPretrainedBackbone(b, `${prefix}_pretrained`);
+  } catch (e) {
+    throw new LayerBuildError(['backbone', 'from'], (e as Error).message);
+  }
+  f.claim(model.name, group, ['backbone']);
+  try {
+    return { outputs: { backbone: model.apply(x()) as tf.SymbolicTensor }, order: ['backbone'], created: [model] };
+  } catch (e) {
+    throw new LayerBuildError(['backbone', 'from'], `the pretrained model cannot take input of shape ${shapeOf(x())}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** What an architecture may build with (src/architectures/types.ts), over the spec's inputs and backbone. */
+function architectureContext(spec: ResolvedSpec, f: LayerFactory, inputs: tf.SymbolicTensor[], sharedGradients: string[]): ArchitectureContext {
+  const sources = Object.fromEntries(Object.keys(spec.inputs).map((n, i) => [n, inputs[i]]));
   const pretrained = isPretrainedBackbone(spec.backbone) ? spec.backbone : undefined;
   const graph = !pretrained && isGraphSpec(spec.backbone) ? spec.backbone : undefined;
-
+  let joined: tf.SymbolicTensor | undefined;
   const ctx: ArchitectureContext = {
     spec,
     taskNames: Object.keys(spec.tasks),
     joined() {
       if (joined) return joined;
-      joined = inputs[0];
-      if (inputs.length > 1) {
-        try {
-          joined = tf.layers.concatenate({ name: 'shared_inputs_concat', axis: -1 }).apply(inputs) as tf.SymbolicTensor;
-          claim('shared_inputs_concat', 'shared', ['inputs']);
-        } catch (e) {
-          throw new LayerBuildError(['inputs'], `inputs cannot be concatenated on the last axis: ${(e as Error).message.split('\n')[0]}`, false, 'use a graph backbone to combine inputs of different shapes');
-        }
-      }
+      joined = inputs[0]; // set first: after a failed concatenation, callers see the first input (as before the split)
+      if (inputs.length > 1) joined = concatInputs(inputs, f);
       return joined;
     },
     backbone(prefix, group): BuiltBackbone {
-      if (pretrained) {
-        // The loaded model is one (nested-model) layer; each call loads its own copy (soft sharing: one per task).
-        let model: tf.LayersModel;
-        try {
-          model = loadPretrainedBackbone(pretrained, `${prefix}_pretrained`);
-        } catch (e) {
-          throw new LayerBuildError(['backbone', 'from'], (e as Error).message);
-        }
-        claim(model.name, group, ['backbone']);
-        try {
-          return { outputs: { backbone: model.apply(ctx.joined()) as tf.SymbolicTensor }, order: ['backbone'], created: [model] };
-        } catch (e) {
-          const shape = `(${ctx.joined().shape.map((d) => d ?? '?').join(', ')})`;
-          throw new LayerBuildError(['backbone', 'from'], `the pretrained model cannot take input of shape ${shape}: ${(e as Error).message.split('\n')[0]}`);
-        }
-      }
-      if (graph) return buildGraph(graph, sources, ['backbone'], prefix, group, { create, applyTo });
-      const { y, created } = ctx.stack(spec.backbone as LayerItem[], ['backbone'], prefix, group, ctx.joined());
+      if (pretrained) return pretrainedBackbone(pretrained, prefix, group, () => ctx.joined(), f);
+      if (graph) return buildGraph(graph, sources, ['backbone'], prefix, group, { create: f.create, applyTo: f.applyTo });
+      const { y, created } = f.stack(spec.backbone as LayerItem[], ['backbone'], prefix, group, ctx.joined());
       return { outputs: { backbone: y }, order: ['backbone'], created };
     },
     backboneList(architecture) {
@@ -138,64 +161,73 @@ export function buildModel(spec: ResolvedSpec): BuiltModel {
       if (graph) throw new LayerBuildError(['backbone'], `architecture "${architecture}" needs the backbone as a layer list; a graph backbone works with hard and soft`);
       return spec.backbone as LayerItem[];
     },
-    create,
-    applyTo,
-    stack(items, path, prefix, group, x) {
-      const created: Created[] = [];
-      let y = x;
-      items.forEach((item, i) => {
-        const layer = create(item, [...path, i], `${prefix}_${i + 1}_${layerTypeOf(item)}`, group);
-        created.push(layer);
-        y = applyTo(layer, item, [...path, i], y);
-      });
-      return { y, created };
-    },
+    create: f.create,
+    applyTo: f.applyTo,
+    stack: f.stack,
     own(layer, group) {
-      claim(layer.name, group, ['architecture']);
+      f.claim(layer.name, group, ['architecture']);
       return layer;
     },
     shareGradients(created) {
       for (const c of created) sharedGradients.push(...(isLayerBlock(c) ? c.layers.map((l) => l.name) : [c.name]));
     },
-    nextSeed,
+    nextSeed: f.nextSeed,
   };
+  return ctx;
+}
+
+/** The tensor task t's head reads: `tasks.<t>.from`, or the architecture's (single) default output. */
+function headInput(spec: ResolvedSpec, t: string, f: Features): tf.SymbolicTensor {
+  const from = spec.tasks[t].from;
+  if (from === undefined) {
+    if (f.order.length > 1) throw new LayerBuildError(['tasks', t], `the backbone has several outputs (${f.order.join(', ')}); say which one this head reads with "from"`, true);
+    return f.outputs[f.order[0]];
+  }
+  const x = f.outputs[from];
+  if (!x) {
+    const graph = !isPretrainedBackbone(spec.backbone) && isGraphSpec(spec.backbone);
+    throw new LayerBuildError(['tasks', t, 'from'], `"${from}" is not a backbone output (allowed: ${f.order.join(', ')})${graph ? '' : '; "from" names an output of a graph backbone'}`, false, didYouMean(from, f.order));
+  }
+  return x;
+}
+
+/** Task t's head on its input; the last layer is named after the task. Returns the output and its activation. */
+function buildHead(spec: ResolvedSpec, t: string, x: tf.SymbolicTensor, f: LayerFactory): { y: tf.SymbolicTensor; activation: string } {
+  const head = spec.tasks[t].head;
+  let h = x;
+  head.forEach((item, i) => {
+    const last = i === head.length - 1;
+    const name = last ? t : `${t}_${i + 1}_${layerTypeOf(item)}`;
+    if (f.isTaken(name)) throw new LayerBuildError(['tasks', t], `layer name "${name}" is taken; rename the task`);
+    const path = ['tasks', t, 'head', i];
+    h = f.applyTo(f.create(item, path, name, t), item, path, h);
+  });
+  const lastItem = head[head.length - 1];
+  return { y: h, activation: activationOf(layerTypeOf(lastItem), lastItem[layerTypeOf(lastItem)] ?? {}) ?? 'linear' };
+}
+
+export function buildModel(spec: ResolvedSpec): BuiltModel {
+  const f = new LayerFactory(spec.seed);
+  const inputNames = Object.keys(spec.inputs);
+  const inputs = inputNames.map((n) => {
+    f.groups[n] = 'input';
+    return tf.input({ name: n, shape: spec.inputs[n].shape, dtype: spec.inputs[n].dtype });
+  });
+  const sharedGradients: string[] = [];
+  const ctx = architectureContext(spec, f, inputs, sharedGradients);
   const arch = spec.architecture ?? { type: 'hard' };
   const features: Record<string, Features> = architectures.get(arch.type).create(arch, ctx);
-
-  /** The tensor task t's head reads: `tasks.<t>.from`, or the architecture's (single) default output. */
-  const headInput = (t: string): tf.SymbolicTensor => {
-    const f = features[t];
-    const from = spec.tasks[t].from;
-    if (from === undefined) {
-      if (f.order.length > 1) throw new LayerBuildError(['tasks', t], `the backbone has several outputs (${f.order.join(', ')}); say which one this head reads with "from"`, true);
-      return f.outputs[f.order[0]];
-    }
-    const x = f.outputs[from];
-    if (!x) {
-      const names = f.order;
-      throw new LayerBuildError(['tasks', t, 'from'], `"${from}" is not a backbone output (allowed: ${names.join(', ')})${graph ? '' : '; "from" names an output of a graph backbone'}`, false, didYouMean(from, names));
-    }
-    return x;
-  };
 
   const taskNames = Object.keys(spec.tasks);
   const outputActivation: Record<string, string> = {};
   const outputs = taskNames.map((t) => {
-    const head = spec.tasks[t].head;
-    let h = headInput(t);
-    head.forEach((item, i) => {
-      const last = i === head.length - 1;
-      const name = last ? t : `${t}_${i + 1}_${layerTypeOf(item)}`;
-      if (used.has(name)) throw new LayerBuildError(['tasks', t], `layer name "${name}" is taken; rename the task`);
-      h = apply(item, ['tasks', t, 'head', i], name, t, h);
-    });
-    const lastItem = head[head.length - 1];
-    outputActivation[t] = activationOf(layerTypeOf(lastItem), lastItem[layerTypeOf(lastItem)] ?? {}) ?? 'linear';
-    return h;
+    const { y, activation } = buildHead(spec, t, headInput(spec, t, features[t]), f);
+    outputActivation[t] = activation;
+    return y;
   });
 
   const model = tf.model({ inputs, outputs, name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') });
-  return { model, taskNames, inputNames, groups, outputActivation, ...(sharedGradients.length ? { sharedGradients } : {}) };
+  return { model, taskNames, inputNames, groups: f.groups, outputActivation, ...(sharedGradients.length ? { sharedGradients } : {}) };
 }
 
 /** Variables of the shared part and of each head, in a fixed order (the flattening order of task gradients). */

@@ -20,11 +20,42 @@ const shapeStr = (s: readonly (number | null)[]) => `(${s.map((d) => d ?? '?').j
 /** Checks `spec` (ajv-valid, defaults filled) in place: fills tasks.<t>.weight and monitor modes. */
 export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir: string): Problem[] {
   const problems: Problem[] = [];
-  const at = (path: (string | number)[], p: Omit<Problem, 'where'>, key = false) => problems.push({ where: locate(loaded, path, { key }), ...p });
-  const taskNames = Object.keys(spec.tasks);
+  const at: At = (path, p, key = false) => problems.push({ where: locate(loaded, path, { key }), ...p });
+  const metricKeys = checkLossesAndMetrics(spec, at);
+  resolveWeights(spec, at);
 
-  // Losses and metrics that fit the task type.
-  const metricKeys: Record<string, Map<string, boolean>> = {};
+  // A pretrained backbone's path is relative to the spec's folder; resolved once, here.
+  if (isPretrainedBackbone(spec.backbone)) {
+    resolvePretrainedPath(spec.backbone, specDir);
+    if (!fs.existsSync(spec.backbone.from)) at(['backbone', 'from'], { message: `no such file: ${spec.backbone.from}`, allowed: 'the model.json of a tfjs Layers model (relative to the spec\'s folder)' });
+  }
+
+  // Data: does the recipe provide these inputs and tasks?
+  let described: DataDescription | undefined;
+  try {
+    described = dataRecipes.get(spec.data.type).describe(spec.data);
+  } catch (e) {
+    at(['data'], { message: (e as Error).message });
+  }
+  if (described) checkAgainstData(spec, described, at);
+
+  // Monitors: without validation data, the default checkpoint monitor falls back to train.loss.
+  if (spec.train.validation === 'none' && spec.checkpoint.monitor === 'val.loss' && loaded.doc.getIn(['checkpoint', 'monitor']) === undefined) spec.checkpoint.monitor = 'train.loss';
+  resolveMonitor(spec, metricKeys, spec.checkpoint, ['checkpoint'], at);
+  if (spec.train.earlyStopping) resolveMonitor(spec, metricKeys, spec.train.earlyStopping, ['train', 'earlyStopping'], at);
+
+  if (!problems.length) checkGraph(spec, described, at);
+  return problems;
+}
+
+type At = (path: (string | number)[], p: Omit<Problem, 'where'>, key?: boolean) => void;
+
+/** Per task, each metric's key → whether higher is better. */
+type MetricKeys = Record<string, Map<string, boolean>>;
+
+/** Losses and metrics that fit the task type; no metric twice. */
+function checkLossesAndMetrics(spec: ResolvedSpec, at: At): MetricKeys {
+  const metricKeys: MetricKeys = {};
   for (const [t, task] of Object.entries(spec.tasks)) {
     const loss = losses.get(task.loss.type);
     if (!loss.taskTypes.includes(task.type)) {
@@ -51,8 +82,12 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
       metricKeys[t].set(key, d.higherIsBetter);
     });
   }
+  return metricKeys;
+}
 
-  // Static weights: tasks.<t>.weight or weighting.weights.<t>, not both.
+/** Static weights: tasks.<t>.weight or weighting.weights.<t>, not both; resolved into tasks.<t>.weight. */
+function resolveWeights(spec: ResolvedSpec, at: At): void {
+  const taskNames = Object.keys(spec.tasks);
   const named = (spec.weighting.weights ?? {}) as Record<string, number>;
   for (const t of Object.keys(named)) {
     if (!spec.tasks[t]) at(['weighting', 'weights', t], { message: `weight for unknown task "${t}"`, allowed: taskNames.join(', '), hint: didYouMean(t, taskNames) }, true);
@@ -61,51 +96,28 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
   for (const t of taskNames) spec.tasks[t].weight = spec.tasks[t].weight ?? named[t] ?? 1;
   // The resolved config keeps each weight in one place (tasks.<t>.weight) so that it re-validates.
   delete spec.weighting.weights;
-
-  // A pretrained backbone's path is relative to the spec's folder; resolved once, here.
-  if (isPretrainedBackbone(spec.backbone)) {
-    resolvePretrainedPath(spec.backbone, specDir);
-    if (!fs.existsSync(spec.backbone.from)) at(['backbone', 'from'], { message: `no such file: ${spec.backbone.from}`, allowed: 'the model.json of a tfjs Layers model (relative to the spec\'s folder)' });
-  }
-
-  // Data: does the recipe provide these inputs and tasks?
-  let described: DataDescription | undefined;
-  try {
-    described = dataRecipes.get(spec.data.type).describe(spec.data);
-  } catch (e) {
-    at(['data'], { message: (e as Error).message });
-  }
-  if (described) checkAgainstData(spec, described, at);
-
-  // Monitors: resolve `auto` modes and make sure the quantity will exist.
-  const hasVal = spec.train.validation !== 'none';
-  const resolveMonitor = (m: MonitorSpec | { monitor: string; mode: string }, path: string[]) => {
-    const parts = m.monitor.split('.');
-    const [split] = parts;
-    let higher = false;
-    if (split === 'val' && !hasVal) at([...path, 'monitor'], { message: `"${m.monitor}" needs validation data, but train.validation is "none"`, hint: `use train.${parts.slice(1).join('.')}` });
-    if (parts.length === 3) {
-      const [, t, q] = parts;
-      if (!spec.tasks[t]) at([...path, 'monitor'], { message: `unknown task "${t}" in monitor`, allowed: taskNames.join(', '), hint: didYouMean(t, taskNames) });
-      else if (q !== 'loss') {
-        const keys = [...(metricKeys[t]?.keys() ?? [])];
-        if (!metricKeys[t]?.has(q)) at([...path, 'monitor'], { message: `task "${t}" has no metric "${q}"`, allowed: ['loss', ...keys].join(', '), hint: didYouMean(q, ['loss', ...keys]) });
-        else higher = metricKeys[t].get(q) ?? false;
-      }
-    } else if (parts[1] !== 'loss') {
-      at([...path, 'monitor'], { message: `"${m.monitor}" is not a combined quantity`, allowed: `${split}.loss, ${split}.<task>.loss, ${split}.<task>.<metric>` });
-    }
-    if (m.mode === 'auto') (m as MonitorSpec).mode = higher ? 'max' : 'min';
-  };
-  if (!hasVal && spec.checkpoint.monitor === 'val.loss' && loaded.doc.getIn(['checkpoint', 'monitor']) === undefined) spec.checkpoint.monitor = 'train.loss';
-  resolveMonitor(spec.checkpoint, ['checkpoint']);
-  if (spec.train.earlyStopping) resolveMonitor(spec.train.earlyStopping, ['train', 'earlyStopping']);
-
-  if (!problems.length) checkGraph(spec, described, at);
-  return problems;
 }
 
-type At = (path: (string | number)[], p: Omit<Problem, 'where'>, key?: boolean) => void;
+/** Resolves an `auto` mode and makes sure the monitored quantity will exist. */
+function resolveMonitor(spec: ResolvedSpec, metricKeys: MetricKeys, m: MonitorSpec | { monitor: string; mode: string }, path: string[], at: At): void {
+  const taskNames = Object.keys(spec.tasks);
+  const parts = m.monitor.split('.');
+  const [split] = parts;
+  let higher = false;
+  if (split === 'val' && spec.train.validation === 'none') at([...path, 'monitor'], { message: `"${m.monitor}" needs validation data, but train.validation is "none"`, hint: `use train.${parts.slice(1).join('.')}` });
+  if (parts.length === 3) {
+    const [, t, q] = parts;
+    if (!spec.tasks[t]) at([...path, 'monitor'], { message: `unknown task "${t}" in monitor`, allowed: taskNames.join(', '), hint: didYouMean(t, taskNames) });
+    else if (q !== 'loss') {
+      const keys = [...(metricKeys[t]?.keys() ?? [])];
+      if (!metricKeys[t]?.has(q)) at([...path, 'monitor'], { message: `task "${t}" has no metric "${q}"`, allowed: ['loss', ...keys].join(', '), hint: didYouMean(q, ['loss', ...keys]) });
+      else higher = metricKeys[t].get(q) ?? false;
+    }
+  } else if (parts[1] !== 'loss') {
+    at([...path, 'monitor'], { message: `"${m.monitor}" is not a combined quantity`, allowed: `${split}.loss, ${split}.<task>.loss, ${split}.<task>.<metric>` });
+  }
+  if (m.mode === 'auto') (m as MonitorSpec).mode = higher ? 'max' : 'min';
+}
 
 function checkAgainstData(spec: ResolvedSpec, d: DataDescription, at: At): void {
   const dataInputs = Object.keys(d.inputs);
