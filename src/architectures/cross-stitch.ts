@@ -2,21 +2,18 @@
 // for Multi-task Learning"): one column of the backbone per task, and after each layer a learned T×T
 // cross-stitch unit mixing the columns' activations (src/architectures/units.ts).
 import type * as tf from '@tensorflow/tfjs';
+import { num, opts } from '../util/options';
 import { CrossStitch } from './units';
-import type { ArchitectureDescriptor, Created, Features } from './types';
+import { architecture, type ArchitectureDescriptor, type Created, type Features } from './types';
 
 const typeOf = (item: Record<string, unknown>) => Object.keys(item)[0];
 
-export const crossStitch: ArchitectureDescriptor = {
+export const crossStitch: ArchitectureDescriptor = architecture({
   type: 'cross-stitch',
   description: 'Cross-stitch networks: one backbone column per task, columns mixed by a learned T×T unit after each layer (Misra et al. 2016)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      alphaSelf: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'Initial weight of a column on itself (α_S); the rest, 1 − α_S, is split evenly over the other columns' },
-    },
-  },
+  options: opts({
+    alphaSelf: num({ minimum: 0, maximum: 1, default: 0.9, description: 'Initial weight of a column on itself (α_S); the rest, 1 − α_S, is split evenly over the other columns' }),
+  }),
   create(c, ctx) {
     const items = ctx.backboneList('cross-stitch');
     const T = ctx.taskNames.length;
@@ -34,4 +31,4 @@ export const crossStitch: ArchitectureDescriptor = {
     if (T > 1) ctx.shareGradients(columnLayers);
     return Object.fromEntries(ctx.taskNames.map((t, k): [string, Features] => [t, { outputs: { backbone: cols[k] }, order: ['backbone'] }]));
   },
-};
+});

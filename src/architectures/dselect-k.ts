@@ -2,27 +2,24 @@
 // "DSelect-k: Differentiable Selection in the Mixture of Experts with Applications to Multi-Task
 // Learning"): MMoE's experts with each task's softmax gate replaced by a DSelect-k gate, a smooth and
 // eventually sparse choice of k experts (src/architectures/units.ts).
+import { int, num, opts } from '../util/options';
 import { DSelectKGate } from './units';
 import { expert, expertCount, expertItems, expertOption, flat, mixture } from './experts';
-import { single, type ArchitectureDescriptor } from './types';
+import { architecture, single, type ArchitectureDescriptor } from './types';
 
-export const dselectK: ArchitectureDescriptor = {
+export const dselectK: ArchitectureDescriptor = architecture({
   type: 'dselect-k',
   description: 'Experts mixed per task by differentiable top-k selection gates (Hazimeh et al. 2021)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      experts: expertCount(4, 'Number of experts'),
-      k: { type: 'integer', minimum: 1, maximum: 16, default: 2, description: 'Number of experts each gate selects (its single-expert selectors)' },
-      gamma: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Width γ of the smooth-step: larger is smoother, slower to become sparse' },
-      expert: expertOption,
-    },
-  },
+  options: opts({
+    experts: expertCount(4, 'Number of experts'),
+    k: int({ minimum: 1, maximum: 16, default: 2, description: 'Number of experts each gate selects (its single-expert selectors)' }),
+    gamma: num({ exclusiveMinimum: 0, default: 1, description: 'Width γ of the smooth-step: larger is smoother, slower to become sparse' }),
+    expert: expertOption,
+  }),
   create(c, ctx) {
     const e = expertItems(c, ctx, 'dselect-k');
     const x = ctx.joined();
-    const n = c.experts as number;
+    const n = c.experts;
     const experts = Array.from({ length: n }, (_, k) => expert(ctx, e, `expert${k + 1}`, 'shared', x));
     return Object.fromEntries(
       ctx.taskNames.map((t) => {
@@ -32,4 +29,4 @@ export const dselectK: ArchitectureDescriptor = {
       }),
     );
   },
-};
+});

@@ -1,24 +1,22 @@
 // Owns what the expert architectures (mmoe, cgc, ple, dselect-k) share: the expert layer stack option,
 // building expert copies, softmax gates over a (flattened) input, and the gated mixture.
 import * as tf from '@tensorflow/tfjs';
-import type { JSONSchema } from '../registry';
 import type { PathSeg } from '../errors';
 import type { LayerItem } from '../spec/types';
+import { int, list } from '../util/options';
 import { ExpertMixture } from './units';
-import type { ArchitectureConfig, ArchitectureContext, Created } from './types';
+import type { ArchitectureContext, Created } from './types';
 
-export const expertOption: JSONSchema = {
-  type: 'array',
-  items: { $ref: '#/definitions/layer' },
-  minItems: 1,
-  description: 'Layers of one expert (default: the backbone list); every expert is a copy with its own weights',
-};
+/** A layer list option (items checked by the spec schema's layer definition). */
+export const expertList = (description: string) => list<LayerItem, { minItems: number; description: string }>({ $ref: '#/definitions/layer' }, { minItems: 1, description });
 
-export const expertCount = (def: number, description: string): JSONSchema => ({ type: 'integer', minimum: 1, maximum: 64, default: def, description });
+export const expertOption = expertList('Layers of one expert (default: the backbone list); every expert is a copy with its own weights');
+
+export const expertCount = (def: number, description: string) => int({ minimum: 1, maximum: 64, default: def, description });
 
 /** The expert layer list: architecture.expert, or the backbone list. */
-export function expertItems(c: ArchitectureConfig, ctx: ArchitectureContext, arch: string): { items: LayerItem[]; path: PathSeg[] } {
-  if (Array.isArray(c.expert)) return { items: c.expert as LayerItem[], path: ['architecture', 'expert'] };
+export function expertItems(c: { expert?: LayerItem[] }, ctx: ArchitectureContext, arch: string): { items: LayerItem[]; path: PathSeg[] } {
+  if (c.expert) return { items: c.expert, path: ['architecture', 'expert'] };
   return { items: ctx.backboneList(arch), path: ['backbone'] };
 }
 

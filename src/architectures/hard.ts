@@ -1,14 +1,15 @@
 // Owns `hard` parameter sharing (Caruana 1997, "Multitask Learning"): one backbone shared by every
 // task, each task's head reading the same features.
-import type { ArchitectureDescriptor, Features } from './types';
+import { opts } from '../util/options';
+import { architecture, type ArchitectureDescriptor, type Features } from './types';
 
-export const hard: ArchitectureDescriptor = {
+export const hard: ArchitectureDescriptor = architecture({
   type: 'hard',
   description: 'Hard parameter sharing: one backbone (layer list or graph) shared by all tasks (Caruana 1997)',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_c, ctx) {
     const b = ctx.backbone('shared', 'shared');
     const f: Features = { outputs: b.outputs, order: b.order };
     return Object.fromEntries(ctx.taskNames.map((t) => [t, f]));
   },
-};
+});

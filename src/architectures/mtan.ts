@@ -7,14 +7,15 @@
 // shared feature extractor that brings â_{j−1} to p_j's shape — is the trunk layer j itself, shared by
 // all tasks. Weightless trunk layers (pooling, flatten, dropout) carry â along unchanged in kind.
 import * as tf from '@tensorflow/tfjs';
-import { single, weightsOf, type ArchitectureDescriptor } from './types';
+import { opts } from '../util/options';
+import { architecture, single, weightsOf, type ArchitectureDescriptor } from './types';
 
 const typeOf = (item: Record<string, unknown>) => Object.keys(item)[0];
 
-export const mtan: ArchitectureDescriptor = {
+export const mtan: ArchitectureDescriptor = architecture({
   type: 'mtan',
   description: 'Multi-task attention network: a shared trunk plus, per task, a sigmoid attention mask after each trunk layer with weights (Liu et al. 2019)',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_c, ctx) {
     const items = ctx.backboneList('mtan');
     let p = ctx.joined();
@@ -42,4 +43,4 @@ export const mtan: ArchitectureDescriptor = {
     });
     return Object.fromEntries(ctx.taskNames.map((t, k) => [t, single('backbone', att[k] ?? p)]));
   },
-};
+});

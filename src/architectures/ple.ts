@@ -5,15 +5,16 @@
 // a shared gate mixes every expert into the shared input of the next level.
 import type * as tf from '@tensorflow/tfjs';
 import type { LayerItem } from '../spec/types';
-import { expert, expertCount, expertItems, expertOption, mixture, softmaxGate } from './experts';
-import { single, type ArchitectureConfig, type ArchitectureContext, type ArchitectureDescriptor, type Created, type Features } from './types';
+import { int, opts, type Options } from '../util/options';
+import { expert, expertCount, expertItems, expertList, expertOption, mixture, softmaxGate } from './experts';
+import { architecture, single, type ArchitectureContext, type ArchitectureDescriptor, type Created, type Features } from './types';
 
-export function extraction(c: ArchitectureConfig, ctx: ArchitectureContext, arch: string, levels: number): Record<string, Features> {
+export function extraction(c: ExtractionOptions, ctx: ArchitectureContext, arch: string, levels: number): Record<string, Features> {
   const first = expertItems(c, ctx, arch);
-  const upper = Array.isArray(c.upperExpert) ? { items: c.upperExpert as LayerItem[], path: ['architecture', 'upperExpert'] } : first;
+  const upper = c.upperExpert ? { items: c.upperExpert, path: ['architecture', 'upperExpert'] } : first;
   const x = ctx.joined();
-  const ms = c.sharedExperts as number;
-  const mt = c.taskExperts as number;
+  const ms = c.sharedExperts;
+  const mt = c.taskExperts;
   let sharedIn = x;
   let taskIn: tf.SymbolicTensor[] = ctx.taskNames.map(() => x);
   for (let l = 1; l <= levels; l++) {
@@ -32,23 +33,25 @@ export function extraction(c: ArchitectureConfig, ctx: ArchitectureContext, arch
   return Object.fromEntries(ctx.taskNames.map((t, i) => [t, single('backbone', taskIn[i])]));
 }
 
+/** The options cgc and ple share. */
 export const common = {
   sharedExperts: expertCount(1, 'Shared experts per level'),
   taskExperts: expertCount(1, 'Experts of each task per level'),
   expert: expertOption,
 };
 
-export const ple: ArchitectureDescriptor = {
+type ExtractionOptions = Options<typeof cgcOptions> & { upperExpert?: LayerItem[] };
+
+/** cgc's options: one level's. */
+export const cgcOptions = opts(common);
+
+export const ple: ArchitectureDescriptor = architecture({
   type: 'ple',
   description: 'Progressive layered extraction: `levels` stacked CGC levels, with a shared gate feeding each next level (Tang et al. 2020)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      levels: { type: 'integer', minimum: 1, maximum: 8, default: 2, description: 'Number of extraction levels' },
-      ...common,
-      upperExpert: { ...expertOption, description: 'Layers of one expert at levels 2 and up, which read a mixture of the level below (default: the expert stack)' },
-    },
-  },
-  create: (c, ctx) => extraction(c, ctx, 'ple', c.levels as number),
-};
+  options: opts({
+    levels: int({ minimum: 1, maximum: 8, default: 2, description: 'Number of extraction levels' }),
+    ...common,
+    upperExpert: expertList('Layers of one expert at levels 2 and up, which read a mixture of the level below (default: the expert stack)'),
+  }),
+  create: (c, ctx) => extraction(c, ctx, 'ple', c.levels),
+});

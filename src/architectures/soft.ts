@@ -3,7 +3,8 @@
 // copy of the backbone, and training adds λ·Σ_{i<j} Σ_p ‖θ_i,p − θ_j,p‖² over corresponding parameters.
 import * as tf from '@tensorflow/tfjs';
 import { PenaltyHook } from './units';
-import { weightsOf, type ArchitectureDescriptor, type Features } from './types';
+import { architecture, weightsOf, type ArchitectureDescriptor, type Features } from './types';
+import { num, opts } from '../util/options';
 
 /** λ·Σ_{i<j} Σ_p ‖θ_i,p − θ_j,p‖²: `copies[i][p]` is parameter p of task i's copy. */
 export function softSharingPenalty(copies: ReadonlyArray<ReadonlyArray<tf.Tensor | tf.LayerVariable>>, lambda: number): tf.Scalar {
@@ -19,14 +20,10 @@ export function softSharingPenalty(copies: ReadonlyArray<ReadonlyArray<tf.Tensor
   });
 }
 
-export const soft: ArchitectureDescriptor = {
+export const soft: ArchitectureDescriptor = architecture({
   type: 'soft',
   description: 'Soft parameter sharing: one backbone copy per task, pulled together by an L2 penalty λ·Σ‖θ_i − θ_j‖² (Duong et al. 2015)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { lambda: { type: 'number', minimum: 0, default: 0.01, description: 'Weight λ of the squared distance between corresponding parameters of the task copies' } },
-  },
+  options: opts({ lambda: num({ minimum: 0, default: 0.01, description: 'Weight λ of the squared distance between corresponding parameters of the task copies' }) }),
   create(c, ctx) {
     const copies = ctx.taskNames.map((t) => ctx.backbone(`${t}_bb`, t));
     const out: Record<string, Features> = Object.fromEntries(ctx.taskNames.map((t, i) => [t, { outputs: { ...copies[i].outputs }, order: copies[i].order }]));
@@ -44,4 +41,4 @@ export const soft: ArchitectureDescriptor = {
     }
     return out;
   },
-};
+});

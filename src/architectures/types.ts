@@ -2,7 +2,7 @@
 // create through its context, and what it returns (each task's features, which the task head reads).
 import type * as tf from '@tensorflow/tfjs';
 import type { LayerBlock } from '../layers/types';
-import type { Descriptor } from '../registry';
+import { component, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
 import type { PathSeg } from '../errors';
 import type { LayerItem, ResolvedSpec } from '../spec/types';
 
@@ -44,8 +44,10 @@ export interface ArchitectureContext {
   nextSeed(): number;
 }
 
-export type ArchitectureConfig = Record<string, any>;
-export type ArchitectureDescriptor = Descriptor<ArchitectureConfig, Record<string, Features>, ArchitectureContext>;
+export type ArchitectureDescriptor = Descriptor<ComponentInput, Record<string, Features>, ArchitectureContext>;
+
+/** An architecture with typed options: `create` receives them validated, defaults filled. */
+export const architecture = <O>(d: ComponentDef<O, Record<string, Features>, ArchitectureContext>): ArchitectureDescriptor => component(d);
 
 /** The trainable variables a created layer (or block) owns, in a fixed order. */
 export function weightsOf(c: Created): tf.LayerVariable[] {

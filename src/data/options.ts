@@ -1,65 +1,54 @@
 // Owns reading a data recipe's options against its own JSON Schema when describe()/create() are
-// called without the spec's ajv pass (tests, the API): same defaults, ranges and unknown-key errors.
+// called without the spec's validation pass (tests, the API): the shared options validator
+// (src/registry.ts) fills the defaults; its errors are reported in the recipes' own words.
+import type { ErrorObject } from 'ajv';
 import { configError, type Problem } from '../errors';
-import type { JSONSchema } from '../registry';
+import { checkOptions, type JSONSchema } from '../registry';
 import { didYouMean } from '../util/suggest';
 
 interface PropSchema {
   type?: string | string[];
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
   enum?: unknown[];
-  minLength?: number;
-  default?: unknown;
 }
 
-function typeOk(v: unknown, types: string[]): boolean {
-  return types.some((t) => (t === 'integer' ? typeof v === 'number' && Number.isInteger(v) : t === 'null' ? v === null : typeof v === t));
+const RANGE: Record<string, string> = { minimum: '≥', exclusiveMinimum: '>', maximum: '≤', exclusiveMaximum: '<' };
+
+/** The problems of one option, in the order type, enum, range, length (a wrong type hides the rest). */
+function optionProblems(k: string, p: PropSchema, v: unknown, errors: ErrorObject[]): Problem[] {
+  const where = { path: `data.${k}` };
+  const has = (kw: string) => errors.some((e) => e.keyword === kw);
+  if (has('type')) {
+    const types = p.type === undefined ? [] : Array.isArray(p.type) ? p.type : [p.type];
+    return [{ where, message: `${k} must be ${types.join(' or ')}`, received: v }];
+  }
+  if (has('enum')) return [{ where, message: `${k} is not one of the allowed values`, received: v, allowed: (p.enum ?? []).join(', ') }];
+  const out: Problem[] = [];
+  const range = Object.keys(RANGE)
+    .filter(has)
+    .map((kw) => `${RANGE[kw]} ${(errors.find((e) => e.keyword === kw)?.params as { limit: number }).limit}`);
+  if (range.length) out.push({ where, message: `${k} is out of range`, received: v, allowed: range.join(' and ') });
+  if (has('minLength')) out.push({ where, message: `${k} must not be empty`, received: v });
+  for (const e of errors.filter((x) => !['type', 'enum', 'minLength', ...Object.keys(RANGE)].includes(x.keyword))) {
+    out.push({ where, message: `${k} ${e.message ?? 'is invalid'}`, received: v });
+  }
+  return out;
 }
 
-/**
- * The recipe's options with defaults filled in; throws a config error listing every bad option.
- * Only the keywords the recipes use are checked (type, range, enum, minLength).
- */
+/** The recipe's options with defaults filled in; throws a config error listing every bad option. */
 export function readOptions(recipe: string, schema: JSONSchema, config: Record<string, unknown>): Record<string, unknown> {
   const props = (schema.properties ?? {}) as Record<string, PropSchema>;
-  const problems: Problem[] = [];
-  const out: Record<string, unknown> = {};
   const names = Object.keys(props);
-  for (const k of Object.keys(config)) {
-    if (k !== 'type' && !(k in props)) {
-      problems.push({ where: { path: `data.${k}` }, message: `unknown option "${k}" of data type ${recipe}`, allowed: names.join(', '), hint: didYouMean(k, names) });
-    }
+  const { type: _type, ...given } = config;
+  const { value, errors } = checkOptions(schema, given);
+  const problems: Problem[] = [];
+  for (const k of Object.keys(given)) {
+    if (!(k in props)) problems.push({ where: { path: `data.${k}` }, message: `unknown option "${k}" of data type ${recipe}`, allowed: names.join(', '), hint: didYouMean(k, names) });
   }
-  for (const [k, p] of Object.entries(props)) {
-    const v = config[k];
-    if (v === undefined) {
-      if (p.default !== undefined) out[k] = p.default;
-      continue;
-    }
-    const where = { path: `data.${k}` };
-    const types = p.type === undefined ? [] : Array.isArray(p.type) ? p.type : [p.type];
-    if (types.length && !typeOk(v, types)) {
-      problems.push({ where, message: `${k} must be ${types.join(' or ')}`, received: v });
-      continue;
-    }
-    if (p.enum && !p.enum.includes(v)) {
-      problems.push({ where, message: `${k} is not one of the allowed values`, received: v, allowed: p.enum.join(', ') });
-      continue;
-    }
-    if (typeof v === 'number') {
-      const range: string[] = [];
-      if (p.minimum !== undefined && v < p.minimum) range.push(`≥ ${p.minimum}`);
-      if (p.exclusiveMinimum !== undefined && v <= p.exclusiveMinimum) range.push(`> ${p.exclusiveMinimum}`);
-      if (p.maximum !== undefined && v > p.maximum) range.push(`≤ ${p.maximum}`);
-      if (p.exclusiveMaximum !== undefined && v >= p.exclusiveMaximum) range.push(`< ${p.exclusiveMaximum}`);
-      if (range.length) problems.push({ where, message: `${k} is out of range`, received: v, allowed: range.join(' and ') });
-    }
-    if (typeof v === 'string' && p.minLength !== undefined && v.length < p.minLength) problems.push({ where, message: `${k} must not be empty`, received: v });
-    out[k] = v;
+  const keyOf = (e: ErrorObject) => e.instancePath.slice(1).split('/')[0];
+  for (const k of names) {
+    const mine = errors.filter((e) => keyOf(e) === k);
+    if (mine.length) problems.push(...optionProblems(k, props[k], given[k], mine));
   }
   if (problems.length) throw configError(problems);
-  return out;
+  return value;
 }

@@ -1,13 +1,14 @@
 // Owns the `activation` layer: an element-wise activation function on its own.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { activation as activationSchema, objectSchema, type Args } from './common';
+import { oneOf, opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
+import { ACTIVATIONS } from './common';
 
-export const activation: LayerDescriptor = {
+export const activation: LayerDescriptor = layer({
   type: 'activation',
   description: 'Applies an activation function element-wise',
-  schema: objectSchema({ activation: activationSchema(undefined, 'The activation function') }, ['activation']),
-  create(a: Args, ctx) {
+  options: opts({ activation: oneOf(ACTIVATIONS, { required: true, description: 'The activation function' }) }),
+  create(a, ctx) {
     return tf.layers.activation({ name: ctx.name, activation: a.activation });
   },
-};
+});

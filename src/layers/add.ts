@@ -1,13 +1,13 @@
 // Owns the `add` merge layer: element-wise sum of several inputs.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
-export const add: LayerDescriptor = {
+export const add: LayerDescriptor = layer({
   type: 'add',
   description: 'Merge (graph nodes): element-wise sum of several inputs of the same shape',
-  schema: objectSchema({}),
+  options: opts({}),
   create(_a, ctx) {
     return tf.layers.add({ name: ctx.name });
   },
-};
+});

@@ -1,13 +1,13 @@
 // Owns the `average` merge layer: element-wise mean of several inputs.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
-export const average: LayerDescriptor = {
+export const average: LayerDescriptor = layer({
   type: 'average',
   description: 'Merge (graph nodes): element-wise mean of several inputs of the same shape',
-  schema: objectSchema({}),
+  options: opts({}),
   create(_a, ctx) {
     return tf.layers.average({ name: ctx.name });
   },
-};
+});

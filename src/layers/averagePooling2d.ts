@@ -1,17 +1,18 @@
 // Owns the `averagePooling2d` layer: average pooling over the rows and cols of (rows, cols, channels) inputs.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { intOrTuple, objectSchema, padding, type Args } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
+import { intOrTuple, intOrTupleOptional, padding } from './common';
 
-export const averagePooling2d: LayerDescriptor = {
+export const averagePooling2d: LayerDescriptor = layer({
   type: 'averagePooling2d',
   description: 'Average pooling over the rows and cols of (rows, cols, channels) inputs',
-  schema: objectSchema({
+  options: opts({
     poolSize: intOrTuple(2, 'Size of the pooling window', 2),
-    strides: intOrTuple(2, 'Step of the window (default: poolSize)'),
+    strides: intOrTupleOptional(2, 'Step of the window (default: poolSize)'),
     padding,
   }),
-  create(a: Args, ctx) {
+  create(a, ctx) {
     return tf.layers.averagePooling2d({ name: ctx.name, poolSize: a.poolSize, strides: a.strides ?? a.poolSize, padding: a.padding });
   },
-};
+});

@@ -2,29 +2,27 @@
 // Paliwal 1997; stacked as in Graves, Mohamed & Hinton 2013). Inner layers return sequences; the last
 // one returns sequences when `returnSequences` (e.g. before a crf head), else its final states.
 import * as tf from '@tensorflow/tfjs';
+import { bool, int, num, opts } from '../util/options';
 import { makeBlock } from './block';
-import type { LayerDescriptor } from './types';
-import { objectSchema, type Args } from './common';
-import { recurrentLayer } from './recurrent';
+import { layer, type LayerDescriptor } from './types';
 
-export const bilstm: LayerDescriptor = {
+import { recurrentLayer, type RecurrentArgs } from './recurrent';
+
+export const bilstm: LayerDescriptor = layer({
   type: 'bilstm',
   description: 'Stacked bidirectional LSTMs over (steps, features) inputs, the two directions concatenated',
-  schema: objectSchema(
-    {
-      units: { type: 'integer', minimum: 1, description: 'Units of each direction (the output has 2·units features)' },
-      layers: { type: 'integer', minimum: 1, default: 1, description: 'Number of stacked bidirectional layers' },
-      returnSequences: { type: 'boolean', default: true, description: 'Whether the last layer outputs every step (steps, 2·units) or only the final one (2·units)' },
-      dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Dropout on each layer\'s inputs' },
-    },
-    ['units'],
-  ),
-  create(a: Args, ctx) {
+  options: opts({
+    units: int({ required: true, minimum: 1, description: 'Units of each direction (the output has 2·units features)' }),
+    layers: int({ minimum: 1, default: 1, description: 'Number of stacked bidirectional layers' }),
+    returnSequences: bool({ default: true, description: 'Whether the last layer outputs every step (steps, 2·units) or only the final one (2·units)' }),
+    dropout: num({ minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Dropout on each layer\'s inputs' }),
+  }),
+  create(a, ctx) {
     return makeBlock(ctx, (b, input) => {
       if (input.shape.length !== 3) throw new Error(`bilstm needs (steps, features) input, received rank ${input.shape.length - 1}`);
       let x = input;
       for (let i = 1; i <= a.layers; i++) {
-        const args = {
+        const args: RecurrentArgs = {
           units: a.units,
           activation: 'tanh',
           recurrentActivation: 'sigmoid',
@@ -47,4 +45,4 @@ export const bilstm: LayerDescriptor = {
       return x;
     });
   },
-};
+});

@@ -1,7 +1,7 @@
 // Owns the schema fragments and tfjs mappings shared by the layer descriptors (activations,
 // initialisers, regularisers, int-or-tuple arguments).
 import * as tf from '@tensorflow/tfjs';
-import type { JSONSchema } from '../registry';
+import { bool, custom, int, num, obj, oneOf, opts, type Options } from '../util/options';
 
 /** tfjs-layers 4.22 activation identifiers (keras_format/activation_config ActivationIdentifier, minus gelu_new). */
 export const ACTIVATIONS = [
@@ -9,12 +9,8 @@ export const ACTIVATIONS = [
 ] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-export const activation = (def: Activation | undefined, description = 'Activation applied to the output'): JSONSchema => ({
-  type: 'string',
-  enum: [...ACTIVATIONS],
-  ...(def === undefined ? {} : { default: def }),
-  description,
-});
+/** An activation option with a default. */
+export const activation = (def: Activation, description = 'Activation applied to the output') => oneOf(ACTIVATIONS, { default: def, description });
 
 type Initializer = ReturnType<typeof tf.initializers.ones>;
 type Regularizer = ReturnType<typeof tf.regularizers.l1l2>;
@@ -83,91 +79,86 @@ const INITIALIZERS = new Map<string, Init>([
 
 export const INITIALIZER_NAMES = [...INITIALIZERS.keys()];
 
-export const initializerSchema = (def: string, description: string): JSONSchema => ({
-  type: 'string',
-  enum: INITIALIZER_NAMES,
-  default: def,
-  description,
-});
+export const initializerOption = (def: string, description: string) =>
+  custom<string>()({
+    type: 'string',
+    enum: INITIALIZER_NAMES,
+    default: def,
+    description,
+  });
 
 /**
  * A seeded initialiser. The seed is drawn by the caller whether or not the chosen initialiser is random,
  * so that changing one layer's initialiser does not shift the seeds of the layers after it.
  */
-export function initializer(name: unknown, def: string, seed: number): Initializer {
-  const key = typeof name === 'string' ? name : def;
+export function initializer(name: string | undefined, def: string, seed: number): Initializer {
+  const key = name ?? def;
   const make = INITIALIZERS.get(key);
   if (!make) throw new Error(`unknown initializer "${key}" (allowed: ${INITIALIZER_NAMES.join(', ')})`);
   return make(seed);
 }
 
-export const regularizerSchema = (what: string): JSONSchema => ({
-  type: 'object',
-  additionalProperties: false,
-  description: `L1/L2 penalty on the ${what}, added to the training loss`,
-  properties: {
-    l1: { type: 'number', minimum: 0, default: 0, description: 'L1 factor' },
-    l2: { type: 'number', minimum: 0, default: 0, description: 'L2 factor' },
-  },
-});
+export const regularizerOption = (what: string) =>
+  obj(
+    {
+      l1: num({ minimum: 0, default: 0, description: 'L1 factor' }),
+      l2: num({ minimum: 0, default: 0, description: 'L2 factor' }),
+    },
+    { description: `L1/L2 penalty on the ${what}, added to the training loss` },
+  );
 
-export function regularizer(cfg: unknown): Regularizer | undefined {
-  if (cfg === undefined || cfg === null || typeof cfg !== 'object') return undefined;
-  const { l1 = 0, l2 = 0 } = cfg as { l1?: number; l2?: number };
+export function regularizer(cfg: { l1: number; l2: number } | null | undefined): Regularizer | undefined {
+  if (!cfg) return undefined;
+  const { l1, l2 } = cfg;
   return l1 > 0 || l2 > 0 ? tf.regularizers.l1l2({ l1, l2 }) : undefined;
 }
 
 /** A positive integer, or a tuple of `n` of them (kernel sizes, strides, dilation rates, pool sizes). */
-export const intOrTuple = (n: number, description: string, def?: number): JSONSchema => ({
+const intOrTupleSchema = (n: number, description: string) => ({
   type: ['integer', 'array'],
   minimum: 1,
   items: { type: 'integer', minimum: 1 },
   minItems: n,
   maxItems: n,
-  ...(def === undefined ? {} : { default: def }),
   description: `${description}: an integer${n > 1 ? `, or ${n} integers (one per spatial axis)` : ''}`,
 });
+/** An integer or one integer per spatial axis. */
+export type IntOrTuple<N extends 1 | 2> = number | (N extends 1 ? [number] : [number, number]);
+/** An int-or-tuple option with a default. */
+export const intOrTuple = <N extends 1 | 2>(n: N, description: string, def: number) => {
+  const { description: d, ...s } = intOrTupleSchema(n, description);
+  return custom<IntOrTuple<N>>()({ ...s, default: def, description: d });
+};
+/** An int-or-tuple option without a default, required or optional. */
+export const intOrTupleRequired = <N extends 1 | 2>(n: N, description: string) => custom<IntOrTuple<N>>()({ ...intOrTupleSchema(n, description), required: true as const });
+export const intOrTupleOptional = <N extends 1 | 2>(n: N, description: string) => custom<IntOrTuple<N>>()(intOrTupleSchema(n, description));
 
-export const padding: JSONSchema = {
-  type: 'string',
-  enum: ['valid', 'same'],
+export const padding = oneOf(['valid', 'same'], {
   default: 'valid',
   description: 'valid: no padding; same: pad so that the output has ceil(input / strides) positions',
-};
-
-export const useBias: JSONSchema = { type: 'boolean', default: true, description: 'Whether the layer adds a bias vector' };
-
-export const units = (description = 'Number of output units'): JSONSchema => ({ type: 'integer', minimum: 1, description });
-
-export const objectSchema = (properties: Record<string, JSONSchema>, required: string[] = []): JSONSchema => ({
-  type: 'object',
-  additionalProperties: false,
-  properties,
-  ...(required.length ? { required } : {}),
 });
 
-/** Loose view of a filled-in config; ajv has already checked types and filled defaults. */
-export type Args = Record<string, any>;
+export const useBias = bool({ default: true, description: 'Whether the layer adds a bias vector' });
+
+export const units = (description = 'Number of output units') => int({ minimum: 1, description, required: true });
 
 /** Options shared by conv1d and conv2d; `rank` is the number of spatial axes (1 or 2). */
-export const convSchema = (rank: 1 | 2): JSONSchema =>
-  objectSchema(
-    {
-      filters: { type: 'integer', minimum: 1, description: 'Number of output channels' },
-      kernelSize: intOrTuple(rank, rank === 1 ? 'Length of the convolution window' : 'Size of the convolution window'),
-      strides: intOrTuple(rank, 'Step of the window', 1),
-      padding,
-      dilationRate: intOrTuple(rank, 'Dilation of the window', 1),
-      activation: activation('linear'),
-      useBias,
-      kernelInitializer: initializerSchema('glorotUniform', 'Initialiser of the kernel (seeded from the spec seed)'),
-      kernelRegularizer: regularizerSchema('kernel'),
-    },
-    ['filters', 'kernelSize'],
-  );
+export const convOptions = <N extends 1 | 2>(rank: N) =>
+  opts({
+    filters: int({ minimum: 1, description: 'Number of output channels', required: true }),
+    kernelSize: intOrTupleRequired(rank, rank === 1 ? 'Length of the convolution window' : 'Size of the convolution window'),
+    strides: intOrTuple(rank, 'Step of the window', 1),
+    padding,
+    dilationRate: intOrTuple(rank, 'Dilation of the window', 1),
+    activation: activation('linear'),
+    useBias,
+    kernelInitializer: initializerOption('glorotUniform', 'Initialiser of the kernel (seeded from the spec seed)'),
+    kernelRegularizer: regularizerOption('kernel'),
+  });
+export type ConvOptions = Options<ReturnType<typeof convOptions<1 | 2>>>;
 
 /** tfjs conv layer arguments from validated conv options (seeded kernel initialiser). */
-export function convArgs(a: Args, ctx: { name: string; nextSeed(): number }): Args {
+export function convArgs(a: ConvOptions, ctx: { name: string; nextSeed(): number }) {
   return {
     name: ctx.name,
     filters: a.filters,

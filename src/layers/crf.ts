@@ -4,8 +4,8 @@
 // Fields" (2012), §4.1. The layer's output is the per-token emission scores; the transition, start
 // and end scores are weights of the layer, read by the `crf-nll` loss and by the decoder.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema, type Args } from './common';
+import { int, opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
 interface CrfArgs {
   numTags: number;
@@ -204,16 +204,13 @@ export function crfLayerOf(model: tf.LayersModel, taskName: string): CRF {
   throw new Error(`task "${taskName}" uses crf-nll, but its head does not end in a crf layer`);
 }
 
-export const crf: LayerDescriptor = {
+export const crf: LayerDescriptor = layer({
   type: 'crf',
   description: 'Linear-chain CRF tagging head: per-token emission scores (batch, steps, numTags) plus learned transition, start and end scores; use with loss crf-nll',
-  schema: objectSchema(
-    {
-      numTags: { type: 'integer', minimum: 2, description: 'Number of tags (e.g. 3 for O, B-LOC, I-LOC)' },
-    },
-    ['numTags'],
-  ),
-  create(a: Args, ctx) {
+  options: opts({
+    numTags: int({ required: true, minimum: 2, description: 'Number of tags (e.g. 3 for O, B-LOC, I-LOC)' }),
+  }),
+  create(a, ctx) {
     return new CRF({ name: ctx.name, numTags: a.numTags, seed: ctx.nextSeed() });
   },
-};
+});

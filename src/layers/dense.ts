@@ -1,22 +1,20 @@
 // Owns the `dense` layer: a fully connected layer.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { activation, initializer, initializerSchema, objectSchema, regularizer, regularizerSchema, units, useBias, type Args } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
+import { activation, initializer, initializerOption, regularizer, regularizerOption, units, useBias } from './common';
 
-export const dense: LayerDescriptor = {
+export const dense: LayerDescriptor = layer({
   type: 'dense',
   description: 'Fully connected layer: activation(x·kernel + bias)',
-  schema: objectSchema(
-    {
-      units: units(),
-      activation: activation('linear'),
-      useBias,
-      kernelInitializer: initializerSchema('glorotUniform', 'Initialiser of the kernel (seeded from the spec seed)'),
-      kernelRegularizer: regularizerSchema('kernel'),
-    },
-    ['units'],
-  ),
-  create(a: Args, ctx) {
+  options: opts({
+    units: units(),
+    activation: activation('linear'),
+    useBias,
+    kernelInitializer: initializerOption('glorotUniform', 'Initialiser of the kernel (seeded from the spec seed)'),
+    kernelRegularizer: regularizerOption('kernel'),
+  }),
+  create(a, ctx) {
     return tf.layers.dense({
       name: ctx.name,
       units: a.units,
@@ -26,4 +24,4 @@ export const dense: LayerDescriptor = {
       kernelRegularizer: regularizer(a.kernelRegularizer),
     });
   },
-};
+});

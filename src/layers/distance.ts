@@ -1,8 +1,8 @@
 // Owns the `distance` layer: one distance per example between two inputs of the same shape, as a
 // (batch, 1) column so that a dense head can follow (e.g. a Siamese same/different head).
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema, type Args } from './common';
+import { oneOf, opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
 export const METRICS = ['euclidean', 'cosine', 'manhattan'] as const;
 export type DistanceMetric = (typeof METRICS)[number];
@@ -63,11 +63,11 @@ export class Distance extends tf.layers.Layer {
 }
 tf.serialization.registerClass(Distance);
 
-export const distance: LayerDescriptor = {
+export const distance: LayerDescriptor = layer({
   type: 'distance',
   description: 'Distance between two inputs of the same shape, per example, as a (batch, 1) column (graph nodes)',
-  schema: objectSchema({ metric: { type: 'string', enum: [...METRICS], default: 'euclidean', description: 'euclidean ‖a−b‖₂, manhattan ‖a−b‖₁, or cosine 1 − cos(a, b)' } }),
-  create(a: Args, ctx) {
+  options: opts({ metric: oneOf([...METRICS], { default: 'euclidean', description: 'euclidean ‖a−b‖₂, manhattan ‖a−b‖₁, or cosine 1 − cos(a, b)' }) }),
+  create(a, ctx) {
     return new Distance({ name: ctx.name, metric: a.metric });
   },
-};
+});

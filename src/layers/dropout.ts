@@ -5,17 +5,14 @@
 // every training step would draw the identical mask. Unseeded, the generator is seeded from
 // Math.random(), which the training run makes deterministic (src/util/global-random.ts).
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema, type Args } from './common';
+import { num, opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
-export const dropout: LayerDescriptor = {
+export const dropout: LayerDescriptor = layer({
   type: 'dropout',
   description: 'Sets a random fraction `rate` of the inputs to 0 during training (and scales the rest by 1/(1-rate))',
-  schema: objectSchema(
-    { rate: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Fraction of the inputs to drop, in [0, 1)' } },
-    ['rate'],
-  ),
-  create(a: Args, ctx) {
+  options: opts({ rate: num({ required: true, minimum: 0, exclusiveMaximum: 1, description: 'Fraction of the inputs to drop, in [0, 1)' }) }),
+  create(a, ctx) {
     return tf.layers.dropout({ name: ctx.name, rate: a.rate });
   },
-};
+});

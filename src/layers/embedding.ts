@@ -1,22 +1,20 @@
 // Owns the `embedding` layer: integer token ids to dense vectors.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { initializer, initializerSchema, objectSchema, regularizer, regularizerSchema, type Args } from './common';
+import { bool, int, opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
+import { initializer, initializerOption, regularizer, regularizerOption } from './common';
 
-export const embedding: LayerDescriptor = {
+export const embedding: LayerDescriptor = layer({
   type: 'embedding',
   description: 'Maps integer ids in [0, inputDim) to learned vectors of size outputDim',
-  schema: objectSchema(
-    {
-      inputDim: { type: 'integer', minimum: 1, description: 'Vocabulary size (largest id + 1)' },
-      outputDim: { type: 'integer', minimum: 1, description: 'Size of each vector' },
-      maskZero: { type: 'boolean', default: false, description: 'Treat id 0 as padding and mask it for the following recurrent layers' },
-      embeddingsInitializer: initializerSchema('randomUniform', 'Initialiser of the vectors (seeded from the spec seed)'),
-      embeddingsRegularizer: regularizerSchema('vectors'),
-    },
-    ['inputDim', 'outputDim'],
-  ),
-  create(a: Args, ctx) {
+  options: opts({
+    inputDim: int({ required: true, minimum: 1, description: 'Vocabulary size (largest id + 1)' }),
+    outputDim: int({ required: true, minimum: 1, description: 'Size of each vector' }),
+    maskZero: bool({ default: false, description: 'Treat id 0 as padding and mask it for the following recurrent layers' }),
+    embeddingsInitializer: initializerOption('randomUniform', 'Initialiser of the vectors (seeded from the spec seed)'),
+    embeddingsRegularizer: regularizerOption('vectors'),
+  }),
+  create(a, ctx) {
     return tf.layers.embedding({
       name: ctx.name,
       inputDim: a.inputDim,
@@ -26,4 +24,4 @@ export const embedding: LayerDescriptor = {
       embeddingsRegularizer: regularizer(a.embeddingsRegularizer),
     });
   },
-};
+});

@@ -1,13 +1,13 @@
 // Owns the `flatten` layer: flattens every non-batch axis into one: (a, b, ...) to (a·b·...).
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
-export const flatten: LayerDescriptor = {
+export const flatten: LayerDescriptor = layer({
   type: 'flatten',
   description: 'Flattens every non-batch axis into one: (a, b, ...) to (a·b·...)',
-  schema: objectSchema({}),
+  options: opts({}),
   create(_a, ctx) {
     return tf.layers.flatten({ name: ctx.name });
   },
-};
+});

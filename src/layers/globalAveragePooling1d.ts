@@ -1,13 +1,13 @@
 // Owns the `globalAveragePooling1d` layer: average over the steps: (steps, channels) to (channels).
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
-export const globalAveragePooling1d: LayerDescriptor = {
+export const globalAveragePooling1d: LayerDescriptor = layer({
   type: 'globalAveragePooling1d',
   description: 'Average over the steps: (steps, channels) to (channels)',
-  schema: objectSchema({}),
+  options: opts({}),
   create(_a, ctx) {
     return tf.layers.globalAveragePooling1d({ name: ctx.name });
   },
-};
+});

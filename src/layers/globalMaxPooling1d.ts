@@ -1,13 +1,13 @@
 // Owns the `globalMaxPooling1d` layer: maximum over the steps: (steps, channels) to (channels).
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
-export const globalMaxPooling1d: LayerDescriptor = {
+export const globalMaxPooling1d: LayerDescriptor = layer({
   type: 'globalMaxPooling1d',
   description: 'Maximum over the steps: (steps, channels) to (channels)',
-  schema: objectSchema({}),
+  options: opts({}),
   create(_a, ctx) {
     return tf.layers.globalMaxPooling1d({ name: ctx.name });
   },
-};
+});

@@ -1,13 +1,13 @@
 // Owns the `globalMaxPooling2d` layer: maximum over rows and cols: (rows, cols, channels) to (channels).
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
-export const globalMaxPooling2d: LayerDescriptor = {
+export const globalMaxPooling2d: LayerDescriptor = layer({
   type: 'globalMaxPooling2d',
   description: 'Maximum over rows and cols: (rows, cols, channels) to (channels)',
-  schema: objectSchema({}),
+  options: opts({}),
   create(_a, ctx) {
     return tf.layers.globalMaxPooling2d({ name: ctx.name });
   },
-};
+});

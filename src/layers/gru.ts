@@ -1,10 +1,10 @@
 // Owns the `gru` layer: gated recurrent unit over (steps, features) inputs.
-import type { LayerDescriptor } from './types';
-import { recurrentLayer, recurrentSchema } from './recurrent';
+import { layer, type LayerDescriptor } from './types';
+import { gruOptions, recurrentLayer } from './recurrent';
 
-export const gru: LayerDescriptor = {
+export const gru: LayerDescriptor = layer({
   type: 'gru',
   description: 'Gated recurrent unit layer over (steps, features) inputs',
-  schema: recurrentSchema('gru'),
+  options: gruOptions,
   create: (a, ctx) => recurrentLayer('gru', a, ctx),
-};
+});

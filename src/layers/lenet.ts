@@ -3,17 +3,18 @@
 // → F5 120 → F6 84. The subsampling layers are 2×2 average pooling; C1 pads 'same' so 28×28 inputs
 // get the paper's 32×32 geometry; C3 is fully connected across maps (the modern simplification).
 import * as tf from '@tensorflow/tfjs';
+import { opts } from '../util/options';
 import { makeBlock } from './block';
-import type { LayerDescriptor } from './types';
-import { activation, objectSchema, type Args } from './common';
+import { layer, type LayerDescriptor } from './types';
+import { activation } from './common';
 
-export const lenet: LayerDescriptor = {
+export const lenet: LayerDescriptor = layer({
   type: 'lenet',
   description: 'LeNet-5 backbone without its output layer (LeCun et al. 1998): (rows, cols, channels) to 84 features',
-  schema: objectSchema({
+  options: opts({
     activation: activation('tanh', 'Activation of the convolutions and dense layers (the paper: a scaled tanh)'),
   }),
-  create(a: Args, ctx) {
+  create(a, ctx) {
     return makeBlock(ctx, (b, input) => {
       if (input.shape.length !== 4) throw new Error(`lenet needs (rows, cols, channels) input, received rank ${input.shape.length - 1}`);
       const init = () => tf.initializers.glorotUniform({ seed: b.seed() });
@@ -26,4 +27,4 @@ export const lenet: LayerDescriptor = {
       return b.apply('f6', (name) => tf.layers.dense({ name, units: 84, activation: a.activation, kernelInitializer: init() }), x);
     });
   },
-};
+});

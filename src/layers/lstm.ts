@@ -1,10 +1,10 @@
 // Owns the `lstm` layer: long short-term memory over (steps, features) inputs.
-import type { LayerDescriptor } from './types';
-import { recurrentLayer, recurrentSchema } from './recurrent';
+import { layer, type LayerDescriptor } from './types';
+import { lstmOptions, recurrentLayer } from './recurrent';
 
-export const lstm: LayerDescriptor = {
+export const lstm: LayerDescriptor = layer({
   type: 'lstm',
   description: 'Long short-term memory recurrent layer over (steps, features) inputs',
-  schema: recurrentSchema('lstm'),
+  options: lstmOptions,
   create: (a, ctx) => recurrentLayer('lstm', a, ctx),
-};
+});

@@ -1,23 +1,21 @@
 // Owns the `mlp` backbone: a stack of fully connected layers (a multilayer perceptron, Rumelhart,
 // Hinton & Williams 1986), each followed by dropout (Srivastava et al. 2014) when `dropout` > 0.
 import * as tf from '@tensorflow/tfjs';
+import { int, list, num, opts } from '../util/options';
 import { makeBlock } from './block';
-import type { LayerDescriptor } from './types';
-import { activation, objectSchema, type Args } from './common';
+import { layer, type LayerDescriptor } from './types';
+import { activation } from './common';
 
-export const mlp: LayerDescriptor = {
+export const mlp: LayerDescriptor = layer({
   type: 'mlp',
   description: 'Stack of dense layers (units list), each with the same activation and optional dropout',
-  schema: objectSchema(
-    {
-      units: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1 }, description: 'Units of each dense layer, in order' },
-      activation: activation('relu', 'Activation of every dense layer'),
-      dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Dropout rate after each dense layer (0: none)' },
-    },
-    ['units'],
-  ),
-  create(a: Args, ctx) {
-    const units = a.units as number[];
+  options: opts({
+    units: list(int({ minimum: 1 }), { required: true, minItems: 1, description: 'Units of each dense layer, in order' }),
+    activation: activation('relu', 'Activation of every dense layer'),
+    dropout: num({ minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Dropout rate after each dense layer (0: none)' }),
+  }),
+  create(a, ctx) {
+    const units = a.units;
     return makeBlock(ctx, (b, input) => {
       let x = input;
       units.forEach((u, i) => {
@@ -27,4 +25,4 @@ export const mlp: LayerDescriptor = {
       return x;
     });
   },
-};
+});

@@ -3,10 +3,10 @@
 // follow Keras applications' MobileNetV2 (no conv bias, batch norm ε = 1e-3 and momentum 0.999, channel
 // counts rounded to multiples of 8), so alpha 1 has Keras's 2,257,984 parameters.
 import * as tf from '@tensorflow/tfjs';
+import { oneOf, opts } from '../util/options';
 import type { BlockBuilder } from './block';
 import { makeBlock } from './block';
-import type { LayerDescriptor } from './types';
-import { objectSchema, type Args } from './common';
+import { layer, type LayerDescriptor } from './types';
 
 /** Round channels to a multiple of 8, never more than 10% below v (the paper's reference rounding). */
 export function makeDivisible(v: number, divisor = 8): number {
@@ -43,15 +43,15 @@ function invertedResidual(b: BlockBuilder, id: number, x: tf.SymbolicTensor, exp
   return inC === filters && strides === 1 ? b.apply(`${p}_add`, (name) => tf.layers.add({ name }), [x, y]) : y;
 }
 
-export const mobilenetV2: LayerDescriptor = {
+export const mobilenetV2: LayerDescriptor = layer({
   type: 'mobilenetV2',
   description: 'MobileNetV2 backbone without the classifier top (Sandler et al. 2018): inverted residual blocks, width multiplier alpha',
-  schema: objectSchema({
-    alpha: { type: 'number', enum: [0.35, 0.5, 0.75, 1, 1.3, 1.4], default: 1, description: 'Width multiplier of every layer (the paper\'s values)' },
-    includeTop: { type: 'boolean', enum: [false], default: false, description: 'Always false: add pooling and dense heads yourself' },
+  options: opts({
+    alpha: oneOf([0.35, 0.5, 0.75, 1, 1.3, 1.4], { default: 1, description: 'Width multiplier of every layer (the paper\'s values)' }),
+    includeTop: oneOf([false], { default: false, description: 'Always false: add pooling and dense heads yourself' }),
   }),
-  create(a: Args, ctx) {
-    const alpha = a.alpha as number;
+  create(a, ctx) {
+    const alpha = a.alpha;
     return makeBlock(ctx, (b, input) => {
       if (input.shape.length !== 4) throw new Error(`mobilenetV2 needs (rows, cols, channels) input, received rank ${input.shape.length - 1}`);
       let x = b.apply('conv1', (name) => tf.layers.conv2d({ name, filters: makeDivisible(32 * alpha), kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: b.seed() }) }), input);
@@ -64,4 +64,4 @@ export const mobilenetV2: LayerDescriptor = {
       return relu6(b, 'out_relu', bn(b, 'conv_last_bn', pointwise(b, 'conv_last', x, last)));
     });
   },
-};
+});

@@ -1,13 +1,13 @@
 // Owns the `multiply` merge layer: element-wise product of several inputs.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
-export const multiply: LayerDescriptor = {
+export const multiply: LayerDescriptor = layer({
   type: 'multiply',
   description: 'Merge (graph nodes): element-wise product of several inputs of the same shape',
-  schema: objectSchema({}),
+  options: opts({}),
   create(_a, ctx) {
     return tf.layers.multiply({ name: ctx.name });
   },
-};
+});

@@ -6,40 +6,44 @@
 // recurrentDropout masks are drawn by tfjs without a seed (generateDropoutMask → K.dropout), i.e. from
 // Math.random, which the training run makes deterministic.
 import * as tf from '@tensorflow/tfjs';
-import type { JSONSchema } from '../registry';
-import { activation, initializer, initializerSchema, objectSchema, regularizer, regularizerSchema, units, useBias, type Args } from './common';
+import { bool, num, opts, type Options } from '../util/options';
+import { activation, initializer, initializerOption, regularizer, regularizerOption, units, useBias } from './common';
 
 export type RecurrentKind = 'lstm' | 'gru';
 
-const rate = (what: string): JSONSchema => ({ type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: `Fraction of the ${what} to drop during training` });
+const rate = (what: string) => num({ minimum: 0, exclusiveMaximum: 1, default: 0, description: `Fraction of the ${what} to drop during training` });
 
-export function recurrentSchema(kind: RecurrentKind): JSONSchema {
-  return objectSchema(
-    {
-      units: units('Size of the hidden state'),
-      activation: activation('tanh', 'Activation of the candidate state and output'),
-      recurrentActivation: activation('hardSigmoid', 'Activation of the gates (tfjs default hardSigmoid; Keras uses sigmoid)'),
-      useBias,
-      returnSequences: { type: 'boolean', default: false, description: 'Return the output of every step (steps, units) instead of the last one (units)' },
-      dropout: rate('inputs'),
-      recurrentDropout: rate('recurrent state'),
-      kernelInitializer: initializerSchema('glorotUniform', 'Initialiser of the input kernel (seeded from the spec seed)'),
-      recurrentInitializer: initializerSchema('orthogonal', 'Initialiser of the recurrent kernel (seeded from the spec seed)'),
-      kernelRegularizer: regularizerSchema('input kernel'),
-      recurrentRegularizer: regularizerSchema('recurrent kernel'),
-      ...(kind === 'lstm' ? { unitForgetBias: { type: 'boolean', default: false, description: 'Add 1 to the forget-gate bias at initialisation' } } : {}),
-    },
-    ['units'],
-  );
-}
+/** The options lstm and gru share. */
+export const recurrentProps = {
+  units: units('Size of the hidden state'),
+  activation: activation('tanh', 'Activation of the candidate state and output'),
+  recurrentActivation: activation('hardSigmoid', 'Activation of the gates (tfjs default hardSigmoid; Keras uses sigmoid)'),
+  useBias,
+  returnSequences: bool({ default: false, description: 'Return the output of every step (steps, units) instead of the last one (units)' }),
+  dropout: rate('inputs'),
+  recurrentDropout: rate('recurrent state'),
+  kernelInitializer: initializerOption('glorotUniform', 'Initialiser of the input kernel (seeded from the spec seed)'),
+  recurrentInitializer: initializerOption('orthogonal', 'Initialiser of the recurrent kernel (seeded from the spec seed)'),
+  kernelRegularizer: regularizerOption('input kernel'),
+  recurrentRegularizer: regularizerOption('recurrent kernel'),
+};
+/** lstm's own option. */
+export const lstmProps = { ...recurrentProps, unitForgetBias: bool({ default: false, description: 'Add 1 to the forget-gate bias at initialisation' }) };
 
-export interface RecurrentOptions {
+export const gruOptions = opts(recurrentProps);
+export const lstmOptions = opts(lstmProps);
+
+type Initializers = 'kernelInitializer' | 'recurrentInitializer';
+/** What recurrentLayer needs: an lstm's or gru's options, initialisers optional (their defaults apply). */
+export type RecurrentArgs = Omit<Options<typeof gruOptions>, Initializers> & Partial<Pick<Options<typeof lstmOptions>, Initializers | 'unitForgetBias'>>;
+
+export interface RecurrentBuild {
   name: string;
   nextSeed(): number;
   goBackwards?: boolean;
 }
 
-export function recurrentLayer(kind: RecurrentKind, a: Args, o: RecurrentOptions): tf.RNN {
+export function recurrentLayer(kind: RecurrentKind, a: RecurrentArgs, o: RecurrentBuild): tf.RNN {
   const common = {
     name: o.name,
     units: a.units,

@@ -3,24 +3,20 @@
 // known, and the batch dimension never is, so the symbolic shape keeps an unknown axis and the next
 // dense/conv layer fails to build.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema, type Args } from './common';
+import { int, list, opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
-export const reshape: LayerDescriptor = {
+export const reshape: LayerDescriptor = layer({
   type: 'reshape',
   description: 'Reshapes the non-batch axes (the number of elements must stay the same)',
-  schema: objectSchema(
-    {
-      targetShape: {
-        type: 'array',
-        minItems: 1,
-        items: { type: 'integer', minimum: 1 },
-        description: 'New shape without the batch axis, every size given (its product must equal the input size)',
-      },
-    },
-    ['targetShape'],
-  ),
-  create(a: Args, ctx) {
+  options: opts({
+    targetShape: list(int({ minimum: 1 }), {
+      required: true,
+      minItems: 1,
+      description: 'New shape without the batch axis, every size given (its product must equal the input size)',
+    }),
+  }),
+  create(a, ctx) {
     return tf.layers.reshape({ name: ctx.name, targetShape: a.targetShape });
   },
-};
+});

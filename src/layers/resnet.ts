@@ -4,10 +4,10 @@
 // ε = 1.001e-5, 3-pixel zero padding before the 7×7 stem), so ResNet-50 has Keras's 23,587,712
 // parameters; projection shortcuts (the paper's option B) where the shape changes.
 import * as tf from '@tensorflow/tfjs';
+import { int, oneOf, opts } from '../util/options';
 import type { BlockBuilder } from './block';
 import { makeBlock } from './block';
-import type { LayerDescriptor } from './types';
-import { objectSchema, type Args } from './common';
+import { layer, type LayerDescriptor } from './types';
 
 /** Blocks per stage (conv2_x … conv5_x), Table 1 of the paper. */
 export const RESNET_LAYOUTS: Record<number, { blocks: number[]; bottleneck: boolean }> = {
@@ -44,17 +44,17 @@ function bottleneck(b: BlockBuilder, p: string, x: tf.SymbolicTensor, filters: n
   return relu(b, `${p}_out`, add(b, `${p}_add`, [shortcut, y]));
 }
 
-export const resnet: LayerDescriptor = {
+export const resnet: LayerDescriptor = layer({
   type: 'resnet',
   description: 'ResNet-18/34/50 backbone without the classifier top (He et al. 2016): (rows, cols, channels) to the last stage\'s feature map',
-  schema: objectSchema({
-    depth: { type: 'integer', enum: [18, 34, 50], default: 50, description: '18 and 34: basic blocks; 50: bottleneck blocks' },
-    filters: { type: 'integer', minimum: 1, default: 64, description: 'Width of the stem and of the first stage (stages double it); 64 is the paper\'s, smaller values train faster' },
-    includeTop: { type: 'boolean', enum: [false], default: false, description: 'Always false: add pooling and dense heads yourself' },
+  options: opts({
+    depth: oneOf([18, 34, 50], { default: 50, description: '18 and 34: basic blocks; 50: bottleneck blocks' }),
+    filters: int({ minimum: 1, default: 64, description: 'Width of the stem and of the first stage (stages double it); 64 is the paper\'s, smaller values train faster' }),
+    includeTop: oneOf([false], { default: false, description: 'Always false: add pooling and dense heads yourself' }),
   }),
-  create(a: Args, ctx) {
-    const layout = RESNET_LAYOUTS[a.depth as number];
-    const f0 = a.filters as number;
+  create(a, ctx) {
+    const layout = RESNET_LAYOUTS[a.depth];
+    const f0 = a.filters;
     return makeBlock(ctx, (b, input) => {
       if (input.shape.length !== 4) throw new Error(`resnet needs (rows, cols, channels) input, received rank ${input.shape.length - 1}`);
       let x = b.apply('conv1_pad', (name) => tf.layers.zeroPadding2d({ name, padding: 3 }), input);
@@ -72,4 +72,4 @@ export const resnet: LayerDescriptor = {
       return x;
     });
   },
-};
+});

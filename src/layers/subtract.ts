@@ -1,8 +1,8 @@
 // Owns the `subtract` merge layer: the first of two inputs minus the second. tfjs-layers 4.22 has no
 // Subtract layer (Keras does), so this is a registered custom layer with the same semantics.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerDescriptor } from './types';
-import { objectSchema } from './common';
+import { opts } from '../util/options';
+import { layer, type LayerDescriptor } from './types';
 
 export class Subtract extends tf.layers.Layer {
   static className = 'MtlSubtract';
@@ -25,11 +25,11 @@ export class Subtract extends tf.layers.Layer {
 }
 tf.serialization.registerClass(Subtract);
 
-export const subtract: LayerDescriptor = {
+export const subtract: LayerDescriptor = layer({
   type: 'subtract',
   description: 'Merge (graph nodes): first input minus second, two inputs of the same shape',
-  schema: objectSchema({}),
+  options: opts({}),
   create(_a, ctx) {
     return new Subtract({ name: ctx.name });
   },
-};
+});

@@ -5,9 +5,9 @@
 // attention and the position-wise feed-forward network (eq. 2). No padding mask: every step attends
 // to every step.
 import * as tf from '@tensorflow/tfjs';
+import { int, num, opts } from '../util/options';
 import { makeBlock } from './block';
-import type { LayerDescriptor } from './types';
-import { objectSchema, type Args } from './common';
+import { layer, type LayerDescriptor } from './types';
 
 const shapeOf = (s: tf.Shape | tf.Shape[]) => (Array.isArray(s[0]) ? s[0] : s) as tf.Shape;
 const one = (x: tf.Tensor | tf.Tensor[]) => (Array.isArray(x) ? x[0] : x);
@@ -97,17 +97,17 @@ export class PositionEmbedding extends tf.layers.Layer {
 }
 tf.serialization.registerClass(PositionEmbedding);
 
-export const transformerEncoder: LayerDescriptor = {
+export const transformerEncoder: LayerDescriptor = layer({
   type: 'transformerEncoder',
   description: 'Small Transformer encoder over (steps, features) inputs (Vaswani et al. 2017): learned positions, multi-head self-attention, feed-forward, post-layer-norm residuals',
-  schema: objectSchema({
-    layers: { type: 'integer', minimum: 1, default: 2, description: 'Number of encoder layers' },
-    heads: { type: 'integer', minimum: 1, default: 4, description: 'Attention heads (dModel must be divisible by heads)' },
-    dModel: { type: 'integer', minimum: 1, default: 64, description: 'Model width; inputs of another width are first projected to it by a dense layer' },
-    dFf: { type: 'integer', minimum: 1, default: 128, description: 'Hidden width of the position-wise feed-forward network' },
-    dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.1, description: 'Dropout on each sub-layer output before the residual sum' },
+  options: opts({
+    layers: int({ minimum: 1, default: 2, description: 'Number of encoder layers' }),
+    heads: int({ minimum: 1, default: 4, description: 'Attention heads (dModel must be divisible by heads)' }),
+    dModel: int({ minimum: 1, default: 64, description: 'Model width; inputs of another width are first projected to it by a dense layer' }),
+    dFf: int({ minimum: 1, default: 128, description: 'Hidden width of the position-wise feed-forward network' }),
+    dropout: num({ minimum: 0, exclusiveMaximum: 1, default: 0.1, description: 'Dropout on each sub-layer output before the residual sum' }),
   }),
-  create(a: Args, ctx) {
+  create(a, ctx) {
     return makeBlock(ctx, (b, input) => {
       if (input.shape.length !== 3) throw new Error(`transformerEncoder needs (steps, features) input, received rank ${input.shape.length - 1}`);
       const glorot = () => tf.initializers.glorotUniform({ seed: b.seed() });
@@ -130,4 +130,4 @@ export const transformerEncoder: LayerDescriptor = {
       return x;
     });
   },
-};
+});

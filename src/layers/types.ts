@@ -1,6 +1,6 @@
 // Owns the contract of a layer descriptor: YAML args in, a tfjs-layers Layer out.
 import type * as tf from '@tensorflow/tfjs';
-import type { Descriptor } from '../registry';
+import { component, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
 
 export interface LayerContext {
   /** The layer name to use (unique in the model; the last head layer is named after its task). */
@@ -9,7 +9,7 @@ export interface LayerContext {
   nextSeed(): number;
 }
 
-export type LayerArgs = Record<string, unknown>;
+export type LayerArgs = ComponentInput;
 
 /**
  * A composite layer type (a built-in backbone such as resnet): several tfjs layers wired together.
@@ -22,6 +22,9 @@ export interface LayerBlock {
 }
 
 export type LayerDescriptor = Descriptor<LayerArgs, tf.layers.Layer | LayerBlock, LayerContext>;
+
+/** A layer type with typed options: `create` receives them validated, defaults filled. */
+export const layer = <O>(d: ComponentDef<O, tf.layers.Layer | LayerBlock, LayerContext>): LayerDescriptor => component(d);
 
 export function isLayerBlock(x: tf.layers.Layer | LayerBlock): x is LayerBlock {
   return (x as LayerBlock).kind === 'block';

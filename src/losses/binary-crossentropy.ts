@@ -1,24 +1,17 @@
 // Owns the `binary-crossentropy` loss: per-output sigmoid cross-entropy, averaged over outputs.
 import * as tf from '@tensorflow/tfjs';
-import type { LossDescriptor } from './types';
-import { EPSILON, floatTargetLike, fromLogitsSchema, labelSmoothingSchema, perSample } from './common';
+import { loss, type LossDescriptor } from './types';
+import { crossEntropyOptions, EPSILON, floatTargetLike, perSample } from './common';
 
-export const binaryCrossentropyLoss: LossDescriptor = {
+export const binaryCrossentropyLoss: LossDescriptor = loss({
   type: 'binary-crossentropy',
   description: 'Binary cross-entropy of each 0/1 target against its predicted probability, averaged over the outputs',
   taskTypes: ['binary', 'multilabel'],
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      fromLogits: fromLogitsSchema,
-      labelSmoothing: labelSmoothingSchema('targets become y(1−ε) + ε/2'),
-    },
-  },
-  fromLogits: (c) => c.fromLogits === true,
+  options: crossEntropyOptions('targets become y(1−ε) + ε/2'),
+  fromLogits: (c) => c.fromLogits,
   create(c) {
-    const fromLogits = c.fromLogits === true;
-    const smoothing = typeof c.labelSmoothing === 'number' ? c.labelSmoothing : 0;
+    const fromLogits = c.fromLogits;
+    const smoothing = c.labelSmoothing;
     return (yTrue, yPred) =>
       tf.tidy(() => {
         let z = floatTargetLike(yTrue, yPred);
@@ -34,4 +27,4 @@ export const binaryCrossentropyLoss: LossDescriptor = {
         return perSample(loss);
       });
   },
-};
+});

@@ -1,25 +1,27 @@
 // Owns what the loss descriptors share: Keras's epsilon, target reshaping, per-sample reduction and
 // the categorical cross-entropy both categorical losses compute.
 import * as tf from '@tensorflow/tfjs';
-import type { JSONSchema } from '../registry';
-import type { LossDescriptor } from './types';
+import { bool, num, opts } from '../util/options';
+import { loss, type LossDescriptor } from './types';
 
 /** Keras's backend epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON]. */
 export const EPSILON = 1e-7;
 
-export const fromLogitsSchema: JSONSchema = {
-  type: 'boolean',
+export const fromLogitsOption = bool({
   default: false,
   description: 'true: the head outputs logits (no softmax/sigmoid); false: it outputs probabilities (as in Keras)',
-};
-
-export const labelSmoothingSchema = (how: string): JSONSchema => ({
-  type: 'number',
-  minimum: 0,
-  maximum: 1,
-  default: 0,
-  description: `Label smoothing factor: ${how}`,
 });
+
+export const labelSmoothingOption = (how: string) =>
+  num({
+    minimum: 0,
+    maximum: 1,
+    default: 0,
+    description: `Label smoothing factor: ${how}`,
+  });
+
+/** The options of the cross-entropies. */
+export const crossEntropyOptions = (smoothing: string) => opts({ fromLogits: fromLogitsOption, labelSmoothing: labelSmoothingOption(smoothing) });
 
 /** Mean over every non-batch axis: one value per sample, shape [batch] (as Keras reduces). */
 export function perSample(x: tf.Tensor): tf.Tensor1D {
@@ -78,20 +80,12 @@ export const numClassesOf = (yPred: tf.Tensor): number => yPred.shape[yPred.rank
  * indices alone; the dense one also accepts one-hot or probability rows.
  */
 export function crossEntropyDescriptor(type: string, description: string, smoothing: string, acceptsDistributions: boolean): LossDescriptor {
-  return {
+  return loss({
     type,
     description,
     taskTypes: ['classification'],
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { fromLogits: fromLogitsSchema, labelSmoothing: labelSmoothingSchema(smoothing) },
-    },
-    fromLogits: (c) => c.fromLogits === true,
-    create(c) {
-      const fromLogits = c.fromLogits === true;
-      const ls = typeof c.labelSmoothing === 'number' ? c.labelSmoothing : 0;
-      return (yTrue, yPred) => categoricalCrossentropy(classTarget(yTrue, numClassesOf(yPred), acceptsDistributions), yPred, fromLogits, ls);
-    },
-  };
+    options: crossEntropyOptions(smoothing),
+    fromLogits: (c) => c.fromLogits,
+    create: (c) => (yTrue, yPred) => categoricalCrossentropy(classTarget(yTrue, numClassesOf(yPred), acceptsDistributions), yPred, c.fromLogits, c.labelSmoothing),
+  });
 }

@@ -6,18 +6,19 @@
 // drops whole rows (the train step's masked mean does that); without any mask every position is real.
 import * as tf from '@tensorflow/tfjs';
 import { crfLayerOf, crfNll, lengthsOf, tokenMask, viterbiDecode } from '../layers/crf';
-import type { LossAux, LossDescriptor } from './types';
+import { opts } from '../util/options';
+import { loss, type LossAux, type LossDescriptor } from './types';
 
 function layerFor(aux: LossAux | undefined, taskName: string | undefined) {
   if (!aux?.model) throw new Error('crf-nll needs the model its output came from (LossAux.model)');
   return crfLayerOf(aux.model, taskName ?? '');
 }
 
-export const crfNllLoss: LossDescriptor = {
+export const crfNllLoss: LossDescriptor = loss({
   type: 'crf-nll',
   description: 'Negative log-likelihood of the gold tag sequence under a linear-chain CRF head (the head must end in a crf layer); per-token targets, padding masked',
   taskTypes: ['classification'],
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   fromLogits: () => true,
   create(_c, ctx) {
     return (yTrue, yPred, aux) =>
@@ -36,4 +37,4 @@ export const crfNllLoss: LossDescriptor = {
       return tf.tidy(() => tf.oneHot(tf.tensor(paths, [b, steps], 'int32'), n));
     };
   },
-};
+});

@@ -1,6 +1,6 @@
 // Owns the contract of a loss descriptor: per-sample losses so that the train step can mask and weight.
 import type * as tf from '@tensorflow/tfjs';
-import type { Descriptor } from '../registry';
+import { component, resolveOptions, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
 import type { TaskType } from '../tasks';
 
 export interface LossContext {
@@ -28,14 +28,34 @@ export interface LossAux {
  */
 export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor, aux?: LossAux) => tf.Tensor1D | tf.Tensor2D;
 
-export interface LossDescriptor extends Descriptor<Record<string, unknown>, LossFn, LossContext> {
+/** Head output → what metrics read, in the head output's shape (one-hot rows of the decoded labels). */
+export type Decoder = (yPred: tf.Tensor, aux: LossAux) => tf.Tensor;
+
+export interface LossDescriptor extends Descriptor<ComponentInput, LossFn, LossContext> {
   /** Task types this loss makes sense for (checked by `mtl validate`). */
   readonly taskTypes: readonly TaskType[];
   /** Whether the head output is expected to be logits under this config (default: false, as in Keras). */
-  fromLogits(config: Record<string, unknown>): boolean;
+  fromLogits(config: ComponentInput): boolean;
   /**
-   * Optional structured decoding (e.g. Viterbi for crf-nll): head output → what metrics read, in the
-   * head output's shape (one-hot rows of the decoded labels). Without it, metrics read the output.
+   * Optional structured decoding (e.g. Viterbi for crf-nll). Without it, metrics read the output.
    */
-  decode?(config: Record<string, unknown>, ctx: LossContext): (yPred: tf.Tensor, aux: LossAux) => tf.Tensor;
+  decode?(config: ComponentInput, ctx: LossContext): Decoder;
+}
+
+/** A loss declared with typed options: create, fromLogits and decode receive them validated, defaults filled. */
+export interface LossDef<O> extends ComponentDef<O, LossFn, LossContext> {
+  readonly taskTypes: readonly TaskType[];
+  fromLogits(options: O): boolean;
+  decode?(options: O, ctx: LossContext): Decoder;
+}
+
+export function loss<O>(d: LossDef<O>): LossDescriptor {
+  const resolve = (c: ComponentInput) => resolveOptions(d.type, d.options, c);
+  const decode = d.decode;
+  return {
+    ...component(d),
+    taskTypes: d.taskTypes,
+    fromLogits: (c) => d.fromLogits(resolve(c)),
+    ...(decode ? { decode: (c: ComponentInput, ctx: LossContext) => decode(resolve(c), ctx) } : {}),
+  };
 }

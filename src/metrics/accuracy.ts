@@ -1,16 +1,16 @@
 // Owns the `accuracy` metric: fraction of correct predictions.
-import type { MetricDescriptor } from './types';
-import { argmaxRow, isPositive, thresholdOf, thresholdSchema } from './common';
+import { metric, type MetricDescriptor } from './types';
+import { argmaxRow, isPositive, thresholdOptions } from './common';
 
-export const accuracy: MetricDescriptor = {
+export const accuracy: MetricDescriptor = metric({
   type: 'accuracy',
   description: 'Fraction correct: argmax = class index (classification); prediction > threshold = 0/1 target, over every output (binary, multilabel)',
   taskTypes: ['classification', 'binary', 'multilabel'],
   higherIsBetter: true,
-  schema: { type: 'object', additionalProperties: false, properties: { threshold: thresholdSchema } },
+  options: thresholdOptions,
   key: () => 'accuracy',
   create(c, ctx) {
-    const threshold = thresholdOf(c);
+    const threshold = c.threshold;
     if (ctx.taskType === 'classification') {
       return ({ yTrue, yPred, n, predDim }) => {
         if (n === 0) return NaN;
@@ -27,4 +27,4 @@ export const accuracy: MetricDescriptor = {
       return hits / total;
     };
   },
-};
+});

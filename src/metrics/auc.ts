@@ -3,8 +3,9 @@
 // Tied scores get their average rank, so a tie between a positive and a negative counts ½. A column
 // whose targets are all one class has no ROC curve: binary returns NaN then, multilabel averages over
 // the labels that have both classes and returns NaN when none has. The reporter prints NaN as it is.
-import type { MetricDescriptor } from './types';
-import { isPositive, noOptions } from './common';
+import { opts } from '../util/options';
+import { metric, type MetricDescriptor } from './types';
+import { isPositive } from './common';
 
 /** AUC of column `col` of an [n, width] layout, or NaN without both classes. */
 export function rankAuc(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, n: number, width: number, col: number): number {
@@ -30,12 +31,12 @@ export function rankAuc(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, n: n
   return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
-export const auc: MetricDescriptor = {
+export const auc: MetricDescriptor = metric({
   type: 'auc',
   description: 'ROC AUC by the rank statistic, ties counted ½ (multilabel: mean over labels with both classes; NaN if a single class)',
   taskTypes: ['binary', 'multilabel'],
   higherIsBetter: true,
-  schema: noOptions,
+  options: opts(),
   key: () => 'auc',
   create() {
     return ({ yTrue, yPred, n, predDim }) => {
@@ -50,4 +51,4 @@ export const auc: MetricDescriptor = {
       return used ? sum / used : NaN;
     };
   },
-};
+});

@@ -2,16 +2,18 @@
 // by token-accuracy and the entity-level metrics (conlleval, CoNLL-2000 shared task: Tjong Kim Sang
 // & Buchholz 2000): a chunk starts at B-X, or at I-X not preceded by B-X/I-X; an entity counts as
 // correct only when its type and both boundaries match a gold entity.
-import type { JSONSchema } from '../registry';
+import { list, opts, str } from '../util/options';
 import type { MetricInput } from './types';
 import { argmaxRow } from './common';
 
-export const tagsSchema: JSONSchema = {
-  type: 'array',
-  minItems: 2,
-  items: { type: 'string', pattern: '^(O|[BI]-.+)$' },
-  description: 'Tag names in class-index order, BIO style (e.g. [O, B-LOC, I-LOC])',
-};
+/** The options of the entity-level metrics. */
+export const tagsOptions = opts({
+  tags: list(str({ pattern: '^(O|[BI]-.+)$' }), {
+    required: true,
+    minItems: 2,
+    description: 'Tag names in class-index order, BIO style (e.g. [O, B-LOC, I-LOC])',
+  }),
+});
 
 /**
  * Gold and predicted tag indices per sentence. Token rows (predDim = classes): sentences begin where

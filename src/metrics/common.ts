@@ -1,17 +1,15 @@
 // Owns what the metric descriptors share: schema fragments and small array helpers.
-import type { JSONSchema } from '../registry';
+import { num, opts } from '../util/options';
 
-export const thresholdSchema: JSONSchema = {
-  type: 'number',
-  minimum: 0,
-  maximum: 1,
-  default: 0.5,
-  description: 'binary/multilabel: a probability above this counts as a positive prediction',
-};
-
-export const noOptions: JSONSchema = { type: 'object', additionalProperties: false, properties: {} };
-
-export const thresholdOf = (c: Record<string, unknown>): number => (typeof c.threshold === 'number' ? c.threshold : 0.5);
+/** The options of metrics that threshold probabilities (binary/multilabel). */
+export const thresholdOptions = opts({
+  threshold: num({
+    minimum: 0,
+    maximum: 1,
+    default: 0.5,
+    description: 'binary/multilabel: a probability above this counts as a positive prediction',
+  }),
+});
 
 /** Index of the largest value of row i (the first one on ties). */
 export function argmaxRow(a: Float32Array, i: number, width: number): number {

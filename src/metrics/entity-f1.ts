@@ -1,16 +1,16 @@
 // Owns the `entity-f1` metric: entity-level f1 over BIO tag sequences, CoNLL conventions (src/metrics/bio.ts).
-import type { MetricDescriptor } from './types';
-import { chunkCounts, f1Of, tagsSchema } from './bio';
+import { metric, type MetricDescriptor } from './types';
+import { chunkCounts, f1Of, tagsOptions } from './bio';
 
-export const entityF1: MetricDescriptor = {
+export const entityF1: MetricDescriptor = metric({
   type: 'entity-f1',
   description: 'BIO tagging, CoNLL rules: harmonic mean of entity-precision and entity-recall',
   taskTypes: ['classification'],
   higherIsBetter: true,
-  schema: { type: 'object', additionalProperties: false, required: ['tags'], properties: { tags: tagsSchema } },
+  options: tagsOptions,
   key: () => 'entity-f1',
   create(c) {
-    const tags = c.tags as string[];
+    const tags = c.tags;
     return (input) => f1Of(chunkCounts(input, tags));
   },
-};
+});

@@ -1,16 +1,16 @@
 // Owns the `entity-precision` metric: entity-level precision over BIO tag sequences, CoNLL conventions (src/metrics/bio.ts).
-import type { MetricDescriptor } from './types';
-import { chunkCounts, precisionOf, tagsSchema } from './bio';
+import { metric, type MetricDescriptor } from './types';
+import { chunkCounts, precisionOf, tagsOptions } from './bio';
 
-export const entityPrecision: MetricDescriptor = {
+export const entityPrecision: MetricDescriptor = metric({
   type: 'entity-precision',
   description: 'BIO tagging, CoNLL rules: fraction of predicted entities that match a gold entity exactly (type and both boundaries)',
   taskTypes: ['classification'],
   higherIsBetter: true,
-  schema: { type: 'object', additionalProperties: false, required: ['tags'], properties: { tags: tagsSchema } },
+  options: tagsOptions,
   key: () => 'entity-precision',
   create(c) {
-    const tags = c.tags as string[];
+    const tags = c.tags;
     return (input) => precisionOf(chunkCounts(input, tags));
   },
-};
+});

@@ -1,6 +1,6 @@
 // Owns the `macro-f1` metric: F1 per class, averaged over the classes that occur.
-import type { MetricDescriptor } from './types';
-import { argmaxRow, isPositive, thresholdOf, thresholdSchema } from './common';
+import { metric, type MetricDescriptor } from './types';
+import { argmaxRow, isPositive, thresholdOptions } from './common';
 
 /** Mean of 2TP / (2TP + FP + FN) over the classes that occur in the targets or the predictions. */
 function macroF1(truth: ArrayLike<number>, pred: ArrayLike<number>, classes: number): number {
@@ -27,15 +27,15 @@ function macroF1(truth: ArrayLike<number>, pred: ArrayLike<number>, classes: num
   return present ? sum / present : NaN;
 }
 
-export const macroF1Metric: MetricDescriptor = {
+export const macroF1Metric: MetricDescriptor = metric({
   type: 'macro-f1',
   description: 'F1 of each class averaged over the classes present in targets or predictions (binary: over classes 0 and 1)',
   taskTypes: ['classification', 'binary'],
   higherIsBetter: true,
-  schema: { type: 'object', additionalProperties: false, properties: { threshold: thresholdSchema } },
+  options: thresholdOptions,
   key: () => 'macro-f1',
   create(c, ctx) {
-    const threshold = thresholdOf(c);
+    const threshold = c.threshold;
     if (ctx.taskType === 'classification') {
       return ({ yTrue, yPred, n, predDim }) => {
         const pred = new Int32Array(n);
@@ -54,4 +54,4 @@ export const macroF1Metric: MetricDescriptor = {
       return macroF1(truth, pred, 2);
     };
   },
-};
+});

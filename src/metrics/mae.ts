@@ -1,13 +1,13 @@
 // Owns the `mae` metric: mean absolute error over every output of every row.
-import type { MetricDescriptor } from './types';
-import { noOptions } from './common';
+import { opts } from '../util/options';
+import { metric, type MetricDescriptor } from './types';
 
-export const mae: MetricDescriptor = {
+export const mae: MetricDescriptor = metric({
   type: 'mae',
   description: 'Mean absolute error |y − ŷ| (averaged over rows and output columns)',
   taskTypes: ['regression'],
   higherIsBetter: false,
-  schema: noOptions,
+  options: opts(),
   key: () => 'mae',
   create: () => ({ yTrue, yPred, n, predDim }) => {
     const total = n * predDim;
@@ -16,4 +16,4 @@ export const mae: MetricDescriptor = {
     for (let k = 0; k < total; k++) s += Math.abs(yTrue[k] - yPred[k]);
     return s / total;
   },
-};
+});

@@ -1,14 +1,14 @@
 // Owns the `r2` metric: coefficient of determination, per output column, averaged over columns.
 // A constant column (SS_tot = 0) scores 1 if predicted exactly and 0 otherwise, as scikit-learn does.
-import type { MetricDescriptor } from './types';
-import { noOptions } from './common';
+import { opts } from '../util/options';
+import { metric, type MetricDescriptor } from './types';
 
-export const r2: MetricDescriptor = {
+export const r2: MetricDescriptor = metric({
   type: 'r2',
   description: 'R² = 1 − SS_res/SS_tot of each output column, averaged over the columns (1 perfect, 0 = predicting the mean)',
   taskTypes: ['regression'],
   higherIsBetter: true,
-  schema: noOptions,
+  options: opts(),
   key: () => 'r2',
   create: () => ({ yTrue, yPred, n, predDim }) => {
     if (n === 0 || predDim === 0) return NaN;
@@ -29,4 +29,4 @@ export const r2: MetricDescriptor = {
     }
     return sum / predDim;
   },
-};
+});

@@ -1,13 +1,13 @@
 // Owns the `rmse` metric: root mean squared error, per output column, averaged over columns.
-import type { MetricDescriptor } from './types';
-import { noOptions } from './common';
+import { opts } from '../util/options';
+import { metric, type MetricDescriptor } from './types';
 
-export const rmse: MetricDescriptor = {
+export const rmse: MetricDescriptor = metric({
   type: 'rmse',
   description: 'Root mean squared error of each output column, averaged over the columns',
   taskTypes: ['regression'],
   higherIsBetter: false,
-  schema: noOptions,
+  options: opts(),
   key: () => 'rmse',
   create: () => ({ yTrue, yPred, n, predDim }) => {
     if (n === 0 || predDim === 0) return NaN;
@@ -22,4 +22,4 @@ export const rmse: MetricDescriptor = {
     }
     return sum / predDim;
   },
-};
+});

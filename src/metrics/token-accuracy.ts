@@ -1,14 +1,14 @@
 // Owns the `token-accuracy` metric: fraction of real (non-padding) tokens tagged correctly.
-import type { MetricDescriptor } from './types';
-import { noOptions } from './common';
+import { opts } from '../util/options';
+import { metric, type MetricDescriptor } from './types';
 import { tagSequences } from './bio';
 
-export const tokenAccuracy: MetricDescriptor = {
+export const tokenAccuracy: MetricDescriptor = metric({
   type: 'token-accuracy',
   description: 'Per-token targets: fraction of real (non-padding) tokens whose predicted tag is the gold tag',
   taskTypes: ['classification'],
   higherIsBetter: true,
-  schema: noOptions,
+  options: opts(),
   key: () => 'token-accuracy',
   create() {
     return (input) => {
@@ -21,4 +21,4 @@ export const tokenAccuracy: MetricDescriptor = {
       return total ? hits / total : NaN;
     };
   },
-};
+});

@@ -1,21 +1,16 @@
 // Owns the `top-k-accuracy` metric: fraction of rows whose class is among the k highest predictions.
-import type { MetricDescriptor } from './types';
+import { int, opts } from '../util/options';
+import { metric, type MetricDescriptor } from './types';
 
-const kOf = (c: Record<string, unknown>): number => (typeof c.k === 'number' ? c.k : 5);
-
-export const topKAccuracy: MetricDescriptor = {
+export const topKAccuracy: MetricDescriptor = metric({
   type: 'top-k-accuracy',
   description: 'Fraction of rows whose class is among the k most probable (ties at the boundary count as hits, like tf.math.in_top_k)',
   taskTypes: ['classification'],
   higherIsBetter: true,
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { k: { type: 'integer', minimum: 1, default: 5, description: 'How many of the most probable classes count' } },
-  },
-  key: (c) => `top-${kOf(c)}-accuracy`,
+  options: opts({ k: int({ minimum: 1, default: 5, description: 'How many of the most probable classes count' }) }),
+  key: (c) => `top-${c.k}-accuracy`,
   create(c) {
-    const k = kOf(c);
+    const k = c.k;
     return ({ yTrue, yPred, n, predDim }) => {
       if (n === 0) return NaN;
       let hits = 0;
@@ -31,4 +26,4 @@ export const topKAccuracy: MetricDescriptor = {
       return hits / n;
     };
   },
-};
+});

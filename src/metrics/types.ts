@@ -1,5 +1,5 @@
 // Owns the contract of a metric descriptor: whole-epoch arrays in, one number out.
-import type { Descriptor } from '../registry';
+import { component, resolveOptions, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
 import type { TaskType } from '../tasks';
 
 export interface MetricInput {
@@ -22,9 +22,23 @@ export interface MetricContext {
 
 export type MetricFn = (input: MetricInput) => number;
 
-export interface MetricDescriptor extends Descriptor<Record<string, unknown>, MetricFn, MetricContext> {
+export interface MetricDescriptor extends Descriptor<ComponentInput, MetricFn, MetricContext> {
   readonly taskTypes: readonly TaskType[];
   readonly higherIsBetter: boolean;
   /** Key under which the value is reported (e.g. top-k-accuracy with k=3 → "top-3-accuracy"). */
-  key(config: Record<string, unknown>): string;
+  key(config: ComponentInput): string;
 }
+
+/** A metric declared with typed options: create and key receive them validated, defaults filled. */
+export interface MetricDef<O> extends ComponentDef<O, MetricFn, MetricContext> {
+  readonly taskTypes: readonly TaskType[];
+  readonly higherIsBetter: boolean;
+  key(options: O): string;
+}
+
+export const metric = <O>(d: MetricDef<O>): MetricDescriptor => ({
+  ...component(d),
+  taskTypes: d.taskTypes,
+  higherIsBetter: d.higherIsBetter,
+  key: (c) => d.key(resolveOptions(d.type, d.options, c)),
+});

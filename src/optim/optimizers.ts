@@ -2,7 +2,8 @@
 // Weight decay: coupled L2 (added to the gradient, as torch.optim.SGD/Adam do) for every optimizer
 // except adamw, where it is decoupled (Loshchilov & Hutter 2019): θ ← θ − lr·λ·θ after the Adam update.
 import * as tf from '@tensorflow/tfjs';
-import { Registry, type Descriptor, type JSONSchema } from '../registry';
+import { component, Registry, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
+import { bool, num, opts } from '../util/options';
 
 export interface OptimizerHandle {
   optimizer: tf.Optimizer;
@@ -11,10 +12,15 @@ export interface OptimizerHandle {
   weightDecay: { mode: 'none' | 'coupled' | 'decoupled'; rate: number };
 }
 
-export type OptimizerDescriptor = Descriptor<Record<string, any>, OptimizerHandle, void>;
+export type OptimizerDescriptor = Descriptor<ComponentInput, OptimizerHandle, unknown>;
 
-const lr = (def: number): JSONSchema => ({ type: 'number', exclusiveMinimum: 0, default: def, description: 'Learning rate (the schedule scales it)' });
-const wd: JSONSchema = { type: 'number', minimum: 0, default: 0, description: 'Weight decay λ (L2 added to the gradient)' };
+/** An optimizer with typed options: `create` receives them validated, defaults filled. */
+const optimizer = <O>(d: ComponentDef<O, OptimizerHandle, unknown>): OptimizerDescriptor => component(d);
+
+const lr = (def: number) => num({ exclusiveMinimum: 0, default: def, description: 'Learning rate (the schedule scales it)' });
+const wd = num({ minimum: 0, default: 0, description: 'Weight decay λ (L2 added to the gradient)' });
+const epsilon = num({ exclusiveMinimum: 0, default: 1e-7, description: 'Numerical stability constant' });
+const momentum = num({ minimum: 0, maximum: 1, default: 0, description: 'Momentum factor' });
 
 function handle(optimizer: tf.Optimizer, decay: OptimizerHandle['weightDecay']): OptimizerHandle {
   return {
@@ -31,85 +37,69 @@ function handle(optimizer: tf.Optimizer, decay: OptimizerHandle['weightDecay']):
 
 const coupled = (rate: number): OptimizerHandle['weightDecay'] => ({ mode: rate > 0 ? 'coupled' : 'none', rate });
 
-export const sgd: OptimizerDescriptor = {
+export const sgd: OptimizerDescriptor = optimizer({
   type: 'sgd',
   description: 'Stochastic gradient descent, with optional (Nesterov) momentum',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      learningRate: lr(0.01),
-      momentum: { type: 'number', minimum: 0, maximum: 1, default: 0, description: 'Momentum factor' },
-      nesterov: { type: 'boolean', default: false, description: 'Nesterov momentum (needs momentum > 0)' },
-      weightDecay: wd,
-    },
-  },
+  options: opts({
+    learningRate: lr(0.01),
+    momentum,
+    nesterov: bool({ default: false, description: 'Nesterov momentum (needs momentum > 0)' }),
+    weightDecay: wd,
+  }),
   create(c) {
     const opt = c.momentum > 0 ? tf.train.momentum(c.learningRate, c.momentum, c.nesterov) : tf.train.sgd(c.learningRate);
     return handle(opt, coupled(c.weightDecay));
   },
+});
+
+const adamProps = {
+  beta1: num({ minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'Decay of the first-moment estimate' }),
+  beta2: num({ minimum: 0, exclusiveMaximum: 1, default: 0.999, description: 'Decay of the second-moment estimate' }),
+  epsilon,
 };
 
-const adamProps: Record<string, JSONSchema> = {
-  beta1: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'Decay of the first-moment estimate' },
-  beta2: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999, description: 'Decay of the second-moment estimate' },
-  epsilon: { type: 'number', exclusiveMinimum: 0, default: 1e-7, description: 'Numerical stability constant' },
-};
-
-export const adam: OptimizerDescriptor = {
+export const adam: OptimizerDescriptor = optimizer({
   type: 'adam',
   description: 'Adam (Kingma & Ba 2015)',
-  schema: { type: 'object', additionalProperties: false, properties: { learningRate: lr(0.001), ...adamProps, weightDecay: wd } },
+  options: opts({ learningRate: lr(0.001), ...adamProps, weightDecay: wd }),
   create: (c) => handle(tf.train.adam(c.learningRate, c.beta1, c.beta2, c.epsilon), coupled(c.weightDecay)),
-};
+});
 
-export const adamw: OptimizerDescriptor = {
+export const adamw: OptimizerDescriptor = optimizer({
   type: 'adamw',
   description: 'Adam with decoupled weight decay (Loshchilov & Hutter 2019)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      learningRate: lr(0.001),
-      ...adamProps,
-      weightDecay: { type: 'number', minimum: 0, default: 0.01, description: 'Decoupled weight decay λ' },
-    },
-  },
+  options: opts({
+    learningRate: lr(0.001),
+    ...adamProps,
+    weightDecay: num({ minimum: 0, default: 0.01, description: 'Decoupled weight decay λ' }),
+  }),
   create: (c) => handle(tf.train.adam(c.learningRate, c.beta1, c.beta2, c.epsilon), { mode: c.weightDecay > 0 ? 'decoupled' : 'none', rate: c.weightDecay }),
-};
+});
 
-export const rmsprop: OptimizerDescriptor = {
+export const rmsprop: OptimizerDescriptor = optimizer({
   type: 'rmsprop',
   description: 'RMSProp (Tieleman & Hinton 2012)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      learningRate: lr(0.001),
-      rho: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'Decay of the squared-gradient average' },
-      momentum: { type: 'number', minimum: 0, maximum: 1, default: 0, description: 'Momentum factor' },
-      epsilon: { type: 'number', exclusiveMinimum: 0, default: 1e-7, description: 'Numerical stability constant' },
-      centered: { type: 'boolean', default: false, description: 'Normalise by the estimated variance' },
-      weightDecay: wd,
-    },
-  },
+  options: opts({
+    learningRate: lr(0.001),
+    rho: num({ minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'Decay of the squared-gradient average' }),
+    momentum,
+    epsilon,
+    centered: bool({ default: false, description: 'Normalise by the estimated variance' }),
+    weightDecay: wd,
+  }),
   create: (c) => handle(tf.train.rmsprop(c.learningRate, c.rho, c.momentum, c.epsilon, c.centered), coupled(c.weightDecay)),
-};
+});
 
-export const adagrad: OptimizerDescriptor = {
+export const adagrad: OptimizerDescriptor = optimizer({
   type: 'adagrad',
   description: 'Adagrad (Duchi et al. 2011)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      learningRate: lr(0.01),
-      initialAccumulatorValue: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'Starting value of the accumulators' },
-      weightDecay: wd,
-    },
-  },
+  options: opts({
+    learningRate: lr(0.01),
+    initialAccumulatorValue: num({ exclusiveMinimum: 0, default: 0.1, description: 'Starting value of the accumulators' }),
+    weightDecay: wd,
+  }),
   create: (c) => handle(tf.train.adagrad(c.learningRate, c.initialAccumulatorValue), coupled(c.weightDecay)),
-};
+});
 
 export const optimizers = new Registry<OptimizerDescriptor>('optimizer')
   .register(sgd)

@@ -1,5 +1,6 @@
 // Owns learning-rate schedules: a pure function of the global step, with optional linear warm-up.
-import { Registry, type Descriptor, type JSONSchema } from '../registry';
+import { component, Registry, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
+import { int, num, opts } from '../util/options';
 
 export interface ScheduleContext {
   baseLearningRate: number;
@@ -8,53 +9,47 @@ export interface ScheduleContext {
 }
 /** Learning rate for a 0-based global step. */
 export type Schedule = (step: number) => number;
-export type ScheduleDescriptor = Descriptor<Record<string, any>, Schedule, ScheduleContext>;
+export type ScheduleDescriptor = Descriptor<ComponentInput, Schedule, ScheduleContext>;
 
-const warmup: JSONSchema = {
-  type: 'integer',
+/** A schedule with typed options: `create` receives them validated, defaults filled. */
+const schedule = <O>(d: ComponentDef<O, Schedule, ScheduleContext>): ScheduleDescriptor => component(d);
+
+const warmup = int({
   minimum: 0,
   default: 0,
   description: 'Steps of linear warm-up from 0 to the base learning rate, before the schedule starts',
-};
+});
 
 function withWarmup(steps: number, base: number, after: Schedule): Schedule {
   return (s) => (s < steps ? (base * (s + 1)) / steps : after(s - steps));
 }
 
-export const constant: ScheduleDescriptor = {
+export const constant: ScheduleDescriptor = schedule({
   type: 'constant',
   description: 'The base learning rate throughout',
-  schema: { type: 'object', additionalProperties: false, properties: { warmupSteps: warmup } },
+  options: opts({ warmupSteps: warmup }),
   create: (c, ctx) => withWarmup(c.warmupSteps, ctx.baseLearningRate, () => ctx.baseLearningRate),
-};
+});
 
-export const step: ScheduleDescriptor = {
+export const step: ScheduleDescriptor = schedule({
   type: 'step',
   description: 'Multiply the learning rate by gamma every stepEpochs epochs',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      warmupSteps: warmup,
-      stepEpochs: { type: 'integer', minimum: 1, default: 10, description: 'Epochs between decays' },
-      gamma: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.1, description: 'Decay factor' },
-    },
-  },
+  options: opts({
+    warmupSteps: warmup,
+    stepEpochs: int({ minimum: 1, default: 10, description: 'Epochs between decays' }),
+    gamma: num({ exclusiveMinimum: 0, maximum: 1, default: 0.1, description: 'Decay factor' }),
+  }),
   create: (c, ctx) =>
     withWarmup(c.warmupSteps, ctx.baseLearningRate, (s) => ctx.baseLearningRate * Math.pow(c.gamma, Math.floor(s / ctx.stepsPerEpoch / c.stepEpochs))),
-};
+});
 
-export const cosine: ScheduleDescriptor = {
+export const cosine: ScheduleDescriptor = schedule({
   type: 'cosine',
   description: 'Cosine decay from the base rate to minLearningRate over the training steps after warm-up (Loshchilov & Hutter 2017, no restarts)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      warmupSteps: warmup,
-      minLearningRate: { type: 'number', minimum: 0, default: 0, description: 'Learning rate reached at the last step' },
-    },
-  },
+  options: opts({
+    warmupSteps: warmup,
+    minLearningRate: num({ minimum: 0, default: 0, description: 'Learning rate reached at the last step' }),
+  }),
   create(c, ctx) {
     const span = Math.max(1, ctx.totalSteps - c.warmupSteps);
     return withWarmup(c.warmupSteps, ctx.baseLearningRate, (s) => {
@@ -62,6 +57,6 @@ export const cosine: ScheduleDescriptor = {
       return c.minLearningRate + 0.5 * (ctx.baseLearningRate - c.minLearningRate) * (1 + Math.cos(Math.PI * p));
     });
   },
-};
+});
 
 export const schedules = new Registry<ScheduleDescriptor>('schedule').register(constant).register(step).register(cosine);

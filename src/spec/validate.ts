@@ -1,22 +1,18 @@
 // Owns spec validation: shorthands → ajv (all errors, defaults filled) → cross-field checks →
 // a frozen ResolvedSpec. Every problem is reported at once with its YAML line and column.
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import * as path from 'node:path';
 import { configError, type PathSeg, type Problem } from '../errors';
+import { validatorFor, type JSONSchema } from '../registry';
 import { didYouMean } from '../util/suggest';
 import { crossFieldChecks } from './checks';
 import { loadSpecFile, loadSpecText, locate, type LoadedSpec } from './load';
 import { buildSchema } from './schema';
 import type { ResolvedSpec, Spec } from './types';
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
-function validator() {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-    compiled = ajv.compile(buildSchema());
-  }
-  return compiled;
-}
+let schema: JSONSchema | undefined;
+/** The spec schema, built once, checked by the shared options validator (all errors, defaults filled). */
+const validator = () => validatorFor((schema ??= buildSchema()));
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,9 +1,10 @@
 // Owns the aggregator API: combine a plain-number Jacobian (one row per task) into the direction a
 // weighting method would apply to the shared parameters on the trainer's first step — by running the
 // registered strategy itself, so the library call and the trainer share one implementation.
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import * as tf from '@tensorflow/tfjs';
 import { configError, dataError, type Problem } from '../errors';
+import { checkOptions } from '../registry';
 import { didYouMean } from '../util/suggest';
 import { strategies } from './index';
 import type { GradientContext, LossContext, StrategyDescriptor } from './strategy';
@@ -13,9 +14,6 @@ export interface AggregateResult {
   direction: number[];
   weights?: number[];
 }
-
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-const validators = new Map<string, ValidateFunction>();
 
 function optionProblem(d: StrategyDescriptor, e: ErrorObject): Problem {
   const props = Object.keys((d.schema.properties as object | undefined) ?? {});
@@ -39,13 +37,8 @@ function optionProblem(d: StrategyDescriptor, e: ErrorObject): Problem {
 }
 
 function checkedOptions(d: StrategyDescriptor, options: Record<string, unknown>): Record<string, unknown> {
-  let validate = validators.get(d.type);
-  if (!validate) {
-    validate = ajv.compile(d.schema);
-    validators.set(d.type, validate);
-  }
-  const config = JSON.parse(JSON.stringify(options)) as Record<string, unknown>;
-  if (!validate(config)) throw configError((validate.errors ?? []).map((e) => optionProblem(d, { ...e, data: e.data ?? config })));
+  const { value: config, errors } = checkOptions(d.schema, options);
+  if (errors.length) throw configError(errors.map((e) => optionProblem(d, { ...e, data: e.data ?? config })));
   return config;
 }
 

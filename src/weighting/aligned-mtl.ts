@@ -2,9 +2,10 @@
 // aligns the principal components of the gradient matrix so the linear system is perfectly conditioned
 // (all singular values equal to the smallest non-zero one), then sums the aligned gradients.
 import * as tf from '@tensorflow/tfjs';
+import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { combineRows, gramOf, symEig, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * From GGᵀ = VΛVᵀ (rank r, eigenvalues above λ_max·T·ε_float32): B = √λ_r · V Λ^{-1/2} Vᵀ, and the
@@ -33,11 +34,11 @@ export function alignedMtl(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: n
   return { direction: combineRows(G, w), weights: w };
 }
 
-export const alignedMtlWeighting: StrategyDescriptor = {
+export const alignedMtlWeighting: StrategyDescriptor = strategy({
   type: 'aligned-mtl',
   description: 'Aligned-MTL (Senushkin et al. 2023): equalise the gradient matrix\'s singular values, then sum',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_config, ctx) {
     return gradientStrategy(ctx, (g) => alignedMtl(g.grads));
   },
-};
+});

@@ -2,9 +2,10 @@
 // the direction maximises the worst task improvement within a ball of radius c·‖g0‖ around the mean
 // gradient g0. Its dual over the simplex is solved here on the T×T Gram matrix.
 import * as tf from '@tensorflow/tfjs';
+import { num, oneOf, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { dot, gramOf, matVec, quad, simplexMinimize, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * Task weights w_t of the direction d = g0 + λ g_w (Liu et al. eq. 7–8): w solves
@@ -39,20 +40,16 @@ export function cagrad(G: tf.Tensor2D, c: number, rescale: 0 | 1 | 2): { directi
   return { direction: tf.tidy(() => tf.matMul(tf.tensor2d([w]), G).reshape([-1]) as tf.Tensor1D), weights: w };
 }
 
-export const cagradWeighting: StrategyDescriptor = {
+export const cagradWeighting: StrategyDescriptor = strategy({
   type: 'cagrad',
   description: 'CAGrad (Liu et al. 2021): the best worst-task direction within c·‖g0‖ of the mean gradient g0',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      c: { type: 'number', minimum: 0, default: 0.5, description: 'Radius of the ball around the mean gradient, relative to its norm (0: the mean gradient)' },
-      rescale: { type: 'integer', enum: [0, 1, 2], default: 1, description: 'Divide the direction by 1 (0), 1+c² (1) or 1+c (2)' },
-    },
-  },
+  options: opts({
+    c: num({ minimum: 0, default: 0.5, description: 'Radius of the ball around the mean gradient, relative to its norm (0: the mean gradient)' }),
+    rescale: oneOf([0, 1, 2], { default: 1, description: 'Divide the direction by 1 (0), 1+c² (1) or 1+c (2)' }),
+  }),
   create(config, ctx) {
-    const c = (config.c ?? 0.5) as number;
-    const rescale = (config.rescale ?? 1) as 0 | 1 | 2;
+    const c = config.c;
+    const rescale = config.rescale;
     return gradientStrategy(ctx, (g) => cagrad(g.grads, c, rescale));
   },
-};
+});

@@ -2,9 +2,10 @@
 // ICLR 2025 / arXiv 2024): the direction has the same positive cosine with every task gradient, and its
 // length is the sum of the task gradients' projections onto it.
 import * as tf from '@tensorflow/tfjs';
+import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { combineRows, dot, gramOf, matVec, pinvSym, rowNorms, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * Xiao et al. eq. 2: g_u = U⁺1 normalised, U rows the unit task gradients; g = (Σ_i g_iᵀĝ_u)ĝ_u.
@@ -29,11 +30,11 @@ export function config(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: numbe
   return { direction: combineRows(G, w), weights: w };
 }
 
-export const configWeighting: StrategyDescriptor = {
+export const configWeighting: StrategyDescriptor = strategy({
   type: 'config',
   description: 'ConFIG (Xiao et al. 2024): equal positive cosine with every task gradient, length = sum of projections',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_config, ctx) {
     return gradientStrategy(ctx, (g) => config(g.grads));
   },
-};
+});

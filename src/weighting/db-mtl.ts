@@ -2,9 +2,10 @@
 // the gradients of log L_t, and gradient-magnitude balancing by scaling each task's EMA gradient up to
 // the largest EMA gradient norm.
 import * as tf from '@tensorflow/tfjs';
+import { num, opts } from '../util/options';
 import { field, gradientStrategy, KeptMatrix } from './gradient-common';
 import { gramOf, lossValues, rowNorms, scaleRows } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * Lin et al. eq. 3–5: ĝ_t = ∇log(L_t + ε) = g_t/(L_t + ε); buffer_t ← ĝ_t + β_k(buffer_t − ĝ_t) with
@@ -23,20 +24,16 @@ export function dbMtlStep(G: tf.Tensor2D, losses: readonly number[], buffer: tf.
   });
 }
 
-export const dbMtlWeighting: StrategyDescriptor = {
+export const dbMtlWeighting: StrategyDescriptor = strategy({
   type: 'db-mtl',
   description: 'DB-MTL (Lin et al. 2023): gradients of log-losses, EMA-smoothed and scaled to the largest norm',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      beta: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'EMA rate β of the per-task gradient buffers' },
-      betaSigma: { type: 'number', minimum: 0, default: 0, description: 'Decay exponent σ: the EMA rate at step k is β/k^σ' },
-    },
-  },
+  options: opts({
+    beta: num({ minimum: 0, maximum: 1, default: 0.9, description: 'EMA rate β of the per-task gradient buffers' }),
+    betaSigma: num({ minimum: 0, default: 0, description: 'Decay exponent σ: the EMA rate at step k is β/k^σ' }),
+  }),
   create(cfg, ctx) {
-    const beta = (cfg.beta ?? 0.9) as number;
-    const sigma = (cfg.betaSigma ?? 0) as number;
+    const beta = cfg.beta;
+    const sigma = cfg.betaSigma;
     const buffer = new KeptMatrix();
     let k = 0;
     return gradientStrategy(
@@ -59,4 +56,4 @@ export const dbMtlWeighting: StrategyDescriptor = {
       },
     );
   },
-};
+});

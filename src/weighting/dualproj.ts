@@ -1,9 +1,10 @@
 // DualProj (Quinton & Rey 2024, torchjd): the mean task gradient projected onto the dual cone of
 // the task gradients — the closest direction to the mean that conflicts with no task.
 import * as tf from '@tensorflow/tfjs';
+import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { combineRows, gramOf, projectWeightsDualCone, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 export function dualprojWeights(M: Mat): number[] {
   return projectWeightsDualCone(M, new Array<number>(M.length).fill(1 / M.length));
@@ -14,11 +15,11 @@ export function dualproj(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: num
   return { direction: combineRows(G, w), weights: w };
 }
 
-export const dualprojWeighting: StrategyDescriptor = {
+export const dualprojWeighting: StrategyDescriptor = strategy({
   type: 'dualproj',
   description: 'DualProj (Quinton & Rey 2024): the mean gradient projected onto the dual cone of the task gradients',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_config, ctx) {
     return gradientStrategy(ctx, (g) => dualproj(g.grads));
   },
-};
+});

@@ -2,7 +2,8 @@
 // CVPR 2019), Eq. 1: w_t(k) = T·exp(r_t(k−1)/Temp) / Σ_i exp(r_i(k−1)/Temp), r_t(k−1) = L_t(k−1)/L_t(k−2),
 // with L_t(k) the mean training loss of epoch k; w_t = 1 for the first two epochs.
 import * as tf from '@tensorflow/tfjs';
-import type { LossStrategy, StrategyDescriptor } from './strategy';
+import { num, opts } from '../util/options';
+import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 /** DWA weights from the finished epochs' mean losses (oldest first). */
 export function dwaWeights(epochLosses: readonly (readonly number[])[], T: number, temperature: number): { weights: number[]; ratios: number[] | null } {
@@ -14,19 +15,15 @@ export function dwaWeights(epochLosses: readonly (readonly number[])[], T: numbe
   return { weights: e.map((v) => (T * v) / z), ratios };
 }
 
-export const dynamicWeightAverage: StrategyDescriptor = {
+export const dynamicWeightAverage: StrategyDescriptor = strategy({
   type: 'dwa',
   description: 'Dynamic Weight Average (Liu et al. 2019): weights from the ratio of the last two epochs\' losses, softmax with temperature',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      temperature: { type: 'number', exclusiveMinimum: 0, default: 2, description: 'Softmax temperature T (larger: closer to equal weights)' },
-    },
-  },
+  options: opts({
+    temperature: num({ exclusiveMinimum: 0, default: 2, description: 'Softmax temperature T (larger: closer to equal weights)' }),
+  }),
   create(config, ctx): LossStrategy {
     const T = ctx.taskNames.length;
-    const temperature = (config.temperature as number | undefined) ?? 2;
+    const temperature = config.temperature;
     let last = dwaWeights([], T, temperature);
     return {
       needs: 'losses',
@@ -43,4 +40,4 @@ export const dynamicWeightAverage: StrategyDescriptor = {
       dispose() {},
     };
   },
-};
+});

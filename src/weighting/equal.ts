@@ -1,11 +1,12 @@
 // Equal weighting (EW): L = Σ_t L_t / T — the baseline every balancing method is compared to.
 import * as tf from '@tensorflow/tfjs';
-import type { LossStrategy, StrategyDescriptor } from './strategy';
+import { opts } from '../util/options';
+import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
-export const equalWeighting: StrategyDescriptor = {
+export const equalWeighting: StrategyDescriptor = strategy({
   type: 'equal',
   description: 'Equal weighting (EW): the mean of the task losses, ignoring per-task weights',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_config, ctx): LossStrategy {
     const T = ctx.taskNames.length;
     return {
@@ -21,4 +22,4 @@ export const equalWeighting: StrategyDescriptor = {
       dispose() {},
     };
   },
-};
+});

@@ -2,8 +2,9 @@
 // of tasks far from convergence, measuring each task's excess risk by gᵀH⁻¹g with a diagonal
 // AdaGrad-style Hessian estimate, and updating the weights multiplicatively.
 import * as tf from '@tensorflow/tfjs';
+import { num, opts } from '../util/options';
 import { field, gradientStrategy, KeptMatrix, numArray } from './gradient-common';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * He et al. Alg. 1: S ← S + g⊙g per task; r_t = g_tᵀ diag(√(S_t + ε))⁻¹ g_t; from the second step on
@@ -26,18 +27,14 @@ export function excessWeights(w: readonly number[], risks: readonly number[], in
   return next.map((x) => (x * w.length) / sum);
 }
 
-export const excessMtlWeighting: StrategyDescriptor = {
+export const excessMtlWeighting: StrategyDescriptor = strategy({
   type: 'excessmtl',
   description: 'ExcessMTL (He et al. 2024): multiplicative weights driven by each task\'s estimated excess risk',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      robustStepSize: { type: 'number', minimum: 0, default: 1e-2, description: 'Step size η of the multiplicative weight update' },
-    },
-  },
+  options: opts({
+    robustStepSize: num({ minimum: 0, default: 1e-2, description: 'Step size η of the multiplicative weight update' }),
+  }),
   create(cfg, ctx) {
-    const eta = (cfg.robustStepSize ?? 1e-2) as number;
+    const eta = cfg.robustStepSize;
     const T = ctx.taskNames.length;
     const S = new KeptMatrix();
     let w = new Array<number>(T).fill(1);
@@ -64,4 +61,4 @@ export const excessMtlWeighting: StrategyDescriptor = {
       },
     );
   },
-};
+});

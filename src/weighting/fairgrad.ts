@@ -2,9 +2,10 @@
 // maximisation; the direction is Σ w_t g_t with GGᵀw = w^(-1/α) (α = 1 is proportional fairness,
 // the Nash-MTL equation; larger α moves towards max-min fairness).
 import * as tf from '@tensorflow/tfjs';
+import { num, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { combineRows, gramOf, solveBalance, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 export function fairgradWeights(M: Mat, alpha: number): number[] {
   return solveBalance(M, 1 / alpha, 50);
@@ -15,18 +16,14 @@ export function fairgrad(G: tf.Tensor2D, alpha: number): { direction: tf.Tensor1
   return { direction: combineRows(G, w), weights: w };
 }
 
-export const fairgradWeighting: StrategyDescriptor = {
+export const fairgradWeighting: StrategyDescriptor = strategy({
   type: 'fairgrad',
   description: 'FairGrad (Ban & Ji 2024): α-fair direction Σw_t g_t with GGᵀw = w^(-1/α)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      alpha: { type: 'number', exclusiveMinimum: 0, default: 1.0, description: 'Fairness level α (1: proportional fairness; large: max-min fairness)' },
-    },
-  },
+  options: opts({
+    alpha: num({ exclusiveMinimum: 0, default: 1.0, description: 'Fairness level α (1: proportional fairness; large: max-min fairness)' }),
+  }),
   create(config, ctx) {
-    const alpha = (config.alpha ?? 1) as number;
+    const alpha = config.alpha;
     return gradientStrategy(ctx, (g) => fairgrad(g.grads, alpha));
   },
-};
+});

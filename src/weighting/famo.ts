@@ -5,7 +5,8 @@
 // Here ℓ_prev and ℓ_now are the losses of consecutive steps (each on its own batch), which avoids the
 // second forward pass the paper's version spends on re-evaluating the same batch after the update.
 import * as tf from '@tensorflow/tfjs';
-import type { Json, LossStrategy, StrategyDescriptor } from './strategy';
+import { num, opts } from '../util/options';
+import { strategy, type Json, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 const EPS = 1e-8;
 
@@ -24,21 +25,17 @@ export function famoLogitStep(logits: readonly number[], prev: readonly number[]
   return logits.map((x, i) => x - beta * (z[i] * (d[i] - zd) + gamma * x));
 }
 
-export const famo: StrategyDescriptor = {
+export const famo: StrategyDescriptor = strategy({
   type: 'famo',
   description: 'FAMO (Liu et al. 2023): decreases every task loss at a balanced rate with O(1) cost per step, by learned softmax weights on log-losses',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      weightLr: { type: 'number', exclusiveMinimum: 0, default: 0.025, description: 'Step size β of the logit update' },
-      gamma: { type: 'number', minimum: 0, default: 0.001, description: 'Decay γ of the logits' },
-    },
-  },
+  options: opts({
+    weightLr: num({ exclusiveMinimum: 0, default: 0.025, description: 'Step size β of the logit update' }),
+    gamma: num({ minimum: 0, default: 0.001, description: 'Decay γ of the logits' }),
+  }),
   create(config, ctx): LossStrategy {
     const T = ctx.taskNames.length;
-    const beta = (config.weightLr as number | undefined) ?? 0.025;
-    const gamma = (config.gamma as number | undefined) ?? 0.001;
+    const beta = config.weightLr;
+    const gamma = config.gamma;
     let logits = new Array<number>(T).fill(0);
     let prev: number[] | null = null;
     let last = new Array<number>(T).fill(1 / T);
@@ -66,4 +63,4 @@ export const famo: StrategyDescriptor = {
       dispose() {},
     };
   },
-};
+});

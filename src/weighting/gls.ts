@@ -2,12 +2,13 @@
 // Geometric Loss Strategy for Multi-Task Learning", CVPR-W 2019): L = (Π_t L_t)^{1/T}, computed as
 // exp(mean_t log L_t) so that a product of small losses does not underflow.
 import * as tf from '@tensorflow/tfjs';
-import type { LossStrategy, StrategyDescriptor } from './strategy';
+import { opts } from '../util/options';
+import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
-export const geometricLossStrategy: StrategyDescriptor = {
+export const geometricLossStrategy: StrategyDescriptor = strategy({
   type: 'gls',
   description: 'Geometric loss strategy (Chennupati et al. 2019): the geometric mean (Π L_t)^{1/T} of the task losses',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_config, ctx): LossStrategy {
     const T = ctx.taskNames.length;
     let last = new Array<number>(T).fill(1 / T);
@@ -28,4 +29,4 @@ export const geometricLossStrategy: StrategyDescriptor = {
       dispose() {},
     };
   },
-};
+});

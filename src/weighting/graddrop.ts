@@ -3,8 +3,9 @@
 // choosing positive with probability P = ½(1 + Σg/Σ|g|) (the gradient positive sign purity).
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/random';
+import { num, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * Chen et al. eq. 1–3 on the shared-parameter gradients: P = ½(1 + Σ_i g_i / Σ_i |g_i|), U ~ U(0,1)
@@ -24,19 +25,15 @@ export function graddrop(G: tf.Tensor2D, leak: number, seed: number): tf.Tensor1
   });
 }
 
-export const graddropWeighting: StrategyDescriptor = {
+export const graddropWeighting: StrategyDescriptor = strategy({
   type: 'graddrop',
   description: 'GradDrop (Chen et al. 2020): per coordinate keep one gradient sign, chosen by its sign purity (seeded)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      leak: { type: 'number', minimum: 0, maximum: 1, default: 0, description: 'Fraction of every task gradient passed through unmasked' },
-    },
-  },
+  options: opts({
+    leak: num({ minimum: 0, maximum: 1, default: 0, description: 'Fraction of every task gradient passed through unmasked' }),
+  }),
   create(config, ctx) {
-    const leak = (config.leak ?? 0) as number;
+    const leak = config.leak;
     const T = ctx.taskNames.length;
     return gradientStrategy(ctx, (g) => ({ direction: graddrop(g.grads, leak, mixSeed(ctx.seed, g.step, 0x6d)), weights: new Array<number>(T).fill(1) }));
   },
-};
+});

@@ -6,7 +6,8 @@
 // then are renormalised so that Σ w_i = T. The update uses L = Σ w_i L_i with the weights before the
 // step (Algorithm 1): shared direction Σ w_i g_i, head i scaled by w_i.
 import * as tf from '@tensorflow/tfjs';
-import type { GradientStrategy, Json, StrategyDescriptor } from './strategy';
+import { num, opts } from '../util/options';
+import { strategy, type GradientStrategy, type Json, type StrategyDescriptor } from './strategy';
 
 /** One GradNorm weight update (pure, on plain numbers): the new weights, Σ = T. */
 export function gradNormUpdate(weights: readonly number[], norms: readonly number[], losses: readonly number[], initialLosses: readonly number[], alpha: number, lr: number): number[] {
@@ -23,21 +24,17 @@ export function gradNormUpdate(weights: readonly number[], norms: readonly numbe
   return next.map((w) => (T * w) / s);
 }
 
-export const gradNorm: StrategyDescriptor = {
+export const gradNorm: StrategyDescriptor = strategy({
   type: 'gradnorm',
   description: 'GradNorm (Chen et al. 2018): learns weights so that each task\'s weighted gradient norm tracks its relative training rate',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      alpha: { type: 'number', minimum: 0, default: 1.5, description: 'Asymmetry α: how strongly slow tasks are pulled up (0: equal gradient norms)' },
-      weightLr: { type: 'number', exclusiveMinimum: 0, default: 0.025, description: 'Step size of the weight update' },
-    },
-  },
+  options: opts({
+    alpha: num({ minimum: 0, default: 1.5, description: 'Asymmetry α: how strongly slow tasks are pulled up (0: equal gradient norms)' }),
+    weightLr: num({ exclusiveMinimum: 0, default: 0.025, description: 'Step size of the weight update' }),
+  }),
   create(config, ctx): GradientStrategy {
     const T = ctx.taskNames.length;
-    const alpha = (config.alpha as number | undefined) ?? 1.5;
-    const lr = (config.weightLr as number | undefined) ?? 0.025;
+    const alpha = config.alpha;
+    const lr = config.weightLr;
     let w = new Array<number>(T).fill(1);
     let used = [...w];
     let initial: number[] | null = null;
@@ -65,4 +62,4 @@ export const gradNorm: StrategyDescriptor = {
       dispose() {},
     };
   },
-};
+});

@@ -1,10 +1,11 @@
 // GradVac (Wang et al., "Gradient Vaccine", ICLR 2021): like PCGrad, but each pair's cosine similarity
 // is pulled up to an EMA target φ̂_ij rather than to 0, so positively aligned tasks stay aligned.
 import { shuffleInPlace } from '../util/random';
+import { num, opts } from '../util/options';
 import { field, gradientStrategy, numMatrix } from './gradient-common';
 import { combineRows, gramOf, matVec, type Mat } from './gradmath';
 import { stepRandom } from './pcgrad';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * One GradVac step on the whole shared gradient (Wang et al. Alg. 2, eq. 2): for each task i and the
@@ -35,18 +36,14 @@ export function gradvacWeights(M: Mat, targets: Mat, beta: number, rand: () => n
   return w;
 }
 
-export const gradvacWeighting: StrategyDescriptor = {
+export const gradvacWeighting: StrategyDescriptor = strategy({
   type: 'gradvac',
   description: 'GradVac (Wang et al. 2021): raise each pair\'s gradient cosine to its running-average target, then sum',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      beta: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'EMA rate of the cosine targets φ̂' },
-    },
-  },
+  options: opts({
+    beta: num({ minimum: 0, maximum: 1, default: 0.5, description: 'EMA rate of the cosine targets φ̂' }),
+  }),
   create(config, ctx) {
-    const beta = (config.beta ?? 0.5) as number;
+    const beta = config.beta;
     const T = ctx.taskNames.length;
     let targets: Mat = Array.from({ length: T }, () => new Array<number>(T).fill(0));
     return gradientStrategy(
@@ -64,4 +61,4 @@ export const gradvacWeighting: StrategyDescriptor = {
       },
     );
   },
-};
+});

@@ -1,9 +1,10 @@
 // IMTL (Liu et al., "Towards Impartial Multi-task Learning", ICLR 2021). IMTL-G: the shared direction
 // Σα_t g_t whose projections onto every unit task gradient are equal, in closed form. IMTL-L: learnable
 // loss scales e^{s_t}, trained on e^{s_t}L_t − s_t so each scaled loss tends to 1. Hybrid: both.
+import { num, oneOf, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, lossValues, rowNorms, solveLinear, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * IMTL-G closed form (Liu et al. eq. 9–10): with D rows g_1 − g_t and U rows u_1 − u_t (t = 2..T,
@@ -30,20 +31,16 @@ export function imtlWeights(M: Mat): number[] {
 
 export type ImtlMode = 'gradient' | 'loss' | 'hybrid';
 
-export const imtlWeighting: StrategyDescriptor = {
+export const imtlWeighting: StrategyDescriptor = strategy({
   type: 'imtl',
   description: 'IMTL (Liu et al. 2021): impartial gradients (IMTL-G), learned loss scales (IMTL-L), or both (hybrid)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      mode: { type: 'string', enum: ['gradient', 'loss', 'hybrid'], default: 'gradient', description: 'gradient: IMTL-G; loss: IMTL-L; hybrid: IMTL-G on the IMTL-L-scaled gradients' },
-      lossScaleLr: { type: 'number', minimum: 0, default: 1e-3, description: 'SGD learning rate of the loss scales s_t (loss and hybrid modes)' },
-    },
-  },
+  options: opts({
+    mode: oneOf(['gradient', 'loss', 'hybrid'], { default: 'gradient', description: 'gradient: IMTL-G; loss: IMTL-L; hybrid: IMTL-G on the IMTL-L-scaled gradients' }),
+    lossScaleLr: num({ minimum: 0, default: 1e-3, description: 'SGD learning rate of the loss scales s_t (loss and hybrid modes)' }),
+  }),
   create(config, ctx) {
-    const mode = (config.mode ?? 'gradient') as ImtlMode;
-    const lr = (config.lossScaleLr ?? 1e-3) as number;
+    const mode = config.mode;
+    const lr = config.lossScaleLr;
     const T = ctx.taskNames.length;
     let s = new Array<number>(T).fill(0);
     return gradientStrategy(
@@ -72,4 +69,4 @@ export const imtlWeighting: StrategyDescriptor = {
       },
     );
   },
-};
+});

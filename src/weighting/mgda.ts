@@ -1,9 +1,10 @@
 // MGDA-UB (Sener & Koltun, "Multi-Task Learning as Multi-Objective Optimization", NeurIPS 2018):
 // the shared direction is the min-norm point of the convex hull of the task gradients.
 import * as tf from '@tensorflow/tfjs';
+import { oneOf, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { gramOf, lossValues, minNormSimplex, rowNorms, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 export type MgdaNormalization = 'none' | 'l2' | 'loss' | 'loss+';
 
@@ -28,23 +29,17 @@ export function mgda(G: tf.Tensor2D, normalization: MgdaNormalization, losses: r
   return { direction: tf.tidy(() => tf.matMul(tf.tensor2d([w]), G).reshape([-1]) as tf.Tensor1D), weights: w };
 }
 
-export const mgdaWeighting: StrategyDescriptor = {
+export const mgdaWeighting: StrategyDescriptor = strategy({
   type: 'mgda',
   description: 'MGDA-UB (Sener & Koltun 2018): the min-norm point of the convex hull of the task gradients',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      normalization: {
-        type: 'string',
-        enum: ['none', 'l2', 'loss', 'loss+'],
-        default: 'none',
-        description: 'Gradient normaliser before solving: none, l2 (‖g‖), loss (L), loss+ (L·‖g‖); the weights then multiply the raw gradients',
-      },
-    },
-  },
+  options: opts({
+    normalization: oneOf(['none', 'l2', 'loss', 'loss+'], {
+      default: 'none',
+      description: 'Gradient normaliser before solving: none, l2 (‖g‖), loss (L), loss+ (L·‖g‖); the weights then multiply the raw gradients',
+    }),
+  }),
   create(config, ctx) {
-    const norm = (config.normalization ?? 'none') as MgdaNormalization;
+    const norm = config.normalization;
     return gradientStrategy(ctx, (g) => mgda(g.grads, norm, norm === 'loss' || norm === 'loss+' ? lossValues(g.losses) : []));
   },
-};
+});

@@ -3,9 +3,10 @@
 // weights λ by one projected-gradient step per training step, so the direction Yᵀλ is asymptotically
 // unbiased under stochastic gradients.
 import * as tf from '@tensorflow/tfjs';
+import { num, opts } from '../util/options';
 import { field, gradientStrategy, KeptMatrix, numArray } from './gradient-common';
 import { gramOf, lossValues, matVec, projectSimplex, rowNorms, scaleRows } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 export interface MocoOptions {
   beta: number;
@@ -35,28 +36,18 @@ export function mocoStep(G: tf.Tensor2D, losses: readonly number[], Y: tf.Tensor
   return { Y: nextY, lambda: nextLambda, direction };
 }
 
-export const mocoWeighting: StrategyDescriptor = {
+export const mocoWeighting: StrategyDescriptor = strategy({
   type: 'moco',
   description: 'MoCo (Fernando et al. 2023): MGDA with tracked gradients and one weight update per step',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      beta: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'Tracking rate β of the gradient estimates Y' },
-      betaSigma: { type: 'number', minimum: 0, default: 0.5, description: 'Decay exponent: the tracking rate at step k is β/k^σ' },
-      gamma: { type: 'number', minimum: 0, default: 0.1, description: 'Step size γ of the weight update' },
-      gammaSigma: { type: 'number', minimum: 0, default: 0.5, description: 'Decay exponent: the weight step at step k is γ/k^σ' },
-      rho: { type: 'number', minimum: 0, default: 0, description: 'Ridge ρ added to YYᵀ in the weight update' },
-    },
-  },
+  options: opts({
+    beta: num({ minimum: 0, maximum: 1, default: 0.5, description: 'Tracking rate β of the gradient estimates Y' }),
+    betaSigma: num({ minimum: 0, default: 0.5, description: 'Decay exponent: the tracking rate at step k is β/k^σ' }),
+    gamma: num({ minimum: 0, default: 0.1, description: 'Step size γ of the weight update' }),
+    gammaSigma: num({ minimum: 0, default: 0.5, description: 'Decay exponent: the weight step at step k is γ/k^σ' }),
+    rho: num({ minimum: 0, default: 0, description: 'Ridge ρ added to YYᵀ in the weight update' }),
+  }),
   create(cfg, ctx) {
-    const o: MocoOptions = {
-      beta: (cfg.beta ?? 0.5) as number,
-      betaSigma: (cfg.betaSigma ?? 0.5) as number,
-      gamma: (cfg.gamma ?? 0.1) as number,
-      gammaSigma: (cfg.gammaSigma ?? 0.5) as number,
-      rho: (cfg.rho ?? 0) as number,
-    };
+    const o: MocoOptions = cfg;
     const T = ctx.taskNames.length;
     const Y = new KeptMatrix();
     let lambda = new Array<number>(T).fill(1 / T);
@@ -82,4 +73,4 @@ export const mocoWeighting: StrategyDescriptor = {
       },
     );
   },
-};
+});

@@ -1,9 +1,10 @@
 // MoDo (Chen et al., "Three-Way Trade-Off in Multi-Objective Learning: Optimization, Generalization
 // and Conflict-Avoidance", NeurIPS 2023): stochastic MGDA with one projected-gradient step on the
 // weights λ per training step and direction Gᵀλ.
+import { num, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, matVec, projectSimplex, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * Chen et al. Alg. 1: λ ← Π_Δ(λ − γ(GGᵀλ + ρλ)), then d = Gᵀλ with the new λ. The paper uses
@@ -14,20 +15,16 @@ export function modoWeights(M: Mat, lambda: readonly number[], gamma: number, rh
   return projectSimplex(lambda.map((l, i) => l - gamma * (Ml[i] + rho * l)));
 }
 
-export const modoWeighting: StrategyDescriptor = {
+export const modoWeighting: StrategyDescriptor = strategy({
   type: 'modo',
   description: 'MoDo (Chen et al. 2023): one projected-gradient step on the MGDA weights per step',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      gamma: { type: 'number', minimum: 0, default: 1e-3, description: 'Step size γ of the weight update' },
-      rho: { type: 'number', minimum: 0, default: 0.1, description: 'Ridge ρ of the weight update' },
-    },
-  },
+  options: opts({
+    gamma: num({ minimum: 0, default: 1e-3, description: 'Step size γ of the weight update' }),
+    rho: num({ minimum: 0, default: 0.1, description: 'Ridge ρ of the weight update' }),
+  }),
   create(cfg, ctx) {
-    const gamma = (cfg.gamma ?? 1e-3) as number;
-    const rho = (cfg.rho ?? 0.1) as number;
+    const gamma = cfg.gamma;
+    const rho = cfg.rho;
     const T = ctx.taskNames.length;
     let lambda = new Array<number>(T).fill(1 / T);
     return gradientStrategy(
@@ -45,4 +42,4 @@ export const modoWeighting: StrategyDescriptor = {
       },
     );
   },
-};
+});

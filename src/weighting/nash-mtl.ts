@@ -1,9 +1,10 @@
 // Nash-MTL (Navon et al., "Multi-Task Learning as a Bargaining Game", ICML 2022): the Nash bargaining
 // solution d = Σ α_t g_t with GGᵀα = 1/α, then the shared gradient's norm clipped to maxNorm as in
 // the authors' code. The T-dimensional equation is solved by damped Newton (gradmath.solveBalance).
+import { int, num, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { combineRows, gramOf, quad, solveBalance, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 export function nashWeights(M: Mat, optimIters: number, start?: readonly number[]): number[] {
   return solveBalance(M, 1, optimIters, start);
@@ -16,20 +17,16 @@ export function nashCoefficients(M: Mat, alpha: readonly number[], maxNorm: numb
   return alpha.map((a) => a * s);
 }
 
-export const nashMtlWeighting: StrategyDescriptor = {
+export const nashMtlWeighting: StrategyDescriptor = strategy({
   type: 'nash-mtl',
   description: 'Nash-MTL (Navon et al. 2022): the Nash bargaining direction Σα_t g_t with GGᵀα = 1/α',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      maxNorm: { type: 'number', minimum: 0, default: 1.0, description: 'Clip the norm of the shared direction to this (0: no clipping)' },
-      optimIters: { type: 'integer', minimum: 1, maximum: 1000, default: 20, description: 'Newton iterations for GGᵀα = 1/α per solve' },
-    },
-  },
+  options: opts({
+    maxNorm: num({ minimum: 0, default: 1.0, description: 'Clip the norm of the shared direction to this (0: no clipping)' }),
+    optimIters: int({ minimum: 1, maximum: 1000, default: 20, description: 'Newton iterations for GGᵀα = 1/α per solve' }),
+  }),
   create(config, ctx) {
-    const maxNorm = (config.maxNorm ?? 1) as number;
-    const iters = (config.optimIters ?? 20) as number;
+    const maxNorm = config.maxNorm;
+    const iters = config.optimIters;
     // Stateless: the equation has one solution, found from scratch each step; skipping steps is the
     // common weighting.updateEvery option, which reuses these weights in between.
     return gradientStrategy(ctx, (g) => {
@@ -40,4 +37,4 @@ export const nashMtlWeighting: StrategyDescriptor = {
       return { direction: combineRows(g.grads, coef), weights: coef };
     });
   },
-};
+});

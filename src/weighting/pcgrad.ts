@@ -3,9 +3,10 @@
 // product), visiting the others in random order; the direction is the sum of the projected gradients.
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed, mulberry32, shuffleInPlace } from '../util/random';
+import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { combineRows, gramOf, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * Coefficients C (T×T) with g_i^PC = Σ_k C[i][k] g_k, computed from the Gram matrix alone: every
@@ -36,11 +37,11 @@ export function pcgrad(G: tf.Tensor2D, seed: number, step: number): { direction:
   return { direction: combineRows(G, w), weights: w };
 }
 
-export const pcgradWeighting: StrategyDescriptor = {
+export const pcgradWeighting: StrategyDescriptor = strategy({
   type: 'pcgrad',
   description: 'PCGrad (Yu et al. 2020): project away each gradient\'s conflicting components, then sum',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_config, ctx) {
     return gradientStrategy(ctx, (g) => pcgrad(g.grads, ctx.seed, g.step));
   },
-};
+});

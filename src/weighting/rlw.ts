@@ -3,7 +3,8 @@
 // The draw is a pure function of (seed, step), so a resumed run repeats it without saved state.
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed, mulberry32 } from '../util/random';
-import type { LossStrategy, StrategyDescriptor } from './strategy';
+import { opts } from '../util/options';
+import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 /** softmax of T standard-normal draws (Box–Muller) for this step. */
 export function rlwWeights(seed: number, step: number, T: number): number[] {
@@ -22,10 +23,10 @@ export function rlwWeights(seed: number, step: number, T: number): number[] {
   return e.map((v) => v / s);
 }
 
-export const randomLossWeighting: StrategyDescriptor = {
+export const randomLossWeighting: StrategyDescriptor = strategy({
   type: 'rlw',
   description: 'Random loss weighting (Lin et al. 2021): weights = softmax of standard-normal draws, redrawn every step (seeded)',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_config, ctx): LossStrategy {
     const T = ctx.taskNames.length;
     let last = new Array<number>(T).fill(1 / T);
@@ -43,4 +44,4 @@ export const randomLossWeighting: StrategyDescriptor = {
       dispose() {},
     };
   },
-};
+});

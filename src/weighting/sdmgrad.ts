@@ -1,9 +1,10 @@
 // SDMGrad (Xiao et al., "Direction-oriented Multi-objective Learning: Simple and Provable Stochastic
 // Algorithms", NeurIPS 2023): MGDA regularised towards the mean gradient g0; the weights w are warm-
 // started from the previous step and refined by a few projected-gradient iterations.
+import { int, num, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, matVec, projectSimplex, symEig, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * Xiao et al. eq. 6–8: w ← Π_Δ(w − η(GGᵀw + λ·GGᵀ1/T)) for `iters` iterations (η = 1/λ_max(GGᵀ),
@@ -26,20 +27,16 @@ export function sdmgradStep(M: Mat, w0: readonly number[], lambda: number, iters
   return { w, coef: w.map((x) => (x + lambda / T) / (1 + lambda)) };
 }
 
-export const sdmgradWeighting: StrategyDescriptor = {
+export const sdmgradWeighting: StrategyDescriptor = strategy({
   type: 'sdmgrad',
   description: 'SDMGrad (Xiao et al. 2023): MGDA pulled towards the mean gradient, weights refined each step',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      lambda: { type: 'number', minimum: 0, default: 0.3, description: 'Pull λ towards the mean gradient (0: MGDA-like; large: the mean gradient)' },
-      niter: { type: 'integer', minimum: 1, maximum: 1000, default: 20, description: 'Projected-gradient iterations on the weights per step' },
-    },
-  },
+  options: opts({
+    lambda: num({ minimum: 0, default: 0.3, description: 'Pull λ towards the mean gradient (0: MGDA-like; large: the mean gradient)' }),
+    niter: int({ minimum: 1, maximum: 1000, default: 20, description: 'Projected-gradient iterations on the weights per step' }),
+  }),
   create(cfg, ctx) {
-    const lambda = (cfg.lambda ?? 0.3) as number;
-    const niter = (cfg.niter ?? 20) as number;
+    const lambda = cfg.lambda;
+    const niter = cfg.niter;
     const T = ctx.taskNames.length;
     let w = new Array<number>(T).fill(1 / T);
     return gradientStrategy(
@@ -58,4 +55,4 @@ export const sdmgradWeighting: StrategyDescriptor = {
       },
     );
   },
-};
+});

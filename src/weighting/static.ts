@@ -1,21 +1,18 @@
 // Static loss weights: L = Σ_t w_t · L_t, as Keras' loss_weights. Weights come from the spec.
 import * as tf from '@tensorflow/tfjs';
-import type { LossStrategy, StrategyDescriptor } from './strategy';
+import { custom, opts } from '../util/options';
+import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
-export const staticWeighting: StrategyDescriptor = {
+export const staticWeighting: StrategyDescriptor = strategy({
   type: 'static',
   description: 'Fixed per-task loss weights (tasks.<name>.weight or weighting.weights; default 1 each), like Keras loss_weights',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      weights: {
-        type: 'object',
-        description: 'Per-task weight by task name; a task not named here uses tasks.<name>.weight, else 1',
-        additionalProperties: { type: 'number', minimum: 0 },
-      },
-    },
-  },
+  options: opts({
+    weights: custom<Record<string, number>>()({
+      type: 'object',
+      description: 'Per-task weight by task name; a task not named here uses tasks.<name>.weight, else 1',
+      additionalProperties: { type: 'number', minimum: 0 },
+    }),
+  }),
   create(_config, ctx): LossStrategy {
     const w = [...ctx.taskWeights];
     return {
@@ -31,4 +28,4 @@ export const staticWeighting: StrategyDescriptor = {
       dispose() {},
     };
   },
-};
+});

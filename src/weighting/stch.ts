@@ -3,21 +3,18 @@
 // z* = 0 (losses are non-negative) and preferences λ_t = the tasks' static weights. As μ → 0 it tends
 // to the Tchebycheff max_t λ_t L_t (the worst task dominates); larger μ smooths toward Σ λ_t L_t / T.
 import * as tf from '@tensorflow/tfjs';
-import type { LossStrategy, StrategyDescriptor } from './strategy';
+import { num, opts } from '../util/options';
+import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
-export const smoothTchebycheff: StrategyDescriptor = {
+export const smoothTchebycheff: StrategyDescriptor = strategy({
   type: 'stch',
   description: 'Smooth Tchebycheff scalarisation (Lin et al. 2024): μ·log Σ exp(λ_t L_t / μ), a smooth maximum of the weighted task losses',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      mu: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Smoothing μ (small: close to the worst task only)' },
-    },
-  },
+  options: opts({
+    mu: num({ exclusiveMinimum: 0, default: 1, description: 'Smoothing μ (small: close to the worst task only)' }),
+  }),
   create(config, ctx): LossStrategy {
     const T = ctx.taskNames.length;
-    const mu = (config.mu as number | undefined) ?? 1;
+    const mu = config.mu;
     const lambda = [...ctx.taskWeights];
     let last = new Array<number>(T).fill(1 / T);
     return {
@@ -37,4 +34,4 @@ export const smoothTchebycheff: StrategyDescriptor = {
       dispose() {},
     };
   },
-};
+});

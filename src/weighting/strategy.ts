@@ -2,7 +2,7 @@
 // A strategy sees one StepContext per step and returns an Update; it never reads state that another
 // object set, and everything it must remember between steps goes through state()/restore().
 import type * as tf from '@tensorflow/tfjs';
-import type { Descriptor } from '../registry';
+import { component, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -69,4 +69,7 @@ export interface StrategyContext {
   seed: number;
 }
 
-export type StrategyDescriptor = Descriptor<Record<string, unknown>, WeightingStrategy, StrategyContext>;
+export type StrategyDescriptor = Descriptor<ComponentInput, WeightingStrategy, StrategyContext>;
+
+/** A weighting method with typed options: `create` receives them validated, defaults filled. */
+export const strategy = <O>(d: ComponentDef<O, WeightingStrategy, StrategyContext>): StrategyDescriptor => component(d);

@@ -2,9 +2,10 @@
 // the mean of every task gradient projected onto the dual cone of all task gradients, so the result
 // never conflicts with any task (non-negative inner product with every row).
 import * as tf from '@tensorflow/tfjs';
+import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { combineRows, gramOf, projectWeightsDualCone, type Mat } from './gradmath';
-import type { StrategyDescriptor } from './strategy';
+import { strategy, type StrategyDescriptor } from './strategy';
 
 /** Weights w with direction wᵀG = (1/T) Σ_i π(g_i), π the projection onto {x : Gx ≥ 0} (Quinton & Rey eq. 5). */
 export function upgradWeights(M: Mat): number[] {
@@ -23,11 +24,11 @@ export function upgrad(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: numbe
   return { direction: combineRows(G, w), weights: w };
 }
 
-export const upgradWeighting: StrategyDescriptor = {
+export const upgradWeighting: StrategyDescriptor = strategy({
   type: 'upgrad',
   description: 'UPGrad (Quinton & Rey 2024): the mean of each task gradient projected onto the dual cone of all of them',
-  schema: { type: 'object', additionalProperties: false, properties: {} },
+  options: opts(),
   create(_config, ctx) {
     return gradientStrategy(ctx, (g) => upgrad(g.grads));
   },
-};
+});

@@ -2,22 +2,19 @@
 // Losses for Scene Geometry and Semantics", CVPR 2018), Eq. 7 in the log-variance form the paper
 // recommends for stability: L = Σ_t ½·e^{−s_t}·L_t + ½·s_t with s_t = log σ_t² learned with the model.
 import * as tf from '@tensorflow/tfjs';
-import type { Json, LossStrategy, StrategyDescriptor } from './strategy';
+import { num, opts } from '../util/options';
+import { strategy, type Json, type LossStrategy, type StrategyDescriptor } from './strategy';
 
-export const uncertaintyWeighting: StrategyDescriptor = {
+export const uncertaintyWeighting: StrategyDescriptor = strategy({
   type: 'uw',
   description: 'Uncertainty weighting (Kendall et al. 2018): learned log-variances s_t, L = Σ ½e^{−s_t}L_t + ½s_t',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      initLogVariance: { type: 'number', default: 0, description: 'Initial s_t = log σ_t² of every task (0: weight ½)' },
-    },
-  },
+  options: opts({
+    initLogVariance: num({ default: 0, description: 'Initial s_t = log σ_t² of every task (0: weight ½)' }),
+  }),
   create(config, ctx): LossStrategy {
     const T = ctx.taskNames.length;
     // One [T] variable: the step differentiates the combined loss w.r.t. it, so the optimizer moves it.
-    const s = tf.variable(tf.fill([T], (config.initLogVariance as number | undefined) ?? 0), true);
+    const s = tf.variable(tf.fill([T], config.initLogVariance), true);
     const half = () => Array.from(s.dataSync()).map((v) => 0.5 * Math.exp(-v));
     return {
       needs: 'losses',
@@ -37,4 +34,4 @@ export const uncertaintyWeighting: StrategyDescriptor = {
       dispose: () => s.dispose(),
     };
   },
-};
+});
