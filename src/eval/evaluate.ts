@@ -5,10 +5,10 @@ import { batches, disposeBatch, type Batch } from '../data/batching';
 import { isBatchSource, type SplitData } from '../data/source';
 import type { ArraySet } from '../data/types';
 import { losses } from '../losses/index';
+import { maskedMean } from '../losses/masked';
 import type { LossAux, LossFn } from '../losses/types';
 import { metrics } from '../metrics/index';
 import type { MetricFn } from '../metrics/types';
-import { maskedMean } from '../train/step';
 import type { ResolvedSpec } from '../spec/types';
 import type { TaskType } from '../tasks';
 

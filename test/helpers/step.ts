@@ -1,10 +1,10 @@
 // Test helper: the pieces a trainStep needs (StepParts) for a spec, and two reference strategies.
 import * as tf from '@tensorflow/tfjs';
 import { taskRuntimes } from '../../src/eval/evaluate';
-import { buildModel, stepVariables, type BuiltModel } from '../../src/model/build';
+import { buildModel, type BuiltModel } from '../../src/model/build';
 import { optimizers } from '../../src/optim/optimizers';
 import type { ResolvedSpec } from '../../src/spec/types';
-import type { StepParts } from '../../src/train/step';
+import { makeStepParts, type StepOptions, type StepParts } from '../../src/train/step';
 import { strategies } from '../../src/weighting/index';
 import type { GradientStrategy, WeightingStrategy } from '../../src/weighting/strategy';
 
@@ -14,20 +14,12 @@ const OPTIMIZERS = {
 };
 
 /** StepParts for an already built model. */
-export function partsFor(built: BuiltModel, spec: ResolvedSpec, strategy: WeightingStrategy, extra: Partial<StepParts> = {}, opt: 'sgd' | 'adam' = 'sgd'): StepParts {
-  return {
-    built,
-    lossFns: taskRuntimes(spec).map((t) => t.lossFn),
-    strategy,
-    opt: optimizers.get(opt).create(OPTIMIZERS[opt], undefined),
-    clipNorm: null,
-    ...stepVariables(built),
-    ...extra,
-  };
+export function partsFor(built: BuiltModel, spec: ResolvedSpec, strategy: WeightingStrategy, extra: StepOptions = {}, opt: 'sgd' | 'adam' = 'sgd'): StepParts {
+  return makeStepParts(built, taskRuntimes(spec).map((t) => t.lossFn), strategy, optimizers.get(opt).create(OPTIMIZERS[opt], undefined), extra);
 }
 
 /** StepParts with a freshly built model. */
-export function stepParts(spec: ResolvedSpec, strategy: WeightingStrategy, extra: Partial<StepParts> = {}, opt: 'sgd' | 'adam' = 'sgd'): StepParts {
+export function stepParts(spec: ResolvedSpec, strategy: WeightingStrategy, extra: StepOptions = {}, opt: 'sgd' | 'adam' = 'sgd'): StepParts {
   return partsFor(buildModel(spec), spec, strategy, extra, opt);
 }
 

@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import { Accumulator, type TaskRuntime } from '../../../src/eval/evaluate';
 import { losses } from '../../../src/losses/index';
 import { metrics } from '../../../src/metrics/index';
-import { maskedMean } from '../../../src/train/step';
+import { maskedMean } from '../../../src/losses/masked';
 import { mulberry32 } from '../../../src/util/random';
 import { useBackend } from '../../helpers/backend';
 
