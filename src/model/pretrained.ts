@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import type { JSONSchema } from '../registry';
-import { readJson, readWeights, type ModelJson } from '../train/checkpoint';
 import { checkpointError } from '../errors';
 import type { PretrainedBackbone } from '../spec/types';
+import { readJson, readWeights, type ModelJson } from './files';
 
 /** Suffix of the loaded model's layer name inside the multi-task model (`shared_pretrained` when shared). */
 const SUFFIX = '_pretrained';

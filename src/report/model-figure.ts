@@ -1,7 +1,7 @@
 // Owns the model picture of a run for the report: the run's resolved spec → built model → the same
 // Graphviz SVG `mtl plot-model` draws. The only part of the report that needs TensorFlow.
 import * as tf from '@tensorflow/tfjs';
-import { loadRunSpec } from '../eval/run-eval';
+import { loadRunSpec } from '../train/run-eval';
 import { buildModel } from '../model/build';
 import { toDot } from '../plot/dot';
 import { modelToGraph } from '../plot/graph';

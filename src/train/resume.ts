@@ -9,7 +9,8 @@ import { checkpointError, configError } from '../errors';
 import type { ResolvedSpec } from '../spec/types';
 import { writeFileAtomic } from '../util/fs';
 import type { WeightingStrategy } from '../weighting/strategy';
-import { loadModelFiles, readCheckpointState, restoreOptimizer, type CheckpointState, type VariableNames } from './checkpoint';
+import { loadModelFiles } from '../model/files';
+import { readCheckpointState, restoreOptimizer, type CheckpointState, type VariableNames } from './checkpoint';
 import type { EpochRecord } from './events';
 import type { StepMemory } from './step';
 

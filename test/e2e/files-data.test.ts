@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { evaluateRun } from '../../src/eval/run-eval';
+import { evaluateRun } from '../../src/train/run-eval';
 import { MtlError } from '../../src/errors';
 import { train } from '../../src/train/loop';
 import { packageRoot } from '../../src/util/paths';

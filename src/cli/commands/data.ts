@@ -3,9 +3,9 @@
 // range, missing-label rate, and the vocabularies learnt from train.
 import * as tf from '@tensorflow/tfjs';
 import { disposeBatch } from '../../data/batching';
+import { loadData, splitsFor } from '../../data/run-data';
 import { toBatchSource } from '../../data/source';
 import { validateSpecFile } from '../../spec/validate';
-import { loadData, splitsFor } from '../../train/loop';
 import { fmt, table, type Output } from '../reporter';
 
 export interface TargetProfile {

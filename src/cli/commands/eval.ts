@@ -1,7 +1,7 @@
 // `mtl eval RUN`: options → evaluateRun() → per-task table or JSON.
 import type { BackendName } from '../../backend/select';
 import { usageError } from '../../errors';
-import { evaluateRun } from '../../eval/run-eval';
+import { evaluateRun } from '../../train/run-eval';
 import { fmt, metricsTable, type Output } from '../reporter';
 
 export async function evalCommand(run: string, opts: { checkpoint: string; split: string; backend: BackendName; json?: boolean }, o: Output): Promise<void> {

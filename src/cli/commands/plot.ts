@@ -1,7 +1,7 @@
 // `mtl plot-model SPEC|RUN -o FILE`: build the graph the trainer would build, draw it.
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
-import { loadRunSpec } from '../../eval/run-eval';
+import { loadRunSpec } from '../../train/run-eval';
 import { buildModel } from '../../model/build';
 import { modelToGraph } from '../../plot/graph';
 import { writePlot } from '../../plot/render';

@@ -11,7 +11,7 @@ import { softSharingPenalty } from '../../../src/architectures/soft';
 import { disposeBatch } from '../../../src/data/batching';
 import { buildModel, partitionVariables } from '../../../src/model/build';
 import { modelToGraph } from '../../../src/plot/graph';
-import { writeModelFiles } from '../../../src/train/checkpoint';
+import { writeModelFiles } from '../../../src/model/files';
 import { disposeStepResult, trainStep } from '../../../src/train/step';
 import { useBackend } from '../../helpers/backend';
 import { partsFor, staticOf, sumOfGradients } from '../../helpers/step';

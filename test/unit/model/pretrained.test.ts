@@ -13,7 +13,7 @@ import { taskRuntimes } from '../../../src/eval/evaluate';
 import { buildModel, partitionVariables } from '../../../src/model/build';
 import { pretrainedIn, unfreezeIfDue } from '../../../src/model/pretrained';
 import { optimizers } from '../../../src/optim/optimizers';
-import { loadModelFiles, writeModelFiles } from '../../../src/train/checkpoint';
+import { loadModelFiles, writeModelFiles } from '../../../src/model/files';
 import { train } from '../../../src/train/loop';
 import { disposeStepResult, trainStep, type StepParts } from '../../../src/train/step';
 import { validateSpecFile } from '../../../src/spec/validate';

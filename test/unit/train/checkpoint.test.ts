@@ -9,7 +9,8 @@ import { before, describe, it } from 'node:test';
 import { disposeBatch } from '../../../src/data/batching';
 import { MtlError } from '../../../src/errors';
 import { buildModel } from '../../../src/model/build';
-import { loadModelFiles, readCheckpointState, restoreOptimizer, saveCheckpoint, variableNames } from '../../../src/train/checkpoint';
+import { loadModelFiles } from '../../../src/model/files';
+import { readCheckpointState, restoreOptimizer, saveCheckpoint, variableNames } from '../../../src/train/checkpoint';
 import { useBackend } from '../../helpers/backend';
 import { tinyBatch, tinySpec } from '../../helpers/tiny';
 

@@ -1,4 +1,5 @@
 // Owns `mtl eval`: load a run's resolved config and a checkpoint, evaluate one split, write eval-<split>.json.
+// A run-folder operation like training (it reads the spec back), so it sits beside the loop, above src/eval.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { selectBackend, type BackendName } from '../backend/select';
@@ -6,12 +7,13 @@ import { checkpointError, usageError } from '../errors';
 import { loadSpecText } from '../spec/load';
 import { validateLoaded } from '../spec/validate';
 import type { Spec } from '../spec/types';
-import { loadModelFiles } from '../train/checkpoint';
-import { evalRecord, loadData, splitsFor } from '../train/loop';
+import { loadData, splitsFor } from '../data/run-data';
+import { readDataState } from '../data/state';
+import { loadModelFiles } from '../model/files';
 import { writeFileAtomic } from '../util/fs';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
-import { readDataState } from '../data/state';
-import { evaluateSource, taskRuntimes, type SplitMetrics } from './evaluate';
+import { evaluateSource, taskRuntimes, type SplitMetrics } from '../eval/evaluate';
+import { evalRecord } from '../eval/record';
 
 export interface EvalOptions {
   checkpoint?: 'best' | 'last';

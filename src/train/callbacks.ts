@@ -1,0 +1,160 @@
+// Owns what happens at the end of each epoch besides training, as callbacks (Keras' fit() callbacks):
+// one Monitor rule ("is this better") shared by the best checkpoint and early stopping, the
+// checkpoint writer, and the state each callback carries over `--resume` in state.json.
+import * as path from 'node:path';
+import type { MonitorSpec } from '../spec/types';
+import { globalRandomState } from '../util/global-random';
+import { saveCheckpoint, type CheckpointState } from './checkpoint';
+import type { EpochRecord } from './events';
+import type { Run } from './setup';
+import type { StepResult } from './step';
+
+export interface StepEnd {
+  epoch: number;
+  /** Global step index (from 0) of the step just taken. */
+  step: number;
+  /** The step's tensors, alive until the callbacks have run. */
+  result: StepResult;
+}
+
+export interface Callback {
+  /** Its key in a checkpoint's state.json when it has state to carry over a resume. */
+  readonly stateKey?: string;
+  state?(): unknown;
+  /** `saved` is undefined when the checkpoint predates this callback's state. */
+  restore?(saved: unknown): void;
+  stepEnd?(s: StepEnd): void;
+  /** In list order, after the epoch's training and validation. */
+  epochEnd?(rec: EpochRecord): void | Promise<void>;
+  /** True when it asks training to stop after this epoch. */
+  readonly stop?: boolean;
+}
+
+/** A quantity of the epoch record (val.loss, train.left.accuracy, …) and the rule for "better". */
+export class Monitor {
+  /** Best value seen so far (null: none yet). */
+  best: number | null = null;
+
+  constructor(
+    readonly key: string,
+    readonly mode: 'min' | 'max',
+    readonly minDelta = 0,
+  ) {}
+
+  value(rec: EpochRecord): number | undefined {
+    const [split, a, b] = this.key.split('.');
+    const m = split === 'val' ? rec.val : rec.train;
+    if (!m) return undefined;
+    return b === undefined ? (a === 'loss' ? m.loss : undefined) : m.tasks[a]?.[b];
+  }
+
+  /** Whether v beats the best so far by more than minDelta (anything beats no value). */
+  improves(v: number): boolean {
+    return this.best === null || (this.mode === 'min' ? v < this.best - this.minDelta : v > this.best + this.minDelta);
+  }
+}
+
+/** Writes checkpoints/<name>: the model, the optimizer, and the run's and every callback's state. */
+export class Checkpointer {
+  callbacks: Callback[] = [];
+
+  constructor(private readonly run: Run) {}
+
+  state(epoch: number): CheckpointState {
+    const { progress, parts, names, strategy } = this.run;
+    const own = Object.fromEntries(this.callbacks.filter((c) => c.stateKey && c.state).map((c) => [c.stateKey, c.state!()]));
+    return {
+      epoch,
+      step: progress.step,
+      strategy: strategy.state(),
+      epochLosses: progress.epochLosses,
+      ...(own as { best: CheckpointState['best'] }),
+      stepMemory: parts.memory,
+      gradOrder: (parts.gradOrder ?? []).map((n) => names.toStable.get(n) ?? n),
+      rng: globalRandomState(),
+    };
+  }
+
+  save(name: string, epoch: number): Promise<void> {
+    const { runDir, built, opt, names, metadata } = this.run;
+    return saveCheckpoint(path.join(runDir, 'checkpoints', name), { model: built.model, optimizer: opt.optimizer, names, state: this.state(epoch), metadata });
+  }
+}
+
+/** Tracks the best epoch by checkpoint.monitor, fills the record's bestEpoch/bestValue and saves checkpoints/best. */
+export class BestCheckpoint implements Callback {
+  readonly stateKey = 'best';
+  readonly monitor: Monitor;
+  epoch: number | null = null;
+
+  constructor(spec: MonitorSpec, private readonly checkpoints: Checkpointer) {
+    this.monitor = new Monitor(spec.monitor, spec.mode);
+  }
+
+  summary(): { epoch: number | null; value: number | null; monitor: string } {
+    return { epoch: this.epoch, value: this.monitor.best, monitor: this.monitor.key };
+  }
+
+  state() {
+    return this.summary();
+  }
+
+  restore(saved: unknown): void {
+    const s = saved as { epoch: number | null; value: number | null };
+    this.epoch = s.epoch;
+    this.monitor.best = s.value;
+  }
+
+  async epochEnd(rec: EpochRecord): Promise<void> {
+    const v = this.monitor.value(rec);
+    // A NaN or infinite value never becomes the best epoch.
+    const isBest = v !== undefined && Number.isFinite(v) && this.monitor.improves(v);
+    if (isBest) {
+      this.monitor.best = v;
+      this.epoch = rec.epoch;
+    }
+    rec.bestEpoch = this.epoch;
+    rec.bestValue = this.monitor.best;
+    if (isBest) await this.checkpoints.save('best', rec.epoch);
+  }
+}
+
+/** Saves checkpoints/last every epoch: what `--resume` continues from. */
+export class LastCheckpoint implements Callback {
+  constructor(private readonly checkpoints: Checkpointer) {}
+
+  epochEnd(rec: EpochRecord): Promise<void> {
+    return this.checkpoints.save('last', rec.epoch);
+  }
+}
+
+/** Stops after `patience` epochs without an improvement of more than minDelta. */
+export class EarlyStopping implements Callback {
+  readonly stateKey = 'earlyStopping';
+  readonly monitor: Monitor;
+  private sinceImprovement = 0;
+  stop = false;
+
+  constructor(private readonly spec: MonitorSpec & { patience: number; minDelta: number }) {
+    this.monitor = new Monitor(spec.monitor, spec.mode, spec.minDelta);
+  }
+
+  state() {
+    return { best: this.monitor.best, sinceImprovement: this.sinceImprovement };
+  }
+
+  restore(saved: unknown): void {
+    const s = saved as { best: number | null; sinceImprovement: number } | undefined;
+    this.monitor.best = s?.best ?? null;
+    this.sinceImprovement = s?.sinceImprovement ?? 0;
+  }
+
+  epochEnd(rec: EpochRecord): void {
+    const v = this.monitor.value(rec);
+    if (v !== undefined && this.monitor.improves(v)) {
+      this.monitor.best = v;
+      this.sinceImprovement = 0;
+      this.stop = false;
+    } else this.stop = ++this.sinceImprovement >= this.spec.patience;
+  }
+}

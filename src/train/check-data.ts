@@ -1,0 +1,45 @@
+// Owns the data checks made before training: every split's columns, shapes and class labels against
+// the built model (batch sources check their rows while they load).
+import type { ArraySet, DataBundle } from '../data/types';
+import { dataError, type Problem } from '../errors';
+import type { BuiltModel } from '../model/build';
+import type { ResolvedSpec } from '../spec/types';
+
+/** Data problems found before training: shapes and label ranges against the built model. */
+export function checkData(bundle: DataBundle, spec: ResolvedSpec, built: BuiltModel): void {
+  const problems: Problem[] = [];
+  // Batch sources (the files data type) check every row against the spec while they load.
+  if (bundle.sources) return;
+  const splits: Array<[string, ArraySet | undefined]> = [['train', bundle.train], ['val', bundle.val], ['test', bundle.test]];
+  for (const [split, set] of splits) {
+    if (!set) continue;
+    if (set.size === 0) problems.push({ where: { path: `data.${split}` }, message: `the ${split} split is empty` });
+    for (const [name, input] of Object.entries(spec.inputs)) {
+      const col = set.inputs[name];
+      if (!col) problems.push({ where: { path: `data.${split}` }, message: `no column for input "${name}"` });
+      else if (col.shape.join(',') !== input.shape.join(',')) problems.push({ where: { path: `data.${split}` }, message: `input "${name}" rows have shape [${col.shape}]`, allowed: `[${input.shape}] (inputs.${name}.shape)` });
+    }
+    built.taskNames.forEach((t, i) => {
+      const col = set.targets[t];
+      if (!col) {
+        problems.push({ where: { path: `data.${split}` }, message: `no target column for task "${t}"` });
+        return;
+      }
+      if (spec.tasks[t].type !== 'classification') return;
+      const out = built.model.outputs[i].shape;
+      const classes = out[out.length - 1] as number;
+      // A token-level head (batch, steps, classes) reads `per` labels a row, masked per row or per token.
+      const per = out.length === 3 ? col.data.length / Math.max(set.size, 1) : 1;
+      const perTokenMask = col.mask !== undefined && col.mask.length !== set.size;
+      for (let k = 0; k < set.size * per; k++) {
+        const v = col.data[k];
+        const r = Math.floor(k / per);
+        if ((!col.mask || col.mask[perTokenMask ? k : r]) && (v < 0 || v >= classes || !Number.isInteger(v))) {
+          problems.push({ where: { path: `data.${split}`, row: r + 1 }, message: `label ${v} of task "${t}" is not a class index`, allowed: `0..${classes - 1} (the head has ${classes} units)` });
+          break;
+        }
+      }
+    });
+  }
+  if (problems.length) throw dataError(problems);
+}

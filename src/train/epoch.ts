@@ -1,0 +1,128 @@
+// Owns one epoch: the batch loop over the training split (a trainStep per batch, running metrics,
+// progress, divergence, Ctrl-C), then validation, giving the epoch's record for the callbacks.
+import * as tf from '@tensorflow/tfjs';
+import { disposeBatch, type Batch } from '../data/batching';
+import { toBatchSource } from '../data/source';
+import { MtlError } from '../errors';
+import { Accumulator, evaluateSource, toPredictions, type SplitMetrics } from '../eval/evaluate';
+import { unfreezeIfDue } from '../model/pretrained';
+import { DiagnosticsAccumulator, type EpochDiagnostics } from '../weighting/diagnostics';
+import type { Callback } from './callbacks';
+import type { EpochRecord, TrainReporter } from './events';
+import type { Run } from './setup';
+import { disposeStepResult, refreshStepVariables, trainStep } from './step';
+
+export interface EpochHooks {
+  reporter: TrainReporter;
+  callbacks: Callback[];
+  signal?: AbortSignal;
+}
+
+interface EpochTotals {
+  train: SplitMetrics;
+  steps: number;
+  /** Mean effective weight of each task over the epoch's steps. */
+  weights: Record<string, number>;
+  learningRate: number;
+  samples: number;
+  diagnostics: EpochDiagnostics;
+}
+
+/** Train one epoch and validate: the record the callbacks receive (best fields still to be filled). */
+export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Promise<EpochRecord> {
+  const { r, built, tasks } = run;
+  const t0 = performance.now();
+  hooks.reporter.epochStart(epoch, r.train.epochs, run.stepsPerEpoch);
+  // The pretrained backbone's weights join the variables the step differentiates and updates.
+  if (unfreezeIfDue(r.backbone, built.model, epoch)) refreshStepVariables(run.parts);
+  const totals = await trainEpoch(run, epoch, t0, hooks);
+  const trainSeconds = (performance.now() - t0) / 1000;
+  run.progress.epochLosses.push(tasks.map((task) => totals.train.tasks[task.name].loss));
+  const val = run.sets.val ? await evaluateSource(built.model, built.inputNames, tasks, run.sets.val, r.train.batchSize) : undefined;
+  return {
+    epoch,
+    steps: totals.steps,
+    train: totals.train,
+    ...(val ? { val } : {}),
+    weights: totals.weights,
+    learningRate: totals.learningRate,
+    wallTime: (performance.now() - t0) / 1000,
+    samplesPerSecond: totals.samples / Math.max(trainSeconds, 1e-9),
+    bestEpoch: null,
+    bestValue: null,
+    diagnostics: totals.diagnostics,
+  };
+}
+
+/** The batch loop: at most stepsPerEpoch steps; stops early (after a whole step) when `signal` aborts. */
+async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks): Promise<EpochTotals> {
+  const { r, tasks, progress } = run;
+  const acc = new Accumulator(tasks);
+  const diag = new DiagnosticsAccumulator(run.built.taskNames);
+  const lossSums = new Array<number>(tasks.length).fill(0);
+  const weightSums = new Array<number>(tasks.length).fill(0);
+  let done = 0;
+  let lr = 0;
+  for await (const batch of toBatchSource(run.sets.train).batches({ batchSize: r.train.batchSize, shuffle: r.train.shuffle, seed: r.seed, epoch })) {
+    if (done >= run.stepsPerEpoch) {
+      disposeBatch(batch);
+      break;
+    }
+    lr = run.schedule(progress.step);
+    const l = step(run, batch, epoch, lr, { acc, diag, lossSums, weightSums, callbacks: hooks.callbacks });
+    done++;
+    if (!l.every(Number.isFinite)) {
+      throw new MtlError('data', `training diverged at epoch ${epoch}, step ${done}: a task loss is ${l.join(', ')}; lower train.optimizer.learningRate or set train.clipNorm`);
+    }
+    hooks.reporter.step({
+      epoch,
+      step: done,
+      steps: run.stepsPerEpoch,
+      samples: acc.samples,
+      seconds: (performance.now() - t0) / 1000,
+      losses: Object.fromEntries(tasks.map((task, t) => [task.name, lossSums[t] / done])),
+    });
+    // In-memory batches resolve as microtasks, so without this the event loop would never run
+    // during an epoch: no Ctrl-C handler, no progress-bar redraw until the epoch ends.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (hooks.signal?.aborted) break;
+  }
+  return {
+    train: acc.result(),
+    steps: done,
+    weights: Object.fromEntries(tasks.map((task, t) => [task.name, weightSums[t] / Math.max(done, 1)])),
+    learningRate: lr,
+    samples: acc.samples,
+    diagnostics: diag.result(run.strategy),
+  };
+}
+
+interface EpochSums {
+  acc: Accumulator;
+  diag: DiagnosticsAccumulator;
+  lossSums: number[];
+  weightSums: number[];
+  callbacks: Callback[];
+}
+
+/** One train step on `batch` (then freed), its callbacks and running sums; returns the task losses. */
+function step(run: Run, batch: Batch, epoch: number, learningRate: number, sums: EpochSums): number[] {
+  const { built, tasks, progress } = run;
+  const every = run.diagnostics.every;
+  const diagnose = every > 0 && progress.step % every === 0 ? { cosine: run.diagnostics.cosine } : undefined;
+  const res = trainStep(run.parts, batch, { step: progress.step, epoch, learningRate, epochLosses: progress.epochLosses, diagnose });
+  sums.diag.add(res.backwardPasses, res.recomputed, res.diagnostics);
+  for (const cb of sums.callbacks) cb.stepEnd?.({ epoch, step: progress.step, result: res });
+  const l = res.taskLosses.dataSync();
+  const w = res.weights.dataSync();
+  tasks.forEach((task, t) => {
+    tf.tidy(() => sums.acc.add(t, l[t], toPredictions(task, res.outputs[t], { mask: batch.masks[task.name], model: built.model }), batch.targets[task.name], batch.masks[task.name]));
+    sums.lossSums[t] += l[t];
+    sums.weightSums[t] += w[t];
+  });
+  sums.acc.samples += batch.size;
+  disposeStepResult(res);
+  disposeBatch(batch);
+  progress.step++;
+  return Array.from(l);
+}

@@ -1,0 +1,119 @@
+// Owns the run folder's records as a training callback: metrics.json (the run, its epochs, the best
+// epoch and the test metrics, rewritten whole after every change) and metrics.jsonl (one line per
+// epoch and per diagnosed step, appended).
+import * as tf from '@tensorflow/tfjs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SplitMetrics } from '../eval/evaluate';
+import { METRICS_VERSION } from '../eval/record';
+import { appendLine, writeFileAtomic } from '../util/fs';
+import { packageVersion } from '../util/paths';
+import { strategyRecord } from '../weighting/diagnostics';
+import type { BestCheckpoint, Callback, StepEnd } from './callbacks';
+import type { EpochRecord } from './events';
+import { trimRecords, type ResumePoint } from './resume';
+import type { Run } from './setup';
+
+export type RunStatus = 'running' | 'completed' | 'early-stopped' | 'interrupted' | 'failed';
+
+function metricsFile(run: Run, best: BestCheckpoint) {
+  const { r, backend, sets, tasks } = run;
+  return {
+    version: METRICS_VERSION,
+    run: {
+      name: r.name,
+      spec: path.resolve(run.spec.file),
+      runDir: run.runDir,
+      status: 'running' as RunStatus,
+      backend: { name: backend.name, package: backend.package, gpu: backend.gpu, gpuDevice: backend.gpuDevice ?? null },
+      seed: r.seed,
+      startedAt: run.startedAt.toISOString(),
+      endedAt: null as string | null,
+      mtlVersion: packageVersion(),
+      tfjsVersion: tf.version.tfjs,
+      node: process.version,
+      data: run.bundle.source,
+      samples: { train: sets.train.size ?? 0, val: sets.val?.size ?? 0, test: sets.test?.size ?? 0 },
+    },
+    tasks: Object.fromEntries(tasks.map((t) => [t.name, { type: t.type, loss: r.tasks[t.name].loss.type, weight: t.weight, metrics: t.metrics.map((m) => m.key) }])),
+    weighting: r.weighting.method,
+    checkpoint: r.checkpoint,
+    earlyStopping: r.train.earlyStopping,
+    epochs: [] as EpochRecord[],
+    best: best.summary(),
+    test: undefined as SplitMetrics | undefined,
+  };
+}
+
+export class MetricsRecorder implements Callback {
+  readonly file: ReturnType<typeof metricsFile>;
+  private readonly jsonl: string;
+
+  constructor(
+    private readonly run: Run,
+    private readonly best: BestCheckpoint,
+  ) {
+    this.file = metricsFile(run, best);
+    this.jsonl = path.join(run.runDir, 'metrics.jsonl');
+  }
+
+  /** A new run starts both files; a resumed one keeps its records up to the checkpointed epoch. */
+  begin(resumeFrom?: ResumePoint): void {
+    if (resumeFrom) {
+      const old = trimRecords(resumeFrom);
+      this.file.epochs = old.epochs;
+      if (old.startedAt) this.file.run.startedAt = old.startedAt;
+      Object.assign(this.file.run, { resumed: old.resumed });
+      this.file.best = this.best.summary();
+      this.write();
+    } else {
+      this.write();
+      fs.writeFileSync(this.jsonl, '');
+    }
+  }
+
+  stepEnd({ epoch, step, result }: StepEnd): void {
+    const d = result.diagnostics;
+    if (!d) return;
+    const names = this.run.built.taskNames;
+    const wNow = Array.from(result.weights.dataSync());
+    appendLine(
+      this.jsonl,
+      JSON.stringify({
+        type: 'step',
+        epoch,
+        step,
+        weights: Object.fromEntries(names.map((t, i) => [t, wNow[i]])),
+        gradNorms: Object.fromEntries(names.map((t, i) => [t, d.gradNorms[i]])),
+        ...(d.cosine ? { cosine: d.cosine } : {}),
+        backwardPasses: result.backwardPasses,
+        strategy: strategyRecord(this.run.strategy),
+      }),
+    );
+  }
+
+  epochEnd(rec: EpochRecord): void {
+    this.file.best = this.best.summary();
+    this.file.epochs.push(rec);
+    this.write();
+    appendLine(this.jsonl, JSON.stringify({ type: 'epoch', ...rec }));
+  }
+
+  get status(): RunStatus {
+    return this.file.run.status;
+  }
+
+  set status(s: RunStatus) {
+    this.file.run.status = s;
+  }
+
+  /** The final write, whatever happened: when the run ended. */
+  close(): void {
+    this.file.run.endedAt = new Date().toISOString();
+    this.write();
+  }
+
+  private write(): void {
+    writeFileAtomic(path.join(this.run.runDir, 'metrics.json'), JSON.stringify(this.file, null, 2));
+  }
+}
