@@ -38,6 +38,8 @@ export function program(o: Output, signal: AbortSignal): Command {
     .argument('<spec>', 'spec file (YAML)')
     .option('--out <dir>', 'run folder (default: <output.dir>/<name>-<timestamp>)')
     .option('--resume <run>', 'continue the run folder RUN from its checkpoints/last, in place (same trajectory as an uninterrupted run)')
+    .option('--seeds <n>', 'train N runs under seeds s, s+1, … (s: the spec\'s seed) into one parent folder: PARENT/seed-<s>/ + seeds.json')
+    .option('--single-task', 'train one model per task (same backbone and settings, the other heads removed) into one baseline folder: PARENT/task-<t>/ + single-task.json')
     .addOption(backendOption())
     .option('--no-progress', 'one plain line per epoch instead of progress bars')
     .option('--json', 'print the final metrics as JSON on stdout')

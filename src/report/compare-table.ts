@@ -38,8 +38,8 @@ export function metricColumns(rows: CompareRow[]): Array<[string, string]> {
 }
 
 export function rowLabel(row: CompareRow): string {
-  const seeds = row.seeds ? ` (${row.seeds.length} seeds)` : '';
-  return `${row.name}${seeds}${row.baseline ? ' [baseline]' : ''}`;
+  const kind = [row.singleTask ? 'single-task' : '', row.seeds ? `${row.seeds.length} seeds` : ''].filter(Boolean).join(', ');
+  return `${row.name}${kind ? ` (${kind})` : ''}${row.baseline ? ' [baseline]' : ''}`;
 }
 
 export function compareCells(c: Comparison): Cells {

@@ -19,6 +19,8 @@ export interface CompareRow {
   dir: string;
   seeds: number[] | null;
   baseline: boolean;
+  /** A single-task baseline folder: each task's metrics come from a model trained on that task alone. */
+  singleTask?: boolean;
   tasks: Record<string, Record<string, Stat>>;
   /** Δm% of the means against the baseline's means (absent without a baseline). */
   deltaM?: DeltaM;
@@ -55,11 +57,10 @@ function chooseSplit(groups: RunGroup[], split: SplitChoice): 'test' | 'val' {
   return groups.every((g) => g.members.every((m) => finalSplit(m, 'test'))) ? 'test' : 'val';
 }
 
-/** Direction of each metric key of each task, from the run's resolved spec and the metric registry. */
-export function directions(run: RunRecord): (task: string, key: string) => Direction | undefined {
-  const tasks = (run.config.tasks ?? {}) as Record<string, { metrics?: unknown[] }>;
+/** Direction of each metric key of each task, from the runs' resolved specs and the metric registry. */
+export function directions(runs: RunRecord[]): (task: string, key: string) => Direction | undefined {
   const table = new Map<string, Direction>();
-  for (const [task, t] of Object.entries(tasks)) {
+  for (const [task, t] of runs.flatMap((run) => Object.entries((run.config.tasks ?? {}) as Record<string, { metrics?: unknown[] }>))) {
     for (const m of t.metrics ?? []) {
       const cfg = (typeof m === 'string' ? { type: m } : m) as Record<string, unknown> & { type: string };
       if (!metricRegistry.has(cfg.type)) continue;
@@ -83,10 +84,19 @@ function samplesPerSecond(run: RunRecord): number {
   return seconds > 0 ? samples / seconds : NaN;
 }
 
+/** A single-task baseline: each task's metrics from its own run(s); wall time summed over the tasks. */
+function singleTaskRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
+  const parts = Object.entries(g.tasks ?? {}).map(([task, sub]) => [task, groupRow(sub, split)] as const);
+  const all = groupRow({ ...g, tasks: undefined }, split);
+  const wall = parts.reduce((a, [, row]) => a + row.wallTime.mean, 0);
+  return { ...all, singleTask: true, tasks: Object.fromEntries(parts.map(([task, row]) => [task, row.tasks[task] ?? {}])), wallTime: { mean: wall, std: null, n: parts.length } };
+}
+
 function groupRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
+  if (g.tasks) return singleTaskRow(g, split);
   const finals = g.members.map((m) => finalSplit(m, split));
   const tasks: Record<string, Record<string, Stat>> = {};
-  for (const task of taskNames(g.members[0])) {
+  for (const task of [...new Set(g.members.flatMap(taskNames))]) {
     const keys = [...new Set(finals.flatMap((f) => Object.keys(f?.tasks[task] ?? {})))];
     tasks[task] = {};
     for (const key of keys) {
@@ -119,7 +129,7 @@ export function compareRuns(groups: RunGroup[], opts: { baseline?: RunGroup; spl
   if (opts.baseline) {
     rows[0].baseline = true;
     const base = means(rows[0]);
-    for (const [i, row] of rows.entries()) row.deltaM = deltaM(means(row), base, { direction: directions(all[i].members[0]) });
+    for (const [i, row] of rows.entries()) row.deltaM = deltaM(means(row), base, { direction: directions([...all[i].members, ...all[0].members]) });
   }
   return { split, baseline: opts.baseline ? rows[0].name : null, rows };
 }

@@ -1,7 +1,8 @@
 // Owns which curves a run folder yields: per task, loss and each metric (training solid, validation
 // dashed; one colour per run when several overlay) by epoch; task weights by epoch; gradient norms and pairwise gradient cosines by step
 // (metrics.jsonl step lines) or, without step lines, by epoch (metrics.json diagnostics).
-// Several runs overlay in one panel; a seed group contributes its first seed's curves.
+// Several runs overlay in one panel; a seed group contributes its first seed's curves, a single-task
+// baseline each task's run.
 import type { ChartPanel, ChartPoint } from '../plot/charts';
 import { taskNames, type RunGroup, type RunRecord } from './runs';
 
@@ -66,8 +67,9 @@ function gradientPanels(runs: Named[]): ChartPanel[] {
   return panels;
 }
 
+/** The runs drawn: a seed group's first seed; each task's run of a single-task baseline. */
 function named(groups: RunGroup[]): Named[] {
-  return groups.map((g) => ({ name: g.name, run: g.members[0] }));
+  return groups.flatMap((g) => (g.tasks ? Object.entries(g.tasks).map(([t, sub]) => ({ name: `${g.name}/${t}`, run: sub.members[0] })) : [{ name: g.name, run: g.members[0] }]));
 }
 
 /** Loss and metric panels of every task of every run. */

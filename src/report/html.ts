@@ -105,7 +105,7 @@ export async function reportHtml(groups: RunGroup[], opts: { baseline?: RunGroup
 <title>mtl report: ${escapeHtml(names)}</title><style>${CSS}</style></head>
 <body>
 <h1>mtl report: ${escapeHtml(names)}</h1>
-<p class="meta">written by mtl ${escapeHtml(packageVersion())} on ${(opts.now ?? new Date()).toISOString()} · tasks: ${escapeHtml([...new Set(all.flatMap((g) => taskNames(g.members[0])))].join(', '))}</p>
+<p class="meta">written by mtl ${escapeHtml(packageVersion())} on ${(opts.now ?? new Date()).toISOString()} · tasks: ${escapeHtml([...new Set(all.flatMap((g) => g.members.flatMap(taskNames)))].join(', '))}</p>
 <h2>Runs</h2>${overview(all)}
 <h2>Final metrics</h2>${htmlTable(compareCells(c))}
 ${notes}

@@ -1,15 +1,12 @@
 // Owns reading finished run folders for compare, plot-metrics and report: metrics.json, the step lines
-// of metrics.jsonl, eval-<split>.json, config.resolved.yaml, and seed groups. No TensorFlow here.
-//
-// Seed-group layout (written by `mtl train --seeds N`, read here):
-//   PARENT/seeds.json      {"version": 1, "kind": "seed-group", "spec": "...", "seeds": [42, 43, 44],
-//                           "runs": ["seed-42", "seed-43", "seed-44"]}
-//   PARENT/seed-<seed>/    one ordinary run folder per seed
-// A folder without seeds.json whose seed-*/ subfolders hold metrics.json is read as a group too.
+// of metrics.jsonl, eval-<split>.json, config.resolved.yaml, seed groups and single-task baseline
+// folders (layouts: train/group-layout.ts). A folder without seeds.json whose seed-*/ subfolders hold
+// metrics.json is read as a seed group too. No TensorFlow here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { usageError } from '../errors';
+import { SEEDS_FILE, SINGLE_TASK_FILE, seedFolder, type SeedsIndex, type SingleTaskIndex } from '../train/group-layout';
 
 export interface SplitRecord {
   loss: number;
@@ -62,10 +59,9 @@ export interface RunGroup {
   members: RunRecord[];
   /** The seeds of a seed group; null for a plain run folder. */
   seeds: number[] | null;
+  /** A single-task baseline folder: each task's own run (or seed group); `members` holds all their runs. */
+  tasks?: Record<string, RunGroup>;
 }
-
-export const SEEDS_FILE = 'seeds.json';
-export const seedFolder = (seed: number) => `seed-${seed}`;
 
 function readJson(file: string): unknown {
   try {
@@ -111,7 +107,7 @@ export function readRun(dir: string): RunRecord {
 function seedMembers(dir: string): { seeds: number[]; runs: string[] } | null {
   const file = path.join(dir, SEEDS_FILE);
   if (fs.existsSync(file)) {
-    const s = readJson(file) as { seeds?: number[]; runs?: string[] };
+    const s = readJson(file) as Partial<SeedsIndex>;
     const seeds = s.seeds ?? [];
     return { seeds, runs: s.runs ?? seeds.map(seedFolder) };
   }
@@ -129,6 +125,13 @@ export function readRunGroup(dir: string): RunGroup {
     throw usageError([{ where: { file: dir }, message: 'no such run folder' }]);
   }
   const name = path.basename(path.resolve(dir));
+  const singleTask = path.join(dir, SINGLE_TASK_FILE);
+  if (fs.existsSync(singleTask)) {
+    const index = readJson(singleTask) as Partial<SingleTaskIndex>;
+    const tasks = Object.fromEntries(Object.entries(index.tasks ?? {}).map(([t, f]) => [t, readRunGroup(path.join(dir, f))]));
+    const parts = Object.values(tasks);
+    return { dir, name, members: parts.flatMap((g) => g.members), seeds: parts[0]?.seeds ?? null, tasks };
+  }
   const group = fs.existsSync(path.join(dir, 'metrics.json')) ? null : seedMembers(dir);
   if (!group) return { dir, name, members: [readRun(dir)], seeds: null };
   return { dir, name, members: group.runs.map((r) => readRun(path.join(dir, r))), seeds: group.seeds };

@@ -28,6 +28,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Continue the run folder RUN from its checkpoints/last (into the same folder; `out` must be unset). */
   resume?: string;
+  /** A spec already validated (a seed or single-task variant, train/variants.ts) to use instead of reading specFile. */
+  spec?: Spec;
 }
 
 export interface TrainResult {
@@ -42,7 +44,7 @@ export interface TrainResult {
 export async function train(specFile: string, opts: TrainOptions = {}): Promise<TrainResult> {
   const reporter = opts.reporter ?? silentReporter;
   const backend = await selectBackend(opts.backend ?? 'auto');
-  const spec = validateSpecFile(specFile);
+  const spec = opts.spec ?? validateSpecFile(specFile);
   const r = spec.resolved;
   seedGlobalRandom(r.seed);
   try {

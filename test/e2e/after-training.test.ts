@@ -54,6 +54,49 @@ describe('after training: compare, plot-metrics, report', () => {
     assert.ok(png.width > 1000 && png.height > 800, `${png.width}×${png.height}`);
   });
 
+  it('train --seeds 2: two distinct runs in one folder; compare gives their mean ± sample std', () => {
+    const group = path.join(dir, 'seeds');
+    const r = mtl(['train', path.join(root, 'test/fixtures/specs/tiny.yaml'), '--seeds', '2', '--out', group, '--backend', 'wasm', '--no-progress']);
+    assert.equal(r.code, 0, r.stderr);
+    const index = JSON.parse(fs.readFileSync(path.join(group, 'seeds.json'), 'utf8'));
+    assert.deepEqual(index.seeds, [7, 8], 'the spec seed and the next');
+    const [a, b] = index.runs.map((f: string) => JSON.parse(fs.readFileSync(path.join(group, f, 'metrics.json'), 'utf8')));
+    assert.deepEqual([a.run.seed, b.run.seed], [7, 8]);
+    assert.notEqual(a.test.tasks.left.loss, b.test.tasks.left.loss, 'different seeds, different runs');
+    const c = JSON.parse(mtl(['compare', group, '--json']).stdout);
+    const s = c.rows[0].tasks.left.loss;
+    // n = 2: mean (a + b)/2, sample std |a − b|/√2
+    assert.ok(Math.abs(s.mean - (a.test.tasks.left.loss + b.test.tasks.left.loss) / 2) < 1e-12);
+    assert.ok(Math.abs(s.std - Math.abs(a.test.tasks.left.loss - b.test.tasks.left.loss) / Math.SQRT2) < 1e-12);
+    assert.equal(s.n, 2);
+  });
+
+  it('train --single-task: one run per task whose head matches the multi-task head; usable as the Δm% baseline', () => {
+    const st = path.join(dir, 'single');
+    const r = mtl(['train', path.join(root, 'test/fixtures/specs/tiny.yaml'), '--single-task', '--out', st, '--backend', 'wasm', '--no-progress']);
+    assert.equal(r.code, 0, r.stderr);
+    const layers = (run: string) => {
+      const t = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints/best/model.json'), 'utf8')).modelTopology;
+      return (t.model_config ?? t).config.layers as Array<{ class_name: string; config: { name: string; units?: number; activation?: string } }>;
+    };
+    const multi = layers(base);
+    for (const task of ['left', 'right']) {
+      const own = layers(path.join(st, `task-${task}`));
+      const other = task === 'left' ? 'right' : 'left';
+      assert.ok(!own.some((l) => l.config.name === other), `no ${other} head in the ${task} model`);
+      const head = (ls: typeof own) => ls.filter((l) => l.config.name === task || l.config.name.startsWith(`${task}_`)).map((l) => [l.class_name, l.config.units, l.config.activation]);
+      assert.deepEqual(head(own), head(multi));
+      assert.deepEqual(own.filter((l) => l.config.name.startsWith('shared_')).map((l) => l.class_name), multi.filter((l) => l.config.name.startsWith('shared_')).map((l) => l.class_name));
+      const m = JSON.parse(fs.readFileSync(path.join(st, `task-${task}`, 'metrics.json'), 'utf8'));
+      assert.deepEqual(Object.keys(m.tasks), [task]);
+    }
+    const c = JSON.parse(mtl(['compare', base, '--baseline', st, '--json']).stdout);
+    assert.equal(c.rows[0].singleTask, true);
+    const left = JSON.parse(fs.readFileSync(path.join(st, 'task-left', 'metrics.json'), 'utf8')).test.tasks.left.accuracy;
+    assert.equal(c.rows[0].tasks.left.accuracy.mean, left);
+    assert.equal(c.rows[1].deltaM.terms.length, 3);
+  });
+
   it('report inlines the model plot of each run', () => {
     const file = path.join(dir, 'report.html');
     const r = mtl(['report', pc, '--baseline', base, '-o', file]);

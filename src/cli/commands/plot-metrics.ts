@@ -17,6 +17,6 @@ export async function plotMetricsCommand(runs: string[], opts: { output: string;
   const panels = [...curvePanels(groups), ...(opts.diagnostics ? diagnosticPanels(groups) : [])];
   const svg = await chartSvg(chartSpec(panels, { title: `Training curves: ${groups.map((g) => g.name).join(', ')}` }));
   writeFileAtomic(opts.output, ext === '.png' ? svgToPng(svg) : svg);
-  const tasks = [...new Set(groups.flatMap((g) => taskNames(g.members[0])))];
+  const tasks = [...new Set(groups.flatMap((g) => g.members.flatMap(taskNames)))];
   o.out(`written: ${opts.output} (${panels.length} panels; tasks: ${tasks.join(', ')})`);
 }

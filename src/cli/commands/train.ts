@@ -1,6 +1,7 @@
 // `mtl train SPEC`: options → train() → reporter.
 import type { BackendName } from '../../backend/select';
 import { MtlError } from '../../errors';
+import { trainSeeds, trainSingleTask } from '../../train/groups';
 import { train } from '../../train/loop';
 import { trainReporter, type Output } from '../reporter';
 
@@ -10,10 +11,34 @@ export interface TrainCliOptions {
   backend: BackendName;
   progress: boolean;
   json?: boolean;
+  seeds?: string;
+  singleTask?: boolean;
+}
+
+function seedCount(v: string | undefined): number {
+  const n = v === undefined ? 1 : Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new MtlError('usage', [{ where: {}, message: '--seeds takes a whole number of runs', received: v, allowed: '1, 2, 3, …' }]);
+  return n;
+}
+
+/** --seeds N and --single-task: a group of runs in one parent folder (train/groups.ts). */
+async function trainGroup(spec: string, opts: TrainCliOptions, seeds: number, o: Output, signal: AbortSignal): Promise<void> {
+  const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: false });
+  const run = opts.singleTask ? trainSingleTask : trainSeeds;
+  const res = await run(spec, { seeds, out: opts.out, backend: opts.backend, reporter, signal, onRun: (label) => o.err(`\n== ${label}`) });
+  if (opts.json) {
+    o.out(JSON.stringify({ parent: res.parent, runs: res.runs.map((r) => ({ runDir: r.runDir, status: r.status, best: r.best, test: r.test ?? null })) }, null, 2));
+    return;
+  }
+  o.out(`${res.runs.length} runs in ${res.parent}`);
+  o.out(`compare them: mtl compare ${res.parent}${opts.singleTask ? ' --baseline … (this folder is a single-task baseline)' : ''}`);
 }
 
 export async function trainCommand(spec: string, opts: TrainCliOptions, o: Output, signal: AbortSignal): Promise<void> {
   if (opts.resume && opts.out) throw new MtlError('usage', '--resume continues RUN in place; drop --out');
+  const seeds = seedCount(opts.seeds);
+  if (opts.resume && (seeds > 1 || opts.singleTask)) throw new MtlError('usage', '--resume continues one run folder; it does not combine with --seeds or --single-task');
+  if (seeds > 1 || opts.singleTask) return trainGroup(spec, opts, seeds, o, signal);
   const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: !opts.json });
   const res = await train(spec, { out: opts.out, resume: opts.resume, backend: opts.backend, reporter, signal });
   if (opts.json) {
