@@ -15,6 +15,7 @@ import { validateSpecFile } from '../src/spec/validate';
 import { disposeStepResult, trainStep, type StepParts } from '../src/train/step';
 import { packageRoot } from '../src/util/paths';
 import { strategies } from '../src/weighting/index';
+import { textBench } from './text';
 import type { GradSpace } from '../src/weighting/options';
 import type { WeightingStrategy } from '../src/weighting/strategy';
 
@@ -26,10 +27,11 @@ interface Args {
   methods?: string[];
   batch: number;
   quickstart: boolean;
+  text: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { backend: 'wasm', steps: 12, warmup: 3, tasks: [2, 4, 8], batch: 64, quickstart: true };
+  const a: Args = { backend: 'wasm', steps: 12, warmup: 3, tasks: [2, 4, 8], batch: 64, quickstart: true, text: true };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i] ?? '';
     switch (argv[i]) {
@@ -40,8 +42,9 @@ function parseArgs(argv: string[]): Args {
       case '--methods': a.methods = next().split(','); break;
       case '--batch': a.batch = Number(next()); break;
       case '--no-quickstart': a.quickstart = false; break;
+      case '--no-text': a.text = false; break;
       case '--help':
-        process.stdout.write('npm run bench -- [--backend wasm|cpu|tensorflow] [--steps 12] [--warmup 3] [--tasks 2,4,8] [--methods mgda,pcgrad] [--batch 64] [--no-quickstart]\n');
+        process.stdout.write('npm run bench -- [--backend wasm|cpu|tensorflow] [--steps 12] [--warmup 3] [--tasks 2,4,8] [--methods mgda,pcgrad] [--batch 64] [--no-quickstart] [--no-text]\n');
         process.exit(0);
         break;
       default:
@@ -192,6 +195,10 @@ async function main(): Promise<void> {
       tf.dispose([...Object.values(batch.inputs), ...Object.values(batch.targets)]);
     }
     process.stdout.write(`quickstart model (configs/quickstart.yaml, batch ${base.train.batchSize}, adam, static) step time: ${qs.join(', ')}\n`);
+  }
+  if (a.text) {
+    await selectBackend(a.backend);
+    await textBench({ steps: Math.min(a.steps, 10), warmup: 2, torch: true });
   }
 }
 
