@@ -62,6 +62,11 @@ describe('generated docs and configs', () => {
     assert.ok(checked > 20, `only ${checked} links found`);
   });
 
+  it('README.md links every file in docs/ (a newcomer finds each reference from the first page)', () => {
+    const readme = read('README.md');
+    for (const f of docFiles(root).filter((x) => x.startsWith('docs/'))) assert.ok(readme.includes(`](${f})`), `README.md does not link ${f}`);
+  });
+
   it('every config in configs/ starts with the schema line and validates', () => {
     const dir = path.join(root, 'configs');
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml'));
