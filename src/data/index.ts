@@ -1,11 +1,11 @@
 // Owns the registry of data recipes: one file per recipe, registered here.
 import { Registry } from '../registry';
-import { cars } from './cars';
-import { fashionAttributes } from './fashion-attributes';
-import { fashionPairs } from './fashion-pairs';
-import { intentSlots } from './intent-slots';
+import { cars } from './recipes/cars';
+import { fashionAttributes } from './recipes/fashion-attributes';
+import { fashionPairs } from './recipes/fashion-pairs';
+import { intentSlots } from './recipes/intent-slots';
 import { files } from './files';
-import { multifashion } from './multifashion';
+import { multifashion } from './recipes/multifashion';
 import type { DataDescriptor } from './types';
 
 export const dataRecipes = new Registry<DataDescriptor>('data type');

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { tagNames } from '../../src/data/intent-slots';
+import { tagNames } from '../../src/data/recipes/intent-slots';
 import { MtlError } from '../../src/errors';
 import { validateSpecText } from '../../src/spec/validate';
 import { train } from '../../src/train/loop';

@@ -1,5 +1,10 @@
-// Owns parsing delimited text (CSV/TSV, RFC 4180 quoting) incrementally, chunk by chunk, so that a
-// file larger than memory can be read as a stream of rows with the line each row starts on.
+// Owns the csv and tsv formats: parsing delimited text (RFC 4180 quoting) incrementally, chunk by
+// chunk, so that a file larger than memory can be read as a stream of rows with the line each row
+// starts on, and the reader that turns those rows into records named by the header line.
+import * as path from 'node:path';
+import { didYouMean } from '../../util/suggest';
+import type { DataRecord, ReaderOptions, Report } from './record';
+import { textChunks } from './text';
 
 export interface CsvRow {
   fields: string[];
@@ -123,4 +128,53 @@ export function parseCsv(text: string, delimiter = ','): CsvRow[] {
   const p = new CsvParser(delimiter);
   const rows = p.feed(text);
   return p.end(rows);
+}
+
+/** The csv and tsv formats: a header line naming the columns, then one record per row. */
+export async function* readDelimited(file: string, delimiter: string, opts: ReaderOptions, report: Report): AsyncGenerator<DataRecord> {
+  const parser = new CsvParser(delimiter);
+  let header: string[] | undefined;
+  const dir = path.dirname(file);
+  const rows: CsvRow[] = [];
+  const emit = function* (): Generator<DataRecord | 'stop'> {
+    for (const r of rows) {
+      if (!header) {
+        header = r.fields.map((f) => f.trim());
+        const seen = new Set<string>();
+        for (const h of header) {
+          if (seen.has(h)) report({ where: { file, line: r.line }, message: `column "${h}" appears twice in the header` });
+          seen.add(h);
+        }
+        const missing = opts.needed.filter((n) => !seen.has(n));
+        for (const m of missing) report({ where: { file, line: r.line }, message: `no column "${m}" in the header`, allowed: header.join(', '), hint: didYouMean(m, header) });
+        if (missing.length) {
+          yield 'stop';
+          return;
+        }
+        continue;
+      }
+      if (r.fields.length !== header.length) {
+        report({ where: { file, line: r.line }, message: `ragged row: ${r.fields.length} fields, the header has ${header.length}`, hint: delimiter === ',' ? 'quote fields that contain commas' : undefined });
+        continue;
+      }
+      const fields: Record<string, unknown> = {};
+      for (let i = 0; i < header.length; i++) fields[header[i]] = r.fields[i];
+      yield { fields, where: { file, line: r.line }, dir };
+    }
+    rows.length = 0;
+  };
+  for await (const chunk of textChunks(file, opts.chunkSize)) {
+    parser.feed(chunk, rows);
+    for (const rec of emit()) {
+      if (rec === 'stop') return;
+      yield rec;
+    }
+  }
+  if (parser.openQuote) report({ where: { file, line: parser.currentLine }, message: 'the file ends inside a quoted field', hint: 'a quote (") is not closed' });
+  parser.end(rows);
+  for (const rec of emit()) {
+    if (rec === 'stop') return;
+    yield rec;
+  }
+  if (!header) report({ where: { file }, message: 'the file is empty: a header line naming the columns is needed' });
 }

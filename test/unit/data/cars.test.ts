@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { cars, carsFile, FEATURES, ORIGINS, parseCars } from '../../../src/data/cars';
+import { cars, carsFile, FEATURES, ORIGINS, parseCars } from '../../../src/data/recipes/cars';
 import { dataRecipes } from '../../../src/data/index';
 import type { ArraySet } from '../../../src/data/types';
 import { MtlError } from '../../../src/errors';

@@ -7,12 +7,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MtlError } from '../../../src/errors';
-import { fashionAttributes, groupNames } from '../../../src/data/fashion-attributes';
-import { itemsAt } from '../../../src/data/fashion-items';
-import { drawLabelledPairs, fashionPairs } from '../../../src/data/fashion-pairs';
+import { fashionAttributes, groupNames } from '../../../src/data/recipes/fashion-attributes';
+import { itemsAt } from '../../../src/data/recipes/fashion-items';
+import { drawLabelledPairs, fashionPairs } from '../../../src/data/recipes/fashion-pairs';
 import { dataRecipes } from '../../../src/data/index';
-import { writeIdx } from '../../../src/data/idx';
-import { classNames, FILES, type FashionSplit } from '../../../src/data/multifashion';
+import { writeIdx } from '../../../src/data/formats/idx';
+import { classNames, FILES, type FashionSplit } from '../../../src/data/recipes/multifashion';
 import type { ArraySet, DataBundle, DataDescription, DataDescriptor } from '../../../src/data/types';
 import { mulberry32 } from '../../../src/util/random';
 

@@ -9,7 +9,8 @@ import { MtlError, type Problem } from '../../../src/errors';
 import { CsvParser, parseCsv, type CsvRow } from '../../../src/data/formats/csv';
 import { decodeImage, encodePng, resizeBilinear } from '../../../src/data/formats/image';
 import { decodeNpy, encodeNpy } from '../../../src/data/formats/npy';
-import { readRecords, type DataRecord, type ReaderOptions } from '../../../src/data/formats/readers';
+import { readRecords } from '../../../src/data/formats/readers';
+import type { DataRecord, ReaderOptions } from '../../../src/data/formats/record';
 import { packageRoot } from '../../../src/util/paths';
 
 const FIX = path.join(packageRoot(), 'test/fixtures/data');

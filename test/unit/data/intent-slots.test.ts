@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataRecipes } from '../../../src/data/index';
-import { intentNames, intentSlots, isTestOnly, LONGEST, OOV, PAD, SLOT_VALUES, tagNames, TEMPLATES, VOCAB_SIZE, VOCABULARY } from '../../../src/data/intent-slots';
+import { intentNames, intentSlots, isTestOnly, LONGEST, OOV, PAD, SLOT_VALUES, tagNames, TEMPLATES, VOCAB_SIZE, VOCABULARY } from '../../../src/data/recipes/intent-slots';
 import type { ArraySet } from '../../../src/data/types';
 
 const ctx = { seed: 42, specDir: '/' };

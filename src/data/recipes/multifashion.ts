@@ -2,11 +2,11 @@
 // item (left = the item at the top-left, right = the item at the bottom-right).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configError, dataError, type Problem } from '../errors';
-import { mixSeed, mulberry32, randInt } from '../util/random';
-import { packageRoot } from '../util/paths';
-import { readIdx } from './idx';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from './types';
+import { configError, dataError, type Problem } from '../../errors';
+import { mixSeed, mulberry32, randInt } from '../../util/random';
+import { packageRoot } from '../../util/paths';
+import { readIdx } from '../formats/idx';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
 /** Fashion-MNIST class names, by label index. */
 export const classNames: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

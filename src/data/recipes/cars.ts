@@ -7,10 +7,10 @@
 // Means and standard deviations come from the training rows only, so no test statistic leaks.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dataError } from '../errors';
-import { mixSeed, mulberry32, shuffleInPlace } from '../util/random';
-import { readOptions } from './options';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from './types';
+import { dataError } from '../../errors';
+import { mixSeed, mulberry32, shuffleInPlace } from '../../util/random';
+import { readOptions } from '../options';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
 /** Input columns, in the order of the `features` vector. */
 export const FEATURES = ['cylinders', 'displacement', 'horsepower', 'weight', 'acceleration', 'year'] as const;

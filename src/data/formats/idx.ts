@@ -4,8 +4,8 @@
 // dimension, then the data in row-major order.
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import { dataError } from '../errors';
-import { writeFileAtomic } from '../util/fs';
+import { dataError } from '../../errors';
+import { writeFileAtomic } from '../../util/fs';
 
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxTypedArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;

@@ -7,9 +7,9 @@
 // 1 = out of vocabulary. One value in five of each slot list (a fixed choice) appears only in test
 // sentences, so test slots hold unseen words (id 1) that only their context identifies; in training,
 // slot words are replaced by id 1 with probability oovRate so that the model learns that context.
-import { mixSeed, mulberry32, randInt } from '../util/random';
-import { readOptions } from './options';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from './types';
+import { mixSeed, mulberry32, randInt } from '../../util/random';
+import { readOptions } from '../options';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
 const CITIES = ['new york', 'london', 'paris', 'tokyo', 'berlin', 'san francisco', 'madrid', 'rome', 'boston', 'chicago', 'sydney', 'toronto', 'los angeles', 'amsterdam', 'dublin', 'seattle', 'lisbon', 'vienna', 'prague', 'oslo'];
 

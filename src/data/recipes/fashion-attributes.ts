@@ -2,12 +2,12 @@
 // (the 10 classes), group (5 coarse garment groups derived from the class) and ink (regression: the
 // image's mean pixel intensity in [0, 1]). Data: Fashion-MNIST, Xiao, Rasul & Vollgraf 2017,
 // arXiv:1708.07747 (MIT licence).
-import { mixSeed } from '../util/random';
+import { mixSeed } from '../../util/random';
 import { chooseItems, dirSchema, itemsAt, loadFashion, seedSchema, sizeSchema } from './fashion-items';
-import { dataError } from '../errors';
+import { dataError } from '../../errors';
 import type { FashionSplit } from './multifashion';
-import { readOptions } from './options';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from './types';
+import { readOptions } from '../options';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
 /** The coarse groups, by index: what part of the body the item is worn on, or a bag. */
 export const groupNames: readonly string[] = ['top', 'bottom', 'full-body', 'footwear', 'bag'];

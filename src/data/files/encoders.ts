@@ -3,11 +3,11 @@
 // images), learning what it needs (statistics, category and token vocabularies) from the training
 // rows only. Its state is plain JSON, saved in the run folder so that eval encodes exactly alike.
 import * as path from 'node:path';
-import type { Problem } from '../errors';
-import type { TaskType } from '../tasks';
-import { didYouMean } from '../util/suggest';
-import { loadImage } from './formats/image';
-import type { ArrayCell, DataRecord } from './formats/readers';
+import type { Problem } from '../../errors';
+import type { TaskType } from '../../tasks';
+import { didYouMean } from '../../util/suggest';
+import { loadImage } from '../formats/image';
+import type { ArrayCell, DataRecord } from '../formats/record';
 
 export interface InputMap {
   field?: string;

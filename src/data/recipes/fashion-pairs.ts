@@ -2,12 +2,12 @@
 // tasks category1 and category2 (each image's class) and same (binary: one class or two), with
 // exactly as many same-class pairs as different-class pairs (±1). Data: Fashion-MNIST, Xiao, Rasul &
 // Vollgraf 2017, arXiv:1708.07747 (MIT licence).
-import { dataError } from '../errors';
-import { mixSeed, mulberry32, randInt, shuffleInPlace } from '../util/random';
+import { dataError } from '../../errors';
+import { mixSeed, mulberry32, randInt, shuffleInPlace } from '../../util/random';
 import { dirSchema, itemsAt, loadFashion, seedSchema, sizeSchema } from './fashion-items';
 import type { FashionSplit } from './multifashion';
-import { readOptions } from './options';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from './types';
+import { readOptions } from '../options';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
 const schema = {
   type: 'object',

@@ -1,9 +1,9 @@
 // Owns what the single-item Fashion-MNIST recipes (fashion-pairs, fashion-attributes) share: the
 // `dir` and `size` options, loading both splits through the multifashion loaders, and downsampling.
 import * as path from 'node:path';
-import { mixSeed, mulberry32, shuffleInPlace } from '../util/random';
+import { mixSeed, mulberry32, shuffleInPlace } from '../../util/random';
 import { bundledDir, checkFiles, DEBIAN_DIR, ITEM, loadSplit, type FashionSplit } from './multifashion';
-import type { DataContext } from './types';
+import type { DataContext } from '../types';
 
 /** Image sides the 28×28 items can be reduced to by averaging whole pixel blocks. */
 export const SIZES = [28, 14, 7, 4] as const;

@@ -5,13 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { configError, dataError, type Problem } from '../errors';
-import { mixSeed, mulberry32, shuffleInPlace } from '../util/random';
-import type { Batch, BatchOptions } from './batching';
-import { inputEncoder, targetEncoder, type Encoded, type Encoder, type InputMap, type TargetMap } from './encode';
-import { FORMATS, readRecords, type Format, type ReaderOptions } from './formats/readers';
-import { arraySource, isBatchSource, prefetch, unlabelled, type BatchSource, type SplitData } from './source';
-import type { ArraySet, Column, DataBundle, DataContext, DataDescription, DataDescriptor, TargetColumn } from './types';
+import { configError, dataError, type Problem } from '../../errors';
+import { mixSeed, mulberry32, shuffleInPlace } from '../../util/random';
+import type { Batch, BatchOptions } from '../batching';
+import { inputEncoder, targetEncoder, type Encoded, type Encoder, type InputMap, type TargetMap } from './encoders';
+import { readRecords } from '../formats/readers';
+import { FORMATS, type Format, type ReaderOptions } from '../formats/record';
+import { arraySource, isBatchSource, prefetch, unlabelled, type BatchSource, type SplitData } from '../source';
+import type { ArraySet, Column, DataBundle, DataContext, DataDescription, DataDescriptor, TargetColumn } from '../types';
 
 export const DATA_STATE_VERSION = 1;
 const MAX_PROBLEMS = 20;

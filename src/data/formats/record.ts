@@ -1,0 +1,36 @@
+// Owns what every format reader yields and takes: a record (one example's raw fields, with the file
+// and line or row it came from), an idx/npy array row, the reader options and the problem reporter.
+import type { Problem, Where } from '../../errors';
+
+export const FORMATS = ['csv', 'tsv', 'jsonl', 'idx', 'npy', 'images', 'conll'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface DataRecord {
+  fields: Record<string, unknown>;
+  where: Where;
+  /** Folder that relative file names inside the record (image paths) resolve against. */
+  dir: string;
+}
+
+/** An array row of an idx/npy file: the values of one example and their shape. */
+export interface ArrayCell {
+  shape: number[];
+  data: Float32Array | Int32Array | Uint8Array | Int8Array | Int16Array | Float64Array;
+}
+
+export interface ReaderOptions {
+  format: Format;
+  /** Text formats and images: the files (or the image folder / list file), resolved. */
+  paths: string[];
+  /** idx, npy: one file per field, resolved. */
+  files?: Record<string, string>;
+  delimiter?: string;
+  /** conll: names of the token columns, in order. */
+  columns?: string[];
+  /** Characters per read from disk. */
+  chunkSize: number;
+  /** Field names the mapping refers to (checked against a CSV header or the idx/npy files). */
+  needed: string[];
+}
+
+export type Report = (p: Problem) => void;
