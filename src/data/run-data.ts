@@ -1,6 +1,6 @@
 // Owns the data of one run: loading a spec's recipe (optionally with a previous run's data state) and
 // choosing its train/val/test splits per train.validation; training, eval and `mtl data` share it.
-import { splitValidation } from './batching';
+import { splitValidation } from './splits';
 import { dataRecipes } from './index';
 import type { SplitData } from './source';
 import type { DataBundle } from './types';

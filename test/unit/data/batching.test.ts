@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
-import { batches, disposeBatch, splitValidation, subset, type Batch } from '../../../src/data/batching';
+import { batches, disposeBatch, type Batch } from '../../../src/data/batching';
+import { splitValidation, subset } from '../../../src/data/splits';
 import type { ArraySet } from '../../../src/data/types';
 import { useBackend } from '../../helpers/backend';
 

@@ -1,0 +1,93 @@
+// Owns the `files` data type's configuration: the mapping types (input, target, source), the
+// cross-field checks the JSON Schema cannot express, and the target mapping of every task.
+import { configError, type Problem } from '../../errors';
+import type { TaskType } from '../../tasks';
+import type { Format } from '../formats/record';
+
+export const SPLITS = ['train', 'val', 'test'] as const;
+export type SplitName = (typeof SPLITS)[number];
+
+export interface InputMap {
+  field?: string;
+  column?: string;
+  columns?: string[];
+  encoding: 'numeric' | 'tokens' | 'image' | 'category';
+  shape?: number[];
+  normalize?: boolean;
+  length?: number;
+  vocabulary?: number;
+  minCount?: number;
+  lowercase?: boolean;
+  split?: 'whitespace' | 'chars';
+  height?: number;
+  width?: number;
+  channels?: 1 | 3;
+}
+
+export interface TargetMap {
+  field?: string;
+  column?: string;
+  columns?: string[];
+  type: TaskType;
+  classes?: number;
+  categories?: 'learn' | string[];
+  normalize?: boolean;
+  length?: number;
+  dim?: number;
+  separator?: string;
+  lowercase?: boolean;
+}
+
+export interface SourceConfig {
+  format: Format;
+  path?: string;
+  paths?: string[];
+  files?: Record<string, string>;
+  delimiter?: string;
+  columns?: string[];
+  streaming?: boolean | 'auto';
+}
+
+export interface FilesConfig {
+  inputs: Record<string, InputMap>;
+  targets?: Record<string, TargetMap>;
+  train?: SourceConfig;
+  val?: SourceConfig;
+  test?: SourceConfig;
+  tasks?: Record<string, { target: TargetMap; train: SourceConfig; val?: SourceConfig; test?: SourceConfig }>;
+  sampling: 'round-robin' | 'proportional';
+  shuffleBuffer: number;
+  chunkSize: number;
+  streamAbove: number;
+}
+
+/** The config with defaults filled in; throws a config error listing every missing or contradictory option. */
+export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
+  const c = config as unknown as FilesConfig;
+  const problems: Problem[] = [];
+  const hasSplits = c.train !== undefined || c.val !== undefined || c.test !== undefined || c.targets !== undefined;
+  if (c.tasks && hasSplits) problems.push({ where: { path: 'data.tasks' }, message: 'give either tasks (one dataset per task) or targets with train/val/test, not both' });
+  if (!c.tasks && (!c.train || !c.targets)) problems.push({ where: { path: 'data' }, message: 'the files data type needs targets and a train source (or tasks)' });
+  const checkSource = (s: SourceConfig | undefined, at: string) => {
+    if (!s) return;
+    if ((s.format === 'idx' || s.format === 'npy') && !s.files) problems.push({ where: { path: `${at}.files` }, message: `format ${s.format} reads one file per field: give files: {<field>: <file>}` });
+    else if (s.format !== 'idx' && s.format !== 'npy' && !s.path && !s.paths) problems.push({ where: { path: at }, message: 'give path (or paths)' });
+  };
+  for (const s of SPLITS) checkSource(c[s], `data.${s}`);
+  for (const [t, tc] of Object.entries(c.tasks ?? {})) for (const s of SPLITS) checkSource(tc[s], `data.tasks.${t}.${s}`);
+  const checkTarget = (m: TargetMap, at: string) => {
+    if (!m.field && !m.column && !m.columns) problems.push({ where: { path: at }, message: 'name the target field (field, column or columns)' });
+    if (m.type === 'classification' && m.classes === undefined) problems.push({ where: { path: `${at}.classes` }, message: 'a classification target needs classes (the head width)' });
+    if (m.type === 'classification' && m.classes !== undefined && m.classes < 2) problems.push({ where: { path: `${at}.classes` }, message: 'a classification target needs at least 2 classes', received: m.classes, hint: 'for one yes/no label use type: binary' });
+    if (m.type === 'multilabel' && !m.columns && m.classes === undefined && !Array.isArray(m.categories)) problems.push({ where: { path: `${at}.classes` }, message: 'a multilabel target in one field needs classes or a categories list' });
+  };
+  for (const [t, m] of Object.entries(c.targets ?? {})) checkTarget(m, `data.targets.${t}`);
+  for (const [t, tc] of Object.entries(c.tasks ?? {})) checkTarget(tc.target, `data.tasks.${t}.target`);
+  for (const [n, m] of Object.entries(c.inputs ?? {})) if (!m.field && !m.column && !m.columns) problems.push({ where: { path: `data.inputs.${n}` }, message: 'name the input field (field, column or columns)' });
+  if (problems.length) throw configError(problems);
+  return { ...c, sampling: c.sampling ?? 'round-robin', shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, streamAbove: c.streamAbove ?? 256 };
+}
+
+export function targetMaps(c: FilesConfig): Record<string, TargetMap> {
+  return c.tasks ? Object.fromEntries(Object.entries(c.tasks).map(([t, tc]) => [t, tc.target])) : c.targets ?? {};
+}

@@ -1,0 +1,93 @@
+// Owns the JSON Schema of the `files` data type: inputs, targets, sources, task-specific datasets and
+// the streaming options, each option described once (the spec schema and docs are generated from it).
+import { FORMATS } from '../formats/record';
+
+const fieldProps = {
+  field: { type: 'string', minLength: 1, description: 'The field (JSONL key, CSV column, CoNLL column name, idx/npy file key, image list column) holding the value' },
+  column: { type: 'string', minLength: 1, description: 'Same as field' },
+  columns: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Several numeric columns forming one vector, in order' },
+};
+
+const inputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Which field(s) feed one model input, and how they are encoded',
+  properties: {
+    ...fieldProps,
+    encoding: { type: 'string', enum: ['numeric', 'tokens', 'image', 'category'], default: 'numeric', description: 'numeric: numbers (float32); tokens: text → int32 token ids; image: image file → [height, width, channels] in [0, 1]; category: one categorical value → int32 id (0 = unseen)' },
+    shape: { type: 'array', items: { type: 'integer', minimum: 1 }, description: 'numeric: shape of one row (default [number of columns], or [1])' },
+    normalize: { type: 'boolean', default: false, description: 'numeric: z-score each feature with the training mean and standard deviation' },
+    length: { type: 'integer', minimum: 1, default: 32, description: 'tokens: ids per row; longer texts are truncated, shorter ones padded with 0' },
+    vocabulary: { type: 'integer', minimum: 3, default: 10000, description: 'tokens: at most this many ids, including 0 (padding) and 1 (out of vocabulary); the embedding inputDim' },
+    minCount: { type: 'integer', minimum: 1, default: 1, description: 'tokens: ignore training tokens seen fewer times' },
+    lowercase: { type: 'boolean', default: false, description: 'tokens: lowercase the text first' },
+    split: { type: 'string', enum: ['whitespace', 'chars'], default: 'whitespace', description: 'tokens: how text becomes tokens (a list value is used as it is)' },
+    height: { type: 'integer', minimum: 1, default: 32, description: 'image: rows after bilinear resizing' },
+    width: { type: 'integer', minimum: 1, default: 32, description: 'image: columns after bilinear resizing' },
+    channels: { type: 'integer', enum: [1, 3], default: 3, description: 'image: 1 (grey) or 3 (RGB)' },
+  },
+};
+
+const targetSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  description: "Which field holds a task's target; empty cells and nulls are missing labels (masked out)",
+  properties: {
+    ...fieldProps,
+    type: { type: 'string', enum: ['classification', 'binary', 'multilabel', 'regression'], description: 'The task type (must match tasks.<name>.type)' },
+    classes: { type: 'integer', minimum: 1, description: 'classification: number of classes (the head width, at least 2); multilabel: number of labels' },
+    categories: {
+      anyOf: [{ type: 'string', enum: ['learn'] }, { type: 'array', minItems: 1, items: { type: 'string' } }],
+      description: 'Named labels: "learn" (the sorted labels of the training data) or the list; omitted: labels are class indices 0..classes-1',
+    },
+    normalize: { type: 'boolean', default: false, description: 'regression: z-score the target with training statistics (losses and metrics are then in standard deviations)' },
+    dim: { type: 'integer', minimum: 1, description: 'regression: values per row when one field holds a vector (default 1; with columns: their number)' },
+    length: { type: 'integer', minimum: 1, description: 'classification: one tag per token (CoNLL tag column), padded/truncated to this many steps; padding is masked' },
+    separator: { type: 'string', minLength: 1, default: '|', description: 'multilabel with categories: separator of the label names in one text field' },
+    lowercase: { type: 'boolean', default: false, description: 'classification: lowercase labels first' },
+  },
+};
+
+const sourceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['format'],
+  description: 'One split\'s data: its format and file(s)',
+  properties: {
+    format: { type: 'string', enum: [...FORMATS], description: 'csv, tsv (header line), jsonl (one JSON object per line), idx, npy (one file per field), images (a folder per class, or a CSV/TSV list file), conll (token per line)' },
+    path: { type: 'string', minLength: 1, description: 'The file (or image folder / list file), relative to the spec file' },
+    paths: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Several files of the same format, read in order' },
+    files: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'idx and npy: one file per field, e.g. {image: x.npy, label: y.npy}; the first axis is the example' },
+    delimiter: { type: 'string', minLength: 1, maxLength: 1, description: 'csv: field delimiter (default ","; tsv: tab)' },
+    columns: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, default: ['token', 'tag'], description: 'conll: names of the token columns, in order' },
+    streaming: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['auto'] }], default: 'auto', description: 'Read the file in chunks every epoch instead of loading it (auto: when the files exceed streamAbove MB)' },
+  },
+};
+
+export const filesSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['inputs'],
+  properties: {
+    inputs: { type: 'object', minProperties: 1, additionalProperties: inputSchema, description: 'Model input name → field(s) and encoding' },
+    targets: { type: 'object', additionalProperties: targetSchema, description: 'Task name → target field (with train/val/test)' },
+    train: { ...sourceSchema, description: 'Training data' },
+    val: { ...sourceSchema, description: 'Validation data (otherwise train.validation holds out a fraction of train)' },
+    test: { ...sourceSchema, description: 'Test data' },
+    tasks: {
+      type: 'object',
+      description: 'Task-specific datasets instead of train/val/test: task → {target, train, val, test}; each batch labels one task',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['target', 'train'],
+        properties: { target: targetSchema, train: sourceSchema, val: sourceSchema, test: sourceSchema },
+      },
+    },
+    sampling: { type: 'string', enum: ['round-robin', 'proportional'], default: 'round-robin', description: 'tasks: which task the next training batch comes from — in turn (an epoch ends when the largest task has been seen once), or at random in proportion to the tasks\' sizes (every row once per epoch)' },
+    shuffleBuffer: { type: 'integer', minimum: 1, default: 10000, description: 'Streamed sources: rows held in the seeded shuffle buffer' },
+    chunkSize: { type: 'integer', minimum: 1024, default: 1048576, description: 'Streamed sources: characters per read from disk' },
+    streamAbove: { type: 'number', minimum: 0, default: 256, description: 'streaming: auto streams sources whose files exceed this many MB' },
+  },
+};
