@@ -7,12 +7,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
-import { disposeBatch } from '../../../src/data/batching';
-import { describeFiles, loadFiles } from '../../../src/data/files';
-import type { ArraySet, DataBundle } from '../../../src/data/types';
-import { MtlError } from '../../../src/errors';
-import { packageRoot } from '../../../src/util/paths';
-import { useBackend } from '../../helpers/backend';
+import { disposeBatch } from '../../../../src/data/batching';
+import { describeFiles, loadFiles } from '../../../../src/data/files';
+import type { ArraySet, DataBundle } from '../../../../src/data/types';
+import { MtlError } from '../../../../src/errors';
+import { packageRoot } from '../../../../src/util/paths';
+import { useBackend } from '../../../helpers/backend';
 
 before(() => useBackend('cpu'));
 

@@ -6,9 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { after, describe, it } from 'node:test';
-import { MtlError } from '../../../src/errors';
-import { encodeIdx, readIdx, writeIdx, type IdxArray } from '../../../src/data/formats/idx';
-import { packageRoot } from '../../../src/util/paths';
+import { MtlError } from '../../../../src/errors';
+import { encodeIdx, readIdx, writeIdx, type IdxArray } from '../../../../src/data/formats/idx';
+import { packageRoot } from '../../../../src/util/paths';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-idx-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { MtlError, type Problem } from '../../../src/errors';
-import { CsvParser, parseCsv, type CsvRow } from '../../../src/data/formats/csv';
-import { decodeImage, encodePng, resizeBilinear } from '../../../src/data/formats/image';
-import { decodeNpy, encodeNpy } from '../../../src/data/formats/npy';
-import { readRecords } from '../../../src/data/formats/readers';
-import type { DataRecord, ReaderOptions } from '../../../src/data/formats/record';
-import { packageRoot } from '../../../src/util/paths';
+import { MtlError, type Problem } from '../../../../src/errors';
+import { CsvParser, parseCsv, type CsvRow } from '../../../../src/data/formats/csv';
+import { decodeImage, encodePng, resizeBilinear } from '../../../../src/data/formats/image';
+import { decodeNpy, encodeNpy } from '../../../../src/data/formats/npy';
+import { readRecords } from '../../../../src/data/formats/readers';
+import type { DataRecord, ReaderOptions } from '../../../../src/data/formats/record';
+import { packageRoot } from '../../../../src/util/paths';
 
 const FIX = path.join(packageRoot(), 'test/fixtures/data');
 

@@ -5,12 +5,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MtlError } from '../../../src/errors';
-import { writeIdx } from '../../../src/data/formats/idx';
-import { classNames, composeCanvas, FILES, multifashion } from '../../../src/data/recipes/multifashion';
-import { dataRecipes } from '../../../src/data/index';
-import { mulberry32 } from '../../../src/util/random';
-import { packageRoot } from '../../../src/util/paths';
+import { MtlError } from '../../../../src/errors';
+import { writeIdx } from '../../../../src/data/formats/idx';
+import { classNames, composeCanvas, FILES, multifashion } from '../../../../src/data/recipes/multifashion';
+import { dataRecipes } from '../../../../src/data/index';
+import { mulberry32 } from '../../../../src/util/random';
+import { packageRoot } from '../../../../src/util/paths';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-mf-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -7,11 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
-import { batches, disposeBatch } from '../../../src/data/batching';
-import { loadFiles, StreamSource } from '../../../src/data/files';
-import { arraySource, prefetch } from '../../../src/data/source';
-import type { ArraySet } from '../../../src/data/types';
-import { useBackend } from '../../helpers/backend';
+import { batches, disposeBatch } from '../../../../src/data/batching';
+import { loadFiles, StreamSource } from '../../../../src/data/files';
+import { arraySource, prefetch } from '../../../../src/data/source';
+import type { ArraySet } from '../../../../src/data/types';
+import { useBackend } from '../../../helpers/backend';
 
 before(() => useBackend('cpu'));
 

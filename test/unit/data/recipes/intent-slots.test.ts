@@ -2,9 +2,9 @@
 // well-formed BIO tags that fit the intent, padding masked per token, and the vocabulary / OOV rules.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dataRecipes } from '../../../src/data/index';
-import { intentNames, intentSlots, isTestOnly, LONGEST, OOV, PAD, SLOT_VALUES, tagNames, TEMPLATES, VOCAB_SIZE, VOCABULARY } from '../../../src/data/recipes/intent-slots';
-import type { ArraySet } from '../../../src/data/types';
+import { dataRecipes } from '../../../../src/data/index';
+import { intentNames, intentSlots, isTestOnly, LONGEST, OOV, PAD, SLOT_VALUES, tagNames, TEMPLATES, VOCAB_SIZE, VOCABULARY } from '../../../../src/data/recipes/intent-slots';
+import type { ArraySet } from '../../../../src/data/types';
 
 const ctx = { seed: 42, specDir: '/' };
 const make = (extra: Record<string, unknown> = {}, c = ctx) => intentSlots.create({ type: 'intent-slots', trainSize: 300, testSize: 200, ...extra }, c);

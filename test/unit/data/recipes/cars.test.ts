@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { cars, carsFile, FEATURES, ORIGINS, parseCars } from '../../../src/data/recipes/cars';
-import { dataRecipes } from '../../../src/data/index';
-import type { ArraySet } from '../../../src/data/types';
-import { MtlError } from '../../../src/errors';
+import { cars, carsFile, FEATURES, ORIGINS, parseCars } from '../../../../src/data/recipes/cars';
+import { dataRecipes } from '../../../../src/data/index';
+import type { ArraySet } from '../../../../src/data/types';
+import { MtlError } from '../../../../src/errors';
 
 const raw = JSON.parse(fs.readFileSync(carsFile(), 'utf8')) as Array<Record<string, unknown>>;
 const ctx = { seed: 42, specDir: '/' };
