@@ -1,23 +1,32 @@
 // The command-line program: commander options → typed options → core functions. The only place that
 // turns errors into exit codes (0 ok, 1 internal, 2 usage/spec, 3 data, 4 checkpoint, 130 interrupted).
 import * as tf from '@tensorflow/tfjs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_CODES, formatProblem, MtlError } from '../errors';
 import { packageVersion } from '../util/paths';
 import { compareCommand } from './commands/compare';
 import { dataInspectCommand } from './commands/data';
 import { evalCommand } from './commands/eval';
+import { initCommand } from './commands/init';
 import { listCommand } from './commands/list';
 import { plotCommand } from './commands/plot';
 import { plotMetricsCommand } from './commands/plot-metrics';
 import { reportCommand } from './commands/report';
 import { schemaCommand } from './commands/schema';
+import { summaryCommand } from './commands/summary';
 import { trainCommand } from './commands/train';
 import { validateCommand } from './commands/validate';
+import { addExamples } from './examples';
 import { consoleOutput, type Output } from './reporter';
 
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend: auto tries tensorflow (GPU, then CPU), then wasm, then cpu').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, received ${JSON.stringify(v)}`);
+  return n;
+}
 
 export function program(o: Output, signal: AbortSignal): Command {
   const p = new Command('mtl')
@@ -26,6 +35,14 @@ export function program(o: Output, signal: AbortSignal): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeOut: (s) => o.out(s.trimEnd()), writeErr: (s) => o.err(s.trimEnd()) });
+
+  p.command('init')
+    .description('Write a commented starter spec from a template (it validates as written)')
+    .argument('[file]', 'spec file to write', 'mtl.yaml')
+    .option('-t, --template <name>', 'template: image-pair, tabular, text, siamese (see --list)')
+    .option('--list', 'list the templates')
+    .option('--force', 'overwrite FILE if it exists')
+    .action((file, opts) => initCommand(file, opts, o));
 
   p.command('validate')
     .description('Check a spec: every problem at once, with line:column')
@@ -55,10 +72,19 @@ export function program(o: Output, signal: AbortSignal): Command {
     .action((run, opts) => evalCommand(run, opts, o));
 
   p.command('plot-model')
-    .description('Draw the model graph (shared layers vs task heads) as .svg, .dot or .json')
+    .description('Draw the model graph (shared layers, task heads, losses) as .svg, .png, .dot, .mmd or .json')
     .argument('<spec-or-run>', 'spec file or run folder')
-    .requiredOption('-o, --output <file>', 'output file: .svg, .dot or .json')
-    .addOption(new Option('--rankdir <dir>', 'graph direction').choices(['TB', 'LR']).default('TB'))
+    .requiredOption('-o, --output <file>', 'output file; the format follows the extension: .svg, .png, .dot, .mmd (Mermaid), .json')
+    .option('--show-shapes', 'show each layer\'s input and output shapes')
+    .option('--show-dtype', 'show each layer\'s dtype')
+    .option('--show-layer-names', 'show layer names (the default)')
+    .option('--no-show-layer-names', 'show only layer types')
+    .option('--show-layer-activations', 'show the activation of layers that have one')
+    .option('--show-trainable', 'show whether each layer is trainable')
+    .addOption(new Option('--rankdir <dir>', 'graph direction: top-bottom, left-right, bottom-top, right-left').choices(['TB', 'LR', 'BT', 'RL']).default('TB'))
+    .option('--expand-nested', 'draw the layers inside nested models (a pretrained backbone) instead of one box')
+    .option('--collapse', 'draw each built-in backbone (resnet, mobilenetV2, bilstm, transformerEncoder, …) as one box')
+    .addOption(new Option('--dpi <n>', 'PNG resolution in pixels per inch').argParser(positiveNumber).default(96))
     .action((target, opts) => plotCommand(target, opts, o));
 
   p.command('compare')
@@ -84,6 +110,12 @@ export function program(o: Output, signal: AbortSignal): Command {
     .option('--baseline <run>', 'run (or seed group) Δm% is measured against')
     .action((runs, opts) => reportCommand(runs, opts, o));
 
+  p.command('summary')
+    .description('Print the model as Keras\' model.summary() does, with parameters split into shared and per task')
+    .argument('<spec-or-run>', 'spec file or run folder')
+    .option('--json', 'print the table and totals as JSON')
+    .action((target, opts) => summaryCommand(target, opts, o));
+
   p.command('list')
     .description('List the registered layers, architectures, losses, metrics, weighting methods, optimizers, schedules, data types')
     .argument('[kind]', 'one of: layers, losses, metrics, weighting, optimizers, schedules, data')
@@ -102,7 +134,7 @@ export function program(o: Output, signal: AbortSignal): Command {
     .description('Print the JSON Schema of a spec (generated from the registries)')
     .option('-o, --output <file>', 'write it to a file')
     .action((opts) => schemaCommand(opts, o));
-  return p;
+  return addExamples(p);
 }
 
 /** Run the CLI; resolves to the exit code (never calls process.exit itself). */

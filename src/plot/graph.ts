@@ -19,7 +19,28 @@ export interface PlotNode {
   outputShape: string;
   inputShape: string;
   params: number;
+  /** Weights that training does not update (batch-norm moving statistics, frozen layers). */
+  nonTrainableParams: number;
+  /** The layer's compute dtype, e.g. float32 (int32 for integer inputs). */
+  dtype: string;
+  /** The layer's activation when it has one (e.g. relu), else undefined. */
+  activation?: string;
+  trainable: boolean;
   isOutput: boolean;
+  /** Sub-cluster inside the group: experts and gates of mixture-of-experts architectures, nested models. */
+  cluster?: string;
+  /** How many model layers this node stands for (a collapsed built-in backbone); 1 when absent. */
+  layers?: number;
+}
+
+/** What a task's output is trained with: shown beside its output and in the legend. */
+export interface PlotTask {
+  name: string;
+  loss: string;
+  /** A static weight, or the weighting method's name when the method sets weights during training. */
+  weight: number | string;
+  /** Parameters of the task's own layers. */
+  params: number;
 }
 
 export interface PlotEdge {
@@ -33,6 +54,10 @@ export interface PlotGraph {
   edges: PlotEdge[];
   /** Task names, in order. */
   groups: string[];
+  /** Per-task loss, weight and parameters, when the caller knows them (from the spec). */
+  tasks?: PlotTask[];
+  /** Parameters of layers outside every task (inputs and shared). */
+  sharedParams?: number;
 }
 
 export const INPUT_GROUP = 'input';
@@ -72,11 +97,24 @@ function nodesInModel(model: tf.LayersModel, layer: Layer): InboundNode[] {
   return nodes.filter((_, i) => inModel.has(`${layer.name}_ib-${i}`));
 }
 
-function countParams(layer: Layer): number {
+const size = (shape: Shape) => shape.reduce<number>((a, d) => a * (d ?? 0), 1);
+
+/** Trainable and non-trainable weight counts (an unbuilt layer has none yet). */
+export function countParams(layer: Layer): { trainable: number; nonTrainable: number } {
+  const sum = (ws: { shape: Shape }[]) => ws.reduce((a, w) => a + size(w.shape), 0);
   try {
-    return layer.countParams();
+    return { trainable: sum(layer.trainableWeights), nonTrainable: sum(layer.nonTrainableWeights) };
   } catch {
-    return 0; // an unbuilt layer has no weights yet
+    return { trainable: 0, nonTrainable: 0 };
+  }
+}
+
+function activationOf(layer: Layer): string | undefined {
+  try {
+    const a = (layer.getConfig() as { activation?: unknown }).activation;
+    return typeof a === 'string' && a !== 'linear' ? a : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -97,16 +135,23 @@ export function modelToGraph(
     const className = layer.getClassName();
     const mapped = Object.prototype.hasOwnProperty.call(groups, layer.name) ? groups[layer.name] : undefined;
     const calls = nodesInModel(model, layer);
-    return {
+    const count = countParams(layer);
+    const node: PlotNode = {
       id: layer.name,
       label: layer.name,
       className,
       group: mapped ?? (className === 'InputLayer' ? INPUT_GROUP : SHARED_GROUP),
       outputShape: formatAcrossCalls(calls, (n) => n.outputShapes),
       inputShape: formatAcrossCalls(calls, (n) => n.inputShapes),
-      params: countParams(layer),
+      params: count.trainable + count.nonTrainable,
+      nonTrainableParams: count.nonTrainable,
+      dtype: String(layer.dtype ?? 'float32'),
+      trainable: layer.trainable,
       isOutput: outputs.has(layer.name),
     };
+    const activation = activationOf(layer);
+    if (activation !== undefined) node.activation = activation;
+    return node;
   });
 
   const edges: PlotEdge[] = [];

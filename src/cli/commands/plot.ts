@@ -1,21 +1,34 @@
-// `mtl plot-model SPEC|RUN -o FILE`: build the graph the trainer would build, draw it.
+// `mtl plot-model SPEC|RUN -o FILE`: build the graph the trainer would build, draw it (.svg, .png,
+// .dot, .mmd, .json) with Keras plot_model's options and each task's loss, weight and parameters.
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import { loadRunSpec } from '../../train/run-eval';
 import { buildModel } from '../../model/build';
-import { modelToGraph } from '../../plot/graph';
 import { writePlot } from '../../plot/render';
+import { specGraph } from '../../plot/spec-graph';
+import type { PlotOptions } from '../../plot/view';
 import { validateSpecFile } from '../../spec/validate';
 import type { Output } from '../reporter';
 
-export async function plotCommand(target: string, opts: { output: string; rankdir?: 'TB' | 'LR' }, o: Output): Promise<void> {
+export interface PlotCommandOptions extends PlotOptions {
+  output: string;
+  collapse?: boolean;
+  expandNested?: boolean;
+}
+
+/** A spec file or a run folder's resolved spec, validated. */
+export function loadTarget(target: string) {
+  return fs.existsSync(target) && fs.statSync(target).isDirectory() ? loadRunSpec(target) : validateSpecFile(target);
+}
+
+export async function plotCommand(target: string, opts: PlotCommandOptions, o: Output): Promise<void> {
   await tf.setBackend('cpu');
-  const spec = fs.existsSync(target) && fs.statSync(target).isDirectory() ? loadRunSpec(target) : validateSpecFile(target);
+  const spec = loadTarget(target);
   const built = buildModel(spec.resolved);
   try {
-    const graph = modelToGraph(built.model, built.groups, { title: spec.resolved.name });
-    await writePlot(graph, opts.output, { rankdir: opts.rankdir });
-    o.out(`written: ${opts.output} (${graph.nodes.length} layers, tasks: ${graph.groups.join(', ')})`);
+    const graph = specGraph(spec.resolved, built.model, built.groups, opts);
+    await writePlot(graph, opts.output, opts);
+    o.out(`written: ${opts.output} (${graph.nodes.length} boxes, tasks: ${graph.groups.join(', ')})`);
   } finally {
     built.model.dispose();
   }

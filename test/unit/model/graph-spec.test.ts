@@ -75,8 +75,8 @@ describe('graph specs', () => {
     const built = buildModel(validateSpecText(text, file).resolved);
     const bilstmIn = 768 + 8 + 8;
     assert.deepEqual(paramsByLayer(built.model), {
-      shared_e1_embedding: embedding(81, 8),
-      shared_e2_embedding: embedding(81, 8),
+      shared_e1_embedding: embedding(40, 8),
+      shared_e2_embedding: embedding(40, 8),
       shared_encoded_bidirectional: 2 * lstm(bilstmIn, 128),
       label_2_dense: dense(256, 64),
       label: dense(64, 10),

@@ -1,0 +1,85 @@
+// Owns the "Examples:" section of each command's --help: at least one example per command and per
+// option (a test checks every option appears), shown after commander's usage text.
+import type { Command } from 'commander';
+
+export const EXAMPLES: Record<string, Array<[string, string]>> = {
+  mtl: [
+    ['mtl init my-spec.yaml', 'write a starter spec'],
+    ['mtl train configs/quickstart.yaml', 'train the quickstart model'],
+    ['mtl --version', 'print the version'],
+    ['mtl train --help', 'the options and examples of one command'],
+  ],
+  init: [
+    ['mtl init', 'write mtl.yaml from the default template (image-pair)'],
+    ['mtl init --list', 'list the templates'],
+    ['mtl init --template text intent.yaml', 'sentence intent + token slots'],
+    ['mtl init -t tabular cars.yaml --force', 'overwrite cars.yaml'],
+  ],
+  validate: [
+    ['mtl validate configs/quickstart.yaml', 'every problem at once, or "ok"'],
+    ['mtl validate configs/quickstart.yaml --json', 'the result and the resolved spec as JSON'],
+  ],
+  train: [
+    ['mtl train configs/quickstart.yaml', 'run folder under output.dir'],
+    ['mtl train configs/quickstart.yaml --out runs/q1 --backend wasm', 'named run folder, wasm backend'],
+    ['mtl train configs/quickstart.yaml --resume runs/q1', 'continue an interrupted run'],
+    ['mtl train configs/cars.yaml --no-progress --json > metrics.json', 'plain epoch lines, final metrics as JSON'],
+  ],
+  eval: [
+    ['mtl eval runs/q1', 'the best checkpoint on the test split'],
+    ['mtl eval runs/q1 --checkpoint last --split val --backend cpu --json', 'last checkpoint, validation split, JSON'],
+  ],
+  'plot-model': [
+    ['mtl plot-model configs/quickstart.yaml -o model.png', 'PNG (also .svg, .dot, .mmd, .json)'],
+    ['mtl plot-model runs/q1 --output model.svg --show-shapes --show-dtype', 'the model a run trained, with shapes and dtypes'],
+    ['mtl plot-model configs/cars.yaml -o m.png --show-layer-activations --show-trainable --dpi 192', 'activations, trainable flags, sharp PNG'],
+    ['mtl plot-model configs/cars.yaml -o m.mmd --rankdir LR --no-show-layer-names', 'Mermaid, left to right, types only'],
+    ['mtl plot-model configs/seed-resnet-two-heads.yaml -o m.png --collapse', 'ResNet-50 as one box'],
+    ['mtl plot-model spec.yaml -o m.svg --expand-nested --show-layer-names', 'a pretrained backbone\'s layers drawn out'],
+  ],
+  summary: [
+    ['mtl summary configs/seed-text-crf.yaml', 'Keras-style table, totals, shared vs per-task'],
+    ['mtl summary runs/q1 --json', 'the same as JSON'],
+  ],
+  compare: [
+    ['mtl compare runs/uw runs/pcgrad --baseline runs/single-task', 'final metrics side by side, Δm% against a baseline'],
+    ['mtl compare runs/seeds-uw runs/seeds-pcgrad --split val --markdown', 'seed groups (mean ± std), validation metrics, Markdown'],
+    ['mtl compare runs/a runs/b --json', 'the comparison as JSON'],
+  ],
+  'plot-metrics': [
+    ['mtl plot-metrics runs/q1 -o curves.png', 'loss and metric curves per task, weights and gradient panels'],
+    ['mtl plot-metrics runs/uw runs/pcgrad --output curves.svg --no-diagnostics', 'two runs overlaid, curves only'],
+  ],
+  report: [
+    ['mtl report runs/uw runs/pcgrad -o report.html', 'one self-contained HTML page'],
+    ['mtl report runs/uw runs/pcgrad --output report.html --baseline runs/single-task', 'with Δm% against a baseline'],
+  ],
+  list: [
+    ['mtl list', 'every registry'],
+    ['mtl list weighting', 'the weighting methods'],
+    ['mtl list losses --json', 'with each option\'s schema'],
+  ],
+  data: [['mtl data inspect configs/cars.yaml', 'rows, shapes, label distributions per split']],
+  inspect: [
+    ['mtl data inspect configs/cars.yaml', 'rows, shapes, label distributions per split'],
+    ['mtl data inspect configs/csv-example.yaml --json', 'the report as JSON'],
+  ],
+  schema: [
+    ['mtl schema', 'print the JSON Schema'],
+    ['mtl schema -o mtl.schema.json', 'write it for an editor'],
+  ],
+};
+
+export function examplesText(name: string): string {
+  const ex = EXAMPLES[name] ?? [];
+  if (!ex.length) return '';
+  return `\nExamples:\n${ex.map(([c, why]) => `  # ${why}\n  $ ${c}`).join('\n')}`;
+}
+
+/** Add the examples to `cmd` and every subcommand. */
+export function addExamples(cmd: Command): Command {
+  const text = examplesText(cmd.name());
+  if (text) cmd.addHelpText('after', text);
+  for (const c of cmd.commands) addExamples(c);
+  return cmd;
+}

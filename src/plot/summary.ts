@@ -1,0 +1,90 @@
+// Owns `mtl summary`'s content: Keras' model.summary() table (layer, type, output shape, parameters,
+// trainable, connected to) and the split of parameters into shared and per task. Counts are the
+// layers' weight sizes, trainable and not (batch-norm moving statistics), as Keras counts them.
+import type * as tf from '@tensorflow/tfjs';
+import { countParams, modelToGraph, INPUT_GROUP, SHARED_GROUP } from './graph';
+
+export interface SummaryRow {
+  name: string;
+  type: string;
+  outputShape: string;
+  params: number;
+  nonTrainableParams: number;
+  trainable: boolean;
+  /** Keras' `layer[node][tensor]` for each input of each call. */
+  connectedTo: string[];
+  group: string;
+}
+
+export interface GroupParams {
+  params: number;
+  trainable: number;
+}
+
+export interface ModelSummary {
+  name: string;
+  layers: SummaryRow[];
+  total: GroupParams & { nonTrainable: number };
+  /** 'shared' (inputs included), then each task in order. */
+  groups: Record<string, GroupParams>;
+}
+
+type InboundNode = tf.LayersModel['layers'][number]['inboundNodes'][number];
+
+function connections(node: InboundNode): string[] {
+  const n = node as unknown as { inboundLayers: Array<{ name: string }>; nodeIndices: number[]; tensorIndices: number[] };
+  return (n.inboundLayers ?? []).map((l, i) => `${l.name}[${n.nodeIndices[i]}][${n.tensorIndices[i]}]`);
+}
+
+export function summarize(model: tf.LayersModel, groups: Record<string, string>, taskNames: string[]): ModelSummary {
+  const graph = modelToGraph(model, groups);
+  const byName = new Map(model.layers.map((l) => [l.name, l]));
+  const inModel = new Set(model.layers.map((l) => l.name));
+  const layers = graph.nodes.map((n): SummaryRow => {
+    const layer = byName.get(n.id) as tf.layers.Layer;
+    const connectedTo = (layer.inboundNodes ?? []).flatMap(connections).filter((c) => inModel.has(c.slice(0, c.indexOf('['))));
+    return { name: n.id, type: n.className, outputShape: n.outputShape, params: n.params, nonTrainableParams: n.nonTrainableParams, trainable: n.trainable, connectedTo: [...new Set(connectedTo)], group: n.group };
+  });
+  const groupsOut: Record<string, GroupParams> = { [SHARED_GROUP]: { params: 0, trainable: 0 } };
+  for (const t of taskNames) groupsOut[t] = { params: 0, trainable: 0 };
+  const total = { params: 0, trainable: 0, nonTrainable: 0 };
+  for (const l of model.layers) {
+    const c = countParams(l);
+    const g = groups[l.name] === undefined || groups[l.name] === INPUT_GROUP ? SHARED_GROUP : groups[l.name];
+    groupsOut[g] ??= { params: 0, trainable: 0 };
+    groupsOut[g].params += c.trainable + c.nonTrainable;
+    groupsOut[g].trainable += c.trainable;
+    total.params += c.trainable + c.nonTrainable;
+    total.trainable += c.trainable;
+    total.nonTrainable += c.nonTrainable;
+  }
+  return { name: model.name, layers, total, groups: groupsOut };
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** The summary as Keras prints it: a ruled table, then totals, then the shared / per-task split. */
+export function formatSummary(s: ModelSummary): string[] {
+  const head = ['Layer (type)', 'Output Shape', 'Param #', 'Trainable', 'Connected to'];
+  // As Keras 3: "-" for a layer without weights, else Y or N.
+  const rows = s.layers.map((l) => [`${l.name} (${l.type})`, l.outputShape, fmt(l.params), l.params === 0 ? '-' : l.trainable ? 'Y' : 'N', l.connectedTo]);
+  const width = (i: number) => Math.max(head[i].length, ...rows.map((r) => (i === 4 ? Math.max(0, ...(r[4] as string[]).map((c) => c.length)) : (r[i] as string).length)));
+  const w = head.map((_, i) => width(i));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
+  const rule = (ch: string) => ch.repeat(w.reduce((a, b) => a + b + 2, -2));
+  const out = [`Model: "${s.name}"`, rule('_'), line(head), rule('=')];
+  rows.forEach((r, k) => {
+    const conn = r[4] as string[];
+    out.push(line([r[0] as string, r[1] as string, r[2] as string, r[3] as string, conn[0] ?? '']));
+    for (const c of conn.slice(1)) out.push(line(['', '', '', '', c]));
+    out.push(k === rows.length - 1 ? rule('=') : rule('_'));
+  });
+  out.push(`Total params: ${fmt(s.total.params)}`, `Trainable params: ${fmt(s.total.trainable)}`, `Non-trainable params: ${fmt(s.total.nonTrainable)}`, rule('_'));
+  const gw = Math.max(...Object.keys(s.groups).map((g) => g.length));
+  const pw = Math.max(...Object.values(s.groups).map((g) => fmt(g.params).length));
+  for (const [g, p] of Object.entries(s.groups)) {
+    const share = s.total.params ? ` (${((100 * p.params) / s.total.params).toFixed(1)}%)` : '';
+    out.push(`${g === SHARED_GROUP ? 'shared' : `task ${g}`}`.padEnd(gw + 5) + `  ${fmt(p.params).padStart(pw)} params${share}, ${fmt(p.trainable)} trainable`);
+  }
+  return out;
+}
