@@ -1,5 +1,13 @@
 // Owns the vocabulary of task types and what each one means for targets and head widths.
 
+/**
+ * Layer groups: every layer of a built model belongs to the inputs, to the part shared by the tasks, or
+ * to one task (the group is then the task's name). Plots colour by group; the train step splits the
+ * parameters by it.
+ */
+export const INPUT_GROUP = 'input';
+export const SHARED_GROUP = 'shared';
+
 export const TASK_TYPES = ['classification', 'binary', 'multilabel', 'regression'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 

@@ -3,7 +3,7 @@
 import { cgcOptions, extraction } from './ple';
 import { architecture, type ArchitectureDescriptor } from './types';
 
-export const cgc: ArchitectureDescriptor = architecture({
+export const cgcArchitecture: ArchitectureDescriptor = architecture({
   type: 'cgc',
   description: 'Customized gate control: shared and task-specific experts, one gate per task over its own and the shared experts (Tang et al. 2020)',
   options: cgcOptions,

@@ -3,12 +3,13 @@
 // cross-stitch unit mixing the columns' activations (src/architectures/units.ts).
 import type * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
+import { SHARED_GROUP } from '../tasks';
 import { CrossStitch } from './units';
 import { architecture, type ArchitectureDescriptor, type Created, type Features } from './types';
 
 const typeOf = (item: Record<string, unknown>) => Object.keys(item)[0];
 
-export const crossStitch: ArchitectureDescriptor = architecture({
+export const crossStitchArchitecture: ArchitectureDescriptor = architecture({
   type: 'cross-stitch',
   description: 'Cross-stitch networks: one backbone column per task, columns mixed by a learned T×T unit after each layer (Misra et al. 2016)',
   options: opts({
@@ -25,7 +26,7 @@ export const crossStitch: ArchitectureDescriptor = architecture({
         columnLayers.push(layer);
         return ctx.applyTo(layer, item, ['backbone', i], cols[k]);
       });
-      if (T > 1) cols = ctx.own(new CrossStitch({ name: `cross_stitch_${i + 1}`, alphaSelf: c.alphaSelf }), 'shared').apply(cols) as tf.SymbolicTensor[];
+      if (T > 1) cols = ctx.own(new CrossStitch({ name: `cross_stitch_${i + 1}`, alphaSelf: c.alphaSelf }), SHARED_GROUP).apply(cols) as tf.SymbolicTensor[];
     });
     // Through the units every column feeds every task's loss: for gradient strategies they are shared.
     if (T > 1) ctx.shareGradients(columnLayers);

@@ -3,11 +3,12 @@
 // Learning"): MMoE's experts with each task's softmax gate replaced by a DSelect-k gate, a smooth and
 // eventually sparse choice of k experts (src/architectures/units.ts).
 import { int, num, opts } from '../util/options';
+import { SHARED_GROUP } from '../tasks';
 import { DSelectKGate } from './units';
 import { expert, expertCount, expertItems, expertOption, flat, mixture } from './experts';
 import { architecture, single, type ArchitectureDescriptor } from './types';
 
-export const dselectK: ArchitectureDescriptor = architecture({
+export const dselectKArchitecture: ArchitectureDescriptor = architecture({
   type: 'dselect-k',
   description: 'Experts mixed per task by differentiable top-k selection gates (Hazimeh et al. 2021)',
   options: opts({
@@ -20,7 +21,7 @@ export const dselectK: ArchitectureDescriptor = architecture({
     const e = expertItems(c, ctx, 'dselect-k');
     const x = ctx.joined();
     const n = c.experts;
-    const experts = Array.from({ length: n }, (_, k) => expert(ctx, e, `expert${k + 1}`, 'shared', x));
+    const experts = Array.from({ length: n }, (_, k) => expert(ctx, e, `expert${k + 1}`, SHARED_GROUP, x));
     return Object.fromEntries(
       ctx.taskNames.map((t) => {
         const gate = ctx.own(new DSelectKGate({ name: `${t}_gate`, experts: n, k: c.k, gamma: c.gamma, seed: ctx.nextSeed() }), t);

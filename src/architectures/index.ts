@@ -1,23 +1,23 @@
 // Owns the registry of architectures: how the backbone is shared between the tasks.
 import { Registry } from '../registry';
-import { cgc } from './cgc';
-import { crossStitch } from './cross-stitch';
-import { dselectK } from './dselect-k';
-import { hard } from './hard';
-import { mmoe } from './mmoe';
-import { mtan } from './mtan';
-import { ple } from './ple';
-import { soft } from './soft';
+import { cgcArchitecture } from './cgc';
+import { crossStitchArchitecture } from './cross-stitch';
+import { dselectKArchitecture } from './dselect-k';
+import { hardArchitecture } from './hard';
+import { mmoeArchitecture } from './mmoe';
+import { mtanArchitecture } from './mtan';
+import { pleArchitecture } from './ple';
+import { softArchitecture } from './soft';
 import type { ArchitectureDescriptor } from './types';
 
 export const architectures = new Registry<ArchitectureDescriptor>('architecture')
-  .register(hard)
-  .register(soft)
-  .register(crossStitch)
-  .register(mmoe)
-  .register(cgc)
-  .register(ple)
-  .register(dselectK)
-  .register(mtan);
+  .register(hardArchitecture)
+  .register(softArchitecture)
+  .register(crossStitchArchitecture)
+  .register(mmoeArchitecture)
+  .register(cgcArchitecture)
+  .register(pleArchitecture)
+  .register(dselectKArchitecture)
+  .register(mtanArchitecture);
 
 export type { ArchitectureDescriptor, ArchitectureContext, Features } from './types';

@@ -8,11 +8,12 @@
 // all tasks. Weightless trunk layers (pooling, flatten, dropout) carry â along unchanged in kind.
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
+import { SHARED_GROUP } from '../tasks';
 import { architecture, single, weightsOf, type ArchitectureDescriptor } from './types';
 
 const typeOf = (item: Record<string, unknown>) => Object.keys(item)[0];
 
-export const mtan: ArchitectureDescriptor = architecture({
+export const mtanArchitecture: ArchitectureDescriptor = architecture({
   type: 'mtan',
   description: 'Multi-task attention network: a shared trunk plus, per task, a sigmoid attention mask after each trunk layer with weights (Liu et al. 2019)',
   options: opts(),
@@ -24,7 +25,7 @@ export const mtan: ArchitectureDescriptor = architecture({
       ctx.own(tf.layers.dense({ name, units, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.nextSeed() }) }), group);
     items.forEach((item, i) => {
       const path = ['backbone', i];
-      const layer = ctx.create(item, path, `shared_${i + 1}_${typeOf(item)}`, 'shared');
+      const layer = ctx.create(item, path, `shared_${i + 1}_${typeOf(item)}`, SHARED_GROUP);
       const next = ctx.applyTo(layer, item, path, p);
       const block = weightsOf(layer).length > 0;
       ctx.taskNames.forEach((t, k) => {

@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LayerItem } from '../spec/types';
 import { int, opts, type Options } from '../util/options';
+import { SHARED_GROUP } from '../tasks';
 import { expert, expertCount, expertItems, expertList, expertOption, mixture, softmaxGate } from './experts';
 import { architecture, single, type ArchitectureContext, type ArchitectureDescriptor, type Created, type Features } from './types';
 
@@ -20,13 +21,13 @@ export function extraction(c: ExtractionOptions, ctx: ArchitectureContext, arch:
   for (let l = 1; l <= levels; l++) {
     const top = l === levels;
     const e = l === 1 ? first : upper;
-    const shared = Array.from({ length: ms }, (_, k) => expert(ctx, e, `l${l}_shared${k + 1}`, 'shared', sharedIn));
+    const shared = Array.from({ length: ms }, (_, k) => expert(ctx, e, `l${l}_shared${k + 1}`, SHARED_GROUP, sharedIn));
     const lower: Created[] = [];
     const own = ctx.taskNames.map((t, i) => Array.from({ length: mt }, (_, k) => expert(ctx, e, `l${l}_${t}_expert${k + 1}`, t, taskIn[i], lower)));
     if (!top) {
       // Below the top level, task experts also feed the shared gate, hence every task's loss.
       ctx.shareGradients(lower);
-      sharedIn = mixture(ctx, softmaxGate(ctx, sharedIn, ms + mt * ctx.taskNames.length, `l${l}_shared_gate`, 'shared'), [...own.flat(), ...shared], `l${l}_shared_mixture`, 'shared');
+      sharedIn = mixture(ctx, softmaxGate(ctx, sharedIn, ms + mt * ctx.taskNames.length, `l${l}_shared_gate`, SHARED_GROUP), [...own.flat(), ...shared], `l${l}_shared_mixture`, SHARED_GROUP);
     }
     taskIn = ctx.taskNames.map((t, i) => mixture(ctx, softmaxGate(ctx, taskIn[i], mt + ms, `l${l}_${t}_gate`, t), [...own[i], ...shared], `l${l}_${t}_mixture`, t));
   }
@@ -45,7 +46,7 @@ type ExtractionOptions = Options<typeof cgcOptions> & { upperExpert?: LayerItem[
 /** cgc's options: one level's. */
 export const cgcOptions = opts(common);
 
-export const ple: ArchitectureDescriptor = architecture({
+export const pleArchitecture: ArchitectureDescriptor = architecture({
   type: 'ple',
   description: 'Progressive layered extraction: `levels` stacked CGC levels, with a shared gate feeding each next level (Tang et al. 2020)',
   options: opts({

@@ -20,7 +20,7 @@ export function softSharingPenalty(copies: ReadonlyArray<ReadonlyArray<tf.Tensor
   });
 }
 
-export const soft: ArchitectureDescriptor = architecture({
+export const softArchitecture: ArchitectureDescriptor = architecture({
   type: 'soft',
   description: 'Soft parameter sharing: one backbone copy per task, pulled together by an L2 penalty λ·Σ‖θ_i − θ_j‖² (Duong et al. 2015)',
   options: opts({ lambda: num({ minimum: 0, default: 0.01, description: 'Weight λ of the squared distance between corresponding parameters of the task copies' }) }),

@@ -4,7 +4,7 @@ import { oneOf, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { ACTIVATIONS } from './common';
 
-export const activation: LayerDescriptor = layer({
+export const activationLayer: LayerDescriptor = layer({
   type: 'activation',
   description: 'Applies an activation function element-wise',
   options: opts({ activation: oneOf(ACTIVATIONS, { required: true, description: 'The activation function' }) }),

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const add: LayerDescriptor = layer({
+export const addLayer: LayerDescriptor = layer({
   type: 'add',
   description: 'Merge (graph nodes): element-wise sum of several inputs of the same shape',
   options: opts({}),

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const average: LayerDescriptor = layer({
+export const averageLayer: LayerDescriptor = layer({
   type: 'average',
   description: 'Merge (graph nodes): element-wise mean of several inputs of the same shape',
   options: opts({}),

@@ -8,7 +8,7 @@ import { obj, oneOf, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { lstmProps, recurrentLayer, recurrentProps, type RecurrentKind } from './recurrent';
 
-export const bidirectional: LayerDescriptor = layer({
+export const bidirectionalLayer: LayerDescriptor = layer({
   type: 'bidirectional',
   description: 'Runs an lstm or gru over the sequence in both directions and merges the two outputs',
   options: opts({

@@ -8,7 +8,7 @@ import { layer, type LayerDescriptor } from './types';
 
 import { recurrentLayer, type RecurrentArgs } from './recurrent';
 
-export const bilstm: LayerDescriptor = layer({
+export const bilstmLayer: LayerDescriptor = layer({
   type: 'bilstm',
   description: 'Stacked bidirectional LSTMs over (steps, features) inputs, the two directions concatenated',
   options: opts({

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { int, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const concatenate: LayerDescriptor = layer({
+export const concatenateLayer: LayerDescriptor = layer({
   type: 'concatenate',
   description: 'Merge (graph nodes): joins several inputs along one axis (the others must match)',
   options: opts({ axis: int({ default: -1, description: 'Axis to join along (-1: the last)' }) }),

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { layer, type LayerDescriptor } from './types';
 import { convArgs, convOptions } from './common';
 
-export const conv1d: LayerDescriptor = layer({
+export const conv1dLayer: LayerDescriptor = layer({
   type: 'conv1d',
   description: '1-D convolution over (steps, channels) inputs',
   options: convOptions(1),

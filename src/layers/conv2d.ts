@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { layer, type LayerDescriptor } from './types';
 import { convArgs, convOptions } from './common';
 
-export const conv2d: LayerDescriptor = layer({
+export const conv2dLayer: LayerDescriptor = layer({
   type: 'conv2d',
   description: '2-D convolution over (rows, cols, channels) inputs',
   options: convOptions(2),

@@ -179,7 +179,7 @@ export function crfLayerOf(model: tf.LayersModel, taskName: string): CRF {
   throw new Error(`task "${taskName}" uses crf-nll, but its head does not end in a crf layer`);
 }
 
-export const crf: LayerDescriptor = layer({
+export const crfLayer: LayerDescriptor = layer({
   type: 'crf',
   description: 'Linear-chain CRF tagging head: per-token emission scores (batch, steps, numTags) plus learned transition, start and end scores; use with loss crf-nll',
   options: opts({

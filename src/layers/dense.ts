@@ -4,7 +4,7 @@ import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { activation, initializer, initializerOption, regularizer, regularizerOption, units, useBias } from './common';
 
-export const dense: LayerDescriptor = layer({
+export const denseLayer: LayerDescriptor = layer({
   type: 'dense',
   description: 'Fully connected layer: activation(x·kernel + bias)',
   options: opts({

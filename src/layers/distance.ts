@@ -63,7 +63,7 @@ export class Distance extends tf.layers.Layer {
 }
 tf.serialization.registerClass(Distance);
 
-export const distance: LayerDescriptor = layer({
+export const distanceLayer: LayerDescriptor = layer({
   type: 'distance',
   description: 'Distance between two inputs of the same shape, per example, as a (batch, 1) column (graph nodes)',
   options: opts({ metric: oneOf([...METRICS], { default: 'euclidean', description: 'euclidean ‖a−b‖₂, manhattan ‖a−b‖₁, or cosine 1 − cos(a, b)' }) }),

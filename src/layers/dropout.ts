@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const dropout: LayerDescriptor = layer({
+export const dropoutLayer: LayerDescriptor = layer({
   type: 'dropout',
   description: 'Sets a random fraction `rate` of the inputs to 0 during training (and scales the rest by 1/(1-rate))',
   options: opts({ rate: num({ required: true, minimum: 0, exclusiveMaximum: 1, description: 'Fraction of the inputs to drop, in [0, 1)' }) }),

@@ -4,7 +4,7 @@ import { bool, int, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { initializer, initializerOption, regularizer, regularizerOption } from './common';
 
-export const embedding: LayerDescriptor = layer({
+export const embeddingLayer: LayerDescriptor = layer({
   type: 'embedding',
   description: 'Maps integer ids in [0, inputDim) to learned vectors of size outputDim',
   options: opts({

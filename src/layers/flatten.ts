@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const flatten: LayerDescriptor = layer({
+export const flattenLayer: LayerDescriptor = layer({
   type: 'flatten',
   description: 'Flattens every non-batch axis into one: (a, b, ...) to (a·b·...)',
   options: opts({}),

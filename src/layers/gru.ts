@@ -2,7 +2,7 @@
 import { layer, type LayerDescriptor } from './types';
 import { gruOptions, recurrentLayer } from './recurrent';
 
-export const gru: LayerDescriptor = layer({
+export const gruLayer: LayerDescriptor = layer({
   type: 'gru',
   description: 'Gated recurrent unit layer over (steps, features) inputs',
   options: gruOptions,

@@ -1,76 +1,76 @@
 // Owns the registry of layer types and activationOf(), the activation a layer ends with.
 import { Registry } from '../registry';
 import type { LayerDescriptor } from './types';
-import { activation } from './activation';
-import { add } from './add';
-import { average } from './average';
-import { concatenate } from './concatenate';
-import { distance } from './distance';
-import { multiply } from './multiply';
-import { subtract } from './subtract';
-import { averagePooling1d } from './averagePooling1d';
-import { averagePooling2d } from './averagePooling2d';
-import { batchNormalization } from './batchNormalization';
-import { bidirectional } from './bidirectional';
-import { conv1d } from './conv1d';
-import { conv2d } from './conv2d';
-import { crf } from './crf';
-import { bilstm } from './bilstm';
-import { lenet } from './lenet';
-import { mlp } from './mlp';
-import { mobilenetV2 } from './mobilenetV2';
-import { resnet } from './resnet';
-import { transformerEncoder } from './transformerEncoder';
-import { dense } from './dense';
-import { dropout } from './dropout';
-import { embedding } from './embedding';
-import { flatten } from './flatten';
-import { globalAveragePooling1d } from './globalAveragePooling1d';
-import { globalAveragePooling2d } from './globalAveragePooling2d';
-import { globalMaxPooling1d } from './globalMaxPooling1d';
-import { globalMaxPooling2d } from './globalMaxPooling2d';
-import { gru } from './gru';
-import { layerNormalization } from './layerNormalization';
-import { lstm } from './lstm';
-import { maxPooling1d } from './maxPooling1d';
-import { maxPooling2d } from './maxPooling2d';
-import { reshape } from './reshape';
+import { activationLayer } from './activation';
+import { addLayer } from './add';
+import { averageLayer } from './average';
+import { concatenateLayer } from './concatenate';
+import { distanceLayer } from './distance';
+import { multiplyLayer } from './multiply';
+import { subtractLayer } from './subtract';
+import { averagePooling1dLayer } from './average-pooling-1d';
+import { averagePooling2dLayer } from './average-pooling-2d';
+import { batchNormalizationLayer } from './batch-normalization';
+import { bidirectionalLayer } from './bidirectional';
+import { conv1dLayer } from './conv1d';
+import { conv2dLayer } from './conv2d';
+import { crfLayer } from './crf';
+import { bilstmLayer } from './bilstm';
+import { lenetLayer } from './lenet';
+import { mlpLayer } from './mlp';
+import { mobilenetV2Layer } from './mobilenet-v2';
+import { resnetLayer } from './resnet';
+import { transformerEncoderLayer } from './transformer-encoder';
+import { denseLayer } from './dense';
+import { dropoutLayer } from './dropout';
+import { embeddingLayer } from './embedding';
+import { flattenLayer } from './flatten';
+import { globalAveragePooling1dLayer } from './global-average-pooling-1d';
+import { globalAveragePooling2dLayer } from './global-average-pooling-2d';
+import { globalMaxPooling1dLayer } from './global-max-pooling-1d';
+import { globalMaxPooling2dLayer } from './global-max-pooling-2d';
+import { gruLayer } from './gru';
+import { layerNormalizationLayer } from './layer-normalization';
+import { lstmLayer } from './lstm';
+import { maxPooling1dLayer } from './max-pooling-1d';
+import { maxPooling2dLayer } from './max-pooling-2d';
+import { reshapeLayer } from './reshape';
 
 export const layers = new Registry<LayerDescriptor>('layer type')
-  .register(dense)
-  .register(conv1d)
-  .register(conv2d)
-  .register(maxPooling1d)
-  .register(maxPooling2d)
-  .register(averagePooling1d)
-  .register(averagePooling2d)
-  .register(globalAveragePooling1d)
-  .register(globalAveragePooling2d)
-  .register(globalMaxPooling1d)
-  .register(globalMaxPooling2d)
-  .register(flatten)
-  .register(dropout)
-  .register(batchNormalization)
-  .register(layerNormalization)
-  .register(embedding)
-  .register(lstm)
-  .register(gru)
-  .register(bidirectional)
-  .register(activation)
-  .register(reshape)
-  .register(concatenate)
-  .register(add)
-  .register(multiply)
-  .register(average)
-  .register(subtract)
-  .register(distance)
-  .register(crf)
-  .register(mlp)
-  .register(lenet)
-  .register(resnet)
-  .register(mobilenetV2)
-  .register(bilstm)
-  .register(transformerEncoder);
+  .register(denseLayer)
+  .register(conv1dLayer)
+  .register(conv2dLayer)
+  .register(maxPooling1dLayer)
+  .register(maxPooling2dLayer)
+  .register(averagePooling1dLayer)
+  .register(averagePooling2dLayer)
+  .register(globalAveragePooling1dLayer)
+  .register(globalAveragePooling2dLayer)
+  .register(globalMaxPooling1dLayer)
+  .register(globalMaxPooling2dLayer)
+  .register(flattenLayer)
+  .register(dropoutLayer)
+  .register(batchNormalizationLayer)
+  .register(layerNormalizationLayer)
+  .register(embeddingLayer)
+  .register(lstmLayer)
+  .register(gruLayer)
+  .register(bidirectionalLayer)
+  .register(activationLayer)
+  .register(reshapeLayer)
+  .register(concatenateLayer)
+  .register(addLayer)
+  .register(multiplyLayer)
+  .register(averageLayer)
+  .register(subtractLayer)
+  .register(distanceLayer)
+  .register(crfLayer)
+  .register(mlpLayer)
+  .register(lenetLayer)
+  .register(resnetLayer)
+  .register(mobilenetV2Layer)
+  .register(bilstmLayer)
+  .register(transformerEncoderLayer);
 
 /** The activation a layer's own default is, for the layers that end with one. */
 const DEFAULT_ACTIVATION: Record<string, string> = {

@@ -8,7 +8,7 @@ import { makeBlock } from './block';
 import { layer, type LayerDescriptor } from './types';
 import { activation } from './common';
 
-export const lenet: LayerDescriptor = layer({
+export const lenetLayer: LayerDescriptor = layer({
   type: 'lenet',
   description: 'LeNet-5 backbone without its output layer (LeCun et al. 1998): (rows, cols, channels) to 84 features',
   options: opts({

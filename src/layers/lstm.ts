@@ -2,7 +2,7 @@
 import { layer, type LayerDescriptor } from './types';
 import { lstmOptions, recurrentLayer } from './recurrent';
 
-export const lstm: LayerDescriptor = layer({
+export const lstmLayer: LayerDescriptor = layer({
   type: 'lstm',
   description: 'Long short-term memory recurrent layer over (steps, features) inputs',
   options: lstmOptions,

@@ -6,7 +6,7 @@ import { makeBlock } from './block';
 import { layer, type LayerDescriptor } from './types';
 import { activation } from './common';
 
-export const mlp: LayerDescriptor = layer({
+export const mlpLayer: LayerDescriptor = layer({
   type: 'mlp',
   description: 'Stack of dense layers (units list), each with the same activation and optional dropout',
   options: opts({

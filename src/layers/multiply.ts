@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const multiply: LayerDescriptor = layer({
+export const multiplyLayer: LayerDescriptor = layer({
   type: 'multiply',
   description: 'Merge (graph nodes): element-wise product of several inputs of the same shape',
   options: opts({}),

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { int, list, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const reshape: LayerDescriptor = layer({
+export const reshapeLayer: LayerDescriptor = layer({
   type: 'reshape',
   description: 'Reshapes the non-batch axes (the number of elements must stay the same)',
   options: opts({

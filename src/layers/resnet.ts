@@ -44,7 +44,7 @@ function bottleneck(b: BlockBuilder, p: string, x: tf.SymbolicTensor, filters: n
   return relu(b, `${p}_out`, add(b, `${p}_add`, [shortcut, y]));
 }
 
-export const resnet: LayerDescriptor = layer({
+export const resnetLayer: LayerDescriptor = layer({
   type: 'resnet',
   description: 'ResNet-18/34/50 backbone without the classifier top (He et al. 2016): (rows, cols, channels) to the last stage\'s feature map',
   options: opts({

@@ -25,7 +25,7 @@ export class Subtract extends tf.layers.Layer {
 }
 tf.serialization.registerClass(Subtract);
 
-export const subtract: LayerDescriptor = layer({
+export const subtractLayer: LayerDescriptor = layer({
   type: 'subtract',
   description: 'Merge (graph nodes): first input minus second, two inputs of the same shape',
   options: opts({}),

@@ -2,7 +2,7 @@
 import { metric, type MetricDescriptor } from './types';
 import { argmaxRow, isPositive, thresholdOptions } from './common';
 
-export const accuracy: MetricDescriptor = metric({
+export const accuracyMetric: MetricDescriptor = metric({
   type: 'accuracy',
   description: 'Fraction correct: argmax = class index (classification); prediction > threshold = 0/1 target, over every output (binary, multilabel)',
   taskTypes: ['classification', 'binary', 'multilabel'],

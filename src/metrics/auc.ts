@@ -31,7 +31,7 @@ export function rankAuc(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, n: n
   return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
-export const auc: MetricDescriptor = metric({
+export const aucMetric: MetricDescriptor = metric({
   type: 'auc',
   description: 'ROC AUC by the rank statistic, ties counted ½ (multilabel: mean over labels with both classes; NaN if a single class)',
   taskTypes: ['binary', 'multilabel'],

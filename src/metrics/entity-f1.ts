@@ -2,7 +2,7 @@
 import { metric, type MetricDescriptor } from './types';
 import { chunkCounts, f1Of, tagsOptions } from './bio';
 
-export const entityF1: MetricDescriptor = metric({
+export const entityF1Metric: MetricDescriptor = metric({
   type: 'entity-f1',
   description: 'BIO tagging, CoNLL rules: harmonic mean of entity-precision and entity-recall',
   taskTypes: ['classification'],

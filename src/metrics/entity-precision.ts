@@ -2,7 +2,7 @@
 import { metric, type MetricDescriptor } from './types';
 import { chunkCounts, precisionOf, tagsOptions } from './bio';
 
-export const entityPrecision: MetricDescriptor = metric({
+export const entityPrecisionMetric: MetricDescriptor = metric({
   type: 'entity-precision',
   description: 'BIO tagging, CoNLL rules: fraction of predicted entities that match a gold entity exactly (type and both boundaries)',
   taskTypes: ['classification'],

@@ -2,7 +2,7 @@
 import { metric, type MetricDescriptor } from './types';
 import { chunkCounts, recallOf, tagsOptions } from './bio';
 
-export const entityRecall: MetricDescriptor = metric({
+export const entityRecallMetric: MetricDescriptor = metric({
   type: 'entity-recall',
   description: 'BIO tagging, CoNLL rules: fraction of gold entities predicted exactly (type and both boundaries)',
   taskTypes: ['classification'],

@@ -2,7 +2,7 @@
 import { opts } from '../util/options';
 import { metric, type MetricDescriptor } from './types';
 
-export const mae: MetricDescriptor = metric({
+export const maeMetric: MetricDescriptor = metric({
   type: 'mae',
   description: 'Mean absolute error |y − ŷ| (averaged over rows and output columns)',
   taskTypes: ['regression'],

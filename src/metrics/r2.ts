@@ -3,7 +3,7 @@
 import { opts } from '../util/options';
 import { metric, type MetricDescriptor } from './types';
 
-export const r2: MetricDescriptor = metric({
+export const r2Metric: MetricDescriptor = metric({
   type: 'r2',
   description: 'R² = 1 − SS_res/SS_tot of each output column, averaged over the columns (1 perfect, 0 = predicting the mean)',
   taskTypes: ['regression'],

@@ -2,7 +2,7 @@
 import { opts } from '../util/options';
 import { metric, type MetricDescriptor } from './types';
 
-export const rmse: MetricDescriptor = metric({
+export const rmseMetric: MetricDescriptor = metric({
   type: 'rmse',
   description: 'Root mean squared error of each output column, averaged over the columns',
   taskTypes: ['regression'],

@@ -3,7 +3,7 @@ import { opts } from '../util/options';
 import { metric, type MetricDescriptor } from './types';
 import { tagSequences } from './bio';
 
-export const tokenAccuracy: MetricDescriptor = metric({
+export const tokenAccuracyMetric: MetricDescriptor = metric({
   type: 'token-accuracy',
   description: 'Per-token targets: fraction of real (non-padding) tokens whose predicted tag is the gold tag',
   taskTypes: ['classification'],

@@ -2,7 +2,7 @@
 import { int, opts } from '../util/options';
 import { metric, type MetricDescriptor } from './types';
 
-export const topKAccuracy: MetricDescriptor = metric({
+export const topKAccuracyMetric: MetricDescriptor = metric({
   type: 'top-k-accuracy',
   description: 'Fraction of rows whose class is among the k most probable (ties at the boundary count as hits, like tf.math.in_top_k)',
   taskTypes: ['classification'],

@@ -37,7 +37,7 @@ function handle(optimizer: tf.Optimizer, decay: OptimizerHandle['weightDecay']):
 
 const coupled = (rate: number): OptimizerHandle['weightDecay'] => ({ mode: rate > 0 ? 'coupled' : 'none', rate });
 
-export const sgd: OptimizerDescriptor = optimizer({
+export const sgdOptimizer: OptimizerDescriptor = optimizer({
   type: 'sgd',
   description: 'Stochastic gradient descent, with optional (Nesterov) momentum',
   options: opts({
@@ -58,14 +58,14 @@ const adamProps = {
   epsilon,
 };
 
-export const adam: OptimizerDescriptor = optimizer({
+export const adamOptimizer: OptimizerDescriptor = optimizer({
   type: 'adam',
   description: 'Adam (Kingma & Ba 2015)',
   options: opts({ learningRate: lr(0.001), ...adamProps, weightDecay: wd }),
   create: (c) => handle(tf.train.adam(c.learningRate, c.beta1, c.beta2, c.epsilon), coupled(c.weightDecay)),
 });
 
-export const adamw: OptimizerDescriptor = optimizer({
+export const adamwOptimizer: OptimizerDescriptor = optimizer({
   type: 'adamw',
   description: 'Adam with decoupled weight decay (Loshchilov & Hutter 2019)',
   options: opts({
@@ -76,7 +76,7 @@ export const adamw: OptimizerDescriptor = optimizer({
   create: (c) => handle(tf.train.adam(c.learningRate, c.beta1, c.beta2, c.epsilon), { mode: c.weightDecay > 0 ? 'decoupled' : 'none', rate: c.weightDecay }),
 });
 
-export const rmsprop: OptimizerDescriptor = optimizer({
+export const rmspropOptimizer: OptimizerDescriptor = optimizer({
   type: 'rmsprop',
   description: 'RMSProp (Tieleman & Hinton 2012)',
   options: opts({
@@ -90,7 +90,7 @@ export const rmsprop: OptimizerDescriptor = optimizer({
   create: (c) => handle(tf.train.rmsprop(c.learningRate, c.rho, c.momentum, c.epsilon, c.centered), coupled(c.weightDecay)),
 });
 
-export const adagrad: OptimizerDescriptor = optimizer({
+export const adagradOptimizer: OptimizerDescriptor = optimizer({
   type: 'adagrad',
   description: 'Adagrad (Duchi et al. 2011)',
   options: opts({
@@ -102,8 +102,8 @@ export const adagrad: OptimizerDescriptor = optimizer({
 });
 
 export const optimizers = new Registry<OptimizerDescriptor>('optimizer')
-  .register(sgd)
-  .register(adam)
-  .register(adamw)
-  .register(rmsprop)
-  .register(adagrad);
+  .register(sgdOptimizer)
+  .register(adamOptimizer)
+  .register(adamwOptimizer)
+  .register(rmspropOptimizer)
+  .register(adagradOptimizer);

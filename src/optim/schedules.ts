@@ -24,14 +24,14 @@ function withWarmup(steps: number, base: number, after: Schedule): Schedule {
   return (s) => (s < steps ? (base * (s + 1)) / steps : after(s - steps));
 }
 
-export const constant: ScheduleDescriptor = schedule({
+export const constantSchedule: ScheduleDescriptor = schedule({
   type: 'constant',
   description: 'The base learning rate throughout',
   options: opts({ warmupSteps: warmup }),
   create: (c, ctx) => withWarmup(c.warmupSteps, ctx.baseLearningRate, () => ctx.baseLearningRate),
 });
 
-export const step: ScheduleDescriptor = schedule({
+export const stepSchedule: ScheduleDescriptor = schedule({
   type: 'step',
   description: 'Multiply the learning rate by gamma every stepEpochs epochs',
   options: opts({
@@ -43,7 +43,7 @@ export const step: ScheduleDescriptor = schedule({
     withWarmup(c.warmupSteps, ctx.baseLearningRate, (s) => ctx.baseLearningRate * Math.pow(c.gamma, Math.floor(s / ctx.stepsPerEpoch / c.stepEpochs))),
 });
 
-export const cosine: ScheduleDescriptor = schedule({
+export const cosineSchedule: ScheduleDescriptor = schedule({
   type: 'cosine',
   description: 'Cosine decay from the base rate to minLearningRate over the training steps after warm-up (Loshchilov & Hutter 2017, no restarts)',
   options: opts({
@@ -59,4 +59,4 @@ export const cosine: ScheduleDescriptor = schedule({
   },
 });
 
-export const schedules = new Registry<ScheduleDescriptor>('schedule').register(constant).register(step).register(cosine);
+export const schedules = new Registry<ScheduleDescriptor>('schedule').register(constantSchedule).register(stepSchedule).register(cosineSchedule);

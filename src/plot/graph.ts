@@ -1,6 +1,7 @@
 // Owns turning a built tfjs functional model into plain plot data (nodes, edges, groups).
 // Reads only layer metadata (names, shapes, weight shapes): it creates no tensors.
 import type * as tf from '@tensorflow/tfjs';
+import { INPUT_GROUP, SHARED_GROUP } from '../tasks';
 
 type Layer = tf.LayersModel['layers'][number];
 type Shape = Array<number | null>;
@@ -60,8 +61,7 @@ export interface PlotGraph {
   sharedParams?: number;
 }
 
-export const INPUT_GROUP = 'input';
-export const SHARED_GROUP = 'shared';
+export { INPUT_GROUP, SHARED_GROUP };
 
 /** "(?, 8, 8, 1)": null (batch / unknown) dimensions print as "?". */
 export function formatShape(shape: Shape): string {

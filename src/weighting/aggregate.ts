@@ -7,7 +7,7 @@ import { configError, dataError, type Problem } from '../errors';
 import { checkOptions } from '../registry';
 import { didYouMean } from '../util/suggest';
 import { strategies } from './index';
-import type { GradientContext, LossContext, StrategyDescriptor } from './strategy';
+import type { GradientContext, LossStepContext, StrategyDescriptor } from './strategy';
 
 export type AggregateOptions = Record<string, unknown> & { losses?: number[]; seed?: number };
 export interface AggregateResult {
@@ -93,7 +93,7 @@ export function aggregate(method: string, jacobian: number[][], options: Aggrega
   try {
     return tf.tidy(() => {
       const G = tf.tensor2d(J);
-      const base: Omit<LossContext, 'losses'> = { taskNames, step: 0, epoch: 1, epochLosses: [] };
+      const base: Omit<LossStepContext, 'losses'> = { taskNames, step: 0, epoch: 1, epochLosses: [] };
       if (strategy.needs === 'task-gradients') {
         const ctx: GradientContext = { ...base, losses: losses.map((l) => tf.scalar(l)), grads: G };
         const u = strategy.combine(ctx);

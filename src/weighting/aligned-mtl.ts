@@ -1,6 +1,7 @@
 // Aligned-MTL (Senushkin et al., "Independent Component Alignment for Multi-Task Learning", CVPR 2023):
 // aligns the principal components of the gradient matrix so the linear system is perfectly conditioned
 // (all singular values equal to the smallest non-zero one), then sums the aligned gradients.
+// Paper: https://arxiv.org/abs/2305.19000
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';

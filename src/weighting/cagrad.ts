@@ -1,6 +1,7 @@
 // CAGrad (Liu et al., "Conflict-Averse Gradient Descent for Multi-task Learning", NeurIPS 2021):
 // the direction maximises the worst task improvement within a ball of radius c·‖g0‖ around the mean
 // gradient g0. Its dual over the simplex is solved here on the T×T Gram matrix.
+// Paper: https://arxiv.org/abs/2110.14048
 import * as tf from '@tensorflow/tfjs';
 import { num, oneOf, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';

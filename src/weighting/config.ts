@@ -1,6 +1,7 @@
-// ConFIG (Xiao et al., "ConFIG: Towards Conflict-free Training of Physics Informed Neural Networks",
-// ICLR 2025 / arXiv 2024): the direction has the same positive cosine with every task gradient, and its
-// length is the sum of the task gradients' projections onto it.
+// ConFIG (Liu, Chu & Thuerey, "ConFIG: Towards Conflict-free Training of Physics Informed Neural
+// Networks", ICLR 2025 / arXiv 2024): the direction has the same positive cosine with every task
+// gradient, and its length is the sum of the task gradients' projections onto it.
+// Paper: https://arxiv.org/abs/2408.11104
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
@@ -8,7 +9,7 @@ import { combineRows, dot, gramOf, matVec, pinvSym, rowNorms, type Mat } from '.
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
- * Xiao et al. eq. 2: g_u = U⁺1 normalised, U rows the unit task gradients; g = (Σ_i g_iᵀĝ_u)ĝ_u.
+ * Liu et al. eq. 2: g_u = U⁺1 normalised, U rows the unit task gradients; g = (Σ_i g_iᵀĝ_u)ĝ_u.
  * With C = UUᵀ (the cosine matrix) the least-norm solution is v = Σ a_k u_k, a = C⁺1; everything
  * follows from the Gram matrix. Returns the coefficients of g on the raw rows.
  */
@@ -32,7 +33,7 @@ export function config(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: numbe
 
 export const configWeighting: StrategyDescriptor = strategy({
   type: 'config',
-  description: 'ConFIG (Xiao et al. 2024): equal positive cosine with every task gradient, length = sum of projections',
+  description: 'ConFIG (Liu et al. 2024): equal positive cosine with every task gradient, length = sum of projections',
   options: opts(),
   create(_config, ctx) {
     return gradientStrategy(ctx, (g) => config(g.grads));

@@ -1,6 +1,7 @@
 // DB-MTL (Lin et al., "Dual-Balancing for Multi-Task Learning", 2023): loss-scale balancing by taking
 // the gradients of log L_t, and gradient-magnitude balancing by scaling each task's EMA gradient up to
 // the largest EMA gradient norm.
+// Paper: https://arxiv.org/abs/2308.12029
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, KeptMatrix } from './gradient-common';

@@ -1,5 +1,7 @@
 // DualProj (Quinton & Rey 2024, torchjd): the mean task gradient projected onto the dual cone of
 // the task gradients — the closest direction to the mean that conflicts with no task.
+// Paper: https://arxiv.org/abs/2406.16232; the dual-cone projection itself is GEM's (Lopez-Paz &
+// Ranzato 2017, https://arxiv.org/abs/1706.08840).
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';

@@ -1,6 +1,7 @@
 // Dynamic Weight Average (Liu, Johns & Davison, "End-to-End Multi-Task Learning with Attention",
 // CVPR 2019), Eq. 1: w_t(k) = T·exp(r_t(k−1)/Temp) / Σ_i exp(r_i(k−1)/Temp), r_t(k−1) = L_t(k−1)/L_t(k−2),
 // with L_t(k) the mean training loss of epoch k; w_t = 1 for the first two epochs.
+// Paper: https://arxiv.org/abs/1803.10704
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
@@ -15,7 +16,7 @@ export function dwaWeights(epochLosses: readonly (readonly number[])[], T: numbe
   return { weights: e.map((v) => (T * v) / z), ratios };
 }
 
-export const dynamicWeightAverage: StrategyDescriptor = strategy({
+export const dwaWeighting: StrategyDescriptor = strategy({
   type: 'dwa',
   description: 'Dynamic Weight Average (Liu et al. 2019): weights from the ratio of the last two epochs\' losses, softmax with temperature',
   options: opts({

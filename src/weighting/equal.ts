@@ -1,4 +1,5 @@
 // Equal weighting (EW): L = Σ_t L_t / T — the baseline every balancing method is compared to.
+// No paper of its own, hence no link.
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';

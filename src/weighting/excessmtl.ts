@@ -1,6 +1,7 @@
 // ExcessMTL (He et al., "Robust Multi-Task Learning with Excess Risks", ICML 2024): raises the weight
 // of tasks far from convergence, measuring each task's excess risk by gᵀH⁻¹g with a diagonal
 // AdaGrad-style Hessian estimate, and updating the weights multiplicatively.
+// Paper: https://arxiv.org/abs/2402.02009
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, KeptMatrix, numArray } from './gradient-common';
@@ -27,7 +28,7 @@ export function excessWeights(w: readonly number[], risks: readonly number[], in
   return next.map((x) => (x * w.length) / sum);
 }
 
-export const excessMtlWeighting: StrategyDescriptor = strategy({
+export const excessmtlWeighting: StrategyDescriptor = strategy({
   type: 'excessmtl',
   description: 'ExcessMTL (He et al. 2024): multiplicative weights driven by each task\'s estimated excess risk',
   options: opts({

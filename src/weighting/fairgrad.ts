@@ -1,6 +1,7 @@
 // FairGrad (Ban & Ji, "Fair Resource Allocation in Multi-Task Learning", ICML 2024): α-fair utility
 // maximisation; the direction is Σ w_t g_t with GGᵀw = w^(-1/α) (α = 1 is proportional fairness,
 // the Nash-MTL equation; larger α moves towards max-min fairness).
+// Paper: https://arxiv.org/abs/2402.15638
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';

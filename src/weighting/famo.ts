@@ -4,6 +4,7 @@
 // ξ ← ξ − β(δ + γξ), δ = Jᵀ(log ℓ_prev − log ℓ_now), J = ∂z/∂ξ = diag(z) − zzᵀ.
 // Here ℓ_prev and ℓ_now are the losses of consecutive steps (each on its own batch), which avoids the
 // second forward pass the paper's version spends on re-evaluating the same batch after the update.
+// Paper: https://arxiv.org/abs/2306.03792
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { strategy, type Json, type LossStrategy, type StrategyDescriptor } from './strategy';
@@ -25,7 +26,7 @@ export function famoLogitStep(logits: readonly number[], prev: readonly number[]
   return logits.map((x, i) => x - beta * (z[i] * (d[i] - zd) + gamma * x));
 }
 
-export const famo: StrategyDescriptor = strategy({
+export const famoWeighting: StrategyDescriptor = strategy({
   type: 'famo',
   description: 'FAMO (Liu et al. 2023): decreases every task loss at a balanced rate with O(1) cost per step, by learned softmax weights on log-losses',
   options: opts({

@@ -1,11 +1,12 @@
 // Geometric loss strategy (Chennupati et al., "MultiNet++: Multi-Stream Feature Aggregation and
 // Geometric Loss Strategy for Multi-Task Learning", CVPR-W 2019): L = (Π_t L_t)^{1/T}, computed as
 // exp(mean_t log L_t) so that a product of small losses does not underflow.
+// Paper: https://arxiv.org/abs/1904.08492
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
-export const geometricLossStrategy: StrategyDescriptor = strategy({
+export const glsWeighting: StrategyDescriptor = strategy({
   type: 'gls',
   description: 'Geometric loss strategy (Chennupati et al. 2019): the geometric mean (Π L_t)^{1/T} of the task losses',
   options: opts(),

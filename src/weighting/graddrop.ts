@@ -1,6 +1,7 @@
 // GradDrop (Chen et al., "Just Pick a Sign: Optimizing Deep Multitask Models with Gradient Sign
 // Dropout", NeurIPS 2020): per coordinate, keep only the positive or only the negative task gradients,
 // choosing positive with probability P = ½(1 + Σg/Σ|g|) (the gradient positive sign purity).
+// Paper: https://arxiv.org/abs/2010.06808
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/random';
 import { num, opts } from '../util/options';

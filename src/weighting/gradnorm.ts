@@ -5,6 +5,7 @@
 // constant (Eq. 2): ∂L_grad/∂w_i = sign(G_i − target_i)·‖g_i‖. The weights take one gradient step,
 // then are renormalised so that Σ w_i = T. The update uses L = Σ w_i L_i with the weights before the
 // step (Algorithm 1): shared direction Σ w_i g_i, head i scaled by w_i.
+// Paper: https://arxiv.org/abs/1711.02257
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { strategy, type GradientStrategy, type Json, type StrategyDescriptor } from './strategy';
@@ -24,7 +25,7 @@ export function gradNormUpdate(weights: readonly number[], norms: readonly numbe
   return next.map((w) => (T * w) / s);
 }
 
-export const gradNorm: StrategyDescriptor = strategy({
+export const gradnormWeighting: StrategyDescriptor = strategy({
   type: 'gradnorm',
   description: 'GradNorm (Chen et al. 2018): learns weights so that each task\'s weighted gradient norm tracks its relative training rate',
   options: opts({

@@ -1,5 +1,6 @@
 // GradVac (Wang et al., "Gradient Vaccine", ICLR 2021): like PCGrad, but each pair's cosine similarity
 // is pulled up to an EMA target φ̂_ij rather than to 0, so positively aligned tasks stay aligned.
+// Paper: https://arxiv.org/abs/2010.05874
 import { shuffleInPlace } from '../util/random';
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, numMatrix } from './gradient-common';

@@ -1,6 +1,7 @@
 // IMTL (Liu et al., "Towards Impartial Multi-task Learning", ICLR 2021). IMTL-G: the shared direction
 // Σα_t g_t whose projections onto every unit task gradient are equal, in closed form. IMTL-L: learnable
 // loss scales e^{s_t}, trained on e^{s_t}L_t − s_t so each scaled loss tends to 1. Hybrid: both.
+// Paper: https://openreview.net/forum?id=IMPnRXEWpvr (ICLR 2021; no arXiv version)
 import { num, oneOf, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, lossValues, rowNorms, solveLinear, type Mat } from './gradmath';

@@ -1,19 +1,19 @@
 // Owns the registry of weighting strategies: one import and one register line per strategy.
 import { Registry } from '../registry';
-import { dynamicWeightAverage } from './dwa';
+import { dwaWeighting } from './dwa';
 import { equalWeighting } from './equal';
-import { famo } from './famo';
-import { geometricLossStrategy } from './gls';
-import { gradNorm } from './gradnorm';
-import { randomLossWeighting } from './rlw';
+import { famoWeighting } from './famo';
+import { glsWeighting } from './gls';
+import { gradnormWeighting } from './gradnorm';
+import { rlwWeighting } from './rlw';
 import { staticWeighting } from './static';
-import { smoothTchebycheff } from './stch';
+import { stchWeighting } from './stch';
 import { alignedMtlWeighting } from './aligned-mtl';
 import { cagradWeighting } from './cagrad';
 import { configWeighting } from './config';
 import { dbMtlWeighting } from './db-mtl';
 import { dualprojWeighting } from './dualproj';
-import { excessMtlWeighting } from './excessmtl';
+import { excessmtlWeighting } from './excessmtl';
 import { fairgradWeighting } from './fairgrad';
 import { graddropWeighting } from './graddrop';
 import { gradvacWeighting } from './gradvac';
@@ -26,18 +26,18 @@ import { pcgradWeighting } from './pcgrad';
 import { sdmgradWeighting } from './sdmgrad';
 import { upgradWeighting } from './upgrad';
 import type { StrategyDescriptor } from './strategy';
-import { uncertaintyWeighting } from './uw';
+import { uwWeighting } from './uw';
 
 export const strategies = new Registry<StrategyDescriptor>('weighting method')
   .register(staticWeighting)
   .register(equalWeighting)
-  .register(uncertaintyWeighting)
-  .register(dynamicWeightAverage)
-  .register(geometricLossStrategy)
-  .register(randomLossWeighting)
-  .register(gradNorm)
-  .register(famo)
-  .register(smoothTchebycheff)
+  .register(uwWeighting)
+  .register(dwaWeighting)
+  .register(glsWeighting)
+  .register(rlwWeighting)
+  .register(gradnormWeighting)
+  .register(famoWeighting)
+  .register(stchWeighting)
   .register(mgdaWeighting)
   .register(pcgradWeighting)
   .register(cagradWeighting)
@@ -54,4 +54,4 @@ export const strategies = new Registry<StrategyDescriptor>('weighting method')
   .register(mocoWeighting)
   .register(sdmgradWeighting)
   .register(modoWeighting)
-  .register(excessMtlWeighting);
+  .register(excessmtlWeighting);

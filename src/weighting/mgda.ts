@@ -1,5 +1,6 @@
 // MGDA-UB (Sener & Koltun, "Multi-Task Learning as Multi-Objective Optimization", NeurIPS 2018):
 // the shared direction is the min-norm point of the convex hull of the task gradients.
+// Paper: https://arxiv.org/abs/1810.04650
 import * as tf from '@tensorflow/tfjs';
 import { oneOf, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';

@@ -2,6 +2,7 @@
 // Approach", ICLR 2023): tracks each task gradient with a moving average Y and updates the MGDA
 // weights λ by one projected-gradient step per training step, so the direction Yᵀλ is asymptotically
 // unbiased under stochastic gradients.
+// Paper: https://arxiv.org/abs/2210.12624
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, KeptMatrix, numArray } from './gradient-common';

@@ -1,6 +1,7 @@
 // MoDo (Chen et al., "Three-Way Trade-Off in Multi-Objective Learning: Optimization, Generalization
 // and Conflict-Avoidance", NeurIPS 2023): stochastic MGDA with one projected-gradient step on the
 // weights λ per training step and direction Gᵀλ.
+// Paper: https://arxiv.org/abs/2305.20057
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, matVec, projectSimplex, type Mat } from './gradmath';

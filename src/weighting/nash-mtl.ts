@@ -1,6 +1,7 @@
 // Nash-MTL (Navon et al., "Multi-Task Learning as a Bargaining Game", ICML 2022): the Nash bargaining
 // solution d = Σ α_t g_t with GGᵀα = 1/α, then the shared gradient's norm clipped to maxNorm as in
 // the authors' code. The T-dimensional equation is solved by damped Newton (gradmath.solveBalance).
+// Paper: https://arxiv.org/abs/2202.01017
 import { int, num, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
 import { combineRows, gramOf, quad, solveBalance, type Mat } from './gradmath';

@@ -1,6 +1,7 @@
 // PCGrad (Yu et al., "Gradient Surgery for Multi-Task Learning", NeurIPS 2020): each task gradient
 // is projected onto the normal plane of every other task gradient it conflicts with (negative inner
 // product), visiting the others in random order; the direction is the sum of the projected gradients.
+// Paper: https://arxiv.org/abs/2001.06782
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed, mulberry32, shuffleInPlace } from '../util/random';
 import { opts } from '../util/options';

@@ -1,6 +1,7 @@
 // Random loss weighting (Lin et al., "Reasonable Effectiveness of Random Weighting: A Litmus Test for
 // Multi-Task Learning", TMLR 2022; arXiv 2021): each step λ = softmax(z), z ~ N(0, I_T), L = Σ λ_t L_t.
 // The draw is a pure function of (seed, step), so a resumed run repeats it without saved state.
+// Paper: https://arxiv.org/abs/2111.10603
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed, mulberry32 } from '../util/random';
 import { opts } from '../util/options';
@@ -23,7 +24,7 @@ export function rlwWeights(seed: number, step: number, T: number): number[] {
   return e.map((v) => v / s);
 }
 
-export const randomLossWeighting: StrategyDescriptor = strategy({
+export const rlwWeighting: StrategyDescriptor = strategy({
   type: 'rlw',
   description: 'Random loss weighting (Lin et al. 2021): weights = softmax of standard-normal draws, redrawn every step (seeded)',
   options: opts(),

@@ -1,6 +1,7 @@
 // SDMGrad (Xiao et al., "Direction-oriented Multi-objective Learning: Simple and Provable Stochastic
 // Algorithms", NeurIPS 2023): MGDA regularised towards the mean gradient g0; the weights w are warm-
 // started from the previous step and refined by a few projected-gradient iterations.
+// Paper: https://arxiv.org/abs/2305.18409
 import { int, num, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, matVec, projectSimplex, symEig, type Mat } from './gradmath';

@@ -1,4 +1,5 @@
 // Static loss weights: L = Σ_t w_t · L_t, as Keras' loss_weights. Weights come from the spec.
+// No paper of its own, hence no link.
 import * as tf from '@tensorflow/tfjs';
 import { custom, opts } from '../util/options';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';

@@ -2,11 +2,12 @@
 // Optimization", ICML 2024), Eq. 7: g_μ(θ|λ) = μ·log Σ_t exp(λ_t(L_t − z*_t)/μ), with the ideal point
 // z* = 0 (losses are non-negative) and preferences λ_t = the tasks' static weights. As μ → 0 it tends
 // to the Tchebycheff max_t λ_t L_t (the worst task dominates); larger μ smooths toward Σ λ_t L_t / T.
+// Paper: https://arxiv.org/abs/2402.19078
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
-export const smoothTchebycheff: StrategyDescriptor = strategy({
+export const stchWeighting: StrategyDescriptor = strategy({
   type: 'stch',
   description: 'Smooth Tchebycheff scalarisation (Lin et al. 2024): μ·log Σ exp(λ_t L_t / μ), a smooth maximum of the weighted task losses',
   options: opts({

@@ -6,7 +6,7 @@ import { component, type ComponentDef, type ComponentInput, type Descriptor } fr
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-export interface LossContext {
+export interface LossStepContext {
   taskNames: readonly string[];
   /** Per-task mean losses of this batch; differentiable (the step takes gradients of the result). */
   losses: readonly tf.Scalar[];
@@ -16,7 +16,7 @@ export interface LossContext {
   epochLosses: readonly (readonly number[])[];
 }
 
-export interface GradientContext extends LossContext {
+export interface GradientContext extends LossStepContext {
   /** T×d: row t is task t's loss gradient w.r.t. the shared parameters, flattened in a fixed order. */
   grads: tf.Tensor2D;
 }
@@ -52,7 +52,7 @@ interface StrategyBase {
 
 export interface LossStrategy extends StrategyBase {
   readonly needs: 'losses';
-  combine(ctx: LossContext): LossUpdate;
+  combine(ctx: LossStepContext): LossUpdate;
 }
 
 export interface GradientStrategy extends StrategyBase {

@@ -1,6 +1,7 @@
 // UPGrad (Quinton & Rey, "Jacobian Descent for Multi-Objective Optimization", 2024; torchjd):
 // the mean of every task gradient projected onto the dual cone of all task gradients, so the result
 // never conflicts with any task (non-negative inner product with every row).
+// Paper: https://arxiv.org/abs/2406.16232
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';

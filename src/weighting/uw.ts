@@ -1,11 +1,12 @@
 // Uncertainty weighting (Kendall, Gal & Cipolla, "Multi-Task Learning Using Uncertainty to Weigh
 // Losses for Scene Geometry and Semantics", CVPR 2018), Eq. 7 in the log-variance form the paper
 // recommends for stability: L = Σ_t ½·e^{−s_t}·L_t + ½·s_t with s_t = log σ_t² learned with the model.
+// Paper: https://arxiv.org/abs/1705.07115
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { strategy, type Json, type LossStrategy, type StrategyDescriptor } from './strategy';
 
-export const uncertaintyWeighting: StrategyDescriptor = strategy({
+export const uwWeighting: StrategyDescriptor = strategy({
   type: 'uw',
   description: 'Uncertainty weighting (Kendall et al. 2018): learned log-variances s_t, L = Σ ½e^{−s_t}L_t + ½s_t',
   options: opts({

@@ -6,7 +6,7 @@ import Ajv from 'ajv';
 import * as tf from '@tensorflow/tfjs';
 import { layers } from '../../../src/layers/index';
 import { isLayerBlock, type LayerBlock } from '../../../src/layers/types';
-import { makeDivisible } from '../../../src/layers/mobilenetV2';
+import { makeDivisible } from '../../../src/layers/mobilenet-v2';
 import { buildModel, partitionVariables } from '../../../src/model/build';
 import { validateSpecText } from '../../../src/spec/validate';
 import { useBackend } from '../../helpers/backend';

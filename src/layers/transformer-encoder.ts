@@ -97,7 +97,7 @@ export class PositionEmbedding extends tf.layers.Layer {
 }
 tf.serialization.registerClass(PositionEmbedding);
 
-export const transformerEncoder: LayerDescriptor = layer({
+export const transformerEncoderLayer: LayerDescriptor = layer({
   type: 'transformerEncoder',
   description: 'Small Transformer encoder over (steps, features) inputs (Vaswani et al. 2017): learned positions, multi-head self-attention, feed-forward, post-layer-norm residuals',
   options: opts({

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const globalAveragePooling2d: LayerDescriptor = layer({
+export const globalAveragePooling2dLayer: LayerDescriptor = layer({
   type: 'globalAveragePooling2d',
   description: 'Average over rows and cols: (rows, cols, channels) to (channels)',
   options: opts({}),

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bool, int, num, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const layerNormalization: LayerDescriptor = layer({
+export const layerNormalizationLayer: LayerDescriptor = layer({
   type: 'layerNormalization',
   description: 'Layer normalisation: each sample normalised over its features axis',
   options: opts({

@@ -4,7 +4,7 @@ import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { intOrTuple, intOrTupleOptional, padding } from './common';
 
-export const averagePooling2d: LayerDescriptor = layer({
+export const averagePooling2dLayer: LayerDescriptor = layer({
   type: 'averagePooling2d',
   description: 'Average pooling over the rows and cols of (rows, cols, channels) inputs',
   options: opts({

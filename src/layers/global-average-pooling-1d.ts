@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const globalAveragePooling1d: LayerDescriptor = layer({
+export const globalAveragePooling1dLayer: LayerDescriptor = layer({
   type: 'globalAveragePooling1d',
   description: 'Average over the steps: (steps, channels) to (channels)',
   options: opts({}),

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bool, int, num, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const batchNormalization: LayerDescriptor = layer({
+export const batchNormalizationLayer: LayerDescriptor = layer({
   type: 'batchNormalization',
   description: 'Batch normalisation: batch statistics in training, moving averages at inference',
   options: opts({

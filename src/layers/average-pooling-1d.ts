@@ -4,7 +4,7 @@ import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { intOrTuple, intOrTupleOptional, padding } from './common';
 
-export const averagePooling1d: LayerDescriptor = layer({
+export const averagePooling1dLayer: LayerDescriptor = layer({
   type: 'averagePooling1d',
   description: 'Average pooling over the steps of (steps, channels) inputs',
   options: opts({

@@ -4,7 +4,7 @@ import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { intOrTuple, intOrTupleOptional, padding } from './common';
 
-export const maxPooling1d: LayerDescriptor = layer({
+export const maxPooling1dLayer: LayerDescriptor = layer({
   type: 'maxPooling1d',
   description: 'Max pooling over the steps of (steps, channels) inputs',
   options: opts({

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const globalMaxPooling2d: LayerDescriptor = layer({
+export const globalMaxPooling2dLayer: LayerDescriptor = layer({
   type: 'globalMaxPooling2d',
   description: 'Maximum over rows and cols: (rows, cols, channels) to (channels)',
   options: opts({}),

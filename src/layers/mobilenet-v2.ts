@@ -43,7 +43,7 @@ function invertedResidual(b: BlockBuilder, id: number, x: tf.SymbolicTensor, exp
   return inC === filters && strides === 1 ? b.apply(`${p}_add`, (name) => tf.layers.add({ name }), [x, y]) : y;
 }
 
-export const mobilenetV2: LayerDescriptor = layer({
+export const mobilenetV2Layer: LayerDescriptor = layer({
   type: 'mobilenetV2',
   description: 'MobileNetV2 backbone without the classifier top (Sandler et al. 2018): inverted residual blocks, width multiplier alpha',
   options: opts({

@@ -4,7 +4,7 @@ import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { intOrTuple, intOrTupleOptional, padding } from './common';
 
-export const maxPooling2d: LayerDescriptor = layer({
+export const maxPooling2dLayer: LayerDescriptor = layer({
   type: 'maxPooling2d',
   description: 'Max pooling over the rows and cols of (rows, cols, channels) inputs',
   options: opts({

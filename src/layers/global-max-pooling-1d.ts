@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 
-export const globalMaxPooling1d: LayerDescriptor = layer({
+export const globalMaxPooling1dLayer: LayerDescriptor = layer({
   type: 'globalMaxPooling1d',
   description: 'Maximum over the steps: (steps, channels) to (channels)',
   options: opts({}),
