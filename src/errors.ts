@@ -1,7 +1,7 @@
 // Owns the error type every user-facing failure travels in, and the exit code each kind maps to.
 // Only src/cli/main.ts turns these into exit codes; everything else throws.
 
-export type ErrorKind = 'usage' | 'config' | 'data' | 'checkpoint' | 'internal' | 'interrupted';
+export type ErrorKind = 'usage' | 'config' | 'data' | 'checkpoint' | 'diverged' | 'internal' | 'interrupted';
 
 export const EXIT_CODES: Record<ErrorKind, number> = {
   internal: 1,
@@ -9,6 +9,8 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
   config: 2,
   data: 3,
   checkpoint: 4,
+  /** Training produced a NaN/Inf loss or gradient (train.onNonFinite). */
+  diverged: 5,
   interrupted: 130,
 };
 

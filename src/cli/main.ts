@@ -1,5 +1,5 @@
 // The command-line program: commander options → typed options → core functions. The only place that
-// turns errors into exit codes (0 ok, 1 internal, 2 usage/spec, 3 data, 4 checkpoint, 130 interrupted).
+// turns errors into exit codes (0 ok, 1 internal, 2 usage/spec, 3 data, 4 checkpoint, 5 diverged, 130 interrupted).
 import * as tf from '@tensorflow/tfjs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_CODES, formatProblem, MtlError } from '../errors';

@@ -175,6 +175,13 @@ export function buildSchema(): JSONSchema {
           optimizer: { ...discriminated(optimizers, 'type', 'Optimizer: a name or {type, ...options}'), default: { type: 'adam' } },
           schedule: { ...discriminated(schedules, 'type', 'Learning-rate schedule'), default: { type: 'constant' } },
           clipNorm: { type: ['number', 'null'], exclusiveMinimum: 0, default: null, description: 'Clip the global gradient norm to this value (null: no clipping)' },
+          onNonFinite: {
+            type: 'string',
+            enum: ['stop', 'skip-batch'],
+            default: 'stop',
+            description: 'A step whose loss or gradient is NaN/Inf is never applied; then stop the run (exit 5, checkpoints stay the last good ones) or skip the batch',
+          },
+          maxSkippedSteps: { type: 'integer', minimum: 0, default: 10, description: 'With onNonFinite: skip-batch, stop the run when more steps than this were skipped' },
           validation: {
             anyOf: [{ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, { type: 'string', enum: ['test', 'none'] }],
             default: 0.1,

@@ -74,6 +74,8 @@ export interface ResolvedSpec {
     optimizer: ComponentConfig;
     schedule: ComponentConfig;
     clipNorm: number | null;
+    onNonFinite: 'stop' | 'skip-batch';
+    maxSkippedSteps: number;
     validation: number | 'test' | 'none';
     evaluateTest: boolean;
     earlyStopping: (MonitorSpec & { patience: number; minDelta: number }) | null;

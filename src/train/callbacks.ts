@@ -66,6 +66,7 @@ export class Checkpointer {
     return {
       epoch,
       step: progress.step,
+      skipped: progress.skipped,
       strategy: strategy.state(),
       epochLosses: progress.epochLosses,
       ...(own as { best: CheckpointState['best'] }),

@@ -26,6 +26,8 @@ interface EpochTotals {
   learningRate: number;
   samples: number;
   diagnostics: EpochDiagnostics;
+  /** Steps not applied because of a NaN/Inf loss or gradient (train.onNonFinite: skip-batch). */
+  skippedSteps?: number;
 }
 
 /** Train one epoch and validate: the record the callbacks receive (best fields still to be filled). */
@@ -39,6 +41,11 @@ export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Prom
   const trainSeconds = (performance.now() - t0) / 1000;
   run.progress.epochLosses.push(tasks.map((task) => totals.train.tasks[task.name].loss));
   const val = run.sets.val ? await evaluateSource(built.model, built.inputNames, tasks, run.sets.val, r.train.batchSize) : undefined;
+  const badVal = val ? tasks.filter((t) => !Number.isFinite(val.tasks[t.name].loss)) : [];
+  if (badVal.length) {
+    const what = badVal.map((t) => `task "${t.name}" loss is ${val!.tasks[t.name].loss}`).join(', ');
+    throw new MtlError('diverged', [{ where: {}, message: `non-finite validation at epoch ${epoch}: ${what}; ${keptCheckpoints(epoch)}`, hint: 'lower train.optimizer.learningRate or set train.clipNorm' }]);
+  }
   return {
     epoch,
     steps: totals.steps,
@@ -51,6 +58,7 @@ export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Prom
     bestEpoch: null,
     bestValue: null,
     diagnostics: totals.diagnostics,
+    ...(totals.skippedSteps ? { skippedSteps: totals.skippedSteps } : {}),
   };
 }
 
@@ -62,6 +70,7 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
   const lossSums = new Array<number>(tasks.length).fill(0);
   const weightSums = new Array<number>(tasks.length).fill(0);
   let done = 0;
+  let skipped = 0;
   let lr = 0;
   for await (const batch of toBatchSource(run.sets.train).batches({ batchSize: r.train.batchSize, shuffle: r.train.shuffle, seed: r.seed, epoch })) {
     if (done >= run.stepsPerEpoch) {
@@ -69,18 +78,16 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
       break;
     }
     lr = run.schedule(progress.step);
-    const l = step(run, batch, epoch, lr, { acc, diag, lossSums, weightSums, callbacks: hooks.callbacks });
+    const l = step(run, batch, epoch, done + 1, lr, { acc, diag, lossSums, weightSums, callbacks: hooks.callbacks });
     done++;
-    if (!l.every(Number.isFinite)) {
-      throw new MtlError('data', `training diverged at epoch ${epoch}, step ${done}: a task loss is ${l.join(', ')}; lower train.optimizer.learningRate or set train.clipNorm`);
-    }
+    if (l === null) skipped++;
     hooks.reporter.step({
       epoch,
       step: done,
       steps: run.stepsPerEpoch,
       samples: acc.samples,
       seconds: (performance.now() - t0) / 1000,
-      losses: Object.fromEntries(tasks.map((task, t) => [task.name, lossSums[t] / done])),
+      losses: Object.fromEntries(tasks.map((task, t) => [task.name, lossSums[t] / Math.max(done - skipped, 1)])),
     });
     // In-memory batches resolve as microtasks, so without this the event loop would never run
     // during an epoch: no Ctrl-C handler, no progress-bar redraw until the epoch ends.
@@ -90,10 +97,11 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
   return {
     train: acc.result(),
     steps: done,
-    weights: Object.fromEntries(tasks.map((task, t) => [task.name, weightSums[t] / Math.max(done, 1)])),
+    weights: Object.fromEntries(tasks.map((task, t) => [task.name, weightSums[t] / Math.max(done - skipped, 1)])),
     learningRate: lr,
     samples: acc.samples,
     diagnostics: diag.result(run.strategy),
+    ...(skipped ? { skippedSteps: skipped } : {}),
   };
 }
 
@@ -105,15 +113,25 @@ interface EpochSums {
   callbacks: Callback[];
 }
 
-/** One train step on `batch` (then freed), its callbacks and running sums; returns the task losses. */
-function step(run: Run, batch: Batch, epoch: number, learningRate: number, sums: EpochSums): number[] {
+/**
+ * One train step on `batch` (then freed), its callbacks and running sums; returns the task losses, or
+ * null when the step was not applied because a loss or gradient was NaN/Inf (train.onNonFinite).
+ */
+function step(run: Run, batch: Batch, epoch: number, inEpoch: number, learningRate: number, sums: EpochSums): number[] | null {
   const { built, tasks, progress } = run;
   const every = run.diagnostics.every;
   const diagnose = every > 0 && progress.step % every === 0 ? { cosine: run.diagnostics.cosine } : undefined;
-  const res = trainStep(run.parts, batch, { step: progress.step, epoch, learningRate, epochLosses: progress.epochLosses, diagnose });
+  const res = trainStep(run.parts, batch, { step: progress.step, epoch, learningRate, epochLosses: progress.epochLosses, diagnose, checkFinite: true });
+  const l = Array.from(res.taskLosses.dataSync());
+  if (res.finite === false || !l.every(Number.isFinite)) {
+    disposeStepResult(res);
+    disposeBatch(batch);
+    nonFinite(run, epoch, inEpoch, l);
+    progress.step++;
+    return null;
+  }
   sums.diag.add(res.backwardPasses, res.recomputed, res.diagnostics);
   for (const cb of sums.callbacks) cb.stepEnd?.({ epoch, step: progress.step, result: res });
-  const l = res.taskLosses.dataSync();
   const w = res.weights.dataSync();
   tasks.forEach((task, t) => {
     tf.tidy(() => sums.acc.add(t, l[t], toPredictions(task, res.outputs[t], { mask: batch.masks[task.name], model: built.model }), batch.targets[task.name], batch.masks[task.name]));
@@ -124,5 +142,26 @@ function step(run: Run, batch: Batch, epoch: number, learningRate: number, sums:
   disposeStepResult(res);
   disposeBatch(batch);
   progress.step++;
-  return Array.from(l);
+  return l;
+}
+
+/** A step with a NaN/Inf loss or gradient (not applied): count it under skip-batch, else stop the run. */
+function nonFinite(run: Run, epoch: number, inEpoch: number, losses: number[]): void {
+  const { r, progress } = run;
+  const bad = run.tasks.map((t, i) => [t.name, losses[i]] as const).filter(([, v]) => !Number.isFinite(v));
+  const what = bad.length ? bad.map(([n, v]) => `task "${n}" loss is ${v}`).join(', ') : `a gradient is NaN/Inf (losses ${run.tasks.map((t, i) => `${t.name} ${losses[i]}`).join(', ')})`;
+  const where = `epoch ${epoch}, step ${inEpoch} (step ${progress.step + 1} of the run)`;
+  if (r.train.onNonFinite === 'skip-batch' && ++progress.skipped <= r.train.maxSkippedSteps) return;
+  const why = r.train.onNonFinite === 'skip-batch' ? `; ${progress.skipped} steps skipped, more than train.maxSkippedSteps (${r.train.maxSkippedSteps})` : '';
+  throw new MtlError('diverged', [
+    {
+      where: {},
+      message: `non-finite training at ${where}: ${what}${why}; the update was not applied, ${keptCheckpoints(epoch)}`,
+      hint: 'lower train.optimizer.learningRate, set train.clipNorm, or set train.onNonFinite: skip-batch',
+    },
+  ]);
+}
+
+function keptCheckpoints(epoch: number): string {
+  return epoch > 1 ? `checkpoints/last stays at epoch ${epoch - 1} and checkpoints/best at the best epoch before` : 'no checkpoint was written';
 }

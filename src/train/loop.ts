@@ -76,6 +76,7 @@ async function restoreRun(run: Run, callbacks: Callback[]): Promise<void> {
   for (const cb of callbacks) if (cb.stateKey) cb.restore?.(st[cb.stateKey]);
   run.progress.epochLosses.push(...st.epochLosses);
   run.progress.step = st.step;
+  run.progress.skipped = typeof st.skipped === 'number' ? st.skipped : 0;
   if (st.stepMemory) Object.assign(run.parts.memory!, st.stepMemory);
   // The optimizer's slots were saved in the order of the gradients it saw; keep feeding that order.
   if (st.gradOrder) run.parts.gradOrder = st.gradOrder.map((n) => run.names.fromStable.get(n) ?? n);
@@ -110,7 +111,11 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     reporter.end({ status, best: summary, test, last: recorder.file.epochs[recorder.file.epochs.length - 1], runDir });
     return { runDir, status, epochs: recorder.file.epochs, best: summary, test, backend };
   } catch (e) {
-    if (recorder.status === 'running') recorder.status = 'failed';
+    if (recorder.status === 'running') {
+      recorder.status = 'failed';
+      recorder.file.run.reason = e instanceof MtlError && e.kind === 'diverged' ? 'non-finite' : e instanceof MtlError ? e.kind : 'internal';
+      recorder.file.run.error = e instanceof Error ? e.message : String(e);
+    }
     throw e;
   } finally {
     recorder.close();

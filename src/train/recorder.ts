@@ -25,6 +25,9 @@ function metricsFile(run: Run, best: BestCheckpoint) {
       spec: path.resolve(run.spec.file),
       runDir: run.runDir,
       status: 'running' as RunStatus,
+      /** Why a failed run failed: 'non-finite', or the error kind. */
+      reason: undefined as string | undefined,
+      error: undefined as string | undefined,
       backend: { name: backend.name, package: backend.package, gpu: backend.gpu, gpuDevice: backend.gpuDevice ?? null },
       seed: r.seed,
       startedAt: run.startedAt.toISOString(),

@@ -22,6 +22,8 @@ export interface ResumeExtras {
   gradOrder?: string[];
   /** State of the seeded Math.random (dropout masks) after the checkpointed epoch. */
   rng?: number | null;
+  /** Steps skipped so far under train.onNonFinite: skip-batch. */
+  skipped?: number;
 }
 
 export interface ResumePoint {

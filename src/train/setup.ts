@@ -46,7 +46,7 @@ export interface Run {
   /** userDefinedMetadata of every saved model.json. */
   metadata: object;
   /** What moves during training and is checkpointed with it. */
-  progress: { step: number; epochLosses: number[][] };
+  progress: { step: number; epochLosses: number[][]; skipped: number };
 }
 
 function timestamp(d: Date): string {
@@ -106,7 +106,7 @@ export async function setupRun(spec: Spec, backend: BackendInfo, opts: { out?: s
     diagnostics: { every: diagnosticsEvery(wopts, strategy.needs), cosine: wopts.diagnostics.cosine },
     names: variableNames(built.model),
     metadata: { mtl: { version: packageVersion(), tasks: built.taskNames, inputs: built.inputNames, groups: built.groups } },
-    progress: { step: 0, epochLosses: [] },
+    progress: { step: 0, epochLosses: [], skipped: 0 },
   };
 }
 

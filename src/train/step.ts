@@ -64,6 +64,8 @@ export interface StepState {
   epochLosses: readonly (readonly number[])[];
   /** Record per-task gradient norms (and cosines) over the shared parameters at this step. */
   diagnose?: { cosine: boolean };
+  /** Check losses and gradients for NaN/Inf first and skip the update when one is (train.onNonFinite). */
+  checkFinite?: boolean;
 }
 
 /** Tensors the caller owns and must dispose (see disposeStepResult). */
@@ -80,6 +82,8 @@ export interface StepResult {
   recomputed: boolean;
   /** Present when state.diagnose asked for it. */
   diagnostics?: StepDiagnostics;
+  /** False when state.checkFinite found a NaN/Inf loss or gradient: the update was not applied. */
+  finite?: boolean;
 }
 
 export function disposeStepResult(r: StepResult): void {
@@ -101,7 +105,8 @@ export function trainStep(parts: StepParts, batch: Batch, state: StepState): Ste
     const rec = gradPaths[path](parts, batch, { base, memory, recompute });
     if (rec.remember) Object.assign(memory, rec.remember);
     const diagnosed = state.diagnose ? diagnose(parts, batch, rec, state.diagnose.cosine) : undefined;
-    applyUpdate(parts, rec.grads, state.learningRate);
+    const finite = !state.checkFinite || allFinite([rec.taskLosses, ...Object.values(rec.grads)]);
+    if (finite) applyUpdate(parts, rec.grads, state.learningRate);
     // taskLosses, weights and outputs were kept by the path; everything else goes with the scope.
     result = {
       taskLosses: rec.taskLosses,
@@ -110,9 +115,15 @@ export function trainStep(parts: StepParts, batch: Batch, state: StepState): Ste
       backwardPasses: rec.backwardPasses + (diagnosed?.passes ?? 0),
       recomputed: recompute,
       ...(diagnosed ? { diagnostics: diagnosed.stats } : {}),
+      ...(state.checkFinite ? { finite } : {}),
     };
   });
   return result as StepResult;
+}
+
+/** Whether every element of every tensor is finite: x·0 is 0 for finite x and NaN for NaN/±Inf (one read-back). */
+function allFinite(ts: tf.Tensor[]): boolean {
+  return Number.isFinite(tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))).dataSync()[0]);
 }
 
 /**
