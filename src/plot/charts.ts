@@ -17,10 +17,10 @@ interface VegaModule {
 export interface ChartPoint {
   x: number;
   y: number;
-  /** Legend label of the line's colour. */
+  /** Legend label of the line's colour: one legend for the whole chart, the same colour in every panel. */
   series: string;
-  /** Dashed for validation (a second legend says so when a panel has both), solid for the rest. */
-  dashed?: boolean;
+  /** Line style within a colour (training/validation, or which task): a small legend under each panel that has several. */
+  style?: string;
 }
 
 export interface ChartPanel {
@@ -37,28 +37,34 @@ export const CHART_FONT = 'DejaVu Sans';
 
 const esmImport = new Function('m', 'return import(m)') as <T>(m: string) => Promise<T>;
 
+/** Dash patterns for the styles of a panel, in order of first appearance: solid, dashed, dotted, … */
+const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 4], [12, 4]];
+
 function panelSpec(p: ChartPanel, width: number): Record<string, unknown> {
-  const series = [...new Set(p.points.map((q) => q.series))];
-  const manyPoints = p.points.length > 60 * series.length;
-  const longest = Math.max(0, ...series.map((s) => s.length));
-  const legend = { orient: 'bottom', direction: 'vertical', columns: longest > 24 ? 1 : 2, labelLimit: 320, symbolType: 'stroke', symbolStrokeWidth: 2, title: null };
-  const bothStyles = p.points.some((q) => q.dashed) && p.points.some((q) => !q.dashed);
+  const series = new Set(p.points.map((q) => q.series));
+  const styles = [...new Set(p.points.map((q) => q.style ?? ''))];
+  const manyPoints = p.points.length > 60 * series.size * styles.length;
   return {
     title: p.title,
     width,
     height: 170,
-    data: { values: p.points.map((q) => ({ ...q, style: q.dashed ? 'validation' : 'training' })) },
+    data: { values: p.points.map((q) => ({ ...q, style: q.style ?? '' })) },
     mark: { type: 'line', point: !manyPoints, strokeWidth: 1.6 },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: p.xTitle, axis: { tickMinStep: 1 }, scale: { nice: false } },
       y: { field: 'y', type: 'quantitative', title: p.yTitle, scale: { zero: p.zero ?? false }, axis: { format: '~g' } },
-      color: { field: 'series', type: 'nominal', legend },
-      strokeDash: { field: 'style', type: 'nominal', legend: bothStyles ? { ...legend, columns: 2, symbolSize: 300, encode: { symbols: { update: { stroke: { value: '#333' } } } } } : null, scale: { domain: ['training', 'validation'], range: [[1, 0], [5, 3]] } },
+      color: { field: 'series', type: 'nominal', legend: { title: null } },
+      strokeDash: {
+        field: 'style',
+        type: 'nominal',
+        scale: { domain: styles, range: styles.map((_, i) => DASHES[i % DASHES.length]) },
+        legend: styles.length > 1 ? { orient: 'bottom', direction: 'horizontal', title: null, symbolType: 'stroke', symbolSize: 300, symbolStrokeWidth: 2, labelLimit: 200, encode: { symbols: { update: { stroke: { value: '#333' } } } } } : null,
+      },
     },
   };
 }
 
-/** A grid of panels, each with its own axes and legend. */
+/** A grid of panels, each with its own axes and line-style legend; one colour legend for all of them. */
 export function chartSpec(panels: ChartPanel[], opts: { title?: string; columns?: number; width?: number } = {}): VegaLiteSpec {
   const columns = opts.columns ?? Math.min(3, panels.length);
   return {
@@ -66,9 +72,16 @@ export function chartSpec(panels: ChartPanel[], opts: { title?: string; columns?
     ...(opts.title ? { title: { text: opts.title, anchor: 'start', fontSize: 15 } } : {}),
     columns,
     concat: panels.map((p) => panelSpec(p, opts.width ?? 300)),
-    resolve: { scale: { color: 'independent', x: 'independent', y: 'independent', strokeDash: 'independent' } },
-    config: { font: CHART_FONT, background: 'white', padding: 12, concat: { spacing: 28 }, title: { fontSize: 13 } },
-  } ;
+    resolve: { scale: { color: 'shared', x: 'independent', y: 'independent', strokeDash: 'independent' } },
+    config: {
+      font: CHART_FONT,
+      background: 'white',
+      padding: 12,
+      concat: { spacing: 28 },
+      title: { fontSize: 13 },
+      legend: { orient: 'right', labelLimit: 320, symbolType: 'stroke', symbolStrokeWidth: 3, titleFontSize: 12 },
+    },
+  };
 }
 
 /** Render a Vega-Lite spec to an SVG document. */

@@ -1,5 +1,5 @@
 // Owns which curves a run folder yields: per task, loss and each metric (training solid, validation
-// dashed; one colour per run when several overlay) by epoch; task weights by epoch; gradient norms and pairwise gradient cosines by step
+// dashed; one colour per run when several overlay, else per task) by epoch; task weights by epoch; gradient norms and pairwise gradient cosines by step
 // (metrics.jsonl step lines) or, without step lines, by epoch (metrics.json diagnostics).
 // Several runs overlay in one panel; a seed group contributes its first seed's curves, a single-task
 // baseline each task's run.
@@ -11,7 +11,8 @@ interface Named {
   run: RunRecord;
 }
 
-const label = (runs: Named[], r: Named, what: string) => (runs.length > 1 ? `${r.name} · ${what}` : what);
+/** Several runs: colour = run, line style = `what`; one run: colour = `what`. */
+const colourStyle = (runs: Named[], r: Named, what: string) => (runs.length > 1 ? { series: r.name, style: what } : { series: what });
 
 function metricKeys(runs: Named[], task: string): string[] {
   const keys = new Set<string>();
@@ -27,8 +28,8 @@ function taskPanels(runs: Named[], task: string): ChartPanel[] {
         const t = e.train.tasks[task]?.[key];
         const v = e.val?.tasks[task]?.[key];
         const series = runs.length > 1 ? r.name : task;
-        if (Number.isFinite(t)) points.push({ x: e.epoch, y: t, series });
-        if (v !== undefined && Number.isFinite(v)) points.push({ x: e.epoch, y: v, series, dashed: true });
+        if (Number.isFinite(t)) points.push({ x: e.epoch, y: t, series, style: 'training' });
+        if (v !== undefined && Number.isFinite(v)) points.push({ x: e.epoch, y: v, series, style: 'validation' });
       }
     }
     return { title: `${task}: ${key}`, xTitle: 'epoch', yTitle: key, points };
@@ -39,7 +40,7 @@ function weightPanel(runs: Named[]): ChartPanel {
   const points: ChartPoint[] = [];
   for (const r of runs) {
     for (const e of r.run.metrics.epochs) {
-      for (const [task, w] of Object.entries(e.weights ?? {})) if (Number.isFinite(w)) points.push({ x: e.epoch, y: w, series: label(runs, r, task) });
+      for (const [task, w] of Object.entries(e.weights ?? {})) if (Number.isFinite(w)) points.push({ x: e.epoch, y: w, ...colourStyle(runs, r, task) });
     }
   }
   return { title: 'task weights (mean over each epoch)', xTitle: 'epoch', yTitle: 'weight', points, zero: true };
@@ -56,14 +57,17 @@ function gradientPanels(runs: Named[]): ChartPanel[] {
       ? r.run.steps.map((s) => ({ x: s.step, gradNorms: s.gradNorms, cosine: s.cosine }))
       : r.run.metrics.epochs.map((e) => ({ x: e.epoch, gradNorms: e.diagnostics?.gradNorms, cosine: e.diagnostics?.cosine }));
     for (const rec of records) {
-      for (const [task, n] of Object.entries(rec.gradNorms ?? {})) norms.push({ x: rec.x, y: n, series: label(runs, r, task) });
-      rec.cosine?.forEach((row, i) => row.forEach((c, j) => j > i && cosines.push({ x: rec.x, y: c, series: label(runs, r, `cos(${tasks[i]}, ${tasks[j]})`) })));
+      for (const [task, n] of Object.entries(rec.gradNorms ?? {})) norms.push({ x: rec.x, y: n, ...colourStyle(runs, r, task) });
+      rec.cosine?.forEach((row, i) => row.forEach((c, j) => j > i && cosines.push({ x: rec.x, y: c, ...colourStyle(runs, r, `cos(${tasks[i]}, ${tasks[j]})`) })));
     }
   }
   const xTitle = bySteps ? 'step' : 'epoch';
   const panels: ChartPanel[] = [];
   if (norms.length) panels.push({ title: 'gradient norm ‖g_t‖ over shared parameters', xTitle, yTitle: '‖g_t‖₂', points: norms });
-  if (cosines.length) panels.push({ title: 'gradient cosine between tasks', xTitle, yTitle: 'cosine', points: cosines });
+  // With one task pair no line-style legend is drawn: the title names the pair.
+  const pairs = new Set(cosines.map((c) => c.style ?? c.series));
+  const cosTitle = pairs.size === 1 && runs.length > 1 ? `gradient cosine between tasks: ${[...pairs][0]}` : 'gradient cosine between tasks';
+  if (cosines.length) panels.push({ title: cosTitle, xTitle, yTitle: 'cosine', points: cosines });
   return panels;
 }
 

@@ -16,17 +16,18 @@ const CSS = `
 body{font-family:"DejaVu Sans",system-ui,sans-serif;margin:24px auto;max-width:1240px;padding:0 16px;color:#1d2330;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #d8dde6;padding-bottom:4px;margin-top:1.8em}
 .meta{color:#5a6375;font-size:.9em}
-table{border-collapse:collapse;margin:8px 0 12px;font-size:.88em}
-th,td{border:1px solid #d8dde6;padding:4px 9px;text-align:right;white-space:nowrap}
+table{border-collapse:collapse;margin:8px 0 12px;font-size:.82em}
+th,td{border:1px solid #d8dde6;padding:3px 7px;text-align:right;white-space:nowrap}
 thead th{background:#eef1f6}thead th:first-child{text-align:left}tbody th{text-align:left;font-weight:600}
 tbody tr:nth-child(even){background:#f8f9fb}
-.note{color:#5a6375;font-size:.85em;margin:2px 0}
+.note{color:#5a6375;font-size:.85em;margin:2px 0}.wide{overflow-x:auto}
 .figure{overflow-x:auto;margin:8px 0}.figure svg{max-width:100%;height:auto}
 pre{background:#f5f6f8;border:1px solid #d8dde6;padding:10px;font-size:.8em;max-height:480px;overflow:auto}
 details{margin:10px 0}summary{cursor:pointer;font-weight:600}
 .error{color:#a4262c}
 `;
 
+const wide = (html: string) => `<div class="wide">${html}</div>`;
 const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** An SVG document made safe to inline next to others: no XML prolog, ids prefixed so they cannot collide. */
@@ -55,8 +56,13 @@ function overview(groups: RunGroup[]): string {
       m.run?.startedAt?.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') ?? '-',
     ];
   });
-  const data = groups.map((g) => `<p class="note">${escapeHtml(g.name)} data: ${escapeHtml(g.members[0].metrics.run?.data ?? 'not recorded')}</p>`);
-  return [htmlTable({ header, rows }), ...data].join('\n');
+  const data = new Map<string, string[]>();
+  for (const g of groups) {
+    const d = g.members[0].metrics.run?.data ?? 'not recorded';
+    data.set(d, [...(data.get(d) ?? []), g.name]);
+  }
+  const notes = [...data].map(([d, names]) => `<p class="note">data${data.size > 1 ? ` of ${escapeHtml(names.join(', '))}` : ''}: ${escapeHtml(d)}</p>`);
+  return [wide(htmlTable({ header, rows })), ...notes].join('\n');
 }
 
 function deltaTable(c: Comparison): string {
@@ -65,17 +71,24 @@ function deltaTable(c: Comparison): string {
   return htmlTable({ header: ['run', ...tasks.map((t) => `Δ ${t} %`), 'Δm %'], rows });
 }
 
-function cosineTables(groups: RunGroup[]): string {
-  const parts: string[] = [];
+/** One row per run: the last recorded epoch's mean gradient cosine of every task pair. */
+function cosineTable(groups: RunGroup[]): string {
+  const rows = new Map<string, Record<string, string>>();
+  const pairs = new Set<string>();
   for (const g of groups) {
     const run = g.members[0];
     const last = [...run.metrics.epochs].reverse().find((e) => e.diagnostics?.cosine);
     if (!last?.diagnostics?.cosine) continue;
     const tasks = taskNames(run);
-    const rows = last.diagnostics.cosine.map((row, i) => [tasks[i] ?? String(i), ...row.map((v) => v.toFixed(3))]);
-    parts.push(`<p class="note">${escapeHtml(g.name)}: mean gradient cosine over the sampled steps of epoch ${last.epoch}</p>${htmlTable({ header: ['', ...tasks], rows })}`);
+    const row: Record<string, string> = { epoch: String(last.epoch) };
+    last.diagnostics.cosine.forEach((r, i) => r.forEach((v, j) => j > i && (row[`cos(${tasks[i]}, ${tasks[j]})`] = v.toFixed(3))));
+    Object.keys(row).forEach((k) => k !== 'epoch' && pairs.add(k));
+    rows.set(g.name, row);
   }
-  return parts.join('\n');
+  if (rows.size === 0) return '';
+  const cols = ['epoch', ...pairs];
+  const table = htmlTable({ header: ['run', ...cols], rows: [...rows].map(([name, r]) => [name, ...cols.map((c) => r[c] ?? '-')]) });
+  return `<p class="note">mean gradient cosine between tasks over the sampled steps of the last recorded epoch</p>${wide(table)}`;
 }
 
 async function runSections(groups: RunGroup[], modelFigure: ModelFigure): Promise<string> {
@@ -98,7 +111,7 @@ export async function reportHtml(groups: RunGroup[], opts: { baseline?: RunGroup
   const c = compareRuns(groups, { baseline: opts.baseline });
   const curves = await chartSvg(chartSpec(curvePanels(all)));
   const diag = await chartSvg(chartSpec(diagnosticPanels(all)));
-  const names = all.map((g) => g.name).join(', ');
+  const names = all.length > 3 ? `${all.length} runs` : all.map((g) => g.name).join(', ');
   const notes = compareNotes(c).map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -107,12 +120,12 @@ export async function reportHtml(groups: RunGroup[], opts: { baseline?: RunGroup
 <h1>mtl report: ${escapeHtml(names)}</h1>
 <p class="meta">written by mtl ${escapeHtml(packageVersion())} on ${(opts.now ?? new Date()).toISOString()} · tasks: ${escapeHtml([...new Set(all.flatMap((g) => g.members.flatMap(taskNames)))].join(', '))}</p>
 <h2>Runs</h2>${overview(all)}
-<h2>Final metrics</h2>${htmlTable(compareCells(c))}
+<h2>Final metrics</h2>${wide(htmlTable(compareCells(c)))}
 ${notes}
 ${c.baseline !== null ? `<h2>Δm% against ${escapeHtml(c.baseline)}</h2>${deltaTable(c)}` : ''}
-<h2>Metric curves</h2><p class="note">solid: training, dashed: validation</p><div class="figure">${inlineSvg(curves, 'curves')}</div>
+<h2>Metric curves</h2><p class="note">solid: training, dashed: validation${all.length > 1 ? '; one colour per run' : ''}</p><div class="figure">${inlineSvg(curves, 'curves')}</div>
 <h2>Diagnostics</h2><div class="figure">${inlineSvg(diag, 'diag')}</div>
-${cosineTables(all)}
+${cosineTable(all)}
 ${await runSections(all, opts.modelFigure)}
 </body></html>
 `;
