@@ -47,9 +47,9 @@ export function clusterLabelSize(text: string): { width: number; height: number 
   return { width: Math.ceil(textWidth(text, true) + 2 * PAD_X), height: ROW_HEIGHT + PAD_Y };
 }
 
-function clusterLabel(text: string): string {
+function clusterLabel(text: string, colour: string): string {
   const s = clusterLabelSize(text);
-  return `<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>${cell(s.width, s.height, font(text, { bold: true }))}</TR></TABLE>>`;
+  return `<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>${cell(s.width, s.height, font(text, { bold: true, colour }))}</TR></TABLE>>`;
 }
 
 function legendLabel(v: PlotView): string {
@@ -99,7 +99,7 @@ export function toDotWithClusters(v: PlotView): { dot: string; clusters: DotClus
     const depth = indent.length / 2 - 1;
     info.push({ name: `cluster_${clusters}`, label, colours: c, depth });
     out.push(`${indent}subgraph cluster_${clusters++} {`);
-    out.push(`${indent}  label=${clusterLabel(label)};`);
+    out.push(`${indent}  label=${clusterLabel(label, c.border)};`);
     out.push(`${indent}  labeljust=l; style="rounded,filled"; fillcolor="${depth > 0 ? '#ffffff' : '#fafafa'}"; color="${c.border}";`);
     for (const n of tree.members) out.push(nodeLine(v.boxes.get(n.id) as Box, indent + '  '));
     for (const b of extra) out.push(nodeLine(b, indent + '  '));
