@@ -35,7 +35,15 @@ export function program(o: Output, signal: AbortSignal): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeOut: (s) => o.out(s.trimEnd()), writeErr: (s) => o.err(s.trimEnd()) });
+  // Registration order is the order `mtl --help` lists the commands in.
+  addSpecCommands(p, o, signal);
+  addLookCommands(p, o);
+  addInfoCommands(p, o);
+  return addExamples(p);
+}
 
+/** init, validate, train, eval: from a spec to a run folder. */
+function addSpecCommands(p: Command, o: Output, signal: AbortSignal): void {
   p.command('init')
     .description('Write a commented starter spec from a template (it validates as written)')
     .argument('[file]', 'spec file to write', 'mtl.yaml')
@@ -70,7 +78,10 @@ export function program(o: Output, signal: AbortSignal): Command {
     .addOption(backendOption())
     .option('--json', 'print the metrics as JSON')
     .action((run, opts) => evalCommand(run, opts, o));
+}
 
+/** plot-model, compare, plot-metrics, report, summary: looking at a model and at finished runs. */
+function addLookCommands(p: Command, o: Output): void {
   p.command('plot-model')
     .description('Draw the model graph (shared layers, task heads, losses) as .svg, .png, .dot, .mmd or .json')
     .argument('<spec-or-run>', 'spec file or run folder')
@@ -115,7 +126,10 @@ export function program(o: Output, signal: AbortSignal): Command {
     .argument('<spec-or-run>', 'spec file or run folder')
     .option('--json', 'print the table and totals as JSON')
     .action((target, opts) => summaryCommand(target, opts, o));
+}
 
+/** list, data inspect, schema: what a spec can name and what its data looks like. */
+function addInfoCommands(p: Command, o: Output): void {
   p.command('list')
     .description('List the registered layers, architectures, losses, metrics, weighting methods, optimizers, schedules, data types')
     .argument('[kind]', 'one of: layers, losses, metrics, weighting, optimizers, schedules, data')
@@ -134,7 +148,6 @@ export function program(o: Output, signal: AbortSignal): Command {
     .description('Print the JSON Schema of a spec (generated from the registries)')
     .option('-o, --output <file>', 'write it to a file')
     .action((opts) => schemaCommand(opts, o));
-  return addExamples(p);
 }
 
 /** Run the CLI; resolves to the exit code (never calls process.exit itself). */
