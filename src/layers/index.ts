@@ -72,25 +72,20 @@ export const layers = new Registry<LayerDescriptor>('layer type')
   .register(bilstmLayer)
   .register(transformerEncoderLayer);
 
-/** The activation a layer's own default is, for the layers that end with one. */
-const DEFAULT_ACTIVATION: Record<string, string> = {
-  dense: 'linear',
-  conv1d: 'linear',
-  conv2d: 'linear',
-  lstm: 'tanh',
-  gru: 'tanh',
-};
+/** The layer types whose output ends with their own `activation` option (mlp and lenet apply theirs inside). */
+const ENDS_WITH_ACTIVATION = new Set(['dense', 'conv1d', 'conv2d', 'lstm', 'gru']);
 
 /**
- * The activation the layer's output ends with: `activation` of dense/conv/lstm/gru (their default when
- * unset) and of the activation layer; undefined for layers without one (pooling, dropout, bidirectional,
- * normalisation, ...), whose output is whatever came before.
+ * The activation the layer's output ends with: `activation` of dense/conv/lstm/gru (their schema
+ * default when unset) and of the activation layer; undefined for layers without one (pooling, dropout,
+ * bidirectional, normalisation, ...), whose output is whatever came before.
  */
 export function activationOf(type: string, args: Record<string, unknown> | null | undefined): string | undefined {
   const set = args && typeof args.activation === 'string' ? args.activation : undefined;
   if (type === 'activation') return set;
-  if (!Object.prototype.hasOwnProperty.call(DEFAULT_ACTIVATION, type)) return undefined;
-  return set ?? DEFAULT_ACTIVATION[type];
+  if (!ENDS_WITH_ACTIVATION.has(type)) return undefined;
+  const option = (layers.get(type).schema.properties as Record<string, { default?: string }>).activation;
+  return set ?? option.default;
 }
 
 export type { LayerContext, LayerDescriptor, LayerArgs } from './types';

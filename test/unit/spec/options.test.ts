@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { MtlError } from '../../../src/errors';
 import { checkOptions, component } from '../../../src/registry';
 import { custom, int, list, num, obj, oneOf, opts, str, type Options } from '../../../src/util/options';
+import { weightingOptions } from '../../../src/weighting/options';
 
 const decl = opts({
   alpha: num({ minimum: 0, default: 1.5, description: 'a' }),
@@ -58,5 +59,10 @@ describe('typed options', () => {
     const { errors } = checkOptions(decl.schema, input);
     assert.deepEqual(errors.map((e) => e.keyword).sort(), ['additionalProperties', 'minimum', 'type']);
     assert.deepEqual(input, { k: 'no', alpha: -1, extra: 1 });
+  });
+
+  it('the options every weighting method shares come from the same declarations, defaults filled', () => {
+    assert.deepEqual(weightingOptions({ method: 'pcgrad' }), { gradSpace: 'parameters', updateEvery: 1, diagnostics: { every: 'auto', cosine: true } });
+    assert.deepEqual(weightingOptions({ method: 'mgda', updateEvery: 4, diagnostics: { every: 0 } }), { gradSpace: 'parameters', updateEvery: 4, diagnostics: { every: 0, cosine: true } });
   });
 });
