@@ -43,6 +43,11 @@ export const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['mtl summary configs/seed-text-crf.yaml', 'Keras-style table, totals, shared vs per-task'],
     ['mtl summary runs/q1 --json', 'the same as JSON'],
   ],
+  predict: [
+    ['mtl predict runs/q1 --out predictions.jsonl', 'every test row: class, probability and top-3 per task'],
+    ['mtl predict runs/q1 --split val --checkpoint last --format csv --top-k 1 > val.csv', 'validation rows as CSV'],
+    ['mtl predict runs/q1 --no-labels --backend wasm', 'predictions only, no labels'],
+  ],
   compare: [
     ['mtl compare runs/uw runs/pcgrad --baseline runs/single-task', 'final metrics side by side, Δm% against a baseline'],
     ['mtl compare runs/seeds-uw runs/seeds-pcgrad --split val --markdown', 'seed groups (mean ± std), validation metrics, Markdown'],

@@ -11,6 +11,7 @@ import { initCommand } from './commands/init';
 import { listCommand } from './commands/list';
 import { plotCommand } from './commands/plot';
 import { plotMetricsCommand } from './commands/plot-metrics';
+import { predictCommand } from './commands/predict';
 import { reportCommand } from './commands/report';
 import { schemaCommand } from './commands/schema';
 import { summaryCommand } from './commands/summary';
@@ -97,6 +98,18 @@ function addLookCommands(p: Command, o: Output): void {
     .option('--collapse', 'draw each built-in backbone (resnet, mobilenetV2, bilstm, transformerEncoder, …) as one box')
     .addOption(new Option('--dpi <n>', 'PNG resolution in pixels per inch').argParser(positiveNumber).default(96))
     .action((target, opts) => plotCommand(target, opts, o));
+
+  p.command('predict')
+    .description('Predict every row of a split of the run\'s data with a checkpoint: per task the class and top-k probabilities, values, or token classes')
+    .argument('<run>', 'run folder')
+    .addOption(new Option('--split <split>', 'which rows of the run\'s data source').choices(['train', 'val', 'test']).default('test'))
+    .option('--checkpoint <which>', 'best, last, or a checkpoint folder', 'best')
+    .option('--out <file>', 'write the rows to FILE instead of stdout')
+    .addOption(new Option('--format <format>', 'one JSON object per row, or CSV').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--top-k <k>', 'classes listed per classification row', '3')
+    .option('--no-labels', 'leave out each row\'s label')
+    .addOption(backendOption())
+    .action((run, opts) => predictCommand(run, opts, o));
 
   p.command('compare')
     .description('One table of several runs (or seed groups): final per-task metrics, Δm% against --baseline, epochs, wall time, samples/s, backend')

@@ -89,6 +89,8 @@ function singleTaskRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
   const parts = Object.entries(g.tasks ?? {}).map(([task, sub]) => [task, groupRow(sub, split)] as const);
   const all = groupRow({ ...g, tasks: undefined }, split);
   const wall = parts.reduce((a, [, row]) => a + row.wallTime.mean, 0);
+  // Without seeds the runs are different tasks, not repeats: their spread is no standard deviation.
+  if (!g.seeds) for (const k of ['epochs', 'samplesPerSecond'] as const) all[k] = { ...all[k], std: null };
   return { ...all, singleTask: true, tasks: Object.fromEntries(parts.map(([task, row]) => [task, row.tasks[task] ?? {}])), wallTime: { mean: wall, std: null, n: parts.length } };
 }
 

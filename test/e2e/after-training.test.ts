@@ -97,6 +97,33 @@ describe('after training: compare, plot-metrics, report', () => {
     assert.equal(c.rows[1].deltaM.terms.length, 3);
   });
 
+  it('predict: one row per test row whose classes give the accuracy eval measured on the same rows', () => {
+    const file = path.join(dir, 'pred.jsonl');
+    const r = mtl(['predict', base, '--out', file, '--backend', 'wasm']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^64 rows of the test split, checkpoint best: .* rows\/s\); written: /m);
+    const rows = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const m = JSON.parse(fs.readFileSync(path.join(base, 'metrics.json'), 'utf8'));
+    assert.equal(rows.length, m.test.samples);
+    assert.deepEqual(rows.map((x) => x.row), [...rows.keys()]);
+    const hits = (t: string, k: number) => rows.filter((x) => x.tasks[t].top.slice(0, k).some(([c]: [number]) => c === x.tasks[t].label)).length / rows.length;
+    assert.equal(hits('left', 1), m.test.tasks.left.accuracy);
+    assert.equal(hits('right', 1), m.test.tasks.right.accuracy);
+    assert.equal(hits('right', 3), m.test.tasks.right['top-3-accuracy']);
+    for (const x of rows) {
+      const probs = x.tasks.right.top.map(([, p]: [number, number]) => p);
+      assert.deepEqual(probs, [...probs].sort((a: number, b: number) => b - a), 'top-k most probable first');
+      assert.equal(x.tasks.right.class, x.tasks.right.top[0][0]);
+    }
+    const csv = mtl(['predict', base, '--format', 'csv', '--top-k', '1', '--backend', 'wasm']);
+    assert.equal(csv.code, 0, csv.stderr);
+    const lines = csv.stdout.trim().split('\n');
+    assert.equal(lines[0], 'row,left.class,left.probability,left.label,right.class,right.probability,right.label');
+    assert.equal(lines.length, 65);
+    assert.equal(lines[1].split(',')[1], String(rows[0].tasks.left.class));
+    assert.equal(mtl(['predict', base, '--checkpoint', path.join(dir, 'nowhere')]).code, 4);
+  });
+
   it('report inlines the model plot of each run', () => {
     const file = path.join(dir, 'report.html');
     const r = mtl(['report', pc, '--baseline', base, '-o', file]);
