@@ -15,7 +15,8 @@ import { crfLayerOf, crfNll, tokenMask } from '../src/layers/crf';
 import { buildModel, partitionVariables } from '../src/model/build';
 import { optimizers } from '../src/optim/optimizers';
 import type { LayerItem, ResolvedSpec } from '../src/spec/types';
-import { validateSpecText } from '../src/spec/validate';
+import { validateSpecFile, validateSpecText } from '../src/spec/validate';
+import { packageRoot } from '../src/util/paths';
 import { disposeStepResult, trainStep, type StepParts } from '../src/train/step';
 import { mulberry32 } from '../src/util/random';
 import { strategies } from '../src/weighting/index';
@@ -53,7 +54,7 @@ export function syntheticText(n: number, seed = 3, t = TEXT): { tokens: Int32Arr
   const lengths = new Int32Array(n);
   const intents = new Int32Array(n);
   for (let s = 0; s < n; s++) {
-    lengths[s] = 4 + Math.floor(r() * 15);
+    lengths[s] = Math.min(t.steps, 4 + Math.floor(r() * 15));
     intents[s] = Math.floor(r() * t.intents);
     for (let i = 0; i < lengths[s]; i++) {
       tokens[s * t.steps + i] = 2 + Math.floor(r() * (t.vocab - 2));
@@ -130,8 +131,7 @@ export interface TextBenchArgs {
 }
 
 /** Sentences/s of one train step of the text workload (median CPU time). */
-export function timeTextStep(a: TextBenchArgs, t = TEXT): number {
-  const spec = textSpec(t);
+export function timeTextStep(a: TextBenchArgs, t = TEXT, spec = textSpec(t)): number {
   const parts = stepParts(spec);
   const batch = textBatch(t);
   let step = 0;
@@ -168,6 +168,15 @@ export function torchSentencesPerSecond(a: TextBenchArgs): number | null {
   return (JSON.parse(out.trim().split('\n').pop()!) as { sentences_per_s: number }).sentences_per_s;
 }
 
+/** Sentences/s of a train step of the shipped text configs' models (synthetic batches of their shape). */
+export function configsBench(a: TextBenchArgs): void {
+  for (const name of ['seed-text-crf-small', 'intent-slots']) {
+    const spec = validateSpecFile(path.join(packageRoot(), 'configs', `${name}.yaml`)).resolved;
+    const t = { ...TEXT, vocab: 189, steps: spec.inputs.tokens.shape[0], tags: 27, intents: 6, batch: spec.train.batchSize };
+    process.stdout.write(`configs/${name}.yaml model, batch ${t.batch}: ${timeTextStep(a, t, spec).toFixed(1)} sentences/s (train step, median CPU time)\n`);
+  }
+}
+
 export async function textBench(a: TextBenchArgs): Promise<void> {
   const t = TEXT;
   const sps = timeTextStep(a, t);
@@ -175,6 +184,7 @@ export async function textBench(a: TextBenchArgs): Promise<void> {
   const torch = a.torch ? torchSentencesPerSecond(a) : null;
   if (torch === null) process.stdout.write('PyTorch reference: skipped (python3 -c "import torch" fails; apt-get install python3-torch)\n');
   else process.stdout.write(`PyTorch reference (bench/text_crf_torch.py, 1 thread): ${torch.toFixed(1)} sentences/s; mtl ÷ PyTorch = ${(sps / torch).toFixed(2)}\n`);
+  configsBench(a);
 }
 
 // ---- profile ------------------------------------------------------------------------------------

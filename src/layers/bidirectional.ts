@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { obj, oneOf, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { lstmProps, recurrentLayer, recurrentProps, type RecurrentKind } from './recurrent';
+import { fuseRecurrent } from './fused-rnn';
 
 export const bidirectionalLayer: LayerDescriptor = layer({
   type: 'bidirectional',
@@ -33,6 +34,8 @@ export const bidirectionalLayer: LayerDescriptor = layer({
     const backward = recurrentLayer(kind, inner[kind]!, { name: `backward_${innerName}`, nextSeed: ctx.nextSeed, goBackwards: true });
     const layer = tf.layers.bidirectional({ name: ctx.name, layer: forward, mergeMode: a.mergeMode });
     (layer as unknown as { backwardLayer: tf.layers.Layer }).backwardLayer = backward;
+    // tfjs rebuilt the forward layer from its config (same weights, stock call): fuse that one.
+    fuseRecurrent(kind, (layer as unknown as { forwardLayer: tf.layers.Layer }).forwardLayer);
     return layer;
   },
 });

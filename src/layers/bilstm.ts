@@ -7,6 +7,7 @@ import { makeBlock } from './block';
 import { layer, type LayerDescriptor } from './types';
 
 import { recurrentLayer, type RecurrentArgs } from './recurrent';
+import { fuseRecurrent } from './fused-rnn';
 
 export const bilstmLayer: LayerDescriptor = layer({
   type: 'bilstm',
@@ -39,6 +40,8 @@ export const bilstmLayer: LayerDescriptor = layer({
           const backward = recurrentLayer('lstm', args, { name: `backward_${name}_lstm`, nextSeed: () => b.seed(), goBackwards: true });
           const layer = tf.layers.bidirectional({ name, layer: forward, mergeMode: 'concat' });
           (layer as unknown as { backwardLayer: tf.layers.Layer }).backwardLayer = backward;
+          // tfjs rebuilt the forward layer from its config (same weights, stock call): fuse that one.
+          fuseRecurrent('lstm', (layer as unknown as { forwardLayer: tf.layers.Layer }).forwardLayer);
           return layer;
         }, x);
       }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { bool, num, opts, type Options } from '../util/options';
 import { activation, initializer, initializerOption, regularizer, regularizerOption, units, useBias } from './common';
+import { fuseRecurrent } from './fused-rnn';
 
 export type RecurrentKind = 'lstm' | 'gru';
 
@@ -60,5 +61,6 @@ export function recurrentLayer(kind: RecurrentKind, a: RecurrentArgs, o: Recurre
     recurrentRegularizer: regularizer(a.recurrentRegularizer),
     goBackwards: o.goBackwards ?? false,
   };
-  return kind === 'lstm' ? tf.layers.lstm({ ...common, unitForgetBias: a.unitForgetBias }) : tf.layers.gru(common);
+  // Same layer class, config and weights; the call runs one fused op per sequence (fused-rnn.ts).
+  return kind === 'lstm' ? fuseRecurrent('lstm', tf.layers.lstm({ ...common, unitForgetBias: a.unitForgetBias })) : fuseRecurrent('gru', tf.layers.gru(common));
 }

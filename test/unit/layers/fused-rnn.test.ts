@@ -1,0 +1,128 @@
+// The fused lstm/gru ops against the stock tfjs layers with the same weights: outputs and gradients
+// (inputs, kernel, recurrent kernel, bias) to 1e-5, forwards and backwards, with and without a padding
+// mask, returnSequences on and off; the bidirectional layer uses them, and a model saved with them
+// reloads through stock tf.loadLayersModel with the same predictions.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { fuseRecurrent } from '../../../src/layers/fused-rnn';
+import { layers } from '../../../src/layers/index';
+import { useBackend } from '../../helpers/backend';
+
+const B = 3;
+const T = 5;
+const D = 4;
+const U = 3;
+
+type Kind = 'lstm' | 'gru';
+const make = (kind: Kind, o: Record<string, unknown>) => (kind === 'lstm' ? tf.layers.lstm({ units: U, ...o }) : tf.layers.gru({ units: U, ...o }));
+
+/** Output and the gradients of Σ output·R w.r.t. x and every weight. */
+function run(layer: tf.layers.Layer, x: tf.Tensor3D, mask: tf.Tensor | undefined, R: tf.Tensor): { y: number[]; grads: number[][] } {
+  return tf.tidy(() => {
+    const f = () => layer.apply(x, mask ? { mask } : {}) as tf.Tensor;
+    const y = Array.from(f().dataSync());
+    const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(f(), R)) as tf.Scalar, vars);
+    const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(layer.apply(xx, mask ? { mask } : {}) as tf.Tensor, R)))(x);
+    return { y, grads: [Array.from(dx.dataSync()), ...vars.map((v) => Array.from(grads[v.name].dataSync()))] };
+  });
+}
+
+const close = (got: number[], want: number[], what: string) => {
+  assert.equal(got.length, want.length, what);
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `${what}[${i}]: ${v} vs stock ${want[i]}`));
+};
+
+describe('fused recurrent ops', () => {
+  before(() => useBackend('cpu'));
+
+  const cases: Array<{ kind: Kind; o: Record<string, unknown>; masked: boolean }> = [];
+  for (const kind of ['lstm', 'gru'] as const) {
+    for (const goBackwards of [false, true]) {
+      for (const returnSequences of [true, false]) {
+        for (const masked of [false, true]) cases.push({ kind, o: { goBackwards, returnSequences }, masked });
+      }
+    }
+    cases.push({ kind, o: { returnSequences: true, recurrentActivation: 'sigmoid', activation: 'relu', useBias: false }, masked: true });
+  }
+  for (const c of cases) {
+    it(`${c.kind} ${JSON.stringify(c.o)}${c.masked ? ', padding mask' : ''}: outputs and gradients equal the stock layer's`, () => {
+      const stock = make(c.kind, { ...c.o, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) });
+      const fused = fuseRecurrent(c.kind, make(c.kind, c.o));
+      const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 2) as tf.Tensor3D;
+      stock.apply(x);
+      fused.apply(x);
+      // Random biases too, so that a bias gradient or a wrong bias order shows.
+      fused.setWeights(stock.getWeights().map((w, i) => (i === 2 ? tf.randomNormal(w.shape, 0, 1, 'float32', 3) : w)));
+      stock.setWeights(fused.getWeights());
+      // Lengths 5, 3, 1: real tokens first, as the data recipes pad.
+      const mask = c.masked ? tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]]) : undefined;
+      const outShape = c.o.returnSequences ? [B, T, U] : [B, U];
+      const R = tf.randomNormal(outShape, 0, 1, 'float32', 4);
+      const want = run(stock, x, mask, R);
+      const before = tf.memory().numTensors;
+      const got = run(fused, x, mask, R);
+      assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
+      close(got.y, want.y, 'output');
+      assert.equal(got.grads.length, want.grads.length);
+      got.grads.forEach((g, k) => close(g, want.grads[k], ['∂x', '∂kernel', '∂recurrentKernel', '∂bias'][k]));
+      tf.dispose([x, R, ...(mask ? [mask] : [])]);
+      stock.dispose();
+      fused.dispose();
+    });
+  }
+
+  it('bidirectional runs both directions fused, and its checkpoint reloads with stock tf.loadLayersModel', async () => {
+    const input = tf.input({ shape: [T, D] });
+    const ctx = { name: 'bi', nextSeed: (() => { let s = 10; return () => s++; })() } as unknown as Parameters<ReturnType<typeof layers.get>['create']>[1];
+    const bi = layers.get('bidirectional').create({ layer: { lstm: { units: U, returnSequences: true } }, mergeMode: 'concat' } as never, ctx) as tf.layers.Layer;
+    const model = tf.model({ inputs: input, outputs: bi.apply(input) as tf.SymbolicTensor });
+    const wrapped = bi as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer };
+    for (const l of [wrapped.forwardLayer, wrapped.backwardLayer]) {
+      assert.ok(Object.prototype.hasOwnProperty.call(l, 'call'), `${l.name} calls the fused op`);
+      assert.equal(l.getClassName(), 'LSTM');
+    }
+    const x = tf.randomNormal([2, T, D], 0, 1, 'float32', 5);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    const [p1, p2] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    close(Array.from(p1.dataSync()), Array.from(p2.dataSync()), 'reloaded prediction');
+    tf.dispose([x, p1, p2]);
+    model.dispose();
+    loaded.dispose();
+  });
+});
+
+describe('fused recurrent ops inside a model on wasm', () => {
+  before(() => useBackend('wasm'));
+
+  it('embedding → bidirectional gru → dense: the loss gradient of every weight equals the stock layers\'', () => {
+    const build = (fused: boolean) => {
+      const input = tf.input({ shape: [T], dtype: 'int32' });
+      const e = tf.layers.embedding({ inputDim: 9, outputDim: D, maskZero: true, embeddingsInitializer: tf.initializers.randomNormal({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+      const bi = tf.layers.bidirectional({ layer: tf.layers.gru({ units: U, returnSequences: true, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 3 }) }), mergeMode: 'concat' });
+      const wrapped = bi as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer };
+      if (fused) for (const l of [wrapped.forwardLayer, wrapped.backwardLayer]) fuseRecurrent('gru', l);
+      const out = tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(bi.apply(e)) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: out });
+    };
+    const [stock, fused] = [build(false), build(true)];
+    fused.setWeights(stock.getWeights());
+    // Token 0 is padding: the embedding's mask reaches both directions.
+    const x = tf.tensor2d([[3, 1, 4, 0, 0], [5, 8, 2, 6, 7]], undefined, 'int32');
+    const grads = (m: tf.LayersModel) =>
+      tf.tidy(() => {
+        const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
+        const { grads: g } = tf.variableGrads(() => tf.sum(tf.square(m.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+        return vars.map((v) => Array.from(g[v.name].dataSync()));
+      });
+    const [want, got] = [grads(stock), grads(fused)];
+    assert.equal(got.length, want.length);
+    got.forEach((g, k) => close(g, want[k], `∂ weight ${k}`));
+    x.dispose();
+    stock.dispose();
+    fused.dispose();
+  });
+});
