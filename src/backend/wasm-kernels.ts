@@ -1,7 +1,9 @@
-// Owns the training kernels the WASM backend lacks (Conv2DBackpropFilter, UnsortedSegmentSum,
-// DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput).
+// Owns the WASM backend's training kernels: the ones tfjs-backend-wasm lacks (Conv2DBackpropFilter,
+// UnsortedSegmentSum, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput),
+// faster replacements for three it has (Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and
+// AvgPoolGrad in wasm-pool-grads.ts), and their registration.
 //
-// All are composed from kernels the WASM backend already has (Transpose, Conv2D,
+// The missing ones are composed from kernels the WASM backend already has (Transpose, Conv2D,
 // DepthwiseConv2dNative, Slice, Reshape, PadV2, Reverse, Sum, ScatterNd). They call those kernels'
 // functions directly with the backend, the way tfjs backends compose kernels themselves: every
 // intermediate is a TensorInfo on the WASM heap that is released
@@ -9,24 +11,9 @@
 // nothing recorded on a gradient tape).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-
-type Info = tf.TensorInfo;
-type Attrs = tf.NamedAttrMap;
-
-const BACKEND = 'wasm';
-
-/** Runs one registered WASM kernel function and returns its single output. */
-function run(backend: BackendWasm, kernelName: string, inputs: Record<string, Info>, attrs: Attrs = {}): Info {
-  const kernel = tf.getKernel(kernelName, BACKEND);
-  if (!kernel) throw new Error(`wasm kernel ${kernelName} is not registered`);
-  const out = kernel.kernelFunc({ inputs, attrs, backend });
-  if (Array.isArray(out)) throw new Error(`wasm kernel ${kernelName} returned ${out.length} outputs, expected 1`);
-  return out;
-}
-
-function release(backend: BackendWasm, ...infos: Info[]): void {
-  for (const info of infos) backend.disposeData(info.dataId);
-}
+import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-conv-input';
+import { BACKEND, release, run, type Attrs, type Info } from './wasm-ops';
+import { avgPoolGrad, maxPoolGrad } from './wasm-pool-grads';
 
 // ---------------------------------------------------------------------------------------------
 // Conv2DBackpropFilter
@@ -260,9 +247,7 @@ function depthwiseConv2dNativeBackpropFilter(args: { inputs: tf.NamedTensorInfoM
 // dx is the stride-1 correlation of dy, upsampled by the stride (s−1 zeros after every element),
 // with the spatially flipped filter:
 //   dx[n,h,w,c] = Σ_{i',j',k} U[n, h + i' − (FH−1−pt), w + j' − (FW−1−pl), c·m+k] · w[FH−1−i', FW−1−j', c, k]
-// U is built as dy → [N,OH,1,OW,1,Cm] → zero-pad to [N,OH,sh,OW,sw,Cm] → [N,OH·sh,OW·sw,Cm], which
-// carries (s−1) trailing zero rows/columns beyond the last real one. Pads that would be negative are
-// clamped to 0 and the surplus output rows/columns are sliced off. For m > 1 the depthwise conv
+// U, the pads and the crop are those of Conv2DBackpropInput (wasm-conv-input.ts). For m > 1 the depthwise conv
 // (filter [FH,FW,C·m,1]) gives [N,H,W,C·m], summed over k.
 function depthwiseConv2dNativeBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: Attrs }): Info {
   const backend = args.backend as BackendWasm;
@@ -272,59 +257,23 @@ function depthwiseConv2dNativeBackpropInput(args: { inputs: tf.NamedTensorInfoMa
   const info = depthwiseGeometry('DepthwiseConv2dNativeBackpropInput', inputShape, filter.shape, attrs);
   const [fh, fw, inC, mult] = filter.shape;
   const { batchSize: n, inHeight, inWidth, outHeight, outWidth, strideHeight: sh, strideWidth: sw } = info;
-  const { top, left } = info.padInfo;
   const cm = inC * mult;
   if (dy.shape.join() !== [n, outHeight, outWidth, cm].join()) {
     throw new Error(`wasm DepthwiseConv2dNativeBackpropInput: dy has shape [${dy.shape}], expected [${[n, outHeight, outWidth, cm]}]`);
   }
 
-  // U: dy spread out by the stride.
-  let u: Info;
-  if (sh === 1 && sw === 1) {
-    u = run(backend, 'Reshape', { x: dy }, { shape: dy.shape });
-  } else {
-    const dy6 = run(backend, 'Reshape', { x: dy }, { shape: [n, outHeight, 1, outWidth, 1, cm] });
-    const spread = run(backend, 'PadV2', { x: dy6 }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
-    release(backend, dy6);
-    u = run(backend, 'Reshape', { x: spread }, { shape: [n, outHeight * sh, outWidth * sw, cm] });
-    release(backend, spread);
-  }
-  // Pads of the correlation, relative to U without its trailing zeros (height (OH−1)·sh + 1).
-  const padTop = fh - 1 - top;
-  const padLeft = fw - 1 - left;
-  const padBottom = inHeight - 1 - (outHeight - 1) * sh + top - (sh - 1);
-  const padRight = inWidth - 1 - (outWidth - 1) * sw + left - (sw - 1);
-
+  const u = spread(backend, dy, sh, sw);
+  const p = correlationPads(info);
   const flipped = run(backend, 'Reverse', { x: filter }, { dims: [0, 1] });
   const f = run(backend, 'Reshape', { x: flipped }, { shape: [fh, fw, cm, 1] });
   release(backend, flipped);
   let z: Info;
   try {
-    z = run(
-      backend,
-      'DepthwiseConv2dNative',
-      { x: u, filter: f },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [Math.max(padTop, 0), Math.max(padBottom, 0)],
-          [Math.max(padLeft, 0), Math.max(padRight, 0)],
-          [0, 0],
-        ],
-        dilations: [1, 1],
-      },
-    );
+    z = run(backend, 'DepthwiseConv2dNative', { x: u, filter: f }, { strides: [1, 1], pad: p.pads, dilations: [1, 1] } as unknown as tf.NamedAttrMap);
   } finally {
     release(backend, u, f);
   }
-  const offH = Math.max(-padTop, 0);
-  const offW = Math.max(-padLeft, 0);
-  if (offH !== 0 || offW !== 0 || z.shape[1] !== inHeight || z.shape[2] !== inWidth) {
-    const cropped = run(backend, 'Slice', { x: z }, { begin: [0, offH, offW, 0], size: [n, inHeight, inWidth, cm] });
-    release(backend, z);
-    z = cropped;
-  }
+  z = cropTo(backend, z, p, [n, inHeight, inWidth, cm]);
   if (mult === 1) return z;
   const z5 = run(backend, 'Reshape', { x: z }, { shape: [n, inHeight, inWidth, inC, mult] });
   release(backend, z);
@@ -338,11 +287,18 @@ const KERNELS: tf.KernelConfig[] = [
   { kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSum as tf.KernelFunc },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropFilter as tf.KernelFunc },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropInput as tf.KernelFunc },
+  // These three replace tfjs-backend-wasm's own kernels.
+  { kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput as tf.KernelFunc },
+  { kernelName: 'MaxPoolGrad', backendName: BACKEND, kernelFunc: maxPoolGrad as tf.KernelFunc },
+  { kernelName: 'AvgPoolGrad', backendName: BACKEND, kernelFunc: avgPoolGrad as tf.KernelFunc },
 ];
 
-/** Registers the missing kernels for the 'wasm' backend. Idempotent. */
+/** Registers the kernels above for the 'wasm' backend, replacing any other registration. Idempotent. */
 export function registerWasmTrainingKernels(): void {
   for (const config of KERNELS) {
-    if (!tf.getKernel(config.kernelName, BACKEND)) tf.registerKernel(config);
+    const current = tf.getKernel(config.kernelName, BACKEND);
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current) tf.unregisterKernel(config.kernelName, BACKEND);
+    tf.registerKernel(config);
   }
 }

@@ -7,105 +7,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from '../../../src/backend/wasm-kernels';
 import { useBackend } from '../../helpers/backend';
-
-/** Deterministic values in [-1, 1) (a small LCG), so both backends see identical inputs. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Runs fn on a backend and returns its outputs as plain arrays (tensors disposed). */
-async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
-  await useBackend(backend);
-  const out = tf.tidy(fn);
-  const list = Array.isArray(out) ? out : [out];
-  const arrays = list.map((t) => Float32Array.from(t.dataSync()));
-  tf.dispose(list);
-  return arrays;
-}
-
-/** |a − b| ≤ rtol · max|b| + atol, element-wise, with a readable failure. */
-function assertClose(actual: Float32Array, expected: Float32Array, label: string, rtol = 1e-4, atol = 1e-6): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  let scale = 0;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  const tol = rtol * scale + atol;
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    if (!(diff <= tol)) assert.fail(`${label}: [${i}] wasm ${actual[i]} vs cpu ${expected[i]} (|diff| ${diff} > ${tol})`);
-  }
-}
-
-async function compare(label: string, fn: () => tf.Tensor | tf.Tensor[], rtol?: number): Promise<void> {
-  const got = await on('wasm', fn);
-  const want = await on('cpu', fn);
-  assert.equal(got.length, want.length);
-  got.forEach((g, i) => assertClose(g, want[i], `${label} #${i}`, rtol));
-}
-
-type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
-interface ConvCase {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outC: number;
-  k: number | [number, number];
-  stride: number | [number, number];
-  pad: Pad;
-}
-
-const CONV_CASES: ConvCase[] = [
-  { batch: 1, inH: 5, inW: 5, inC: 1, outC: 1, k: 3, stride: 1, pad: 'same' },
-  { batch: 1, inH: 6, inW: 6, inC: 2, outC: 3, k: 3, stride: 1, pad: 'valid' },
-  { batch: 3, inH: 7, inW: 7, inC: 3, outC: 2, k: 3, stride: 2, pad: 'same' },
-  { batch: 3, inH: 8, inW: 8, inC: 2, outC: 4, k: 3, stride: 2, pad: 'valid' }, // last input row unused
-  { batch: 1, inH: 9, inW: 8, inC: 2, outC: 2, k: 3, stride: [2, 1], pad: 'same' },
-  { batch: 3, inH: 7, inW: 6, inC: 1, outC: 3, k: 3, stride: [2, 1], pad: 'valid' },
-  { batch: 1, inH: 6, inW: 7, inC: 2, outC: 3, k: 3, stride: [1, 2], pad: 'same' },
-  { batch: 1, inH: 6, inW: 6, inC: 4, outC: 4, k: 1, stride: 1, pad: 'same' },
-  { batch: 3, inH: 7, inW: 7, inC: 3, outC: 2, k: 1, stride: 2, pad: 'valid' },
-  { batch: 3, inH: 8, inW: 8, inC: 2, outC: 3, k: 1, stride: 2, pad: 'same' },
-  { batch: 1, inH: 8, inW: 8, inC: 2, outC: 3, k: 5, stride: 1, pad: 'same' },
-  { batch: 3, inH: 9, inW: 9, inC: 2, outC: 2, k: 5, stride: 2, pad: 'valid' },
-  { batch: 1, inH: 11, inW: 10, inC: 1, outC: 2, k: 5, stride: 2, pad: 'same' },
-  { batch: 1, inH: 12, inW: 12, inC: 2, outC: 2, k: 9, stride: 1, pad: 'same' },
-  { batch: 3, inH: 11, inW: 11, inC: 1, outC: 3, k: 9, stride: 1, pad: 'valid' },
-  { batch: 1, inH: 10, inW: 10, inC: 2, outC: 2, k: 9, stride: 2, pad: 'same' },
-  { batch: 1, inH: 13, inW: 14, inC: 1, outC: 1, k: 9, stride: 3, pad: 'valid' },
-  { batch: 3, inH: 6, inW: 7, inC: 3, outC: 5, k: 3, stride: 3, pad: 'same' },
-  { batch: 3, inH: 8, inW: 8, inC: 2, outC: 2, k: 4, stride: 2, pad: 'same' }, // even kernel: uneven padding
-  { batch: 1, inH: 5, inW: 6, inC: 2, outC: 3, k: 2, stride: 1, pad: 'same' },
-  { batch: 3, inH: 8, inW: 9, inC: 2, outC: 3, k: [3, 5], stride: [1, 2], pad: 'same' },
-  { batch: 1, inH: 7, inW: 7, inC: 2, outC: 2, k: 3, stride: 2, pad: 1 },
-  { batch: 1, inH: 7, inW: 6, inC: 2, outC: 2, k: 3, stride: 1, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
-];
-
-function caseName(c: ConvCase): string {
-  return `b${c.batch} ${c.inH}x${c.inW}x${c.inC}→${c.outC} k${c.k} s${c.stride} ${JSON.stringify(c.pad)}`;
-}
-
-/** d/dw of Σ conv2d(x, w) ⊙ r: exactly Conv2DBackpropFilter(x, r). */
-function conv2dFilterGrad(c: ConvCase): () => tf.Tensor {
-  const [kh, kw] = typeof c.k === 'number' ? [c.k, c.k] : c.k;
-  const xShape = [c.batch, c.inH, c.inW, c.inC];
-  const wShape = [kh, kw, c.inC, c.outC];
-  return () => {
-    const x = tf.tensor4d(values(size(xShape), 1), xShape as [number, number, number, number]);
-    const w = tf.tensor4d(values(size(wShape), 2), wShape as [number, number, number, number]);
-    const conv = (f: tf.Tensor4D) => tf.conv2d(x, f, c.stride, c.pad as 'same');
-    const yShape = conv(w).shape;
-    const r = tf.tensor(values(size(yShape), 3), yShape);
-    return tf.grad((f: tf.Tensor) => tf.sum(tf.mul(conv(f as tf.Tensor4D), r)))(w);
-  };
-}
+import { assertClose, assertNoLeak, caseName, compare, conv2dGrad, CONV_CASES, on, size, values } from './wasm-compare';
 
 describe('wasm training kernels', () => {
   before(async () => {
@@ -126,7 +28,7 @@ describe('wasm training kernels', () => {
   describe('Conv2DBackpropFilter: conv2d filter gradient matches cpu', () => {
     for (const c of CONV_CASES) {
       it(caseName(c), async () => {
-        const fn = conv2dFilterGrad(c);
+        const fn = conv2dGrad(c, 'filter');
         const got = await on('wasm', fn);
         const want = await on('cpu', fn);
         const [kh, kw] = typeof c.k === 'number' ? [c.k, c.k] : c.k;
@@ -306,7 +208,6 @@ describe('wasm training kernels', () => {
   });
 
   it('does not leak tensors or wasm memory across repeated gradients', async () => {
-    await useBackend('wasm');
     const x = tf.tensor4d(values(2 * 8 * 8 * 3, 17), [2, 8, 8, 3]);
     const w = tf.variable(tf.tensor4d(values(3 * 3 * 3 * 4, 18), [3, 3, 3, 4]));
     const table = tf.variable(tf.tensor2d(values(6 * 4, 19), [6, 4]));
@@ -319,13 +220,7 @@ describe('wasm training kernels', () => {
       );
       tf.dispose([value, ...Object.values(grads)]);
     };
-    step(); // warm-up
-    const backend = tf.backend() as unknown as { numDataIds(): number };
-    const tensorsBefore = tf.memory().numTensors;
-    const idsBefore = backend.numDataIds();
-    for (let i = 0; i < 5; i++) step();
-    assert.equal(tf.memory().numTensors, tensorsBefore, 'engine tensors');
-    assert.equal(backend.numDataIds(), idsBefore, 'wasm buffers');
+    await assertNoLeak(step);
     tf.dispose([x, w, table, dw, ids]);
   });
 });

@@ -1,0 +1,32 @@
+// Owns `node dist/bench/ab.js [config] [batch] [steps]`: step time with tfjs-backend-wasm's own
+// gradient kernels vs mtl's, alternating step by step in one process (CPU time, medians).
+import { selectBackend } from '../src/backend/select';
+import { keepOriginalKernels, useKernels } from './kernels';
+import { workload } from './workload';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+async function main(): Promise<void> {
+  const [name = 'quickstart', batch = '256', steps = '8'] = process.argv.slice(2);
+  keepOriginalKernels();
+  await selectBackend('wasm');
+  const w = await workload(name, Number(batch));
+  const times: Record<'tfjs' | 'mtl', number[]> = { tfjs: [], mtl: [] };
+  for (let k = 0; k < Number(steps) + 1; k++) {
+    for (const which of ['tfjs', 'mtl'] as const) {
+      useKernels(which);
+      const c0 = process.cpuUsage();
+      w.step();
+      const c = process.cpuUsage(c0);
+      if (k > 0) times[which].push((c.user + c.system) / 1000);
+    }
+  }
+  w.dispose();
+  const [a, b] = [median(times.tfjs), median(times.mtl)];
+  process.stdout.write(`${name} batch ${batch}: tfjs kernels ${a.toFixed(1)} ms, mtl kernels ${b.toFixed(1)} ms CPU per step (×${(a / b).toFixed(2)})\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+// Owns the bench's training workloads: one shipped config, its first real batch at a chosen batch
+// size, and a steppable model + strategy + optimizer built exactly as `mtl train` builds them.
+import * as tf from '@tensorflow/tfjs';
+import * as path from 'node:path';
+import { disposeBatch, type Batch } from '../src/data/batching';
+import { toBatchSource } from '../src/data/source';
+import { taskRuntimes } from '../src/eval/evaluate';
+import { buildModel, stepVariables } from '../src/model/build';
+import { optimizers } from '../src/optim/optimizers';
+import { validateSpecFile } from '../src/spec/validate';
+import { loadData, splitsFor } from '../src/train/loop';
+import { disposeStepResult, trainStep, type StepParts } from '../src/train/step';
+import { packageRoot } from '../src/util/paths';
+import { strategies } from '../src/weighting/index';
+
+export interface Workload {
+  name: string;
+  batch: Batch;
+  /** One training step (forward, backward, update); resolves when its results are downloaded. */
+  step(): void;
+  dispose(): void;
+}
+
+/** The first training batch of configs/<name>.yaml, `batchSize` rows (the config's own if omitted). */
+export async function firstBatch(name: string, batchSize?: number): Promise<{ spec: ReturnType<typeof validateSpecFile>; batch: Batch }> {
+  const spec = validateSpecFile(path.join(packageRoot(), 'configs', `${name}.yaml`));
+  const r = spec.resolved;
+  const splits = splitsFor(r, await loadData(spec));
+  const it = toBatchSource(splits.train).batches({ batchSize: batchSize ?? r.train.batchSize, shuffle: true, seed: r.seed, epoch: 1, dropRemainder: true });
+  for await (const batch of it) return { spec, batch };
+  throw new Error(`${name}: no training batch of ${batchSize} rows`);
+}
+
+/** A model of configs/<name>.yaml ready to train on one fixed batch (the same batch each step). */
+export async function workload(name: string, batchSize?: number): Promise<Workload> {
+  const { spec, batch } = await firstBatch(name, batchSize);
+  const r = spec.resolved;
+  const built = buildModel(r);
+  const tasks = taskRuntimes(r);
+  const { shared, heads } = stepVariables(built);
+  const strategy = strategies.get(r.weighting.method).create(r.weighting, { taskNames: built.taskNames, taskWeights: tasks.map((t) => t.weight), seed: r.seed });
+  const parts: StepParts = {
+    built,
+    lossFns: tasks.map((t) => t.lossFn),
+    strategy,
+    opt: optimizers.get(r.train.optimizer.type).create(r.train.optimizer, undefined),
+    clipNorm: null,
+    shared,
+    heads,
+  };
+  let step = 0;
+  const lr = (r.train.optimizer as { learningRate?: number }).learningRate ?? 0.001;
+  return {
+    name,
+    batch,
+    step() {
+      const res = trainStep(parts, batch, { step: step++, epoch: 1, learningRate: lr, epochLosses: [] });
+      res.taskLosses.dataSync();
+      disposeStepResult(res);
+    },
+    dispose() {
+      parts.opt.optimizer.dispose();
+      built.model.dispose();
+      strategy.dispose();
+      disposeBatch(batch);
+    },
+  };
+}
+
+export interface KernelShare {
+  kernel: string;
+  ms: number;
+  share: number;
+}
+
+/** Kernel time of `steps` steps by kernel name (tf.profile), largest first, with shares of the total. */
+export async function profileKernels(w: Workload, steps = 2): Promise<KernelShare[]> {
+  const totals = new Map<string, number>();
+  for (let k = 0; k < steps; k++) {
+    const info = await tf.profile(() => w.step());
+    for (const kr of info.kernels) {
+      const ms = typeof kr.kernelTimeMs === 'number' ? kr.kernelTimeMs : 0;
+      totals.set(kr.name, (totals.get(kr.name) ?? 0) + ms);
+    }
+  }
+  const sum = [...totals.values()].reduce((a, b) => a + b, 0) || 1;
+  return [...totals.entries()].map(([kernel, ms]) => ({ kernel, ms: ms / steps, share: ms / sum })).sort((a, b) => b.ms - a.ms);
+}

@@ -1,0 +1,88 @@
+// Owns Conv2DBackpropInput for the WASM backend: the input gradient of conv2d as a forward
+// convolution on the XNNPACK-backed Conv2D kernel, instead of tfjs-backend-wasm's plain loops.
+//
+// Forward (NHWC, stride s, pad top/left pt/pl, output OH x OW):
+//   y[n,oh,ow,oc] = Σ_{i,j,c} x[n, oh·sh + i − pt, ow·sw + j − pl, c] · w[i,j,c,oc]
+// so, with U = dy spread out by the stride (U[n, oh·sh, ow·sw, :] = dy[n,oh,ow,:], zeros between),
+//   dx[n,h,w,c] = Σ_{i,j,oc} U[n, h + pt − i, w + pl − j, oc] · w[i,j,c,oc]
+//              = Σ_{i',j',oc} U[n, h − (FH−1−pt) + i', w − (FW−1−pl) + j', oc] · W'[i',j',oc,c]
+// with W'[i',j',oc,c] = w[FH−1−i', FW−1−j', c, oc] (the filter flipped in space, in/out swapped).
+// That is a stride-1 convolution of U, padded FH−1−pt on top, with W'. U is built by padding each
+// element of dy with s−1 zeros after it, so it carries s−1 trailing zero rows; the bottom pad
+// makes the output exactly H rows tall. Pads that come out negative (explicit pads larger than
+// the filter, or 'valid' rows the forward pass never read) are clamped to 0 and the surplus
+// output rows/columns are sliced off. Dilations: tfjs's conv2d gradient refuses rates > 1.
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { release, run, type Info, type KernelArgs } from './wasm-ops';
+
+/** dy spread out by the stride: s−1 zeros after every element along H and W (NHWC). */
+export function spread(backend: BackendWasm, dy: Info, sh: number, sw: number): Info {
+  const [n, oh, ow, c] = dy.shape;
+  if (sh === 1 && sw === 1) return run(backend, 'Reshape', { x: dy }, { shape: dy.shape });
+  const dy6 = run(backend, 'Reshape', { x: dy }, { shape: [n, oh, 1, ow, 1, c] });
+  const padded = run(backend, 'PadV2', { x: dy6 }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+  release(backend, dy6);
+  const u = run(backend, 'Reshape', { x: padded }, { shape: [n, oh * sh, ow * sw, c] });
+  release(backend, padded);
+  return u;
+}
+
+/** Pads (clamped at 0) of the stride-1 correlation of U, and where its output starts (NHWC). */
+export function correlationPads(info: tf.backend_util.Conv2DInfo): { pads: number[][]; offH: number; offW: number } {
+  const { filterHeight: fh, filterWidth: fw, inHeight, inWidth, outHeight, outWidth, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  // Relative to U, whose last s−1 rows/columns are trailing zeros.
+  const padTop = fh - 1 - top;
+  const padLeft = fw - 1 - left;
+  const padBottom = inHeight - 1 - (outHeight - 1) * sh + top - (sh - 1);
+  const padRight = inWidth - 1 - (outWidth - 1) * sw + left - (sw - 1);
+  const pads = [[0, 0], [Math.max(padTop, 0), Math.max(padBottom, 0)], [Math.max(padLeft, 0), Math.max(padRight, 0)], [0, 0]];
+  return { pads, offH: Math.max(-padTop, 0), offW: Math.max(-padLeft, 0) };
+}
+
+/** z cut to `shape` from (offH, offW) when it is larger (negative pads); z itself otherwise. */
+export function cropTo(backend: BackendWasm, z: Info, p: { offH: number; offW: number }, shape: number[]): Info {
+  if (p.offH === 0 && p.offW === 0 && z.shape.join() === shape.join()) return z;
+  const cropped = run(backend, 'Slice', { x: z }, { begin: [0, p.offH, p.offW, 0], size: shape });
+  release(backend, z);
+  return cropped;
+}
+
+export function conv2DBackpropInput(args: KernelArgs): Info {
+  const backend = args.backend as BackendWasm;
+  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
+  if (dy.dtype !== 'float32' || filter.dtype !== 'float32') {
+    throw new Error(`wasm Conv2DBackpropInput needs float32 tensors, got dy ${dy.dtype}, filter ${filter.dtype}`);
+  }
+  const channelsFirst = dataFormat === 'NCHW';
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, channelsFirst ? 'channelsFirst' : 'channelsLast');
+  const [, , inC, outC] = filter.shape;
+  const { batchSize: n, inHeight, inWidth, outHeight, outWidth, strideHeight: sh, strideWidth: sw } = info;
+  const dyShape = channelsFirst ? [n, outC, outHeight, outWidth] : [n, outHeight, outWidth, outC];
+  if (dy.shape.join() !== dyShape.join()) {
+    throw new Error(`wasm Conv2DBackpropInput: dy has shape [${dy.shape}], expected [${dyShape}]`);
+  }
+
+  const dyNhwc = channelsFirst ? run(backend, 'Transpose', { x: dy }, { perm: [0, 2, 3, 1] }) : dy;
+  const u = spread(backend, dyNhwc, sh, sw);
+  if (channelsFirst) release(backend, dyNhwc);
+  const p = correlationPads(info);
+
+  const flipped = run(backend, 'Reverse', { x: filter }, { dims: [0, 1] });
+  const f = run(backend, 'Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
+  release(backend, flipped);
+  let z: Info;
+  try {
+    z = run(backend, 'Conv2D', { x: u, filter: f }, { strides: [1, 1], pad: p.pads, dataFormat: 'NHWC', dilations: [1, 1] } as unknown as tf.NamedAttrMap);
+  } finally {
+    // Disposing f also drops the XNNPACK operator the conv cached for this filter.
+    release(backend, u, f);
+  }
+  z = cropTo(backend, z, p, [n, inHeight, inWidth, inC]);
+  if (!channelsFirst) return z;
+  const dx = run(backend, 'Transpose', { x: z }, { perm: [0, 3, 1, 2] });
+  release(backend, z);
+  return dx;
+}

@@ -1,0 +1,124 @@
+// Owns MaxPoolGrad and AvgPoolGrad for the WASM backend. tfjs-backend-wasm's versions walk NHWC
+// tensors channel-outermost (a cache miss per element) and, for max pooling, start the running max
+// at FLT_MIN (the smallest positive float), so windows of zeros or negative values get no gradient,
+// and break ties towards the last maximum where the cpu backend takes the first.
+//
+// Both here are one pass over the output windows with the channel loop innermost, so every read
+// and write is contiguous. They run in JS on typed views of the tensors on the WASM heap (no
+// copies). Each window scatters its gradient into dx:
+//   max:  dx[argmax of x over the window] += dy[window]   (first maximum in row-major window order,
+//         as the cpu backend and TensorFlow's MaxPoolGrad do; NaN never wins)
+//   avg:  dx[p] += dy[window] / (FH·FW) for each p in the window (the cpu backend's and
+//         tfjs-backend-wasm's divisor: the full window, padded positions included)
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapF32, type Info, type KernelArgs } from './wasm-ops';
+
+interface PoolGeometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  oh: number;
+  ow: number;
+  sh: number;
+  sw: number;
+  fh: number;
+  fw: number;
+  top: number;
+  left: number;
+}
+
+function poolGeometry(kernel: string, input: Info, dy: Info, attrs: tf.NamedAttrMap): PoolGeometry {
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  if (input.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`wasm ${kernel} needs float32 tensors, got ${input.dtype}, dy ${dy.dtype}`);
+  if (dy.shape.join() !== info.outShape.join()) throw new Error(`wasm ${kernel}: dy has shape [${dy.shape}], expected [${info.outShape}]`);
+  return {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    c: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    fh: info.effectiveFilterHeight,
+    fw: info.effectiveFilterWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
+}
+
+/** Calls visit(dyOffset, rowStart, rowEnd, colStart, colEnd, batch) for every output window. */
+function forEachWindow(g: PoolGeometry, visit: (dyOff: number, r0: number, r1: number, c0: number, c1: number, b: number) => void): void {
+  let dyOff = 0;
+  for (let b = 0; b < g.n; b++) {
+    for (let y = 0; y < g.oh; y++) {
+      const rc = y * g.sh - g.top;
+      const r0 = Math.max(rc, 0);
+      const r1 = Math.min(rc + g.fh, g.h);
+      for (let x = 0; x < g.ow; x++, dyOff += g.c) {
+        const cc = x * g.sw - g.left;
+        visit(dyOff, r0, r1, Math.max(cc, 0), Math.min(cc + g.fw, g.w), b);
+      }
+    }
+  }
+}
+
+export function maxPoolGrad(args: KernelArgs): Info {
+  const backend = args.backend as BackendWasm;
+  const { dy, input } = args.inputs as { dy: Info; input: Info };
+  const g = poolGeometry('MaxPoolGrad', input, dy, args.attrs ?? {});
+  const out = backend.makeOutput(input.shape, 'float32');
+  const [x, d, dx] = [heapF32(backend, input), heapF32(backend, dy), heapF32(backend, out)];
+  dx.fill(0);
+  const { n, h, w, c, oh, ow, sh, sw, fh, fw, top, left } = g;
+  let dyOff = 0;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      const r0 = Math.max(y * sh - top, 0);
+      const r1 = Math.min(y * sh - top + fh, h);
+      for (let xo = 0; xo < ow; xo++, dyOff += c) {
+        const c0 = Math.max(xo * sw - left, 0);
+        const c1 = Math.min(xo * sw - left + fw, w);
+        // Channel outermost within the window: the running maximum stays in registers, and the
+        // window's few rows of C-channel pixels stay in cache across channels.
+        for (let k = 0; k < c; k++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let r = r0; r < r1; r++) {
+            const end = ((b * h + r) * w + c1) * c + k;
+            for (let i = ((b * h + r) * w + c0) * c + k; i < end; i += c) {
+              if (x[i] > best) {
+                best = x[i];
+                at = i;
+              }
+            }
+          }
+          if (at >= 0) dx[at] += d[dyOff + k];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function avgPoolGrad(args: KernelArgs): Info {
+  const backend = args.backend as BackendWasm;
+  const { dy, input } = args.inputs as { dy: Info; input: Info };
+  const g = poolGeometry('AvgPoolGrad', input, dy, args.attrs ?? {});
+  const out = backend.makeOutput(input.shape, 'float32');
+  const [d, dx] = [heapF32(backend, dy), heapF32(backend, out)];
+  dx.fill(0);
+  const scale = 1 / (g.fh * g.fw);
+  forEachWindow(g, (dyOff, r0, r1, c0, c1, b) => {
+    for (let r = r0; r < r1; r++) {
+      for (let col = c0; col < c1; col++) {
+        const base = ((b * g.h + r) * g.w + col) * g.c;
+        for (let k = 0; k < g.c; k++) dx[base + k] += d[dyOff + k] * scale;
+      }
+    }
+  });
+  return out;
+}
