@@ -4,8 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { MtlError } from '../errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
+import { startWasm } from './wasm-threads';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -17,6 +19,15 @@ export interface BackendInfo {
   gpuDevice?: string;
   /** Backends tried before this one, and why each failed. */
   tried: Array<{ name: string; error: string }>;
+  /** WASM only: threads its kernels run on. */
+  threads?: number;
+  /** One line for the user when something asked for did not happen (e.g. threads fell back to 1). */
+  notice?: string;
+}
+
+export interface BackendOptions {
+  /** WASM threads; default: the machine's parallelism (at most 8). */
+  threads?: number;
 }
 
 type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
@@ -72,7 +83,6 @@ function firstLine(e: unknown): string {
 }
 
 async function activate(name: BackendInfo['name']): Promise<void> {
-  if (name === 'wasm') registerWasmTrainingKernels();
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();
   if (tf.getBackend() !== name) throw new Error(`backend ${name} was set but ${tf.getBackend()} is active`);
@@ -104,7 +114,7 @@ async function tryTensorflow(tried: BackendInfo['tried']): Promise<BackendInfo |
  * tfjs-node-gpu, tfjs-node, WASM, then the pure-JS CPU backend. Explicitly requested backends that
  * cannot start are usage errors.
  */
-export async function selectBackend(requested: BackendName): Promise<BackendInfo> {
+export async function selectBackend(requested: BackendName, opts: BackendOptions = {}): Promise<BackendInfo> {
   // Production mode only silences tfjs's own console warnings, such as the
   // "Hi, looks like you are running TensorFlow.js in Node.js" banner of the CPU backend.
   tf.enableProdMode();
@@ -124,8 +134,11 @@ export async function selectBackend(requested: BackendName): Promise<BackendInfo
   }
   if (requested === 'wasm' || requested === 'auto') {
     try {
+      registerWasmTrainingKernels();
+      const threads = opts.threads ?? Math.min(os.availableParallelism?.() ?? os.cpus().length, 8);
+      const started = await startWasm(threads);
       await activate('wasm');
-      return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried };
+      return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried, ...started };
     } catch (e) {
       if (requested === 'wasm') throw new MtlError('usage', `--backend wasm could not start: ${firstLine(e)}`, { cause: e });
       tried.push({ name: '@tensorflow/tfjs-backend-wasm', error: firstLine(e) });
@@ -133,6 +146,12 @@ export async function selectBackend(requested: BackendName): Promise<BackendInfo
   }
   await activate('cpu');
   return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, tried };
+}
+
+/** Short, for progress output: `wasm, 2 threads`, or with the notice when threads fell back. */
+export function backendLabel(info: BackendInfo): string {
+  const threads = info.threads ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
+  return `${info.name}${threads}${info.notice ? ` (${info.notice})` : ''}`;
 }
 
 /** One line for humans, e.g. `tensorflow (@tensorflow/tfjs-node-gpu, GPU: Tesla T4)`. */

@@ -29,9 +29,13 @@ export function release(backend: BackendWasm, ...infos: Info[]): void {
 
 /**
  * A Float32Array view of a float32 tensor on the WASM heap (no copy). Views go stale when the heap
- * grows, so take them only after the last allocation of the kernel (makeOutput included).
+ * grows, so take them only after the last allocation of the kernel (makeOutput included). The
+ * memory's own buffer is used because the threaded build refreshes Module.HEAPU8 lazily.
  */
 export function heapF32(backend: BackendWasm, info: Info): Float32Array {
   if (info.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${info.dtype}`);
-  return backend.typedArrayFromHeap(info as tf.TensorInfo & { dtype: 'float32' }) as Float32Array;
+  const module = backend.wasm as unknown as { wasmMemory?: { buffer: ArrayBufferLike }; HEAPU8: Uint8Array };
+  const buffer = module.wasmMemory ? module.wasmMemory.buffer : module.HEAPU8.buffer;
+  const offset = backend.dataIdMap.get(info.dataId)!.memoryOffset;
+  return new Float32Array(buffer, offset, tf.util.sizeFromShape(info.shape));
 }

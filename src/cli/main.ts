@@ -29,6 +29,12 @@ function positiveNumber(v: string): number {
   return n;
 }
 
+const threadsOption = () =>
+  new Option('--threads <n>', 'WASM backend threads (default: all cores, at most 8; 1 when the threaded build cannot start)').argParser((v) => {
+    if (!/^[1-9][0-9]*$/.test(v)) throw new MtlError('usage', `--threads must be a positive integer (received ${v})`);
+    return Number(v);
+  });
+
 export function program(o: Output, signal: AbortSignal): Command {
   const p = new Command('mtl')
     .description('Train multi-task deep-learning models from one YAML spec (TensorFlow.js)')
@@ -67,6 +73,7 @@ function addSpecCommands(p: Command, o: Output, signal: AbortSignal): void {
     .option('--seeds <n>', 'train N runs under seeds s, s+1, … (s: the spec\'s seed) into one parent folder: PARENT/seed-<s>/ + seeds.json')
     .option('--single-task', 'train one model per task (same backbone and settings, the other heads removed) into one baseline folder: PARENT/task-<t>/ + single-task.json')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--no-progress', 'one plain line per epoch instead of progress bars')
     .option('--json', 'print the final metrics as JSON on stdout')
     .action((spec, opts) => trainCommand(spec, opts, o, signal));

@@ -2,7 +2,7 @@
 // a short epoch loop — train and validate (epoch.ts), hand the record to each callback (callbacks.ts,
 // recorder.ts) — and the final test of the best checkpoint.
 import * as path from 'node:path';
-import { selectBackend, type BackendInfo, type BackendName } from '../backend/select';
+import { backendLabel, selectBackend, type BackendInfo, type BackendName } from '../backend/select';
 import type { SplitData } from '../data/source';
 import { MtlError } from '../errors';
 import { evaluateSource, type SplitMetrics } from '../eval/evaluate';
@@ -23,6 +23,8 @@ export interface TrainOptions {
   /** Run folder; default <output.dir>/<name>-<timestamp>. */
   out?: string;
   backend?: BackendName;
+  /** WASM threads (default: all cores). */
+  threads?: number;
   reporter?: TrainReporter;
   /** Aborting stops after the current step, saves checkpoints/last and throws MtlError('interrupted'). */
   signal?: AbortSignal;
@@ -43,7 +45,7 @@ export interface TrainResult {
 
 export async function train(specFile: string, opts: TrainOptions = {}): Promise<TrainResult> {
   const reporter = opts.reporter ?? silentReporter;
-  const backend = await selectBackend(opts.backend ?? 'auto');
+  const backend = await selectBackend(opts.backend ?? 'auto', { threads: opts.threads });
   const spec = opts.spec ?? validateSpecFile(specFile);
   const r = spec.resolved;
   seedGlobalRandom(r.seed);
@@ -89,7 +91,7 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
   const { callbacks, best, recorder } = callbacksFor(run, reporter);
   await restoreRun(run, callbacks);
   recorder.begin(run.resumeFrom);
-  reporter.start({ runDir, backend: backend.name, epochs: r.train.epochs, stepsPerEpoch: run.stepsPerEpoch, taskNames: run.built.taskNames, samples: recorder.file.run.samples });
+  reporter.start({ runDir, backend: backendLabel(backend), epochs: r.train.epochs, stepsPerEpoch: run.stepsPerEpoch, taskNames: run.built.taskNames, samples: recorder.file.run.samples });
   try {
     let status: TrainResult['status'] = 'completed';
     for (let epoch = (run.resumeFrom?.state.epoch ?? 0) + 1; epoch <= r.train.epochs; epoch++) {

@@ -9,6 +9,7 @@ export interface TrainCliOptions {
   out?: string;
   resume?: string;
   backend: BackendName;
+  threads?: number;
   progress: boolean;
   json?: boolean;
   seeds?: string;
@@ -40,7 +41,7 @@ export async function trainCommand(spec: string, opts: TrainCliOptions, o: Outpu
   if (opts.resume && (seeds > 1 || opts.singleTask)) throw new MtlError('usage', '--resume continues one run folder; it does not combine with --seeds or --single-task');
   if (seeds > 1 || opts.singleTask) return trainGroup(spec, opts, seeds, o, signal);
   const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: !opts.json });
-  const res = await train(spec, { out: opts.out, resume: opts.resume, backend: opts.backend, reporter, signal });
+  const res = await train(spec, { out: opts.out, resume: opts.resume, backend: opts.backend, threads: opts.threads, reporter, signal });
   if (opts.json) {
     const last = res.epochs[res.epochs.length - 1];
     o.out(JSON.stringify({ runDir: res.runDir, status: res.status, backend: res.backend.name, gpu: res.backend.gpu, best: res.best, last, test: res.test ?? null }, null, 2));

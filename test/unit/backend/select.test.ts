@@ -1,11 +1,14 @@
 // Tests runtime backend selection: auto falls back past the (absent) native packages to wasm,
 // explicit cpu/wasm work, an unavailable 'tensorflow' is a usage error that says how to get it,
-// and the one-line description.
+// the WASM thread count (threaded build in fresh processes), and the one-line descriptions.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { MtlError } from '../../../src/errors';
-import { describeBackend, selectBackend, type BackendInfo } from '../../../src/backend/select';
+import { backendLabel, describeBackend, selectBackend, type BackendInfo } from '../../../src/backend/select';
 
 function installed(pkg: string): boolean {
   try {
@@ -52,9 +55,11 @@ describe('selectBackend', () => {
   });
 
   it("'wasm' gives wasm and tries nothing else", async () => {
-    const info = await selectBackend('wasm');
+    const { threads, ...info } = await selectBackend('wasm');
     assert.deepEqual(info, { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried: [] });
     assert.equal(tf.getBackend(), 'wasm');
+    // The threaded build started in the first test (auto): as many threads as cores, at most 8.
+    assert.equal(threads, nativeAbsent ? Math.min(os.availableParallelism(), 8) : threads);
   });
 
   it("'tensorflow' when unavailable is a usage error that says how to get it", { skip: !nativeAbsent && 'a native tfjs package is installed' }, async () => {
@@ -70,6 +75,44 @@ describe('selectBackend', () => {
       assert.match(e.message, /cuDNN 8\.1/);
       return true;
     });
+  });
+});
+
+/**
+ * Runs `body` (JS using `select` and `tf`) in a fresh Node process, where the WASM backend has not
+ * started yet, and returns what it prints as JSON. The process must end by itself.
+ */
+function inFreshProcess(body: string): unknown {
+  const select = path.join(__dirname, '../../../src/backend/select.js');
+  const script = `const tf = require('@tensorflow/tfjs'); const select = require(${JSON.stringify(select)}); (async () => { ${body} })().catch((e) => { console.error(e); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000, cwd: path.join(__dirname, '../../..') });
+  assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+describe('WASM threads (fresh processes)', () => {
+  // conv2d and its two gradients, strided: the XNNPACK kernels split across the pool's threads.
+  const work = `
+    const values = (n, k) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k));
+    const f = (a, b) => tf.sum(tf.square(tf.conv2d(a, b, 2, 'same')));
+    const grads = () => tf.grads(f)([tf.tensor4d(values(8 * 15 * 15 * 3, 0.37), [8, 15, 15, 3]), tf.tensor4d(values(3 * 3 * 3 * 16, 0.71), [3, 3, 3, 16])]).map((g) => Array.from(g.dataSync()));`;
+
+  it('--threads 2 runs the threaded build: 2 threads, the same gradients as the cpu backend, and the process exits', () => {
+    const out = inFreshProcess(`${work}
+      const info = await select.selectBackend('wasm', { threads: 2 });
+      const wasm = grads();
+      await select.selectBackend('cpu');
+      const cpu = grads();
+      let worst = 0, scale = 0;
+      cpu.forEach((g, i) => g.forEach((v, j) => { scale = Math.max(scale, Math.abs(v)); worst = Math.max(worst, Math.abs(v - wasm[i][j])); }));
+      console.log(JSON.stringify({ threads: info.threads, notice: info.notice ?? null, label: select.backendLabel(info), rel: worst / scale }));`) as { threads: number; notice: string | null; label: string; rel: number };
+    assert.deepEqual({ threads: out.threads, notice: out.notice, label: out.label }, { threads: 2, notice: null, label: 'wasm, 2 threads' });
+    assert.ok(out.rel < 1e-5, `largest difference ${out.rel} of the largest gradient`);
+  });
+
+  it('--threads 1 runs the single-threaded build', () => {
+    const out = inFreshProcess(`const info = await select.selectBackend('wasm', { threads: 1 }); console.log(JSON.stringify({ threads: info.threads, label: select.backendLabel(info) }));`);
+    assert.deepEqual(out, { threads: 1, label: 'wasm, 1 thread' });
   });
 });
 
@@ -90,4 +133,13 @@ describe('describeBackend', () => {
   for (const [info, want] of cases) {
     it(want, () => assert.equal(describeBackend(info), want));
   }
+});
+
+describe('backendLabel', () => {
+  const wasm: BackendInfo = { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried: [] };
+  it('names the threads, and the notice when threads fell back', () => {
+    assert.equal(backendLabel({ ...wasm, threads: 4 }), 'wasm, 4 threads');
+    assert.equal(backendLabel({ ...wasm, threads: 1, notice: 'the threaded WASM build did not start: x' }), 'wasm, 1 thread (the threaded WASM build did not start: x)');
+    assert.equal(backendLabel({ ...wasm, name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' }), 'cpu');
+  });
 });
