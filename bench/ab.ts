@@ -2,9 +2,7 @@
 // gradient kernels vs mtl's, alternating step by step in one process (CPU time, medians).
 import { selectBackend } from '../src/backend/select';
 import { keepOriginalKernels, useKernels } from './kernels';
-import { workload } from './workload';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+import { median, workload } from './workload';
 
 async function main(): Promise<void> {
   const [name = 'quickstart', batch = '256', steps = '8'] = process.argv.slice(2);

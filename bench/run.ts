@@ -1,205 +1,178 @@
-// Owns `npm run bench`: speed figures, not tests. (1) Time per train step of every registered
-// gradient-based weighting method divided by equal weighting's, at T = 2, 4, 8 tasks on a synthetic
-// MLP (random data), in both gradient spaces; (2) the quickstart model's step time on wasm vs cpu.
-// Medians over --steps timed steps after --warmup untimed ones.
-import Ajv from 'ajv';
-import * as tf from '@tensorflow/tfjs';
+// Owns `npm run bench`: speed and memory figures, not tests. Prints tables and writes
+// bench/results.json:
+//   throughput  training samples/s of four shipped configs per backend and WASM thread count (and,
+//               on 1 thread, with tfjs-backend-wasm's own gradient kernels: the "before")
+//   torch       the PyTorch reference of the quickstart model (bench/lenet_hps_torch.py), when a
+//               python3 with torch exists, and mtl ÷ PyTorch at 1 thread and at all threads
+//   profile     kernel-time top-5 of a quickstart step (batch 256), tfjs kernels vs mtl's
+//   weighting   step time of each gradient-based weighting method ÷ equal weighting
+//   memory      peak RSS and live tensors over 200 quickstart steps
+//   cli         `mtl --help` and `mtl validate` wall time (and bare `node -e 0`)
+//   text        the BiLSTM-CRF text workload and its PyTorch reference (bench/text.ts)
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { selectBackend, type BackendName } from '../src/backend/select';
-import type { Batch } from '../src/data/batching';
-import { taskRuntimes } from '../src/eval/evaluate';
-import { buildModel, partitionVariables } from '../src/model/build';
-import { optimizers } from '../src/optim/optimizers';
-import type { ResolvedSpec } from '../src/spec/types';
+import { selectBackend } from '../src/backend/select';
 import { validateSpecFile } from '../src/spec/validate';
-import { disposeStepResult, trainStep, type StepParts } from '../src/train/step';
 import { packageRoot } from '../src/util/paths';
-import { strategies } from '../src/weighting/index';
+import { child, cliSeconds, nodeSeconds, torchPython, torchThroughput } from './external';
 import { textBench } from './text';
-import type { GradSpace } from '../src/weighting/options';
-import type { WeightingStrategy } from '../src/weighting/strategy';
+import { weightingRatios, type WeightingArgs } from './weighting';
 
-interface Args {
-  backend: BackendName;
-  steps: number;
-  warmup: number;
-  tasks: number[];
-  methods?: string[];
-  batch: number;
-  quickstart: boolean;
-  text: boolean;
+const SECTIONS = ['throughput', 'torch', 'profile', 'weighting', 'memory', 'cli', 'text'] as const;
+const CONFIGS: Array<[string, number | undefined]> = [['quickstart', 256], ['seed-siamese', undefined], ['seed-resnet-two-heads-small', undefined], ['seed-text-crf-small', undefined]];
+
+interface Args extends WeightingArgs {
+  sections: string[];
+  trainSteps: number;
+  configs: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { backend: 'wasm', steps: 12, warmup: 3, tasks: [2, 4, 8], batch: 64, quickstart: true, text: true };
+  const a: Args = { sections: [...SECTIONS], steps: 12, warmup: 3, tasks: [2, 4, 8], batch: 64, trainSteps: 8, configs: CONFIGS.map((c) => c[0]) };
+  const usage = `npm run bench -- [--sections ${SECTIONS.join(',')}] [--configs ${a.configs.join(',')}] [--train-steps 8] [--steps 12] [--warmup 3] [--tasks 2,4,8] [--methods mgda,pcgrad] [--batch 64]\n`;
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i] ?? '';
     switch (argv[i]) {
-      case '--backend': a.backend = next() as BackendName; break;
+      case '--sections': a.sections = next().split(','); break;
+      case '--configs': a.configs = next().split(','); break;
+      case '--train-steps': a.trainSteps = Number(next()); break;
       case '--steps': a.steps = Number(next()); break;
       case '--warmup': a.warmup = Number(next()); break;
       case '--tasks': a.tasks = next().split(',').map(Number); break;
       case '--methods': a.methods = next().split(','); break;
       case '--batch': a.batch = Number(next()); break;
-      case '--no-quickstart': a.quickstart = false; break;
-      case '--no-text': a.text = false; break;
-      case '--help':
-        process.stdout.write('npm run bench -- [--backend wasm|cpu|tensorflow] [--steps 12] [--warmup 3] [--tasks 2,4,8] [--methods mgda,pcgrad] [--batch 64] [--no-quickstart] [--no-text]\n');
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown argument ${argv[i]}`);
+      case '--help': process.stdout.write(usage); process.exit(0); break;
+      default: throw new Error(`unknown argument ${argv[i]}\n${usage}`);
     }
   }
   return a;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-const ajv = new Ajv({ useDefaults: true, strict: false });
-function strategyOf(method: string, T: number): WeightingStrategy {
-  const d = strategies.get(method);
-  const config: Record<string, unknown> = {};
-  ajv.compile(d.schema)(config); // fills the method's defaults
-  return d.create({ method, ...config }, { taskNames: Array.from({ length: T }, (_, t) => `t${t}`), taskWeights: new Array<number>(T).fill(1), seed: 1 });
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** The quickstart spec's resolved form with a synthetic MLP trunk and T ten-way heads. */
-function syntheticSpec(base: ResolvedSpec, T: number): ResolvedSpec {
-  const s = structuredClone(base) as ResolvedSpec;
-  s.inputs = { x: { shape: [128], dtype: 'float32' } };
-  s.backbone = [{ dense: { units: 256, activation: 'relu' } }, { dense: { units: 256, activation: 'relu' } }, { dense: { units: 64, activation: 'relu' } }];
-  const task = s.tasks.left;
-  s.tasks = Object.fromEntries(Array.from({ length: T }, (_, t) => [`t${t}`, { ...structuredClone(task), metrics: [] }]));
-  return s;
-}
+const out = (s: string) => process.stdout.write(s);
+const fmt = (x: number | undefined, d = 0) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 
-function randomBatch(spec: ResolvedSpec, n: number): Batch {
-  const inputs = Object.fromEntries(Object.entries(spec.inputs).map(([k, v]) => [k, tf.randomUniform([n, ...v.shape], 0, 1, 'float32', 7)]));
-  const targets = Object.fromEntries(Object.keys(spec.tasks).map((t, i) => [t, tf.tensor1d(Array.from({ length: n }, (_, r) => (r * 7 + i * 3) % 10), 'int32')]));
-  return { size: n, inputs, targets, masks: Object.fromEntries(Object.keys(spec.tasks).map((t) => [t, undefined])) };
-}
-
-interface Runner {
-  step(): number;
-  dispose(): void;
-}
-
-/**
- * A model, strategy and gradient space ready to step; step() returns the process CPU milliseconds
- * (user + system) of one step. CPU time rather than wall time: on a shared machine other processes'
- * load inflates wall time but not the work this process does (the wasm and cpu backends run on the
- * calling thread).
- */
-function runner(spec: ResolvedSpec, strategy: WeightingStrategy, gradSpace: GradSpace, batch: Batch, opt = 'sgd'): Runner {
-  const built = buildModel(spec);
-  const vars = partitionVariables(built);
-  const o = optimizers.get(opt);
-  const config: Record<string, unknown> = {};
-  ajv.compile(o.schema)(config);
-  const parts: StepParts = {
-    built,
-    lossFns: taskRuntimes(spec).map((t) => t.lossFn),
-    strategy,
-    opt: o.create(config, undefined),
-    clipNorm: null,
-    shared: vars.shared.map((v) => v.read() as tf.Variable),
-    heads: built.taskNames.map((t) => vars.heads[t].map((v) => v.read() as tf.Variable)),
-    gradSpace,
-  };
-  let step = 0;
-  return {
-    step() {
-      const c0 = process.cpuUsage();
-      const r = trainStep(parts, batch, { step: step++, epoch: 1, learningRate: 0.001, epochLosses: [] });
-      r.taskLosses.dataSync();
-      disposeStepResult(r);
-      const c = process.cpuUsage(c0);
-      return (c.user + c.system) / 1000;
-    },
-    dispose() {
-      parts.opt.optimizer.dispose();
-      built.model.dispose();
-      strategy.dispose();
-    },
-  };
-}
-
-/** Median ms per step of each runner, stepping them in turn so that load drift hits all alike. */
-function timeInterleaved(runners: Runner[], a: Args): number[] {
-  const times = runners.map(() => [] as number[]);
-  for (let k = 0; k < a.warmup + a.steps; k++) {
-    runners.forEach((r, i) => {
-      const ms = r.step();
-      if (k >= a.warmup) times[i].push(ms);
-    });
+function hasTfjsNode(): boolean {
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
   }
-  runners.forEach((r) => r.dispose());
-  return times.map(median);
+}
+
+interface Throughput {
+  config: string;
+  backend: string;
+  threads: number | null;
+  kernels: 'mtl' | 'tfjs';
+  samplesPerSecond?: number;
+  stepMs?: number;
+  batch?: number;
+  error?: string;
+  notice?: string | null;
+}
+
+function throughputSection(a: Args, allThreads: number): Throughput[] {
+  const results: Throughput[] = [];
+  const variants: Array<Omit<Throughput, 'config'>> = [
+    { backend: 'wasm', threads: 1, kernels: 'tfjs' },
+    { backend: 'wasm', threads: 1, kernels: 'mtl' },
+    ...(allThreads > 1 ? [{ backend: 'wasm', threads: allThreads, kernels: 'mtl' as const }] : []),
+    { backend: 'cpu', threads: null, kernels: 'mtl' },
+    ...(hasTfjsNode() ? [{ backend: 'tensorflow', threads: null, kernels: 'mtl' as const }] : []),
+  ];
+  for (const [config, batch] of CONFIGS.filter((c) => a.configs.includes(c[0]))) {
+    for (const v of variants) {
+      const steps = v.backend === 'cpu' ? Math.min(3, a.trainSteps) : a.trainSteps;
+      const r = child<Omit<Throughput, 'config' | 'kernels'>>('throughput', { config, batch, backend: v.backend, threads: v.threads ?? undefined, steps, kernels: v.kernels });
+      results.push({ config, ...v, ...r });
+    }
+  }
+  const rows = results.map((r) => [r.config, String(r.batch ?? '–'), r.backend, String(r.threads ?? '–'), r.kernels === 'tfjs' ? 'tfjs (before)' : 'mtl', r.error ? `error: ${r.error.slice(0, 60)}` : fmt(r.samplesPerSecond), fmt(r.stepMs, 1)]);
+  out('training throughput (one fixed batch; median wall time of a step)\n' + table(['config', 'batch', 'backend', 'threads', 'gradient kernels', 'samples/s', 'ms/step'], rows) + '\n');
+  return results;
+}
+
+function torchSection(a: Args, allThreads: number, tp: Throughput[]): object {
+  const py = torchPython();
+  if (!py) {
+    out('PyTorch reference: skipped (no python3 with torch; Debian/Ubuntu: apt-get install python3-torch)\n\n');
+    return { skipped: 'no python3 with torch' };
+  }
+  const threads = [...new Set([1, allThreads])];
+  const torch = torchThroughput(py, 256, threads, Math.max(10, a.trainSteps));
+  const mtlAt = (t: number) => tp.find((r) => r.config === 'quickstart' && r.backend === 'wasm' && r.kernels === 'mtl' && r.threads === t)?.samplesPerSecond;
+  const rows = torch.map((t) => [String(t.threads), fmt(mtlAt(t.threads)), fmt(t.samplesPerSecond), fmt((mtlAt(t.threads) ?? NaN) / t.samplesPerSecond, 2)]);
+  out(`quickstart (LeNet-HPS, batch 256, Adam): mtl wasm vs PyTorch ${torch[0]?.torch} (${py})\n` + table(['threads', 'mtl samples/s', 'PyTorch samples/s', 'mtl ÷ PyTorch'], rows) + '\n');
+  return { python: py, results: torch, ratio: Object.fromEntries(torch.map((t) => [t.threads, (mtlAt(t.threads) ?? NaN) / t.samplesPerSecond])) };
+}
+
+interface Profile {
+  kernels: string;
+  totalMs: number;
+  top: Array<{ kernel: string; ms: number; share: number }>;
+}
+
+function profileSection(): object {
+  const before = child<Profile>('profile', { config: 'quickstart', batch: 256, kernels: 'tfjs' });
+  const after = child<Profile>('profile', { config: 'quickstart', batch: 256, kernels: 'mtl' });
+  const cells = (p: Profile | { error: string }, i: number) => ('error' in p ? ['error', ''] : p.top[i] ? [p.top[i].kernel, `${fmt(p.top[i].ms, 1)} ms (${fmt(100 * p.top[i].share)} %)`] : ['', '']);
+  const rows = [0, 1, 2, 3, 4].map((i) => [String(i + 1), ...cells(before, i), ...cells(after, i)]);
+  const total = (p: Profile | { error: string }) => ('error' in p ? '–' : `${fmt(p.totalMs, 1)} ms`);
+  out(`kernel time of one quickstart step (batch 256, wasm, 1 thread, tf.profile): tfjs kernels ${total(before)}, mtl kernels ${total(after)}\n` + table(['#', 'tfjs kernels', 'time', 'mtl kernels', 'time'], rows) + '\n');
+  return { before, after };
+}
+
+async function weightingSection(a: Args): Promise<object> {
+  const info = await selectBackend('wasm', { threads: 1 });
+  const base = validateSpecFile(path.join(packageRoot(), 'configs/quickstart.yaml')).resolved;
+  const r = weightingRatios(base, a);
+  const rows = Object.entries(r.ratios).map(([m, v]) => [m, ...v.map((x) => x.toFixed(2))]);
+  out(`step time ÷ equal weighting (backend ${info.name}, ${info.threads} thread; synthetic MLP 128-256-256-64, T ten-way heads, batch ${a.batch}; median CPU time of ${a.steps} steps after ${a.warmup})\n`);
+  out(table(['method', ...a.tasks.flatMap((T) => [`T=${T} param`, `T=${T} repr`])], rows));
+  out(`equal weighting: ${a.tasks.map((T) => `T=${T} ${fmt(r.equalMs[T], 1)} ms`).join(', ')}\n\n`);
+  return r;
+}
+
+function memorySection(): object {
+  const r = child<{ peakRssMB: number; tensorsAfterStep1: number; tensorsAfterLast: number; tensorsMax: number; threads: number }>('memory', { config: 'quickstart', steps: 200 });
+  if ('error' in r) out(`memory: error ${r.error}\n\n`);
+  else out(`memory over 200 quickstart steps (batch 64, wasm, ${r.threads} threads): peak RSS ${fmt(r.peakRssMB)} MB; live tensors after step 1 ${r.tensorsAfterStep1}, after step 200 ${r.tensorsAfterLast}, most ${r.tensorsMax}\n\n`);
+  return r;
+}
+
+function cliSection(): object {
+  const r = { nodeSeconds: nodeSeconds(), helpSeconds: cliSeconds(['--help']), validateSeconds: cliSeconds(['validate', 'configs/quickstart.yaml']) };
+  out(`CLI start (median of 5 wall times): node -e 0 ${fmt(r.nodeSeconds, 2)} s, mtl --help ${fmt(r.helpSeconds, 2)} s, mtl validate configs/quickstart.yaml ${fmt(r.validateSeconds, 2)} s\n\n`);
+  return r;
 }
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
-  const info = await selectBackend(a.backend);
-  const base = validateSpecFile(path.join(packageRoot(), 'configs/quickstart.yaml')).resolved;
-  const gradientMethods = strategies.types().filter((m) => (a.methods ? a.methods.includes(m) : strategyOf(m, 2).needs === 'task-gradients'));
-  process.stdout.write(`backend ${info.name}; synthetic MLP 128-256-256-64, T ten-way heads, batch ${a.batch}; median CPU time of ${a.steps} steps after ${a.warmup}\n\n`);
-  const rows: string[][] = [];
-  const equalMs: Record<number, number[]> = {};
-  for (const T of a.tasks) {
-    const spec = syntheticSpec(base, T);
-    const batch = randomBatch(spec, a.batch);
-    for (const m of gradientMethods) {
-      let row = rows.find((r) => r[0] === m);
-      if (!row) rows.push((row = [m]));
-      // Equal weighting is re-timed beside each method: ratios come from the same stretch of time.
-      const [eq, param, repr] = timeInterleaved(
-        [runner(spec, strategyOf('equal', T), 'parameters', batch), runner(spec, strategyOf(m, T), 'parameters', batch), runner(spec, strategyOf(m, T), 'representation', batch)],
-        a,
-      );
-      (equalMs[T] ??= []).push(eq);
-      row.push((param / eq).toFixed(2), (repr / eq).toFixed(2));
-    }
-    tf.dispose([...Object.values(batch.inputs), ...Object.values(batch.targets)]);
-  }
-  const head = ['method', ...a.tasks.flatMap((T) => [`T=${T} param`, `T=${T} repr`])];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
-  process.stdout.write('step time ÷ equal weighting\n' + line(head) + '\n' + line(widths.map((w) => '-'.repeat(w))) + '\n' + rows.map(line).join('\n') + '\n');
-  process.stdout.write(`equal weighting (median over the methods' runs): ${a.tasks.map((T) => `T=${T} ${median(equalMs[T] ?? [0]).toFixed(1)} ms`).join(', ')}\n\n`);
-
-  if (a.quickstart) {
-    const qs: string[] = [];
-    for (const backend of ['wasm', 'cpu'] as const) {
-      await selectBackend(backend);
-      const batch = randomBatch(base, base.train.batchSize);
-      const r = runner(base, strategyOf('static', 2), 'parameters', batch, 'adam');
-      const wall: number[] = [];
-      const cpu: number[] = [];
-      for (let k = 0; k < 2 + Math.min(a.steps, 10); k++) {
-        const t0 = performance.now();
-        const c = r.step();
-        if (k >= 2) {
-          wall.push(performance.now() - t0);
-          cpu.push(c);
-        }
-      }
-      r.dispose();
-      const ms = median(cpu);
-      const wallMs = median(wall);
-      qs.push(`${backend} ${ms.toFixed(1)} ms CPU (${wallMs.toFixed(1)} ms wall)`);
-      tf.dispose([...Object.values(batch.inputs), ...Object.values(batch.targets)]);
-    }
-    process.stdout.write(`quickstart model (configs/quickstart.yaml, batch ${base.train.batchSize}, adam, static) step time: ${qs.join(', ')}\n`);
-  }
-  if (a.text) {
-    await selectBackend(a.backend);
+  const allThreads = Math.min(os.availableParallelism?.() ?? os.cpus().length, 8);
+  const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg() };
+  out(`${results.cpus} CPUs (${results.cpuModel}), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n\n`);
+  let tp: Throughput[] = [];
+  if (a.sections.includes('throughput')) results.throughput = tp = throughputSection(a, allThreads);
+  if (a.sections.includes('torch')) results.torch = torchSection(a, allThreads, tp);
+  if (a.sections.includes('profile')) results.profile = profileSection();
+  if (a.sections.includes('memory')) results.memory = memorySection();
+  if (a.sections.includes('cli')) results.cli = cliSection();
+  if (a.sections.includes('weighting')) results.weighting = await weightingSection(a);
+  if (a.sections.includes('text')) {
+    await selectBackend('wasm', { threads: 1 });
     await textBench({ steps: Math.min(a.steps, 10), warmup: 2, torch: true });
   }
+  const file = path.join(packageRoot(), 'bench/results.json');
+  fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  out(`written: ${path.relative(process.cwd(), file)}\n`);
 }
 
 main().catch((e) => {

@@ -13,6 +13,12 @@ import { disposeStepResult, trainStep, type StepParts } from '../src/train/step'
 import { packageRoot } from '../src/util/paths';
 import { strategies } from '../src/weighting/index';
 
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
 export interface Workload {
   name: string;
   batch: Batch;

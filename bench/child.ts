@@ -1,0 +1,75 @@
+// Owns the bench's measurements that need a process of their own (the WASM thread count is fixed
+// once the backend starts): `node dist/bench/child.js <mode> <json args>` prints one JSON line.
+//   throughput {config, batch, backend, threads, steps, kernels?}: training samples/s (wall, median
+//              step); kernels 'tfjs' puts tfjs-backend-wasm's own gradient kernels back ("before")
+//   profile    {config, batch, kernels: 'tfjs'|'mtl'}: kernel-time shares of one step (1 thread)
+//   memory     {config, steps}: peak RSS and live tensors over `steps` steps
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendName } from '../src/backend/select';
+import { keepOriginalKernels, useKernels } from './kernels';
+import { median, profileKernels, workload } from './workload';
+
+interface Args {
+  config: string;
+  batch?: number;
+  backend?: BackendName;
+  threads?: number;
+  steps?: number;
+  kernels?: 'tfjs' | 'mtl';
+}
+
+async function throughput(a: Args): Promise<object> {
+  if (a.kernels === 'tfjs') keepOriginalKernels();
+  const info = await selectBackend(a.backend ?? 'wasm', { threads: a.threads });
+  if (a.kernels === 'tfjs') useKernels('tfjs');
+  const w = await workload(a.config, a.batch);
+  w.step();
+  w.step();
+  const ms: number[] = [];
+  for (let k = 0; k < (a.steps ?? 10); k++) {
+    const t0 = performance.now();
+    w.step();
+    ms.push(performance.now() - t0);
+  }
+  w.dispose();
+  const step = median(ms);
+  return { backend: info.name, threads: info.threads ?? null, notice: info.notice ?? null, batch: w.batch.size, stepMs: step, samplesPerSecond: (1000 * w.batch.size) / step };
+}
+
+async function profile(a: Args): Promise<object> {
+  keepOriginalKernels();
+  await selectBackend('wasm', { threads: 1 });
+  useKernels(a.kernels ?? 'mtl');
+  const w = await workload(a.config, a.batch);
+  w.step();
+  const rows = await profileKernels(w, 2);
+  w.dispose();
+  return { kernels: a.kernels, totalMs: rows.reduce((s, r) => s + r.ms, 0), top: rows.slice(0, 5) };
+}
+
+async function memory(a: Args): Promise<object> {
+  const info = await selectBackend('wasm', { threads: a.threads });
+  const w = await workload(a.config, a.batch);
+  const tensors: number[] = [];
+  for (let k = 0; k < (a.steps ?? 200); k++) {
+    w.step();
+    tensors.push(tf.memory().numTensors);
+  }
+  w.dispose();
+  // maxRSS is in kilobytes.
+  return { threads: info.threads, steps: tensors.length, peakRssMB: process.resourceUsage().maxRSS / 1024, tensorsAfterStep1: tensors[0], tensorsAfterLast: tensors[tensors.length - 1], tensorsMax: Math.max(...tensors) };
+}
+
+const MODES: Record<string, (a: Args) => Promise<object>> = { throughput, profile, memory };
+
+async function main(): Promise<void> {
+  const [mode, json = '{}'] = process.argv.slice(2);
+  const fn = MODES[mode];
+  if (!fn) throw new Error(`mode ${mode}: expected one of ${Object.keys(MODES).join(', ')}`);
+  process.stdout.write(JSON.stringify(await fn(JSON.parse(json) as Args)) + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
