@@ -5,10 +5,10 @@ import Ajv from 'ajv';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../src/data/batching';
 import { taskRuntimes } from '../src/eval/evaluate';
-import { buildModel, partitionVariables } from '../src/model/build';
+import { buildModel } from '../src/model/build';
 import { optimizers } from '../src/optim/optimizers';
 import type { ResolvedSpec } from '../src/spec/types';
-import { disposeStepResult, trainStep, type StepParts } from '../src/train/step';
+import { disposeStepResult, makeStepParts, trainStep } from '../src/train/step';
 import { strategies } from '../src/weighting/index';
 import type { GradSpace } from '../src/weighting/options';
 import type { WeightingStrategy } from '../src/weighting/strategy';
@@ -66,20 +66,10 @@ interface Runner {
  */
 function runner(spec: ResolvedSpec, strategy: WeightingStrategy, gradSpace: GradSpace, batch: Batch, opt = 'sgd'): Runner {
   const built = buildModel(spec);
-  const vars = partitionVariables(built);
   const o = optimizers.get(opt);
   const config: Record<string, unknown> = {};
   ajv.compile(o.schema)(config);
-  const parts: StepParts = {
-    built,
-    lossFns: taskRuntimes(spec).map((t) => t.lossFn),
-    strategy,
-    opt: o.create(config, undefined),
-    clipNorm: null,
-    shared: vars.shared.map((v) => v.read() as tf.Variable),
-    heads: built.taskNames.map((t) => vars.heads[t].map((v) => v.read() as tf.Variable)),
-    gradSpace,
-  };
+  const parts = makeStepParts(built, taskRuntimes(spec).map((t) => t.lossFn), strategy, o.create(config, undefined), { gradSpace });
   let step = 0;
   return {
     step() {

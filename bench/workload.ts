@@ -3,13 +3,13 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { disposeBatch, type Batch } from '../src/data/batching';
+import { loadData, splitsFor } from '../src/data/run-data';
 import { toBatchSource } from '../src/data/source';
 import { taskRuntimes } from '../src/eval/evaluate';
-import { buildModel, stepVariables } from '../src/model/build';
+import { buildModel } from '../src/model/build';
 import { optimizers } from '../src/optim/optimizers';
 import { validateSpecFile } from '../src/spec/validate';
-import { loadData, splitsFor } from '../src/train/loop';
-import { disposeStepResult, trainStep, type StepParts } from '../src/train/step';
+import { disposeStepResult, makeStepParts, trainStep } from '../src/train/step';
 import { packageRoot } from '../src/util/paths';
 import { strategies } from '../src/weighting/index';
 
@@ -43,17 +43,8 @@ export async function workload(name: string, batchSize?: number): Promise<Worklo
   const r = spec.resolved;
   const built = buildModel(r);
   const tasks = taskRuntimes(r);
-  const { shared, heads } = stepVariables(built);
   const strategy = strategies.get(r.weighting.method).create(r.weighting, { taskNames: built.taskNames, taskWeights: tasks.map((t) => t.weight), seed: r.seed });
-  const parts: StepParts = {
-    built,
-    lossFns: tasks.map((t) => t.lossFn),
-    strategy,
-    opt: optimizers.get(r.train.optimizer.type).create(r.train.optimizer, undefined),
-    clipNorm: null,
-    shared,
-    heads,
-  };
+  const parts = makeStepParts(built, tasks.map((t) => t.lossFn), strategy, optimizers.get(r.train.optimizer.type).create(r.train.optimizer, undefined));
   let step = 0;
   const lr = (r.train.optimizer as { learningRate?: number }).learningRate ?? 0.001;
   return {
