@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { MtlError } from '../errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { startWasm } from './wasm-threads';
@@ -26,7 +25,7 @@ export interface BackendInfo {
 }
 
 export interface BackendOptions {
-  /** WASM threads; default: the machine's parallelism (at most 8). */
+  /** WASM threads; default: the cores not already busy (see defaultWasmThreads). */
   threads?: number;
 }
 
@@ -135,8 +134,7 @@ export async function selectBackend(requested: BackendName, opts: BackendOptions
   if (requested === 'wasm' || requested === 'auto') {
     try {
       registerWasmTrainingKernels();
-      const threads = opts.threads ?? Math.min(os.availableParallelism?.() ?? os.cpus().length, 8);
-      const started = await startWasm(threads);
+      const started = await startWasm(opts.threads);
       await activate('wasm');
       return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried, ...started };
     } catch (e) {

@@ -14,17 +14,26 @@
 // output rows/columns are sliced off. Dilations: tfjs's conv2d gradient refuses rates > 1.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { release, run, type Info, type KernelArgs } from './wasm-ops';
+import { heapF32, release, run, type Info, type KernelArgs } from './wasm-ops';
 
-/** dy spread out by the stride: s−1 zeros after every element along H and W (NHWC). */
+/**
+ * dy spread out by the stride: s−1 zeros after every element along H and W (NHWC). Written on the
+ * heap in JS (one contiguous copy of C values per element): tfjs-backend-wasm's 6-D PadV2 that
+ * would do the same is slower than the convolution itself.
+ */
 export function spread(backend: BackendWasm, dy: Info, sh: number, sw: number): Info {
   const [n, oh, ow, c] = dy.shape;
   if (sh === 1 && sw === 1) return run(backend, 'Reshape', { x: dy }, { shape: dy.shape });
-  const dy6 = run(backend, 'Reshape', { x: dy }, { shape: [n, oh, 1, ow, 1, c] });
-  const padded = run(backend, 'PadV2', { x: dy6 }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
-  release(backend, dy6);
-  const u = run(backend, 'Reshape', { x: padded }, { shape: [n, oh * sh, ow * sw, c] });
-  release(backend, padded);
+  const u = backend.makeOutput([n, oh * sh, ow * sw, c], 'float32');
+  const [src, dst] = [heapF32(backend, dy), heapF32(backend, u)];
+  dst.fill(0);
+  const rowStride = ow * sw * c;
+  for (let b = 0, i = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      let o = (b * oh * sh + y * sh) * rowStride;
+      for (let x = 0; x < ow; x++, i += c, o += sw * c) dst.set(src.subarray(i, i + c), o);
+    }
+  }
   return u;
 }
 
@@ -49,6 +58,22 @@ export function cropTo(backend: BackendWasm, z: Info, p: { offH: number; offW: n
   return cropped;
 }
 
+let original: tf.KernelConfig | undefined;
+
+/**
+ * Keeps tfjs-backend-wasm's own Conv2DBackpropInput for the geometries where its loops win: strides
+ * > 1 (U is s² times larger than dy, mostly zeros) and fewer than 4 input channels (XNNPACK is slow
+ * with so few output channels), e.g. a 7x7/2 stem on a grey image: 4.5 ms there against 12 ms here.
+ */
+export function keepOriginalConv2DBackpropInput(k: tf.KernelConfig | undefined): void {
+  if (k && k.kernelFunc !== (conv2DBackpropInput as tf.KernelFunc)) original = k;
+}
+
+/** Runs the original kernel's set-up (its C function binding) when the backend starts. */
+export function setupConv2DBackpropInput(backend: {}): void {
+  original?.setupFunc?.(backend as tf.KernelBackend);
+}
+
 export function conv2DBackpropInput(args: KernelArgs): Info {
   const backend = args.backend as BackendWasm;
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
@@ -64,6 +89,7 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
   if (dy.shape.join() !== dyShape.join()) {
     throw new Error(`wasm Conv2DBackpropInput: dy has shape [${dy.shape}], expected [${dyShape}]`);
   }
+  if (original && (sh > 1 || sw > 1 || inC < 4)) return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
 
   const dyNhwc = channelsFirst ? run(backend, 'Transpose', { x: dy }, { perm: [0, 2, 3, 1] }) : dy;
   const u = spread(backend, dyNhwc, sh, sw);

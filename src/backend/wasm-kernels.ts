@@ -11,7 +11,7 @@
 // nothing recorded on a gradient tape).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-conv-input';
+import { conv2DBackpropInput, correlationPads, cropTo, keepOriginalConv2DBackpropInput, setupConv2DBackpropInput, spread } from './wasm-conv-input';
 import { BACKEND, release, run, type Attrs, type Info } from './wasm-ops';
 import { avgPoolGrad, maxPoolGrad } from './wasm-pool-grads';
 
@@ -288,13 +288,14 @@ const KERNELS: tf.KernelConfig[] = [
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropFilter as tf.KernelFunc },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropInput as tf.KernelFunc },
   // These three replace tfjs-backend-wasm's own kernels.
-  { kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput as tf.KernelFunc },
+  { kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput as tf.KernelFunc, setupFunc: setupConv2DBackpropInput },
   { kernelName: 'MaxPoolGrad', backendName: BACKEND, kernelFunc: maxPoolGrad as tf.KernelFunc },
   { kernelName: 'AvgPoolGrad', backendName: BACKEND, kernelFunc: avgPoolGrad as tf.KernelFunc },
 ];
 
 /** Registers the kernels above for the 'wasm' backend, replacing any other registration. Idempotent. */
 export function registerWasmTrainingKernels(): void {
+  keepOriginalConv2DBackpropInput(tf.getKernel('Conv2DBackpropInput', BACKEND));
   for (const config of KERNELS) {
     const current = tf.getKernel(config.kernelName, BACKEND);
     if (current?.kernelFunc === config.kernelFunc) continue;

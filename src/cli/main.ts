@@ -1,24 +1,21 @@
 // The command-line program: commander options → typed options → core functions. The only place that
 // turns errors into exit codes (0 ok, 1 internal, 2 usage/spec, 3 data, 4 checkpoint, 5 diverged, 130 interrupted).
-import * as tf from '@tensorflow/tfjs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT_CODES, formatProblem, MtlError } from '../errors';
 import { packageVersion } from '../util/paths';
-import { compareCommand } from './commands/compare';
-import { dataInspectCommand } from './commands/data';
-import { evalCommand } from './commands/eval';
-import { initCommand } from './commands/init';
-import { listCommand } from './commands/list';
-import { plotCommand } from './commands/plot';
-import { plotMetricsCommand } from './commands/plot-metrics';
-import { predictCommand } from './commands/predict';
-import { reportCommand } from './commands/report';
-import { schemaCommand } from './commands/schema';
-import { summaryCommand } from './commands/summary';
-import { trainCommand } from './commands/train';
-import { validateCommand } from './commands/validate';
 import { addExamples } from './examples';
 import { consoleOutput, type Output } from './reporter';
+
+/**
+ * Commands load TensorFlow.js (0.15 s and more) and everything above it, so each command module is
+ * imported only when it runs: `mtl --help` and usage errors start about as fast as Node itself.
+ */
+async function command<M>(load: () => Promise<M>): Promise<M> {
+  const tf = await import('@tensorflow/tfjs');
+  // Production mode skips tfjs' debug checks and its "install tfjs-node" banner on stderr.
+  tf.enableProdMode();
+  return load();
+}
 
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend: auto tries tensorflow (GPU, then CPU), then wasm, then cpu').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto');
@@ -30,7 +27,7 @@ function positiveNumber(v: string): number {
 }
 
 const threadsOption = () =>
-  new Option('--threads <n>', 'WASM backend threads (default: all cores, at most 8; 1 when the threaded build cannot start)').argParser((v) => {
+  new Option('--threads <n>', 'WASM backend threads (default: the cores not already busy, at most 8; 1 when the threaded build cannot start)').argParser((v) => {
     if (!/^[1-9][0-9]*$/.test(v)) throw new MtlError('usage', `--threads must be a positive integer (received ${v})`);
     return Number(v);
   });
@@ -57,13 +54,13 @@ function addSpecCommands(p: Command, o: Output, signal: AbortSignal): void {
     .option('-t, --template <name>', 'template: image-pair, tabular, text, siamese (see --list)')
     .option('--list', 'list the templates')
     .option('--force', 'overwrite FILE if it exists')
-    .action((file, opts) => initCommand(file, opts, o));
+    .action(async (file, opts) => (await command(() => import('./commands/init'))).initCommand(file, opts, o));
 
   p.command('validate')
     .description('Check a spec: every problem at once, with line:column')
     .argument('<spec>', 'spec file (YAML)')
     .option('--json', 'print the result (and the resolved spec) as JSON')
-    .action((spec, opts) => validateCommand(spec, opts, o));
+    .action(async (spec, opts) => (await command(() => import('./commands/validate'))).validateCommand(spec, opts, o));
 
   p.command('train')
     .description('Validate the spec, train, and write a run folder (checkpoints, metrics JSON)')
@@ -76,7 +73,7 @@ function addSpecCommands(p: Command, o: Output, signal: AbortSignal): void {
     .addOption(threadsOption())
     .option('--no-progress', 'one plain line per epoch instead of progress bars')
     .option('--json', 'print the final metrics as JSON on stdout')
-    .action((spec, opts) => trainCommand(spec, opts, o, signal));
+    .action(async (spec, opts) => (await command(() => import('./commands/train'))).trainCommand(spec, opts, o, signal));
 
   p.command('eval')
     .description('Evaluate a checkpoint of a run; writes RUN/eval-<split>.json')
@@ -85,7 +82,7 @@ function addSpecCommands(p: Command, o: Output, signal: AbortSignal): void {
     .option('--split <split>', 'val or test', 'test')
     .addOption(backendOption())
     .option('--json', 'print the metrics as JSON')
-    .action((run, opts) => evalCommand(run, opts, o));
+    .action(async (run, opts) => (await command(() => import('./commands/eval'))).evalCommand(run, opts, o));
 }
 
 /** plot-model, compare, plot-metrics, report, summary: looking at a model and at finished runs. */
@@ -104,7 +101,7 @@ function addLookCommands(p: Command, o: Output): void {
     .option('--expand-nested', 'draw the layers inside nested models (a pretrained backbone) instead of one box')
     .option('--collapse', 'draw each built-in backbone (resnet, mobilenetV2, bilstm, transformerEncoder, …) as one box')
     .addOption(new Option('--dpi <n>', 'PNG resolution in pixels per inch').argParser(positiveNumber).default(96))
-    .action((target, opts) => plotCommand(target, opts, o));
+    .action(async (target, opts) => (await command(() => import('./commands/plot'))).plotCommand(target, opts, o));
 
   p.command('predict')
     .description('Predict every row of a split of the run\'s data with a checkpoint: per task the class and top-k probabilities, values, or token classes')
@@ -116,7 +113,7 @@ function addLookCommands(p: Command, o: Output): void {
     .option('--top-k <k>', 'classes listed per classification row', '3')
     .option('--no-labels', 'leave out each row\'s label')
     .addOption(backendOption())
-    .action((run, opts) => predictCommand(run, opts, o));
+    .action(async (run, opts) => (await command(() => import('./commands/predict'))).predictCommand(run, opts, o));
 
   p.command('compare')
     .description('One table of several runs (or seed groups): final per-task metrics, Δm% against --baseline, epochs, wall time, samples/s, backend')
@@ -125,27 +122,27 @@ function addLookCommands(p: Command, o: Output): void {
     .addOption(new Option('--split <split>', 'which final metrics: test (best checkpoint), val (best epoch), auto = test when every run has it').choices(['auto', 'test', 'val']).default('auto'))
     .option('--json', 'print the comparison as JSON')
     .option('--markdown', 'print a Markdown table')
-    .action((runs, opts) => compareCommand(runs, opts, o));
+    .action(async (runs, opts) => (await command(() => import('./commands/compare'))).compareCommand(runs, opts, o));
 
   p.command('plot-metrics')
     .description('Draw loss and metric curves per task (training and validation), task weights, gradient norms and cosines; several runs overlaid')
     .argument('<runs...>', 'run folders')
     .requiredOption('-o, --output <file>', 'output file: .svg or .png')
     .option('--no-diagnostics', 'leave out the task-weight and gradient panels')
-    .action((runs, opts) => plotMetricsCommand(runs, opts, o));
+    .action(async (runs, opts) => (await command(() => import('./commands/plot-metrics'))).plotMetricsCommand(runs, opts, o));
 
   p.command('report')
     .description('Write one self-contained HTML page: spec, model plot, metric curves, final tables, Δm%, diagnostics')
     .argument('<runs...>', 'run folders or seed-group folders')
     .requiredOption('-o, --output <file>', 'output file (.html)')
     .option('--baseline <run>', 'run (or seed group) Δm% is measured against')
-    .action((runs, opts) => reportCommand(runs, opts, o));
+    .action(async (runs, opts) => (await command(() => import('./commands/report'))).reportCommand(runs, opts, o));
 
   p.command('summary')
     .description('Print the model as Keras\' model.summary() does, with parameters split into shared and per task')
     .argument('<spec-or-run>', 'spec file or run folder')
     .option('--json', 'print the table and totals as JSON')
-    .action((target, opts) => summaryCommand(target, opts, o));
+    .action(async (target, opts) => (await command(() => import('./commands/summary'))).summaryCommand(target, opts, o));
 }
 
 /** list, data inspect, schema: what a spec can name and what its data looks like. */
@@ -154,7 +151,7 @@ function addInfoCommands(p: Command, o: Output): void {
     .description('List the registered layers, architectures, losses, metrics, weighting methods, optimizers, schedules, data types')
     .argument('[kind]', 'one of: layers, losses, metrics, weighting, optimizers, schedules, data')
     .option('--json', 'as JSON, with each component\'s options schema')
-    .action((kind, opts) => listCommand(kind, opts, o));
+    .action(async (kind, opts) => (await command(() => import('./commands/list'))).listCommand(kind, opts, o));
 
   p.command('data')
     .description('Inspect the data a spec trains on')
@@ -162,18 +159,16 @@ function addInfoCommands(p: Command, o: Output): void {
     .description('Per split: rows, input shapes, label distributions or ranges, missing-label rates, vocabulary sizes')
     .argument('<spec>', 'spec file (YAML)')
     .option('--json', 'print the report as JSON')
-    .action((spec, opts) => dataInspectCommand(spec, opts, o));
+    .action(async (spec, opts) => (await command(() => import('./commands/data'))).dataInspectCommand(spec, opts, o));
 
   p.command('schema')
     .description('Print the JSON Schema of a spec (generated from the registries)')
     .option('-o, --output <file>', 'write it to a file')
-    .action((opts) => schemaCommand(opts, o));
+    .action(async (opts) => (await command(() => import('./commands/schema'))).schemaCommand(opts, o));
 }
 
 /** Run the CLI; resolves to the exit code (never calls process.exit itself). */
 export async function main(argv: string[], o: Output = consoleOutput): Promise<number> {
-  // Production mode skips tfjs' debug checks and its "install tfjs-node" banner on stderr.
-  tf.enableProdMode();
   // `mtl list | head`: a reader that stops early is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);

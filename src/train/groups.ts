@@ -46,7 +46,7 @@ async function seedGroup(spec: Spec, parent: string, opts: GroupOptions, label: 
 
 /** `mtl train SPEC --seeds N`: N runs of the spec under seeds s, s+1, … into one parent folder. */
 export async function trainSeeds(specFile: string, opts: GroupOptions): Promise<GroupResult> {
-  await selectBackend(opts.backend ?? 'auto'); // validation builds the model symbolically
+  await selectBackend(opts.backend ?? 'auto', { threads: opts.threads }); // validation builds the model symbolically
   const spec = validateSpecFile(specFile);
   const parent = parentFolder(spec, 'seeds', opts.out);
   return { parent, runs: await seedGroup(spec, parent, opts, '') };
@@ -54,7 +54,7 @@ export async function trainSeeds(specFile: string, opts: GroupOptions): Promise<
 
 /** `mtl train SPEC --single-task [--seeds N]`: one model per task, each alone, into one baseline folder. */
 export async function trainSingleTask(specFile: string, opts: GroupOptions): Promise<GroupResult> {
-  await selectBackend(opts.backend ?? 'auto'); // validation builds the model symbolically
+  await selectBackend(opts.backend ?? 'auto', { threads: opts.threads }); // validation builds the model symbolically
   const spec = validateSpecFile(specFile);
   const tasks = Object.keys(spec.resolved.tasks);
   const variants = tasks.map((t) => singleTaskVariant(spec, t)); // all validated before the first run starts

@@ -23,7 +23,7 @@ export interface TrainOptions {
   /** Run folder; default <output.dir>/<name>-<timestamp>. */
   out?: string;
   backend?: BackendName;
-  /** WASM threads (default: all cores). */
+  /** WASM threads (default: the cores not already busy). */
   threads?: number;
   reporter?: TrainReporter;
   /** Aborting stops after the current step, saves checkpoints/last and throws MtlError('interrupted'). */

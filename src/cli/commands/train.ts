@@ -26,7 +26,7 @@ function seedCount(v: string | undefined): number {
 async function trainGroup(spec: string, opts: TrainCliOptions, seeds: number, o: Output, signal: AbortSignal): Promise<void> {
   const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: false });
   const run = opts.singleTask ? trainSingleTask : trainSeeds;
-  const res = await run(spec, { seeds, out: opts.out, backend: opts.backend, reporter, signal, onRun: (label) => o.err(`\n== ${label}`) });
+  const res = await run(spec, { seeds, out: opts.out, backend: opts.backend, threads: opts.threads, reporter, signal, onRun: (label) => o.err(`\n== ${label}`) });
   if (opts.json) {
     o.out(JSON.stringify({ parent: res.parent, runs: res.runs.map((r) => ({ runDir: r.runDir, status: r.status, best: r.best, test: r.test ?? null })) }, null, 2));
     return;

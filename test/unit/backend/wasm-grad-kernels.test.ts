@@ -8,7 +8,22 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { maxPoolGrad } from '../../../src/backend/wasm-pool-grads';
 import { useBackend } from '../../helpers/backend';
-import { assertNoLeak, caseName, compare, conv2dGrad, CONV_CASES, on, size, values } from './wasm-compare';
+import { assertNoLeak, caseName, compare, conv2dGrad, CONV_CASES, on, size, values, type ConvCase } from './wasm-compare';
+
+/** Geometries that take mtl's forward-convolution path: stride 1, at least 4 input channels. */
+const INPUT_CASES: ConvCase[] = [
+  { batch: 1, inH: 5, inW: 5, inC: 4, outC: 3, k: 3, stride: 1, pad: 'same' },
+  { batch: 3, inH: 7, inW: 6, inC: 5, outC: 2, k: 3, stride: 1, pad: 'valid' },
+  { batch: 2, inH: 9, inW: 9, inC: 4, outC: 6, k: 5, stride: 1, pad: 'same' },
+  { batch: 1, inH: 11, inW: 10, inC: 6, outC: 4, k: 5, stride: 1, pad: 'valid' },
+  { batch: 2, inH: 8, inW: 8, inC: 4, outC: 4, k: 4, stride: 1, pad: 'same' }, // even kernel: uneven padding
+  { batch: 1, inH: 7, inW: 9, inC: 5, outC: 3, k: [3, 5], stride: 1, pad: 'same' },
+  { batch: 2, inH: 6, inW: 6, inC: 4, outC: 5, k: 1, stride: 1, pad: 'valid' },
+  { batch: 1, inH: 12, inW: 12, inC: 4, outC: 2, k: 9, stride: 1, pad: 'valid' },
+  { batch: 1, inH: 7, inW: 7, inC: 4, outC: 2, k: 3, stride: 1, pad: 2 }, // pad larger than k − 1 − pad: negative correlation pad
+  { batch: 1, inH: 7, inW: 6, inC: 4, outC: 2, k: 3, stride: 1, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { batch: 1, inH: 6, inW: 6, inC: 4, outC: 3, k: 3, stride: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]] }, // explicit pad > k − 1
+];
 
 interface PoolCase {
   batch: number;
@@ -61,17 +76,18 @@ describe('wasm gradient kernels that replace tfjs-backend-wasm ones', () => {
   });
 
   describe('Conv2DBackpropInput: conv2d input gradient matches cpu', () => {
-    for (const c of CONV_CASES) it(caseName(c), async () => compare(caseName(c), conv2dGrad(c, 'input')));
+    // Strides > 1 and < 4 input channels go to tfjs-backend-wasm's own kernel; the rest to mtl's.
+    for (const c of [...CONV_CASES, ...INPUT_CASES]) it(caseName(c), async () => compare(caseName(c), conv2dGrad(c, 'input')));
   });
 
   it('Conv2DBackpropInput in NCHW (kernel called directly) matches cpu', async () => {
-    const inputShape: [number, number, number, number] = [2, 3, 7, 6]; // N C H W
-    const filterShape = [3, 3, 3, 4];
-    const dyShape = [2, 4, 4, 3]; // stride 2, same: ceil(7/2)=4, ceil(6/2)=3
+    const inputShape: [number, number, number, number] = [2, 4, 7, 6]; // N C H W
+    const filterShape = [3, 3, 4, 3];
+    const dyShape = [2, 3, 7, 6]; // stride 1, same
     await compare('nchw', () => {
       const filter = tf.tensor(values(size(filterShape), 34), filterShape);
       const dy = tf.tensor(values(size(dyShape), 35), dyShape);
-      return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: [2, 2], pad: 'same', dataFormat: 'NCHW', dimRoundingMode: undefined, inputShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: [1, 1], pad: 'same', dataFormat: 'NCHW', dimRoundingMode: undefined, inputShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
     });
   });
 
