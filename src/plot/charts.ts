@@ -52,7 +52,7 @@ function panelSpec(p: ChartPanel, width: number): Record<string, unknown> {
     mark: { type: 'line', point: !manyPoints, strokeWidth: 1.6 },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: p.xTitle, axis: { tickMinStep: 1 }, scale: { nice: false } },
-      y: { field: 'y', type: 'quantitative', title: p.yTitle, scale: { zero: p.zero ?? false }, axis: { format: '~g' } },
+      y: { field: 'y', type: 'quantitative', title: p.yTitle, scale: { zero: p.zero ?? false }, axis: { format: '~r' } },
       color: { field: 'series', type: 'nominal', legend: { title: null } },
       strokeDash: {
         field: 'style',
