@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { int, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
-import { crfNllFused } from './crf-ops';
+import { affine, crfNllFused } from './crf-ops';
 
 interface CrfArgs {
   numTags: number;
@@ -60,8 +60,8 @@ export class CRF extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const [b, steps, d] = x.shape;
-      const flat = tf.matMul(tf.reshape(x, [b * steps, d]), this.kernel!.read());
-      return tf.reshape(tf.add(flat, this.bias!.read()), [b, steps, this.numTags]);
+      const flat = affine(tf.reshape(x, [b * steps, d]) as tf.Tensor2D, this.kernel!.read() as tf.Tensor2D, this.bias!.read() as tf.Tensor1D);
+      return tf.reshape(flat, [b, steps, this.numTags]);
     });
   }
 

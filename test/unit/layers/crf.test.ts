@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { CRF, crfNll, tokenMask, viterbiDecode } from '../../../src/layers/crf';
+import { affine } from '../../../src/layers/crf-ops';
 import { crfNllLoss } from '../../../src/losses/crf-nll';
 import { mulberry32 } from '../../../src/util/random';
 import { useBackend } from '../../helpers/backend';
@@ -248,5 +249,21 @@ describe('crf fused forward–backward gradient', () => {
     const before = tf.memory().numTensors;
     grads(crfNll);
     assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+describe('crf emission projection', () => {
+  before(() => useBackend('cpu'));
+
+  it('x·W + b and its gradients equal tfjs autodiff of matMul + add', () => {
+    const [got, want] = [affine, (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.add(tf.matMul(x, W), b) as tf.Tensor2D].map((f) =>
+      tf.tidy(() => {
+        const args = [tf.tensor2d(rand(41, [6, 4]), [6, 4]), tf.tensor2d(rand(42, [4, 3]), [4, 3]), tf.tensor1d(rand(43, [3]))] as const;
+        const R = tf.tensor2d(rand(44, [6, 3]), [6, 3]);
+        const g = tf.grads((x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D), R)))([...args]);
+        return [Array.from(f(...args).dataSync()), ...g.map((t) => Array.from(t.dataSync()))];
+      }),
+    );
+    want.forEach((w, k) => w.forEach((v, i) => assert.ok(Math.abs(got[k][i] - v) < 1e-5, `${['value', '∂x', '∂W', '∂b'][k]}[${i}]: ${got[k][i]} vs ${v}`)));
   });
 });
