@@ -30,6 +30,7 @@ export const EXAMPLES: Record<string, Array<[string, string]>> = {
   eval: [
     ['mtl eval runs/q1', 'the best checkpoint on the test split'],
     ['mtl eval runs/q1 --checkpoint last --split val --backend cpu --json', 'last checkpoint, validation split, JSON'],
+    ['mtl eval runs/q1 --split val,test --details', 'both splits; confusion matrices, per-class P/R/F1, residuals'],
   ],
   'plot-model': [
     ['mtl plot-model configs/quickstart.yaml -o model.png', 'PNG (also .svg, .dot, .mmd, .json)'],

@@ -79,9 +79,10 @@ function addSpecCommands(p: Command, o: Output, signal: AbortSignal): void {
     .description('Evaluate a checkpoint of a run; writes RUN/eval-<split>.json')
     .argument('<run>', 'run folder')
     .option('--checkpoint <which>', 'best or last', 'best')
-    .option('--split <split>', 'val or test', 'test')
+    .option('--split <split>', 'val, test, or several: val,test', 'test')
+    .option('--details', 'per task: confusion matrix and per-class precision/recall/F1, or residual statistics (also in eval-<split>.json)')
     .addOption(backendOption())
-    .option('--json', 'print the metrics as JSON')
+    .option('--json', 'print the metrics as JSON (a list for several splits)')
     .action(async (run, opts) => (await command(() => import('./commands/eval'))).evalCommand(run, opts, o));
 }
 

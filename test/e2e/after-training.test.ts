@@ -124,6 +124,23 @@ describe('after training: compare, plot-metrics, report', () => {
     assert.equal(mtl(['predict', base, '--checkpoint', path.join(dir, 'nowhere')]).code, 4);
   });
 
+  it('eval --details on two splits: confusion matrices whose trace gives the accuracy eval measured', () => {
+    const r = mtl(['eval', base, '--split', 'val,test', '--details', '--backend', 'wasm', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const [val, test] = JSON.parse(r.stdout);
+    assert.deepEqual([val.split, test.split], ['val', 'test']);
+    for (const rec of [val, test]) {
+      for (const t of ['left', 'right']) {
+        const d = rec.details[t];
+        assert.equal(d.kind, 'classification');
+        const trace = d.confusion.reduce((a: number, row: number[], i: number) => a + row[i], 0);
+        assert.equal(d.rows, rec.samples);
+        assert.ok(Math.abs(trace / d.rows - rec.tasks[t].accuracy) < 1e-12, `${rec.split} ${t}`);
+      }
+    }
+    assert.ok(JSON.parse(fs.readFileSync(path.join(base, 'eval-test.json'), 'utf8')).details.left.perClass.length >= 1);
+  });
+
   it('report inlines the model plot of each run', () => {
     const file = path.join(dir, 'report.html');
     const r = mtl(['report', pc, '--baseline', base, '-o', file]);

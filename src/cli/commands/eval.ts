@@ -1,18 +1,53 @@
-// `mtl eval RUN`: options → evaluateRun() → per-task table or JSON.
+// `mtl eval RUN`: options → evaluateRun() per split (+ evaluateDetails() with --details) → tables or JSON.
 import type { BackendName } from '../../backend/select';
 import { usageError } from '../../errors';
+import type { ClassificationDetails, TaskDetails } from '../../eval/details';
+import { evaluateDetails } from '../../train/eval-details';
 import { evaluateRun } from '../../train/run-eval';
-import { fmt, metricsTable, type Output } from '../reporter';
+import { writeFileAtomic } from '../../util/fs';
+import { fmt, metricsTable, table, type Output } from '../reporter';
 
-export async function evalCommand(run: string, opts: { checkpoint: string; split: string; backend: BackendName; json?: boolean }, o: Output): Promise<void> {
+export interface EvalCliOptions {
+  checkpoint: string;
+  split: string;
+  backend: BackendName;
+  json?: boolean;
+  details?: boolean;
+}
+
+function classTables(d: ClassificationDetails): string {
+  const perClass = table(['class', 'precision', 'recall', 'f1', 'support'], [
+    ...d.perClass.map((s, c) => [String(c), fmt(s.precision), fmt(s.recall), fmt(s.f1), String(s.support)]),
+    ['macro', fmt(d.macro.precision), fmt(d.macro.recall), fmt(d.macro.f1), String(d.rows)],
+  ]);
+  const k = d.confusion.length;
+  const confusion = table(['true \\ predicted', ...Array.from({ length: k }, (_, c) => String(c))], d.confusion.map((row, c) => [String(c), ...row.map(String)]));
+  return `${perClass}\n\nconfusion matrix (rows: true class, columns: predicted):\n${confusion}`;
+}
+
+function detailsText(task: string, d: TaskDetails | null): string {
+  if (!d) return `${task}: no details for token-level tasks yet`;
+  if (d.kind === 'classification') return `${task}:\n${classTables(d)}`;
+  if (d.kind === 'outputs') return d.outputs.map((o, j) => `${task} output ${j} (threshold 0.5):\n${classTables(o)}`).join('\n\n');
+  const rows = d.columns.map((c, j) => [String(j), fmt(c.bias), fmt(c.mae), fmt(c.rmse), fmt(c.residualStd), fmt(c.maxAbs)]);
+  return `${task} residuals (prediction − target), ${d.rows} rows:\n${table(['column', 'bias', 'mae', 'rmse', 'residual std', 'max |r|'], rows)}`;
+}
+
+export async function evalCommand(run: string, opts: EvalCliOptions, o: Output): Promise<void> {
   if (opts.checkpoint !== 'best' && opts.checkpoint !== 'last') throw usageError([{ where: {}, message: 'unknown --checkpoint', received: opts.checkpoint, allowed: 'best, last' }]);
-  if (opts.split !== 'val' && opts.split !== 'test') throw usageError([{ where: {}, message: 'unknown --split', received: opts.split, allowed: 'val, test' }]);
-  const { file, record } = await evaluateRun(run, { checkpoint: opts.checkpoint, split: opts.split, backend: opts.backend });
-  if (opts.json) {
-    o.out(JSON.stringify(record, null, 2));
-    return;
+  const splits = opts.split.split(',').map((s) => s.trim());
+  for (const s of splits) if (s !== 'val' && s !== 'test') throw usageError([{ where: {}, message: 'unknown --split', received: s, allowed: 'val, test, or both: val,test' }]);
+  const records: unknown[] = [];
+  for (const split of splits as Array<'val' | 'test'>) {
+    const { file, record } = await evaluateRun(run, { checkpoint: opts.checkpoint, split, backend: opts.backend });
+    const details = opts.details ? await evaluateDetails(run, { checkpoint: opts.checkpoint, split, backend: opts.backend }) : undefined;
+    if (details) writeFileAtomic(file, JSON.stringify({ ...record, details }, null, 2));
+    records.push(details ? { ...record, details } : record);
+    if (opts.json) continue;
+    o.out(`${record.split} split, checkpoint ${record.checkpoint} (epoch ${record.epoch}), ${record.samples} samples, combined loss ${fmt(record.loss)}`);
+    o.out(metricsTable(record));
+    for (const [task, d] of Object.entries(details ?? {})) o.out(`\n${detailsText(task, d)}`);
+    o.out(`written: ${file}\n`);
   }
-  o.out(`${record.split} split, checkpoint ${record.checkpoint} (epoch ${record.epoch}), ${record.samples} samples, combined loss ${fmt(record.loss)}`);
-  o.out(metricsTable(record));
-  o.out(`written: ${file}`);
+  if (opts.json) o.out(JSON.stringify(records.length === 1 ? records[0] : records, null, 2));
 }

@@ -1,0 +1,118 @@
+// Owns the detailed evaluation of one task as sufficient statistics, added row by row so a streamed
+// split needs no stored predictions: a confusion matrix with per-class precision, recall and F1 for
+// classification (binary and multilabel: one 2×2 matrix per output at a 0.5 threshold), and residual
+// statistics (bias, MAE, RMSE, residual std, largest |residual|) per output column for regression.
+
+export interface ClassStats {
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Rows whose true class is this one. */
+  support: number;
+}
+
+export interface ClassificationDetails {
+  kind: 'classification';
+  /** confusion[true][predicted] = rows. */
+  confusion: number[][];
+  perClass: ClassStats[];
+  macro: { precision: number; recall: number; f1: number };
+  rows: number;
+}
+
+export interface ResidualStats {
+  /** mean(prediction − target) */
+  bias: number;
+  mae: number;
+  rmse: number;
+  /** Sample standard deviation of the residuals (n − 1). */
+  residualStd: number;
+  maxAbs: number;
+}
+
+export interface RegressionDetails {
+  kind: 'regression';
+  columns: ResidualStats[];
+  rows: number;
+}
+
+export type TaskDetails = ClassificationDetails | RegressionDetails | { kind: 'outputs'; outputs: ClassificationDetails[] };
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+
+/** Per-class precision, recall, F1 and support of a confusion matrix (rows true, columns predicted); 0 where undefined. */
+export function classStats(confusion: number[][]): { perClass: ClassStats[]; macro: ClassificationDetails['macro'] } {
+  const k = confusion.length;
+  const perClass = confusion.map((row, c) => {
+    const tp = row[c];
+    const support = row.reduce((a, b) => a + b, 0);
+    const predicted = confusion.reduce((a, r) => a + r[c], 0);
+    const precision = ratio(tp, predicted);
+    const recall = ratio(tp, support);
+    return { precision, recall, f1: ratio(2 * precision * recall, precision + recall), support };
+  });
+  const mean = (f: (s: ClassStats) => number) => perClass.reduce((a, s) => a + f(s), 0) / Math.max(k, 1);
+  return { perClass, macro: { precision: mean((s) => s.precision), recall: mean((s) => s.recall), f1: mean((s) => s.f1) } };
+}
+
+/** Counts (true, predicted) class pairs; the matrix grows to the largest class index seen (at least `classes`). */
+export class ConfusionCounter {
+  counts: number[][] = [];
+  rows = 0;
+
+  constructor(classes = 0) {
+    this.grow(classes);
+  }
+
+  private grow(k: number): void {
+    if (k <= this.counts.length) return;
+    this.counts = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => this.counts[i]?.[j] ?? 0));
+  }
+
+  add(truth: number, predicted: number): void {
+    if (!(truth >= 0 && predicted >= 0)) return;
+    this.grow(Math.max(truth, predicted) + 1);
+    this.counts[truth][predicted]++;
+    this.rows++;
+  }
+
+  result(): ClassificationDetails {
+    return { kind: 'classification', confusion: this.counts.map((r) => [...r]), ...classStats(this.counts), rows: this.rows };
+  }
+}
+
+/** Running sums of the residuals of each output column. */
+export class ResidualCounter {
+  private n = 0;
+  private sum: number[] = [];
+  private abs: number[] = [];
+  private sq: number[] = [];
+  private max: number[] = [];
+
+  add(prediction: number[], target: number[]): void {
+    if (this.n === 0) [this.sum, this.abs, this.sq, this.max] = [0, 0, 0, 0].map(() => new Array<number>(prediction.length).fill(0));
+    this.n++;
+    prediction.forEach((p, j) => {
+      const r = p - target[j];
+      this.sum[j] += r;
+      this.abs[j] += Math.abs(r);
+      this.sq[j] += r * r;
+      this.max[j] = Math.max(this.max[j], Math.abs(r));
+    });
+  }
+
+  result(): RegressionDetails {
+    const n = this.n;
+    const columns = this.sum.map((s, j) => {
+      const bias = s / n;
+      return {
+        bias,
+        mae: this.abs[j] / n,
+        rmse: Math.sqrt(this.sq[j] / n),
+        residualStd: n > 1 ? Math.sqrt(Math.max(0, this.sq[j] - n * bias * bias) / (n - 1)) : 0,
+        maxAbs: this.max[j],
+      };
+    });
+    return { kind: 'regression', columns, rows: n };
+  }
+}

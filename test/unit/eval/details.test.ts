@@ -1,0 +1,50 @@
+// Detailed evaluation statistics on hand-worked cases.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfusionCounter, ResidualCounter } from '../../../src/eval/details';
+
+const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≠ ${b}`);
+
+describe('evaluation details', () => {
+  it('confusion matrix, per-class precision/recall/F1 and macro averages', () => {
+    const c = new ConfusionCounter();
+    for (const [t, p] of [[0, 0], [0, 1], [1, 1], [1, 1], [2, 0]]) c.add(t, p);
+    const d = c.result();
+    assert.deepEqual(d.confusion, [[1, 1, 0], [0, 2, 0], [1, 0, 0]]);
+    // class 0: P 1/2, R 1/2, F1 1/2; class 1: P 2/3, R 1, F1 0.8; class 2: never predicted → 0, 0, 0
+    close(d.perClass[0].precision, 0.5);
+    close(d.perClass[1].precision, 2 / 3);
+    close(d.perClass[1].recall, 1);
+    close(d.perClass[1].f1, 0.8);
+    assert.deepEqual([d.perClass[2].precision, d.perClass[2].recall, d.perClass[2].f1, d.perClass[2].support], [0, 0, 0, 1]);
+    close(d.macro.precision, (0.5 + 2 / 3) / 3);
+    close(d.macro.recall, 0.5);
+    close(d.macro.f1, 1.3 / 3);
+    assert.equal(d.rows, 5);
+  });
+
+  it('a declared class count keeps classes never seen', () => {
+    const c = new ConfusionCounter(4);
+    c.add(1, 1);
+    assert.equal(c.result().confusion.length, 4);
+  });
+
+  it('residual statistics per column', () => {
+    const r = new ResidualCounter();
+    r.add([1, 10], [0, 10]);
+    r.add([2, 10], [2, 12]);
+    r.add([4, 13], [2, 10]);
+    const [a, b] = r.result().columns;
+    // column 0 residuals 1, 0, 2; column 1 residuals 0, −2, 3
+    close(a.bias, 1);
+    close(a.mae, 1);
+    close(a.rmse, Math.sqrt(5 / 3));
+    close(a.residualStd, 1);
+    close(a.maxAbs, 2);
+    close(b.bias, 1 / 3);
+    close(b.mae, 5 / 3);
+    close(b.rmse, Math.sqrt(13 / 3));
+    close(b.residualStd, Math.sqrt(57 / 9));
+    close(b.maxAbs, 3);
+  });
+});
