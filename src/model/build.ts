@@ -30,6 +30,8 @@ export interface BuiltModel {
    * lower PLE levels): partitionVariables counts their weights as shared.
    */
   sharedGradients?: string[];
+  /** Layers the architecture made itself (cross-stitch units, gates, attention): the `architecture` parameter group. */
+  units?: string[];
 }
 
 function layerTypeOf(item: LayerItem): string {
@@ -136,7 +138,7 @@ function pretrainedBackbone(b: PretrainedBackbone, prefix: string, group: string
 }
 
 /** What an architecture may build with (src/architectures/types.ts), over the spec's inputs and backbone. */
-function architectureContext(spec: ResolvedSpec, f: LayerFactory, inputs: tf.SymbolicTensor[], sharedGradients: string[]): ArchitectureContext {
+function architectureContext(spec: ResolvedSpec, f: LayerFactory, inputs: tf.SymbolicTensor[], sharedGradients: string[], units: string[]): ArchitectureContext {
   const sources = Object.fromEntries(Object.keys(spec.inputs).map((n, i) => [n, inputs[i]]));
   const pretrained = isPretrainedBackbone(spec.backbone) ? spec.backbone : undefined;
   const graph = !pretrained && isGraphSpec(spec.backbone) ? spec.backbone : undefined;
@@ -166,6 +168,7 @@ function architectureContext(spec: ResolvedSpec, f: LayerFactory, inputs: tf.Sym
     stack: f.stack,
     own(layer, group) {
       f.claim(layer.name, group, ['architecture']);
+      units.push(layer.name);
       return layer;
     },
     shareGradients(created) {
@@ -214,7 +217,8 @@ export function buildModel(spec: ResolvedSpec): BuiltModel {
     return tf.input({ name: n, shape: spec.inputs[n].shape, dtype: spec.inputs[n].dtype });
   });
   const sharedGradients: string[] = [];
-  const ctx = architectureContext(spec, f, inputs, sharedGradients);
+  const units: string[] = [];
+  const ctx = architectureContext(spec, f, inputs, sharedGradients, units);
   const arch = spec.architecture ?? { type: 'hard' };
   const features: Record<string, Features> = architectures.get(arch.type).create(arch, ctx);
 
@@ -227,7 +231,7 @@ export function buildModel(spec: ResolvedSpec): BuiltModel {
   });
 
   const model = tf.model({ inputs, outputs, name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') });
-  return { model, taskNames, inputNames, groups: f.groups, outputActivation, ...(sharedGradients.length ? { sharedGradients } : {}) };
+  return { model, taskNames, inputNames, groups: f.groups, outputActivation, ...(sharedGradients.length ? { sharedGradients } : {}), ...(units.length ? { units } : {}) };
 }
 
 /** Variables of the shared part and of each head, in a fixed order (the flattening order of task gradients). */

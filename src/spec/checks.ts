@@ -9,6 +9,7 @@ import type { Problem } from '../errors';
 import { losses } from '../losses/index';
 import { metrics } from '../metrics/index';
 import { buildModel, LayerBuildError, type BuiltModel } from '../model/build';
+import { resolveParamGroups } from '../model/param-groups';
 import { isPretrainedBackbone, resolvePretrainedPath } from '../model/pretrained';
 import type { TaskType } from '../tasks';
 import { didYouMean } from '../util/suggest';
@@ -167,6 +168,9 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
     throw e;
   }
   try {
+    for (const p of resolveParamGroups(spec, built).problems) {
+      at(['train', 'paramGroups', p.index, 'match'], { message: p.message, ...(p.allowed ? { allowed: p.allowed } : {}), ...(p.hint ? { hint: p.hint } : {}) });
+    }
     built.taskNames.forEach((t, i) => {
       const task = spec.tasks[t];
       const headPath = ['tasks', t, 'head', task.head.length - 1];

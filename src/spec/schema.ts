@@ -175,6 +175,21 @@ export function buildSchema(): JSONSchema {
           optimizer: { ...discriminated(optimizers, 'type', 'Optimizer: a name or {type, ...options}'), default: { type: 'adam' } },
           schedule: { ...discriminated(schedules, 'type', 'Learning-rate schedule'), default: { type: 'constant' } },
           clipNorm: { type: ['number', 'null'], exclusiveMinimum: 0, default: null, description: 'Clip the global gradient norm to this value (null: no clipping)' },
+          paramGroups: {
+            type: 'array',
+            default: [],
+            description: 'Learning-rate multiplier and weight decay per group of variables; the first entry matching a variable decides (docs/training-control.md)',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['match'],
+              properties: {
+                match: { type: 'string', minLength: 1, description: 'backbone (or shared), architecture (units such as cross-stitch), heads.<task>, or a glob (* and ?) on layer or variable names; must match a trainable variable' },
+                lrMultiplier: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'The learning rate of these variables is the scheduled rate times this' },
+                weightDecay: { type: ['number', 'null'], minimum: 0, default: null, description: "Weight decay of these variables, applied the optimizer's way (null: the optimizer's)" },
+              },
+            },
+          },
           onNonFinite: {
             type: 'string',
             enum: ['stop', 'skip-batch'],

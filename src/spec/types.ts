@@ -22,6 +22,15 @@ export interface TaskSpec {
   weight: number;
 }
 
+/** One entry of train.paramGroups (src/model/param-groups.ts resolves it against the built model). */
+export interface ParamGroupSpec {
+  /** backbone | shared | architecture | heads.<task>, or a glob on layer or variable names. */
+  match: string;
+  lrMultiplier: number;
+  /** null: the optimizer's weight decay. */
+  weightDecay: number | null;
+}
+
 export interface MonitorSpec {
   monitor: string;
   mode: 'min' | 'max';
@@ -74,6 +83,8 @@ export interface ResolvedSpec {
     optimizer: ComponentConfig;
     schedule: ComponentConfig;
     clipNorm: number | null;
+    /** Per-group learning-rate multipliers and weight decay (optional in hand-made specs; validation fills []). */
+    paramGroups?: ParamGroupSpec[];
     onNonFinite: 'stop' | 'skip-batch';
     maxSkippedSteps: number;
     validation: number | 'test' | 'none';

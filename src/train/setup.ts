@@ -22,6 +22,7 @@ import type { WeightingStrategy } from '../weighting/strategy';
 import { variableNames, type VariableNames } from './checkpoint';
 import { checkData } from './check-data';
 import { readResumePoint, type ResumePoint } from './resume';
+import { paramGroupPlan } from './param-groups';
 import { makeStepParts, type StepParts } from './step';
 
 export interface Run {
@@ -85,7 +86,7 @@ export async function setupRun(spec: Spec, backend: BackendInfo, opts: { out?: s
     tasks.map((t) => t.lossFn),
     strategy,
     opt,
-    { gradSpace: wopts.gradSpace, updateEvery: wopts.updateEvery, memory: { weights: null, headWeights: null }, clipNorm: r.train.clipNorm },
+    { gradSpace: wopts.gradSpace, updateEvery: wopts.updateEvery, memory: { weights: null, headWeights: null }, clipNorm: r.train.clipNorm, paramGroups: paramGroupPlan(r, built, opt) },
   );
   return {
     spec,

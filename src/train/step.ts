@@ -8,6 +8,7 @@ import type { LossFn } from '../losses/types';
 import { stepVariables, type BuiltModel } from '../model/build';
 import { splitModel, type SplitModel } from '../model/split';
 import type { OptimizerHandle } from '../optim/optimizers';
+import { scaleUpdates, snapshotScaled, type ParamGroupPlan } from './param-groups';
 import { gradientStats, type StepDiagnostics } from '../weighting/diagnostics';
 import type { GradSpace } from '../weighting/options';
 import type { WeightingStrategy } from '../weighting/strategy';
@@ -31,12 +32,14 @@ export interface StepParts {
   memory?: StepMemory;
   /** Variable names in the order the optimizer first saw them (see stableOrder); checkpointed. */
   gradOrder?: string[];
+  /** train.paramGroups resolved: per-variable learning-rate multipliers and weight decay (none: all 1 and the optimizer's). */
+  paramGroups?: ParamGroupPlan;
   /** The model's split into backbone and heads, or why there is none: resolved once, on first need. */
   split?: SplitModel | string;
 }
 
 /** What makeStepParts takes besides the model, losses, strategy and optimizer. */
-export type StepOptions = Partial<Pick<StepParts, 'clipNorm' | 'gradSpace' | 'updateEvery' | 'memory' | 'gradOrder'>>;
+export type StepOptions = Partial<Pick<StepParts, 'clipNorm' | 'gradSpace' | 'updateEvery' | 'memory' | 'gradOrder' | 'paramGroups'>>;
 
 /** The parts of a step: the model's variables partitioned, and its split resolved when a path will need it. */
 export function makeStepParts(built: BuiltModel, lossFns: LossFn[], strategy: WeightingStrategy, opt: OptimizerHandle, options: StepOptions = {}): StepParts {
@@ -136,20 +139,26 @@ function diagnose(parts: StepParts, batch: Batch, rec: GradRecord, cosine: boole
   return { stats: gradientStats(m, cosine), passes: parts.built.taskNames.length };
 }
 
-/** The shared tail: coupled decay, clipping, the optimizer update in a fixed order, decoupled decay. */
+/** The shared tail: coupled decay, clipping, the optimizer update in a fixed order (scaled per parameter group), decoupled decay. */
 function applyUpdate(parts: StepParts, grads: tf.NamedTensorMap, learningRate: number): void {
-  const { opt } = parts;
+  const { opt, paramGroups } = parts;
   const modelVars = [...parts.shared, ...parts.heads.flat()];
-  if (opt.weightDecay.mode === 'coupled') {
+  const mode = paramGroups?.decayMode ?? opt.weightDecay.mode;
+  const decay = (v: tf.Variable) => paramGroups?.rules.get(v.name)?.weightDecay ?? opt.weightDecay.rate;
+  if (mode === 'coupled') {
     // Strategy variables (e.g. log-variances) are not model weights: they are not decayed.
-    for (const v of modelVars) if (grads[v.name]) grads[v.name] = tf.add(grads[v.name], tf.mul(v, opt.weightDecay.rate));
+    for (const v of modelVars) if (grads[v.name] && decay(v) > 0) grads[v.name] = tf.add(grads[v.name], tf.mul(v, decay(v)));
   }
   const clipped = parts.clipNorm !== null ? clipByGlobalNorm(grads, parts.clipNorm) : grads;
   opt.setLearningRate(learningRate);
+  const before = paramGroups ? snapshotScaled(paramGroups, modelVars) : [];
   opt.optimizer.applyGradients(stableOrder(parts, clipped, [...modelVars, ...parts.strategy.variables()]));
-  if (opt.weightDecay.mode === 'decoupled') {
-    const factor = 1 - learningRate * opt.weightDecay.rate;
-    for (const v of modelVars) v.assign(tf.mul(v, factor));
+  scaleUpdates(before);
+  if (mode === 'decoupled') {
+    for (const v of modelVars) {
+      const factor = 1 - learningRate * (paramGroups?.rules.get(v.name)?.lrMultiplier ?? 1) * decay(v);
+      if (factor !== 1) v.assign(tf.mul(v, factor));
+    }
   }
 }
 
