@@ -38,6 +38,8 @@ export interface DataBundle {
   sources?: { train: BatchSource; val?: BatchSource; test?: BatchSource };
   /** What the recipe learnt from the training data (JSON), saved as RUN/data-state.json for eval. */
   state?: unknown;
+  /** Labels of val/test that no training row has (unseen: missing | other): split → task → label → count. */
+  unseen?: Record<string, Record<string, Record<string, number>>>;
 }
 
 /** What a recipe will produce, known without reading any file (used by `mtl validate`). */

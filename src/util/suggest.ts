@@ -18,8 +18,16 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/**
+ * strict (data field and label names, where many names look alike): only a small edit distance
+ * (at most 2, and a third of the name), no abbreviations.
+ */
+export interface SuggestOptions {
+  strict?: boolean;
+}
+
 /** The closest candidate, when it is close enough to be a plausible typo. */
-export function suggest(input: string, candidates: readonly string[]): string | undefined {
+export function suggest(input: string, candidates: readonly string[], opts: SuggestOptions = {}): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
   let best: string | undefined;
   let bestD = Infinity;
@@ -30,14 +38,14 @@ export function suggest(input: string, candidates: readonly string[]): string | 
       best = c;
     }
   }
-  const limit = Math.max(2, Math.floor(input.length / 3));
+  const limit = opts.strict ? Math.min(2, Math.max(1, Math.floor(input.length / 3))) : Math.max(2, Math.floor(input.length / 3));
   if (best !== undefined && bestD <= limit) return best;
   // Abbreviations: "acc" for "accuracy".
-  if (input.length >= 3) return candidates.find((c) => norm(c).startsWith(norm(input)));
+  if (input.length >= 3 && !opts.strict) return candidates.find((c) => norm(c).startsWith(norm(input)));
   return undefined;
 }
 
-export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
-  const s = suggest(input, candidates);
+export function didYouMean(input: string, candidates: readonly string[], opts: SuggestOptions = {}): string | undefined {
+  const s = suggest(input, candidates, opts);
   return s ? `did you mean "${s}"?` : undefined;
 }

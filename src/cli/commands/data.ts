@@ -33,9 +33,14 @@ export interface DataReport {
   splits: Record<string, SplitProfile>;
   /** Vocabulary and category sizes learnt from train (the files data type). */
   vocabularies: Record<string, number>;
+  /** Labels no training row has, per split and task, with their counts (unseen: missing | other). */
+  unseen: Record<string, Record<string, Record<string, number>>>;
 }
 
-type EncoderState = { vocabulary?: string[]; categories?: string[] };
+/** Labels shown per task in the table; the rest are counted (the JSON report has them all). */
+const SHOWN_LABELS = 12;
+
+type EncoderState = { vocabulary?: string[]; categories?: string[]; other?: string };
 
 export async function inspectData(specFile: string): Promise<DataReport> {
   await tf.setBackend('cpu');
@@ -49,7 +54,7 @@ export async function inspectData(specFile: string): Promise<DataReport> {
     if (s?.vocabulary) vocabularies[k] = s.vocabulary.length + 2; // + padding and out-of-vocabulary ids
     else if (s?.categories) vocabularies[k] = s.categories.length;
   }
-  const report: DataReport = { spec: specFile, data: r.data.type, source: bundle.source, splits: {}, vocabularies };
+  const report: DataReport = { spec: specFile, data: r.data.type, source: bundle.source, splits: {}, vocabularies, unseen: bundle.unseen ?? {} };
   for (const name of ['train', 'val', 'test'] as const) {
     const data = splits[name];
     if (!data) continue;
@@ -92,7 +97,8 @@ export async function inspectData(specFile: string): Promise<DataReport> {
       const s = stats[t];
       p.missingRate = p.labelled + p.missing ? p.missing / (p.labelled + p.missing) : 0;
       if (r.tasks[t].type === 'classification') {
-        const names = encoders[`targets.${t}`]?.categories;
+        const st = encoders[`targets.${t}`];
+        const names = st?.categories && st.other ? [...st.categories, st.other] : st?.categories;
         p.distribution = Object.fromEntries([...s.counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, c]) => [names?.[k] ?? String(k), c]));
       } else if (s.n) p.range = { min: s.min, max: s.max, mean: s.sum / s.n };
     }
@@ -111,21 +117,27 @@ export async function dataInspectCommand(spec: string, opts: { json?: boolean },
   for (const [name, s] of Object.entries(rep.splits)) {
     o.out('');
     o.out(`${name}: ${s.rows} rows; inputs ${Object.entries(s.inputs).map(([n, i]) => `${n} [${i.shape.join(', ')}] ${i.dtype}`).join(', ')}`);
-    o.out(
-      table(
-        ['task', 'type', 'labelled', 'missing', 'labels'],
-        Object.entries(s.targets).map(([t, p]) => [
-          t,
-          p.type,
-          String(p.labelled),
-          `${(100 * p.missingRate).toFixed(1)}%`,
-          p.distribution ? Object.entries(p.distribution).map(([k, c]) => `${k}:${c}`).join(' ') : p.range ? `${fmt(p.range.min)}..${fmt(p.range.max)} (mean ${fmt(p.range.mean)})` : '-',
-        ]),
-      ),
-    );
+    const targets = Object.entries(s.targets);
+    // The labels column is last and unpadded: a long tag list must not widen every other row.
+    const lines = table(['task', 'type', 'labelled', 'missing'], targets.map(([t, p]) => [t, p.type, String(p.labelled), `${(100 * p.missingRate).toFixed(1)}%`])).split('\n');
+    o.out(`${lines[0]}  labels`);
+    o.out(`${lines[1]}  ------`);
+    targets.forEach(([t, p], i) => o.out(`${lines[i + 2]}  ${labelSummary(p)}`));
+    for (const [t, u] of Object.entries(rep.unseen[name] ?? {})) o.out(`unseen in ${name} (${t}): ${countList(u)}`);
   }
   if (Object.keys(rep.vocabularies).length) {
     o.out('');
     o.out(`learnt on train: ${Object.entries(rep.vocabularies).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
+}
+
+function countList(counts: Record<string, number>): string {
+  const e = Object.entries(counts);
+  const shown = e.slice(0, SHOWN_LABELS).map(([k, c]) => `${k}:${c}`).join(' ');
+  return e.length > SHOWN_LABELS ? `${shown} … (${e.length - SHOWN_LABELS} more; --json lists all)` : shown;
+}
+
+function labelSummary(p: TargetProfile): string {
+  if (p.distribution) return countList(p.distribution);
+  return p.range ? `${fmt(p.range.min)}..${fmt(p.range.max)} (mean ${fmt(p.range.mean)})` : '-';
 }

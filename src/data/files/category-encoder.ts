@@ -1,14 +1,24 @@
-// Owns the category encoder: class labels (targets, per row or per token) and categorical inputs → int32 ids.
+// Owns the category encoder: class labels (targets, per row or per token) and categorical inputs → int32
+// ids, and what a learnt target does with labels no training row has (unseen: error | missing | other).
+import type { Where } from '../../errors';
 import { didYouMean } from '../../util/suggest';
 import type { DataRecord, Report } from '../formats/record';
-import type { InputMap, TargetMap } from './config';
+import type { InputMap, TargetMap, UnseenPolicy } from './config';
 import type { Encoded, Encoder } from './encoder';
 import { fieldLabel, fieldsOf, isMissing, naturalSort, prod, raw } from './fields';
 
+/** The name of the extra class of `unseen: other`. */
+export const OTHER_LABEL = '<other>';
+
+/** Labels of one pass that no training row has: count and first place, by label. */
+export type UnseenLabels = Map<string, { count: number; where: Where }>;
+
 /**
  * Class labels → int32 indices: integer indices as they are, a fixed category list, or categories
- * learnt on train (sorted naturally, so 2 < 10). With `length`, a sequence of tags per row (token
- * classification): padded/truncated to `length`, with a per-token mask.
+ * learnt on train (sorted by code point, integers by value). With `length`, a sequence of tags per row
+ * (token classification): padded/truncated to `length`, with a per-token mask. A learnt target
+ * collects the labels it has not seen (drained by `drainUnseen` after each pass) instead of failing
+ * at the first, so that one data error lists them all.
  */
 export class CategoryEncoder implements Encoder {
   readonly dtype = 'int32';
@@ -19,6 +29,8 @@ export class CategoryEncoder implements Encoder {
   private seen = new Map<string, number>();
   private index = new Map<string, number>();
   private list: string[] = [];
+  private unseen: UnseenLabels = new Map();
+  readonly unseenPolicy: UnseenPolicy;
 
   constructor(readonly key: string, private readonly map: TargetMap | InputMap, private readonly classes: number, private readonly role: 'target' | 'input') {
     this.fields = fieldsOf(map);
@@ -27,6 +39,19 @@ export class CategoryEncoder implements Encoder {
     const cats = (map as TargetMap).categories;
     this.learns = role === 'input' || cats === 'learn';
     if (Array.isArray(cats)) this.setList(cats);
+    this.unseenPolicy = (map as TargetMap).unseen ?? 'error';
+  }
+
+  /** The labels of the last pass that no training row had (and forgets them). */
+  drainUnseen(): UnseenLabels {
+    const u = this.unseen;
+    this.unseen = new Map();
+    return u;
+  }
+
+  /** Class names by index (with `<other>` last under unseen: other); empty for class indices. */
+  names(): string[] {
+    return this.list.length && this.unseenPolicy === 'other' ? [...this.list, OTHER_LABEL] : this.list;
   }
 
   private setList(list: string[]): void {
@@ -44,28 +69,33 @@ export class CategoryEncoder implements Encoder {
     return [norm(v)];
   }
 
-  private indexOf(label: string, rec: DataRecord, report: Report): number | null {
+  /** The class of a label; null when invalid (reported), 'masked' for an unseen label under unseen: missing. */
+  private indexOf(label: string, rec: DataRecord, report: Report, where: Where = rec.where): number | null | 'masked' {
     const cats = (this.map as TargetMap).categories;
     if (this.role === 'input') return (this.index.get(label) ?? -1) + 1;
     if (cats === undefined) {
       const n = Number(label);
       if (!Number.isInteger(n) || n < 0 || n >= this.classes) {
-        report({ where: rec.where, message: `${this.key}: label ${JSON.stringify(label)} is not a class index of the head`, allowed: `0..${this.classes - 1} (${this.classes} classes)`, hint: !Number.isFinite(n) ? 'named labels need categories: learn (or a list)' : undefined });
+        report({ where, message: `${this.key}: label ${JSON.stringify(label)} is not a class index of the head`, allowed: `0..${this.classes - 1} (${this.classes} classes)`, hint: !Number.isFinite(n) ? 'named labels need categories: learn (or a list)' : undefined });
         return null;
       }
       return n;
     }
     const i = this.index.get(label);
-    if (i === undefined) {
-      report({
-        where: rec.where,
-        message: `${this.key}: label ${JSON.stringify(label)} ${cats === 'learn' ? 'was not seen in the training data' : 'is not one of the categories'}`,
-        allowed: this.list.length <= 20 ? this.list.join(', ') : `${this.list.length} categories`,
-        hint: didYouMean(label, this.list),
-      });
-      return null;
+    if (i !== undefined) return i;
+    if (cats === 'learn') {
+      const u = this.unseen.get(label);
+      if (u) u.count++;
+      else this.unseen.set(label, { count: 1, where });
+      return this.unseenPolicy === 'other' ? this.list.length : this.unseenPolicy === 'missing' ? 'masked' : null;
     }
-    return i;
+    report({
+      where,
+      message: `${this.key}: label ${JSON.stringify(label)} is not one of the categories`,
+      allowed: this.list.length <= 20 ? this.list.join(', ') : `${this.list.length} categories`,
+      hint: didYouMean(label, this.list, { strict: true }),
+    });
+    return null;
   }
 
   fit(rec: DataRecord, report: Report): void {
@@ -76,17 +106,19 @@ export class CategoryEncoder implements Encoder {
     }
     if (this.learns) {
       for (const l of ls) if (!this.seen.has(l)) this.seen.set(l, this.seen.size);
-    } else for (const l of ls) if (this.indexOf(l, rec, report) === null) return;
+    } else ls.forEach((l, i) => this.indexOf(l, rec, report, tokenWhere(rec, i, this.perToken)));
   }
 
   finish(report: Report): unknown {
     if (!this.learns) return Array.isArray((this.map as TargetMap).categories) ? undefined : undefined;
     const list = [...this.seen.keys()].sort(naturalSort);
-    if (this.role === 'target' && list.length > this.classes) {
-      report({ where: { path: `data.targets.${this.key}` }, message: `${list.length} distinct labels in the training data, but classes is ${this.classes}`, received: list.length <= 20 ? list : `${list.slice(0, 20).join(', ')}, …`, hint: `set classes: ${list.length} (and the head's units)` });
+    const need = list.length + (this.unseenPolicy === 'other' ? 1 : 0);
+    if (this.role === 'target' && need > this.classes) {
+      const other = this.unseenPolicy === 'other' ? ` + 1 for ${OTHER_LABEL} (unseen: other)` : '';
+      report({ where: { path: `data.${this.key}` }, message: `${list.length} distinct labels in the training data${other}, but classes is ${this.classes}`, received: list.length <= 20 ? list : `${list.slice(0, 20).join(', ')}, …`, hint: `set classes: ${need} (and the head's units)` });
     }
     this.setList(list);
-    return { categories: list };
+    return this.unseenPolicy === 'other' && this.role === 'target' ? { categories: list, other: OTHER_LABEL } : { categories: list };
   }
 
   load(state: unknown): void {
@@ -105,17 +137,29 @@ export class CategoryEncoder implements Encoder {
       return { data, mask: this.perToken ? new Uint8Array(len) : 0 };
     }
     const mask = this.perToken ? new Uint8Array(len) : undefined;
+    let ok = true;
+    let masked = false;
     for (let i = 0; i < Math.min(ls.length, len); i++) {
-      const k = this.indexOf(ls[i], rec, report);
-      if (k === null) return null;
-      data[i] = k;
-      if (mask) mask[i] = 1;
+      const k = this.indexOf(ls[i], rec, report, tokenWhere(rec, i, this.perToken));
+      if (k === null) ok = false;
+      else if (k === 'masked') masked = true;
+      else {
+        data[i] = k;
+        if (mask) mask[i] = 1;
+      }
     }
+    if (!ok) return null;
     if (this.role === 'input') return { data };
-    return { data, mask: mask ?? 1 };
+    return { data, mask: mask ?? (masked ? 0 : 1) };
   }
 
   info(): Record<string, unknown> {
     return this.list.length ? { categories: this.list.length <= 50 ? this.list : this.list.length } : {};
   }
+}
+
+/** Where token i of a record is: its own line when the reader knows it (CoNLL), else the record's. */
+function tokenWhere(rec: DataRecord, i: number, perToken: boolean): Where {
+  const line = perToken ? rec.lines?.[i] : undefined;
+  return line === undefined ? rec.where : { ...rec.where, line };
 }

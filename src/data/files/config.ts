@@ -36,7 +36,11 @@ export interface TargetMap {
   dim?: number;
   separator?: string;
   lowercase?: boolean;
+  unseen?: UnseenPolicy;
 }
+
+/** What a learnt-category target does with a label that no training row has. */
+export type UnseenPolicy = 'error' | 'missing' | 'other';
 
 export interface SourceConfig {
   format: Format;

@@ -75,5 +75,16 @@ export function fieldLabel(m: { field?: string; column?: string; columns?: strin
   return m.columns ? `columns ${m.columns.join(', ')}` : `"${fieldsOf(m)[0]}"`;
 }
 
-/** Label order of learnt categories: natural, so that 2 < 10. */
-export const naturalSort = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+const INTEGER = /^-?\d+$/;
+
+/**
+ * Label order of learnt categories: by Unicode code point (the same in every locale, unlike locale
+ * collation, which moves `#`, `_` and case around); integers by value when both are integers, so 2 < 10.
+ */
+export const naturalSort = (a: string, b: string): number => {
+  if (INTEGER.test(a) && INTEGER.test(b) && Number(a) !== Number(b)) return Number(a) - Number(b);
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+  return x.length - y.length;
+};

@@ -12,9 +12,11 @@ import type { ArraySet, DataBundle, DataContext } from '../types';
 import { readFilesConfig, SPLITS, targetMaps, type FilesConfig, type SourceConfig, type SplitName } from './config';
 import type { Encoder } from './encoder';
 import { inputEncoder, targetEncoder } from './encoders';
+import { FieldCensus } from './census';
 import { ProblemList } from './problems';
 import { encodeRow, keptRecords, toArraySet, type Prepared, type Row } from './rows';
 import { StreamSource } from './stream-source';
+import { unseenAfterPass, type UnseenNotes } from './unseen';
 
 export const DATA_STATE_VERSION = 1;
 
@@ -32,7 +34,7 @@ interface Placed {
   p: Prepared;
 }
 
-type EncodedSplits = Record<SplitName, Array<{ task?: string; data: SplitData }>>;
+type EncodedSplits = Record<SplitName, Array<{ task?: string; data: SplitData }>> & { unseen: UnseenNotes };
 
 /** Everything create() builds; the bundle plus what `mtl data inspect` reports. */
 export async function loadFiles(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle & { encoders: Record<string, Encoder> }> {
@@ -42,7 +44,7 @@ export async function loadFiles(config: Record<string, unknown>, ctx: DataContex
   const problems = new ProblemList();
   const { states, sizes } = await fitOrLoadEncoders(placed, encoders.all, ctx.state, problems);
   const splits = await encodeSplits(placed, sizes, c.shuffleBuffer, problems);
-  return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states }, encoders: encoders.all };
+  return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states }, encoders: encoders.all, unseen: splits.unseen };
 }
 
 function makeEncoders(c: FilesConfig): Encoders {
@@ -134,19 +136,24 @@ async function fitOrLoadEncoders(placed: Placed[], all: Record<string, Encoder>,
 /** One fit pass over a training source; returns its row count. */
 async function fitOn(p: Prepared, problems: ProblemList): Promise<number> {
   for (const [, e] of p.inputs) if ('checkOnFit' in e) (e as { checkOnFit: boolean }).checkOnFit = p.streaming;
+  const census = censusOf(p);
   let n = 0;
   for await (const rec of keptRecords(p, problems.report)) {
+    census.add(rec);
     for (const [, e] of [...p.inputs, ...p.targets]) e.fit(rec, problems.report);
     n++;
   }
+  for (const x of census.problems(true)) problems.report(x);
   return n;
 }
+
+const censusOf = (p: Prepared) => new FieldCensus(p.holdOut?.keep === 'train' ? `${p.name} (after the validation hold-out)` : p.name, p.reader.paths[0] ?? Object.values(p.reader.files ?? {})[0], p.inputs, p.targets);
 
 // ---------------------------------------------------------------- 3. encode the splits
 
 /** Encode the in-memory sources; count and check the streamed ones. Every split must keep a row. */
 async function encodeSplits(placed: Placed[], sizes: Record<string, number>, shuffleBuffer: number, problems: ProblemList): Promise<EncodedSplits> {
-  const out: EncodedSplits = { train: [], val: [], test: [] };
+  const out: EncodedSplits = { train: [], val: [], test: [], unseen: {} };
   for (const { task, split, p } of placed) {
     if (p.streaming) {
       let n = 0;
@@ -157,13 +164,18 @@ async function encodeSplits(placed: Placed[], sizes: Record<string, number>, shu
           n++;
         }
       }
+      unseenAfterPass(p, split, out.unseen, problems.report);
       out[split].push({ task, data: new StreamSource(p, n, shuffleBuffer) });
     } else {
       const rows: Row[] = [];
+      const census = censusOf(p);
       for await (const rec of keptRecords(p, problems.report)) {
+        census.add(rec);
         const row = encodeRow(p, rec, problems.report);
         if (row) rows.push(row);
       }
+      if (split !== 'train') for (const x of census.problems(false)) problems.report(x);
+      unseenAfterPass(p, split, out.unseen, problems.report);
       out[split].push({ task, data: toArraySet(p, rows) });
     }
   }

@@ -46,6 +46,12 @@ const targetSchema = {
     length: { type: 'integer', minimum: 1, description: 'classification: one tag per token (CoNLL tag column), padded/truncated to this many steps; padding is masked' },
     separator: { type: 'string', minLength: 1, default: '|', description: 'multilabel with categories: separator of the label names in one text field' },
     lowercase: { type: 'boolean', default: false, description: 'classification: lowercase labels first' },
+    unseen: {
+      type: 'string',
+      enum: ['error', 'missing', 'other'],
+      default: 'error',
+      description: 'categories: learn — a val/test label no training row has: error (a data error listing every such label with its count), missing (the label is masked out), other (an extra last class, "<other>", that no training row teaches; classes must leave room for it)',
+    },
   },
 };
 

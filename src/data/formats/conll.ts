@@ -13,10 +13,12 @@ export async function* readConll(file: string, opts: ReaderOptions, report: Repo
   const names = opts.columns ?? ['token', 'tag'];
   let cols: string[][] = names.map(() => []);
   let meta: Record<string, string> = {};
+  let tokenLines: number[] = [];
   let start = 0;
   const flush = (): DataRecord | undefined => {
-    const rec = cols[0].length ? { fields: { ...meta, ...Object.fromEntries(names.map((n, i) => [n, cols[i]])) }, where: { file, line: start }, dir } : undefined;
+    const rec = cols[0].length ? { fields: { ...meta, ...Object.fromEntries(names.map((n, i) => [n, cols[i]])) }, where: { file, line: start }, dir, lines: tokenLines } : undefined;
     cols = names.map(() => []);
+    tokenLines = [];
     meta = {};
     start = 0;
     return rec;
@@ -48,6 +50,7 @@ export async function* readConll(file: string, opts: ReaderOptions, report: Repo
     }
     if (!start) start = line;
     parts.forEach((p, i) => cols[i].push(p));
+    tokenLines.push(line);
   }
   const rec = flush();
   if (rec) yield rec;

@@ -10,6 +10,8 @@ export interface DataRecord {
   where: Where;
   /** Folder that relative file names inside the record (image paths) resolve against. */
   dir: string;
+  /** conll: the line of each token, so that a bad tag is reported at its own line. */
+  lines?: number[];
 }
 
 /** An array row of an idx/npy file: the values of one example and their shape. */
