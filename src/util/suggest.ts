@@ -20,7 +20,7 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * strict (data field and label names, where many names look alike): only a small edit distance
- * (at most 2, and a third of the name), no abbreviations.
+ * (1 for names of up to 3 characters, else 2), no abbreviations.
  */
 export interface SuggestOptions {
   strict?: boolean;
@@ -38,7 +38,7 @@ export function suggest(input: string, candidates: readonly string[], opts: Sugg
       best = c;
     }
   }
-  const limit = opts.strict ? Math.min(2, Math.max(1, Math.floor(input.length / 3))) : Math.max(2, Math.floor(input.length / 3));
+  const limit = opts.strict ? (input.length <= 3 ? 1 : 2) : Math.max(2, Math.floor(input.length / 3));
   if (best !== undefined && bestD <= limit) return best;
   // Abbreviations: "acc" for "accuracy".
   if (input.length >= 3 && !opts.strict) return candidates.find((c) => norm(c).startsWith(norm(input)));
