@@ -38,18 +38,28 @@ export interface DataBundle {
   sources?: { train: BatchSource; val?: BatchSource; test?: BatchSource };
   /** What the recipe learnt from the training data (JSON), saved as RUN/data-state.json for eval. */
   state?: unknown;
+  /** Per task, class names by index when the data learnt them (categories: learn; `<other>` last under unseen: other). */
+  classNames?: Record<string, string[]>;
   /** Labels of val/test that no training row has (unseen: missing | other): split → task → label → count. */
   unseen?: Record<string, Record<string, Record<string, number>>>;
 }
 
 /** What a recipe will produce, known without reading any file (used by `mtl validate`). */
 export interface DataDescription {
-  inputs: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }>;
+  /**
+   * ids: int32 inputs whose values are ids below this bound (token and category vocabularies); an
+   * embedding reading the input needs inputDim ≥ ids. `idsFrom` says which option sets the bound.
+   */
+  inputs: Record<string, { shape: number[]; dtype: 'float32' | 'int32'; ids?: number; idsFrom?: string }>;
+  /**
+   * learntNames: the target's class names are learnt from the training data (categories: learn), so
+   * an entity metric may say `tags: learn`.
+   */
   /**
    * steps: a token-level classification target (one class index per step, row shape [steps]); its
    * head ends in (batch, steps, classes).
    */
-  targets: Record<string, { type: TaskType; classes?: number; dim?: number; steps?: number }>;
+  targets: Record<string, { type: TaskType; classes?: number; dim?: number; steps?: number; learntNames?: boolean }>;
   splits: Array<'train' | 'val' | 'test'>;
 }
 

@@ -24,7 +24,8 @@ export interface TaskRuntime {
   metrics: Array<{ key: string; fn: MetricFn; higherIsBetter: boolean }>;
 }
 
-export function taskRuntimes(spec: ResolvedSpec): TaskRuntime[] {
+/** `classNames`: per task, the class names the data learnt (DataBundle.classNames), for `tags: learn`. */
+export function taskRuntimes(spec: ResolvedSpec, classNames: Record<string, string[]> = {}): TaskRuntime[] {
   return Object.entries(spec.tasks).map(([name, t]) => {
     const ld = losses.get(t.loss.type);
     const lctx = { taskType: t.type, outputDim: 0, taskName: name };
@@ -37,7 +38,7 @@ export function taskRuntimes(spec: ResolvedSpec): TaskRuntime[] {
       weight: t.weight,
       metrics: t.metrics.map((m) => {
         const md = metrics.get(m.type);
-        return { key: md.key(m), fn: md.create(m, { taskType: t.type }), higherIsBetter: md.higherIsBetter };
+        return { key: md.key(m), fn: md.create(m, { taskType: t.type, classNames: classNames[name] }), higherIsBetter: md.higherIsBetter };
       }),
     };
   });

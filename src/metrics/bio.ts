@@ -2,18 +2,25 @@
 // by token-accuracy and the entity-level metrics (conlleval, CoNLL-2000 shared task: Tjong Kim Sang
 // & Buchholz 2000): a chunk starts at B-X, or at I-X not preceded by B-X/I-X; an entity counts as
 // correct only when its type and both boundaries match a gold entity.
-import { list, opts, str } from '../util/options';
-import type { MetricInput } from './types';
+import { custom, opts } from '../util/options';
+import type { MetricContext, MetricInput } from './types';
 import { argmaxRow } from './common';
 
 /** The options of the entity-level metrics. */
 export const tagsOptions = opts({
-  tags: list(str({ pattern: '^(O|[BI]-.+)$' }), {
+  tags: custom<string[] | 'learn'>()({
     required: true,
-    minItems: 2,
-    description: 'Tag names in class-index order, BIO style (e.g. [O, B-LOC, I-LOC])',
+    anyOf: [{ type: 'array', minItems: 2, items: { type: 'string', pattern: '^(O|[BI]-.+)$' } }, { type: 'string', enum: ['learn'] }],
+    description: 'Tag names in class-index order, BIO style (e.g. [O, B-LOC, I-LOC]); learn: the categories the `files` data learnt for this task (categories: learn)',
   }),
 });
+
+/** The tag list of an entity metric: the list, or with `tags: learn` the class names the data learnt for the task. */
+export function tagList(tags: string[] | 'learn', ctx: MetricContext): string[] {
+  if (Array.isArray(tags)) return tags;
+  if (!ctx.classNames) throw new Error('entity metric: tags: learn, but the data learnt no class names for this task');
+  return ctx.classNames;
+}
 
 /**
  * Gold and predicted tag indices per sentence. Token rows (predDim = classes): sentences begin where

@@ -1,6 +1,6 @@
 // Owns the `entity-f1` metric: entity-level f1 over BIO tag sequences, CoNLL conventions (src/metrics/bio.ts).
 import { metric, type MetricDescriptor } from './types';
-import { chunkCounts, f1Of, tagsOptions } from './bio';
+import { chunkCounts, f1Of, tagList, tagsOptions } from './bio';
 
 export const entityF1Metric: MetricDescriptor = metric({
   type: 'entity-f1',
@@ -9,8 +9,8 @@ export const entityF1Metric: MetricDescriptor = metric({
   higherIsBetter: true,
   options: tagsOptions,
   key: () => 'entity-f1',
-  create(c) {
-    const tags = c.tags;
+  create(c, ctx) {
+    const tags = tagList(c.tags, ctx);
     return (input) => f1Of(chunkCounts(input, tags));
   },
 });

@@ -1,6 +1,6 @@
 // Owns the `entity-precision` metric: entity-level precision over BIO tag sequences, CoNLL conventions (src/metrics/bio.ts).
 import { metric, type MetricDescriptor } from './types';
-import { chunkCounts, precisionOf, tagsOptions } from './bio';
+import { chunkCounts, precisionOf, tagList, tagsOptions } from './bio';
 
 export const entityPrecisionMetric: MetricDescriptor = metric({
   type: 'entity-precision',
@@ -9,8 +9,8 @@ export const entityPrecisionMetric: MetricDescriptor = metric({
   higherIsBetter: true,
   options: tagsOptions,
   key: () => 'entity-precision',
-  create(c) {
-    const tags = c.tags;
+  create(c, ctx) {
+    const tags = tagList(c.tags, ctx);
     return (input) => precisionOf(chunkCounts(input, tags));
   },
 });

@@ -1,6 +1,6 @@
 // Owns the `entity-recall` metric: entity-level recall over BIO tag sequences, CoNLL conventions (src/metrics/bio.ts).
 import { metric, type MetricDescriptor } from './types';
-import { chunkCounts, recallOf, tagsOptions } from './bio';
+import { chunkCounts, recallOf, tagList, tagsOptions } from './bio';
 
 export const entityRecallMetric: MetricDescriptor = metric({
   type: 'entity-recall',
@@ -9,8 +9,8 @@ export const entityRecallMetric: MetricDescriptor = metric({
   higherIsBetter: true,
   options: tagsOptions,
   key: () => 'entity-recall',
-  create(c) {
-    const tags = c.tags;
+  create(c, ctx) {
+    const tags = tagList(c.tags, ctx);
     return (input) => recallOf(chunkCounts(input, tags));
   },
 });

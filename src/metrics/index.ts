@@ -12,6 +12,7 @@ import { tokenAccuracyMetric } from './token-accuracy';
 import { entityPrecisionMetric } from './entity-precision';
 import { entityRecallMetric } from './entity-recall';
 import { entityF1Metric } from './entity-f1';
+import { exactMatchMetric } from './exact-match';
 
 export const metrics = new Registry<MetricDescriptor>('metric')
   .register(accuracyMetric)
@@ -24,6 +25,7 @@ export const metrics = new Registry<MetricDescriptor>('metric')
   .register(tokenAccuracyMetric)
   .register(entityPrecisionMetric)
   .register(entityRecallMetric)
-  .register(entityF1Metric);
+  .register(entityF1Metric)
+  .register(exactMatchMetric);
 
 export type { MetricContext, MetricDescriptor, MetricFn, MetricInput } from './types';

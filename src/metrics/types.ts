@@ -18,6 +18,8 @@ export interface MetricInput {
 
 export interface MetricContext {
   taskType: TaskType;
+  /** Class names by index when the data learnt them (categories: learn), for `tags: learn`. */
+  classNames?: string[];
 }
 
 export type MetricFn = (input: MetricInput) => number;

@@ -66,8 +66,11 @@ function checkLossesAndMetrics(spec: ResolvedSpec, at: At): MetricKeys {
       });
     }
     // crf-nll reads the transition scores of the crf layer its head ends in.
-    if (loss.type === 'crf-nll' && Object.keys(task.head[task.head.length - 1] ?? {})[0] !== 'crf') {
+    const crfHead = Object.keys(task.head[task.head.length - 1] ?? {})[0] === 'crf';
+    if (loss.type === 'crf-nll' && !crfHead) {
       at(['tasks', t, 'loss'], { message: 'loss "crf-nll" needs a head that ends in a crf layer', hint: 'end the head with - crf: {numTags: <tags>}' });
+    } else if (crfHead && loss.type !== 'crf-nll') {
+      at(['tasks', t, 'loss'], { message: `a head that ends in a crf layer is trained with loss "crf-nll", not "${loss.type}"`, hint: 'loss: crf-nll' });
     }
     metricKeys[t] = new Map();
     task.metrics.forEach((m, i) => {
@@ -192,6 +195,7 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
       const w = shape[shape.length - 1] as number;
       const exp = expectedWidth(task.type, d?.targets[t]);
       if (!exp.ok(w)) at(headPath, { message: `head output width does not fit a ${task.type} task`, received: w, allowed: exp.text });
+      checkTagLists(spec, t, w, d, at);
       const fromLogits = losses.get(task.loss.type).fromLogits(task.loss);
       const act = built.outputActivation[t];
       const want = task.type === 'classification' ? 'softmax' : task.type === 'regression' ? undefined : 'sigmoid';
@@ -201,7 +205,39 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
         at(headPath, { message: `loss "${task.loss.type}" expects probabilities, but the head ends with activation "${act}"`, allowed: `activation: ${want}, or fromLogits: true on the loss` });
       }
     });
+    checkEmbeddings(built, d, at);
   } finally {
     built.model.dispose();
+  }
+}
+
+/** Entity metrics name one tag per head class: an explicit list of that length, or `learn` from the data's categories. */
+function checkTagLists(spec: ResolvedSpec, t: string, classes: number, d: DataDescription | undefined, at: At): void {
+  spec.tasks[t].metrics.forEach((m, i) => {
+    const tags = (m as { tags?: unknown }).tags;
+    if (tags === 'learn') {
+      if (!d?.targets[t]?.learntNames) at(['tasks', t, 'metrics', i, 'tags'], { message: `tags: learn takes the names the data learns for task ${t}, but data.targets.${t} has no categories: learn`, hint: 'set categories: learn on the target, or list the tags' });
+    } else if (Array.isArray(tags) && tags.length !== classes) {
+      at(['tasks', t, 'metrics', i, 'tags'], { message: `${m.type} names ${tags.length} tags, but the head has ${classes} classes`, received: tags.length, allowed: `${classes} names in class-index order, or tags: learn` });
+    }
+  });
+}
+
+/** An embedding reading a model input directly needs inputDim ≥ the number of ids the data can produce. */
+function checkEmbeddings(built: BuiltModel, d: DataDescription | undefined, at: At): void {
+  if (!d) return;
+  for (const layer of built.model.layers) {
+    if (layer.getClassName() !== 'Embedding') continue;
+    const source = layer.inboundNodes[0]?.inboundLayers[0];
+    const input = source && source.getClassName() === 'InputLayer' ? d.inputs[source.name] : undefined;
+    const inputDim = (layer.getConfig() as { inputDim?: number }).inputDim;
+    if (!input?.ids || inputDim === undefined || inputDim >= input.ids) continue;
+    const fromFiles = input.idsFrom?.startsWith('data.inputs.');
+    at(fromFiles ? ['data', 'inputs', source!.name] : ['data'], {
+      message: `embedding "${layer.name}" has inputDim ${inputDim}, but input "${source!.name}" carries ids up to ${input.ids - 1} (${input.idsFrom})`,
+      received: inputDim,
+      allowed: `inputDim ≥ ${input.ids}`,
+      hint: fromFiles ? `set vocabulary: ${inputDim} on data.inputs.${source!.name}, or inputDim: ${input.ids} on the embedding` : `inputDim: ${input.ids}`,
+    });
   }
 }

@@ -7,9 +7,12 @@ import type { ResolvedSpec } from '../spec/types';
 
 /** Data problems found before training: shapes and label ranges against the built model. */
 export function checkData(bundle: DataBundle, spec: ResolvedSpec, built: BuiltModel): void {
-  const problems: Problem[] = [];
+  const problems: Problem[] = learntTagProblems(bundle, spec, built);
   // Batch sources (the files data type) check every row against the spec while they load.
-  if (bundle.sources) return;
+  if (bundle.sources) {
+    if (problems.length) throw dataError(problems);
+    return;
+  }
   const splits: Array<[string, ArraySet | undefined]> = [['train', bundle.train], ['val', bundle.val], ['test', bundle.test]];
   for (const [split, set] of splits) {
     if (!set) continue;
@@ -42,4 +45,19 @@ export function checkData(bundle: DataBundle, spec: ResolvedSpec, built: BuiltMo
     });
   }
   if (problems.length) throw dataError(problems);
+}
+
+/** `tags: learn` names each head class after a learnt category: the head must have exactly that many. */
+function learntTagProblems(bundle: DataBundle, spec: ResolvedSpec, built: BuiltModel): Problem[] {
+  const out: Problem[] = [];
+  built.taskNames.forEach((t, i) => {
+    const names = bundle.classNames?.[t];
+    const shape = built.model.outputs[i].shape;
+    const classes = shape[shape.length - 1] as number;
+    spec.tasks[t].metrics.forEach((m, k) => {
+      if ((m as { tags?: unknown }).tags !== 'learn' || !names || names.length === classes) return;
+      out.push({ where: { path: `tasks.${t}.metrics[${k}].tags` }, message: `tags: learn found ${names.length} tags for task ${t} in the training data, but its head has ${classes} classes`, received: names.length <= 20 ? names : names.length, hint: `set classes: ${names.length} on data.targets.${t} and the head to ${names.length} units (numTags for a crf)` });
+    });
+  });
+  return out;
 }

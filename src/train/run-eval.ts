@@ -51,12 +51,13 @@ export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promi
   if (!fs.existsSync(ckpt)) throw checkpointError(`no checkpoint "${which}" in ${runDir} (${ckpt} is missing)`);
   seedGlobalRandom(spec.resolved.seed);
   try {
-    const splits = splitsFor(spec.resolved, await loadData(spec, readDataState(runDir)));
+    const bundle = await loadData(spec, readDataState(runDir));
+    const splits = splitsFor(spec.resolved, bundle);
     const set = splits[split];
     if (!set) throw usageError(`the run has no ${split} split (train.validation: ${spec.resolved.train.validation})`);
     const { model } = await loadModelFiles(ckpt);
     try {
-      const m = await evaluateSource(model, Object.keys(spec.resolved.inputs), taskRuntimes(spec.resolved), set, opts.batchSize ?? spec.resolved.train.batchSize);
+      const m = await evaluateSource(model, Object.keys(spec.resolved.inputs), taskRuntimes(spec.resolved, bundle.classNames), set, opts.batchSize ?? spec.resolved.train.batchSize);
       const record = evalRecord(runDir, which, split, m, backend) as EvalResult['record'];
       const file = path.join(runDir, `eval-${split}.json`);
       writeFileAtomic(file, JSON.stringify(record, null, 2));

@@ -70,7 +70,7 @@ export async function setupRun(spec: Spec, backend: BackendInfo, opts: { out?: s
   writeFileAtomic(path.join(runDir, 'config.resolved.yaml'), `# Written by mtl ${packageVersion()} from ${spec.file}: every default filled in.\n${stringify(r)}`);
   writeDataState(runDir, bundle.state);
 
-  const tasks = taskRuntimes(r);
+  const tasks = taskRuntimes(r, bundle.classNames);
   const strategy = strategies.get(r.weighting.method).create(r.weighting, { taskNames: built.taskNames, taskWeights: tasks.map((t) => t.weight), seed: r.seed });
   const opt = optimizers.get(r.train.optimizer.type).create(r.train.optimizer, undefined);
   const fullSteps = Math.ceil((sets.train.size ?? (r.train.stepsPerEpoch ?? 1) * r.train.batchSize) / r.train.batchSize);

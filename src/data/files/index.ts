@@ -16,12 +16,13 @@ export function describeFiles(config: Record<string, unknown>): DataDescription 
   const c = readFilesConfig(config);
   const inputs = Object.fromEntries(Object.entries(c.inputs).map(([n, m]) => {
     const e = inputEncoder(n, m);
-    return [n, { shape: e.shape, dtype: e.dtype }];
+    const ids = m.encoding === 'tokens' ? { ids: m.vocabulary ?? 10000, idsFrom: `data.inputs.${n}.vocabulary` } : {};
+    return [n, { shape: e.shape, dtype: e.dtype, ...ids }];
   }));
   const targets: DataDescription['targets'] = {};
   for (const [t, m] of Object.entries(targetMaps(c))) {
     const e = targetEncoder(t, m);
-    targets[t] = { type: m.type, ...(m.type === 'classification' ? { classes: m.classes } : { dim: e.shape[0] ?? 1 }), ...(e.perToken ? { steps: e.shape[0] } : {}) };
+    targets[t] = { type: m.type, ...(m.type === 'classification' ? { classes: m.classes } : { dim: e.shape[0] ?? 1 }), ...(e.perToken ? { steps: e.shape[0] } : {}), ...(m.categories === 'learn' ? { learntNames: true } : {}) };
   }
   const has = (s: SplitName) => (c.tasks ? Object.values(c.tasks).every((tc) => tc[s]) : !!c[s]);
   return { inputs, targets, splits: SPLITS.filter((s) => s === 'train' || has(s)) };

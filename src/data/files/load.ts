@@ -10,6 +10,7 @@ import { arraySource, isBatchSource, type SplitData } from '../source';
 import { TaskSampler } from '../task-sampler';
 import type { ArraySet, DataBundle, DataContext } from '../types';
 import { readFilesConfig, SPLITS, targetMaps, type FilesConfig, type SourceConfig, type SplitName } from './config';
+import { CategoryEncoder } from './category-encoder';
 import type { Encoder } from './encoder';
 import { inputEncoder, targetEncoder } from './encoders';
 import { FieldCensus } from './census';
@@ -44,7 +45,13 @@ export async function loadFiles(config: Record<string, unknown>, ctx: DataContex
   const problems = new ProblemList();
   const { states, sizes } = await fitOrLoadEncoders(placed, encoders.all, ctx.state, problems);
   const splits = await encodeSplits(placed, sizes, c.shuffleBuffer, problems);
-  return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states }, encoders: encoders.all, unseen: splits.unseen };
+  return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states }, encoders: encoders.all, unseen: splits.unseen, classNames: classNames(encoders.targets) };
+}
+
+function classNames(targets: Record<string, Encoder>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [t, e] of Object.entries(targets)) if (e instanceof CategoryEncoder && e.learns && e.names().length) out[t] = e.names();
+  return out;
 }
 
 function makeEncoders(c: FilesConfig): Encoders {

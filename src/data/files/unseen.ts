@@ -25,7 +25,7 @@ export function unseenAfterPass(p: Prepared, split: string, notes: UnseenNotes, 
     const more = byCount.length > LIST ? `, and ${byCount.length - LIST} more` : '';
     const heldOut = p.holdOut?.keep === 'val';
     report({
-      where: { file: byCount[0][1].where.file, path: `data.${e.key}` },
+      where: { ...byCount[0][1].where, path: `data.${e.key}` },
       message: `${byCount.length} label${byCount.length > 1 ? 's' : ''} of ${p.name} ${heldOut ? `occur${byCount.length > 1 ? '' : 's'} only in rows held out for validation` : `${byCount.length > 1 ? 'are' : 'is'} not in the training data`}: ${shown.join(', ')}${more}`,
       hint: `${heldOut ? 'train.validation took every row with this label out of the training file, so no training row teaches it; give a val file (or a smaller hold-out), or ' : ''}set unseen: missing (mask these labels out) or unseen: other (an extra class) on data.${e.key}`,
     });

@@ -185,7 +185,7 @@ export const intentSlots: DataDescriptor = {
   describe(config: Record<string, unknown>): DataDescription {
     const o = options(config);
     return {
-      inputs: { tokens: { shape: [o.maxLength], dtype: 'int32' } },
+      inputs: { tokens: { shape: [o.maxLength], dtype: 'int32', ids: VOCAB_SIZE, idsFrom: 'the intent-slots vocabulary' } },
       targets: { intent: { type: 'classification', classes: intentNames.length }, slots: { type: 'classification', classes: tagNames.length, steps: o.maxLength } },
       splits: ['train', 'test'],
     };

@@ -98,6 +98,16 @@ describe('entity-precision / entity-recall / entity-f1 / token-accuracy', () => 
     assert.equal(fn('token-accuracy')(x), 4 / 5);
   });
 
+  it('tags: learn takes the names the data learnt: equal to the explicit list', () => {
+    const gold = [['B-PER', 'I-PER', 'O', 'B-LOC']];
+    const pred = [['B-PER', 'O', 'O', 'B-LOC']];
+    for (const m of ['entity-precision', 'entity-recall', 'entity-f1']) {
+      const learnt = metrics.get(m).create({ tags: 'learn' }, { taskType: 'classification', classNames: [...TAGS] })(input(gold, pred));
+      assert.equal(learnt, fn(m)(input(gold, pred)), m);
+    }
+    assert.throws(() => metrics.get('entity-f1').create({ tags: 'learn' }, { taskType: 'classification' }), /learnt no class names/);
+  });
+
   it('a tag index beyond the tags list is an error that names the list', () => {
     const f = metrics.get('entity-f1').create({ tags: ['O', 'B-PER'] }, { taskType: 'classification' });
     assert.throws(() => f(input([['B-LOC']], [['O']])), /tags list has 2 entries/);

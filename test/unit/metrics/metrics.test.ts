@@ -33,11 +33,11 @@ const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <=
 
 describe('metric registry', () => {
   it('registers the metrics with keys, directions and task types', () => {
-    assert.deepEqual(metrics.types(), ['accuracy', 'top-k-accuracy', 'macro-f1', 'auc', 'mae', 'rmse', 'r2', 'token-accuracy', 'entity-precision', 'entity-recall', 'entity-f1']);
+    assert.deepEqual(metrics.types(), ['accuracy', 'top-k-accuracy', 'macro-f1', 'auc', 'mae', 'rmse', 'r2', 'token-accuracy', 'entity-precision', 'entity-recall', 'entity-f1', 'exact-match']);
     const higher = Object.fromEntries(metrics.list().map((d) => [d.type, d.higherIsBetter]));
     assert.deepEqual(higher, {
       accuracy: true, 'top-k-accuracy': true, 'macro-f1': true, auc: true, mae: false, rmse: false, r2: true,
-      'token-accuracy': true, 'entity-precision': true, 'entity-recall': true, 'entity-f1': true,
+      'token-accuracy': true, 'entity-precision': true, 'entity-recall': true, 'entity-f1': true, 'exact-match': true,
     });
     assert.equal(metrics.get('top-k-accuracy').key(fill('top-k-accuracy', {})), 'top-5-accuracy');
     assert.equal(metrics.get('top-k-accuracy').key({ type: 'top-k-accuracy', k: 3 }), 'top-3-accuracy');
@@ -71,6 +71,18 @@ describe('accuracy', () => {
   });
 
   it('is NaN without rows', () => assert.ok(Number.isNaN(run('accuracy', 'classification', [], []))));
+});
+
+describe('exact-match', () => {
+  it('multilabel: a row counts only when all its labels are right', () => {
+    // Row 1 all right; row 2 one label wrong; row 3 all right (0.5 is not above the threshold); row 4 all wrong.
+    const yTrue = [[1, 0, 1], [1, 1, 0], [0, 0, 0], [1, 1, 1]];
+    const yPred = [[0.9, 0.2, 0.6], [0.8, 0.3, 0.1], [0.5, 0.1, 0.4], [0.1, 0.2, 0.3]];
+    close(run('exact-match', 'multilabel', yTrue, yPred), 2 / 4);
+    close(run('accuracy', 'multilabel', yTrue, yPred), 8 / 12); // per label, for contrast
+    // At 0.25: row 2's 0.3 becomes a right positive; row 3's 0.5 and 0.4 become wrong positives → rows 1 and 2.
+    close(run('exact-match', 'multilabel', yTrue, yPred, { threshold: 0.25 }), 2 / 4);
+  });
 });
 
 describe('top-k-accuracy', () => {

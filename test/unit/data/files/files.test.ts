@@ -164,7 +164,7 @@ describe('files: fit on train, apply everywhere', () => {
       train: { format: 'csv', path: 'does/not/exist.csv' },
       test: { format: 'csv', path: 'nor/this.csv' },
     });
-    assert.deepEqual(d.inputs, { x: { shape: [3], dtype: 'float32' }, t: { shape: [7], dtype: 'int32' }, i: { shape: [5, 6, 1], dtype: 'float32' } });
+    assert.deepEqual(d.inputs, { x: { shape: [3], dtype: 'float32' }, t: { shape: [7], dtype: 'int32', ids: 10000, idsFrom: 'data.inputs.t.vocabulary' }, i: { shape: [5, 6, 1], dtype: 'float32' } });
     assert.deepEqual(d.targets, { c: { type: 'classification', classes: 4 }, m: { type: 'multilabel', dim: 2 }, tags: { type: 'classification', classes: 9, steps: 7 } });
     assert.deepEqual(d.splits, ['train', 'test']);
   });
@@ -200,7 +200,7 @@ describe('files: data errors name the file and the line or row', () => {
       name: 'label unseen in training (test split)',
       cfg: () => ({ inputs: { x: { columns: ['a'] } }, targets: { k: { column: 'k', type: 'classification', classes: 3, categories: 'learn' } }, train: { format: 'csv', path: write('t.csv', 'a,k\n1,cat\n2,dog\n') }, test: { format: 'csv', path: write('u.csv', 'a,k\n1,cat\n2,cow\n') } }),
       where: { file: path.join(dir, 'u.csv'), line: 3 },
-      re: /label "cow" was not seen in the training data/,
+      re: /1 label of test is not in the training data: "cow" ×1 \(first at line 3\)/,
     },
     {
       name: 'too many learnt classes',

@@ -41,13 +41,14 @@ describe('intent-slots', () => {
     it(`describe() matches create() (maxLength ${maxLength})`, async () => {
       const d = intentSlots.describe({ type: 'intent-slots', maxLength });
       const b = await make({ maxLength });
-      assert.deepEqual(d.inputs, { tokens: { shape: [maxLength], dtype: 'int32' } });
+      assert.deepEqual(d.inputs, { tokens: { shape: [maxLength], dtype: 'int32', ids: 189, idsFrom: 'the intent-slots vocabulary' } });
       assert.deepEqual(d.targets.intent, { type: 'classification', classes: intentNames.length });
       assert.deepEqual(d.targets.slots, { type: 'classification', classes: tagNames.length, steps: maxLength });
       for (const set of [b.train, b.test!]) {
         assert.ok(set.inputs.tokens.data instanceof Int32Array);
         assert.deepEqual(set.inputs.tokens.shape, [maxLength]);
         assert.equal(set.inputs.tokens.data.length, set.size * maxLength);
+        assert.ok(set.inputs.tokens.data.every((v) => v < d.inputs.tokens.ids!)); // an embedding with inputDim ids reads every id
         assert.deepEqual(set.targets.intent.shape, []);
         assert.ok(set.targets.intent.data.every((v) => v >= 0 && v < intentNames.length));
         assert.deepEqual(set.targets.slots.shape, [maxLength]);
