@@ -112,13 +112,14 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
   const ckpt = checkpointDir(runDir, which);
   seedGlobalRandom(spec.resolved.seed);
   try {
-    const data = splitsFor(spec.resolved, await loadData(spec, readDataState(runDir)))[split];
+    const bundle = await loadData(spec, readDataState(runDir));
+    const data = splitsFor(spec.resolved, bundle)[split];
     if (!data) throw usageError(`the run has no ${split} split (train.validation: ${spec.resolved.train.validation})`);
     const { model } = await loadModelFiles(ckpt);
     const started = process.hrtime.bigint();
     let row = 0;
     try {
-      const tasks = taskRuntimes(spec.resolved);
+      const tasks = taskRuntimes(spec.resolved, bundle.classNames);
       const inputNames = Object.keys(spec.resolved.inputs);
       for await (const batch of toBatchSource(data).batches({ batchSize: opts.batchSize ?? spec.resolved.train.batchSize, shuffle: false, seed: 0, epoch: 0 })) {
         try {

@@ -1,4 +1,4 @@
-// Issue 17 end to end: `unseen: other` through train and eval (an unseen test label lands in the
+// Issue 17 end to end: `unseen: other` through train, eval and predict (an unseen test label lands in the
 // extra class and counts as wrong), and the learnt label order identical under LC_ALL=C and a UTF-8
 // locale (spawned processes, since the locale is read at start-up).
 import assert from 'node:assert/strict';
@@ -66,6 +66,13 @@ describe('files traps end to end (issue 17)', () => {
     // "wait" is a word never trained (out of vocabulary) labelled <other>: the model, never taught
     // <other>, cannot be right on it; go and stop are right → 2 of 3.
     assert.equal(acc.tasks.intent.accuracy, 2 / 3);
+    // predict: the unseen row's label is the extra class 2 (<other>), and no prediction names it.
+    const p = mtl(['predict', 'run-o', '--split', 'test', '--backend', 'cpu']);
+    assert.equal(p.code, 0, p.stderr);
+    const rows = p.stdout.trim().split('\n').map((l) => JSON.parse(l).tasks.intent);
+    assert.deepEqual(rows.map((r) => r.label), [0, 1, 2]);
+    assert.deepEqual(rows.slice(0, 2).map((r) => r.class), [0, 1]);
+    assert.notEqual(rows[2].class, 2);
   });
 
   it('unseen: error names the label, its count and what to set', () => {

@@ -5,15 +5,7 @@ import type { Problem } from '../../errors';
 import { didYouMean } from '../../util/suggest';
 import type { DataRecord } from '../formats/record';
 import type { Encoder } from './encoder';
-import { isMissing } from './fields';
-
-const present = (rec: DataRecord, name: string): unknown => {
-  if (name in rec.fields) return rec.fields[name];
-  if (!name.includes('.')) return undefined;
-  let v: unknown = rec.fields;
-  for (const part of name.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
-  return v;
-};
+import { getField, isMissing } from './fields';
 
 /** Counts, over one source's records, the rows having each field and the rows labelling each target. */
 export class FieldCensus {
@@ -27,8 +19,8 @@ export class FieldCensus {
   add(rec: DataRecord): void {
     this.rows++;
     for (const k of Object.keys(rec.fields)) this.keys.add(k);
-    for (const [, e] of [...this.inputs, ...this.targets]) for (const f of e.fields) if (present(rec, f) !== undefined) this.has.set(f, (this.has.get(f) ?? 0) + 1);
-    for (const [t, e] of this.targets) if (e.fields.some((f) => !isMissing(present(rec, f)))) this.labelled.set(t, (this.labelled.get(t) ?? 0) + 1);
+    for (const [, e] of [...this.inputs, ...this.targets]) for (const f of e.fields) if (getField(rec, f) !== undefined) this.has.set(f, (this.has.get(f) ?? 0) + 1);
+    for (const [t, e] of this.targets) if (e.fields.some((f) => !isMissing(getField(rec, f)))) this.labelled.set(t, (this.labelled.get(t) ?? 0) + 1);
   }
 
   /** A field no record has; a target no training row labels (`training`: this source trains). */

@@ -11,7 +11,7 @@ export function fieldsOf(m: { field?: string; column?: string; columns?: string[
 }
 
 /** A field's value; dotted names reach into JSON objects (`meta.price`). */
-function getField(rec: DataRecord, name: string): unknown {
+export function getField(rec: DataRecord, name: string): unknown {
   if (name in rec.fields) return rec.fields[name];
   if (!name.includes('.')) return undefined;
   let v: unknown = rec.fields;
