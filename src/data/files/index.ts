@@ -29,7 +29,7 @@ export function describeFiles(config: Record<string, unknown>): DataDescription 
 }
 
 
-export const files: DataDescriptor = {
+export const filesData: DataDescriptor = {
   type: 'files',
   description: 'Your own data files: csv, tsv, jsonl, idx, npy, images or conll, mapped onto the inputs and tasks; fitted on train, streamed when large',
   schema: filesSchema,

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dataError } from '../../errors';
 import { mixSeed, mulberry32, shuffleInPlace } from '../../util/random';
+import { int, num as numOption, opts, type Options as OptionsOf } from '../../util/options';
 import { readOptions } from '../options';
 import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
@@ -26,21 +27,14 @@ const FIELD: Record<(typeof FEATURES)[number], string> = {
   year: 'Year',
 };
 
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'Fraction of the cars held out as the test split (drawn by seed)' },
-    seed: { type: 'integer', description: 'Seed of the train/test split. Default: the spec seed' },
-  },
-};
+const recipeOptions = opts({
+  testFraction: numOption({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'Fraction of the cars held out as the test split (drawn by seed)' }),
+  seed: int({ description: 'Seed of the train/test split. Default: the spec seed' }),
+});
+const schema = recipeOptions.schema;
+type Options = OptionsOf<typeof recipeOptions>;
 
-interface Options {
-  testFraction: number;
-  seed?: number;
-}
-
-const options = (config: Record<string, unknown>) => readOptions('cars', schema, config) as unknown as Options;
+const options = (config: Record<string, unknown>) => readOptions('cars', schema, config) as Options;
 
 /** One car as parsed: null where the table has no value. */
 export interface CarRow {
@@ -144,7 +138,7 @@ export function toArraySet(rows: CarRow[], stats: { mean: number[]; sd: number[]
   };
 }
 
-export const cars: DataDescriptor = {
+export const carsData: DataDescriptor = {
   type: 'cars',
   description: 'Auto MPG (406 cars, 1970–82; vega-datasets): input features (6 z-scored numbers); tasks mpg (regression, masked where missing) and origin (USA, Europe, Japan)',
   schema,

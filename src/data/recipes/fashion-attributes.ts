@@ -3,7 +3,8 @@
 // image's mean pixel intensity in [0, 1]). Data: Fashion-MNIST, Xiao, Rasul & Vollgraf 2017,
 // arXiv:1708.07747 (MIT licence).
 import { mixSeed } from '../../util/random';
-import { chooseItems, dirSchema, itemsAt, loadFashion, seedSchema, sizeSchema } from './fashion-items';
+import { chooseItems, dirOption, itemsAt, loadFashion, seedOption, sizeOption } from './fashion-items';
+import { int, opts, type Options as OptionsOf } from '../../util/options';
 import { dataError } from '../../errors';
 import type { FashionSplit } from './multifashion';
 import { readOptions } from '../options';
@@ -18,27 +19,17 @@ export const groupNames: readonly string[] = ['top', 'bottom', 'full-body', 'foo
  */
 export const GROUP_OF_CLASS: readonly number[] = [0, 1, 0, 2, 0, 3, 0, 3, 4, 3];
 
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    dir: dirSchema,
-    size: sizeSchema,
-    trainSize: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Number of training images, drawn without repetition (null: the whole training split)' },
-    testSize: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Number of test images, drawn without repetition (null: the whole test split)' },
-    seed: seedSchema,
-  },
-};
+const recipeOptions = opts({
+  dir: dirOption,
+  size: sizeOption,
+  trainSize: int({ nullable: true, minimum: 1, default: null, description: 'Number of training images, drawn without repetition (null: the whole training split)' }),
+  testSize: int({ nullable: true, minimum: 1, default: null, description: 'Number of test images, drawn without repetition (null: the whole test split)' }),
+  seed: seedOption,
+});
+const schema = recipeOptions.schema;
+type Options = OptionsOf<typeof recipeOptions>;
 
-interface Options {
-  dir?: string;
-  size: number;
-  trainSize: number | null;
-  testSize: number | null;
-  seed?: number;
-}
-
-const options = (config: Record<string, unknown>) => readOptions('fashion-attributes', schema, config) as unknown as Options;
+const options = (config: Record<string, unknown>) => readOptions('fashion-attributes', schema, config) as Options;
 
 function makeSet(split: FashionSplit, count: number | null, size: number, seed: number, which: 'train' | 'test'): ArraySet {
   if (count !== null && count > split.size) {
@@ -65,7 +56,7 @@ function makeSet(split: FashionSplit, count: number | null, size: number, seed: 
   };
 }
 
-export const fashionAttributes: DataDescriptor = {
+export const fashionAttributesData: DataDescriptor = {
   type: 'fashion-attributes',
   description: 'One Fashion-MNIST image (input image); tasks category (10 classes), group (top, bottom, full-body, footwear, bag) and ink (regression: mean pixel intensity)',
   schema,

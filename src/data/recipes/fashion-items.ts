@@ -1,6 +1,7 @@
 // Owns what the single-item Fashion-MNIST recipes (fashion-pairs, fashion-attributes) share: the
 // `dir` and `size` options, loading both splits through the multifashion loaders, and downsampling.
 import * as path from 'node:path';
+import { int, oneOf, str } from '../../util/options';
 import { mixSeed, mulberry32, shuffleInPlace } from '../../util/random';
 import { bundledDir, checkFiles, DEBIAN_DIR, ITEM, loadSplit, type FashionSplit } from './multifashion';
 import type { DataContext } from '../types';
@@ -8,20 +9,17 @@ import type { DataContext } from '../types';
 /** Image sides the 28×28 items can be reduced to by averaging whole pixel blocks. */
 export const SIZES = [28, 14, 7, 4] as const;
 
-export const dirSchema = {
-  type: 'string',
+export const dirOption = str({
   minLength: 1,
   description: `Folder holding the four Fashion-MNIST .gz IDX files (relative to the spec file). Default: the bundled subset (6000 train / 1000 test images); for the full set use ${DEBIAN_DIR} (Debian package dataset-fashion-mnist)`,
-};
+});
 
-export const sizeSchema = {
-  type: 'integer',
-  enum: [...SIZES],
+export const sizeOption = oneOf(SIZES, {
   default: 28,
   description: 'Side of the image in pixels: 28 keeps Fashion-MNIST as it is; 14, 7 or 4 average blocks of 2×2, 4×4 or 7×7 pixels (smaller models, faster training)',
-};
+});
 
-export const seedSchema = { type: 'integer', description: 'Seed of every choice the recipe makes. Default: the spec seed' };
+export const seedOption = int({ description: 'Seed of every choice the recipe makes. Default: the spec seed' });
 
 /** Both splits, from `dir` (resolved against the spec folder) or the bundled subset. */
 export function loadFashion(dir: string | undefined, ctx: DataContext): { dir: string; train: FashionSplit; test: FashionSplit } {

@@ -4,39 +4,27 @@
 // Vollgraf 2017, arXiv:1708.07747 (MIT licence).
 import { dataError } from '../../errors';
 import { mixSeed, mulberry32, randInt, shuffleInPlace } from '../../util/random';
-import { dirSchema, itemsAt, loadFashion, seedSchema, sizeSchema } from './fashion-items';
+import { dirOption, itemsAt, loadFashion, seedOption, sizeOption } from './fashion-items';
+import { int, oneOf, opts, type Options as OptionsOf } from '../../util/options';
 import type { FashionSplit } from './multifashion';
 import { readOptions } from '../options';
 import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    dir: dirSchema,
-    size: sizeSchema,
-    trainSize: { type: 'integer', minimum: 2, default: 6000, description: 'Number of training pairs (half of them same-class)' },
-    testSize: { type: 'integer', minimum: 2, default: 1000, description: 'Number of test pairs (half of them same-class)' },
-    sameAs: {
-      type: 'string',
-      enum: ['binary', 'classification'],
-      default: 'binary',
-      description: 'Task type of `same`: binary (one 0/1 column, a 1-unit sigmoid head) or classification (class 0 different / 1 same, a 2-unit softmax head as in Keras Siamese examples)',
-    },
-    seed: seedSchema,
-  },
-};
+const recipeOptions = opts({
+  dir: dirOption,
+  size: sizeOption,
+  trainSize: int({ minimum: 2, default: 6000, description: 'Number of training pairs (half of them same-class)' }),
+  testSize: int({ minimum: 2, default: 1000, description: 'Number of test pairs (half of them same-class)' }),
+  sameAs: oneOf(['binary', 'classification'] as const, {
+    default: 'binary',
+    description: 'Task type of `same`: binary (one 0/1 column, a 1-unit sigmoid head) or classification (class 0 different / 1 same, a 2-unit softmax head as in Keras Siamese examples)',
+  }),
+  seed: seedOption,
+});
+const schema = recipeOptions.schema;
+type Options = OptionsOf<typeof recipeOptions>;
 
-interface Options {
-  dir?: string;
-  size: number;
-  trainSize: number;
-  testSize: number;
-  sameAs: 'binary' | 'classification';
-  seed?: number;
-}
-
-const options = (config: Record<string, unknown>) => readOptions('fashion-pairs', schema, config) as unknown as Options;
+const options = (config: Record<string, unknown>) => readOptions('fashion-pairs', schema, config) as Options;
 
 /**
  * The item indices of `count` pairs and whether each is same-class. The same/different flags are a
@@ -92,7 +80,7 @@ function makePairs(split: FashionSplit, count: number, size: number, seed: numbe
   };
 }
 
-export const fashionPairs: DataDescriptor = {
+export const fashionPairsData: DataDescriptor = {
   type: 'fashion-pairs',
   description: 'Pairs of Fashion-MNIST images (inputs image1, image2); tasks category1 and category2 (10 classes each) and same (binary: same class, balanced)',
   schema,

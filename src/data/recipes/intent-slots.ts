@@ -8,6 +8,7 @@
 // sentences, so test slots hold unseen words (id 1) that only their context identifies; in training,
 // slot words are replaced by id 1 with probability oovRate so that the model learns that context.
 import { mixSeed, mulberry32, randInt } from '../../util/random';
+import { int, num, opts, type Options as OptionsOf } from '../../util/options';
 import { readOptions } from '../options';
 import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
@@ -125,27 +126,17 @@ export function generateSentence(rand: () => number, split: 'train' | 'test'): S
   return { intent, words, tags, inSlot };
 }
 
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    trainSize: { type: 'integer', minimum: 1, default: 4000, description: 'Number of training sentences' },
-    testSize: { type: 'integer', minimum: 1, default: 1000, description: 'Number of test sentences' },
-    maxLength: { type: 'integer', minimum: 1, maximum: 256, default: 16, description: `Tokens per example: shorter sentences are padded with id 0 (slot mask 0), longer ones cut (the longest template sentence has ${LONGEST} tokens)` },
-    oovRate: { type: 'number', minimum: 0, maximum: 1, default: 0.05, description: 'Probability that a slot word of a training sentence is replaced by the out-of-vocabulary id 1' },
-    seed: { type: 'integer', description: 'Seed of the sentence generator. Default: the spec seed' },
-  },
-};
+const recipeOptions = opts({
+  trainSize: int({ minimum: 1, default: 4000, description: 'Number of training sentences' }),
+  testSize: int({ minimum: 1, default: 1000, description: 'Number of test sentences' }),
+  maxLength: int({ minimum: 1, maximum: 256, default: 16, description: `Tokens per example: shorter sentences are padded with id 0 (slot mask 0), longer ones cut (the longest template sentence has ${LONGEST} tokens)` }),
+  oovRate: num({ minimum: 0, maximum: 1, default: 0.05, description: 'Probability that a slot word of a training sentence is replaced by the out-of-vocabulary id 1' }),
+  seed: int({ description: 'Seed of the sentence generator. Default: the spec seed' }),
+});
+const schema = recipeOptions.schema;
+type Options = OptionsOf<typeof recipeOptions>;
 
-interface Options {
-  trainSize: number;
-  testSize: number;
-  maxLength: number;
-  oovRate: number;
-  seed?: number;
-}
-
-const options = (config: Record<string, unknown>) => readOptions('intent-slots', schema, config) as unknown as Options;
+const options = (config: Record<string, unknown>) => readOptions('intent-slots', schema, config) as Options;
 
 /** `count` sentences as token ids [maxLength], intent labels and BIO tags with a per-token mask. */
 export function makeSentences(count: number, maxLength: number, split: 'train' | 'test', oovRate: number, seed: number): ArraySet {
@@ -177,7 +168,7 @@ export function makeSentences(count: number, maxLength: number, split: 'train' |
   };
 }
 
-export const intentSlots: DataDescriptor = {
+export const intentSlotsData: DataDescriptor = {
   type: 'intent-slots',
   description: `Synthetic sentences (${intentNames.length} intents, ${slotTypes.length} slot types; vocabulary of ${VOCAB_SIZE} ids, 0 = padding, 1 = unknown): input tokens (int32 ids); tasks intent (classification) and slots (BIO tag per token, ${tagNames.length} tags, padding masked)`,
   schema,

@@ -171,7 +171,7 @@ export function checkFiles(dir: string, bundled: boolean): void {
   throw dataError(missing.map((f) => ({ where: { file: path.join(dir, f) }, message: 'Fashion-MNIST file not found', hint })));
 }
 
-export const multifashion: DataDescriptor = {
+export const multifashionData: DataDescriptor = {
   type: 'multifashion',
   description: 'MultiFashion: two Fashion-MNIST items on a 36×36 canvas (top-left and bottom-right, overlapping); tasks left and right classify each (10 classes)',
   schema,

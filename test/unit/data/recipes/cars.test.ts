@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { cars, carsFile, FEATURES, ORIGINS, parseCars } from '../../../../src/data/recipes/cars';
+import { carsData, carsFile, FEATURES, ORIGINS, parseCars } from '../../../../src/data/recipes/cars';
 import { dataRecipes } from '../../../../src/data/index';
 import type { ArraySet } from '../../../../src/data/types';
 import { MtlError } from '../../../../src/errors';
@@ -18,10 +18,10 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('cars', () => {
   it('is registered; describe() matches create()', async () => {
-    assert.equal(dataRecipes.get('cars'), cars);
-    assert.equal(cars.schema.additionalProperties, false);
-    const d = cars.describe(cfg);
-    const b = await cars.create(cfg, ctx);
+    assert.equal(dataRecipes.get('cars'), carsData);
+    assert.equal(carsData.schema.additionalProperties, false);
+    const d = carsData.describe(cfg);
+    const b = await carsData.create(cfg, ctx);
     for (const set of [b.train, b.test!]) {
       assert.deepEqual(set.inputs.features.shape, d.inputs.features.shape);
       assert.ok(set.inputs.features.data instanceof Float32Array);
@@ -36,7 +36,7 @@ describe('cars', () => {
   });
 
   it('splits every car exactly once, 20% to test, by seed', async () => {
-    const b = await cars.create(cfg, ctx);
+    const b = await carsData.create(cfg, ctx);
     assert.equal(b.train.size + b.test!.size, raw.length);
     assert.equal(b.test!.size, Math.round(0.2 * raw.length));
     // mpg (float32, or its absence) and origin of every car, as a multiset, is the table's.
@@ -44,19 +44,19 @@ describe('cars', () => {
     const got = [...Array(b.train.size).keys()].map((i) => key(b.train, i)).concat([...Array(b.test!.size).keys()].map((i) => key(b.test!, i)));
     const want = raw.map((r) => `${typeof r.Miles_per_Gallon === 'number' ? Math.fround(r.Miles_per_Gallon) : 'none'}|${r.Origin}`);
     assert.deepEqual(got.sort(), want.sort());
-    const again = await cars.create(cfg, ctx);
+    const again = await carsData.create(cfg, ctx);
     assert.deepEqual(again, b);
-    const other = await cars.create(cfg, { ...ctx, seed: 43 });
+    const other = await carsData.create(cfg, { ...ctx, seed: 43 });
     assert.notDeepEqual(other.test!.targets.origin.data, b.test!.targets.origin.data);
-    assert.deepEqual(await cars.create({ ...cfg, seed: 43 }, ctx), other);
-    const half = await cars.create({ ...cfg, testFraction: 0.5 }, ctx);
+    assert.deepEqual(await carsData.create({ ...cfg, seed: 43 }, ctx), other);
+    const half = await carsData.create({ ...cfg, testFraction: 0.5 }, ctx);
     assert.equal(half.test!.size, raw.length / 2);
   });
 
   it('rows without mpg have mask 0, as many as the raw table has', async () => {
     const missing = raw.filter((r) => r.Miles_per_Gallon === null || r.Miles_per_Gallon === undefined).length;
     assert.ok(missing > 0, 'the table has cars without mpg');
-    const b = await cars.create(cfg, ctx);
+    const b = await carsData.create(cfg, ctx);
     let zeros = 0;
     for (const set of [b.train, b.test!]) {
       const m = set.targets.mpg.mask!;
@@ -70,7 +70,7 @@ describe('cars', () => {
   });
 
   it('z-scores with training statistics; a missing horsepower becomes the training mean (0)', async () => {
-    const b = await cars.create(cfg, ctx);
+    const b = await carsData.create(cfg, ctx);
     FEATURES.forEach((f, j) => {
       const train = column(b.train, j);
       assert.ok(Math.abs(mean(train)) < 1e-5, `${f}: training mean 0`);
@@ -99,7 +99,7 @@ describe('cars', () => {
   });
 
   it('rejects bad options', () => {
-    assert.throws(() => cars.describe({ type: 'cars', testFraction: 1 }), /testFraction is out of range \(received 1; allowed: < 1\)/);
-    assert.throws(() => cars.describe({ type: 'cars', split: 0.2 }), /unknown option "split"/);
+    assert.throws(() => carsData.describe({ type: 'cars', testFraction: 1 }), /testFraction is out of range \(received 1; allowed: < 1\)/);
+    assert.throws(() => carsData.describe({ type: 'cars', split: 0.2 }), /unknown option "split"/);
   });
 });

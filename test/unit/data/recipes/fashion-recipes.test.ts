@@ -7,9 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MtlError } from '../../../../src/errors';
-import { fashionAttributes, groupNames } from '../../../../src/data/recipes/fashion-attributes';
+import { fashionAttributesData, groupNames } from '../../../../src/data/recipes/fashion-attributes';
 import { itemsAt } from '../../../../src/data/recipes/fashion-items';
-import { drawLabelledPairs, fashionPairs } from '../../../../src/data/recipes/fashion-pairs';
+import { drawLabelledPairs, fashionPairsData } from '../../../../src/data/recipes/fashion-pairs';
 import { dataRecipes } from '../../../../src/data/index';
 import { writeIdx } from '../../../../src/data/formats/idx';
 import { classNames, FILES, type FashionSplit } from '../../../../src/data/recipes/multifashion';
@@ -95,7 +95,7 @@ describe('itemsAt (downsampling)', () => {
 });
 
 describe('fashion-pairs', () => {
-  it('is registered with a documented schema', () => assertSchema(fashionPairs, ['dir', 'size', 'trainSize', 'testSize', 'sameAs', 'seed']));
+  it('is registered with a documented schema', () => assertSchema(fashionPairsData, ['dir', 'size', 'trainSize', 'testSize', 'sameAs', 'seed']));
 
   it('draws balanced pairs: exactly floor(n/2) same-class ones, labels following the items', () => {
     const labels = Uint8Array.from({ length: 50 }, (_, i) => i % 10);
@@ -115,7 +115,7 @@ describe('fashion-pairs', () => {
 
   it('create(): the same task is 1 exactly when category1 = category2, images are the items', async () => {
     const { dir, train } = writeFolder('pairs', 40, (i) => i % 4);
-    const b = await fashionPairs.create({ type: 'fashion-pairs', dir: 'pairs', size: 28, trainSize: 30, testSize: 9 }, ctx);
+    const b = await fashionPairsData.create({ type: 'fashion-pairs', dir: 'pairs', size: 28, trainSize: 30, testSize: 9 }, ctx);
     assert.match(b.source, new RegExp(`^${dir}`));
     for (const set of [b.train, b.test!]) {
       const c1 = set.targets.category1.data;
@@ -136,35 +136,35 @@ describe('fashion-pairs', () => {
 
   it('sameAs: classification gives `same` as int32 class indices (0 different, 1 same) for a 2-way softmax head', async () => {
     const base = { type: 'fashion-pairs', size: 7, trainSize: 20, testSize: 4 };
-    const bin = await fashionPairs.create(base, ctx);
-    const cls = await fashionPairs.create({ ...base, sameAs: 'classification' }, ctx);
+    const bin = await fashionPairsData.create(base, ctx);
+    const cls = await fashionPairsData.create({ ...base, sameAs: 'classification' }, ctx);
     assert.ok(cls.train.targets.same.data instanceof Int32Array);
     assert.deepEqual(cls.train.targets.same.shape, []);
     assert.deepEqual(Array.from(cls.train.targets.same.data), Array.from(bin.train.targets.same.data));
-    assert.deepEqual(fashionPairs.describe({ ...base, sameAs: 'classification' }).targets.same, { type: 'classification', classes: 2 });
-    assertMatches(fashionPairs.describe({ ...base, sameAs: 'classification' }), cls);
+    assert.deepEqual(fashionPairsData.describe({ ...base, sameAs: 'classification' }).targets.same, { type: 'classification', classes: 2 });
+    assertMatches(fashionPairsData.describe({ ...base, sameAs: 'classification' }), cls);
   });
 
   for (const size of [28, 14, 7]) {
     it(`describe() matches create() (size ${size}, bundled data)`, async () => {
       const cfg = { type: 'fashion-pairs', size, trainSize: 64, testSize: 16 };
-      assertMatches(fashionPairs.describe(cfg), await fashionPairs.create(cfg, ctx));
+      assertMatches(fashionPairsData.describe(cfg), await fashionPairsData.create(cfg, ctx));
     });
   }
 
   it('is deterministic in the seed (data.seed overrides the spec seed)', async () => {
     const cfg = { type: 'fashion-pairs', size: 7, trainSize: 40, testSize: 10 };
-    const a = await fashionPairs.create(cfg, ctx);
-    assert.deepEqual(await fashionPairs.create(cfg, ctx), a);
-    const other = await fashionPairs.create(cfg, { ...ctx, seed: 6 });
+    const a = await fashionPairsData.create(cfg, ctx);
+    assert.deepEqual(await fashionPairsData.create(cfg, ctx), a);
+    const other = await fashionPairsData.create(cfg, { ...ctx, seed: 6 });
     assert.notDeepEqual(other.train.targets.category1.data, a.train.targets.category1.data);
-    assert.deepEqual(await fashionPairs.create({ ...cfg, seed: 5 }, { ...ctx, seed: 77 }), a);
+    assert.deepEqual(await fashionPairsData.create({ ...cfg, seed: 5 }, { ...ctx, seed: 77 }), a);
   });
 
   it('rejects bad options with the allowed values', () => {
-    assert.throws(() => fashionPairs.describe({ type: 'fashion-pairs', size: 10 }), (e: unknown) => e instanceof MtlError && e.kind === 'config' && /size is not one of the allowed values \(received 10; allowed: 28, 14, 7, 4\)/.test(e.message));
-    assert.throws(() => fashionPairs.describe({ type: 'fashion-pairs', trainsize: 10 }), /unknown option "trainsize".*did you mean "trainSize"/);
-    assert.throws(() => fashionPairs.describe({ type: 'fashion-pairs', testSize: 1 }), /testSize is out of range/);
+    assert.throws(() => fashionPairsData.describe({ type: 'fashion-pairs', size: 10 }), (e: unknown) => e instanceof MtlError && e.kind === 'config' && /size is not one of the allowed values \(received 10; allowed: 28, 14, 7, 4\)/.test(e.message));
+    assert.throws(() => fashionPairsData.describe({ type: 'fashion-pairs', trainsize: 10 }), /unknown option "trainsize".*did you mean "trainSize"/);
+    assert.throws(() => fashionPairsData.describe({ type: 'fashion-pairs', testSize: 1 }), /testSize is out of range/);
   });
 });
 
@@ -183,13 +183,13 @@ describe('fashion-attributes', () => {
     'Ankle boot': 'footwear',
   };
 
-  it('is registered with a documented schema', () => assertSchema(fashionAttributes, ['dir', 'size', 'trainSize', 'testSize', 'seed']));
+  it('is registered with a documented schema', () => assertSchema(fashionAttributesData, ['dir', 'size', 'trainSize', 'testSize', 'seed']));
 
   let bundle: DataBundle;
   it('describe() matches create(); defaults take every image of the bundled splits', async () => {
     const cfg = { type: 'fashion-attributes', size: 14 };
-    bundle = await fashionAttributes.create(cfg, ctx);
-    assertMatches(fashionAttributes.describe(cfg), bundle);
+    bundle = await fashionAttributesData.create(cfg, ctx);
+    assertMatches(fashionAttributesData.describe(cfg), bundle);
     assert.equal(bundle.train.size, 6000);
     assert.equal(bundle.test!.size, 1000);
   });
@@ -208,8 +208,8 @@ describe('fashion-attributes', () => {
       }
       assert.ok(ink.every((v) => v > 0 && v < 1));
     }
-    const full = await fashionAttributes.create({ type: 'fashion-attributes', size: 28, trainSize: 50, testSize: 10 }, ctx);
-    const small = await fashionAttributes.create({ type: 'fashion-attributes', size: 4, trainSize: 50, testSize: 10 }, ctx);
+    const full = await fashionAttributesData.create({ type: 'fashion-attributes', size: 28, trainSize: 50, testSize: 10 }, ctx);
+    const small = await fashionAttributesData.create({ type: 'fashion-attributes', size: 4, trainSize: 50, testSize: 10 }, ctx);
     assert.deepEqual(small.train.targets.category.data, full.train.targets.category.data, 'the size does not change which images are drawn');
     full.train.targets.ink.data.forEach((v, k) => assert.ok(Math.abs(v - small.train.targets.ink.data[k]) < 1e-5));
   });
@@ -217,12 +217,12 @@ describe('fashion-attributes', () => {
   it('draws distinct images, deterministically in the seed', async () => {
     const { dir } = writeFolder('attrs', 30, (i) => i % 10);
     const cfg = { type: 'fashion-attributes', dir, size: 28, trainSize: 30, testSize: 12 };
-    const a = await fashionAttributes.create(cfg, ctx);
-    assert.deepEqual(await fashionAttributes.create(cfg, ctx), a);
+    const a = await fashionAttributesData.create(cfg, ctx);
+    assert.deepEqual(await fashionAttributesData.create(cfg, ctx), a);
     // All 30 items, each once: their label histogram is exactly the folder's.
     assert.deepEqual([...a.train.targets.category.data].sort(), Array.from({ length: 30 }, (_, i) => i % 10).sort());
-    const b = await fashionAttributes.create(cfg, { ...ctx, seed: 99 });
+    const b = await fashionAttributesData.create(cfg, { ...ctx, seed: 99 });
     assert.notDeepEqual(b.train.targets.category.data, a.train.targets.category.data);
-    await assert.rejects(fashionAttributes.create({ ...cfg, trainSize: 31 }, ctx), (e: unknown) => e instanceof MtlError && e.kind === 'data' && /the train split has only 30 images/.test(e.message));
+    await assert.rejects(fashionAttributesData.create({ ...cfg, trainSize: 31 }, ctx), (e: unknown) => e instanceof MtlError && e.kind === 'data' && /the train split has only 30 images/.test(e.message));
   });
 });

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dataRecipes } from '../../../../src/data/index';
-import { intentNames, intentSlots, isTestOnly, LONGEST, OOV, PAD, SLOT_VALUES, tagNames, TEMPLATES, VOCAB_SIZE, VOCABULARY } from '../../../../src/data/recipes/intent-slots';
+import { intentNames, intentSlotsData, isTestOnly, LONGEST, OOV, PAD, SLOT_VALUES, tagNames, TEMPLATES, VOCAB_SIZE, VOCABULARY } from '../../../../src/data/recipes/intent-slots';
 import type { ArraySet } from '../../../../src/data/types';
 
 const ctx = { seed: 42, specDir: '/' };
-const make = (extra: Record<string, unknown> = {}, c = ctx) => intentSlots.create({ type: 'intent-slots', trainSize: 300, testSize: 200, ...extra }, c);
+const make = (extra: Record<string, unknown> = {}, c = ctx) => intentSlotsData.create({ type: 'intent-slots', trainSize: 300, testSize: 200, ...extra }, c);
 
 /** Row k's real tokens, tags and mask, checking the padding after them. */
 function row(set: ArraySet, k: number) {
@@ -27,9 +27,9 @@ const slotsOf = (intent: string) => new Set(TEMPLATES[intent].flatMap((t) => [..
 
 describe('intent-slots', () => {
   it('is registered with a documented schema; the tag set is O plus B-/I- per slot type', () => {
-    assert.equal(dataRecipes.get('intent-slots'), intentSlots);
-    assert.equal(intentSlots.schema.additionalProperties, false);
-    for (const [k, p] of Object.entries(intentSlots.schema.properties as Record<string, { description?: string }>)) assert.ok(p.description, k);
+    assert.equal(dataRecipes.get('intent-slots'), intentSlotsData);
+    assert.equal(intentSlotsData.schema.additionalProperties, false);
+    for (const [k, p] of Object.entries(intentSlotsData.schema.properties as Record<string, { description?: string }>)) assert.ok(p.description, k);
     const types = Object.keys(SLOT_VALUES);
     assert.equal(tagNames.length, 1 + 2 * types.length);
     assert.equal(tagNames[0], 'O');
@@ -39,7 +39,7 @@ describe('intent-slots', () => {
 
   for (const maxLength of [16, 24, 6]) {
     it(`describe() matches create() (maxLength ${maxLength})`, async () => {
-      const d = intentSlots.describe({ type: 'intent-slots', maxLength });
+      const d = intentSlotsData.describe({ type: 'intent-slots', maxLength });
       const b = await make({ maxLength });
       assert.deepEqual(d.inputs, { tokens: { shape: [maxLength], dtype: 'int32', ids: 189, idsFrom: 'the intent-slots vocabulary' } });
       assert.deepEqual(d.targets.intent, { type: 'classification', classes: intentNames.length });

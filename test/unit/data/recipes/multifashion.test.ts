@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MtlError } from '../../../../src/errors';
 import { writeIdx } from '../../../../src/data/formats/idx';
-import { classNames, composeCanvas, FILES, multifashion } from '../../../../src/data/recipes/multifashion';
+import { classNames, composeCanvas, FILES, multifashionData } from '../../../../src/data/recipes/multifashion';
 import { dataRecipes } from '../../../../src/data/index';
 import { mulberry32 } from '../../../../src/util/random';
 import { packageRoot } from '../../../../src/util/paths';
@@ -86,16 +86,16 @@ describe('multifashion recipe', () => {
     testImages = writeSplit(dir, 'test', 7, 2, [3, 1, 4, 1, 5, 9, 2]);
   });
   const ctx = { seed: 11, specDir: tmp };
-  const make = (extra: Record<string, unknown> = {}, c = ctx) => multifashion.create({ type: 'multifashion', dir: 'synthetic', trainSize: 40, testSize: 15, ...extra }, c);
+  const make = (extra: Record<string, unknown> = {}, c = ctx) => multifashionData.create({ type: 'multifashion', dir: 'synthetic', trainSize: 40, testSize: 15, ...extra }, c);
 
   it('is registered, with a documented schema', () => {
-    assert.equal(dataRecipes.get('multifashion'), multifashion);
-    const props = multifashion.schema.properties as Record<string, { description?: string; default?: unknown }>;
+    assert.equal(dataRecipes.get('multifashion'), multifashionData);
+    const props = multifashionData.schema.properties as Record<string, { description?: string; default?: unknown }>;
     assert.deepEqual(Object.keys(props).sort(), ['dir', 'seed', 'testSize', 'trainSize']);
     for (const [k, p] of Object.entries(props)) assert.ok(p.description, `${k} has a description`);
     assert.equal(props.trainSize.default, 6000);
     assert.equal(props.testSize.default, 1000);
-    assert.equal(multifashion.schema.additionalProperties, false);
+    assert.equal(multifashionData.schema.additionalProperties, false);
     assert.equal(classNames.length, 10);
     assert.equal(classNames[9], 'Ankle boot');
   });
@@ -142,7 +142,7 @@ describe('multifashion recipe', () => {
 
   it('describe() matches what create() returns, without reading files', async () => {
     const cfg = { type: 'multifashion', dir: '/no/such/folder' };
-    const d = multifashion.describe(cfg);
+    const d = multifashionData.describe(cfg);
     assert.deepEqual(d.splits, ['train', 'test']);
     const b = await make();
     for (const split of [b.train, b.test!]) {
@@ -167,7 +167,7 @@ describe('multifashion recipe', () => {
   });
 
   it('defaults to the bundled subset', async () => {
-    const b = await multifashion.create({ type: 'multifashion', trainSize: 30, testSize: 20 }, ctx);
+    const b = await multifashionData.create({ type: 'multifashion', trainSize: 30, testSize: 20 }, ctx);
     const bundled = path.join(packageRoot(), 'datasets', 'fashion-mnist');
     assert.equal(b.source, `${bundled} (Fashion-MNIST, 30 train / 20 test pairs)`);
     assert.equal(b.train.size, 30);
@@ -180,7 +180,7 @@ describe('multifashion recipe', () => {
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty);
     writeSplit(empty, 'train', 2, 3);
-    await assert.rejects(multifashion.create({ type: 'multifashion', dir: empty }, ctx), (e: unknown) => {
+    await assert.rejects(multifashionData.create({ type: 'multifashion', dir: empty }, ctx), (e: unknown) => {
       assert.ok(e instanceof MtlError);
       assert.equal(e.kind, 'data');
       assert.deepEqual(e.problems.map((p) => p.where.file), [path.join(empty, FILES.test.images), path.join(empty, FILES.test.labels)]);
@@ -194,20 +194,20 @@ describe('multifashion recipe', () => {
     fs.mkdirSync(bad);
     writeSplit(bad, 'train', 3, 4, [0, 12, 1]);
     writeSplit(bad, 'test', 2, 5);
-    await assert.rejects(multifashion.create({ type: 'multifashion', dir: bad }, ctx), (e: unknown) => {
+    await assert.rejects(multifashionData.create({ type: 'multifashion', dir: bad }, ctx), (e: unknown) => {
       assert.ok(e instanceof MtlError && e.kind === 'data');
       assert.deepEqual(e.problems[0].where, { file: path.join(bad, FILES.train.labels), row: 2 });
       assert.match(e.message, /label 12 is not a Fashion-MNIST class/);
       return true;
     });
     writeIdx(path.join(bad, FILES.train.labels), { dtype: 'uint8', dims: [2], data: Uint8Array.from([0, 1]) });
-    await assert.rejects(multifashion.create({ type: 'multifashion', dir: bad }, ctx), /2 labels for 3 images/);
+    await assert.rejects(multifashionData.create({ type: 'multifashion', dir: bad }, ctx), /2 labels for 3 images/);
     writeIdx(path.join(bad, FILES.train.images), { dtype: 'uint8', dims: [2, 14, 14], data: new Uint8Array(2 * 196) });
-    await assert.rejects(multifashion.create({ type: 'multifashion', dir: bad }, ctx), /not a Fashion-MNIST image file \(received "uint8 \[2, 14, 14\]"/);
+    await assert.rejects(multifashionData.create({ type: 'multifashion', dir: bad }, ctx), /not a Fashion-MNIST image file \(received "uint8 \[2, 14, 14\]"/);
   });
 
   it('rejects bad options when called without schema validation', () => {
-    assert.throws(() => multifashion.describe({ type: 'multifashion', trainSize: 0 }), /trainSize must be an integer ≥ 1/);
-    assert.throws(() => multifashion.describe({ type: 'multifashion', size: 3 }), /unknown option "size"/);
+    assert.throws(() => multifashionData.describe({ type: 'multifashion', trainSize: 0 }), /trainSize must be an integer ≥ 1/);
+    assert.throws(() => multifashionData.describe({ type: 'multifashion', size: 3 }), /unknown option "size"/);
   });
 });
