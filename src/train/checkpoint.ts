@@ -53,16 +53,35 @@ export async function writeOptimizerFiles(opt: tf.Optimizer, dir: string, names:
   writeFileAtomic(path.join(dir, 'optimizer.bin'), toBytes(data));
   writeFileAtomic(
     path.join(dir, 'optimizer.json'),
-    JSON.stringify({ className: opt.getClassName(), config: opt.getConfig(), weightsManifest: [{ paths: ['optimizer.bin'], weights: specs }] }),
+    JSON.stringify({ className: opt.getClassName(), config: opt.getConfig(), weightsManifest: [{ paths: ['optimizer.bin'], weights: specs }], hidden: hiddenVariables(opt) }),
   );
 }
 
+/**
+ * Variables an optimizer keeps outside getWeights(): Adam's and Adamax's accumulated β powers. tfjs'
+ * setWeights recomputes them as pow(β, t+1), which differs in the last float32 bits from the running
+ * product the uninterrupted run holds; saving them makes a resumed run bit-identical.
+ */
+function hiddenVariables(opt: tf.Optimizer): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(opt)) if (v instanceof tf.Variable) out[k] = Array.from(v.dataSync());
+  return out;
+}
+
+function restoreHidden(opt: tf.Optimizer, hidden: Record<string, number[]> | undefined): void {
+  for (const [k, values] of Object.entries(hidden ?? {})) {
+    const v = (opt as unknown as Record<string, unknown>)[k];
+    if (v instanceof tf.Variable && v.size === values.length) v.assign(tf.tensor(values, v.shape, v.dtype));
+  }
+}
+
 export async function restoreOptimizer(opt: tf.Optimizer, dir: string, names: VariableNames): Promise<void> {
-  const json = readJson<{ className: string; weightsManifest: ModelJson['weightsManifest'] }>(path.join(dir, 'optimizer.json'));
+  const json = readJson<{ className: string; weightsManifest: ModelJson['weightsManifest']; hidden?: Record<string, number[]> }>(path.join(dir, 'optimizer.json'));
   if (json.className !== opt.getClassName()) throw checkpointError(`optimizer in ${dir} is ${json.className}, the spec asks for ${opt.getClassName()}`);
   const { specs, data } = readWeights(dir, json.weightsManifest);
   const decoded = tf.io.decodeWeights(data, specs);
   await opt.setWeights(specs.map((s) => ({ name: rename(s.name, names.fromStable), tensor: decoded[s.name] })));
+  restoreHidden(opt, json.hidden);
 }
 
 export interface CheckpointContents {

@@ -10,7 +10,7 @@ import { disposeBatch } from '../../../src/data/batching';
 import { MtlError } from '../../../src/errors';
 import { buildModel } from '../../../src/model/build';
 import { loadModelFiles } from '../../../src/model/files';
-import { readCheckpointState, restoreOptimizer, saveCheckpoint, variableNames } from '../../../src/train/checkpoint';
+import { readCheckpointState, restoreOptimizer, saveCheckpoint, variableNames, writeOptimizerFiles } from '../../../src/train/checkpoint';
 import { useBackend } from '../../helpers/backend';
 import { tinyBatch, tinySpec } from '../../helpers/tiny';
 
@@ -64,6 +64,26 @@ describe('checkpoints', () => {
 
     disposeBatch(batch);
     [built.model, built2.model, stock, ours].forEach((m) => m.dispose());
+  });
+
+  it("Adam restored from its files continues bit-identically (its accumulated β powers are saved, not recomputed as pow(β, t+1))", async () => {
+    const g = tf.tensor1d([0.1, -0.2, 0.3, 1e-3]);
+    const v1 = tf.variable(tf.ones([4]));
+    const opt1 = tf.train.adam(0.01);
+    for (let i = 0; i < 57; i++) opt1.applyGradients([{ name: v1.name, tensor: g }]);
+    const dir = tmp();
+    await writeOptimizerFiles(opt1, dir, { toStable: new Map([[v1.name, 'w']]), fromStable: new Map() });
+    const v2 = tf.variable(v1.clone());
+    const opt2 = tf.train.adam(0.01);
+    await restoreOptimizer(opt2, dir, { toStable: new Map(), fromStable: new Map([['w', v2.name]]) });
+    for (let i = 0; i < 20; i++) {
+      opt1.applyGradients([{ name: v1.name, tensor: g }]);
+      opt2.applyGradients([{ name: v2.name, tensor: g }]);
+    }
+    assert.deepEqual(Array.from(v2.dataSync()), Array.from(v1.dataSync()));
+    tf.dispose([g, v1, v2]);
+    opt1.dispose();
+    opt2.dispose();
   });
 
   it('reports a truncated weights file and a missing folder as checkpoint errors', async () => {
