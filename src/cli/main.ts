@@ -67,6 +67,7 @@ function addSpecCommands(p: Command, o: Output, signal: AbortSignal): void {
     .argument('<spec>', 'spec file (YAML)')
     .option('--out <dir>', 'run folder (default: <output.dir>/<name>-<timestamp>)')
     .option('--resume <run>', 'continue the run folder RUN from its checkpoints/last, in place (same trajectory as an uninterrupted run)')
+    .option('--overwrite', 'replace the run already in --out (without it an existing run folder is refused)')
     .option('--seeds <n>', 'train N runs under seeds s, s+1, … (s: the spec\'s seed) into one parent folder: PARENT/seed-<s>/ + seeds.json')
     .option('--single-task', 'train one model per task (same backbone and settings, the other heads removed) into one baseline folder: PARENT/task-<t>/ + single-task.json')
     .addOption(backendOption())
@@ -177,13 +178,15 @@ export async function main(argv: string[], o: Output = consoleOutput): Promise<n
   });
   const ac = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
+  // SIGTERM (kill, a scheduler's time limit) is handled as Ctrl-C: finish the step, checkpoint, exit 130.
+  const onSigint = (sig: NodeJS.Signals) => {
     if (++interrupts > 1) process.exit(EXIT_CODES.interrupted);
     // On a TTY a progress bar owns the current line: start a fresh one.
-    o.err(`${o.isTTY ? '\n' : ''}interrupt: finishing the current step and saving checkpoints/last (Ctrl-C again to quit now)`);
+    o.err(`${o.isTTY ? '\n' : ''}${sig === 'SIGTERM' ? 'SIGTERM' : 'interrupt'}: finishing the current step and saving checkpoints/last (Ctrl-C again to quit now)`);
     ac.abort();
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     await program(o, ac.signal).parseAsync(argv, { from: 'user' });
     return 0;
@@ -202,5 +205,6 @@ export async function main(argv: string[], o: Output = consoleOutput): Promise<n
     return EXIT_CODES.internal;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }

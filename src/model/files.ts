@@ -47,6 +47,26 @@ export function readJson<T>(file: string): T {
   }
 }
 
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+
+/** Bytes a manifest describes (undefined when it has a dtype of no fixed size, or quantization). */
+function expectedBytes(specs: tf.io.WeightsManifestEntry[]): number | undefined {
+  let n = 0;
+  for (const s of specs) {
+    const b = DTYPE_BYTES[s.dtype];
+    if (b === undefined || s.quantization) return undefined;
+    n += s.shape.reduce((a, d) => a * d, 1) * b;
+  }
+  return n;
+}
+
+/** A manifest as model.json and optimizer.json hold it: a list of {paths: [file…], weights: [spec…]}. */
+export function checkManifest(file: string, m: unknown): ModelJson['weightsManifest'] {
+  const ok = Array.isArray(m) && m.every((g) => g && Array.isArray(g.paths) && g.paths.every((p: unknown) => typeof p === 'string' && !p.includes('..')) && Array.isArray(g.weights));
+  if (!ok) throw checkpointError([{ where: { file }, message: 'damaged checkpoint file: weightsManifest must be a list of {paths, weights}', received: m }]);
+  return m as ModelJson['weightsManifest'];
+}
+
 export function readWeights(dir: string, manifest: ModelJson['weightsManifest']): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
   const specs: tf.io.WeightsManifestEntry[] = [];
   const chunks: Uint8Array[] = [];
@@ -59,6 +79,10 @@ export function readWeights(dir: string, manifest: ModelJson['weightsManifest'])
     }
   }
   const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const expected = expectedBytes(specs);
+  if (expected !== undefined && total !== expected) {
+    throw checkpointError([{ where: { file: path.join(dir, manifest.flatMap((g) => g.paths).join(', ')) }, message: `the weights file has ${total} bytes; its manifest describes ${expected} (truncated or damaged)` }]);
+  }
   const out = new Uint8Array(total);
   let o = 0;
   for (const c of chunks) {
@@ -70,10 +94,12 @@ export function readWeights(dir: string, manifest: ModelJson['weightsManifest'])
 
 /** Load model.json + weights.bin with the stock tfjs loader (tf.io.fromMemory). */
 export async function loadModelFiles(dir: string): Promise<{ model: tf.LayersModel; metadata?: Record<string, unknown> }> {
-  const json = readJson<ModelJson>(path.join(dir, 'model.json'));
-  const { specs, data } = readWeights(dir, json.weightsManifest ?? []);
-  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (data.byteLength !== expected) throw checkpointError(`weights.bin in ${dir} has ${data.byteLength} bytes; model.json describes ${expected}`);
+  const file = path.join(dir, 'model.json');
+  const json = readJson<ModelJson | null>(file);
+  if (json === null || typeof json !== 'object' || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
+    throw checkpointError([{ where: { file }, message: 'damaged checkpoint file: not a tfjs model.json (no modelTopology object)', received: json }]);
+  }
+  const { specs, data } = readWeights(dir, checkManifest(file, json.weightsManifest));
   try {
     const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: data }));
     return { model, metadata: json.userDefinedMetadata };

@@ -1,11 +1,13 @@
 // Owns what happens at the end of each epoch besides training, as callbacks (Keras' fit() callbacks):
 // one Monitor rule ("is this better") shared by the best checkpoint and early stopping, the
 // checkpoint writer, and the state each callback carries over `--resume` in state.json.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MonitorSpec } from '../spec/types';
 import { globalRandomState } from '../util/global-random';
-import { saveCheckpoint, type CheckpointState } from './checkpoint';
+import { writeCheckpoint, type CheckpointState } from './checkpoint';
 import type { EpochRecord } from './events';
+import { staged } from './run-folder';
 import type { Run } from './setup';
 import type { StepResult } from './step';
 
@@ -76,9 +78,12 @@ export class Checkpointer {
     };
   }
 
-  save(name: string, epoch: number): Promise<void> {
+  /** Writes checkpoints/<name>.new; the epoch's commit (run-folder.ts) swaps it in with the epoch's records. */
+  async save(name: string, epoch: number): Promise<void> {
     const { runDir, built, opt, names, metadata } = this.run;
-    return saveCheckpoint(path.join(runDir, 'checkpoints', name), { model: built.model, optimizer: opt.optimizer, names, state: this.state(epoch), metadata });
+    const dir = path.join(runDir, staged(`checkpoints/${name}`));
+    fs.rmSync(dir, { recursive: true, force: true });
+    await writeCheckpoint(dir, { model: built.model, optimizer: opt.optimizer, names, state: this.state(epoch), metadata });
   }
 }
 
@@ -148,6 +153,8 @@ export class EarlyStopping implements Callback {
     const s = saved as { best: number | null; sinceImprovement: number } | undefined;
     this.monitor.best = s?.best ?? null;
     this.sinceImprovement = s?.sinceImprovement ?? 0;
+    // A run killed right after the epoch that stopped it stops again at once.
+    this.stop = this.sinceImprovement >= this.spec.patience;
   }
 
   epochEnd(rec: EpochRecord): void {

@@ -1,9 +1,11 @@
 // Owns checkpoint folders: the model files (src/model/files.ts), optimizer state under stable variable
 // names, and state.json, written atomically as one folder.
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkpointError } from '../errors';
-import { readJson, readWeights, toBytes, writeModelFiles, type ModelJson } from '../model/files';
+import { checkManifest, readJson, readWeights, toBytes, writeModelFiles, type ModelJson } from '../model/files';
 import { replaceDirAtomic, writeFileAtomic } from '../util/fs';
 import type { Json } from '../weighting/strategy';
 
@@ -13,6 +15,8 @@ export interface CheckpointState {
   best: { monitor: string; value: number | null; epoch: number | null };
   strategy: Json;
   epochLosses: number[][];
+  /** sha256 of each file of the checkpoint folder, checked on load. */
+  files?: Record<string, string>;
   [k: string]: unknown;
 }
 
@@ -76,7 +80,10 @@ function restoreHidden(opt: tf.Optimizer, hidden: Record<string, number[]> | und
 }
 
 export async function restoreOptimizer(opt: tf.Optimizer, dir: string, names: VariableNames): Promise<void> {
-  const json = readJson<{ className: string; weightsManifest: ModelJson['weightsManifest']; hidden?: Record<string, number[]> }>(path.join(dir, 'optimizer.json'));
+  const file = path.join(dir, 'optimizer.json');
+  const json = readJson<{ className: string; weightsManifest: ModelJson['weightsManifest']; hidden?: Record<string, number[]> } | null>(file);
+  if (json === null || typeof json !== 'object') throw checkpointError([{ where: { file }, message: 'damaged checkpoint file: not an optimizer.json object', received: json }]);
+  checkManifest(file, json.weightsManifest);
   if (json.className !== opt.getClassName()) throw checkpointError(`optimizer in ${dir} is ${json.className}, the spec asks for ${opt.getClassName()}`);
   const { specs, data } = readWeights(dir, json.weightsManifest);
   const decoded = tf.io.decodeWeights(data, specs);
@@ -94,13 +101,49 @@ export interface CheckpointContents {
 
 /** Write a whole checkpoint folder atomically (swap of a fully written sibling folder). */
 export async function saveCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
-  await replaceDirAtomic(dir, async (tmp) => {
-    await writeModelFiles(c.model, tmp, c.metadata);
-    await writeOptimizerFiles(c.optimizer, tmp, c.names);
-    writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify(c.state, null, 2));
-  });
+  await replaceDirAtomic(dir, (tmp) => writeCheckpoint(tmp, c));
 }
 
+const CHECKSUMMED = ['model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin'];
+
+/** Fill folder `dir` (created if needed): the files, then state.json with each file's sha256. */
+export async function writeCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  await writeModelFiles(c.model, dir, c.metadata);
+  await writeOptimizerFiles(c.optimizer, dir, c.names);
+  const files = Object.fromEntries(CHECKSUMMED.map((f) => [f, sha256(path.join(dir, f))]));
+  writeFileAtomic(path.join(dir, 'state.json'), JSON.stringify({ ...c.state, files }, null, 2));
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** state.json of a checkpoint, its fields' types checked (a damaged file is a checkpoint error naming it). */
 export function readCheckpointState(dir: string): CheckpointState {
-  return readJson<CheckpointState>(path.join(dir, 'state.json'));
+  const file = path.join(dir, 'state.json');
+  const st = readJson<CheckpointState | null>(file);
+  const bad = (field: string, want: string, got: unknown) =>
+    checkpointError([{ where: { file }, message: `damaged checkpoint state: ${field} must be ${want}`, received: got, hint: 'resume from an intact run folder, or train again' }]);
+  if (st === null || typeof st !== 'object' || Array.isArray(st)) throw bad('the file', 'a JSON object', st);
+  const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  if (!count(st.epoch)) throw bad('epoch', 'a whole number', st.epoch);
+  if (!count(st.step)) throw bad('step', 'a whole number', st.step);
+  if (!Array.isArray(st.epochLosses) || !st.epochLosses.every((l) => Array.isArray(l))) throw bad('epochLosses', 'a list of lists of numbers', st.epochLosses);
+  if (st.best !== undefined && (st.best === null || typeof st.best !== 'object')) throw bad('best', 'an object', st.best);
+  if (st.files !== undefined && (st.files === null || typeof st.files !== 'object')) throw bad('files', 'an object of sha256 checksums', st.files);
+  return st;
+}
+
+/** Check every file of a checkpoint against the sha256 in its state.json (checkpoints written before checksums pass). */
+export function verifyCheckpoint(dir: string): CheckpointState {
+  const st = readCheckpointState(dir);
+  for (const [f, want] of Object.entries((st.files ?? {}) as Record<string, string>)) {
+    const file = path.join(dir, f);
+    if (!fs.existsSync(file)) throw checkpointError([{ where: { file }, message: 'missing checkpoint file (state.json lists it)' }]);
+    if (sha256(file) !== want) {
+      throw checkpointError([{ where: { file }, message: 'checksum mismatch: the file changed or was damaged after the checkpoint was written (sha256 differs from state.json)', hint: 'use the other checkpoint (--checkpoint last|best) or train again' }]);
+    }
+  }
+  return st;
 }

@@ -17,7 +17,9 @@ import { runEpoch } from './epoch';
 import { silentReporter, type EpochRecord, type TrainReporter } from './events';
 import { MetricsRecorder } from './recorder';
 import { restoreInto } from './resume';
-import { disposeRun, setupRun, type Run } from './setup';
+import { verifyCheckpoint } from './checkpoint';
+import { commitEpoch } from './run-folder';
+import { disposeRun, setupRun, writeRunConfig, type Run } from './setup';
 
 export interface TrainOptions {
   /** Run folder; default <output.dir>/<name>-<timestamp>. */
@@ -30,6 +32,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Continue the run folder RUN from its checkpoints/last (into the same folder; `out` must be unset). */
   resume?: string;
+  /** Replace a run already in `out` (else an existing run folder is refused). */
+  overwrite?: boolean;
   /** A spec already validated (a seed or single-task variant, train/variants.ts) to use instead of reading specFile. */
   spec?: Spec;
 }
@@ -64,7 +68,9 @@ function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[
   const es = run.r.train.earlyStopping;
   // Early-stopping counters move before any checkpoint is written, so a resumed run stops where this one would.
   const show: Callback = { epochEnd: (rec) => reporter.epochEnd(rec) };
-  const callbacks: Callback[] = [...(es ? [new EarlyStopping(es)] : []), best, new LastCheckpoint(checkpoints), recorder, show];
+  // The checkpoints and metrics.json are staged, then committed as one unit (run-folder.ts).
+  const commit: Callback = { epochEnd: (rec) => commitEpoch(run.runDir, rec.epoch, () => recorder.appendEpochLine(rec)) };
+  const callbacks: Callback[] = [...(es ? [new EarlyStopping(es)] : []), best, new LastCheckpoint(checkpoints), recorder, commit, show];
   checkpoints.callbacks = callbacks;
   return { callbacks, best, recorder };
 }
@@ -88,18 +94,23 @@ async function restoreRun(run: Run, callbacks: Callback[]): Promise<void> {
 async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainReporter, opts: TrainOptions): Promise<TrainResult> {
   const run = await setupRun(spec, backend, opts);
   const { r, runDir } = run;
-  const { callbacks, best, recorder } = callbacksFor(run, reporter);
-  await restoreRun(run, callbacks);
-  recorder.begin(run.resumeFrom);
-  reporter.start({ runDir, backend: backendLabel(backend), epochs: r.train.epochs, stepsPerEpoch: run.stepsPerEpoch, taskNames: run.built.taskNames, samples: recorder.file.run.samples });
+  let recorder: MetricsRecorder | undefined;
   try {
-    let status: TrainResult['status'] = 'completed';
-    for (let epoch = (run.resumeFrom?.state.epoch ?? 0) + 1; epoch <= r.train.epochs; epoch++) {
+    const cbs = callbacksFor(run, reporter);
+    const { callbacks, best } = cbs;
+    // A failed restore leaves the run folder as it was: nothing is written before this point.
+    await restoreRun(run, callbacks);
+    writeRunConfig(run);
+    recorder = cbs.recorder;
+    recorder.begin(run.resumeFrom);
+    reporter.start({ runDir, backend: backendLabel(backend), epochs: r.train.epochs, stepsPerEpoch: run.stepsPerEpoch, taskNames: run.built.taskNames, samples: recorder.file.run.samples });
+    let status: TrainResult['status'] = callbacks.some((cb) => cb.stop) ? 'early-stopped' : 'completed';
+    for (let epoch = (run.resumeFrom?.state.epoch ?? 0) + 1; epoch <= r.train.epochs && status === 'completed'; epoch++) {
       const rec = await runEpoch(run, epoch, { reporter, callbacks, signal: opts.signal });
       for (const cb of callbacks) await cb.epochEnd?.(rec);
       if (opts.signal?.aborted) {
         recorder.status = 'interrupted';
-        throw new MtlError('interrupted', `interrupted during epoch ${epoch}; checkpoints/last holds the state after step ${run.progress.step} (${runDir})`);
+        throw new MtlError('interrupted', `interrupted during epoch ${epoch}; checkpoints/last holds the state after step ${run.progress.step} (${runDir}); continue with: mtl train ${spec.file} --resume ${runDir}`);
       }
       if (callbacks.some((cb) => cb.stop)) {
         status = 'early-stopped';
@@ -113,14 +124,14 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     reporter.end({ status, best: summary, test, last: recorder.file.epochs[recorder.file.epochs.length - 1], runDir });
     return { runDir, status, epochs: recorder.file.epochs, best: summary, test, backend };
   } catch (e) {
-    if (recorder.status === 'running') {
+    if (recorder?.status === 'running') {
       recorder.status = 'failed';
       recorder.file.run.reason = e instanceof MtlError && e.kind === 'diverged' ? 'non-finite' : e instanceof MtlError ? e.kind : 'internal';
       recorder.file.run.error = e instanceof Error ? e.message : String(e);
     }
     throw e;
   } finally {
-    recorder.close();
+    recorder?.close();
     disposeRun(run);
   }
 }
@@ -136,7 +147,9 @@ async function testBestCheckpoint(run: Run, which: 'best' | 'last'): Promise<Spl
 
 /** Evaluate a checkpoint's weights (loaded into a fresh model) on one split. */
 async function evaluateCheckpointSet(run: Run, which: string, set: SplitData): Promise<SplitMetrics> {
-  const { model } = await loadModelFiles(path.join(run.runDir, 'checkpoints', which));
+  const dir = path.join(run.runDir, 'checkpoints', which);
+  verifyCheckpoint(dir);
+  const { model } = await loadModelFiles(dir);
   try {
     return await evaluateSource(model, run.built.inputNames, run.tasks, set, run.r.train.batchSize);
   } finally {

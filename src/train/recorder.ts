@@ -12,6 +12,7 @@ import { strategyRecord } from '../weighting/diagnostics';
 import type { BestCheckpoint, Callback, StepEnd } from './callbacks';
 import type { EpochRecord } from './events';
 import { trimRecords, type ResumePoint } from './resume';
+import { readLines, staged } from './run-folder';
 import type { Run } from './setup';
 
 export type RunStatus = 'running' | 'completed' | 'early-stopped' | 'interrupted' | 'failed';
@@ -95,10 +96,14 @@ export class MetricsRecorder implements Callback {
     );
   }
 
+  /** Stages metrics.json.new; the epoch's commit swaps it in and calls appendEpochLine. */
   epochEnd(rec: EpochRecord): void {
     this.file.best = this.best.summary();
     this.file.epochs.push(rec);
-    this.write();
+    writeFileAtomic(path.join(this.run.runDir, staged('metrics.json')), JSON.stringify(this.file, null, 2));
+  }
+
+  appendEpochLine(rec: EpochRecord): void {
     appendLine(this.jsonl, JSON.stringify({ type: 'epoch', ...rec }));
   }
 
@@ -119,4 +124,23 @@ export class MetricsRecorder implements Callback {
   private write(): void {
     writeFileAtomic(path.join(this.run.runDir, 'metrics.json'), JSON.stringify(this.file, null, 2));
   }
+}
+
+/**
+ * Recovery of a commit cut short: metrics.jsonl gets the committed epoch's line (from metrics.json)
+ * when it lacks it; a torn last line and lines of later, uncommitted epochs are dropped.
+ */
+export function ensureEpochLine(runDir: string, epoch: number): void {
+  const jsonl = path.join(runDir, 'metrics.jsonl');
+  const lines = fs.existsSync(jsonl) ? readLines(jsonl).filter((l) => typeof l.epoch === 'number' && l.epoch <= epoch) : [];
+  if (!lines.some((l) => l.type === 'epoch' && l.epoch === epoch)) {
+    try {
+      const m = JSON.parse(fs.readFileSync(path.join(runDir, 'metrics.json'), 'utf8'));
+      const rec = (m.epochs as EpochRecord[]).find((e) => e.epoch === epoch);
+      if (rec) lines.push({ type: 'epoch', ...rec });
+    } catch {
+      // Without metrics.json the line cannot be rebuilt; the checkpoints still are whole.
+    }
+  }
+  writeFileAtomic(jsonl, lines.map((l) => JSON.stringify(l) + '\n').join(''));
 }

@@ -5,13 +5,14 @@ import type * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { checkpointError, configError } from '../errors';
+import { checkpointError, configError, showValue } from '../errors';
 import type { ResolvedSpec } from '../spec/types';
 import { writeFileAtomic } from '../util/fs';
 import type { WeightingStrategy } from '../weighting/strategy';
 import { loadModelFiles } from '../model/files';
-import { readCheckpointState, restoreOptimizer, type CheckpointState, type VariableNames } from './checkpoint';
+import { restoreOptimizer, verifyCheckpoint, type CheckpointState, type VariableNames } from './checkpoint';
 import type { EpochRecord } from './events';
+import { readLines } from './run-folder';
 import type { StepMemory } from './step';
 
 /** What checkpoints/last holds beyond the base CheckpointState (older checkpoints may lack it). */
@@ -29,29 +30,73 @@ export interface ResumeExtras {
 export interface ResumePoint {
   runDir: string;
   dir: string;
+  /** Settings the resume changes (learning rate, epochs, …), as `path: old → new`, recorded in metrics.json. */
+  changes: string[];
   state: CheckpointState & ResumeExtras;
 }
 
-/** Check that RUN can be continued with this spec; read its last checkpoint's state. */
+/** Check that RUN can be continued with this spec; read (and verify) its last checkpoint's state. */
 export function readResumePoint(run: string, spec: ResolvedSpec, specFile?: string): ResumePoint {
   const runDir = path.resolve(run);
   const dir = path.join(runDir, 'checkpoints', 'last');
   if (!fs.existsSync(path.join(dir, 'state.json'))) {
     throw checkpointError([{ where: { file: runDir }, message: 'nothing to resume: the run folder has no checkpoints/last/state.json', allowed: 'a run folder written by mtl train' }]);
   }
-  const state = readCheckpointState(dir) as CheckpointState & ResumeExtras;
-  const cfgFile = path.join(runDir, 'config.resolved.yaml');
-  if (fs.existsSync(cfgFile)) {
-    const before = parse(fs.readFileSync(cfgFile, 'utf8')) as Partial<ResolvedSpec> | null;
-    const method = before?.weighting?.method;
-    if (method && method !== spec.weighting.method) {
-      throw checkpointError([{ where: { file: cfgFile, path: 'weighting.method' }, message: `the run was trained with weighting "${method}"; the spec asks for "${spec.weighting.method}"`, allowed: method }]);
-    }
-  }
-  if (state.epoch >= spec.train.epochs) {
+  const state = verifyCheckpoint(dir) as CheckpointState & ResumeExtras;
+  const changes = specChanges(runDir, spec, specFile);
+  if (state.epoch >= spec.train.epochs && finished(runDir)) {
     throw configError([{ where: { file: specFile, path: 'train.epochs' }, message: `the run already has ${state.epoch} epoch(s); nothing left to train`, received: spec.train.epochs, allowed: `more than ${state.epoch}` }]);
   }
-  return { runDir, dir, state };
+  return { runDir, dir, state, changes };
+}
+
+/** Whether the run ended normally; one killed after its last epoch (e.g. during the test evaluation) still resumes, to finish. */
+function finished(runDir: string): boolean {
+  try {
+    const status = JSON.parse(fs.readFileSync(path.join(runDir, 'metrics.json'), 'utf8'))?.run?.status;
+    return status === 'completed' || status === 'early-stopped';
+  } catch {
+    return true;
+  }
+}
+
+/** Parts of a spec a checkpoint depends on: a resume with other values here would train another model or other data. */
+const FIXED = ['seed', 'data', 'inputs', 'backbone', 'architecture', 'tasks', 'weighting.method', 'train.validation'];
+
+/** The differences between the run's config.resolved.yaml and `spec`: refused when FIXED parts differ, else listed. */
+function specChanges(runDir: string, spec: ResolvedSpec, specFile?: string): string[] {
+  const cfgFile = path.join(runDir, 'config.resolved.yaml');
+  if (!fs.existsSync(cfgFile)) return [];
+  let before: unknown;
+  try {
+    before = parse(fs.readFileSync(cfgFile, 'utf8'));
+  } catch (e) {
+    throw checkpointError([{ where: { file: cfgFile }, message: `cannot read the run's resolved spec: ${(e as Error).message}` }]);
+  }
+  const after = JSON.parse(JSON.stringify(spec));
+  const diffs = diffPaths(before, after, '');
+  const oldTasks = Object.keys((before as Partial<ResolvedSpec> | null)?.tasks ?? {});
+  if (oldTasks.join('\n') !== Object.keys(spec.tasks).join('\n')) diffs.unshift({ path: 'tasks', was: oldTasks, now: Object.keys(spec.tasks) });
+  const fixed = diffs.filter((d) => FIXED.some((f) => d.path === f || d.path.startsWith(f + '.') || d.path.startsWith(f + '[')));
+  if (fixed.length) {
+    throw checkpointError([
+      ...fixed.slice(0, 10).map((d) => ({ where: { file: specFile, path: d.path }, message: `differs from the run being resumed, which has ${showValue(d.was)}`, received: d.now })),
+      { where: { file: runDir }, message: 'resume refused: the spec changes the model, the data or the task set of the run', hint: `resume with the run's own spec (${cfgFile}), or start a new run` },
+    ]);
+  }
+  return diffs.filter((d) => d.path !== 'output.dir').map((d) => `${d.path}: ${showValue(d.was)} → ${showValue(d.now)}`);
+}
+
+function diffPaths(a: unknown, b: unknown, at: string): Array<{ path: string; was: unknown; now: unknown }> {
+  const isObj = (v: unknown) => v !== null && typeof v === 'object';
+  if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+    return [...keys].flatMap((k) => {
+      const p = Array.isArray(a) ? `${at}[${k}]` : at ? `${at}.${k}` : k;
+      return diffPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], p);
+    });
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ path: at, was: a, now: b }];
 }
 
 /** Load the checkpoint's weights, optimizer slots and strategy state into the live objects. */
@@ -76,22 +121,20 @@ export async function restoreInto(point: ResumePoint, model: tf.LayersModel, opt
  * The run folder's records up to the checkpointed epoch: metrics.json's epochs (returned, with when the
  * run first started) and metrics.jsonl (rewritten without lines from later epochs).
  */
-export function trimRecords(point: ResumePoint): { epochs: EpochRecord[]; startedAt?: string; resumed: Array<{ at: string; afterEpoch: number }> } {
+export function trimRecords(point: ResumePoint): { epochs: EpochRecord[]; startedAt?: string; resumed: Array<{ at: string; afterEpoch: number; changes?: string[] }> } {
   const keep = (rec: { epoch?: number }) => typeof rec.epoch === 'number' && rec.epoch <= point.state.epoch;
   const jsonl = path.join(point.runDir, 'metrics.jsonl');
-  if (fs.existsSync(jsonl)) {
-    const lines = fs.readFileSync(jsonl, 'utf8').split('\n').filter((l) => l.trim() && keep(JSON.parse(l)));
-    writeFileAtomic(jsonl, lines.map((l) => l + '\n').join(''));
-  }
+  if (fs.existsSync(jsonl)) writeFileAtomic(jsonl, readLines(jsonl).filter(keep).map((l) => JSON.stringify(l) + '\n').join(''));
   let old: { epochs?: EpochRecord[]; run?: { startedAt?: string; resumed?: Array<{ at: string; afterEpoch: number }> } } = {};
   try {
     old = JSON.parse(fs.readFileSync(path.join(point.runDir, 'metrics.json'), 'utf8'));
   } catch {
     // A missing or damaged metrics.json loses the history, not the training state.
   }
+  const resumed = { at: new Date().toISOString(), afterEpoch: point.state.epoch, ...(point.changes.length ? { changes: point.changes } : {}) };
   return {
-    epochs: (old.epochs ?? []).filter(keep),
-    startedAt: old.run?.startedAt,
-    resumed: [...(old.run?.resumed ?? []), { at: new Date().toISOString(), afterEpoch: point.state.epoch }],
+    epochs: (Array.isArray(old?.epochs) ? old.epochs : []).filter(keep),
+    startedAt: old?.run?.startedAt,
+    resumed: [...(Array.isArray(old?.run?.resumed) ? old.run.resumed : []), resumed],
   };
 }

@@ -14,6 +14,9 @@ import { writeFileAtomic } from '../util/fs';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { evaluateSource, taskRuntimes, type SplitMetrics } from '../eval/evaluate';
 import { evalRecord } from '../eval/record';
+import { verifyCheckpoint } from './checkpoint';
+import { ensureEpochLine } from './recorder';
+import { lockHolder, recoverRunDir } from './run-folder';
 
 export interface EvalOptions {
   checkpoint?: 'best' | 'last';
@@ -48,7 +51,10 @@ export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promi
   const backend = await selectBackend(opts.backend ?? 'auto');
   const spec = loadRunSpec(runDir);
   const ckpt = path.join(runDir, 'checkpoints', which);
+  // What a kill left is finished or dropped first, unless a live training run owns the folder.
+  if (lockHolder(runDir) === undefined) recoverRunDir(runDir, (epoch) => ensureEpochLine(runDir, epoch));
   if (!fs.existsSync(ckpt)) throw checkpointError(`no checkpoint "${which}" in ${runDir} (${ckpt} is missing)`);
+  verifyCheckpoint(ckpt);
   seedGlobalRandom(spec.resolved.seed);
   try {
     const bundle = await loadData(spec, readDataState(runDir));

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import type { BackendInfo } from '../backend/select';
+import { checkpointError, MtlError } from '../errors';
 import { loadData, splitsFor } from '../data/run-data';
 import type { SplitData } from '../data/source';
 import { readDataState, writeDataState } from '../data/state';
@@ -23,6 +24,8 @@ import { variableNames, type VariableNames } from './checkpoint';
 import { checkData } from './check-data';
 import { readResumePoint, type ResumePoint } from './resume';
 import { paramGroupPlan } from './param-groups';
+import { ensureEpochLine } from './recorder';
+import { checkOut, lockRunDir, makeRunDir, recoverRunDir } from './run-folder';
 import { makeStepParts, type StepParts } from './step';
 
 export interface Run {
@@ -30,6 +33,8 @@ export interface Run {
   r: ResolvedSpec;
   backend: BackendInfo;
   runDir: string;
+  /** Releases the run folder's lock (disposeRun calls it). */
+  release: () => void;
   startedAt: Date;
   resumeFrom?: ResumePoint;
   bundle: DataBundle;
@@ -55,20 +60,62 @@ function timestamp(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-/** Load, build and create everything for `spec` (seeded global random already set); writes the run folder's config. */
-export async function setupRun(spec: Spec, backend: BackendInfo, opts: { out?: string; resume?: string }): Promise<Run> {
+/**
+ * Claim the run folder: --resume locks RUN, recovers what a kill left and reads its checkpoint (nothing
+ * else is written until the checkpoint is restored); a new run checks --out now and creates it later.
+ */
+function claimRunDir(r: ResolvedSpec, specFile: string, startedAt: Date, opts: SetupOptions): { runDir: string; release?: () => void; resumeFrom?: ResumePoint } {
+  if (!opts.resume) return { runDir: checkOut(opts.out ?? path.join(r.output.dir, `${r.name}-${timestamp(startedAt)}`), opts.overwrite ?? false) };
+  const runDir = path.resolve(opts.resume);
+  if (!fs.statSync(runDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw checkpointError([{ where: { file: runDir }, message: 'nothing to resume: no such run folder' }]);
+  }
+  const release = lockRunDir(runDir);
+  try {
+    recoverRunDir(runDir, (epoch) => ensureEpochLine(runDir, epoch));
+    return { runDir, release, resumeFrom: readResumePoint(runDir, r, specFile) };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+export interface SetupOptions {
+  out?: string;
+  resume?: string;
+  /** Replace the run already in `out`. */
+  overwrite?: boolean;
+  /** Aborted during start-up: stop before the run folder is written. */
+  signal?: AbortSignal;
+}
+
+/** Load, build and create everything for `spec` (seeded global random already set); claims the run folder. */
+export async function setupRun(spec: Spec, backend: BackendInfo, opts: SetupOptions): Promise<Run> {
   const r = spec.resolved;
-  const resumeFrom = opts.resume ? readResumePoint(opts.resume, r, spec.file) : undefined;
+  const startedAt = new Date();
+  const claim = claimRunDir(r, spec.file, startedAt, opts);
+  try {
+    return await buildRun(spec, backend, startedAt, claim, opts.signal);
+  } catch (e) {
+    claim.release?.();
+    throw e;
+  }
+}
+
+async function buildRun(spec: Spec, backend: BackendInfo, startedAt: Date, claim: ReturnType<typeof claimRunDir>, signal?: AbortSignal): Promise<Run> {
+  const r = spec.resolved;
+  const { runDir, resumeFrom } = claim;
   const bundle = await loadData(spec, resumeFrom ? readDataState(resumeFrom.runDir) : undefined);
   const built = buildModel(r);
   checkData(bundle, r, built);
   const sets = splitsFor(r, bundle);
-
-  const startedAt = new Date();
-  const runDir = resumeFrom ? resumeFrom.runDir : path.resolve(opts.out ?? path.join(r.output.dir, `${r.name}-${timestamp(startedAt)}`));
-  fs.mkdirSync(runDir, { recursive: true });
-  writeFileAtomic(path.join(runDir, 'config.resolved.yaml'), `# Written by mtl ${packageVersion()} from ${spec.file}: every default filled in.\n${stringify(r)}`);
-  writeDataState(runDir, bundle.state);
+  if (signal?.aborted) throw new MtlError('interrupted', `interrupted during start-up; nothing was written${claim.release ? ` to ${runDir}` : ''}`);
+  if (!claim.release) {
+    makeRunDir(runDir);
+    claim.release = lockRunDir(runDir);
+    // --overwrite: the old run goes only now that the new one has its data and model.
+    for (const f of fs.readdirSync(runDir)) if (f !== '.lock') fs.rmSync(path.join(runDir, f), { recursive: true, force: true });
+  }
 
   const tasks = taskRuntimes(r, bundle.classNames);
   const strategy = strategies.get(r.weighting.method).create(r.weighting, { taskNames: built.taskNames, taskWeights: tasks.map((t) => t.weight), seed: r.seed });
@@ -93,6 +140,7 @@ export async function setupRun(spec: Spec, backend: BackendInfo, opts: { out?: s
     r,
     backend,
     runDir,
+    release: claim.release,
     startedAt,
     ...(resumeFrom ? { resumeFrom } : {}),
     bundle,
@@ -111,8 +159,16 @@ export async function setupRun(spec: Spec, backend: BackendInfo, opts: { out?: s
   };
 }
 
-/** Free what setupRun made. */
+/** config.resolved.yaml and data-state.json: written once a resumed checkpoint has been restored, so a failed resume changes nothing. */
+export function writeRunConfig(run: Run): void {
+  const { runDir, r, spec } = run;
+  writeFileAtomic(path.join(runDir, 'config.resolved.yaml'), `# Written by mtl ${packageVersion()} from ${spec.file}: every default filled in.\n${stringify(r)}`);
+  writeDataState(runDir, run.bundle.state);
+}
+
+/** Free what setupRun made and release the run folder. */
 export function disposeRun(run: Run): void {
+  run.release();
   run.strategy.dispose();
   run.opt.optimizer.dispose();
   run.built.model.dispose();

@@ -8,6 +8,7 @@ import { trainReporter, type Output } from '../reporter';
 export interface TrainCliOptions {
   out?: string;
   resume?: string;
+  overwrite?: boolean;
   backend: BackendName;
   threads?: number;
   progress: boolean;
@@ -26,7 +27,7 @@ function seedCount(v: string | undefined): number {
 async function trainGroup(spec: string, opts: TrainCliOptions, seeds: number, o: Output, signal: AbortSignal): Promise<void> {
   const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: false });
   const run = opts.singleTask ? trainSingleTask : trainSeeds;
-  const res = await run(spec, { seeds, out: opts.out, backend: opts.backend, threads: opts.threads, reporter, signal, onRun: (label) => o.err(`\n== ${label}`) });
+  const res = await run(spec, { seeds, out: opts.out, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal, onRun: (label) => o.err(`\n== ${label}`) });
   if (opts.json) {
     o.out(JSON.stringify({ parent: res.parent, runs: res.runs.map((r) => ({ runDir: r.runDir, status: r.status, best: r.best, test: r.test ?? null })) }, null, 2));
     return;
@@ -36,12 +37,13 @@ async function trainGroup(spec: string, opts: TrainCliOptions, seeds: number, o:
 }
 
 export async function trainCommand(spec: string, opts: TrainCliOptions, o: Output, signal: AbortSignal): Promise<void> {
-  if (opts.resume && opts.out) throw new MtlError('usage', '--resume continues RUN in place; drop --out');
+  if (opts.resume !== undefined && opts.out !== undefined) throw new MtlError('usage', '--resume continues RUN in place; drop --out');
+  if (opts.resume !== undefined && opts.overwrite) throw new MtlError('usage', '--resume continues RUN; --overwrite replaces a run: choose one');
   const seeds = seedCount(opts.seeds);
   if (opts.resume && (seeds > 1 || opts.singleTask)) throw new MtlError('usage', '--resume continues one run folder; it does not combine with --seeds or --single-task');
   if (seeds > 1 || opts.singleTask) return trainGroup(spec, opts, seeds, o, signal);
   const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: !opts.json });
-  const res = await train(spec, { out: opts.out, resume: opts.resume, backend: opts.backend, threads: opts.threads, reporter, signal });
+  const res = await train(spec, { out: opts.out, resume: opts.resume, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal });
   if (opts.json) {
     const last = res.epochs[res.epochs.length - 1];
     o.out(JSON.stringify({ runDir: res.runDir, status: res.status, backend: res.backend.name, gpu: res.backend.gpu, best: res.best, last, test: res.test ?? null }, null, 2));

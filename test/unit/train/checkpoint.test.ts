@@ -2,6 +2,7 @@
 // optimizer state survives a round trip under stable names; damage is a checkpoint error.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -49,7 +50,10 @@ describe('checkpoints', () => {
     const { model: ours, metadata } = await loadModelFiles(dir);
     assert.deepEqual((metadata as { mtl: { tasks: string[] } }).mtl.tasks, ['left', 'right']);
     assert.deepEqual(Array.from((ours.predict(batch.inputs.image) as tf.Tensor[])[1].dataSync()), Array.from(a[1].dataSync()));
-    assert.deepEqual(readCheckpointState(dir), state);
+    // state.json adds each file's sha256 (checked on load).
+    const sha = (f: string) => createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex');
+    const files = Object.fromEntries(['model.json', 'weights.bin', 'optimizer.json', 'optimizer.bin'].map((f) => [f, sha(f)]));
+    assert.deepEqual(readCheckpointState(dir), { ...state, files });
 
     // Optimizer slots restore into a second model built in the same process (its variables get new names).
     const built2 = buildModel(spec);
