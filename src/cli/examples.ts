@@ -23,6 +23,7 @@ export const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['mtl train configs/quickstart.yaml', 'run folder under output.dir'],
     ['mtl train configs/quickstart.yaml --out runs/q1 --backend wasm --threads 2', 'named run folder, wasm backend on 2 threads'],
     ['mtl train configs/quickstart.yaml --resume runs/q1', 'continue an interrupted run'],
+    ['mtl train configs/quickstart.yaml --out runs/q1 --overwrite', 'replace the run already in runs/q1'],
     ['mtl train configs/cars.yaml --no-progress --json > metrics.json', 'plain epoch lines, final metrics as JSON'],
     ['mtl train configs/multifashion-uw.yaml --seeds 3 --out runs/uw', 'three seeds into one seed-group folder'],
     ['mtl train configs/quickstart.yaml --single-task --out runs/single', 'one model per task: the Δm% baseline'],

@@ -18,7 +18,7 @@ import { silentReporter, type EpochRecord, type TrainReporter } from './events';
 import { MetricsRecorder } from './recorder';
 import { restoreInto } from './resume';
 import { verifyCheckpoint } from './checkpoint';
-import { commitEpoch } from './run-folder';
+import { commitEpoch, fsError } from './run-folder';
 import { disposeRun, setupRun, writeRunConfig, type Run } from './setup';
 
 export interface TrainOptions {
@@ -123,7 +123,10 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     const summary = best.summary();
     reporter.end({ status, best: summary, test, last: recorder.file.epochs[recorder.file.epochs.length - 1], runDir });
     return { runDir, status, epochs: recorder.file.epochs, best: summary, test, backend };
-  } catch (e) {
+  } catch (caught) {
+    // A full or read-only disk while writing checkpoints or records: the committed epoch stays whole.
+    const io = caught as NodeJS.ErrnoException;
+    const e = ['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO'].includes(io?.code ?? '') ? fsError(io.path ?? runDir, io) : caught;
     if (recorder?.status === 'running') {
       recorder.status = 'failed';
       recorder.file.run.reason = e instanceof MtlError && e.kind === 'diverged' ? 'non-finite' : e instanceof MtlError ? e.kind : 'internal';
@@ -131,7 +134,11 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     }
     throw e;
   } finally {
-    recorder?.close();
+    try {
+      recorder?.close();
+    } catch {
+      // The disk refuses even metrics.json: the error that got here says why.
+    }
     disposeRun(run);
   }
 }

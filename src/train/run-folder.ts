@@ -54,6 +54,8 @@ export function fsError(file: string, e: unknown): MtlError {
     EPERM: 'permission denied',
     EROFS: 'the file system is read-only',
     ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is exhausted',
+    EIO: 'an input/output error',
     ENAMETOOLONG: 'the name is too long',
     EEXIST: 'it exists and is not a folder',
   };

@@ -5,8 +5,14 @@ import * as path from 'node:path';
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    // A full disk must not also leave the half-written temporary file behind.
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export function appendLine(file: string, line: string): void {
