@@ -13,6 +13,7 @@ import { resolveParamGroups } from '../model/param-groups';
 import { isPretrainedBackbone, resolvePretrainedPath } from '../model/pretrained';
 import type { TaskType } from '../tasks';
 import { didYouMean } from '../util/suggest';
+import { weightAt, type WeightSchedule } from '../weighting/weight-schedule';
 import { locate, type LoadedSpec } from './load';
 import type { MonitorSpec, ResolvedSpec } from './types';
 
@@ -96,6 +97,15 @@ function resolveWeights(spec: ResolvedSpec, at: At): void {
   for (const t of Object.keys(named)) {
     if (!spec.tasks[t]) at(['weighting', 'weights', t], { message: `weight for unknown task "${t}"`, allowed: taskNames.join(', '), hint: didYouMean(t, taskNames) }, true);
     else if (spec.tasks[t].weight !== undefined) at(['weighting', 'weights', t], { message: `the weight of task "${t}" is also set at tasks.${t}.weight; keep one` }, true);
+  }
+  for (const t of taskNames) {
+    const task = spec.tasks[t];
+    if (typeof task.weight === 'object') task.weightSchedule = task.weight as WeightSchedule;
+    if (task.weightSchedule) {
+      if (spec.weighting.method !== 'static') at(['tasks', t, 'weight'], { message: `a weight schedule needs weighting.method static`, received: spec.weighting.method });
+      // Reported combined losses (and so best-checkpoint monitors) use one fixed weight: the last epoch's.
+      task.weight = weightAt(task.weightSchedule, spec.train.epochs);
+    }
   }
   for (const t of taskNames) spec.tasks[t].weight = spec.tasks[t].weight ?? named[t] ?? 1;
   // The resolved config keeps each weight in one place (tasks.<t>.weight) so that it re-validates.

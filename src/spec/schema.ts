@@ -12,6 +12,7 @@ import type { Descriptor, JSONSchema, Registry } from '../registry';
 import { TASK_TYPES } from '../tasks';
 import { strategies } from '../weighting/index';
 import { COMMON_WEIGHTING_OPTIONS } from '../weighting/options';
+import { weightScheduleSchema } from '../weighting/weight-schedule';
 
 export const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_]*$';
 
@@ -157,7 +158,11 @@ export function buildSchema(): JSONSchema {
             from: { type: 'string', description: 'Output of a graph backbone this head reads (default: its only output)' },
             loss: { $ref: '#/definitions/loss' },
             metrics: { type: 'array', items: { $ref: '#/definitions/metric' }, default: [], description: 'Metrics reported per epoch and by eval' },
-            weight: { type: 'number', minimum: 0, description: 'Loss weight for static weighting (default 1)' },
+            weight: {
+              anyOf: [{ type: 'number', minimum: 0 }, weightScheduleSchema],
+              description: 'Loss weight for static weighting (default 1), or a schedule over epochs: {type: constant | linear | cosine | steps, ...} (docs/training-control.md)',
+            },
+            weightSchedule: { ...weightScheduleSchema, description: 'Written by validation when weight is a schedule (weight then holds its last-epoch value)' },
           },
         },
       },

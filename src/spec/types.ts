@@ -11,6 +11,12 @@ export interface ComponentConfig {
   [option: string]: unknown;
 }
 
+/** A loss weight over epochs (src/weighting/weight-schedule.ts evaluates it). */
+export type WeightSchedule =
+  | { type: 'constant'; value: number }
+  | { type: 'linear' | 'cosine'; from: number; to: number; startEpoch: number; endEpoch: number }
+  | { type: 'steps'; initial: number; steps: { epoch: number; value: number }[] };
+
 export interface TaskSpec {
   type: TaskType;
   head: LayerItem[];
@@ -18,8 +24,10 @@ export interface TaskSpec {
   from?: string;
   loss: ComponentConfig;
   metrics: ComponentConfig[];
-  /** Effective static weight (resolved from tasks.<t>.weight, weighting.weights, default 1). */
+  /** Effective static weight (resolved from tasks.<t>.weight, weighting.weights, default 1); a schedule's last-epoch value. */
   weight: number;
+  /** tasks.<t>.weight given as a schedule over epochs (static weighting only). */
+  weightSchedule?: WeightSchedule;
 }
 
 /** One entry of train.paramGroups (src/model/param-groups.ts resolves it against the built model). */

@@ -27,6 +27,7 @@ import { paramGroupPlan } from './param-groups';
 import { ensureEpochLine } from './recorder';
 import { checkOut, lockRunDir, makeRunDir, recoverRunDir } from './run-folder';
 import { makeStepParts, type StepParts } from './step';
+import { weightSchedules } from './weight-schedules';
 
 export interface Run {
   spec: Spec;
@@ -118,7 +119,7 @@ async function buildRun(spec: Spec, backend: BackendInfo, startedAt: Date, claim
   }
 
   const tasks = taskRuntimes(r, bundle.classNames);
-  const strategy = strategies.get(r.weighting.method).create(r.weighting, { taskNames: built.taskNames, taskWeights: tasks.map((t) => t.weight), seed: r.seed });
+  const strategy = strategies.get(r.weighting.method).create(r.weighting, { taskNames: built.taskNames, taskWeights: tasks.map((t) => t.weight), seed: r.seed, ...weightSchedules(r) });
   const opt = optimizers.get(r.train.optimizer.type).create(r.train.optimizer, undefined);
   const fullSteps = Math.ceil((sets.train.size ?? (r.train.stepsPerEpoch ?? 1) * r.train.batchSize) / r.train.batchSize);
   const stepsPerEpoch = Math.min(fullSteps, r.train.stepsPerEpoch ?? fullSteps);

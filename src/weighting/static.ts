@@ -18,7 +18,8 @@ export const staticWeighting: StrategyDescriptor = strategy({
     const w = [...ctx.taskWeights];
     return {
       needs: 'losses',
-      combine({ losses }) {
+      combine({ losses, epoch }) {
+        if (ctx.weightsAt) w.splice(0, w.length, ...ctx.weightsAt(epoch));
         const weights = tf.tensor1d(w);
         return { loss: tf.sum(tf.mul(tf.stack(losses as tf.Scalar[]), weights)) as tf.Scalar, weights };
       },

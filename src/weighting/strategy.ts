@@ -67,6 +67,8 @@ export interface StrategyContext {
   /** Per-task weights written in the spec (tasks.<name>.weight or weighting.weights), default 1. */
   taskWeights: readonly number[];
   seed: number;
+  /** Per-epoch weights when a task's weight is a schedule (static weighting; src/weighting/weight-schedule.ts). */
+  weightsAt?: (epoch: number) => readonly number[];
 }
 
 export type StrategyDescriptor = Descriptor<ComponentInput, WeightingStrategy, StrategyContext>;
