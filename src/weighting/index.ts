@@ -6,6 +6,7 @@ import { famoWeighting } from './famo';
 import { glsWeighting } from './gls';
 import { gradnormWeighting } from './gradnorm';
 import { rlwWeighting } from './rlw';
+import { scaleInvariantWeighting } from './scale-invariant';
 import { staticWeighting } from './static';
 import { stchWeighting } from './stch';
 import { alignedMtlWeighting } from './aligned-mtl';
@@ -35,6 +36,7 @@ export const strategies = new Registry<StrategyDescriptor>('weighting method')
   .register(dwaWeighting)
   .register(glsWeighting)
   .register(rlwWeighting)
+  .register(scaleInvariantWeighting)
   .register(gradnormWeighting)
   .register(famoWeighting)
   .register(stchWeighting)
