@@ -1,8 +1,15 @@
 // Owns reading a spec file: YAML text → plain object, keeping the document so that every
 // problem found later can be pinned to a line and column.
 import * as fs from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { configError, formatPath, usageError, type PathSeg, type Where } from '../errors';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { configError, formatPath, usageError, type PathSeg, type Problem, type Where } from '../errors';
+
+/** Specs are small: a larger file is a mistake (or an attack), refused before it is parsed. */
+export const MAX_SPEC_BYTES = 1 << 20;
+/** Aliases expanded at most (yaml's guard against alias bombs). */
+const MAX_ALIASES = 100;
+/** Keys that would reach JavaScript's object prototype. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export interface LoadedSpec {
   file: string;
@@ -24,14 +31,46 @@ export function loadSpecText(text: string, file: string): LoadedSpec {
       }),
     );
   }
-  return { file, text, doc, lines, value: doc.toJS({ maxAliasCount: 100 }) };
+  const unsafe = unsafeNodes(doc, lines, file);
+  if (unsafe.length) throw configError(unsafe);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) throw configError([{ where: { file }, message: `the YAML aliases expand too far (more than ${MAX_ALIASES} copies)`, hint: 'write the repeated parts out, or use fewer nested aliases' }]);
+    throw e;
+  }
+  return { file, text, doc, lines, value };
+}
+
+/** Keys reaching the object prototype and numbers that cannot be trained with (.inf, .nan, 1e400), with their positions. */
+function unsafeNodes(doc: Document, lines: LineCounter, file: string): Problem[] {
+  const out: Problem[] = [];
+  const where = (n: Node): Where => {
+    const pos = n.range ? lines.linePos(n.range[0]) : undefined;
+    return { file, line: pos?.line, col: pos?.col };
+  };
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && FORBIDDEN_KEYS.has(String(pair.key.value))) out.push({ where: where(pair.key), message: `"${String(pair.key.value)}" cannot be used as a key or name`, hint: 'rename it' });
+    },
+    Scalar(_, node) {
+      if (typeof node.value === 'number' && !Number.isFinite(node.value)) out.push({ where: where(node), message: 'numbers must be finite', received: node.source ?? String(node.value) });
+    },
+  });
+  return out;
 }
 
 export function loadSpecFile(file: string): LoadedSpec {
   let text: string;
   try {
+    // Only regular files: a FIFO or /dev/zero would block or never end.
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw usageError(`${file} is not a regular file (a spec is a YAML file)`);
+    if (st.size > MAX_SPEC_BYTES) throw usageError(`${file} is ${st.size} bytes; a spec is at most ${MAX_SPEC_BYTES} bytes (1 MB)`);
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
+    if ((e as { kind?: string }).kind === 'usage') throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw usageError(code === 'ENOENT' ? `spec file not found: ${file}` : `cannot read spec file ${file}: ${(e as Error).message}`);
   }

@@ -1,6 +1,8 @@
 // Owns turning a data file (or folder) into a stream of records — one plain object of raw fields per
 // example, with the file and line (or row) it came from — by handing each format to its reader:
 // csv, tsv, jsonl, conll (streamed in chunks), idx, npy (whole arrays) and images.
+import * as fs from 'node:fs';
+import { dataError } from '../../errors';
 import { readArrays } from './arrays';
 import { readConll } from './conll';
 import { readDelimited } from './csv';
@@ -10,6 +12,7 @@ import type { DataRecord, ReaderOptions, Report } from './record';
 
 /** Every record of a source, in file order. Problems with single rows go to `report`; fatal ones throw. */
 export async function* readRecords(opts: ReaderOptions, report: Report): AsyncGenerator<DataRecord> {
+  for (const file of [...opts.paths, ...Object.values(opts.files ?? {})]) checkRegular(file, opts.format === 'images');
   switch (opts.format) {
     case 'idx':
     case 'npy':
@@ -25,4 +28,11 @@ export async function* readRecords(opts: ReaderOptions, report: Report): AsyncGe
         else yield* readDelimited(file, opts.delimiter ?? (opts.format === 'tsv' ? '\t' : ','), opts, report);
       }
   }
+}
+
+/** Only regular files (and image folders): a FIFO or a device such as /dev/zero would block or never end. */
+function checkRegular(file: string, folderOk: boolean): void {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (!st || st.isFile() || (folderOk && st.isDirectory())) return; // a missing file is reported by its reader
+  throw dataError([{ where: { file }, message: `not a regular file${folderOk ? ' or folder' : ''}`, hint: 'data is read from files: a FIFO or a device would block or never end' }]);
 }
