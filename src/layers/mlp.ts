@@ -20,7 +20,9 @@ export const mlpLayer: LayerDescriptor = layer({
       let x = input;
       units.forEach((u, i) => {
         x = b.apply(`dense${i + 1}`, (name) => tf.layers.dense({ name, units: u, activation: a.activation, kernelInitializer: tf.initializers.glorotUniform({ seed: b.seed() }) }), x);
-        if (a.dropout > 0) x = b.apply(`dropout${i + 1}`, (name) => tf.layers.dropout({ name, rate: a.dropout, seed: b.seed() }), x);
+        // No seed for dropout (see dropout.ts: a fixed seed repeats one mask at every step). The seed is
+        // still drawn so that the layers after it keep the initial weights they always had.
+        if (a.dropout > 0) x = b.apply(`dropout${i + 1}`, (name) => (b.seed(), tf.layers.dropout({ name, rate: a.dropout })), x);
       });
       return x;
     });

@@ -114,7 +114,9 @@ export const transformerEncoderLayer: LayerDescriptor = layer({
       let x = input;
       if (input.shape[2] !== a.dModel) x = b.apply('input_proj', (name) => tf.layers.dense({ name, units: a.dModel, kernelInitializer: glorot() }), x);
       x = b.apply('positions', (name) => new PositionEmbedding({ name, seed: b.seed() }), x);
-      const dropout = (part: string, y: tf.SymbolicTensor) => (a.dropout > 0 ? b.apply(part, (name) => tf.layers.dropout({ name, rate: a.dropout, seed: b.seed() }), y) : y);
+      // Unseeded dropout (see dropout.ts: a fixed seed repeats one mask at every step); the seed is still
+      // drawn so that the layers after it keep their initial weights.
+      const dropout = (part: string, y: tf.SymbolicTensor) => (a.dropout > 0 ? b.apply(part, (name) => (b.seed(), tf.layers.dropout({ name, rate: a.dropout })), y) : y);
       for (let i = 1; i <= a.layers; i++) {
         const p = `layer${i}`;
         let y = b.apply(`${p}_attention`, (name) => new MultiHeadSelfAttention({ name, heads: a.heads, seed: b.seed() }), x);

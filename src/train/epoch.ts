@@ -122,6 +122,13 @@ function step(run: Run, batch: Batch, epoch: number, inEpoch: number, learningRa
   const every = run.diagnostics.every;
   const diagnose = every > 0 && progress.step % every === 0 ? { cosine: run.diagnostics.cosine } : undefined;
   const res = trainStep(run.parts, batch, { step: progress.step, epoch, learningRate, epochLosses: progress.epochLosses, diagnose, checkFinite: true });
+  if (!res.present.length) {
+    // No task labelled in this batch: nothing was trained; counted (diagnostics.skippedBatches), not a step.
+    sums.diag.skip();
+    disposeStepResult(res);
+    disposeBatch(batch);
+    return new Array<number>(tasks.length).fill(0);
+  }
   const l = Array.from(res.taskLosses.dataSync());
   if (res.finite === false || !l.every(Number.isFinite)) {
     disposeStepResult(res);
@@ -130,7 +137,7 @@ function step(run: Run, batch: Batch, epoch: number, inEpoch: number, learningRa
     progress.step++;
     return null;
   }
-  sums.diag.add(res.backwardPasses, res.recomputed, res.diagnostics);
+  sums.diag.add(res.backwardPasses, res.recomputed, res.diagnostics, res.present);
   for (const cb of sums.callbacks) cb.stepEnd?.({ epoch, step: progress.step, result: res });
   const w = res.weights.dataSync();
   tasks.forEach((task, t) => {

@@ -1,13 +1,18 @@
 // Owns the five ways a train step gets its gradients (losses, parameters, representation, heads-only,
 // reuse): each runs the forward and backward passes its strategy needs and returns one GradRecord.
 // trainStep (step.ts) picks the path once per step and applies the record with one shared tail.
+// Every path follows the partial-label rule (weighting/strategy.ts): only the tasks present in the
+// batch reach the strategy, and an absent task is reported with weight 0.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/batching';
 import { configError } from '../errors';
 import { maskedMean } from '../losses/masked';
 import type { SplitModel } from '../model/split';
 import { splitModel } from '../model/split';
+import type { SolverStatus } from '../weighting/gradmath';
+import { expand, pick } from '../weighting/present';
 import type { WeightingStrategy } from '../weighting/strategy';
+import type { StepDraws } from './draws';
 import type { StepMemory, StepParts } from './step';
 
 export type GradPath = 'losses' | 'parameters' | 'representation' | 'heads-only' | 'reuse';
@@ -27,18 +32,37 @@ export interface GradRecord {
   backwardPasses: number;
   /** The weights to reuse until the next recomputation (absent: the memory stays as it is). */
   remember?: StepMemory;
-  /** The T×d matrix of shared-parameter gradients, when the path built it (diagnostics reuse it). */
+  /** The T'×d matrix of shared-parameter gradients, when the path built it (diagnostics reuse it). */
   sharedRows?: tf.Tensor2D;
+  /** The strategy's solver status of this step, if it solves something. */
+  solver?: SolverStatus;
 }
 
 /** What a path reads besides the parts and the batch. */
 export interface PathContext {
-  /** The strategy's context without losses and gradients. */
-  base: { taskNames: readonly string[]; step: number; epoch: number; epochLosses: readonly (readonly number[])[] };
+  /** The strategy's context without losses and gradients (present: the tasks labelled in the batch). */
+  base: { taskNames: readonly string[]; present: readonly number[]; step: number; epoch: number; epochLosses: readonly (readonly number[])[] };
   /** The weights of the last recomputation (complete on the reuse and cheap heads-only steps). */
   memory: StepMemory;
   recompute: boolean;
+  /** Rewinds dropout draws and moving statistics before each forward pass after the first. */
+  draws: StepDraws;
 }
+
+/**
+ * What a recomputation leaves for the cheap steps: the present tasks' new weights, and for an absent
+ * task its previous weight (or, never seen, the present tasks' mean) — its loss may return next step.
+ */
+function remembered(prev: number[] | null, present: readonly number[], w: ArrayLike<number>, T: number): number[] {
+  const sub = Array.from(w);
+  const mean = sub.reduce((a, b) => a + b, 0) / Math.max(sub.length, 1);
+  const out = prev ? [...prev] : new Array<number>(T).fill(mean);
+  present.forEach((t, k) => (out[t] = sub[k]));
+  return out;
+}
+
+/** Weights to report [T]: 0 for the tasks absent from the batch. */
+const reported = (w: readonly number[], present: readonly number[]): tf.Tensor1D => tf.keep(tf.tensor1d(expand(pick(w, present), present, w.length)));
 
 /**
  * Nothing shared → heads-only; between recomputations → reuse; a loss strategy → losses; a gradient
@@ -58,49 +82,59 @@ export const gradPaths: Record<GradPath, (parts: StepParts, batch: Batch, ctx: P
    * w = 1 otherwise; a gradient strategy is not consulted. (The representation split would start at a
    * model input here, where no gradient flows, so the reuse path is not used.)
    */
-  'heads-only': (parts, batch, { memory, recompute }) => {
+  'heads-only': (parts, batch, { memory, recompute, base, draws }) => {
     const w = recompute ? new Array<number>(parts.built.taskNames.length).fill(1) : (memory.headWeights as number[]);
-    const reported = recompute ? w : (memory.weights as number[]);
-    const r = backward(parts, batch, parts.heads.flat(), (losses) => tf.sum(tf.mul(tf.stack(losses), tf.tensor1d(w))) as tf.Scalar);
-    return { ...r, weights: tf.keep(tf.tensor1d(reported)), backwardPasses: 1, ...(recompute ? { remember: { weights: [...w], headWeights: [...w] } } : {}) };
+    const shown = recompute ? w : (memory.weights as number[]);
+    const r = backward(parts, batch, draws, parts.heads.flat(), (losses) => tf.sum(tf.mul(tf.stack(losses), tf.tensor1d(w))) as tf.Scalar);
+    return { ...r, weights: reported(shown, base.present), backwardPasses: 1, ...(recompute ? { remember: { weights: [...w], headWeights: [...w] } } : {}) };
   },
 
-  reuse: (parts, batch, { memory }) => {
-    const r = weightedGrads(parts, batch, memory.weights as number[], memory.headWeights as number[]);
-    return { ...r, weights: tf.keep(tf.tensor1d(memory.weights as number[])), backwardPasses: 1 };
+  reuse: (parts, batch, { memory, base, draws }) => {
+    const r = weightedGrads(parts, batch, draws, memory.weights as number[], memory.headWeights as number[]);
+    return { ...r, weights: reported(memory.weights as number[], base.present), backwardPasses: r.passes };
   },
 
   /** The gradient of strategy.combine(losses) + regularisation w.r.t. every trainable variable (the model's and the strategy's own). */
-  losses: (parts, batch, { base }) => {
+  losses: (parts, batch, { base, memory, draws }) => {
     const strategy = parts.strategy as LossStrategy;
-    let weights: tf.Tensor1D | undefined;
+    const T = base.taskNames.length;
+    let sub: number[] = [];
     const vars = [...parts.shared, ...parts.heads.flat(), ...strategy.variables()];
-    const r = backward(parts, batch, vars, (losses) => {
-      const update = strategy.combine({ ...base, losses });
-      weights = tf.keep(update.weights);
+    const r = backward(parts, batch, draws, vars, (losses) => {
+      const update = strategy.combine({ ...base, losses: pick(losses, base.present) });
+      sub = Array.from(update.weights.dataSync());
       return update.loss;
     });
     // The loss is Σ w_t L_t to first order, and a head only sees its own task: it gets w_t too.
-    const w = Array.from((weights as tf.Tensor1D).dataSync());
-    return { ...r, weights: weights as tf.Tensor1D, backwardPasses: 1, remember: { weights: w, headWeights: [...w] } };
+    const w = remembered(memory.weights, base.present, sub, T);
+    return { ...r, weights: tf.keep(tf.tensor1d(expand(sub, base.present, T))), backwardPasses: 1, remember: { weights: w, headWeights: [...w] } };
   },
 
-  representation: (parts, batch, { base }) => {
+  representation: (parts, batch, { base, memory, draws }) => {
     const strategy = parts.strategy as GradientStrategy;
-    const r = representationGrads(parts, batch, (rows, losses) => strategy.combine({ ...base, losses, grads: rows }));
-    return { grads: r.grads, taskLosses: r.taskLosses, weights: r.weights, outputs: r.outputs, backwardPasses: 1, remember: { weights: Array.from(r.weights.dataSync()), headWeights: r.headWeights } };
+    const { present, taskNames } = base;
+    const T = taskNames.length;
+    let solver: SolverStatus | undefined;
+    const r = representationGrads(parts, batch, draws, (rows, losses) => {
+      const u = strategy.combine({ ...base, losses: pick(losses, present), grads: tf.gather(rows, present) as tf.Tensor2D });
+      solver = u.solver;
+      return { ...u, weights: tf.tensor1d(expand(u.weights.dataSync(), present, T)), headWeights: tf.tensor1d(u.headWeights ? expand(u.headWeights.dataSync(), present, T, 1) : new Array<number>(T).fill(1)) };
+    });
+    const w = r.weights.dataSync();
+    return { grads: r.grads, taskLosses: r.taskLosses, weights: r.weights, outputs: r.outputs, backwardPasses: 1, ...(solver ? { solver } : {}), remember: { weights: remembered(memory.weights, present, pick(Array.from(w), present), T), headWeights: r.headWeights } };
   },
 
   /**
    * One backward pass per task gives the T×d matrix of shared-parameter gradients; the strategy turns
    * it into one direction; each head gets its own task's gradient (times headWeights).
    */
-  parameters: (parts, batch, { base }) => {
+  parameters: (parts, batch, { base, memory, draws }) => {
     const strategy = parts.strategy as GradientStrategy;
+    const { present } = base;
     const T = parts.built.taskNames.length;
-    const { rows, losses, headGrads, outputs } = sharedGradientRows(parts, batch, true);
+    const { rows, losses, headGrads, outputs } = sharedGradientRows(parts, batch, draws, present, true);
     const sharedRows = tf.stack(rows) as tf.Tensor2D;
-    const update = strategy.combine({ ...base, losses, grads: sharedRows });
+    const update = strategy.combine({ ...base, losses: pick(losses, present), grads: sharedRows });
     const taskLosses = tf.keep(tf.stack(losses) as tf.Tensor1D);
     tf.dispose(losses); // kept out of each backward pass's scope; stacked above
     const grads: tf.NamedTensorMap = {};
@@ -109,17 +143,20 @@ export const gradPaths: Record<GradPath, (parts: StepParts, batch: Batch, ctx: P
       grads[v.name] = update.direction.slice(offset, v.size).reshape(v.shape);
       offset += v.size;
     }
-    const hw = update.headWeights?.arraySync() ?? new Array<number>(T).fill(1);
-    headGrads.forEach((m, t) => {
-      for (const [name, g] of Object.entries(m)) grads[name] = hw[t] === 1 ? g : tf.mul(g, hw[t]);
+    const hw = update.headWeights ? expand(update.headWeights.dataSync(), present, T, 1) : new Array<number>(T).fill(1);
+    headGrads.forEach((m, k) => {
+      const h = hw[present[k]];
+      for (const [name, g] of Object.entries(m)) grads[name] = h === 1 ? g : tf.mul(g, h);
     });
     addRegularisation(parts, grads);
-    const weights = tf.keep(update.weights);
-    return { grads, taskLosses, weights, outputs, backwardPasses: T, sharedRows, remember: { weights: Array.from(weights.dataSync()), headWeights: hw } };
+    const sub = Array.from(update.weights.dataSync());
+    const weights = tf.keep(tf.tensor1d(expand(sub, present, T)));
+    return { grads, taskLosses, weights, outputs, backwardPasses: present.length, sharedRows, ...(update.solver ? { solver: update.solver } : {}), remember: { weights: remembered(memory.weights, present, sub, T), headWeights: hw } };
   },
 };
 
-function forward(parts: StepParts, batch: Batch): tf.Tensor[] {
+function forward(parts: StepParts, batch: Batch, draws: StepDraws): tf.Tensor[] {
+  draws.pass();
   const xs = parts.built.inputNames.map((n) => batch.inputs[n]);
   const out = parts.built.model.apply(xs.length === 1 ? xs[0] : xs, { training: true });
   return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
@@ -135,10 +172,10 @@ function regularisation(model: tf.LayersModel): tf.Scalar | null {
 }
 
 /** One backward pass of objective(losses) + regularisation w.r.t. `vars`; keeps the losses and outputs. */
-function backward(parts: StepParts, batch: Batch, vars: tf.Variable[], objective: (losses: tf.Scalar[]) => tf.Scalar): { grads: tf.NamedTensorMap; taskLosses: tf.Tensor1D; outputs: tf.Tensor[] } {
+function backward(parts: StepParts, batch: Batch, draws: StepDraws, vars: tf.Variable[], objective: (losses: tf.Scalar[]) => tf.Scalar): { grads: tf.NamedTensorMap; taskLosses: tf.Tensor1D; outputs: tf.Tensor[] } {
   let kept: { taskLosses: tf.Tensor1D; outputs: tf.Tensor[] } | undefined;
   const { grads } = tf.variableGrads(() => {
-    const outputs = forward(parts, batch);
+    const outputs = forward(parts, batch, draws);
     const losses = taskLosses(parts, batch, outputs);
     kept = { taskLosses: tf.keep(tf.stack(losses) as tf.Tensor1D), outputs: outputs.map((o) => tf.keep(o)) };
     const total = objective(losses);
@@ -154,22 +191,31 @@ function addRegularisation(parts: StepParts, grads: tf.NamedTensorMap): void {
   for (const [name, g] of Object.entries(reg)) if (g) grads[name] = grads[name] ? tf.add(grads[name], g) : g;
 }
 
-/** One backward pass per task over the shared parameters and that task's head. */
-export function sharedGradientRows(parts: StepParts, batch: Batch, keepResults: boolean): { rows: tf.Tensor1D[]; losses: tf.Scalar[]; headGrads: tf.NamedTensorMap[]; outputs: tf.Tensor[] } {
-  const T = parts.built.taskNames.length;
+/**
+ * One backward pass per present task over the shared parameters and that task's head (rows and head
+ * gradients in `present` order); with keepResults, the first pass's outputs and all T losses (an
+ * absent task's masked mean is 0).
+ */
+export function sharedGradientRows(
+  parts: StepParts,
+  batch: Batch,
+  draws: StepDraws,
+  present: readonly number[],
+  keepResults: boolean,
+): { rows: tf.Tensor1D[]; losses: tf.Scalar[]; headGrads: tf.NamedTensorMap[]; outputs: tf.Tensor[] } {
   const rows: tf.Tensor1D[] = [];
-  const losses: tf.Scalar[] = [];
+  let losses: tf.Scalar[] = [];
   const headGrads: tf.NamedTensorMap[] = [];
   let outputs: tf.Tensor[] = [];
-  for (let t = 0; t < T; t++) {
+  for (const t of present) {
     const g = tf.variableGrads(() => {
-      const outs = forward(parts, batch);
-      const l = taskLosses(parts, batch, outs)[t];
-      if (keepResults) {
-        if (t === 0) outputs = outs.map((o) => tf.keep(o));
-        losses.push(tf.keep(l));
+      const outs = forward(parts, batch, draws);
+      const all = taskLosses(parts, batch, outs);
+      if (keepResults && t === present[0]) {
+        outputs = outs.map((o) => tf.keep(o));
+        losses = all.map((l) => tf.keep(l));
       }
-      return l;
+      return all[t];
     }, [...parts.shared, ...parts.heads[t]]).grads;
     rows.push(parts.shared.length ? (tf.concat(parts.shared.map((v) => (g[v.name] ?? tf.zerosLike(v)).reshape([-1]))) as tf.Tensor1D) : tf.zeros([0]));
     headGrads.push(Object.fromEntries(parts.heads[t].map((v) => [v.name, g[v.name] ?? tf.zerosLike(v)])));
@@ -198,6 +244,7 @@ function requireSplit(parts: StepParts): SplitModel {
 function representationGrads(
   parts: StepParts,
   batch: Batch,
+  draws: StepDraws,
   combine: (rows: tf.Tensor2D, losses: tf.Scalar[]) => { direction: tf.Tensor1D; weights: tf.Tensor1D; headWeights?: tf.Tensor1D },
 ): { grads: tf.NamedTensorMap; taskLosses: tf.Tensor1D; weights: tf.Tensor1D; headWeights: number[]; outputs: tf.Tensor[] } {
   const { built } = parts;
@@ -218,6 +265,7 @@ function representationGrads(
     },
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
   const { grads } = tf.variableGrads(() => {
+    draws.pass();
     const xs = built.inputNames.map((n) => batch.inputs[n]);
     const copies = tf.unstack(fanOut(split.backbone(xs)));
     const outs = split.heads.map((h, t) => h(copies[t]));
@@ -241,22 +289,32 @@ function representationGrads(
  * The cheap step between recomputations: shared parameters follow Σ_t w_t ∇L_t and head t follows
  * hw_t ∇L_t, in one backward pass (through the representation split when the model has one).
  */
-function weightedGrads(parts: StepParts, batch: Batch, w: number[], hw: number[]): { grads: tf.NamedTensorMap; taskLosses: tf.Tensor1D; outputs: tf.Tensor[] } {
+function weightedGrads(parts: StepParts, batch: Batch, draws: StepDraws, w: number[], hw: number[]): { grads: tf.NamedTensorMap; taskLosses: tf.Tensor1D; outputs: tf.Tensor[]; passes: number } {
   const T = parts.built.taskNames.length;
   if (typeof splitOf(parts) !== 'string') {
-    const r = representationGrads(parts, batch, (rows) => ({
+    const r = representationGrads(parts, batch, draws, (rows) => ({
       direction: tf.reshape(tf.matMul(tf.tensor2d(w, [1, T]), rows), [-1]) as tf.Tensor1D,
       weights: tf.tensor1d(w),
       headWeights: tf.tensor1d(hw),
     }));
     r.weights.dispose();
-    return { grads: r.grads, taskLosses: r.taskLosses, outputs: r.outputs };
+    return { grads: r.grads, taskLosses: r.taskLosses, outputs: r.outputs, passes: 1 };
   }
-  const r = backward(parts, batch, [...parts.shared, ...parts.heads.flat()], (ls) => tf.sum(tf.mul(tf.stack(ls), tf.tensor1d(w))) as tf.Scalar);
-  // Without a split, head t received w_t ∇L_t; rescale it to hw_t ∇L_t.
+  const r = backward(parts, batch, draws, [...parts.shared, ...parts.heads.flat()], (ls) => tf.sum(tf.mul(tf.stack(ls), tf.tensor1d(w))) as tf.Scalar);
+  // Without a split (mmoe, cross-stitch, …), head t received w_t ∇L_t; rescale it to hw_t ∇L_t. A task
+  // whose shared weight is (nearly) 0 left no usable head gradient: its head gets its own pass.
+  const top = Math.max(...w.map(Math.abs), 1e-30);
+  let passes = 1;
   parts.heads.forEach((vars, t) => {
-    const f = w[t] > 1e-12 ? hw[t] / w[t] : 0;
+    if (Math.abs(w[t]) <= 1e-6 * top) {
+      if (hw[t] === 0 || !vars.length) return;
+      const own = tf.variableGrads(() => tf.mul(taskLosses(parts, batch, forward(parts, batch, draws))[t], hw[t]) as tf.Scalar, vars).grads;
+      Object.assign(r.grads, own);
+      passes++;
+      return;
+    }
+    const f = hw[t] / w[t];
     if (f !== 1) for (const v of vars) if (r.grads[v.name]) r.grads[v.name] = tf.mul(r.grads[v.name], f);
   });
-  return r;
+  return { ...r, passes };
 }

@@ -90,6 +90,8 @@ export class MetricsRecorder implements Callback {
         weights: Object.fromEntries(names.map((t, i) => [t, wNow[i]])),
         gradNorms: Object.fromEntries(names.map((t, i) => [t, d.gradNorms[i]])),
         ...(d.cosine ? { cosine: d.cosine } : {}),
+        ...(result.present.length < names.length ? { present: result.present.map((i) => names[i]) } : {}),
+        ...(d.solver ? { solver: d.solver } : {}),
         backwardPasses: result.backwardPasses,
         strategy: strategyRecord(this.run.strategy),
       }),

@@ -12,6 +12,7 @@ import { scaleUpdates, snapshotScaled, type ParamGroupPlan } from './param-group
 import { gradientStats, type StepDiagnostics } from '../weighting/diagnostics';
 import type { GradSpace } from '../weighting/options';
 import type { WeightingStrategy } from '../weighting/strategy';
+import { StepDraws } from './draws';
 import { choosePath, gradPaths, sharedGradientRows, type GradRecord } from './grad-paths';
 
 export interface StepParts {
@@ -83,6 +84,11 @@ export interface StepResult {
   backwardPasses: number;
   /** False on the cheap steps between recomputations (updateEvery > 1). */
   recomputed: boolean;
+  /**
+   * Indices of the tasks labelled in this batch (the others left the step, weight 0). Empty: no task
+   * was labelled, the batch was skipped — nothing was updated, and losses, weights are zeros, outputs empty.
+   */
+  present: number[];
   /** Present when state.diagnose asked for it. */
   diagnostics?: StepDiagnostics;
   /** False when state.checkFinite found a NaN/Inf loss or gradient: the update was not applied. */
@@ -98,29 +104,38 @@ export function disposeStepResult(r: StepResult): void {
  * update. Between recomputations (updateEvery > 1) the path reuses the last weights on a cheap step.
  */
 export function trainStep(parts: StepParts, batch: Batch, state: StepState): StepResult {
+  const T = parts.built.taskNames.length;
+  const present = presentTasks(parts, batch);
+  if (!present.length) return skipped(T);
   const memory = (parts.memory ??= { weights: null, headWeights: null });
   const every = parts.updateEvery ?? 1;
   const recompute = every <= 1 || memory.weights === null || memory.headWeights === null || state.step % every === 0;
-  const base = { taskNames: parts.built.taskNames, step: state.step, epoch: state.epoch, epochLosses: state.epochLosses };
+  const base = { taskNames: parts.built.taskNames, present, step: state.step, epoch: state.epoch, epochLosses: state.epochLosses };
   const path = choosePath(parts, recompute);
+  const draws = new StepDraws(parts.built.model, path === 'parameters' || path === 'reuse' || state.diagnose !== undefined);
   let result: StepResult | undefined;
-  tf.tidy(() => {
-    const rec = gradPaths[path](parts, batch, { base, memory, recompute });
-    if (rec.remember) Object.assign(memory, rec.remember);
-    const diagnosed = state.diagnose ? diagnose(parts, batch, rec, state.diagnose.cosine) : undefined;
-    const finite = !state.checkFinite || allFinite([rec.taskLosses, ...Object.values(rec.grads)]);
-    if (finite) applyUpdate(parts, rec.grads, state.learningRate);
-    // taskLosses, weights and outputs were kept by the path; everything else goes with the scope.
-    result = {
-      taskLosses: rec.taskLosses,
-      weights: rec.weights,
-      outputs: rec.outputs,
-      backwardPasses: rec.backwardPasses + (diagnosed?.passes ?? 0),
-      recomputed: recompute,
-      ...(diagnosed ? { diagnostics: diagnosed.stats } : {}),
-      ...(state.checkFinite ? { finite } : {}),
-    };
-  });
+  try {
+    tf.tidy(() => {
+      const rec = gradPaths[path](parts, batch, { base, memory, recompute, draws });
+      if (rec.remember) Object.assign(memory, rec.remember);
+      const diagnosed = state.diagnose ? diagnose(parts, batch, draws, rec, present, state.diagnose.cosine) : undefined;
+      const finite = !state.checkFinite || allFinite([rec.taskLosses, ...Object.values(rec.grads)]);
+      if (finite) applyUpdate(parts, rec.grads, state.learningRate);
+      // taskLosses, weights and outputs were kept by the path; everything else goes with the scope.
+      result = {
+        taskLosses: rec.taskLosses,
+        weights: rec.weights,
+        outputs: rec.outputs,
+        backwardPasses: rec.backwardPasses + (diagnosed?.passes ?? 0),
+        recomputed: recompute,
+        present,
+        ...(diagnosed ? { diagnostics: diagnosed.stats } : {}),
+        ...(state.checkFinite ? { finite } : {}),
+      };
+    });
+  } finally {
+    draws.end();
+  }
   return result as StepResult;
 }
 
@@ -129,14 +144,36 @@ function allFinite(ts: tf.Tensor[]): boolean {
   return Number.isFinite(tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0)))).dataSync()[0]);
 }
 
+/** The tasks with at least one labelled row (or token) in the batch; a task without a mask always is. */
+export function presentTasks(parts: StepParts, batch: Batch): number[] {
+  const names = parts.built.taskNames;
+  const masked = names.map((t, i) => [i, batch.masks[t]] as const).filter(([, m]) => m !== undefined);
+  if (!masked.length) return names.map((_, i) => i);
+  const sums = tf.tidy(() => tf.stack(masked.map(([, m]) => tf.sum(m as tf.Tensor))).dataSync());
+  const absent = new Set(masked.filter((_, k) => !(sums[k] > 0)).map(([i]) => i));
+  return names.map((_, i) => i).filter((i) => !absent.has(i));
+}
+
+function skipped(T: number): StepResult {
+  return { taskLosses: tf.zeros([T]), weights: tf.zeros([T]), outputs: [], backwardPasses: 0, recomputed: false, present: [] };
+}
+
 /**
  * Cosines are defined over the shared parameters whatever the gradient path; reuse the matrix when the
- * path already built it, else pay T extra backward passes (every N steps only).
+ * path already built it, else pay T' extra backward passes (every N steps only), with the step's own
+ * draws (diagnosing does not change the trajectory). Absent tasks get zero rows.
  */
-function diagnose(parts: StepParts, batch: Batch, rec: GradRecord, cosine: boolean): { stats: StepDiagnostics; passes: number } {
-  if (rec.sharedRows) return { stats: gradientStats(rec.sharedRows, cosine), passes: 0 };
-  const m = tf.stack(sharedGradientRows(parts, batch, false).rows) as tf.Tensor2D;
-  return { stats: gradientStats(m, cosine), passes: parts.built.taskNames.length };
+function diagnose(parts: StepParts, batch: Batch, draws: StepDraws, rec: GradRecord, present: number[], cosine: boolean): { stats: StepDiagnostics; passes: number } {
+  const rows = rec.sharedRows ?? (tf.stack(sharedGradientRows(parts, batch, draws, present, false).rows) as tf.Tensor2D);
+  const T = parts.built.taskNames.length;
+  const full = present.length === T ? rows : (tf.stack(expandRows(tf.unstack(rows), present, T)) as tf.Tensor2D);
+  const stats = gradientStats(full, cosine, present);
+  return { stats: rec.solver ? { ...stats, solver: rec.solver } : stats, passes: rec.sharedRows ? 0 : present.length };
+}
+
+function expandRows(rows: tf.Tensor[], present: number[], T: number): tf.Tensor[] {
+  const zero = tf.zerosLike(rows[0]);
+  return Array.from({ length: T }, (_, t) => (present.includes(t) ? rows[present.indexOf(t)] : zero));
 }
 
 /** The shared tail: coupled decay, clipping, the optimizer update in a fixed order (scaled per parameter group), decoupled decay. */
@@ -152,7 +189,7 @@ function applyUpdate(parts: StepParts, grads: tf.NamedTensorMap, learningRate: n
   const clipped = parts.clipNorm !== null ? clipByGlobalNorm(grads, parts.clipNorm) : grads;
   opt.setLearningRate(learningRate);
   const before = paramGroups ? snapshotScaled(paramGroups, modelVars) : [];
-  opt.optimizer.applyGradients(stableOrder(parts, clipped, [...modelVars, ...parts.strategy.variables()]));
+  opt.optimizer.applyGradients(stableOrder(parts, clipped, [...modelVars, ...parts.strategy.variables()]) as unknown as tf.NamedTensorMap);
   scaleUpdates(before);
   if (mode === 'decoupled') {
     for (const v of modelVars) {
@@ -163,12 +200,19 @@ function applyUpdate(parts: StepParts, grads: tf.NamedTensorMap, learningRate: n
 }
 
 /**
- * The gradient map in one fixed order: tfjs optimizers (Adam, RMSProp, …) key their slots by position
- * in the map, whichever path produced the gradients. parts.gradOrder remembers the first-seen order
- * (shared, heads, strategy variables); names seen later (a backbone unfrozen mid-run) go to the end,
- * and a known variable without a gradient this step gets zeros when a later one has a gradient.
+ * The gradients as a list in one fixed order: tfjs optimizers (Adam, RMSProp, …) key their slots by
+ * position, whichever path produced the gradients and whichever variables have one this step. A list,
+ * not a map: a JS object enumerates integer-like keys (tfjs names unnamed variables '0', '1', …, e.g.
+ * uw's log-variances) before all others, whatever the insertion order. The position is slotOrder of
+ * parts.gradOrder (the first-seen order; names seen later, e.g. a backbone unfrozen mid-run, go to the
+ * end); a known variable without a gradient this step is listed with a null tensor, which every tfjs
+ * optimizer skips (the variable and its slots do not move — e.g. uw's log-variances on updateEvery's
+ * cheap steps, an absent task's head).
  */
-export function stableOrder(parts: StepParts, grads: tf.NamedTensorMap, vars: readonly tf.Variable[] = []): tf.NamedTensorMap {
+/** One entry of the list tfjs optimizers accept (tfjs-core's NamedTensor, not re-exported by @tensorflow/tfjs). */
+export type NamedGrad = { name: string; tensor: tf.Tensor };
+
+export function stableOrder(parts: StepParts, grads: tf.NamedTensorMap, vars: readonly tf.Variable[] = []): NamedGrad[] {
   const order = (parts.gradOrder ??= []);
   const known = new Set(order);
   for (const name of [...vars.map((v) => v.name), ...Object.keys(grads)]) {
@@ -177,22 +221,17 @@ export function stableOrder(parts: StepParts, grads: tf.NamedTensorMap, vars: re
       known.add(name);
     }
   }
-  // Missing gradients at the end of the order can simply be left out (no later slot shifts), so those
-  // variables are not moved at all — e.g. uw's log-variances on updateEvery's cheap steps.
-  let last = -1;
-  order.forEach((name, i) => {
-    if (grads[name]) last = i;
-  });
-  const out: tf.NamedTensorMap = {};
-  for (const name of order.slice(0, last + 1)) {
-    const g = grads[name];
-    if (g) out[name] = g;
-    else {
-      const v = tf.engine().registeredVariables[name];
-      if (v) out[name] = tf.zerosLike(v);
-    }
-  }
-  return out;
+  const live = slotOrder(order).filter((name) => tf.engine().registeredVariables[name]);
+  return live.map((name) => ({ name, tensor: grads[name] ?? (null as unknown as tf.Tensor) }));
+}
+
+/**
+ * Integer-like names first (ascending), then the others in order: the slot positions the earlier map
+ * form gave, so optimizer states in existing checkpoints stay where they were.
+ */
+export function slotOrder(order: readonly string[]): string[] {
+  const isIndex = (n: string) => /^(0|[1-9]\d*)$/.test(n) && Number(n) < 4294967295;
+  return [...order.filter(isIndex).sort((a, b) => Number(a) - Number(b)), ...order.filter((n) => !isIndex(n))];
 }
 
 /** Scale every gradient by min(1, maxNorm / ‖g‖₂) where ‖g‖ is the norm of all gradients together. */

@@ -7,6 +7,7 @@ import { configError, dataError, type Problem } from '../errors';
 import { checkOptions } from '../registry';
 import { didYouMean } from '../util/suggest';
 import { strategies } from './index';
+import { allTasks } from './present';
 import type { GradientContext, LossStepContext, StrategyDescriptor } from './strategy';
 
 export type AggregateOptions = Record<string, unknown> & { losses?: number[]; seed?: number };
@@ -93,7 +94,7 @@ export function aggregate(method: string, jacobian: number[][], options: Aggrega
   try {
     return tf.tidy(() => {
       const G = tf.tensor2d(J);
-      const base: Omit<LossStepContext, 'losses'> = { taskNames, step: 0, epoch: 1, epochLosses: [] };
+      const base: Omit<LossStepContext, 'losses'> = { taskNames, present: allTasks(T), step: 0, epoch: 1, epochLosses: [] };
       if (strategy.needs === 'task-gradients') {
         const ctx: GradientContext = { ...base, losses: losses.map((l) => tf.scalar(l)), grads: G };
         const u = strategy.combine(ctx);

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { num, oneOf, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
-import { dot, gramOf, matVec, quad, simplexMinimize, type Mat } from './gradmath';
+import { dot, gramOf, matVec, quad, simplexMinimize, type Mat, type SolverStatus } from './gradmath';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
@@ -13,7 +13,7 @@ import { strategy, type StrategyDescriptor } from './strategy';
  * min_{w∈Δ} g_wᵀg0 + √φ‖g_w‖ with φ = c²‖g0‖², λ = √φ/‖g_w‖; d is divided by 1+c² (rescale 1) or
  * 1+c (rescale 2) as in the authors' code. Returns the per-task coefficients of d.
  */
-export function cagradWeights(M: Mat, c: number, rescale: 0 | 1 | 2): number[] {
+export function cagradWeights(M: Mat, c: number, rescale: 0 | 1 | 2, out?: SolverStatus): number[] {
   const T = M.length;
   const mean = new Array<number>(T).fill(1 / T);
   const g0sq = quad(M, mean);
@@ -27,18 +27,23 @@ export function cagradWeights(M: Mat, c: number, rescale: 0 | 1 | 2): number[] {
       const n = Math.sqrt(Math.max(dot(x, Mx), 0) + 1e-8);
       return Mb.map((b, i) => b + (sqrtPhi * Mx[i]) / n);
     };
-    const w = simplexMinimize(f, grad, mean);
+    const w = simplexMinimize(f, grad, mean, undefined, out);
     const gw = Math.sqrt(Math.max(quad(M, w), 0));
-    const lambda = sqrtPhi / (gw + 1e-8);
-    coef = mean.map((m, i) => m + lambda * w[i]);
+    // d = g0 + √φ·g_w/‖g_w‖. A (near-)zero g_w (a zero task gradient, or all of them) has no direction:
+    // dividing by it only inflates the reported weights (1e7 before), so d = g0, said in the status.
+    if (gw > 1e-6 * Math.sqrt(Math.max(g0sq, 0)) && gw > 1e-20) {
+      const lambda = sqrtPhi / gw;
+      coef = mean.map((m, i) => m + lambda * w[i]);
+    } else if (out) Object.assign(out, { status: 'fallback', reason: 'g_w ≈ 0 (a zero task gradient): direction g0' });
   }
   const div = rescale === 1 ? 1 + c * c : rescale === 2 ? 1 + c : 1;
   return coef.map((x) => x / div);
 }
 
-export function cagrad(G: tf.Tensor2D, c: number, rescale: 0 | 1 | 2): { direction: tf.Tensor1D; weights: number[] } {
-  const w = cagradWeights(gramOf(G), c, rescale);
-  return { direction: tf.tidy(() => tf.matMul(tf.tensor2d([w]), G).reshape([-1]) as tf.Tensor1D), weights: w };
+export function cagrad(G: tf.Tensor2D, c: number, rescale: 0 | 1 | 2): { direction: tf.Tensor1D; weights: number[]; solver: SolverStatus } {
+  const solver: SolverStatus = { status: 'converged', iterations: 0, residual: 0 };
+  const w = cagradWeights(gramOf(G), c, rescale, solver);
+  return { direction: tf.tidy(() => tf.matMul(tf.tensor2d([w]), G).reshape([-1]) as tf.Tensor1D), weights: w, solver };
 }
 
 export const cagradWeighting: StrategyDescriptor = strategy({

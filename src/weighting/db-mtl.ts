@@ -19,7 +19,8 @@ export function dbMtlStep(G: tf.Tensor2D, losses: readonly number[], buffer: tf.
     const next = (buffer ? tf.add(scaled, tf.mul(betaK, tf.sub(buffer, scaled))) : tf.mul(1 - betaK, scaled)) as tf.Tensor2D;
     const norms = rowNorms(gramOf(next));
     const top = Math.max(...norms);
-    const alpha = norms.map((n) => top / (n + 1e-8));
+    // A (near-)zero buffer contributes nothing; scaling it up to the top norm would only report a huge weight.
+    const alpha = norms.map((n) => (n > 1e-6 * top ? top / n : 0));
     const direction = tf.matMul(tf.tensor2d([alpha]), next).reshape([-1]) as tf.Tensor1D;
     return { buffer: next, direction, weights: alpha };
   });
@@ -42,8 +43,10 @@ export const dbMtlWeighting: StrategyDescriptor = strategy({
       (g) => {
         k++;
         const L = lossValues(g.losses);
-        const r = dbMtlStep(g.grads, L, buffer.get(), beta / k ** sigma);
-        buffer.set(r.buffer);
+        const prev = buffer.rows(g.present);
+        const r = dbMtlStep(g.grads, L, prev, beta / k ** sigma);
+        prev?.dispose();
+        buffer.setRows(g.present, r.buffer, g.taskNames.length);
         // The heads also receive ∇log L_t = g_t / L_t, as the method differentiates log-losses throughout.
         return { direction: r.direction, weights: r.weights, headWeights: L.map((l) => 1 / (l + 1e-8)) };
       },

@@ -2,6 +2,7 @@
 // shared parameters (sampled every N steps), effective weights, backward passes per step and the
 // strategy's own state, as step records (metrics.jsonl) and per-epoch summaries (metrics.json).
 import * as tf from '@tensorflow/tfjs';
+import type { SolverStatus } from './gradmath';
 import type { Json, WeightingStrategy } from './strategy';
 
 export interface StepDiagnostics {
@@ -9,13 +10,23 @@ export interface StepDiagnostics {
   gradNorms: number[];
   /** cos(g_i, g_j), T×T (absent when diagnostics.cosine is false). */
   cosine?: number[][];
+  /** The tasks labelled in the diagnosed batch (the others' rows are zero and left out of the epoch means). */
+  present?: number[];
+  /** What the strategy's solver reported at this step (methods that solve something; see SolverStatus). */
+  solver?: SolverStatus;
 }
+
+
 
 export interface EpochDiagnostics {
   /** Mean backward passes through the model per step (1 for loss methods, T for parameter-space gradient methods). */
   backwardPassesPerStep: number;
   /** Steps whose combination was recomputed (the rest reused the last weights: updateEvery). */
   recomputedSteps: number;
+  /** Batches without any labelled task: skipped, no update (not counted as steps). */
+  skippedBatches: number;
+  /** Steps in which each task was labelled (present); a task absent from a step had weight 0 there. */
+  presentSteps: Record<string, number>;
   /** Sampled steps the means below are over (0: none, and gradNorms/cosine are absent). */
   sampledSteps: number;
   gradNorms?: Record<string, number>;
@@ -25,13 +36,14 @@ export interface EpochDiagnostics {
 }
 
 /** Norms and the cosine matrix of the rows of G (T×d), as plain numbers. */
-export function gradientStats(G: tf.Tensor2D, cosine: boolean): StepDiagnostics {
+export function gradientStats(G: tf.Tensor2D, cosine: boolean, present?: number[]): StepDiagnostics {
   return tf.tidy(() => {
     const g = tf.matMul(G, G, false, true).arraySync() as number[][];
     const norms = g.map((row, i) => Math.sqrt(Math.max(row[i], 0)));
-    if (!cosine) return { gradNorms: norms };
+    const p = present && present.length < g.length ? { present } : {};
+    if (!cosine) return { gradNorms: norms, ...p };
     const cos = g.map((row, i) => row.map((v, j) => (norms[i] > 0 && norms[j] > 0 ? Math.max(-1, Math.min(1, v / (norms[i] * norms[j]))) : 0)));
-    return { gradNorms: norms, cosine: cos };
+    return { gradNorms: norms, cosine: cos, ...p };
   });
 }
 
@@ -49,22 +61,50 @@ export class DiagnosticsAccumulator {
   private recomputed = 0;
   private sampled = 0;
   private norms: number[];
+  private seen: number[];
   private cos: number[][] | null = null;
+  private pairs: number[][];
 
   constructor(private readonly taskNames: readonly string[]) {
-    this.norms = new Array<number>(taskNames.length).fill(0);
+    const T = taskNames.length;
+    this.norms = new Array<number>(T).fill(0);
+    this.seen = new Array<number>(T).fill(0);
+    this.pairs = Array.from({ length: T }, () => new Array<number>(T).fill(0));
   }
 
-  add(backwardPasses: number, recomputed: boolean, d?: StepDiagnostics): void {
+  private skipped = 0;
+  private presentCount: number[] | null = null;
+
+  skip(): void {
+    this.skipped++;
+  }
+
+  add(backwardPasses: number, recomputed: boolean, d?: StepDiagnostics, present?: readonly number[]): void {
+    this.presentCount ??= this.taskNames.map(() => 0);
+    const count = this.presentCount;
+    (present ?? this.taskNames.map((_, i) => i)).forEach((i) => count[i]++);
     this.steps++;
     this.passes += backwardPasses;
     if (recomputed) this.recomputed++;
     if (!d) return;
     this.sampled++;
-    d.gradNorms.forEach((n, i) => (this.norms[i] += n));
+    // Means over the sampled steps in which the task (both tasks, for a cosine) was present.
+    const here = (i: number) => !d.present || d.present.includes(i);
+    d.gradNorms.forEach((n, i) => {
+      if (!here(i)) return;
+      this.norms[i] += n;
+      this.seen[i]++;
+    });
     if (d.cosine) {
       const c = d.cosine;
-      this.cos = this.cos ? this.cos.map((row, i) => row.map((v, j) => v + c[i][j])) : c.map((row) => [...row]);
+      this.cos ??= c.map((row) => row.map(() => 0));
+      c.forEach((row, i) =>
+        row.forEach((v, j) => {
+          if (!here(i) || !here(j)) return;
+          (this.cos as number[][])[i][j] += v;
+          this.pairs[i][j]++;
+        }),
+      );
     }
   }
 
@@ -73,9 +113,11 @@ export class DiagnosticsAccumulator {
     return {
       backwardPassesPerStep: this.steps ? this.passes / this.steps : 0,
       recomputedSteps: this.recomputed,
+      skippedBatches: this.skipped,
+      presentSteps: Object.fromEntries(this.taskNames.map((t, i) => [t, this.presentCount?.[i] ?? 0])),
       sampledSteps: n,
-      ...(n ? { gradNorms: Object.fromEntries(this.taskNames.map((t, i) => [t, this.norms[i] / n])) } : {}),
-      ...(n && this.cos ? { cosine: this.cos.map((row) => row.map((v) => v / n)) } : {}),
+      ...(n ? { gradNorms: Object.fromEntries(this.taskNames.map((t, i) => [t, this.norms[i] / Math.max(this.seen[i], 1)])) } : {}),
+      ...(n && this.cos ? { cosine: this.cos.map((row, i) => row.map((v, j) => v / Math.max(this.pairs[i][j], 1))) } : {}),
       strategy: strategyRecord(strategy),
     };
   }

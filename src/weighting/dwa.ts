@@ -4,6 +4,7 @@
 // Paper: https://arxiv.org/abs/1803.10704
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
+import { expand, pick } from './present';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 /** DWA weights from the finished epochs' mean losses (oldest first). */
@@ -26,16 +27,19 @@ export const dwaWeighting: StrategyDescriptor = strategy({
     const T = ctx.taskNames.length;
     const temperature = config.temperature;
     let last = dwaWeights([], T, temperature);
+    let reported = last.weights;
     return {
       needs: 'losses',
-      combine({ losses, epochLosses }) {
+      combine({ losses, epochLosses, present }) {
         // Derived from epochLosses alone (the loop checkpoints them), so no state needs restoring.
         last = dwaWeights(epochLosses, T, temperature);
-        const weights = tf.tensor1d(last.weights);
+        const w = pick(last.weights, present);
+        reported = expand(w, present, T);
+        const weights = tf.tensor1d(w);
         return { loss: tf.sum(tf.mul(tf.stack(losses as tf.Scalar[]), weights)) as tf.Scalar, weights };
       },
       variables: () => [],
-      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last.weights[i]])),
+      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, reported[i]])),
       state: () => ({ weights: last.weights, ratios: last.ratios }),
       restore() {},
       dispose() {},

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, KeptMatrix, numArray } from './gradient-common';
+import { keepSum, pick, put } from './present';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
@@ -39,23 +40,30 @@ export const excessmtlWeighting: StrategyDescriptor = strategy({
     const T = ctx.taskNames.length;
     const S = new KeptMatrix();
     let w = new Array<number>(T).fill(1);
-    let initial: number[] | null = null;
+    // Each task's first risk (0: not seen yet — excessWeights then uses the raw risk).
+    let initial: number[] = new Array<number>(T).fill(0);
     return gradientStrategy(
       ctx,
       (g) => {
-        const r = excessRisks(g.grads, S.get());
-        S.set(r.S);
-        w = excessWeights(w, r.risks, initial, eta);
-        if (!initial) initial = r.risks;
+        const prevS = S.rows(g.present);
+        const r = excessRisks(g.grads, prevS);
+        prevS?.dispose();
+        S.setRows(g.present, r.S, T);
+        const wp = pick(w, g.present);
+        const seen = pick(initial, g.present);
+        const next = keepSum(wp, excessWeights(wp, r.risks, seen.some((x) => x > 0) ? seen : null, eta));
+        w = put(w, g.present, next);
+        initial = put(initial, g.present, seen.map((x, k) => (x > 0 ? x : r.risks[k])));
         // The weights multiply whole task losses in the method, so the heads get them too.
-        return { direction: tf.tidy(() => tf.matMul(tf.tensor2d([w]), g.grads).reshape([-1]) as tf.Tensor1D), weights: w, headWeights: w };
+        return { direction: tf.tidy(() => tf.matMul(tf.tensor2d([next]), g.grads).reshape([-1]) as tf.Tensor1D), weights: next, headWeights: next };
       },
       {
         state: () => ({ w, initial, S: S.toJson() }),
         restore: (s) => {
           const v = numArray(field(s, 'w'));
           if (v && v.length === T) w = [...v];
-          initial = numArray(field(s, 'initial')) ?? null;
+          const i = numArray(field(s, 'initial'));
+        initial = i && i.length === T ? [...i] : new Array<number>(T).fill(0);
           S.fromJson(field(s, 'S') ?? null);
         },
         dispose: () => S.dispose(),

@@ -5,16 +5,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
-import { combineRows, gramOf, solveBalance, type Mat } from './gradmath';
+import { combineRows, gramOf, solveBalance, type Mat, type SolverStatus } from './gradmath';
 import { strategy, type StrategyDescriptor } from './strategy';
 
-export function fairgradWeights(M: Mat, alpha: number): number[] {
-  return solveBalance(M, 1 / alpha, 50);
+export function fairgradWeights(M: Mat, alpha: number, out?: SolverStatus): number[] {
+  return solveBalance(M, 1 / alpha, 50, undefined, out);
 }
 
-export function fairgrad(G: tf.Tensor2D, alpha: number): { direction: tf.Tensor1D; weights: number[] } {
-  const w = fairgradWeights(gramOf(G), alpha);
-  return { direction: combineRows(G, w), weights: w };
+export function fairgrad(G: tf.Tensor2D, alpha: number): { direction: tf.Tensor1D; weights: number[]; solver: SolverStatus } {
+  const solver: SolverStatus = { status: 'converged', iterations: 0, residual: 0 };
+  const w = fairgradWeights(gramOf(G), alpha, solver);
+  return { direction: combineRows(G, w), weights: w, solver };
 }
 
 export const fairgradWeighting: StrategyDescriptor = strategy({

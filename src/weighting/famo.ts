@@ -7,6 +7,7 @@
 // Paper: https://arxiv.org/abs/2306.03792
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
+import { expand, pick, put } from './present';
 import { strategy, type Json, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 const EPS = 1e-8;
@@ -38,28 +39,36 @@ export const famoWeighting: StrategyDescriptor = strategy({
     const beta = config.weightLr;
     const gamma = config.gamma;
     let logits = new Array<number>(T).fill(0);
-    let prev: number[] | null = null;
+    // Each task's loss the last time it was present (null: never yet).
+    let prev: (number | null)[] = new Array<number | null>(T).fill(null);
     let last = new Array<number>(T).fill(1 / T);
     return {
       needs: 'losses',
-      combine({ losses }) {
+      combine({ losses, present }) {
         const now = losses.map((l) => l.dataSync()[0]);
-        if (prev) logits = famoLogitStep(logits, prev, now, beta, gamma);
-        prev = now;
-        const z = softmax(logits);
+        // The logit update over the present tasks whose previous loss is known; the others' logits stay.
+        const known = present.filter((t) => prev[t] !== null);
+        if (known.length) {
+          const nowKnown = known.map((t) => now[present.indexOf(t)]);
+          logits = put(logits, known, famoLogitStep(pick(logits, known), pick(prev, known) as number[], nowKnown, beta, gamma));
+        }
+        prev = put(prev, present, now);
+        const z = softmax(pick(logits, present));
         const c = 1 / z.reduce((a, zi, i) => a + zi / (now[i] + EPS), 0);
-        last = z.map((zi, i) => (c * zi) / (now[i] + EPS));
+        const w = z.map((zi, i) => (c * zi) / (now[i] + EPS));
+        last = expand(w, present, T);
         const L = tf.stack(losses as tf.Scalar[]);
         const loss = tf.sum(tf.mul(tf.tensor1d(z.map((zi) => c * zi)), tf.log(tf.add(L, EPS)))) as tf.Scalar;
-        return { loss, weights: tf.tensor1d(last) };
+        return { loss, weights: tf.tensor1d(w) };
       },
       variables: () => [],
       weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
       state: () => ({ logits, prevLosses: prev }),
       restore(state: Json) {
-        const s = state as { logits?: number[]; prevLosses?: number[] | null } | null;
+        const s = state as { logits?: number[]; prevLosses?: (number | null)[] | null } | null;
         if (Array.isArray(s?.logits) && s.logits.length === T) logits = [...s.logits];
-        prev = Array.isArray(s?.prevLosses) ? [...s.prevLosses] : null;
+        // Older checkpoints saved null (no step yet) or all T losses; both read as per-task entries.
+        prev = Array.isArray(s?.prevLosses) && s.prevLosses.length === T ? [...s.prevLosses] : new Array<number | null>(T).fill(null);
       },
       dispose() {},
     };

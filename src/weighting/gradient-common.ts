@@ -2,12 +2,16 @@
 // into a GradientStrategy: weight bookkeeping, tensor conversion of weights, state plumbing, and
 // helpers for the few methods that keep T×d tensors (gradient EMAs) between steps.
 import * as tf from '@tensorflow/tfjs';
+import type { SolverStatus } from './gradmath';
+import { expand } from './present';
 import type { GradientContext, GradientStrategy, Json, StrategyContext } from './strategy';
 
+/** What a method returns for the T' present tasks (weights and headWeights in present order). */
 export interface MethodResult {
   direction: tf.Tensor1D;
   weights: readonly number[];
   headWeights?: readonly number[];
+  solver?: SolverStatus;
 }
 
 export interface MethodHooks {
@@ -22,11 +26,13 @@ export function gradientStrategy(ctx: StrategyContext, combine: (g: GradientCont
     needs: 'task-gradients',
     combine(g) {
       const r = combine(g);
-      last = r.weights.map((w) => (Number.isFinite(w) ? w : 0));
+      const w = r.weights.map((x) => (Number.isFinite(x) ? x : 0));
+      last = expand(w, g.present, ctx.taskNames.length);
       return {
         direction: r.direction,
-        weights: tf.tensor1d(last as number[]),
+        weights: tf.tensor1d(w),
         ...(r.headWeights ? { headWeights: tf.tensor1d(r.headWeights as number[]) } : {}),
+        ...(r.solver ? { solver: r.solver } : {}),
       };
     },
     variables: () => [],
@@ -58,6 +64,27 @@ export class KeptMatrix {
 
   toJson(): Json {
     return this.value ? (this.value.arraySync() as number[][]) : null;
+  }
+
+  /** The present tasks' rows (null before the first set): the state a step with T' tasks reads. */
+  rows(present: readonly number[]): tf.Tensor2D | null {
+    return this.value ? tf.gather(this.value, present) : null;
+  }
+
+  /**
+   * Replaces the present tasks' rows by `rows` (T'×d) and keeps the others; before the first set the
+   * others start at zero (every method here starts its T×d state at zero or treats null as zero).
+   */
+  setRows(present: readonly number[], rows: tf.Tensor2D, T: number): void {
+    if (present.length === T && present.every((t, k) => t === k)) return this.set(rows);
+    const next = tf.tidy(() => {
+      const old = this.value ?? tf.zeros([T, rows.shape[1]]);
+      const parts = tf.unstack(old);
+      const fresh = tf.unstack(rows);
+      present.forEach((t, k) => (parts[t] = fresh[k]));
+      return tf.stack(parts) as tf.Tensor2D;
+    });
+    this.set(next);
   }
 
   fromJson(j: Json): void {

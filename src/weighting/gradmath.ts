@@ -60,16 +60,40 @@ export function lineMinNorm(uu: number, uv: number, vv: number): number {
  * 2018, Alg. 2), with away steps (Lacoste-Julien & Jaggi 2015) so that it converges linearly when the
  * optimum lies on a face of the simplex instead of zig-zagging towards it.
  */
-export function minNormSimplex(M: Mat, maxIter = 2000, tol = 1e-14): number[] {
+/**
+ * What a solver reports about one solve (recorded per diagnosed step): converged within its tolerance,
+ * stopped at its iteration limit, or fell back to a documented rule (no acceptable solution).
+ */
+export interface SolverStatus {
+  status: 'converged' | 'max-iterations' | 'fallback';
+  iterations: number;
+  /** The final residual of what was solved (defined with each solver). */
+  residual: number;
+  reason?: string;
+}
+
+/** Fills `out` (when given) with a solver's outcome. */
+function report(out: SolverStatus | undefined, s: SolverStatus): void {
+  if (out) Object.assign(out, s);
+}
+
+/** Residual: the Frank–Wolfe plus away-step duality gap, relative to the largest diagonal entry. */
+export function minNormSimplex(M: Mat, maxIter = 2000, tol = 1e-14, out?: SolverStatus): number[] {
   const T = M.length;
-  if (T === 1) return [1];
+  if (T === 1) {
+    report(out, { status: 'converged', iterations: 0, residual: 0 });
+    return [1];
+  }
   if (T === 2) {
     const g = lineMinNorm(M[1][1], M[0][1], M[0][0]); // weight moving from row 1 towards row 0
+    report(out, { status: 'converged', iterations: 0, residual: 0 });
     return [g, 1 - g];
   }
   const scale = Math.max(1e-300, ...M.map((r, i) => Math.abs(r[i])));
   const a = new Array<number>(T).fill(1 / T);
-  for (let it = 0; it < maxIter; it++) {
+  let it = 0;
+  let gap = Infinity;
+  for (; it < maxIter; it++) {
     const Ma = matVec(M, a);
     const aMa = dot(a, Ma);
     let t = 0;
@@ -78,6 +102,7 @@ export function minNormSimplex(M: Mat, maxIter = 2000, tol = 1e-14): number[] {
     for (let i = 0; i < T; i++) if (a[i] > 0 && (s < 0 || Ma[i] > Ma[s])) s = i;
     const gapFW = aMa - Ma[t];
     const gapAway = Ma[s] - aMa;
+    gap = (gapFW + gapAway) / scale;
     if (gapFW + gapAway <= tol * scale) break;
     const away = gapAway > gapFW && a[s] < 1;
     const d = a.map((x, i) => (away ? x - (i === s ? 1 : 0) : (i === t ? 1 : 0) - x));
@@ -89,6 +114,7 @@ export function minNormSimplex(M: Mat, maxIter = 2000, tol = 1e-14): number[] {
     for (let i = 0; i < T; i++) a[i] = Math.max(0, a[i] + g * d[i]);
     if (away && g === gmax) a[s] = 0;
   }
+  report(out, { status: gap <= tol || it < maxIter ? 'converged' : 'max-iterations', iterations: it, residual: Number.isFinite(gap) ? gap : 0 });
   const sum = a.reduce((x, y) => x + y, 0);
   return a.map((x) => x / sum);
 }
@@ -98,12 +124,14 @@ export function minNormSimplex(M: Mat, maxIter = 2000, tol = 1e-14): number[] {
  * uᵀG onto the dual cone {x : Gx ≥ 0} (Quinton & Rey 2024, Prop. 1): the projection is vᵀG, and the
  * optimality conditions give M v ≥ 0, i.e. a non-negative inner product with every row.
  */
-export function projectWeightsDualCone(M: Mat, u: readonly number[], sweeps = 2000, tol = 1e-13): number[] {
+export function projectWeightsDualCone(M: Mat, u: readonly number[], sweeps = 2000, tol = 1e-13, out?: SolverStatus): number[] {
   const T = M.length;
   const scale = Math.max(...M.map((r, i) => r[i]), 1e-30);
   const v = [...u];
-  for (let s = 0; s < sweeps; s++) {
-    let change = 0;
+  let change = Infinity;
+  let s = 0;
+  for (; s < sweeps; s++) {
+    change = 0;
     for (let k = 0; k < T; k++) {
       if (M[k][k] <= 1e-14 * scale) continue; // a zero row constrains nothing
       const next = Math.max(u[k], v[k] - dot(M[k], v) / M[k][k]);
@@ -112,6 +140,8 @@ export function projectWeightsDualCone(M: Mat, u: readonly number[], sweeps = 20
     }
     if (change < tol) break;
   }
+  // Residual: the largest coordinate change of the last sweep.
+  report(out, { status: change < tol ? 'converged' : 'max-iterations', iterations: Math.min(s + 1, sweeps), residual: change });
   return v.map((x) => fin(x));
 }
 
@@ -195,52 +225,79 @@ export function pinvSym(M: Mat, rel = 1e-10): Mat {
 /**
  * Solves M w = w^(-p) elementwise for w > 0: Nash-MTL's GGᵀα = 1/α (p = 1; Navon et al. 2022) and
  * FairGrad's GGᵀw = w^(-1/α) (p = 1/α; Ban & Ji 2024). Both are the stationarity condition of the
- * strictly convex F(w) = ½wᵀMw − Σ φ(w_i) with φ' = w^(-p), minimised here by damped Newton steps.
- * M is first scaled to unit Frobenius norm (as Navon et al.'s code does) and the solution scaled back:
- * with M = n·M', w = n^(-1/(1+p))·w'. A zero row's weight is left at its starting value (it multiplies
- * a zero gradient); a tiny ridge keeps a singular M from sending weights to infinity.
+ * convex F(w) = ½wᵀMw − Σ φ(w_i) with φ' = w^(-p), minimised here by damped Newton steps from `start`
+ * (the previous step's solution: a warm start) until the residual max_i |w_i^p (Mw)_i − 1| (scale-free)
+ * is below `tol`, or `iters` iterations. M is first scaled to unit Frobenius norm (as Navon et al.'s
+ * code does) and the solution scaled back: with M = n·M', w = n^(-1/(1+p))·w'. A zero row's weight is
+ * 0 (it multiplies a zero gradient); a tiny ridge keeps the Newton system finite.
+ *
+ * When the equation has no positive solution (opposed gradients: Mw = w^(-p) cannot hold for every row
+ * once some combination of the rows is 0), F has no minimiser and the iterates run off to ever larger
+ * weights; the residual on M without the ridge then stays large. The documented fallback is
+ * w_i = (M_ii)^(-1/(1+p)) — the solution when the gradients are orthogonal, each task's gradient scaled
+ * to the same footing — reported as status 'fallback'.
  */
-export function solveBalance(M: Mat, p: number, iters = 20, start?: readonly number[]): number[] {
+export function solveBalance(M: Mat, p: number, iters = 20, start?: readonly number[], out?: SolverStatus, tol = 1e-6): number[] {
   const T = M.length;
   const n = Math.sqrt(M.reduce((s, r) => s + dot(r, r), 0));
-  if (!(n > 0) || !Number.isFinite(n)) return new Array<number>(T).fill(0);
+  if (!(n > 0) || !Number.isFinite(n)) {
+    report(out, { status: 'fallback', iterations: 0, residual: 0, reason: 'every gradient row is zero' });
+    return new Array<number>(T).fill(0);
+  }
   const diagMax = Math.max(...M.map((r, i) => r[i])) / n;
   const live = M.map((r, i) => r[i] / n > 1e-12 * diagMax);
-  const A = M.map((r, i) => r.map((x, j) => (live[i] && live[j] ? x / n + (i === j ? 1e-9 : 0) : 0)));
+  const B = M.map((r, i) => r.map((x, j) => (live[i] && live[j] ? x / n : 0)));
+  const A = B.map((r, i) => r.map((x, j) => x + (i === j && live[i] ? 1e-9 : 0)));
   const phi = (x: number) => (p === 1 ? Math.log(x) : x ** (1 - p) / (1 - p));
   const F = (w: number[]) => 0.5 * quad(A, w) - w.reduce((s, x, i) => s + (live[i] ? phi(x) : 0), 0);
-  let w = start && start.every((x) => x > 0 && Number.isFinite(x)) ? start.map((x) => x * n ** (1 / (1 + p))) : A.map((r, i) => (live[i] ? 1 / Math.sqrt(T * r[i]) : 1));
-  for (let it = 0; it < Math.max(iters, 1); it++) {
+  const residual = (w: number[]) => {
+    const Bw = matVec(B, w);
+    return Math.max(0, ...w.map((x, i) => (live[i] ? Math.abs(x ** p * Bw[i] - 1) : 0)));
+  };
+  const warm = start && start.length === T && start.every((x, i) => !live[i] || (x > 0 && Number.isFinite(x)));
+  let w = warm ? start.map((x, i) => (live[i] ? x * n ** (1 / (1 + p)) : 1)) : A.map((r, i) => (live[i] ? 1 / Math.sqrt(T * r[i]) : 1));
+  let it = 0;
+  let res = residual(w);
+  for (; it < Math.max(iters, 1) && res > tol; it++) {
     const idx = w.map((_, i) => i).filter((i) => live[i]);
     if (!idx.length) break;
-    const Aw = matVec(A, w);
-    const grad = idx.map((i) => Aw[i] - w[i] ** -p);
-    const H = idx.map((i, a) => idx.map((j, b) => A[i][j] + (a === b ? p * w[i] ** (-p - 1) : 0)));
-    const step = solveLinear(H, grad, 0);
-    let t = 1;
-    const f0 = F(w);
-    const decrease = dot(grad, step);
-    let next = w;
-    for (let k = 0; k < 60; k++) {
-      next = [...w];
-      idx.forEach((i, a) => (next[i] = w[i] - t * step[a]));
-      if (idx.every((i) => next[i] > 0) && F(next) <= f0 - 1e-4 * t * decrease) break;
-      t /= 2;
-      next = w;
-    }
-    const moved = Math.max(...idx.map((i) => Math.abs(next[i] - w[i]) / Math.max(w[i], 1e-30)));
-    w = next;
-    if (moved < 1e-13) break;
+    w = newtonStep(A, F, w, idx, p);
+    res = residual(w);
   }
   const back = n ** (-1 / (1 + p));
+  if (res > 1e-2 || !w.every(Number.isFinite)) {
+    report(out, { status: 'fallback', iterations: it, residual: res, reason: 'no positive solution (opposed gradients): w_i = M_ii^(-1/(1+p))' });
+    return M.map((r, i) => (live[i] ? r[i] ** (-1 / (1 + p)) : 0));
+  }
+  report(out, { status: res <= tol ? 'converged' : 'max-iterations', iterations: it, residual: res });
   return w.map((x, i) => (live[i] ? fin(x * back) : 0));
 }
 
+/** One damped Newton step on F over the live coordinates `idx` (Armijo backtracking, staying positive). */
+function newtonStep(A: Mat, F: (w: number[]) => number, w: number[], idx: number[], p: number): number[] {
+  const Aw = matVec(A, w);
+  const grad = idx.map((i) => Aw[i] - w[i] ** -p);
+  const H = idx.map((i, a) => idx.map((j, b) => A[i][j] + (a === b ? p * w[i] ** (-p - 1) : 0)));
+  const step = solveLinear(H, grad, 0);
+  let t = 1;
+  const f0 = F(w);
+  const decrease = dot(grad, step);
+  for (let k = 0; k < 60; k++) {
+    const next = [...w];
+    idx.forEach((i, a) => (next[i] = w[i] - t * step[a]));
+    if (idx.every((i) => next[i] > 0) && F(next) <= f0 - 1e-4 * t * decrease) return next;
+    t /= 2;
+  }
+  return w;
+}
+
 /** Minimises a smooth convex f over the simplex by projected gradient descent with Armijo backtracking. */
-export function simplexMinimize(f: (x: number[]) => number, grad: (x: number[]) => number[], x0: readonly number[], iters = 500): number[] {
+export function simplexMinimize(f: (x: number[]) => number, grad: (x: number[]) => number[], x0: readonly number[], iters = 500, out?: SolverStatus): number[] {
   let x = projectSimplex(x0);
   let fx = f(x);
   let step = 1;
+  // Residual: the length of the last accepted move.
+  let moved = Infinity;
   for (let it = 0; it < iters; it++) {
     const g = grad(x);
     let accepted = false;
@@ -249,18 +306,26 @@ export function simplexMinimize(f: (x: number[]) => number, grad: (x: number[]) 
       const fy = f(y);
       const d = y.map((v, i) => v - x[i]);
       if (fy <= fx + dot(g, d) + dot(d, d) / (2 * step) + 1e-15) {
-        const moved = Math.sqrt(dot(d, d));
+        moved = Math.sqrt(dot(d, d));
         x = y;
         fx = fy;
         accepted = true;
         step *= 2;
-        if (moved < 1e-12) return x;
+        if (moved < 1e-12) {
+          report(out, { status: 'converged', iterations: it + 1, residual: moved });
+          return x;
+        }
         break;
       }
       step /= 2;
     }
-    if (!accepted) break;
+    if (!accepted) {
+      // No decrease even at a tiny step: x is stationary to working precision.
+      report(out, { status: 'converged', iterations: it + 1, residual: 0 });
+      return x;
+    }
   }
+  report(out, { status: 'max-iterations', iterations: iters, residual: moved });
   return x;
 }
 

@@ -8,6 +8,7 @@
 // Paper: https://arxiv.org/abs/1711.02257
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
+import { expand, keepSum, pick, put } from './present';
 import { strategy, type GradientStrategy, type Json, type StrategyDescriptor } from './strategy';
 
 /** One GradNorm weight update (pure, on plain numbers): the new weights, Σ = T. */
@@ -38,26 +39,30 @@ export const gradnormWeighting: StrategyDescriptor = strategy({
     const lr = config.weightLr;
     let w = new Array<number>(T).fill(1);
     let used = [...w];
-    let initial: number[] | null = null;
+    // Each task's first loss, L_i(0), taken the first time the task is present.
+    let initial: (number | null)[] = new Array<number | null>(T).fill(null);
     return {
       needs: 'task-gradients',
-      combine({ losses, grads }) {
+      combine({ losses, grads, present }) {
         const L = losses.map((l) => l.dataSync()[0]);
-        if (!initial) initial = [...L];
+        initial = initial.map((x, t) => (x === null && present.includes(t) ? L[present.indexOf(t)] : x));
         const norms = Array.from(tf.tidy(() => tf.norm(grads, 'euclidean', 1)).dataSync());
-        used = [...w];
-        const weights = tf.tensor1d(used);
-        const direction = tf.tidy(() => tf.matMul(weights.reshape([1, T]), grads).reshape([-1])) as tf.Tensor1D;
-        w = gradNormUpdate(used, norms, L, initial, alpha, lr);
-        return { direction, weights, headWeights: tf.tensor1d(used) };
+        const wp = pick(w, present);
+        used = expand(wp, present, T);
+        const weights = tf.tensor1d(wp);
+        const direction = tf.tidy(() => tf.matMul(weights.reshape([1, present.length]), grads).reshape([-1])) as tf.Tensor1D;
+        // Only the present tasks' weights move, keeping their total, so Σ w = T still holds over all tasks.
+        w = put(w, present, keepSum(wp, gradNormUpdate(wp, norms, L, pick(initial, present) as number[], alpha, lr)));
+        return { direction, weights, headWeights: tf.tensor1d(wp) };
       },
       variables: () => [],
       weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, used[i]])),
       state: () => ({ weights: w, initialLosses: initial }),
       restore(state: Json) {
-        const s = state as { weights?: number[]; initialLosses?: number[] | null } | null;
+        const s = state as { weights?: number[]; initialLosses?: (number | null)[] | null } | null;
         if (Array.isArray(s?.weights) && s.weights.length === T) w = [...s.weights];
         if (Array.isArray(s?.initialLosses) && s.initialLosses.length === T) initial = [...s.initialLosses];
+        else initial = new Array<number | null>(T).fill(null);
         used = [...w];
       },
       dispose() {},

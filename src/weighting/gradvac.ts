@@ -6,6 +6,7 @@ import { num, opts } from '../util/options';
 import { field, gradientStrategy, numMatrix } from './gradient-common';
 import { combineRows, gramOf, matVec, type Mat } from './gradmath';
 import { stepRandom } from './pcgrad';
+import { pick, put } from './present';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
@@ -50,7 +51,10 @@ export const gradvacWeighting: StrategyDescriptor = strategy({
     return gradientStrategy(
       ctx,
       (g) => {
-        const w = gradvacWeights(gramOf(g.grads), targets, beta, stepRandom(ctx.seed, g.step));
+        // The present tasks' block of the target matrix, updated in place and written back.
+        const sub = pick(targets, g.present).map((row) => pick(row, g.present));
+        const w = gradvacWeights(gramOf(g.grads), sub, beta, stepRandom(ctx.seed, g.step));
+        targets = put(targets, g.present, g.present.map((t, k) => put(targets[t], g.present, sub[k])));
         return { direction: combineRows(g.grads, w), weights: w };
       },
       {

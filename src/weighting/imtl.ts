@@ -5,6 +5,7 @@
 import { num, oneOf, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, lossValues, rowNorms, solveLinear, type Mat } from './gradmath';
+import { pick, put } from './present';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
@@ -51,10 +52,10 @@ export const imtlWeighting: StrategyDescriptor = strategy({
           const w = imtlWeights(gramOf(g.grads));
           return { direction: combineRows(g.grads, w), weights: w };
         }
-        const scale = s.map(Math.exp);
+        const scale = pick(s, g.present).map(Math.exp);
         const L = lossValues(g.losses);
         // d/ds (e^s L − s) = e^s L − 1: one plain SGD step, after this step's scales are used.
-        s = s.map((x, t) => x - lr * (scale[t] * L[t] - 1));
+        s = put(s, g.present, pick(s, g.present).map((x, k) => x - lr * (scale[k] * L[k] - 1)));
         if (mode === 'loss') return { direction: combineRows(g.grads, scale), weights: scale, headWeights: scale };
         const M = gramOf(g.grads).map((r, i) => r.map((x, j) => x * scale[i] * scale[j]));
         const a = imtlWeights(M);

@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, KeptMatrix, numArray } from './gradient-common';
 import { gramOf, lossValues, matVec, projectSimplex, rowNorms, scaleRows } from './gradmath';
+import { restrictedUpdate } from './modo';
+import { onSimplex } from './present';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 export interface MocoOptions {
@@ -57,10 +59,13 @@ export const mocoWeighting: StrategyDescriptor = strategy({
       ctx,
       (g) => {
         k++;
-        const r = mocoStep(g.grads, lossValues(g.losses), Y.get(), lambda, k, o);
-        Y.set(r.Y);
-        lambda = r.lambda;
-        return { direction: r.direction, weights: lambda };
+        const prevY = Y.rows(g.present);
+        const r = mocoStep(g.grads, lossValues(g.losses), prevY, onSimplex(lambda, g.present), k, o);
+        prevY?.dispose();
+        Y.setRows(g.present, r.Y, T);
+        // The present tasks' share of λ moves, the absent tasks' entries stay: λ stays on the simplex.
+        lambda = restrictedUpdate(lambda, g.present, r.lambda);
+        return { direction: r.direction, weights: r.lambda };
       },
       {
         state: () => ({ k, lambda, Y: Y.toJson() }),

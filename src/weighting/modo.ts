@@ -5,6 +5,7 @@
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, matVec, projectSimplex, type Mat } from './gradmath';
+import { onSimplex } from './present';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
@@ -31,8 +32,9 @@ export const modoWeighting: StrategyDescriptor = strategy({
     return gradientStrategy(
       ctx,
       (g) => {
-        lambda = modoWeights(gramOf(g.grads), lambda, gamma, rho);
-        return { direction: combineRows(g.grads, lambda), weights: lambda };
+        const l = modoWeights(gramOf(g.grads), onSimplex(lambda, g.present), gamma, rho);
+        lambda = restrictedUpdate(lambda, g.present, l);
+        return { direction: combineRows(g.grads, l), weights: l };
       },
       {
         state: () => ({ lambda }),
@@ -44,3 +46,15 @@ export const modoWeighting: StrategyDescriptor = strategy({
     );
   },
 });
+
+/**
+ * Simplex weights over all T tasks after a step that moved only the present tasks' (renormalised)
+ * share `sub`: the present tasks keep their total mass, the absent tasks' entries stay.
+ */
+export function restrictedUpdate(all: readonly number[], present: readonly number[], sub: readonly number[]): number[] {
+  const mass = present.reduce((s, t) => s + all[t], 0);
+  if (!(mass > 1e-12)) return all.map((_, t) => (present.includes(t) ? sub[present.indexOf(t)] : 0));
+  const out = [...all];
+  present.forEach((t, k) => (out[t] = sub[k] * mass));
+  return out;
+}

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed, mulberry32 } from '../util/random';
 import { opts } from '../util/options';
+import { expand, onSimplex } from './present';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 /** softmax of T standard-normal draws (Box–Muller) for this step. */
@@ -33,9 +34,11 @@ export const rlwWeighting: StrategyDescriptor = strategy({
     let last = new Array<number>(T).fill(1 / T);
     return {
       needs: 'losses',
-      combine({ losses, step }) {
-        last = rlwWeights(ctx.seed, step, T);
-        const weights = tf.tensor1d(last);
+      combine({ losses, step, present }) {
+        // The step's draw over all T tasks, restricted to the present ones and renormalised.
+        const w = onSimplex(rlwWeights(ctx.seed, step, T), present);
+        last = expand(w, present, T);
+        const weights = tf.tensor1d(w);
         return { loss: tf.sum(tf.mul(tf.stack(losses as tf.Scalar[]), weights)) as tf.Scalar, weights };
       },
       variables: () => [],

@@ -4,6 +4,7 @@
 // Paper: https://arxiv.org/abs/2202.01017
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
+import { expand } from './present';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 /** Below this a loss is floored before the log (a loss of exactly 0 would give −∞). */
@@ -20,12 +21,12 @@ export const scaleInvariantWeighting: StrategyDescriptor = strategy({
     let last = new Array<number>(T).fill(1);
     return {
       needs: 'losses',
-      combine({ losses }) {
+      combine({ losses, present }) {
         const L = tf.maximum(tf.add(tf.stack(losses as tf.Scalar[]), config.epsilon), FLOOR);
         const loss = tf.sum(tf.log(L)) as tf.Scalar;
         // ∂L/∂L_t = 1/(L_t + ε): the weight each task effectively receives this step.
         const weights = tf.tidy(() => tf.tensor1d(tf.reciprocal(L).dataSync() as Float32Array));
-        last = Array.from(weights.dataSync());
+        last = expand(weights.dataSync(), present, T);
         return { loss, weights };
       },
       variables: () => [],

@@ -5,6 +5,8 @@
 import { int, num, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
 import { combineRows, gramOf, matVec, projectSimplex, symEig, type Mat } from './gradmath';
+import { onSimplex } from './present';
+import { restrictedUpdate } from './modo';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
@@ -43,8 +45,8 @@ export const sdmgradWeighting: StrategyDescriptor = strategy({
     return gradientStrategy(
       ctx,
       (g) => {
-        const r = sdmgradStep(gramOf(g.grads), w, lambda, niter);
-        w = r.w;
+        const r = sdmgradStep(gramOf(g.grads), onSimplex(w, g.present), lambda, niter);
+        w = restrictedUpdate(w, g.present, r.w);
         return { direction: combineRows(g.grads, r.coef), weights: r.coef };
       },
       {

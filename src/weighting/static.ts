@@ -2,6 +2,7 @@
 // No paper of its own, hence no link.
 import * as tf from '@tensorflow/tfjs';
 import { custom, opts } from '../util/options';
+import { pick } from './present';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 export const staticWeighting: StrategyDescriptor = strategy({
@@ -18,9 +19,9 @@ export const staticWeighting: StrategyDescriptor = strategy({
     const w = [...ctx.taskWeights];
     return {
       needs: 'losses',
-      combine({ losses, epoch }) {
+      combine({ losses, epoch, present }) {
         if (ctx.weightsAt) w.splice(0, w.length, ...ctx.weightsAt(epoch));
-        const weights = tf.tensor1d(w);
+        const weights = tf.tensor1d(pick(w, present));
         return { loss: tf.sum(tf.mul(tf.stack(losses as tf.Scalar[]), weights)) as tf.Scalar, weights };
       },
       variables: () => [],

@@ -5,6 +5,7 @@
 // Paper: https://arxiv.org/abs/2402.19078
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
+import { expand, pick } from './present';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 export const stchWeighting: StrategyDescriptor = strategy({
@@ -20,12 +21,13 @@ export const stchWeighting: StrategyDescriptor = strategy({
     let last = new Array<number>(T).fill(1 / T);
     return {
       needs: 'losses',
-      combine({ losses }) {
-        const scaled = tf.div(tf.mul(tf.tensor1d(lambda), tf.stack(losses as tf.Scalar[])), mu);
+      combine({ losses, present }) {
+        const lp = tf.tensor1d(pick(lambda, present));
+        const scaled = tf.div(tf.mul(lp, tf.stack(losses as tf.Scalar[])), mu);
         const loss = tf.mul(mu, tf.logSumExp(scaled)) as tf.Scalar;
         // ∂g/∂L_t = λ_t·softmax(λL/μ)_t.
-        const weights = tf.tidy(() => tf.tensor1d(tf.mul(tf.tensor1d(lambda), tf.softmax(scaled)).dataSync() as Float32Array));
-        last = Array.from(weights.dataSync());
+        const weights = tf.tidy(() => tf.tensor1d(tf.mul(lp, tf.softmax(scaled)).dataSync() as Float32Array));
+        last = expand(weights.dataSync(), present, T);
         return { loss, weights };
       },
       variables: () => [],

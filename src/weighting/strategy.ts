@@ -2,13 +2,22 @@
 // A strategy sees one StepContext per step and returns an Update; it never reads state that another
 // object set, and everything it must remember between steps goes through state()/restore().
 import type * as tf from '@tensorflow/tfjs';
+import type { SolverStatus } from './gradmath';
 import { component, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/**
+ * The partial-label rule: a task with no labelled row (or token) in the batch has no loss and no
+ * gradient, so it leaves the step. `present` lists the T' ≤ T tasks that stay (ascending indices into
+ * taskNames); losses, grads and the returned weights hold those T' tasks only, in that order. A
+ * strategy keeps per-task state indexed by task and updates only the present tasks' entries.
+ */
 export interface LossStepContext {
   taskNames: readonly string[];
-  /** Per-task mean losses of this batch; differentiable (the step takes gradients of the result). */
+  /** Indices (into taskNames, ascending) of the tasks labelled in this batch; never empty. */
+  present: readonly number[];
+  /** Mean losses of the present tasks on this batch; differentiable (the step takes gradients of the result). */
   losses: readonly tf.Scalar[];
   step: number;
   epoch: number;
@@ -17,33 +26,35 @@ export interface LossStepContext {
 }
 
 export interface GradientContext extends LossStepContext {
-  /** T×d: row t is task t's loss gradient w.r.t. the shared parameters, flattened in a fixed order. */
+  /** T'×d: row k is task present[k]'s loss gradient w.r.t. the shared parameters, flattened in a fixed order. */
   grads: tf.Tensor2D;
 }
 
 /** 'losses' strategies return a scalar to differentiate; the step adds regularisation and backprops it. */
 export interface LossUpdate {
   loss: tf.Scalar;
-  /** Effective per-task weights [T], for the record. */
+  /** Effective weights of the present tasks [T'], for the record. */
   weights: tf.Tensor1D;
 }
 
 /** 'task-gradients' strategies return the direction for the shared parameters (same layout as a row of grads). */
 export interface GradientUpdate {
   direction: tf.Tensor1D;
-  /** Effective per-task weights [T], for the record (and, where the method defines them, for the heads). */
+  /** Effective weights of the present tasks [T'], for the record (and, where the method defines them, for the heads). */
   weights: tf.Tensor1D;
   /**
-   * Multipliers for each task's head gradients. Default: 1 for every task, as LibMTL does
+   * Multipliers for each present task's head gradients [T']. Default: 1 for every task, as LibMTL does
    * (a head only sees its own task's loss, so balancing happens in the shared part).
    */
   headWeights?: tf.Tensor1D;
+  /** What the method's solver reported this step (methods that solve something); recorded on diagnosed steps. */
+  solver?: SolverStatus;
 }
 
 interface StrategyBase {
   /** Trainable variables owned by the strategy (e.g. uncertainty weighting's log-variances). */
   variables(): tf.Variable[];
-  /** Last effective weights, by task name: logged every epoch. */
+  /** Last effective weights, by task name (0 for a task absent from the last step): logged every epoch. */
   weights(): Record<string, number>;
   state(): Json;
   restore(state: Json): void;

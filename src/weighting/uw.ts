@@ -4,6 +4,7 @@
 // Paper: https://arxiv.org/abs/1705.07115
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
+import { expand } from './present';
 import { strategy, type Json, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 export const uwWeighting: StrategyDescriptor = strategy({
@@ -16,17 +17,21 @@ export const uwWeighting: StrategyDescriptor = strategy({
     const T = ctx.taskNames.length;
     // One [T] variable: the step differentiates the combined loss w.r.t. it, so the optimizer moves it.
     const s = tf.variable(tf.fill([T], config.initLogVariance), true);
-    const half = () => Array.from(s.dataSync()).map((v) => 0.5 * Math.exp(-v));
+    let last = new Array<number>(T).fill(0.5 * Math.exp(-config.initLogVariance));
     return {
       needs: 'losses',
-      combine({ losses }) {
+      combine({ losses, present }) {
+        // Only the present tasks' log-variances enter the loss, so an absent task's s_t gets no gradient.
+        const sp = tf.gather(s, present);
         const L = tf.stack(losses as tf.Scalar[]);
-        const precision = tf.mul(0.5, tf.exp(tf.neg(s)));
-        const loss = tf.sum(tf.add(tf.mul(precision, L), tf.mul(0.5, s))) as tf.Scalar;
-        return { loss, weights: tf.tidy(() => tf.tensor1d(precision.dataSync() as Float32Array)) };
+        const precision = tf.mul(0.5, tf.exp(tf.neg(sp)));
+        const loss = tf.sum(tf.add(tf.mul(precision, L), tf.mul(0.5, sp))) as tf.Scalar;
+        const w = precision.dataSync() as Float32Array;
+        last = expand(w, present, T);
+        return { loss, weights: tf.tensor1d(w) };
       },
       variables: () => [s],
-      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, half()[i]])),
+      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
       state: () => ({ logVariances: Array.from(s.dataSync()) }),
       restore(state: Json) {
         const v = (state as { logVariances?: number[] } | null)?.logVariances;

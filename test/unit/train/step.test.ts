@@ -80,28 +80,36 @@ describe('train step', () => {
 describe('optimizer slot order', () => {
   before(() => useBackend('cpu'));
 
-  it('keeps the first-seen gradient order, appends new variables and zero-fills missing gradients', async () => {
+  it('lists gradients in the first-seen order, appends new variables, lists a missing gradient as null, integer names first', async () => {
     const { stableOrder } = await import('../../../src/train/step');
     const a = tf.variable(tf.tensor1d([1, 2]), true, 'order_a');
     const b = tf.variable(tf.tensor1d([3]), true, 'order_b');
     const c = tf.variable(tf.tensor1d([4, 5, 6]), true, 'order_c');
     const p = {} as StepParts;
-    assert.deepEqual(Object.keys(stableOrder(p, { order_b: tf.ones([1]), order_a: tf.ones([2]) })), ['order_b', 'order_a']);
+    const names = (l: { name: string }[]) => l.map((e) => e.name);
+    assert.deepEqual(names(stableOrder(p, { order_b: tf.ones([1]), order_a: tf.ones([2]) })), ['order_b', 'order_a']);
     // A variable unfrozen later joins at the end, even if the new map lists it first.
     const second = stableOrder(p, { order_c: tf.ones([3]), order_a: tf.ones([2]), order_b: tf.ones([1]) });
-    assert.deepEqual(Object.keys(second), ['order_b', 'order_a', 'order_c']);
-    // A variable without a gradient this step keeps its position with zeros.
+    assert.deepEqual(names(second), ['order_b', 'order_a', 'order_c']);
+    // A variable without a gradient this step keeps its position, with a null tensor (optimizers skip it).
     const third = stableOrder(p, { order_a: tf.ones([2]), order_c: tf.ones([3]) });
-    assert.deepEqual(Object.keys(third), ['order_b', 'order_a', 'order_c']);
-    assert.deepEqual(Array.from(third.order_b.dataSync()), [0]);
-    // Missing at the end of the order: left out, so that variable is not moved at all.
-    assert.deepEqual(Object.keys(stableOrder(p, { order_b: tf.ones([1]), order_a: tf.ones([2]) })), ['order_b', 'order_a']);
+    assert.deepEqual(names(third), ['order_b', 'order_a', 'order_c']);
+    assert.equal(third[0].tensor, null);
+    assert.deepEqual(names(stableOrder(p, { order_b: tf.ones([1]), order_a: tf.ones([2]) })), ['order_b', 'order_a', 'order_c']);
 
-    // Adam fed through stableOrder keeps each slot the shape of its own variable.
+    // Adam fed through stableOrder keeps each slot the shape of its own variable, and a skipped variable does not move.
     const adam = tf.train.adam(0.1);
-    adam.applyGradients(stableOrder(p, { order_a: tf.ones([2]), order_b: tf.ones([1]), order_c: tf.ones([3]) }) as tf.NamedTensorMap as never);
+    adam.applyGradients(stableOrder(p, { order_a: tf.ones([2]), order_b: tf.ones([1]), order_c: tf.ones([3]) }) as never);
+    const cBefore = Array.from(c.dataSync());
+    adam.applyGradients(stableOrder(p, { order_a: tf.ones([2]), order_b: tf.ones([1]) }) as never);
+    assert.deepEqual(Array.from(c.dataSync()), cBefore);
     const slots = await adam.getWeights();
     assert.deepEqual(slots.slice(1, 4).map((w) => [w.name, w.tensor.shape[0]]), [['order_b/m', 1], ['order_a/m', 2], ['order_c/m', 3]]);
     tf.dispose([a, b, c]);
+  });
+
+  it('slotOrder puts integer-like names (tfjs\'s unnamed variables) first, as the earlier map form did', async () => {
+    const { slotOrder } = await import('../../../src/train/step');
+    assert.deepEqual(slotOrder(['dense/kernel', 'dense/bias', '12', '3', '01']), ['3', '12', 'dense/kernel', 'dense/bias', '01']);
   });
 });

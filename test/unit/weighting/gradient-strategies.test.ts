@@ -83,7 +83,7 @@ describe('gradient strategies in the train step', () => {
     const s = create('imtl', { mode: 'loss', lossScaleLr: 0.1 }) as GradientStrategy;
     const step = (losses: number[]) =>
       tf.tidy(() => {
-        const u = s.combine({ taskNames: ['t0', 't1'], losses: losses.map((l) => tf.scalar(l)), step: 0, epoch: 1, epochLosses: [], grads: tf.tensor2d([[1, 0], [0, 1]]) });
+        const u = s.combine({ taskNames: ['t0', 't1'], present: [0, 1], losses: losses.map((l) => tf.scalar(l)), step: 0, epoch: 1, epochLosses: [], grads: tf.tensor2d([[1, 0], [0, 1]]) });
         return { direction: Array.from(u.direction.dataSync()), head: Array.from(u.headWeights!.dataSync()) };
       });
     const first = step([2, 0.5]);
@@ -101,7 +101,7 @@ describe('gradient strategies in the train step', () => {
     const losses = [0.7, 1.3, 2.1];
     const run = (s: GradientStrategy, step: number) =>
       tf.tidy(() => {
-        const u = s.combine({ taskNames: ['t0', 't1', 't2'], losses: losses.map((l) => tf.scalar(l)), step, epoch: 1, epochLosses: [], grads: tf.tensor2d(Gs[step]) });
+        const u = s.combine({ taskNames: ['t0', 't1', 't2'], present: [0, 1, 2], losses: losses.map((l) => tf.scalar(l)), step, epoch: 1, epochLosses: [], grads: tf.tensor2d(Gs[step]) });
         return Array.from(u.direction.dataSync());
       });
     for (const [method, options] of STATEFUL) {

@@ -24,7 +24,7 @@ const make = (method: string, config: Record<string, unknown> = {}, taskWeights 
 /** combine() on fixed losses: the combined loss and the reported weights, as numbers. */
 function combineOn(s: LossStrategy, losses: number[], extra: { step?: number; epochLosses?: number[][] } = {}) {
   return tf.tidy(() => {
-    const u = s.combine({ taskNames: names, losses: losses.map((l) => tf.scalar(l)), step: extra.step ?? 0, epoch: 1, epochLosses: extra.epochLosses ?? [] });
+    const u = s.combine({ taskNames: names, present: [0, 1], losses: losses.map((l) => tf.scalar(l)), step: extra.step ?? 0, epoch: 1, epochLosses: extra.epochLosses ?? [] });
     return { loss: u.loss.dataSync()[0], weights: Array.from(u.weights.dataSync()) };
   });
 }
@@ -155,7 +155,7 @@ describe('gradnorm', () => {
     const s = make('gradnorm', { alpha: 1.5, weightLr: 0.05 }) as GradientStrategy;
     const out = tf.tidy(() => {
       const grads = tf.tensor2d([[3, 4], [0, 1]]);
-      const u = s.combine({ taskNames: names, losses: [tf.scalar(1), tf.scalar(2)], step: 0, epoch: 1, epochLosses: [], grads });
+      const u = s.combine({ taskNames: names, present: [0, 1], losses: [tf.scalar(1), tf.scalar(2)], step: 0, epoch: 1, epochLosses: [], grads });
       return { d: Array.from(u.direction.dataSync()), w: Array.from(u.weights.dataSync()), hw: Array.from(u.headWeights!.dataSync()) };
     });
     assert.deepEqual(out.w, [1, 1]);
