@@ -61,6 +61,7 @@ describe('gradient strategies in the train step', () => {
       };
       const batch = tinyBatch(4, 2);
       const before = built.model.getWeights().map((w) => Array.from(w.dataSync()));
+      const sharedBefore = parts.shared.map((v) => Array.from(v.dataSync()));
       const counts: number[] = [];
       for (let step = 0; step < 3; step++) {
         const r = trainStep(parts, batch, { step, epoch: 1, learningRate: 0.05, epochLosses: [] });
@@ -72,6 +73,9 @@ describe('gradient strategies in the train step', () => {
       assert.equal(counts[2], counts[1], `${method} ${JSON.stringify(options)}: ${counts}`);
       const after = built.model.getWeights().map((w) => Array.from(w.dataSync()));
       assert.ok(after.some((w, i) => w.some((x, j) => x !== before[i][j])), `${method} changed no weight`);
+      // The shared part must move too: a zero shared direction (heads trained alone) is a failure.
+      const sharedMoved = Math.sqrt(parts.shared.reduce((a, v, k) => a + Array.from(v.dataSync()).reduce((b, x, j) => b + (x - sharedBefore[k][j]) ** 2, 0), 0));
+      assert.ok(sharedMoved > 1e-4, `${method} ${JSON.stringify(options)}: shared weights moved ${sharedMoved}`);
       assert.ok(Object.values(strategy.weights()).every(Number.isFinite), method);
       disposeBatch(batch);
       strategy.dispose();
