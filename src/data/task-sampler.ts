@@ -1,13 +1,33 @@
-// Owns task sampling: task-specific datasets served as one batch source, each batch labelling one
-// task (round-robin, in proportion to the tasks' sizes, or one task after another for evaluation).
+// Owns task sampling: task-specific datasets served as one batch source — every task in each batch
+// (`all`, LibMTL's multi-input: one batch from every task's source, merged), or each batch labelling
+// one task (round-robin, in proportion to the tasks' sizes, or one task after another for evaluation).
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed, mulberry32 } from '../util/random';
-import type { Batch, BatchOptions } from './batching';
+import { disposeBatch, type Batch, type BatchOptions } from './batching';
 import { unlabelled, type BatchSource } from './source';
 
+export type SamplingMode = 'all' | 'round-robin' | 'proportional' | 'sequential';
+
+/** One batch of the rows of several, in order (every batch has every target and mask: TaskSampler.complete). */
+function concatBatches(bs: Batch[]): Batch {
+  const cat = (get: (b: Batch) => tf.Tensor) => tf.concat(bs.map(get), 0);
+  const keys = (get: (b: Batch) => Record<string, unknown>) => Object.keys(get(bs[0]));
+  const out: Batch = {
+    size: bs.reduce((s, b) => s + b.size, 0),
+    inputs: Object.fromEntries(keys((b) => b.inputs).map((k) => [k, cat((b) => b.inputs[k])])),
+    targets: Object.fromEntries(keys((b) => b.targets).map((k) => [k, cat((b) => b.targets[k])])),
+    masks: Object.fromEntries(keys((b) => b.masks).map((k) => [k, cat((b) => b.masks[k] as tf.Tensor)])),
+  };
+  for (const b of bs) tf.dispose([...Object.values(b.inputs), ...Object.values(b.targets), ...Object.values(b.masks).filter((m): m is tf.Tensor => !!m)]);
+  return out;
+}
+
 /**
- * Task-specific datasets as one source: each batch comes from one task's source, and the other
- * tasks' targets are zeros with mask 0 (so their losses and metrics ignore it).
+ * Task-specific datasets as one source. `all`: each step's batch holds one batch from every task's
+ * source (batchSize rows each, T·batchSize in all), task k's rows labelled for task k only; an epoch
+ * is exactly ⌈max_k n_k / batchSize⌉ steps — it ends when the largest source has been seen once, the
+ * smaller ones restart (reshuffled) as often as needed. The other modes: each batch comes from one
+ * task's source, the other tasks' targets are zeros with mask 0 (so their losses and metrics ignore it).
  */
 export class TaskSampler implements BatchSource {
   readonly kind = 'batch-source';
@@ -17,10 +37,11 @@ export class TaskSampler implements BatchSource {
   constructor(
     private readonly parts: Array<{ task: string; source: BatchSource }>,
     private readonly shapes: Record<string, { shape: number[]; dtype: 'float32' | 'int32'; perToken: boolean }>,
-    private readonly mode: 'round-robin' | 'proportional' | 'sequential',
+    private readonly mode: SamplingMode,
   ) {
     const sizes = parts.map((x) => x.source.size ?? 0);
-    this.size = mode === 'round-robin' ? parts.length * Math.max(...sizes) : sizes.reduce((a, b) => a + b, 0);
+    // `all`: size/batchSize is the step count of an epoch (a step reads batchSize rows of every task).
+    this.size = mode === 'all' ? Math.max(...sizes) : mode === 'round-robin' ? parts.length * Math.max(...sizes) : sizes.reduce((a, b) => a + b, 0);
     this.targetNames = Object.keys(shapes);
   }
 
@@ -46,7 +67,28 @@ export class TaskSampler implements BatchSource {
     const remaining = this.parts.map((x) => x.source.size ?? 1);
     const rand = mulberry32(mixSeed(opts.seed, opts.epoch, 0x7a5c));
     try {
-      if (this.mode === 'round-robin') {
+      if (this.mode === 'all') {
+        const big = largest(this.parts);
+        for (;;) {
+          const got: Batch[] = [];
+          let over = false;
+          for (let k = 0; k < T && !over; k++) {
+            let r = await iters[k].next();
+            if (r.done && k !== big) {
+              iters[k] = open(k, ++rounds[k]);
+              r = await iters[k].next();
+            }
+            // The largest source is through (or a source is empty): the epoch is over.
+            if (r.done) over = true;
+            else got.push(this.complete(r.value));
+          }
+          if (over) {
+            got.forEach(disposeBatch);
+            break;
+          }
+          yield concatBatches(got);
+        }
+      } else if (this.mode === 'round-robin') {
         const done = new Array<boolean>(T).fill(false);
         for (let k = 0; !done.every(Boolean); k = (k + 1) % T) {
           let r = await iters[k].next();
@@ -83,4 +125,13 @@ export class TaskSampler implements BatchSource {
       for (const it of iters) await it.return?.(undefined);
     }
   }
+}
+
+/** Index of the source with the most rows: its end ends an `all` epoch. */
+function largest(parts: Array<{ source: BatchSource }>): number {
+  let k = 0;
+  parts.forEach((p, i) => {
+    if ((p.source.size ?? 0) > (parts[k].source.size ?? 0)) k = i;
+  });
+  return k;
 }

@@ -59,7 +59,7 @@ export interface FilesConfig {
   val?: SourceConfig;
   test?: SourceConfig;
   tasks?: Record<string, { target: TargetMap; train: SourceConfig; val?: SourceConfig; test?: SourceConfig }>;
-  sampling: 'round-robin' | 'proportional';
+  sampling: 'all' | 'round-robin' | 'proportional';
   shuffleBuffer: number;
   chunkSize: number;
   streamAbove: number;
@@ -89,7 +89,7 @@ export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
   for (const [t, tc] of Object.entries(c.tasks ?? {})) checkTarget(tc.target, `data.tasks.${t}.target`);
   for (const [n, m] of Object.entries(c.inputs ?? {})) if (!m.field && !m.column && !m.columns) problems.push({ where: { path: `data.inputs.${n}` }, message: 'name the input field (field, column or columns)' });
   if (problems.length) throw configError(problems);
-  return { ...c, sampling: c.sampling ?? 'round-robin', shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, streamAbove: c.streamAbove ?? 256 };
+  return { ...c, sampling: c.sampling ?? 'all', shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, streamAbove: c.streamAbove ?? 256 };
 }
 
 export function targetMaps(c: FilesConfig): Record<string, TargetMap> {

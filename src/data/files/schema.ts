@@ -91,7 +91,7 @@ export const filesSchema = {
         properties: { target: targetSchema, train: sourceSchema, val: sourceSchema, test: sourceSchema },
       },
     },
-    sampling: { type: 'string', enum: ['round-robin', 'proportional'], default: 'round-robin', description: 'tasks: which task the next training batch comes from — in turn (an epoch ends when the largest task has been seen once), or at random in proportion to the tasks\' sizes (every row once per epoch)' },
+    sampling: { type: 'string', enum: ['all', 'round-robin', 'proportional'], default: 'all', description: 'tasks: all — every step reads batchSize rows of every task\'s source (LibMTL\'s multi-input; an epoch is ⌈largest task / batchSize⌉ steps, smaller tasks restart); round-robin — one task per step, in turn (an epoch ends when the largest task has been seen once); proportional — one task per step, at random in proportion to the tasks\' sizes (every row once per epoch). With one task per step a gradient method sees T\' = 1' },
     shuffleBuffer: { type: 'integer', minimum: 1, default: 10000, description: 'Streamed sources: rows held in the seeded shuffle buffer' },
     chunkSize: { type: 'integer', minimum: 1024, default: 1048576, description: 'Streamed sources: characters per read from disk' },
     streamAbove: { type: 'number', minimum: 0, default: 256, description: 'streaming: auto streams sources whose files exceed this many MB' },

@@ -269,6 +269,36 @@ describe('files: task-specific datasets', () => {
     assert.deepEqual(e.flatMap((x) => x.xs).sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102, 103]);
     assert.deepEqual(await epoch('proportional'), e, 'seeded');
   });
+
+  it('all (the default): every batch holds batchSize rows of each task; ⌈10/4⌉ = 3 steps; every row of the largest task once', async () => {
+    const before = tf.memory().numTensors;
+    const b = await loadFiles({ type: 'files', ...cfg('all') }, { seed: 3, specDir: dir });
+    const { sampling, ...noSampling } = cfg('all');
+    void sampling;
+    const d = await loadFiles({ type: 'files', ...noSampling }, { seed: 3, specDir: dir });
+    assert.ok(b.sources && d.sources);
+    const read = async (src: typeof b.sources.train) => {
+      const out: Array<{ a: number[]; b: number[] }> = [];
+      for await (const batch of src.batches({ batchSize: 4, shuffle: true, seed: 3, epoch: 1 })) {
+        const ma = Array.from(batch.masks.a!.dataSync());
+        const mb = Array.from(batch.masks.b!.dataSync());
+        const xs = Array.from(batch.inputs.x.dataSync());
+        // Task a's rows first (mask a 1, b 0), then task b's (a 0, b 1): both tasks in every step.
+        assert.deepEqual(ma.map((v, i) => v + mb[i]), new Array(batch.size).fill(1));
+        out.push({ a: xs.filter((_, i) => ma[i] === 1), b: xs.filter((_, i) => mb[i] === 1) });
+        disposeBatch(batch);
+      }
+      return out;
+    };
+    const e = await read(b.sources.train);
+    assert.deepEqual(e.map((x) => [x.a.length, x.b.length]), [[4, 4], [4, 4], [2, 4]]);
+    assert.deepEqual(e.flatMap((x) => x.a).sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // Task b (4 rows) restarts every step, reshuffled.
+    for (const x of e) assert.deepEqual([...x.b].sort((p, q) => p - q), [100, 101, 102, 103]);
+    assert.equal(b.sources.train.size, 10, 'size / batchSize is the step count');
+    assert.deepEqual(await read(d.sources.train), e, 'all is the default');
+    assert.equal(tf.memory().numTensors, before);
+  });
 });
 
 describe('files: config problems are config errors', () => {
