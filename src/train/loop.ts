@@ -14,6 +14,7 @@ import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { validateSpecFile } from '../spec/validate';
 import { BestCheckpoint, Checkpointer, EarlyStopping, LastCheckpoint, type Callback } from './callbacks';
 import { runEpoch } from './epoch';
+import { preflight } from './preflight';
 import { silentReporter, type EpochRecord, type TrainReporter } from './events';
 import { MetricsRecorder } from './recorder';
 import { restoreInto } from './resume';
@@ -51,6 +52,8 @@ export async function train(specFile: string, opts: TrainOptions = {}): Promise<
   const reporter = opts.reporter ?? silentReporter;
   const backend = await selectBackend(opts.backend ?? 'auto', { threads: opts.threads });
   const spec = opts.spec ?? validateSpecFile(specFile);
+  // What training would reject at step 0 is a config error before a run folder exists.
+  preflight(spec);
   const r = spec.resolved;
   seedGlobalRandom(r.seed);
   try {

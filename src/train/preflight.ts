@@ -1,0 +1,40 @@
+// Owns the checks of a spec that need the built model or the weighting method — run by `mtl validate`
+// and by `mtl train` before a run folder exists: errors training would otherwise raise at step 0, and
+// warnings about settings that are legal but do not do what they seem to.
+import { configError, type Problem } from '../errors';
+import { buildModel } from '../model/build';
+import { splitModel } from '../model/split';
+import type { Spec } from '../spec/types';
+import { strategies } from '../weighting/index';
+import { weightingOptions } from '../weighting/options';
+
+/** Methods that read tasks.<t>.weight (static: as the weights; stch: as its preferences λ). */
+const USES_TASK_WEIGHTS = new Set(['static', 'stch']);
+
+/** Throws a config error for what training would reject; returns warnings (one line each). */
+export function preflight(spec: Spec): string[] {
+  const r = spec.resolved;
+  const method = r.weighting.method;
+  const names = Object.keys(r.tasks);
+  const strategy = strategies.get(method).create(r.weighting, { taskNames: names, taskWeights: names.map((t) => r.tasks[t].weight), seed: r.seed });
+  const gradient = strategy.needs === 'task-gradients';
+  strategy.dispose();
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  if (gradient && weightingOptions(r.weighting).gradSpace === 'representation') {
+    const built = buildModel(spec.resolved);
+    const split = splitModel(built);
+    built.model.dispose();
+    if (typeof split === 'string') problems.push({ where: { path: 'weighting.gradSpace' }, message: `gradSpace "representation" needs one shared representation feeding every head, but ${split}`, allowed: 'parameters' });
+  }
+  const weighted = names.filter((t) => r.tasks[t].weight !== 1);
+  if (weighted.length && !USES_TASK_WEIGHTS.has(method)) {
+    warnings.push(`tasks.${weighted[0]}.weight is ignored by weighting method "${method}" (only static and stch read task weights)`);
+  }
+  const data = r.data as { type?: string; tasks?: unknown; sampling?: string };
+  if (gradient && data.type === 'files' && data.tasks && data.sampling && data.sampling !== 'all') {
+    warnings.push(`data.sampling "${data.sampling}" puts one task in each batch, so gradient method "${method}" sees one task per step (T' = 1) and balances nothing; use sampling: all`);
+  }
+  if (problems.length) throw configError(problems);
+  return warnings;
+}
