@@ -197,3 +197,16 @@ describe('architectures', () => {
     });
   });
 });
+
+describe('ple on a convolutional expert without upperExpert', () => {
+  before(() => useBackend('cpu'));
+
+  it('levels 2 and up get one dense ReLU expert as wide as the level-1 expert output', () => {
+    const spec = tinySpec('architecture: {type: ple, levels: 2, expert: [{conv2d: {filters: 2, kernelSize: 3}}, flatten, {dense: {units: 4}}]}\n').resolved;
+    const built = buildModel(spec);
+    const upper = built.model.layers.filter((l) => l.name.startsWith('l2_shared1'));
+    assert.deepEqual(upper.map((l) => l.getClassName()), ['Dense']);
+    assert.equal((upper[0].getConfig() as { units: number }).units, 4);
+    built.model.dispose();
+  });
+});
