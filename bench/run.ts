@@ -16,6 +16,7 @@ import { selectBackend } from '../src/backend/select';
 import { validateSpecFile } from '../src/spec/validate';
 import { packageRoot } from '../src/util/paths';
 import { child, cliSeconds, nodeSeconds, torchPython, torchThroughput } from './external';
+import { qualityBench } from './quality';
 import { textBench } from './text';
 import { weightingRatios, type WeightingArgs } from './weighting';
 
@@ -155,6 +156,8 @@ function cliSection(): object {
 }
 
 async function main(): Promise<void> {
+  // `npm run bench -- quality …`: learning quality per method (bench/quality.ts).
+  if (process.argv[2] === 'quality') return qualityBench(process.argv.slice(3));
   const a = parseArgs(process.argv.slice(2));
   const allThreads = Math.min(os.availableParallelism?.() ?? os.cpus().length, 8);
   const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: os.loadavg() };

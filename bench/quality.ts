@@ -1,0 +1,96 @@
+// Owns `npm run bench -- quality`: learning quality, not speed of a kernel. Trains the MultiFashion
+// quickstart model (bundled subset; the full Fashion-MNIST set with --full when the Debian package is
+// installed) with each weighting method and several seeds, and prints test accuracy per task as
+// mean ± sample std over the seeds and each method's time per training step divided by equal
+// weighting's (the same run, so the ratio is fair on a shared machine). Minutes, not hours: the epoch
+// count and training size are options, and the table says which were used.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { selectBackend } from '../src/backend/select';
+import { train } from '../src/train/loop';
+import { validateSpecText } from '../src/spec/validate';
+import { packageRoot } from '../src/util/paths';
+
+interface QualityArgs {
+  methods: string[];
+  seeds: number;
+  epochs: number;
+  trainSize: number;
+  testSize: number;
+  full: boolean;
+}
+
+const DEFAULT_METHODS = ['equal', 'uw', 'gradnorm', 'mgda', 'pcgrad', 'cagrad', 'nash-mtl', 'upgrad', 'famo'];
+
+function parseQualityArgs(argv: string[]): QualityArgs {
+  const a: QualityArgs = { methods: DEFAULT_METHODS, seeds: 3, epochs: 2, trainSize: 6000, testSize: 1000, full: false };
+  for (let i = 0; i < argv.length; i++) {
+    const next = () => argv[++i] ?? '';
+    switch (argv[i]) {
+      case '--methods': a.methods = next().split(','); break;
+      case '--seeds': a.seeds = Number(next()); break;
+      case '--epochs': a.epochs = Number(next()); break;
+      case '--train-size': a.trainSize = Number(next()); break;
+      case '--test-size': a.testSize = Number(next()); break;
+      case '--full': a.full = true; break;
+      default: throw new Error(`bench quality: unknown argument ${argv[i]} (allowed: --methods a,b --seeds N --epochs N --train-size N --test-size N --full)`);
+    }
+  }
+  return a;
+}
+
+/** configs/quickstart.yaml with this method, seed and size; every other setting as the user gets it. */
+function specFor(method: string, seed: number, a: QualityArgs) {
+  const file = path.join(packageRoot(), 'configs/quickstart.yaml');
+  const text = fs
+    .readFileSync(file, 'utf8')
+    .replace(/^seed:.*$/m, `seed: ${seed}`)
+    .replace(/^weighting:.*$/m, '')
+    .replace(/^(\s+)epochs:.*$/m, `$1epochs: ${a.epochs}`)
+    .replace(/trainSize: \d+/, `trainSize: ${a.trainSize}`)
+    .replace(/testSize: \d+/, `testSize: ${a.testSize}`)
+    .replace(/^data:\n(\s+)type: multifashion.*$/m, (m, ind) => (a.full ? `data:\n${ind}type: multifashion\n${ind}dir: /usr/share/datasets/fashion-mnist` : m));
+  return validateSpecText(`${text}\nweighting: {method: ${method}}\n`, file);
+}
+
+const meanStd = (xs: number[]) => {
+  const m = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1)) : 0;
+  return { m, sd };
+};
+
+export async function qualityBench(argv: string[]): Promise<void> {
+  const a = parseQualityArgs(argv);
+  // Validating a spec builds the model symbolically: the backend must be ready first.
+  await selectBackend('wasm');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-quality-'));
+  const rows: Array<{ method: string; acc: Record<string, number[]>; secPerStep: number[] }> = [];
+  const t0 = Date.now();
+  for (const method of a.methods) {
+    const row = { method, acc: {} as Record<string, number[]>, secPerStep: [] as number[] };
+    for (let seed = 1; seed <= a.seeds; seed++) {
+      const spec = specFor(method, seed, a);
+      const r = await train(spec.file, { spec, out: path.join(out, `${method}-${seed}`), backend: 'wasm' });
+      for (const [t, m] of Object.entries(r.test?.tasks ?? {})) (row.acc[t] ??= []).push(m.accuracy);
+      // Seconds per training step from the epochs' throughput (validation time excluded).
+      const b = spec.resolved.train.batchSize;
+      row.secPerStep.push(r.epochs.reduce((s, e) => s + b / e.samplesPerSecond, 0) / r.epochs.length);
+      process.stderr.write(`${method} seed ${seed}: ${JSON.stringify(Object.fromEntries(Object.entries(row.acc).map(([t, v]) => [t, v[v.length - 1]])))} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+    }
+    rows.push(row);
+  }
+  fs.rmSync(out, { recursive: true, force: true });
+  const equal = rows.find((r) => r.method === 'equal');
+  const base = equal ? meanStd(equal.secPerStep).m : NaN;
+  const tasks = Object.keys(rows[0]?.acc ?? {});
+  process.stdout.write(`MultiFashion (${a.full ? 'full Fashion-MNIST' : 'bundled subset'}, ${a.trainSize} train / ${a.testSize} test), quickstart model, ${a.epochs} epochs, ${a.seeds} seeds, wasm; test accuracy mean ± sample std over seeds\n\n`);
+  process.stdout.write(`| method | ${tasks.map((t) => `${t} accuracy`).join(' | ')} | step time ÷ equal |\n| --- | ${tasks.map(() => '---').join(' | ')} | --- |\n`);
+  for (const r of rows) {
+    const cells = tasks.map((t) => {
+      const { m, sd } = meanStd(r.acc[t]);
+      return `${(100 * m).toFixed(1)} ± ${(100 * sd).toFixed(1)}`;
+    });
+    process.stdout.write(`| ${r.method} | ${cells.join(' | ')} | ${(meanStd(r.secPerStep).m / base).toFixed(2)} |\n`);
+  }
+}
