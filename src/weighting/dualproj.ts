@@ -5,16 +5,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
-import { combineRows, gramOf, projectWeightsDualCone, type Mat } from './gradmath';
+import { combineRows, gramOf, projectWeightsDualCone, type Mat, type SolverStatus } from './gradmath';
 import { strategy, type StrategyDescriptor } from './strategy';
 
-export function dualprojWeights(M: Mat): number[] {
-  return projectWeightsDualCone(M, new Array<number>(M.length).fill(1 / M.length));
+export function dualprojWeights(M: Mat, out?: SolverStatus): number[] {
+  return projectWeightsDualCone(M, new Array<number>(M.length).fill(1 / M.length), undefined, undefined, out);
 }
 
-export function dualproj(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: number[] } {
-  const w = dualprojWeights(gramOf(G));
-  return { direction: combineRows(G, w), weights: w };
+export function dualproj(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: number[]; solver: SolverStatus } {
+  const solver: SolverStatus = { status: 'converged', iterations: 0, residual: 0 };
+  const w = dualprojWeights(gramOf(G), solver);
+  return { direction: combineRows(G, w), weights: w, solver };
 }
 
 export const dualprojWeighting: StrategyDescriptor = strategy({
