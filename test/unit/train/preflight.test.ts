@@ -4,7 +4,8 @@ import { before, describe, it } from 'node:test';
 import { MtlError } from '../../../src/errors';
 import { preflight } from '../../../src/train/preflight';
 import { useBackend } from '../../helpers/backend';
-import { tinySpec } from '../../helpers/tiny';
+import { TINY_SPEC, tinySpec } from '../../helpers/tiny';
+import { validateSpecText } from '../../../src/spec/validate';
 
 describe('preflight', () => {
   before(() => useBackend('cpu'));
@@ -18,7 +19,7 @@ describe('preflight', () => {
   });
 
   it('a task weight with a method that ignores it is a warning; static and stch read it', () => {
-    const w = (method: string) => preflight(tinySpec(`weighting: {method: ${method}, weights: {left: 2}}\n`));
+    const w = (method: string) => preflight(validateSpecText(TINY_SPEC.replace('  left:\n', '  left:\n    weight: 2\n') + `weighting: {method: ${method}}\n`, 'weighted.yaml'));
     assert.match(w('mgda').join('\n'), /tasks\.left\.weight is ignored by weighting method "mgda"/);
     assert.match(w('equal').join('\n'), /ignored by weighting method "equal"/);
     assert.deepEqual(w('static'), []);
