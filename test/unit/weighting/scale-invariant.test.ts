@@ -18,7 +18,7 @@ const make = (config: Record<string, unknown> = {}) => strategies.get('scale-inv
 
 function combineOn(s: LossStrategy, losses: number[]) {
   return tf.tidy(() => {
-    const u = s.combine({ taskNames: ['a', 'b'], losses: losses.map((l) => tf.scalar(l)), step: 0, epoch: 1, epochLosses: [] });
+    const u = s.combine({ taskNames: ['a', 'b'], present: [0, 1], losses: losses.map((l) => tf.scalar(l)), step: 0, epoch: 1, epochLosses: [] });
     return { loss: u.loss.dataSync()[0], weights: Array.from(u.weights.dataSync()) };
   });
 }
@@ -69,7 +69,7 @@ describe('scale-invariant loss', () => {
       tf.tidy(() => {
         const th = tf.variable(tf.tensor1d([0.3, -0.7]));
         const s = make();
-        const { grads } = tf.variableGrads(() => s.combine({ taskNames: ['a', 'b'], losses: [tf.mul(c, tf.sum(tf.square(th))) as tf.Scalar, tf.sum(tf.exp(th)) as tf.Scalar], step: 0, epoch: 1, epochLosses: [] }).loss, [th]);
+        const { grads } = tf.variableGrads(() => s.combine({ taskNames: ['a', 'b'], present: [0, 1], losses: [tf.mul(c, tf.sum(tf.square(th))) as tf.Scalar, tf.sum(tf.exp(th)) as tf.Scalar], step: 0, epoch: 1, epochLosses: [] }).loss, [th]);
         const g = Array.from(grads[th.name].dataSync());
         th.dispose();
         return g;
