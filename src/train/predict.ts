@@ -14,6 +14,7 @@ import { checkpointError, usageError } from '../errors';
 import { taskRuntimes, toPredictions, type TaskRuntime } from '../eval/evaluate';
 import { loadModelFiles } from '../model/files';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
+import { verifyCheckpoint } from './checkpoint';
 import { loadRunSpec } from './run-eval';
 
 export type PredictSplit = 'train' | 'val' | 'test';
@@ -115,6 +116,8 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
     const bundle = await loadData(spec, readDataState(runDir));
     const data = splitsFor(spec.resolved, bundle)[split];
     if (!data) throw usageError(`the run has no ${split} split (train.validation: ${spec.resolved.train.validation})`);
+    // A checkpoint folder of a run carries checksums; a plain model folder (--checkpoint DIR) may not.
+    if (fs.existsSync(path.join(ckpt, 'state.json'))) verifyCheckpoint(ckpt);
     const { model } = await loadModelFiles(ckpt);
     const started = process.hrtime.bigint();
     let row = 0;

@@ -85,6 +85,18 @@ const CASES: Case[] = [
     code: 4,
     message: /best\/weights\.bin: checksum mismatch/,
   },
+  {
+    name: 'predict with a changed weights.bin',
+    prepare: (r) => {
+      const f = path.join(r, 'checkpoints/last/weights.bin');
+      const b = fs.readFileSync(f);
+      b[0] ^= 1;
+      write(f, b);
+    },
+    args: ['predict', 'RUN', '--checkpoint', 'last', '--out', 'RUN/p.jsonl'],
+    code: 4,
+    message: /last\/weights\.bin: checksum mismatch/,
+  },
   { name: 'emptied data-state.json', prepare: (r) => write(path.join(r, 'data-state.json'), ''), args: ['train', THREE, '--resume', 'RUN'], code: 3, message: /data-state\.json: cannot read the run's data state/ },
   { name: 'resume with another activation', prepare: () => {}, args: ['train', TANH, '--resume', 'RUN'], code: 4, message: /backbone\[0\]\.conv2d\.activation: differs from the run being resumed, which has "relu" \(received "tanh"\)[\s\S]*resume refused/, unchanged: true },
   { name: 'resume with the tasks swapped', prepare: () => {}, args: ['train', SWAPPED, '--resume', 'RUN'], code: 4, message: /tasks: differs from the run being resumed, which has \["left","right"\] \(received \["right","left"\]\)/, unchanged: true },
