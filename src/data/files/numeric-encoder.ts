@@ -4,6 +4,9 @@ import type { DataRecord, Report } from '../formats/record';
 import type { Encoded, Encoder } from './encoder';
 import { fieldLabel, fieldsOf, numbers, prod, raw } from './fields';
 
+/** The largest finite float32: larger values become Infinity in a Float32Array. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** Numeric features and numeric targets (regression, binary, multilabel 0/1 columns), optionally z-scored. */
 export class NumericEncoder implements Encoder {
   readonly dtype = 'float32';
@@ -35,6 +38,11 @@ export class NumericEncoder implements Encoder {
       report({ where: rec.where, message: `${this.key}: non-numeric value in ${fieldLabel(this.map)}`, received: r.bad, allowed: 'numbers' });
       return null;
     }
+    const huge = this.buf.find((x) => !(Math.abs(x) <= FLOAT32_MAX));
+    if (huge !== undefined) {
+      report({ where: rec.where, message: `${this.key}: value ${huge} in ${fieldLabel(this.map)} is not a finite float32 number`, allowed: `finite numbers within ±${FLOAT32_MAX.toPrecision(3)}` });
+      return null;
+    }
     const want = prod(this.shape);
     if (this.buf.length !== want) {
       report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} holds ${this.buf.length} values`, allowed: `${want} (shape [${this.shape.join(', ')}])`, hint: this.target ? undefined : 'set the input\'s shape' });
@@ -62,9 +70,11 @@ export class NumericEncoder implements Encoder {
     }
   }
 
-  finish(): unknown {
+  finish(report: Report): unknown {
     if (!this.map.normalize) return undefined;
     this.std = this.m2.map((m) => (this.n > 1 ? Math.sqrt(m / this.n) : 0)).map((s) => (s > 1e-12 ? s : 1));
+    const i = this.mean.findIndex((m, k) => !Number.isFinite(m) || !(this.std[k] <= FLOAT32_MAX));
+    if (i >= 0) report({ where: { path: `data.${this.key}` }, message: `normalize: the training values of ${fieldLabel(this.map)} overflow (feature ${i}: mean ${this.mean[i]}, standard deviation ${this.std[i]})`, hint: 'rescale the values (e.g. to other units) or drop normalize' });
     return { mean: this.mean, std: this.std, count: this.n };
   }
 

@@ -71,4 +71,28 @@ describe('hostile data paths', () => {
       assert.match(f.text, /not a regular file/);
     });
   }
+
+  it('values that are not finite float32 numbers (1e308, 1e39, NaN in npy) → exit 3 at their line or row', async () => {
+    fs.writeFileSync(path.join(dir, 'over.jsonl'), '{"x": 1, "y": 1}\n{"x": 1e308, "y": 2}\n{"x": 1e39, "y": 1}\n');
+    const target = { y: { field: 'y', type: 'regression' } };
+    const j = await failure(() => loadFiles({ type: 'files', train: { format: 'jsonl', path: 'over.jsonl' }, inputs: { x: { field: 'x', normalize: true } }, targets: target }, { seed: 1, specDir: dir }));
+    assert.equal(j.code, 3);
+    assert.equal(j.text, `${path.join(dir, 'over.jsonl')}:2 inputs.x: value 1e+308 in "x" is not a finite float32 number \n${path.join(dir, 'over.jsonl')}:3 inputs.x: value 1e+39 in "x" is not a finite float32 number `);
+    // npy v1.0: magic, version, header length, a header padded to 64 bytes, then little-endian float32 values.
+    const npy = (name: string, values: number[]) => {
+      const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${values.length},), }`.padEnd(64 - 10 - 1, ' ') + '\n';
+      const h = Buffer.alloc(10);
+      Buffer.from([0x93]).copy(h, 0);
+      h.write('NUMPY', 1, 'latin1');
+      h[6] = 1;
+      h[7] = 0;
+      h.writeUInt16LE(header.length, 8);
+      fs.writeFileSync(path.join(dir, name), Buffer.concat([h, Buffer.from(header, 'latin1'), Buffer.from(new Float32Array(values).buffer)]));
+    };
+    npy('x.npy', [1, NaN, 3]);
+    npy('y.npy', [1, 2, 3]);
+    const n = await failure(() => loadFiles({ type: 'files', train: { format: 'npy', files: { x: 'x.npy', y: 'y.npy' } }, inputs: { x: { field: 'x' } }, targets: target }, { seed: 1, specDir: dir }));
+    assert.equal(n.code, 3);
+    assert.match(n.text, /x\.npy: inputs\.x: value NaN in "x" is not a finite float32 number/);
+  });
 });
