@@ -113,6 +113,7 @@ function addLookCommands(p: Command, o: Output): void {
     .option('--out <file>', 'write the rows to FILE instead of stdout')
     .addOption(new Option('--format <format>', 'one JSON object per row, or CSV').choices(['jsonl', 'csv']).default('jsonl'))
     .option('--top-k <k>', 'classes listed per classification row', '3')
+    .option('--auxiliary', 'also predict the auxiliary tasks (tasks.<t>.auxiliary)')
     .option('--no-labels', 'leave out each row\'s label')
     .addOption(backendOption())
     .action(async (run, opts) => (await command(() => import('./commands/predict'))).predictCommand(run, opts, o));

@@ -21,6 +21,8 @@ export interface TaskRuntime {
   decode?: (yPred: tf.Tensor, aux: LossAux) => tf.Tensor;
   /** Static weight: the combined loss reported everywhere is Σ weight·loss, whatever the strategy. */
   weight: number;
+  /** tasks.<t>.auxiliary: left out of the combined loss. */
+  auxiliary?: boolean;
   metrics: Array<{ key: string; fn: MetricFn; higherIsBetter: boolean }>;
 }
 
@@ -36,6 +38,7 @@ export function taskRuntimes(spec: ResolvedSpec, classNames: Record<string, stri
       fromLogits: ld.fromLogits(t.loss),
       ...(ld.decode ? { decode: ld.decode(t.loss, lctx) } : {}),
       weight: t.weight,
+      auxiliary: t.auxiliary === true,
       metrics: t.metrics.map((m) => {
         const md = metrics.get(m.type);
         return { key: md.key(m), fn: md.create(m, { taskType: t.type, classNames: classNames[name] }), higherIsBetter: md.higherIsBetter };
@@ -53,7 +56,7 @@ export function toPredictions(task: TaskRuntime, output: tf.Tensor, aux?: LossAu
 
 export type TaskMetrics = Record<string, number> & { loss: number };
 export interface SplitMetrics {
-  /** Σ_t weight_t · loss_t */
+  /** Σ_t weight_t · loss_t over the main (not auxiliary) tasks */
   loss: number;
   tasks: Record<string, TaskMetrics>;
   samples: number;
@@ -131,7 +134,7 @@ export class Accumulator {
     let combined = 0;
     this.tasks.forEach((task, t) => {
       const loss = this.labelled[t] ? this.lossSum[t] / this.labelled[t] : NaN;
-      combined += task.weight * loss;
+      if (!task.auxiliary) combined += task.weight * loss;
       const out = { loss } as TaskMetrics;
       const n = this.labelled[t];
       const yPred = concat(this.preds[t], Float32Array) as Float32Array;

@@ -123,6 +123,11 @@ function groupRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
 const means = (row: CompareRow): TaskMetrics =>
   Object.fromEntries(Object.entries(row.tasks).map(([t, ms]) => [t, Object.fromEntries(Object.entries(ms).map(([k, s]) => [k, s.mean]))]));
 
+function withoutAuxiliary(m: TaskMetrics, groups: RunGroup[]): TaskMetrics {
+  const aux = new Set(groups.flatMap((g) => g.members.flatMap((run) => Object.entries((run.config.tasks ?? {}) as Record<string, { auxiliary?: boolean }>).filter(([, t]) => t.auxiliary).map(([n]) => n))));
+  return Object.fromEntries(Object.entries(m).filter(([t]) => !aux.has(t)));
+}
+
 /** Compare run folders / seed groups; with `baseline`, it comes first and every row gets Δm%. */
 export function compareRuns(groups: RunGroup[], opts: { baseline?: RunGroup; split?: SplitChoice } = {}): Comparison {
   const all = opts.baseline ? [opts.baseline, ...groups.filter((g) => g.dir !== opts.baseline!.dir)] : groups;
@@ -130,7 +135,8 @@ export function compareRuns(groups: RunGroup[], opts: { baseline?: RunGroup; spl
   const rows = all.map((g) => groupRow(g, split));
   if (opts.baseline) {
     rows[0].baseline = true;
-    const base = means(rows[0]);
+    // Auxiliary tasks (tasks.<t>.auxiliary in the baseline's or the run's spec) are left out of Δm%.
+    const base = withoutAuxiliary(means(rows[0]), all);
     for (const [i, row] of rows.entries()) row.deltaM = deltaM(means(row), base, { direction: directions([...all[i].members, ...all[0].members]) });
   }
   return { split, baseline: opts.baseline ? rows[0].name : null, rows };

@@ -25,6 +25,7 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
   const at: At = (path, p, key = false) => problems.push({ where: locate(loaded, path, { key }), ...p });
   const metricKeys = checkLossesAndMetrics(spec, at);
   resolveWeights(spec, at);
+  if (Object.values(spec.tasks).every((t) => t.auxiliary)) at(['tasks'], { message: 'every task is auxiliary; at least one must be a main task (auxiliary: false)' }, true);
 
   // A pretrained backbone's path is relative to the spec's folder; resolved once, here.
   if (isPretrainedBackbone(spec.backbone)) {

@@ -162,6 +162,7 @@ export function buildSchema(): JSONSchema {
               anyOf: [{ type: 'number', minimum: 0 }, weightScheduleSchema],
               description: 'Loss weight for static weighting (default 1), or a schedule over epochs: {type: constant | linear | cosine | steps, ...} (docs/training-control.md)',
             },
+            auxiliary: { type: 'boolean', description: 'An auxiliary task: trained and reported, but left out of the combined loss (val.loss, train.loss: best checkpoint, early stopping), of Δm% in compare, and of predict unless --auxiliary' },
             weightSchedule: { ...weightScheduleSchema, description: 'Written by validation when weight is a schedule (weight then holds its last-epoch value)' },
           },
         },

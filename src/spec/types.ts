@@ -26,6 +26,8 @@ export interface TaskSpec {
   metrics: ComponentConfig[];
   /** Effective static weight (resolved from tasks.<t>.weight, weighting.weights, default 1); a schedule's last-epoch value. */
   weight: number;
+  /** Trained and reported, but out of the combined loss (monitors), Δm% and predictions by default. */
+  auxiliary?: boolean;
   /** tasks.<t>.weight given as a schedule over epochs (static weighting only). */
   weightSchedule?: WeightSchedule;
 }

@@ -28,6 +28,8 @@ export interface PredictOptions {
   /** Include each row's label (when the split has one) next to the prediction. */
   labels?: boolean;
   batchSize?: number;
+  /** Also predict the auxiliary tasks (tasks.<t>.auxiliary); default: main tasks only. */
+  auxiliary?: boolean;
 }
 
 /** One task's prediction for one row. */
@@ -84,7 +86,7 @@ function taskRows(task: TaskRuntime, pred: tf.Tensor, label: tf.Tensor | undefin
   });
 }
 
-function predictBatch(model: tf.LayersModel, inputNames: string[], tasks: TaskRuntime[], batch: Batch, opts: Required<Pick<PredictOptions, 'topK' | 'labels'>>): Array<Record<string, TaskPrediction>> {
+function predictBatch(model: tf.LayersModel, inputNames: string[], tasks: TaskRuntime[], batch: Batch, opts: Required<Pick<PredictOptions, 'topK' | 'labels' | 'auxiliary'>>): Array<Record<string, TaskPrediction>> {
   // A scope rather than tf.tidy: what comes out is plain numbers, and every tensor made here is freed.
   tf.engine().startScope();
   try {
@@ -93,6 +95,7 @@ function predictBatch(model: tf.LayersModel, inputNames: string[], tasks: TaskRu
     const outs = Array.isArray(out) ? out : [out];
     const rows: Array<Record<string, TaskPrediction>> = Array.from({ length: batch.size }, () => ({}));
     tasks.forEach((task, t) => {
+      if (task.auxiliary && !opts.auxiliary) return;
       const mask = batch.masks[task.name];
       const pred = toPredictions(task, outs[t], { mask, model });
       const label = opts.labels ? batch.targets[task.name] : undefined;
@@ -126,7 +129,7 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
       const inputNames = Object.keys(spec.resolved.inputs);
       for await (const batch of toBatchSource(data).batches({ batchSize: opts.batchSize ?? spec.resolved.train.batchSize, shuffle: false, seed: 0, epoch: 0 })) {
         try {
-          for (const tasksOfRow of predictBatch(model, inputNames, tasks, batch, { topK: opts.topK ?? 3, labels: opts.labels ?? true })) emit({ row: row++, tasks: tasksOfRow });
+          for (const tasksOfRow of predictBatch(model, inputNames, tasks, batch, { topK: opts.topK ?? 3, labels: opts.labels ?? true, auxiliary: opts.auxiliary ?? false })) emit({ row: row++, tasks: tasksOfRow });
         } finally {
           disposeBatch(batch);
         }

@@ -39,7 +39,7 @@ function metricsFile(run: Run, best: BestCheckpoint) {
       data: run.bundle.source,
       samples: { train: sets.train.size ?? 0, val: sets.val?.size ?? 0, test: sets.test?.size ?? 0 },
     },
-    tasks: Object.fromEntries(tasks.map((t) => [t.name, { type: t.type, loss: r.tasks[t.name].loss.type, weight: t.weight, metrics: t.metrics.map((m) => m.key) }])),
+    tasks: Object.fromEntries(tasks.map((t) => [t.name, { type: t.type, loss: r.tasks[t.name].loss.type, weight: t.weight, ...(t.auxiliary ? { auxiliary: true } : {}), metrics: t.metrics.map((m) => m.key) }])),
     weighting: r.weighting.method,
     checkpoint: r.checkpoint,
     earlyStopping: r.train.earlyStopping,

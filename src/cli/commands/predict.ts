@@ -14,6 +14,7 @@ export interface PredictCliOptions {
   topK: string;
   labels: boolean;
   backend: BackendName;
+  auxiliary?: boolean;
 }
 
 /** CSV cells of one task's prediction: class and probability, or values joined by spaces. */
@@ -46,7 +47,7 @@ export async function predictCommand(run: string, opts: PredictCliOptions, o: Ou
   const write = fd === undefined ? (line: string) => o.out(line) : (line: string) => fs.writeSync(fd, line + '\n');
   const emit = opts.format === 'csv' ? csvWriter(write) : (r: PredictionRow) => write(JSON.stringify(r));
   try {
-    const s = await predictRun(run, { split: opts.split, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels }, emit);
+    const s = await predictRun(run, { split: opts.split, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary }, emit);
     o.err(`${s.rows} rows of the ${s.split} split, checkpoint ${s.checkpoint}: ${s.seconds.toFixed(2)} s (${(s.rows / Math.max(s.seconds, 1e-9)).toFixed(0)} rows/s)${opts.out ? `; written: ${opts.out}` : ''}`);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
