@@ -88,13 +88,161 @@ function graphSchema(): JSONSchema {
   };
 }
 
-export function buildSchema(): JSONSchema {
-  const monitor = {
-    type: 'string',
-    pattern: '^(train|val)\\.([A-Za-z][A-Za-z0-9_]*\\.)?[A-Za-z0-9_-]+$',
-    description: 'Quantity to watch: val.loss, train.loss, val.<task>.loss or val.<task>.<metric>',
+/** The quantity best-checkpoint and early stopping watch, and which way is better. */
+const monitor = {
+  type: 'string',
+  pattern: '^(train|val)\\.([A-Za-z][A-Za-z0-9_]*\\.)?[A-Za-z0-9_-]+$',
+  description: 'Quantity to watch: val.loss, train.loss, val.<task>.loss or val.<task>.<metric>',
+};
+const mode = { type: 'string', enum: ['auto', 'min', 'max'], default: 'auto', description: 'auto: min for losses, the metric\'s direction otherwise' };
+
+/** inputs: the model inputs by name, with shape and dtype. */
+function inputsSchema(): JSONSchema {
+  return {
+    type: 'object',
+    description: 'Model inputs by name',
+    minProperties: 1,
+    propertyNames: { pattern: NAME_PATTERN },
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['shape'],
+      properties: {
+        shape: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1 }, description: 'Shape of one example, without the batch axis' },
+        dtype: { type: 'string', enum: ['float32', 'int32'], default: 'float32', description: 'int32 for token ids fed to an embedding' },
+      },
+    },
   };
-  const mode = { type: 'string', enum: ['auto', 'min', 'max'], default: 'auto', description: 'auto: min for losses, the metric\'s direction otherwise' };
+}
+
+/** backbone: a layer list, a graph, or a pretrained model. */
+function backboneSchema(): JSONSchema {
+  return {
+    type: ['array', 'object'],
+    if: { type: 'array' },
+    then: { items: { $ref: '#/definitions/layer' } },
+    // An object is a graph, or with `from` a pretrained model.
+    else: { if: { required: ['from'] }, then: { $ref: '#/definitions/pretrained' }, else: { $ref: '#/definitions/graph' } },
+    default: [],
+    description: 'Layers applied in order to the input (several inputs are concatenated on the last axis first), or a graph {submodels, nodes, outputs}, or a pretrained model {from, trainable, unfreezeAfter}; shared as `architecture` says',
+  };
+}
+
+/** tasks: one head, loss, metrics and weight per task. */
+function tasksSchema(): JSONSchema {
+  return {
+    type: 'object',
+    description: 'One entry per task: its head, loss, metrics and weight',
+    minProperties: 1,
+    propertyNames: { pattern: NAME_PATTERN },
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'head', 'loss'],
+      properties: {
+        type: { type: 'string', enum: [...TASK_TYPES], description: 'What the task predicts' },
+        head: { type: 'array', items: { $ref: '#/definitions/layer' }, minItems: 1, description: 'Task-specific layers after the backbone; the last one is the task output' },
+        from: { type: 'string', description: 'Output of a graph backbone this head reads (default: its only output)' },
+        loss: { $ref: '#/definitions/loss' },
+        metrics: { type: 'array', items: { $ref: '#/definitions/metric' }, default: [], description: 'Metrics reported per epoch and by eval' },
+        weight: {
+          anyOf: [{ type: 'number', minimum: 0 }, weightScheduleSchema],
+          description: 'Loss weight for static weighting (default 1), or a schedule over epochs: {type: constant | linear | cosine | steps, ...} (docs/training-control.md)',
+        },
+        auxiliary: { type: 'boolean', description: 'An auxiliary task: trained and reported, but left out of the combined loss (val.loss, train.loss: best checkpoint, early stopping), of Δm% in compare, and of predict unless --auxiliary' },
+        weightSchedule: { ...weightScheduleSchema, description: 'Written by validation when weight is a schedule (weight then holds its last-epoch value)' },
+      },
+    },
+  };
+}
+
+/** train: epochs, batches, optimizer, schedule, clipping, non-finite rule, validation, early stopping. */
+function trainSchema(): JSONSchema {
+  return {
+    type: 'object',
+    description: 'Training settings',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      epochs: { type: 'integer', minimum: 1, default: 10, description: 'Passes over the training data' },
+      batchSize: { type: 'integer', minimum: 1, default: 32, description: 'Examples per step' },
+      stepsPerEpoch: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Cap on steps per epoch (null: the whole training set)' },
+      shuffle: { type: 'boolean', default: true, description: 'Reshuffle the training set every epoch (seeded)' },
+      optimizer: { ...discriminated(optimizers, 'type', 'Optimizer: a name or {type, ...options}'), default: { type: 'adam' } },
+      schedule: { ...discriminated(schedules, 'type', 'Learning-rate schedule'), default: { type: 'constant' } },
+      clipNorm: { type: ['number', 'null'], exclusiveMinimum: 0, default: null, description: 'Clip the global gradient norm to this value (null: no clipping)' },
+      paramGroups: {
+        type: 'array',
+        default: [],
+        description: 'Learning-rate multiplier and weight decay per group of variables; the first entry matching a variable decides (docs/training-control.md)',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['match'],
+          properties: {
+            match: { type: 'string', minLength: 1, description: 'backbone (or shared), architecture (units such as cross-stitch), heads.<task>, or a glob (* and ?) on layer or variable names; must match a trainable variable' },
+            lrMultiplier: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'The learning rate of these variables is the scheduled rate times this' },
+            weightDecay: { type: ['number', 'null'], minimum: 0, default: null, description: "Weight decay of these variables, applied the optimizer's way (null: the optimizer's)" },
+          },
+        },
+      },
+      onNonFinite: {
+        type: 'string',
+        enum: ['stop', 'skip-batch'],
+        default: 'stop',
+        description: 'A step whose loss or gradient is NaN/Inf is never applied; then stop the run (exit 5, checkpoints stay the last good ones) or skip the batch',
+      },
+      maxSkippedSteps: { type: 'integer', minimum: 0, default: 10, description: 'With onNonFinite: skip-batch, stop the run when more steps than this were skipped' },
+      validation: {
+        anyOf: [{ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, { type: 'string', enum: ['test', 'none'] }],
+        default: 0.1,
+        description: 'Fraction of the training set held out for validation, "test" to validate on the test split, or "none"',
+      },
+      evaluateTest: { type: 'boolean', default: true, description: 'After training, evaluate the best checkpoint on the test split (when the data has one)' },
+      earlyStopping: {
+        type: ['object', 'null'],
+        additionalProperties: false,
+        default: null,
+        properties: {
+          monitor: { ...monitor, default: 'val.loss' },
+          mode,
+          patience: { type: 'integer', minimum: 1, default: 5, description: 'Epochs without improvement before stopping' },
+          minDelta: { type: 'number', minimum: 0, default: 0, description: 'Smallest change that counts as an improvement' },
+        },
+        description: 'Stop when the monitored value stops improving (null: never)',
+      },
+    },
+  };
+}
+
+/** checkpoint: which epoch is kept as checkpoints/best. */
+function checkpointSchema(): JSONSchema {
+  return {
+    type: 'object',
+    description: 'Which epoch is kept as checkpoints/best (checkpoints/last is written every epoch)',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      monitor: { ...monitor, default: 'val.loss', description: `${monitor.description}; chooses checkpoints/best` },
+      mode,
+    },
+  };
+}
+
+/** output: where run folders go. */
+function outputSchema(): JSONSchema {
+  return {
+    type: 'object',
+    description: 'Where run folders go',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      dir: { type: 'string', default: 'runs', description: 'Parent folder of run folders (<dir>/<name>-<timestamp>); relative to the working directory' },
+    },
+  };
+}
+
+export function buildSchema(): JSONSchema {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://mtl.dev/schema/mtl.schema.json',
@@ -115,133 +263,17 @@ export function buildSchema(): JSONSchema {
       name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', default: 'mtl', description: 'Run name (prefix of the run folder)' },
       seed: { type: 'integer', minimum: 0, default: 42, description: 'Seed of every random choice: initialisation, shuffling, dropout, data recipes' },
       data: discriminated(dataRecipes, 'type', 'Where the examples come from'),
-      inputs: {
-        type: 'object',
-        description: 'Model inputs by name',
-        minProperties: 1,
-        propertyNames: { pattern: NAME_PATTERN },
-        additionalProperties: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['shape'],
-          properties: {
-            shape: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1 }, description: 'Shape of one example, without the batch axis' },
-            dtype: { type: 'string', enum: ['float32', 'int32'], default: 'float32', description: 'int32 for token ids fed to an embedding' },
-          },
-        },
-      },
-      backbone: {
-        type: ['array', 'object'],
-        if: { type: 'array' },
-        then: { items: { $ref: '#/definitions/layer' } },
-        // An object is a graph, or with `from` a pretrained model.
-        else: { if: { required: ['from'] }, then: { $ref: '#/definitions/pretrained' }, else: { $ref: '#/definitions/graph' } },
-        default: [],
-        description: 'Layers applied in order to the input (several inputs are concatenated on the last axis first), or a graph {submodels, nodes, outputs}, or a pretrained model {from, trainable, unfreezeAfter}; shared as `architecture` says',
-      },
+      inputs: inputsSchema(),
+      backbone: backboneSchema(),
       architecture: {
         ...discriminated(architectures, 'type', 'How the backbone is shared between the tasks: a name or {type, ...options}'),
         default: { type: 'hard' },
       },
-      tasks: {
-        type: 'object',
-        description: 'One entry per task: its head, loss, metrics and weight',
-        minProperties: 1,
-        propertyNames: { pattern: NAME_PATTERN },
-        additionalProperties: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['type', 'head', 'loss'],
-          properties: {
-            type: { type: 'string', enum: [...TASK_TYPES], description: 'What the task predicts' },
-            head: { type: 'array', items: { $ref: '#/definitions/layer' }, minItems: 1, description: 'Task-specific layers after the backbone; the last one is the task output' },
-            from: { type: 'string', description: 'Output of a graph backbone this head reads (default: its only output)' },
-            loss: { $ref: '#/definitions/loss' },
-            metrics: { type: 'array', items: { $ref: '#/definitions/metric' }, default: [], description: 'Metrics reported per epoch and by eval' },
-            weight: {
-              anyOf: [{ type: 'number', minimum: 0 }, weightScheduleSchema],
-              description: 'Loss weight for static weighting (default 1), or a schedule over epochs: {type: constant | linear | cosine | steps, ...} (docs/training-control.md)',
-            },
-            auxiliary: { type: 'boolean', description: 'An auxiliary task: trained and reported, but left out of the combined loss (val.loss, train.loss: best checkpoint, early stopping), of Δm% in compare, and of predict unless --auxiliary' },
-            weightSchedule: { ...weightScheduleSchema, description: 'Written by validation when weight is a schedule (weight then holds its last-epoch value)' },
-          },
-        },
-      },
+      tasks: tasksSchema(),
       weighting: { ...discriminated(strategies, 'method', 'How task losses or gradients are combined', COMMON_WEIGHTING_OPTIONS), default: { method: 'static' } },
-      train: {
-        type: 'object',
-        description: 'Training settings',
-        additionalProperties: false,
-        default: {},
-        properties: {
-          epochs: { type: 'integer', minimum: 1, default: 10, description: 'Passes over the training data' },
-          batchSize: { type: 'integer', minimum: 1, default: 32, description: 'Examples per step' },
-          stepsPerEpoch: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Cap on steps per epoch (null: the whole training set)' },
-          shuffle: { type: 'boolean', default: true, description: 'Reshuffle the training set every epoch (seeded)' },
-          optimizer: { ...discriminated(optimizers, 'type', 'Optimizer: a name or {type, ...options}'), default: { type: 'adam' } },
-          schedule: { ...discriminated(schedules, 'type', 'Learning-rate schedule'), default: { type: 'constant' } },
-          clipNorm: { type: ['number', 'null'], exclusiveMinimum: 0, default: null, description: 'Clip the global gradient norm to this value (null: no clipping)' },
-          paramGroups: {
-            type: 'array',
-            default: [],
-            description: 'Learning-rate multiplier and weight decay per group of variables; the first entry matching a variable decides (docs/training-control.md)',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['match'],
-              properties: {
-                match: { type: 'string', minLength: 1, description: 'backbone (or shared), architecture (units such as cross-stitch), heads.<task>, or a glob (* and ?) on layer or variable names; must match a trainable variable' },
-                lrMultiplier: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'The learning rate of these variables is the scheduled rate times this' },
-                weightDecay: { type: ['number', 'null'], minimum: 0, default: null, description: "Weight decay of these variables, applied the optimizer's way (null: the optimizer's)" },
-              },
-            },
-          },
-          onNonFinite: {
-            type: 'string',
-            enum: ['stop', 'skip-batch'],
-            default: 'stop',
-            description: 'A step whose loss or gradient is NaN/Inf is never applied; then stop the run (exit 5, checkpoints stay the last good ones) or skip the batch',
-          },
-          maxSkippedSteps: { type: 'integer', minimum: 0, default: 10, description: 'With onNonFinite: skip-batch, stop the run when more steps than this were skipped' },
-          validation: {
-            anyOf: [{ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, { type: 'string', enum: ['test', 'none'] }],
-            default: 0.1,
-            description: 'Fraction of the training set held out for validation, "test" to validate on the test split, or "none"',
-          },
-          evaluateTest: { type: 'boolean', default: true, description: 'After training, evaluate the best checkpoint on the test split (when the data has one)' },
-          earlyStopping: {
-            type: ['object', 'null'],
-            additionalProperties: false,
-            default: null,
-            properties: {
-              monitor: { ...monitor, default: 'val.loss' },
-              mode,
-              patience: { type: 'integer', minimum: 1, default: 5, description: 'Epochs without improvement before stopping' },
-              minDelta: { type: 'number', minimum: 0, default: 0, description: 'Smallest change that counts as an improvement' },
-            },
-            description: 'Stop when the monitored value stops improving (null: never)',
-          },
-        },
-      },
-      checkpoint: {
-        type: 'object',
-        description: 'Which epoch is kept as checkpoints/best (checkpoints/last is written every epoch)',
-        additionalProperties: false,
-        default: {},
-        properties: {
-          monitor: { ...monitor, default: 'val.loss', description: `${monitor.description}; chooses checkpoints/best` },
-          mode,
-        },
-      },
-      output: {
-        type: 'object',
-        description: 'Where run folders go',
-        additionalProperties: false,
-        default: {},
-        properties: {
-          dir: { type: 'string', default: 'runs', description: 'Parent folder of run folders (<dir>/<name>-<timestamp>); relative to the working directory' },
-        },
-      },
+      train: trainSchema(),
+      checkpoint: checkpointSchema(),
+      output: outputSchema(),
     },
   };
 }
