@@ -1,5 +1,5 @@
-// Owns the `files` data type: the user's own data files (csv, tsv, jsonl, idx, npy, images, conll),
-// mapped onto the spec's inputs and tasks, fitted on train (statistics and vocabularies, saved as
+// Owns the `files` data type: the user's own data files (csv, tsv, jsonl, json, parquet, arrow, idx,
+// npy, images, conll) mapped onto the spec's inputs and tasks, fitted on train (statistics and vocabularies, saved as
 // RUN/data-state.json), validated row by row before training, held in memory or streamed in chunks
 // through a seeded shuffle buffer, and task-specific sources (one dataset per task) with sampling.
 // This folder's entry: the descriptor and what it describes without reading data; loading is in load.ts.
@@ -31,7 +31,7 @@ export function describeFiles(config: Record<string, unknown>): DataDescription 
 
 export const filesData: DataDescriptor = {
   type: 'files',
-  description: 'Your own data files: csv, tsv, jsonl, idx, npy, images or conll, mapped onto the inputs and tasks; fitted on train, streamed when large',
+  description: 'Your own data files: csv, tsv, jsonl, json, parquet, arrow, idx, npy, images or conll, mapped onto the inputs and tasks; fitted on train, streamed when large',
   schema: filesSchema,
   describe: describeFiles,
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {

@@ -3,7 +3,7 @@
 import { FORMATS } from '../formats/record';
 
 const fieldProps = {
-  field: { type: 'string', minLength: 1, description: 'The field (JSONL key, CSV column, CoNLL column name, idx/npy file key, image list column) holding the value' },
+  field: { type: 'string', minLength: 1, description: 'The field (JSON key, CSV/parquet/arrow column, CoNLL column name, idx/npy file key, image list column) holding the value; a parquet/arrow timestamp column also gives <column>.year, .month, .day, .weekday (0 = Sunday), .hour, .minute (of the day) and .time (ms), in UTC' },
   column: { type: 'string', minLength: 1, description: 'Same as field' },
   columns: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Several numeric columns forming one vector, in order' },
 };
@@ -61,7 +61,7 @@ const sourceSchema = {
   required: ['format'],
   description: 'One split\'s data: its format and file(s)',
   properties: {
-    format: { type: 'string', enum: [...FORMATS], description: 'csv, tsv (header line), jsonl (one JSON object per line), idx, npy (one file per field), images (a folder per class, or a CSV/TSV list file), conll (token per line)' },
+    format: { type: 'string', enum: [...FORMATS], description: 'csv, tsv (header line), jsonl (one JSON object per line), json (one JSON array of objects, parsed whole), parquet (read by row group), arrow (IPC file or stream, read by record batch), idx, npy (one file per field), images (a folder per class, or a CSV/TSV list file), conll (token per line)' },
     path: { type: 'string', minLength: 1, description: 'The file (or image folder / list file), relative to the spec file' },
     paths: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Several files of the same format, read in order' },
     files: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'idx and npy: one file per field, e.g. {image: x.npy, label: y.npy}; the first axis is the example' },

@@ -1,13 +1,17 @@
 // Owns turning a data file (or folder) into a stream of records — one plain object of raw fields per
 // example, with the file and line (or row) it came from — by handing each format to its reader:
-// csv, tsv, jsonl, conll (streamed in chunks), idx, npy (whole arrays) and images.
+// csv, tsv, jsonl, conll (streamed in chunks), parquet (by row group), arrow (by record batch), json
+// (one array, parsed whole), idx, npy (whole arrays) and images.
 import * as fs from 'node:fs';
 import { dataError } from '../../errors';
 import { readArrays } from './arrays';
+import { readArrow } from './arrow';
 import { readConll } from './conll';
 import { readDelimited } from './csv';
 import { readImageFolder } from './image-folder';
+import { readJsonArray } from './json';
 import { readJsonl } from './jsonl';
+import { readParquet } from './parquet';
 import type { DataRecord, ReaderOptions, Report } from './record';
 
 /** Every record of a source, in file order. Problems with single rows go to `report`; fatal ones throw. */
@@ -24,6 +28,9 @@ export async function* readRecords(opts: ReaderOptions, report: Report): AsyncGe
     default:
       for (const file of opts.paths) {
         if (opts.format === 'jsonl') yield* readJsonl(file, opts, report);
+        else if (opts.format === 'json') yield* readJsonArray(file, opts, report);
+        else if (opts.format === 'parquet') yield* readParquet(file, opts, report);
+        else if (opts.format === 'arrow') yield* readArrow(file, opts, report);
         else if (opts.format === 'conll') yield* readConll(file, opts, report);
         else yield* readDelimited(file, opts.delimiter ?? (opts.format === 'tsv' ? '\t' : ','), opts, report);
       }

@@ -2,7 +2,7 @@
 // and line or row it came from), an idx/npy array row, the reader options and the problem reporter.
 import type { Problem, Where } from '../../errors';
 
-export const FORMATS = ['csv', 'tsv', 'jsonl', 'idx', 'npy', 'images', 'conll'] as const;
+export const FORMATS = ['csv', 'tsv', 'jsonl', 'json', 'parquet', 'arrow', 'idx', 'npy', 'images', 'conll'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface DataRecord {

@@ -1,0 +1,48 @@
+// Owns the arrow format: an Arrow IPC file or stream read one record batch at a time (apache-arrow),
+// so memory holds one batch whatever the file size. Rows are numbered from 1 in messages; a stream
+// cut short is reported at the first row it could not deliver.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DataType, RecordBatchReader, type RecordBatch, type Vector } from 'apache-arrow';
+import { checkColumns, dateParts, plainValue } from './columnar';
+import type { DataRecord, ReaderOptions, Report } from './record';
+
+/** A cell of an arrow column as the encoders read it (dates and timestamps as their parts). */
+function cell(v: Vector, i: number): unknown {
+  const x = v.get(i);
+  if (x === null || x === undefined) return null;
+  if (DataType.isTimestamp(v.type) || DataType.isDate(v.type)) return dateParts(new Date(Number(x instanceof Date ? x.getTime() : x)));
+  if (typeof x === 'object' && typeof (x as { toJSON?: unknown }).toJSON === 'function' && !(x instanceof Date)) return plainValue((x as { toJSON(): unknown }).toJSON());
+  return plainValue(x);
+}
+
+export async function* readArrow(file: string, opts: ReaderOptions, report: Report): AsyncGenerator<DataRecord> {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(file)) {
+    report({ where: { file }, message: 'no such file' });
+    return;
+  }
+  let row = 0;
+  let checked = false;
+  let wanted: string[] = [];
+  try {
+    const reader = await RecordBatchReader.from(fs.createReadStream(file, { highWaterMark: opts.chunkSize }));
+    for await (const batch of reader as AsyncIterable<RecordBatch>) {
+      if (!checked) {
+        const columns = batch.schema.fields.map((f) => f.name);
+        if (!checkColumns(file, columns, opts.needed, report)) return;
+        wanted = [...new Set(opts.needed.map((n) => (columns.includes(n) ? n : n.split('.')[0])))];
+        checked = true;
+      }
+      const vectors = wanted.map((c) => [c, batch.getChild(c)!] as const);
+      for (let i = 0; i < batch.numRows; i++) {
+        const fields: Record<string, unknown> = {};
+        for (const [c, v] of vectors) fields[c] = cell(v, i);
+        yield { fields, where: { file, row: row + i + 1 }, dir };
+      }
+      row += batch.numRows;
+    }
+  } catch (e) {
+    report({ where: { file, row: row + 1 }, message: `the arrow data stops being readable here: ${(e as Error).message}`, hint: 'the file or stream is cut short or damaged' });
+  }
+}

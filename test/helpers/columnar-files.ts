@@ -1,0 +1,40 @@
+// Writes the small parquet and arrow files the format tests read (hyparquet-writer, apache-arrow's
+// writer), so that no test depends on a hand-edited binary.
+import * as fs from 'node:fs';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+
+export interface Columns {
+  x: number[];
+  cat: string[];
+  label: Array<number | null>;
+  when: Date[];
+}
+
+/** n rows: x = i / 2, cat cycling a/b/c, label i % 3 except every 4th row null, when = 2024-03-(1 + i % 28) at i % 24 h. */
+export function columns(n: number): Columns {
+  return {
+    x: Array.from({ length: n }, (_, i) => i / 2),
+    cat: Array.from({ length: n }, (_, i) => 'abc'[i % 3]),
+    label: Array.from({ length: n }, (_, i) => (i % 4 === 3 ? null : i % 3)),
+    when: Array.from({ length: n }, (_, i) => new Date(Date.UTC(2024, 2, 1 + (i % 28), i % 24))),
+  };
+}
+
+export function writeParquet(file: string, c: Columns, rowGroupSize?: number): void {
+  const buf = parquetWriteBuffer({
+    columnData: [
+      { name: 'x', data: c.x, type: 'DOUBLE' },
+      { name: 'cat', data: c.cat, type: 'STRING' },
+      { name: 'label', data: c.label, type: 'INT32', nullable: true },
+      { name: 'when', data: c.when, type: 'TIMESTAMP' },
+    ],
+    rowGroupSize,
+  });
+  fs.writeFileSync(file, Buffer.from(buf));
+}
+
+export function writeArrow(file: string, c: Columns, kind: 'file' | 'stream'): void {
+  const table = tableFromArrays({ x: Float64Array.from(c.x), cat: c.cat, label: c.label.map((v) => (v === null ? null : v)) as unknown as Int32Array, when: c.when });
+  fs.writeFileSync(file, tableToIPC(table, kind));
+}

@@ -1,0 +1,148 @@
+// The columnar formats — parquet (by row group), arrow (IPC file and stream, by record batch) and json
+// (one array of objects) — on small files written by test/helpers/columnar-files: the values, null
+// cells as masked labels, timestamp parts, bounded memory while streaming, and bad inputs reported
+// with file and row as data errors (exit 3).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { disposeBatch } from '../../../../src/data/batching';
+import { loadFiles, StreamSource } from '../../../../src/data/files';
+import { parquetStats } from '../../../../src/data/formats/parquet';
+import { readRecords } from '../../../../src/data/formats/readers';
+import type { DataRecord, Format } from '../../../../src/data/formats/record';
+import { MtlError, type Problem } from '../../../../src/errors';
+import { useBackend } from '../../../helpers/backend';
+import { columns, writeArrow, writeParquet } from '../../../helpers/columnar-files';
+
+before(() => useBackend('cpu'));
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-columnar-'));
+const at = (f: string) => path.join(dir, f);
+const small = columns(10);
+writeParquet(at('small.parquet'), small, 4);
+writeArrow(at('small.arrow'), small, 'file');
+writeArrow(at('small.arrows'), small, 'stream');
+fs.writeFileSync(at('small.json'), JSON.stringify(small.x.map((x, i) => ({ x, cat: small.cat[i], label: small.label[i] }))));
+
+async function read(format: Format, file: string, needed: string[]): Promise<{ recs: DataRecord[]; problems: Problem[] }> {
+  const recs: DataRecord[] = [];
+  const problems: Problem[] = [];
+  for await (const r of readRecords({ format, paths: [file], chunkSize: 1024, needed }, (p) => problems.push(p))) recs.push(r);
+  return { recs, problems };
+}
+
+describe('columnar formats: values', () => {
+  for (const [format, file] of [['parquet', 'small.parquet'], ['arrow', 'small.arrow'], ['arrow', 'small.arrows'], ['json', 'small.json']] as const) {
+    it(`${format} (${file}) gives every row with its values, nulls kept, rows numbered from 1`, async () => {
+      const { recs, problems } = await read(format, at(file), ['x', 'cat', 'label']);
+      assert.deepEqual(problems, []);
+      assert.equal(recs.length, 10);
+      assert.deepEqual(recs.map((r) => r.fields.x), [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5]);
+      assert.deepEqual(recs.map((r) => r.fields.cat), ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c', 'a']);
+      assert.deepEqual(recs.map((r) => r.fields.label), [0, 1, 2, null, 1, 2, 0, null, 2, 0]);
+      assert.deepEqual(recs.map((r) => r.where.row), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    });
+  }
+
+  it('parquet and arrow timestamps give their UTC parts (row 6: 2024-03-06 05:00, a Wednesday)', async () => {
+    for (const f of ['small.parquet', 'small.arrow']) {
+      const { recs } = await read(f.endsWith('parquet') ? 'parquet' : 'arrow', at(f), ['when.hour']);
+      assert.deepEqual(recs[5].fields.when, { time: Date.UTC(2024, 2, 6, 5), year: 2024, month: 3, day: 6, weekday: 3, hour: 5, minute: 300 }, f);
+    }
+  });
+
+  it('a null label is a masked target; categories and timestamp parts feed inputs', async () => {
+    const cfg = {
+      type: 'files',
+      inputs: { x: { columns: ['x', 'when.hour'] }, cat: { column: 'cat', encoding: 'category' } },
+      targets: { label: { column: 'label', type: 'classification', classes: 3 } },
+      train: { format: 'parquet', path: 'small.parquet' },
+    };
+    const b = await loadFiles(cfg, { seed: 1, specDir: dir });
+    assert.deepEqual([...b.train.targets.label.mask!], [1, 1, 1, 0, 1, 1, 1, 0, 1, 1]);
+    assert.deepEqual([...b.train.inputs.x.data].slice(0, 6), [0, 0, 0.5, 1, 1, 2]);
+    assert.deepEqual([...b.train.inputs.cat.data].slice(0, 4), [1, 2, 3, 1]);
+  });
+});
+
+describe('parquet streaming', () => {
+  it('reads a 12-group file one row group at a time, holding at most shuffleBuffer + batchSize encoded rows', async () => {
+    const n = 6000;
+    writeParquet(at('big.parquet'), columns(n), 500);
+    const cfg = {
+      type: 'files',
+      inputs: { x: { column: 'x' } },
+      targets: { label: { column: 'label', type: 'classification', classes: 3 } },
+      train: { format: 'parquet', path: 'big.parquet', streaming: true },
+      shuffleBuffer: 100,
+    };
+    const b = await loadFiles(cfg, { seed: 3, specDir: dir });
+    const src = b.sources!.train as StreamSource;
+    assert.equal(src.size, n);
+    parquetStats.largestGroup = 0;
+    const seen = new Set<number>();
+    for await (const batch of src.batches({ batchSize: 32, shuffle: true, seed: 3, epoch: 0 })) {
+      for (const v of batch.inputs.x.dataSync()) seen.add(v * 2);
+      disposeBatch(batch);
+    }
+    assert.equal(seen.size, n);
+    assert.ok(src.stats.maxRowsHeld <= 100 + 32, `held ${src.stats.maxRowsHeld}`);
+    assert.equal(parquetStats.largestGroup, 500);
+  });
+
+  it('decodes a row group only when its rows are needed', async () => {
+    const before = parquetStats.rowsDecoded;
+    const it = readRecords({ format: 'parquet', paths: [at('big.parquet')], chunkSize: 1024, needed: ['x'] }, () => undefined)[Symbol.asyncIterator]();
+    for (let i = 0; i < 501; i++) await it.next();
+    assert.equal(parquetStats.rowsDecoded - before, 1000);
+    await it.return!(undefined);
+  });
+});
+
+describe('columnar formats: bad inputs', () => {
+  const load = (format: string, file: string, inputs: Record<string, unknown> = { x: { column: 'x' } }) =>
+    loadFiles({ type: 'files', inputs, targets: { label: { column: 'label', type: 'classification', classes: 3 } }, train: { format, path: file } }, { seed: 1, specDir: dir });
+  const dataError = (re: RegExp, where: { file: string; row?: number }) => (e: unknown) => {
+    assert.ok(e instanceof MtlError && e.kind === 'data', String(e));
+    const p = e.problems.find((q) => re.test(q.message));
+    assert.ok(p, `${re} in ${JSON.stringify(e.problems)}`);
+    assert.equal(p.where.file, at(where.file));
+    assert.equal(p.where.row, where.row);
+    return true;
+  };
+
+  it('a missing column names the file and suggests the near one', async () => {
+    for (const f of ['small.parquet', 'small.arrow', 'small.json']) {
+      await assert.rejects(load(f.split('.')[1], f, { x: { column: 'xx' } }), (e: unknown) => {
+        dataError(/no column "xx"/, { file: f })(e);
+        assert.match((e as MtlError).problems[0].hint ?? '', /"x"/);
+        return true;
+      });
+    }
+  });
+
+  it('a text column where numbers are needed names file and row', async () => {
+    await assert.rejects(load('parquet', 'small.parquet', { x: { column: 'cat' } }), dataError(/non-numeric value/, { file: 'small.parquet', row: 1 }));
+  });
+
+  it('a parquet file whose footer is damaged', async () => {
+    const b = fs.readFileSync(at('small.parquet'));
+    fs.writeFileSync(at('corrupt.parquet'), Buffer.concat([b.subarray(0, b.length - 12), Buffer.from('xxxxxxxxPAR1')]));
+    await assert.rejects(load('parquet', 'corrupt.parquet'), dataError(/not a readable parquet file/, { file: 'corrupt.parquet' }));
+  });
+
+  it('an arrow stream cut short names the first row it could not deliver', async () => {
+    writeArrow(at('two.arrows'), columns(8), 'stream');
+    // One record batch, cut in its body.
+    const t = fs.readFileSync(at('two.arrows'));
+    fs.writeFileSync(at('cut.arrows'), t.subarray(0, Math.floor(t.length * 0.6)));
+    await assert.rejects(load('arrow', 'cut.arrows'), dataError(/stops being readable/, { file: 'cut.arrows', row: 1 }));
+  });
+
+  it('json that is not an array', async () => {
+    fs.writeFileSync(at('obj.json'), '{"x": 1}');
+    await assert.rejects(load('json', 'obj.json'), dataError(/one JSON array of objects/, { file: 'obj.json' }));
+  });
+});
