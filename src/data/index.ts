@@ -5,6 +5,7 @@ import { fashionAttributesData } from './recipes/fashion-attributes';
 import { fashionPairsData } from './recipes/fashion-pairs';
 import { intentSlotsData } from './recipes/intent-slots';
 import { filesData } from './files';
+import { moviesData } from './recipes/movies';
 import { multifashionData } from './recipes/multifashion';
 import type { DataDescriptor } from './types';
 
@@ -15,4 +16,5 @@ dataRecipes.register(filesData);
 dataRecipes.register(fashionPairsData);
 dataRecipes.register(fashionAttributesData);
 dataRecipes.register(carsData);
+dataRecipes.register(moviesData);
 dataRecipes.register(intentSlotsData);

@@ -8,9 +8,14 @@ import { after, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { train } from '../../src/train/loop';
 import { packageRoot } from '../../src/util/paths';
+import { writeFlightsLike } from '../helpers/columnar-files';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-ds-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// The flights configs read 3 million rows; here 300 rows with the same columns stand in, streamed the same way.
+const flights = path.join(tmp, 'flights-small.parquet');
+writeFlightsLike(flights, 300);
+const smallFlights = { train: { format: 'parquet', path: flights, streaming: true }, test: { format: 'parquet', path: flights }, shuffleBuffer: 50 };
 
 /** Data options that make each config small; the rest of the spec is the shipped one. */
 const SMALL: Record<string, Record<string, unknown>> = {
@@ -18,6 +23,10 @@ const SMALL: Record<string, Record<string, unknown>> = {
   'fashion-attributes': { trainSize: 40, testSize: 16 },
   cars: {},
   'intent-slots': { trainSize: 40, testSize: 16 },
+  movies: {},
+  'movies-mmoe': {},
+  flights: smallFlights,
+  'flights-mmoe': smallFlights,
 };
 
 describe('dataset configs train for two steps', () => {
@@ -42,7 +51,7 @@ describe('dataset configs train for two steps', () => {
       assert.ok(fs.existsSync(path.join(out, 'checkpoints', 'best', 'model.json')));
       const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
       assert.equal(metrics.run.status, 'completed');
-      assert.match(metrics.run.data, name === 'cars' ? /Auto MPG/ : name === 'intent-slots' ? /synthetic/ : /Fashion-MNIST/);
+      assert.match(metrics.run.data, name === 'cars' ? /Auto MPG/ : name.startsWith('movies') ? /films/ : name.startsWith('flights') ? /flights-small\.parquet \(files, streamed\)/ : name === 'intent-slots' ? /synthetic/ : /Fashion-MNIST/);
     });
   }
 });

@@ -38,3 +38,18 @@ export function writeArrow(file: string, c: Columns, kind: 'file' | 'stream'): v
   const table = tableFromArrays({ x: Float64Array.from(c.x), cat: c.cat, label: c.label.map((v) => (v === null ? null : v)) as unknown as Int32Array, when: c.when });
   fs.writeFileSync(file, tableToIPC(table, kind));
 }
+
+/** n flights with the columns of vega-datasets' flights-3m.parquet (date, delay, distance, origin, destination). */
+export function writeFlightsLike(file: string, n: number): void {
+  const buf = parquetWriteBuffer({
+    columnData: [
+      { name: 'date', data: Array.from({ length: n }, (_, i) => new Date(Date.UTC(2001, i % 12, 1 + (i % 28), i % 24, (7 * i) % 60))), type: 'TIMESTAMP' },
+      { name: 'delay', data: Array.from({ length: n }, (_, i) => BigInt(((i * 37) % 90) - 20)), type: 'INT64' },
+      { name: 'distance', data: Array.from({ length: n }, (_, i) => BigInt(100 + ((i * 53) % 2000))), type: 'INT64' },
+      { name: 'origin', data: Array.from({ length: n }, (_, i) => ['LAS', 'SFO', 'JFK'][i % 3]), type: 'STRING' },
+      { name: 'destination', data: Array.from({ length: n }, (_, i) => ['PHL', 'ORD'][i % 2]), type: 'STRING' },
+    ],
+    rowGroupSize: Math.ceil(n / 3),
+  });
+  fs.writeFileSync(file, Buffer.from(buf));
+}

@@ -37,6 +37,7 @@ export interface TargetMap {
   separator?: string;
   lowercase?: boolean;
   unseen?: UnseenPolicy;
+  above?: number;
 }
 
 /** What a learnt-category target does with a label that no training row has. */

@@ -19,7 +19,7 @@ export class NumericEncoder implements Encoder {
   private std: number[] = [];
   private buf: number[] = [];
 
-  constructor(readonly key: string, private readonly map: { field?: string; column?: string; columns?: string[]; normalize?: boolean }, readonly shape: number[], private readonly target: TaskType | undefined) {
+  constructor(readonly key: string, private readonly map: { field?: string; column?: string; columns?: string[]; normalize?: boolean; above?: number }, readonly shape: number[], private readonly target: TaskType | undefined) {
     this.fields = fieldsOf(map);
     this.learns = !!map.normalize;
     this.mean = new Array<number>(prod(shape)).fill(0);
@@ -48,6 +48,7 @@ export class NumericEncoder implements Encoder {
       report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} holds ${this.buf.length} values`, allowed: `${want} (shape [${this.shape.join(', ')}])`, hint: this.target ? undefined : 'set the input\'s shape' });
       return null;
     }
+    if (this.target === 'binary' && this.map.above !== undefined) for (let i = 0; i < this.buf.length; i++) this.buf[i] = this.buf[i] > this.map.above ? 1 : 0;
     if (this.target === 'binary' || this.target === 'multilabel') {
       const bad = this.buf.find((x) => x !== 0 && x !== 1);
       if (bad !== undefined) {

@@ -52,6 +52,7 @@ const targetSchema = {
       default: 'error',
       description: 'categories: learn — a val/test label no training row has: error (a data error listing every such label with its count), missing (the label is masked out), other (an extra last class, "<other>", that no training row teaches; classes must leave room for it)',
     },
+    above: { type: 'number', description: 'binary: the label is 1 when the numeric field exceeds this value, else 0 (e.g. a delay in minutes → delayed)' },
   },
 };
 

@@ -65,6 +65,17 @@ describe('columnar formats: values', () => {
     assert.deepEqual([...b.train.inputs.x.data].slice(0, 6), [0, 0, 0.5, 1, 1, 2]);
     assert.deepEqual([...b.train.inputs.cat.data].slice(0, 4), [1, 2, 3, 1]);
   });
+
+  it('a binary target with above: 1 where the number exceeds it (x > 2: rows 6..10)', async () => {
+    const cfg = {
+      type: 'files',
+      inputs: { x: { column: 'x' } },
+      targets: { late: { column: 'x', type: 'binary', above: 2 } },
+      train: { format: 'arrow', path: 'small.arrows' },
+    };
+    const b = await loadFiles(cfg, { seed: 1, specDir: dir });
+    assert.deepEqual([...b.train.targets.late.data], [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+  });
 });
 
 describe('parquet streaming', () => {

@@ -1,0 +1,183 @@
+// Owns the `movies` data recipe: 3,201 films (1928–2010) with their budgets, box office and ratings, as
+// shipped by the npm package vega-datasets (BSD-3-Clause; the package names no upstream source and says
+// the table keeps known data-quality errors on purpose), read from node_modules at run time.
+// Tasks: imdb (IMDB rating, 1–10, regression), rotten (Rotten Tomatoes rating / 10, regression), genre
+// (major genre, 12 classes). Most films miss at least one label: a missing label has mask 0 for that
+// task only. Input `features`: log budget, year, running time (z-scored with training statistics; an
+// unknown running time is the training mean plus a 0/1 "known" flag), then one-hot MPAA rating, source,
+// creative type and distributor (the 20 most frequent in train, the rest "other"); vocabularies come
+// from the training films only, an unseen or missing value is all zeros.
+import * as fs from 'node:fs';
+import { dataError } from '../../errors';
+import { readOptions } from '../options';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
+import { carsFile, testRows } from './cars';
+
+export const GENRES = ['Action', 'Adventure', 'Black Comedy', 'Comedy', 'Concert/Performance', 'Documentary', 'Drama', 'Horror', 'Musical', 'Romantic Comedy', 'Thriller/Suspense', 'Western'] as const;
+/** One-hot fields and how many values of each the vocabulary keeps (the most frequent in train). */
+const CATEGORICAL = { 'MPAA Rating': 8, Source: 20, 'Creative Type': 10, Distributor: 20 } as const;
+type Cat = keyof typeof CATEGORICAL;
+const NUMERIC = 4; // log budget, year, running time, running time known
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'Fraction of the films held out as the test split (drawn by seed)' },
+    seed: { type: 'integer', description: 'Seed of the train/test split. Default: the spec seed' },
+  },
+};
+
+const options = (config: Record<string, unknown>) => readOptions('movies', schema, config) as unknown as { testFraction: number; seed?: number };
+
+export interface MovieRow {
+  imdb: number | null;
+  rotten: number | null;
+  genre: number | null;
+  budget: number | null;
+  year: number | null;
+  runtime: number | null;
+  cats: Record<Cat, string | null>;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+
+/** "Jun 12 1998" → 1998. The table writes some 1940s films as 204x (two-digit years read as 20xx): a year after 2010 is moved back a century. */
+export function releaseYear(v: unknown): number | null {
+  const m = typeof v === 'string' ? /(\d{4})\s*$/.exec(v) : null;
+  if (!m) return null;
+  const y = Number(m[1]);
+  return y > 2010 ? y - 100 : y;
+}
+
+export function parseMovies(raw: unknown, file: string): MovieRow[] {
+  if (!Array.isArray(raw)) throw dataError([{ where: { file }, message: 'expected a JSON array of films', received: typeof raw }]);
+  return raw.map((r, i) => {
+    if (typeof r !== 'object' || r === null) throw dataError([{ where: { file, row: i + 1 }, message: 'expected an object', received: r }]);
+    const o = r as Record<string, unknown>;
+    const g = str(o['Major Genre']);
+    const genre = g === null ? null : GENRES.indexOf(g as (typeof GENRES)[number]);
+    if (genre !== null && genre < 0) throw dataError([{ where: { file, row: i + 1 }, message: 'unknown major genre', received: g, allowed: GENRES.join(', ') }]);
+    const rt = num(o['Rotten Tomatoes Rating']);
+    const budget = num(o['Production Budget']);
+    return {
+      imdb: num(o['IMDB Rating']),
+      rotten: rt === null ? null : rt / 10,
+      genre,
+      budget: budget !== null && budget > 0 ? Math.log10(budget) : null,
+      year: releaseYear(o['Release Date']),
+      runtime: num(o['Running Time min']),
+      cats: Object.fromEntries(Object.keys(CATEGORICAL).map((k) => [k, str(o[k])])) as Record<Cat, string | null>,
+    };
+  });
+}
+
+export function moviesFile(): string {
+  return carsFile().replace(/cars\.json$/, 'movies.json');
+}
+
+export function readMovies(): MovieRow[] {
+  const file = moviesFile();
+  try {
+    return parseMovies(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  } catch (e) {
+    if ((e as { kind?: string }).kind) throw e;
+    throw dataError([{ where: { file }, message: `cannot read the movies table: ${(e as Error).message}`, hint: 'run npm install in the mtl folder (package vega-datasets)' }]);
+  }
+}
+
+/** What the training films teach the encoding: numeric means/sds and each field's kept values. */
+export interface MovieStats {
+  mean: number[];
+  sd: number[];
+  vocab: Record<Cat, string[]>;
+}
+
+export function movieStats(rows: MovieRow[]): MovieStats {
+  const mean: number[] = [];
+  const sd: number[] = [];
+  for (const pick of [(r: MovieRow) => r.budget, (r: MovieRow) => r.year, (r: MovieRow) => r.runtime]) {
+    const vs = rows.map(pick).filter((v): v is number => v !== null);
+    const m = vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : 0;
+    const v = vs.length ? vs.reduce((a, b) => a + (b - m) ** 2, 0) / vs.length : 0;
+    mean.push(m);
+    sd.push(v > 0 ? Math.sqrt(v) : 1);
+  }
+  const vocab = {} as Record<Cat, string[]>;
+  for (const [k, keep] of Object.entries(CATEGORICAL) as Array<[Cat, number]>) {
+    const counts = new Map<string, number>();
+    for (const r of rows) if (r.cats[k] !== null) counts.set(r.cats[k]!, (counts.get(r.cats[k]!) ?? 0) + 1);
+    vocab[k] = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, keep).map(([v]) => v);
+  }
+  return { mean, sd, vocab };
+}
+
+/** Width of the features vector: 4 numbers, then each categorical field's one-hot block. */
+export const featureWidth = () => NUMERIC + Object.values(CATEGORICAL).reduce((a, b) => a + b, 0);
+
+export function toArraySet(rows: MovieRow[], s: MovieStats): ArraySet {
+  const d = featureWidth();
+  const x = new Float32Array(rows.length * d);
+  const reg = (pick: (r: MovieRow) => number | null) => {
+    const data = new Float32Array(rows.length);
+    const mask = new Uint8Array(rows.length);
+    rows.forEach((r, i) => {
+      const v = pick(r);
+      if (v !== null) [data[i], mask[i]] = [v, 1];
+    });
+    return { data, mask };
+  };
+  rows.forEach((r, i) => {
+    const o = i * d;
+    x[o] = r.budget === null ? 0 : (r.budget - s.mean[0]) / s.sd[0];
+    x[o + 1] = r.year === null ? 0 : (r.year - s.mean[1]) / s.sd[1];
+    x[o + 2] = r.runtime === null ? 0 : (r.runtime - s.mean[2]) / s.sd[2];
+    x[o + 3] = r.runtime === null ? 0 : 1;
+    let at = o + NUMERIC;
+    for (const [k, width] of Object.entries(CATEGORICAL) as Array<[Cat, number]>) {
+      const j = r.cats[k] === null ? -1 : s.vocab[k].indexOf(r.cats[k]!);
+      if (j >= 0) x[at + j] = 1;
+      at += width;
+    }
+  });
+  const genre = reg((r) => r.genre);
+  return {
+    size: rows.length,
+    inputs: { features: { data: x, shape: [d] } },
+    targets: {
+      imdb: { ...reg((r) => r.imdb), shape: [1] },
+      rotten: { ...reg((r) => r.rotten), shape: [1] },
+      genre: { data: Int32Array.from(genre.data), mask: genre.mask, shape: [] },
+    },
+  };
+}
+
+export const moviesData: DataDescriptor = {
+  type: 'movies',
+  description: 'Films (3,201, 1928–2010; vega-datasets): input features (4 z-scored numbers + one-hot MPAA, source, creative type, distributor); tasks imdb and rotten (ratings 0–10, regression) and genre (12 major genres), each masked where missing',
+  schema,
+
+  describe(config: Record<string, unknown>): DataDescription {
+    options(config);
+    return {
+      inputs: { features: { shape: [featureWidth()], dtype: 'float32' } },
+      targets: { imdb: { type: 'regression', dim: 1 }, rotten: { type: 'regression', dim: 1 }, genre: { type: 'classification', classes: GENRES.length } },
+      splits: ['train', 'test'],
+    };
+  },
+
+  async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
+    const o = options(config);
+    const rows = readMovies();
+    const test = testRows(rows.length, o.testFraction, o.seed ?? ctx.seed);
+    const trainRows = rows.filter((_, i) => !test.has(i));
+    const testList = rows.filter((_, i) => test.has(i));
+    const stats = movieStats(trainRows);
+    return {
+      train: toArraySet(trainRows, stats),
+      test: toArraySet(testList, stats),
+      source: `${moviesFile()} (films, ${trainRows.length} train / ${testList.length} test)`,
+    };
+  },
+};
