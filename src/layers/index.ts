@@ -34,12 +34,20 @@ import { layerNormalizationLayer } from './layer-normalization';
 import { lstmLayer } from './lstm';
 import { maxPooling1dLayer } from './max-pooling-1d';
 import { maxPooling2dLayer } from './max-pooling-2d';
+import { conv2dTransposeLayer } from './conv-2d-transpose';
+import { cropping2dLayer } from './cropping-2d';
+import { upSampling2dLayer } from './up-sampling-2d';
+import { zeroPadding2dLayer } from './zero-padding-2d';
 import { reshapeLayer } from './reshape';
 
 export const layers = new Registry<LayerDescriptor>('layer type')
   .register(denseLayer)
   .register(conv1dLayer)
   .register(conv2dLayer)
+  .register(conv2dTransposeLayer)
+  .register(upSampling2dLayer)
+  .register(zeroPadding2dLayer)
+  .register(cropping2dLayer)
   .register(maxPooling1dLayer)
   .register(maxPooling2dLayer)
   .register(averagePooling1dLayer)
@@ -73,7 +81,7 @@ export const layers = new Registry<LayerDescriptor>('layer type')
   .register(transformerEncoderLayer);
 
 /** The layer types whose output ends with their own `activation` option (mlp and lenet apply theirs inside). */
-const ENDS_WITH_ACTIVATION = new Set(['dense', 'conv1d', 'conv2d', 'lstm', 'gru']);
+const ENDS_WITH_ACTIVATION = new Set(['dense', 'conv1d', 'conv2d', 'conv2dTranspose', 'lstm', 'gru']);
 
 /**
  * The activation the layer's output ends with: `activation` of dense/conv/lstm/gru (their schema

@@ -9,6 +9,7 @@ import { r2Metric } from './r2';
 import { rmseMetric } from './rmse';
 import { topKAccuracyMetric } from './top-k-accuracy';
 import { tokenAccuracyMetric } from './token-accuracy';
+import { meanIouMetric } from './mean-iou';
 import { entityPrecisionMetric } from './entity-precision';
 import { entityRecallMetric } from './entity-recall';
 import { entityF1Metric } from './entity-f1';
@@ -23,6 +24,7 @@ export const metrics = new Registry<MetricDescriptor>('metric')
   .register(rmseMetric)
   .register(r2Metric)
   .register(tokenAccuracyMetric)
+  .register(meanIouMetric)
   .register(entityPrecisionMetric)
   .register(entityRecallMetric)
   .register(entityF1Metric)
