@@ -72,9 +72,9 @@ before(() => useBackend('cpu'));
 describe('layer registry', () => {
   it('registers all the layer types', () => {
     assert.deepEqual(layers.types().sort(), [
-      'activation', 'add', 'average', 'averagePooling1d', 'averagePooling2d', 'batchNormalization', 'bidirectional', 'bilstm', 'concatenate', 'conv1d', 'conv2d', 'crf', 'dense', 'distance', 'dropout',
+      'activation', 'add', 'average', 'averagePooling1d', 'averagePooling2d', 'batchNormalization', 'bidirectional', 'bilstm', 'concatenate', 'conv1d', 'conv2d', 'conv2dTranspose', 'crf', 'cropping2d', 'dense', 'distance', 'dropout',
       'embedding', 'flatten', 'globalAveragePooling1d', 'globalAveragePooling2d', 'globalMaxPooling1d', 'globalMaxPooling2d', 'gru',
-      'layerNormalization', 'lenet', 'lstm', 'maxPooling1d', 'maxPooling2d', 'mlp', 'mobilenetV2', 'multiply', 'reshape', 'resnet', 'subtract', 'transformerEncoder',
+      'layerNormalization', 'lenet', 'lstm', 'maxPooling1d', 'maxPooling2d', 'mlp', 'mobilenetV2', 'multiply', 'reshape', 'resnet', 'subtract', 'transformerEncoder', 'upSampling2d', 'zeroPadding2d',
     ]);
   });
 
