@@ -2,10 +2,12 @@
 // item (left = the item at the top-left, right = the item at the bottom-right).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configError, dataError, type Problem } from '../../errors';
+import { dataError, type Problem } from '../../errors';
 import { mixSeed, mulberry32, randInt } from '../../util/random';
 import { packageRoot } from '../../util/paths';
 import { readIdx } from '../formats/idx';
+import { int, opts, str, type Options as OptionsOf } from '../../util/options';
+import { readOptions } from '../options';
 import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
 /** Fashion-MNIST class names, by label index. */
@@ -29,49 +31,19 @@ export function bundledDir(): string {
   return path.join(packageRoot(), 'datasets', 'fashion-mnist');
 }
 
-export interface MultiFashionOptions {
-  dir?: string;
-  trainSize: number;
-  testSize: number;
-  seed?: number;
-}
+const recipeOptions = opts({
+  dir: str({
+    minLength: 1,
+    description: `Folder holding the four Fashion-MNIST .gz IDX files (relative to the spec file). Default: the bundled subset (6000 train / 1000 test images); for the full set use ${DEBIAN_DIR} (Debian package dataset-fashion-mnist)`,
+  }),
+  trainSize: int({ minimum: 1, default: 6000, description: 'Number of training pairs to compose' }),
+  testSize: int({ minimum: 1, default: 1000, description: 'Number of test pairs to compose' }),
+  seed: int({ description: 'Seed for drawing the pairs. Default: the spec seed' }),
+});
+const schema = recipeOptions.schema;
+export type MultiFashionOptions = OptionsOf<typeof recipeOptions>;
 
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    dir: {
-      type: 'string',
-      minLength: 1,
-      description: `Folder holding the four Fashion-MNIST .gz IDX files (relative to the spec file). Default: the bundled subset (6000 train / 1000 test images); for the full set use ${DEBIAN_DIR} (Debian package dataset-fashion-mnist)`,
-    },
-    trainSize: { type: 'integer', minimum: 1, default: 6000, description: 'Number of training pairs to compose' },
-    testSize: { type: 'integer', minimum: 1, default: 1000, description: 'Number of test pairs to compose' },
-    seed: { type: 'integer', description: 'Seed for drawing the pairs. Default: the spec seed' },
-  },
-};
-
-function options(config: Record<string, unknown>): MultiFashionOptions {
-  const problems: Problem[] = [];
-  const int = (key: string, dflt: number | undefined, min?: number): number | undefined => {
-    const v = config[key];
-    if (v === undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || (min !== undefined && v < min)) {
-      problems.push({ where: { path: `data.${key}` }, message: `${key} must be an integer${min !== undefined ? ` ≥ ${min}` : ''}`, received: v });
-    }
-    return v as number;
-  };
-  const trainSize = int('trainSize', 6000, 1)!;
-  const testSize = int('testSize', 1000, 1)!;
-  const seed = int('seed', undefined);
-  const dir = config.dir;
-  if (dir !== undefined && (typeof dir !== 'string' || dir === '')) problems.push({ where: { path: 'data.dir' }, message: 'dir must be a non-empty string', received: dir });
-  for (const k of Object.keys(config)) {
-    if (k !== 'type' && !(k in schema.properties)) problems.push({ where: { path: `data.${k}` }, message: `unknown option "${k}" of data type multifashion`, allowed: Object.keys(schema.properties).join(', ') });
-  }
-  if (problems.length) throw configError(problems);
-  return { dir: dir as string | undefined, trainSize, testSize, seed };
-}
+const options = (config: Record<string, unknown>) => readOptions('multifashion', schema, config) as MultiFashionOptions;
 
 /**
  * Compose one canvas: `first` (28×28 uint8) at rows/cols 0..27, `second` at rows/cols 8..35,

@@ -207,7 +207,7 @@ describe('multifashion recipe', () => {
   });
 
   it('rejects bad options when called without schema validation', () => {
-    assert.throws(() => multifashionData.describe({ type: 'multifashion', trainSize: 0 }), /trainSize must be an integer ≥ 1/);
+    assert.throws(() => multifashionData.describe({ type: 'multifashion', trainSize: 0 }), /trainSize is out of range \(received 0; allowed: ≥ 1\)/);
     assert.throws(() => multifashionData.describe({ type: 'multifashion', size: 3 }), /unknown option "size"/);
   });
 });
