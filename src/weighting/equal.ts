@@ -3,7 +3,7 @@
 // No paper of its own, hence no link.
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
-import { expand } from './present';
+import { statelessLoss } from './stateless-loss';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 export const equalWeighting: StrategyDescriptor = strategy({
@@ -11,21 +11,9 @@ export const equalWeighting: StrategyDescriptor = strategy({
   description: 'Equal weighting (EW): the mean of the task losses, ignoring per-task weights',
   options: opts(),
   create(_config, ctx): LossStrategy {
-    const T = ctx.taskNames.length;
-    let last = new Array<number>(T).fill(1 / T);
-    return {
-      needs: 'losses',
-      combine({ losses, present }) {
-        const n = losses.length;
-        last = expand(new Array<number>(n).fill(1 / n), present, T);
-        const weights = tf.fill([n], 1 / n) as tf.Tensor1D;
-        return { loss: tf.mean(tf.stack(losses as tf.Scalar[])) as tf.Scalar, weights };
-      },
-      variables: () => [],
-      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
-      state: () => null,
-      restore() {},
-      dispose() {},
-    };
+    return statelessLoss(ctx, 1 / ctx.taskNames.length, ({ losses }) => ({
+      loss: tf.mean(tf.stack(losses as tf.Scalar[])) as tf.Scalar,
+      weights: new Array<number>(losses.length).fill(1 / losses.length),
+    }));
   },
 });

@@ -4,7 +4,7 @@
 // Paper: https://arxiv.org/abs/1904.08492
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
-import { expand } from './present';
+import { statelessLoss } from './stateless-loss';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 export const glsWeighting: StrategyDescriptor = strategy({
@@ -12,25 +12,12 @@ export const glsWeighting: StrategyDescriptor = strategy({
   description: 'Geometric loss strategy (Chennupati et al. 2019): the geometric mean (Π L_t)^{1/T} of the task losses',
   options: opts(),
   create(_config, ctx): LossStrategy {
-    const T = ctx.taskNames.length;
-    let last = new Array<number>(T).fill(1 / T);
-    return {
-      needs: 'losses',
-      combine({ losses, present }) {
-        // The geometric mean of the present tasks' losses: an absent task's 0 would zero the product.
-        const n = losses.length;
-        const L = tf.maximum(tf.stack(losses as tf.Scalar[]), 1e-12);
-        const loss = tf.exp(tf.mean(tf.log(L))) as tf.Scalar;
-        // ∂L/∂L_t = L / (T·L_t): the weight each task effectively receives this step.
-        const weights = tf.tidy(() => tf.tensor1d(tf.div(loss, tf.mul(n, L)).dataSync() as Float32Array));
-        last = expand(weights.dataSync(), present, T);
-        return { loss, weights };
-      },
-      variables: () => [],
-      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
-      state: () => null,
-      restore() {},
-      dispose() {},
-    };
+    return statelessLoss(ctx, 1 / ctx.taskNames.length, ({ losses }) => {
+      // The geometric mean of the present tasks' losses: an absent task's 0 would zero the product.
+      const L = tf.maximum(tf.stack(losses as tf.Scalar[]), 1e-12);
+      const loss = tf.exp(tf.mean(tf.log(L))) as tf.Scalar;
+      // ∂L/∂L_t = L / (T·L_t): the weight each task effectively receives this step.
+      return { loss, weights: tf.div(loss, tf.mul(losses.length, L)).dataSync() };
+    });
   },
 });

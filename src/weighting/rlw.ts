@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed, mulberry32 } from '../util/random';
 import { opts } from '../util/options';
-import { expand, onSimplex } from './present';
+import { onSimplex } from './present';
+import { statelessLoss } from './stateless-loss';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 /** softmax of T standard-normal draws (Box–Muller) for this step. */
@@ -30,22 +31,10 @@ export const rlwWeighting: StrategyDescriptor = strategy({
   description: 'Random loss weighting (Lin et al. 2021): weights = softmax of standard-normal draws, redrawn every step (seeded)',
   options: opts(),
   create(_config, ctx): LossStrategy {
-    const T = ctx.taskNames.length;
-    let last = new Array<number>(T).fill(1 / T);
-    return {
-      needs: 'losses',
-      combine({ losses, step, present }) {
-        // The step's draw over all T tasks, restricted to the present ones and renormalised.
-        const w = onSimplex(rlwWeights(ctx.seed, step, T), present);
-        last = expand(w, present, T);
-        const weights = tf.tensor1d(w);
-        return { loss: tf.sum(tf.mul(tf.stack(losses as tf.Scalar[]), weights)) as tf.Scalar, weights };
-      },
-      variables: () => [],
-      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
-      state: () => null,
-      restore() {},
-      dispose() {},
-    };
+    return statelessLoss(ctx, 1 / ctx.taskNames.length, ({ losses, step, present }) => {
+      // The step's draw over all T tasks, restricted to the present ones and renormalised.
+      const w = onSimplex(rlwWeights(ctx.seed, step, ctx.taskNames.length), present);
+      return { loss: tf.sum(tf.mul(tf.stack(losses as tf.Scalar[]), tf.tensor1d(w))) as tf.Scalar, weights: w };
+    });
   },
 });

@@ -4,7 +4,7 @@
 // Paper: https://arxiv.org/abs/2202.01017
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
-import { expand } from './present';
+import { statelessLoss } from './stateless-loss';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 /** Below this a loss is floored before the log (a loss of exactly 0 would give −∞). */
@@ -17,23 +17,10 @@ export const scaleInvariantWeighting: StrategyDescriptor = strategy({
     epsilon: num({ minimum: 0, default: 0, description: 'Added to each task loss inside the log (ε > 0 damps the weight 1/(L_t + ε) of a nearly solved task)' }),
   }),
   create(config, ctx): LossStrategy {
-    const T = ctx.taskNames.length;
-    let last = new Array<number>(T).fill(1);
-    return {
-      needs: 'losses',
-      combine({ losses, present }) {
-        const L = tf.maximum(tf.add(tf.stack(losses as tf.Scalar[]), config.epsilon), FLOOR);
-        const loss = tf.sum(tf.log(L)) as tf.Scalar;
-        // ∂L/∂L_t = 1/(L_t + ε): the weight each task effectively receives this step.
-        const weights = tf.tidy(() => tf.tensor1d(tf.reciprocal(L).dataSync() as Float32Array));
-        last = expand(weights.dataSync(), present, T);
-        return { loss, weights };
-      },
-      variables: () => [],
-      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
-      state: () => null,
-      restore() {},
-      dispose() {},
-    };
+    return statelessLoss(ctx, 1, ({ losses }) => {
+      const L = tf.maximum(tf.add(tf.stack(losses as tf.Scalar[]), config.epsilon), FLOOR);
+      // ∂L/∂L_t = 1/(L_t + ε): the weight each task effectively receives this step.
+      return { loss: tf.sum(tf.log(L)) as tf.Scalar, weights: tf.reciprocal(L).dataSync() };
+    });
   },
 });

@@ -5,7 +5,8 @@
 // Paper: https://arxiv.org/abs/2402.19078
 import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
-import { expand, pick } from './present';
+import { pick } from './present';
+import { statelessLoss } from './stateless-loss';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
 export const stchWeighting: StrategyDescriptor = strategy({
@@ -15,26 +16,14 @@ export const stchWeighting: StrategyDescriptor = strategy({
     mu: num({ exclusiveMinimum: 0, default: 1, description: 'Smoothing μ (small: close to the worst task only)' }),
   }),
   create(config, ctx): LossStrategy {
-    const T = ctx.taskNames.length;
     const mu = config.mu;
     const lambda = [...ctx.taskWeights];
-    let last = new Array<number>(T).fill(1 / T);
-    return {
-      needs: 'losses',
-      combine({ losses, present }) {
-        const lp = tf.tensor1d(pick(lambda, present));
-        const scaled = tf.div(tf.mul(lp, tf.stack(losses as tf.Scalar[])), mu);
-        const loss = tf.mul(mu, tf.logSumExp(scaled)) as tf.Scalar;
-        // ∂g/∂L_t = λ_t·softmax(λL/μ)_t.
-        const weights = tf.tidy(() => tf.tensor1d(tf.mul(lp, tf.softmax(scaled)).dataSync() as Float32Array));
-        last = expand(weights.dataSync(), present, T);
-        return { loss, weights };
-      },
-      variables: () => [],
-      weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
-      state: () => null,
-      restore() {},
-      dispose() {},
-    };
+    return statelessLoss(ctx, 1 / ctx.taskNames.length, ({ losses, present }) => {
+      const lp = tf.tensor1d(pick(lambda, present));
+      const scaled = tf.div(tf.mul(lp, tf.stack(losses as tf.Scalar[])), mu);
+      const loss = tf.mul(mu, tf.logSumExp(scaled)) as tf.Scalar;
+      // ∂g/∂L_t = λ_t·softmax(λL/μ)_t.
+      return { loss, weights: tf.mul(lp, tf.softmax(scaled)).dataSync() };
+    });
   },
 });
