@@ -15,12 +15,7 @@ export interface VariableRule {
 /** Variable name → its rule; variables no entry matches are absent (multiplier 1, the optimizer's decay). */
 export type ParamGroupRules = Map<string, VariableRule>;
 
-export interface ParamGroupProblem {
-  index: number;
-  message: string;
-  allowed?: string;
-  hint?: string;
-}
+export type ParamGroupProblem = MatchProblem;
 
 const GROUPS = ['backbone', 'shared', 'architecture'];
 
@@ -48,41 +43,60 @@ function groupsOf(layer: string, heads: Record<string, string[]>, units: Set<str
 /** Whether `match` names a group rather than a glob. */
 const isGroup = (match: string) => GROUPS.includes(match) || match.startsWith('heads.');
 
-/** Each trainable variable's rule under `entries`, and the entries that select nothing. */
-export function resolveParamGroups(spec: ResolvedSpec, built: BuiltModel, entries: readonly ParamGroupSpec[] = spec.train.paramGroups ?? []): { rules: ParamGroupRules; problems: ParamGroupProblem[] } {
+/** A pattern that selects nothing, and why (reported at the pattern's own path by the caller). */
+export interface MatchProblem {
+  index: number;
+  message: string;
+  allowed?: string;
+  hint?: string;
+}
+
+/**
+ * The variables each pattern selects — a group (`backbone`/`shared`, `heads.<task>`, `architecture`)
+ * or a glob on layer or variable names — as lists of variable names in model order, and a problem for
+ * each pattern that selects nothing. Shared by train.paramGroups and stages' freeze/unfreeze lists.
+ * All weights count, so that a pretrained backbone frozen for now (unfreezeAfter) can be named too.
+ */
+export function matchVariables(spec: ResolvedSpec, built: BuiltModel, patterns: readonly string[]): { matches: string[][]; problems: MatchProblem[] } {
   const heads = headLayers(spec);
   const units = new Set(built.units ?? []);
   const taskNames = Object.keys(spec.tasks);
-  const rules: ParamGroupRules = new Map();
-  const problems: ParamGroupProblem[] = [];
-  const matchers = entries.map((e) => (isGroup(e.match) ? null : globRegExp(e.match)));
-  const hits = entries.map(() => 0);
+  const matchers = patterns.map((p) => (isGroup(p) ? null : globRegExp(p)));
+  const matches: string[][] = patterns.map(() => []);
   for (const layer of built.model.layers) {
     const groups = groupsOf(layer.name, heads, units);
-    // All weights, so that a pretrained backbone frozen for now (unfreezeAfter) can be named too.
     for (const w of layer.weights) {
-      entries.forEach((e, i) => {
+      patterns.forEach((p, i) => {
         const re = matchers[i];
-        if (!(re ? re.test(layer.name) || re.test(w.name) || re.test(w.originalName) : groups.includes(e.match))) return;
-        hits[i]++;
-        if (!rules.has(w.name)) rules.set(w.name, { lrMultiplier: e.lrMultiplier, weightDecay: e.weightDecay });
+        if (re ? re.test(layer.name) || re.test(w.name) || re.test(w.originalName) : groups.includes(p)) matches[i].push(w.name);
       });
     }
   }
-  entries.forEach((e, i) => {
-    if (hits[i]) return;
-    const t = e.match.startsWith('heads.') ? e.match.slice('heads.'.length) : undefined;
+  const problems: MatchProblem[] = [];
+  patterns.forEach((p, i) => {
+    if (matches[i].length) return;
+    const t = p.startsWith('heads.') ? p.slice('heads.'.length) : undefined;
     if (t !== undefined && !taskNames.includes(t)) {
-      problems.push({ index: i, message: `"${e.match}" names no task`, allowed: taskNames.map((n) => `heads.${n}`).join(', '), hint: didYouMean(t, taskNames) });
+      problems.push({ index: i, message: `"${p}" names no task`, allowed: taskNames.map((n) => `heads.${n}`).join(', '), hint: didYouMean(t, taskNames) });
     } else {
       const names = built.model.layers.filter((l) => l.weights.length).map((l) => l.name);
       problems.push({
         index: i,
-        message: `"${e.match}" matches no variable of the model`,
+        message: `"${p}" matches no variable of the model`,
         allowed: `backbone, shared, architecture, heads.<task>, or a glob on layer names (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}) or variable names (layer/kernel)`,
-        hint: didYouMean(e.match, [...GROUPS, ...taskNames.map((n) => `heads.${n}`), ...names]),
+        hint: didYouMean(p, [...GROUPS, ...taskNames.map((n) => `heads.${n}`), ...names]),
       });
     }
+  });
+  return { matches, problems };
+}
+
+/** Each trainable variable's rule under `entries` (the first entry matching a variable decides), and the entries that select nothing. */
+export function resolveParamGroups(spec: ResolvedSpec, built: BuiltModel, entries: readonly ParamGroupSpec[] = spec.train.paramGroups ?? []): { rules: ParamGroupRules; problems: ParamGroupProblem[] } {
+  const { matches, problems } = matchVariables(spec, built, entries.map((e) => e.match));
+  const rules: ParamGroupRules = new Map();
+  entries.forEach((e, i) => {
+    for (const name of matches[i]) if (!rules.has(name)) rules.set(name, { lrMultiplier: e.lrMultiplier, weightDecay: e.weightDecay });
   });
   return { rules, problems };
 }

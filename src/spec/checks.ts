@@ -15,6 +15,7 @@ import type { TaskType } from '../tasks';
 import { didYouMean } from '../util/suggest';
 import { weightAt, type WeightSchedule } from '../weighting/weight-schedule';
 import { locate, type LoadedSpec } from './load';
+import { checkStages, checkStagesOnModel } from './stages';
 import type { MonitorSpec, ResolvedSpec } from './types';
 
 const shapeStr = (s: readonly (number | null)[]) => `(${s.map((d) => d ?? '?').join(', ')})`;
@@ -24,6 +25,8 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
   const problems: Problem[] = [];
   const at: At = (path, p, key = false) => problems.push({ where: locate(loaded, path, { key }), ...p });
   const metricKeys = checkLossesAndMetrics(spec, at);
+  // Before the weights: a schedule's last-epoch value needs train.epochs, which stages may fill in.
+  checkStages(loaded, spec, at);
   resolveWeights(spec, at);
   if (Object.values(spec.tasks).every((t) => t.auxiliary)) at(['tasks'], { message: 'every task is auxiliary; at least one must be a main task (auxiliary: false)' }, true);
 
@@ -185,6 +188,7 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
     for (const p of resolveParamGroups(spec, built).problems) {
       at(['train', 'paramGroups', p.index, 'match'], { message: p.message, ...(p.allowed ? { allowed: p.allowed } : {}), ...(p.hint ? { hint: p.hint } : {}) });
     }
+    checkStagesOnModel(spec, built, at);
     built.taskNames.forEach((t, i) => {
       const task = spec.tasks[t];
       const headPath = ['tasks', t, 'head', task.head.length - 1];

@@ -42,6 +42,8 @@ export function specReferenceRows(): string[] {
         continue;
       }
       if (s.properties) walk(s.properties, `${key}.`);
+      // A list of objects (train.paramGroups, stages): the keys of one item.
+      if (s.items?.properties) walk(s.items.properties, `${key}[].`);
       if (s.additionalProperties && typeof s.additionalProperties === 'object') {
         const inner = s.additionalProperties as S;
         if (inner.properties) walk(inner.properties, `${key}.<name>.`);

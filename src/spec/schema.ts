@@ -215,6 +215,36 @@ function trainSchema(): JSONSchema {
   };
 }
 
+/** stages: an ordered list of training stages (docs/training-control.md#stages; src/spec/stages.ts checks them). */
+function stagesSchema(): JSONSchema {
+  const patterns = (what: string) => ({
+    type: 'array',
+    items: { type: 'string', minLength: 1 },
+    default: [],
+    description: `${what}: backbone (or shared), architecture, heads.<task>, or globs (* and ?) on layer or variable names; each must match a variable`,
+  });
+  return {
+    type: 'array',
+    minItems: 1,
+    description: 'Training in stages, in order: each runs some epochs with some tasks active and some layers frozen (docs/training-control.md#stages)',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'epochs'],
+      properties: {
+        name: { type: 'string', pattern: NAME_PATTERN, description: 'Stage name (metrics.json epochs[].stage, --stage of plot-model and summary)' },
+        epochs: { type: 'integer', minimum: 1, description: 'Epochs of this stage; the stages together make train.epochs' },
+        tasks: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' }, description: 'Tasks trained in this stage (default: all); the others contribute no loss and their heads are frozen' },
+        freeze: patterns('Variables frozen from this stage on (until a later stage unfreezes them)'),
+        unfreeze: patterns('Variables frozen by an earlier stage that train again from this stage on'),
+        optimizer: discriminated(optimizers, 'type', 'The optimizer of this stage (default: train.optimizer); a stage whose optimizer differs from the previous stage\'s starts with fresh optimizer state'),
+        learningRate: { type: 'number', exclusiveMinimum: 0, description: "The base learning rate of this stage (default: the stage's optimizer's); train.schedule applies to it; the optimizer state is kept" },
+        weighting: discriminated(strategies, 'method', "Weighting of this stage (default: the top-level weighting); a stage whose weighting differs from the previous stage's starts a fresh strategy", COMMON_WEIGHTING_OPTIONS),
+      },
+    },
+  };
+}
+
 /** checkpoint: which epoch is kept as checkpoints/best. */
 function checkpointSchema(): JSONSchema {
   return {
@@ -272,6 +302,7 @@ export function buildSchema(): JSONSchema {
       tasks: tasksSchema(),
       weighting: { ...discriminated(strategies, 'method', 'How task losses or gradients are combined', COMMON_WEIGHTING_OPTIONS), default: { method: 'static' } },
       train: trainSchema(),
+      stages: stagesSchema(),
       checkpoint: checkpointSchema(),
       output: outputSchema(),
     },

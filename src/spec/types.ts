@@ -41,6 +41,20 @@ export interface ParamGroupSpec {
   weightDecay: number | null;
 }
 
+/** One entry of `stages:` (docs/training-control.md#stages; src/model/stages.ts resolves its lists). */
+export interface StageSpec {
+  name: string;
+  epochs: number;
+  /** Tasks trained in this stage (absent: all). */
+  tasks?: string[];
+  /** Groups or globs frozen from this stage on; `unfreeze` is applied after `freeze`. */
+  freeze: string[];
+  unfreeze: string[];
+  optimizer?: ComponentConfig;
+  learningRate?: number;
+  weighting?: { method: string; [option: string]: unknown };
+}
+
 export interface MonitorSpec {
   monitor: string;
   mode: 'min' | 'max';
@@ -101,6 +115,8 @@ export interface ResolvedSpec {
     evaluateTest: boolean;
     earlyStopping: (MonitorSpec & { patience: number; minDelta: number }) | null;
   };
+  /** Training in stages (absent: one stage, everything trainable). */
+  stages?: StageSpec[];
   checkpoint: MonitorSpec;
   output: { dir: string };
 }

@@ -17,7 +17,7 @@ const validator = () => validatorFor((schema ??= buildSchema()));
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Accept the short forms users write: `loss: mse`, `metrics: [accuracy]`, `optimizer: adam`, `- flatten:`. */
+/** Accept the short forms users write: `loss: mse`, `metrics: [accuracy]`, `optimizer: adam`, `- flatten:`, `freeze: backbone`. */
 export function expandShorthands(value: unknown): unknown {
   if (!isObj(value)) return value;
   const v: Obj = structuredClone(value);
@@ -38,6 +38,14 @@ export function expandShorthands(value: unknown): unknown {
       if ('loss' in t) t.loss = named(t.loss);
       if (Array.isArray(t.metrics)) t.metrics = t.metrics.map((m) => named(m));
       else if (t.metrics === null) t.metrics = [];
+    }
+  }
+  if (Array.isArray(v.stages)) {
+    for (const st of v.stages) {
+      if (!isObj(st)) continue;
+      if ('optimizer' in st) st.optimizer = named(st.optimizer);
+      if ('weighting' in st) st.weighting = named(st.weighting, 'method');
+      for (const k of ['freeze', 'unfreeze', 'tasks']) if (typeof st[k] === 'string') st[k] = [st[k]];
     }
   }
   if (isObj(v.train)) {

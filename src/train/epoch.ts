@@ -10,6 +10,7 @@ import { DiagnosticsAccumulator, type EpochDiagnostics } from '../weighting/diag
 import type { Callback } from './callbacks';
 import type { EpochRecord, TrainReporter } from './events';
 import type { Run } from './setup';
+import { enterStage } from './stages';
 import { disposeStepResult, refreshStepVariables, trainStep } from './step';
 
 export interface EpochHooks {
@@ -35,6 +36,7 @@ export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Prom
   const { r, built, tasks } = run;
   const t0 = performance.now();
   hooks.reporter.epochStart(epoch, r.train.epochs, run.stepsPerEpoch);
+  enterStage(run, epoch);
   // The pretrained backbone's weights join the variables the step differentiates and updates.
   if (unfreezeIfDue(r.backbone, built.model, epoch)) refreshStepVariables(run.parts);
   const totals = await trainEpoch(run, epoch, t0, hooks);
@@ -48,6 +50,7 @@ export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Prom
   }
   return {
     epoch,
+    ...(run.stage ? { stage: run.stage.plan[run.stage.index].name } : {}),
     steps: totals.steps,
     train: totals.train,
     ...(val ? { val } : {}),

@@ -4,6 +4,8 @@ import type { EpochDiagnostics } from '../weighting/diagnostics';
 
 export interface EpochRecord {
   epoch: number;
+  /** The stage this epoch trained in (spec.stages). */
+  stage?: string;
   steps: number;
   train: SplitMetrics;
   val?: SplitMetrics;

@@ -15,12 +15,12 @@ export interface ParamGroupPlan {
   decayMode: 'coupled' | 'decoupled';
 }
 
-/** The plan for a validated spec, or undefined when it declares no groups (the step then runs as before). */
-export function paramGroupPlan(r: ResolvedSpec, built: BuiltModel, opt: OptimizerHandle): ParamGroupPlan | undefined {
+/** The plan for a validated spec (optimizerType: a stage's optimizer), or undefined when it declares no groups (the step then runs as before). */
+export function paramGroupPlan(r: ResolvedSpec, built: BuiltModel, opt: OptimizerHandle, optimizerType = r.train.optimizer.type): ParamGroupPlan | undefined {
   if (!r.train.paramGroups?.length) return undefined;
   const { rules } = resolveParamGroups(r, built);
   // An optimizer with decay 0 reports mode 'none'; a group's own decay still follows the optimizer's kind.
-  const decayMode = opt.weightDecay.mode !== 'none' ? opt.weightDecay.mode : r.train.optimizer.type === 'adamw' ? 'decoupled' : 'coupled';
+  const decayMode = opt.weightDecay.mode !== 'none' ? opt.weightDecay.mode : optimizerType === 'adamw' ? 'decoupled' : 'coupled';
   return { rules, decayMode };
 }
 

@@ -12,12 +12,11 @@ import { readDataState, writeDataState } from '../data/state';
 import type { DataBundle } from '../data/types';
 import { taskRuntimes, type TaskRuntime } from '../eval/evaluate';
 import { buildModel, type BuiltModel } from '../model/build';
-import { optimizers, type OptimizerHandle } from '../optim/optimizers';
-import { schedules } from '../optim/schedules';
+import type { OptimizerHandle } from '../optim/optimizers';
+import { resolveStages } from '../model/stages';
 import type { ResolvedSpec, Spec } from '../spec/types';
 import { writeFileAtomic } from '../util/fs';
 import { packageVersion } from '../util/paths';
-import { strategies } from '../weighting/index';
 import { diagnosticsEvery, weightingOptions } from '../weighting/options';
 import type { WeightingStrategy } from '../weighting/strategy';
 import { variableNames, type VariableNames } from './checkpoint';
@@ -26,8 +25,8 @@ import { readResumePoint, type ResumePoint } from './resume';
 import { paramGroupPlan } from './param-groups';
 import { ensureEpochLine } from './recorder';
 import { checkOut, lockRunDir, makeRunDir, recoverRunDir } from './run-folder';
+import { createOptimizer, createSchedule, createStrategy, stageIndexAt, stageSettings, type StageState } from './stages';
 import { makeStepParts, type StepParts } from './step';
-import { weightSchedules } from './weight-schedules';
 
 export interface Run {
   spec: Spec;
@@ -54,6 +53,8 @@ export interface Run {
   metadata: object;
   /** What moves during training and is checkpointed with it. */
   progress: { step: number; epochLosses: number[][]; skipped: number };
+  /** The current stage (spec.stages; absent without stages): stages.ts switches it at each epoch start. */
+  stage?: StageState;
 }
 
 function timestamp(d: Date): string {
@@ -119,22 +120,21 @@ async function buildRun(spec: Spec, backend: BackendInfo, startedAt: Date, claim
   }
 
   const tasks = taskRuntimes(r, bundle.classNames);
-  const strategy = strategies.get(r.weighting.method).create(r.weighting, { taskNames: built.taskNames, taskWeights: tasks.map((t) => t.weight), seed: r.seed, ...weightSchedules(r) });
-  const opt = optimizers.get(r.train.optimizer.type).create(r.train.optimizer, undefined);
+  // The stage the checkpoint was written in (a resumed run restores its strategy's and optimizer's state).
+  const stageIndex = r.stages ? stageIndexAt(r.stages, Math.max(1, resumeFrom?.state.epoch ?? 1)) : undefined;
+  const settings = stageSettings(r, stageIndex);
+  const strategy = createStrategy(r, settings.weighting, built, tasks);
+  const opt = createOptimizer(settings.optimizer);
   const fullSteps = Math.ceil((sets.train.size ?? (r.train.stepsPerEpoch ?? 1) * r.train.batchSize) / r.train.batchSize);
   const stepsPerEpoch = Math.min(fullSteps, r.train.stepsPerEpoch ?? fullSteps);
-  const schedule = schedules.get(r.train.schedule.type).create(r.train.schedule, {
-    baseLearningRate: r.train.optimizer.learningRate as number,
-    stepsPerEpoch,
-    totalSteps: stepsPerEpoch * r.train.epochs,
-  });
-  const wopts = weightingOptions(r.weighting);
+  const schedule = createSchedule(r, settings.learningRate, stepsPerEpoch);
+  const wopts = weightingOptions(settings.weighting);
   const parts = makeStepParts(
     built,
     tasks.map((t) => t.lossFn),
     strategy,
     opt,
-    { gradSpace: wopts.gradSpace, updateEvery: wopts.updateEvery, memory: { weights: null, headWeights: null }, clipNorm: r.train.clipNorm, paramGroups: paramGroupPlan(r, built, opt) },
+    { gradSpace: wopts.gradSpace, updateEvery: wopts.updateEvery, memory: { weights: null, headWeights: null }, clipNorm: r.train.clipNorm, paramGroups: paramGroupPlan(r, built, opt, settings.optimizer.type) },
   );
   return {
     spec,
@@ -157,6 +157,7 @@ async function buildRun(spec: Spec, backend: BackendInfo, startedAt: Date, claim
     names: variableNames(built.model),
     metadata: { mtl: { version: packageVersion(), tasks: built.taskNames, inputs: built.inputNames, groups: built.groups } },
     progress: { step: 0, epochLosses: [], skipped: 0 },
+    ...(stageIndex !== undefined ? { stage: { index: stageIndex, settings, frozenFor: null, plan: resolveStages(r, built).stages } } : {}),
   };
 }
 

@@ -37,6 +37,10 @@ export interface StepParts {
   paramGroups?: ParamGroupPlan;
   /** The model's split into backbone and heads, or why there is none: resolved once, on first need. */
   split?: SplitModel | string;
+  /** Variable names the current stage freezes (stages.ts): left out of shared and heads. */
+  frozen?: Set<string>;
+  /** Task indices the current stage trains (absent: all); the others are treated as absent from every batch. */
+  active?: Set<number>;
 }
 
 /** What makeStepParts takes besides the model, losses, strategy and optimizer. */
@@ -49,9 +53,11 @@ export function makeStepParts(built: BuiltModel, lossFns: LossFn[], strategy: We
   return { built, lossFns, strategy, opt, clipNorm: null, ...stepVariables(built), ...options, ...(needsSplit ? { split: splitModel(built) } : {}) };
 }
 
-/** After a change of what is trainable (a pretrained backbone unfrozen): the variables the step differentiates. */
+/** After a change of what is trainable (a pretrained backbone unfrozen, a stage): the variables the step differentiates. */
 export function refreshStepVariables(parts: StepParts): void {
-  Object.assign(parts, stepVariables(parts.built));
+  const { shared, heads } = stepVariables(parts.built);
+  const keep = (v: tf.Variable) => !parts.frozen?.has(v.name);
+  Object.assign(parts, { shared: shared.filter(keep), heads: heads.map((h) => h.filter(keep)) });
 }
 
 export interface StepMemory {
@@ -147,11 +153,13 @@ function allFinite(ts: tf.Tensor[]): boolean {
 /** The tasks with at least one labelled row (or token) in the batch; a task without a mask always is. */
 export function presentTasks(parts: StepParts, batch: Batch): number[] {
   const names = parts.built.taskNames;
-  const masked = names.map((t, i) => [i, batch.masks[t]] as const).filter(([, m]) => m !== undefined);
-  if (!masked.length) return names.map((_, i) => i);
+  // A task the current stage does not train is absent from every batch (no loss, weight 0).
+  const masked = names.map((t, i) => [i, batch.masks[t]] as const).filter(([i, m]) => m !== undefined && (!parts.active || parts.active.has(i)));
+  const all = names.map((_, i) => i).filter((i) => !parts.active || parts.active.has(i));
+  if (!masked.length) return all;
   const sums = tf.tidy(() => tf.stack(masked.map(([, m]) => tf.sum(m as tf.Tensor))).dataSync());
   const absent = new Set(masked.filter((_, k) => !(sums[k] > 0)).map(([i]) => i));
-  return names.map((_, i) => i).filter((i) => !absent.has(i));
+  return all.filter((i) => !absent.has(i));
 }
 
 function skipped(T: number): StepResult {

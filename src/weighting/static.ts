@@ -26,7 +26,8 @@ export const staticWeighting: StrategyDescriptor = strategy({
       },
       variables: () => [],
       weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, w[i]])),
-      state: () => ({ weights: w }),
+      // A copy: the record of an epoch must not follow a schedule's later splices.
+      state: () => ({ weights: [...w] }),
       restore() {},
       dispose() {},
     };
