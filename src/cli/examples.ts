@@ -32,6 +32,7 @@ export const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['mtl eval runs/q1', 'the best checkpoint on the test split'],
     ['mtl eval runs/q1 --checkpoint last --split val --backend cpu --json', 'last checkpoint, validation split, JSON'],
     ['mtl eval runs/q1 --split val,test --details', 'both splits; confusion matrices, per-class P/R/F1, residuals'],
+    ['mtl eval runs/q1 --checkpoint runs/q0/checkpoints/best', 'a checkpoint folder given by path'],
   ],
   'plot-model': [
     ['mtl plot-model configs/quickstart.yaml -o model.png', 'PNG (also .svg, .dot, .mmd, .json)'],
@@ -46,6 +47,9 @@ export const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['mtl summary runs/q1 --json', 'the same as JSON'],
   ],
   predict: [
+    ['mtl predict runs/cars new-cars.json --out predictions.jsonl', 'a file of new rows (labels optional): class names, values in the target\'s units'],
+    ['mtl predict runs/csv apartments.csv --format csv --strict --out p.csv', 'CSV out; a row the preprocessing cannot read is exit 3, p.csv not written'],
+    ['mtl predict runs/q1 rows.txt --input-format jsonl --checkpoint runs/q0/checkpoints/last', 'raw model inputs from a .txt file, a checkpoint folder given by path'],
     ['mtl predict runs/q1 --out predictions.jsonl', 'every test row: class, probability and top-3 per task'],
     ['mtl predict runs/q1 --split val --checkpoint last --format csv --top-k 1 > val.csv', 'validation rows as CSV'],
     ['mtl predict runs/q1 --no-labels --backend wasm', 'predictions only, no labels'],

@@ -79,7 +79,7 @@ function addSpecCommands(p: Command, o: Output, signal: AbortSignal): void {
   p.command('eval')
     .description('Evaluate a checkpoint of a run; writes RUN/eval-<split>.json')
     .argument('<run>', 'run folder')
-    .option('--checkpoint <which>', 'best or last', 'best')
+    .option('--checkpoint <which>', 'best, last, or the path of a checkpoint folder', 'best')
     .option('--split <split>', 'val, test, or several: val,test', 'test')
     .option('--details', 'per task: confusion matrix and per-class precision/recall/F1, or residual statistics (also in eval-<split>.json)')
     .addOption(backendOption())
@@ -106,17 +106,20 @@ function addLookCommands(p: Command, o: Output): void {
     .action(async (target, opts) => (await command(() => import('./commands/plot'))).plotCommand(target, opts, o));
 
   p.command('predict')
-    .description('Predict every row of a split of the run\'s data with a checkpoint: per task the class and top-k probabilities, values, or token classes')
+    .description('Predict the rows of a file (INPUT), or of a split of the run\'s data, with a checkpoint: per task the class name and top-k probabilities, values in the target\'s units, token tags and entity spans; distances of Siamese models')
     .argument('<run>', 'run folder')
-    .addOption(new Option('--split <split>', 'which rows of the run\'s data source').choices(['train', 'val', 'test']).default('test'))
-    .option('--checkpoint <which>', 'best, last, or a checkpoint folder', 'best')
-    .option('--out <file>', 'write the rows to FILE instead of stdout')
-    .addOption(new Option('--format <format>', 'one JSON object per row, or CSV').choices(['jsonl', 'csv']).default('jsonl'))
+    .argument('[input]', 'file to predict: the format of the spec\'s data files (or any supported format with the same fields); labels optional')
+    .addOption(new Option('--split <split>', 'without INPUT: which rows of the run\'s data source (default: test)').choices(['train', 'val', 'test']))
+    .option('--checkpoint <which>', 'best, last, or the path of a checkpoint folder', 'best')
+    .option('--out <file>', 'write the rows to FILE (complete or not at all) instead of stdout')
+    .addOption(new Option('--format <format>', 'one JSON object per row, or CSV (one column group per task)').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--input-format <format>', 'INPUT\'s format when its extension does not tell: csv, tsv, jsonl, json, parquet, arrow, images, conll')
+    .option('--strict', 'a row of INPUT the preprocessing cannot read is a data error (exit 3) instead of being reported and left out')
     .option('--top-k <k>', 'classes listed per classification row', '3')
     .option('--auxiliary', 'also predict the auxiliary tasks (tasks.<t>.auxiliary)')
     .option('--no-labels', 'leave out each row\'s label')
     .addOption(backendOption())
-    .action(async (run, opts) => (await command(() => import('./commands/predict'))).predictCommand(run, opts, o));
+    .action(async (run, input, opts) => (await command(() => import('./commands/predict'))).predictCommand(run, input, opts, o));
 
   p.command('compare')
     .description('One table of several runs (or seed groups): final per-task metrics, Δm% against --baseline, epochs, wall time, samples/s, backend')

@@ -1,6 +1,8 @@
 // Owns the in-memory shape of a dataset split and the contract of a data recipe.
 import type { Descriptor } from '../registry';
 import type { TaskType } from '../tasks';
+import type { Encoder } from './files/encoder';
+import type { Format } from './formats/record';
 import type { BatchSource } from './source';
 
 export interface Column {
@@ -73,6 +75,22 @@ export interface DataContext {
   state?: unknown;
 }
 
+/**
+ * How `mtl predict RUN INPUT` reads a user's file with what the run learnt (ctx.state): an encoder
+ * per model input (default: the raw values of a field named like the input) and per task target
+ * (labels are optional in INPUT), class names, the statistics of z-scored regression targets (so that
+ * predictions are given in the target's units) and the reader settings of the recipe's own files.
+ */
+export interface PredictEncoding {
+  inputs?: Array<[string, Encoder]>;
+  targets?: Array<[string, Encoder]>;
+  classNames?: Record<string, string[]>;
+  targetScales?: Record<string, { mean: number[]; std: number[] }>;
+  reader?: { format: Format; delimiter?: string; columns?: string[] };
+}
+
 export interface DataDescriptor extends Descriptor<Record<string, unknown>, Promise<DataBundle>, DataContext> {
   describe(config: Record<string, unknown>): DataDescription;
+  /** For `mtl predict RUN INPUT`; without it INPUT holds the model inputs' raw values and no labels. */
+  predictEncoding?(config: Record<string, unknown>, ctx: DataContext): PredictEncoding;
 }

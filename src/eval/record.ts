@@ -1,5 +1,6 @@
 // Owns the eval-<split>.json record (written by `mtl eval` and by training's final test) and the
 // version number the run folder's metrics files carry.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendInfo } from '../backend/select';
 import { readJson } from '../model/files';
@@ -7,9 +8,12 @@ import type { SplitMetrics } from './evaluate';
 
 export const METRICS_VERSION = 1;
 
-/** The record of one checkpoint of RUN measured on one split (its epoch read from the checkpoint's state.json). */
-export function evalRecord(runDir: string, checkpoint: string, split: string, m: SplitMetrics, backend: BackendInfo): object {
-  const state = readJson<{ epoch: number }>(path.join(runDir, 'checkpoints', checkpoint, 'state.json'));
+/**
+ * The record of one checkpoint of RUN measured on one split: its epoch read from the checkpoint's
+ * state.json (`dir`: a checkpoint folder given by path; null for a plain model folder without one).
+ */
+export function evalRecord(runDir: string, checkpoint: string, split: string, m: SplitMetrics, backend: BackendInfo, dir = path.join(runDir, 'checkpoints', checkpoint)): object {
+  const state = fs.existsSync(path.join(dir, 'state.json')) ? readJson<{ epoch: number }>(path.join(dir, 'state.json')) : { epoch: null };
   return {
     version: METRICS_VERSION,
     run: runDir,

@@ -32,7 +32,8 @@ function result(counter: Counter): TaskDetails | null {
 /** Detailed statistics of every task on one split (null for a task kind without details yet). */
 export async function evaluateDetails(runDir: string, opts: Omit<PredictOptions, 'labels' | 'topK'>): Promise<Record<string, TaskDetails | null>> {
   const counters = new Map<string, Counter>();
-  await predictRun(runDir, { ...opts, labels: true, topK: 1 }, (row) => {
+  // Residuals in the units the metrics use (standard deviations for a z-scored target).
+  await predictRun(runDir, { ...opts, labels: true, topK: 1, denormalize: false }, (row) => {
     for (const [task, p] of Object.entries(row.tasks)) {
       if (!counters.has(task)) counters.set(task, counterFor(p));
       add(counters.get(task)!, p);

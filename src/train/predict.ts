@@ -1,105 +1,153 @@
-// Owns `mtl predict` on a split of the run's own data source: the run's spec and data state (the
-// preprocessing learnt in training), one checkpoint, the eval forward pass (inference mode, the same
-// decoding as the metrics, e.g. Viterbi for CRF heads), and one output row per input row, written as
-// the batches arrive (a streamed source stays in bounded memory).
+// Owns `mtl predict`: a run's spec and data state (the preprocessing learnt in training), one
+// checkpoint, the eval forward pass (inference mode, the same decoding as the metrics, e.g. Viterbi for
+// CRF heads) on a split of the run's data or on a user's file, and one output row per input row,
+// emitted as the batches arrive (a streamed source or a large file stays in bounded memory). Each row
+// names its classes, gives regression values in the target's units, tags and entity spans, and the
+// outputs of the model's distance layers (Siamese networks).
 import * as tf from '@tensorflow/tfjs';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { selectBackend, type BackendName } from '../backend/select';
 import { disposeBatch, type Batch } from '../data/batching';
+import { inputBatches, planInput, predictEncodingOf, type InputRow, type InputStats } from '../data/predict-input';
 import { loadData, splitsFor } from '../data/run-data';
 import { toBatchSource } from '../data/source';
 import { readDataState } from '../data/state';
-import { checkpointError, usageError } from '../errors';
+import { usageError, type Problem } from '../errors';
 import { taskRuntimes, toPredictions, type TaskRuntime } from '../eval/evaluate';
+import { decodeTask, type TaskDecoding, type TaskPrediction } from '../eval/predictions';
 import { loadModelFiles } from '../model/files';
+import type { ResolvedSpec, Spec } from '../spec/types';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
-import { verifyCheckpoint } from './checkpoint';
-import { loadRunSpec } from './run-eval';
+import { checkpointDir, loadRunSpec } from './run-eval';
 
+export type { TaskPrediction } from '../eval/predictions';
 export type PredictSplit = 'train' | 'val' | 'test';
 
 export interface PredictOptions {
+  /** best, last, or the path of a checkpoint folder. */
   checkpoint?: string;
   split?: PredictSplit;
+  /** A user's file to predict instead of a split (any supported format with the data's fields). */
+  input?: string;
+  /** INPUT's format when its extension does not say it. */
+  inputFormat?: string;
+  /** The first row of INPUT the preprocessing cannot read is a data error (otherwise reported and left out). */
+  strict?: boolean;
+  /** INPUT's bad rows (left out), one call per row. */
+  onProblems?: (ps: Problem[]) => void;
+  /** Filled while INPUT is read: records, rows left out, most rows held at once. */
+  inputStats?: InputStats;
   backend?: BackendName;
   /** Classes listed per classification row (most probable first). */
   topK?: number;
-  /** Include each row's label (when the split has one) next to the prediction. */
+  /** Include each row's label (when it has one) next to the prediction. */
   labels?: boolean;
   batchSize?: number;
   /** Also predict the auxiliary tasks (tasks.<t>.auxiliary); default: main tasks only. */
   auxiliary?: boolean;
+  /** Regression values of a z-scored target in its units (default true); false: as the model outputs them. */
+  denormalize?: boolean;
 }
 
-/** One task's prediction for one row. */
-export type TaskPrediction =
-  | { class: number; probability: number; top: Array<[number, number]>; label?: number | null }
-  | { classes: number[]; label?: number[] | null }
-  | { probabilities: number[]; label?: number[] | null }
-  | { value: number[]; label?: number[] | null };
-
 export interface PredictionRow {
+  /** The row's index in the split, or among INPUT's records (from 0). */
   row: number;
   tasks: Record<string, TaskPrediction>;
+  /** Outputs of the model's distance layers (Siamese networks), by backbone node (else layer name). */
+  distances?: Record<string, number>;
 }
 
 export interface PredictSummary {
   rows: number;
   seconds: number;
   checkpoint: string;
-  split: PredictSplit;
+  split?: PredictSplit;
+  input?: string;
+  /** INPUT's rows left out because the preprocessing could not read them. */
+  skipped: number;
 }
 
-function checkpointDir(runDir: string, which: string): string {
-  const dir = which === 'best' || which === 'last' ? path.join(runDir, 'checkpoints', which) : path.resolve(which);
-  if (!fs.existsSync(path.join(dir, 'model.json'))) throw checkpointError(`no checkpoint at ${dir} (model.json is missing)`);
-  return dir;
+/** Everything one batch's forward pass needs. */
+interface Predictor {
+  model: tf.LayersModel;
+  /** The model with the distance layers' outputs appended (the model itself when it has none). */
+  net: tf.LayersModel;
+  distanceNames: string[];
+  inputNames: string[];
+  tasks: TaskRuntime[];
+  decodings: Record<string, TaskDecoding>;
+  opts: Required<Pick<PredictOptions, 'topK' | 'labels' | 'auxiliary'>>;
 }
 
-function topK(p: ArrayLike<number>, k: number): Array<[number, number]> {
-  return Array.from(p, (v, i) => [i, v] as [number, number])
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, k);
+/** The model plus the outputs of its distance layers (each applied once), so one pass gives both. */
+function withDistances(model: tf.LayersModel): { net: tf.LayersModel; names: string[] } {
+  const layers = model.layers.filter((l) => l.getClassName() === 'MtlDistance' && l.inboundNodes.length === 1);
+  if (!layers.length) return { net: model, names: [] };
+  const outputs = [...model.outputs, ...layers.map((l) => l.output as tf.SymbolicTensor)];
+  // Layer `shared_<node>_distance` of a backbone graph node is reported as <node>.
+  return { net: tf.model({ inputs: model.inputs, outputs }), names: layers.map((l) => l.name.replace(/^shared_/, '').replace(/_distance$/, '')) };
 }
 
-/** Rows of one task from a batch's prediction tensor (probabilities or values, after decoding). */
-function taskRows(task: TaskRuntime, pred: tf.Tensor, label: tf.Tensor | undefined, mask: tf.Tensor | undefined, k: number): TaskPrediction[] {
-  const n = pred.shape[0]!;
-  const values = pred.reshape([n, -1]).arraySync() as number[][];
-  const labels = label ? (label.reshape([n, -1]).arraySync() as number[][]) : undefined;
-  const labelled = mask && mask.rank === 1 ? (mask.arraySync() as number[]) : undefined;
-  const labelOf = (i: number) => (labels ? (labelled && labelled[i] === 0 ? null : labels[i]) : undefined);
-  return values.map((v, i) => {
-    const l = labelOf(i);
-    if (task.type === 'classification' && pred.rank === 2) {
-      const top = topK(v, k);
-      return { class: top[0][0], probability: top[0][1], top, ...(l !== undefined ? { label: l === null ? null : l[0] } : {}) };
-    }
-    if (task.type === 'classification') {
-      const c = pred.shape[pred.rank - 1]!;
-      const classes = Array.from({ length: v.length / c }, (_, s) => topK(v.slice(s * c, (s + 1) * c), 1)[0][0]);
-      return { classes, ...(l !== undefined ? { label: l } : {}) };
-    }
-    if (task.type === 'regression') return { value: v, ...(l !== undefined ? { label: l } : {}) };
-    return { probabilities: v, ...(l !== undefined ? { label: l } : {}) };
-  });
+/** Names (learnt categories, a recipe's class list, or an entity metric's tags) and target statistics per task. */
+function decodingsOf(r: ResolvedSpec, classNames: Record<string, string[]>, scales: Record<string, { mean: number[]; std: number[] }>, denormalize: boolean): Record<string, TaskDecoding> {
+  const out: Record<string, TaskDecoding> = {};
+  for (const [t, task] of Object.entries(r.tasks)) {
+    const tags = task.metrics.map((m) => (m as { tags?: unknown }).tags).find((x): x is string[] => Array.isArray(x));
+    const names = classNames[t] ?? tags;
+    out[t] = { ...(names ? { names } : {}), ...(denormalize && scales[t] ? { scale: scales[t] } : {}) };
+  }
+  return out;
 }
 
-function predictBatch(model: tf.LayersModel, inputNames: string[], tasks: TaskRuntime[], batch: Batch, opts: Required<Pick<PredictOptions, 'topK' | 'labels' | 'auxiliary'>>): Array<Record<string, TaskPrediction>> {
+/** Real tokens per row of a token-level output: the labelled ones, else up to the last non-padding id of an int32 input of as many steps. */
+function tokenLengths(b: number, steps: number, labelMask: Float32Array | undefined, ids: Int32Array | undefined): Int32Array {
+  const len = new Int32Array(b).fill(steps);
+  for (let i = 0; i < b; i++) {
+    const last = (a: ArrayLike<number>) => {
+      for (let s = steps - 1; s >= 0; s--) if (a[i * steps + s] !== 0) return s + 1;
+      return 0;
+    };
+    const l = labelMask ? last(labelMask) : 0;
+    len[i] = l > 0 ? l : ids ? last(ids) : steps;
+  }
+  return len;
+}
+
+function predictBatch(p: Predictor, batch: Batch, words?: Array<string[] | undefined>): Array<Omit<PredictionRow, 'row'>> {
   // A scope rather than tf.tidy: what comes out is plain numbers, and every tensor made here is freed.
   tf.engine().startScope();
   try {
-    const xs = inputNames.map((n) => batch.inputs[n]);
-    const out = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor | tf.Tensor[];
+    const xs = p.inputNames.map((n) => batch.inputs[n]);
+    const out = p.net.predict(xs.length === 1 ? xs[0] : xs, { batchSize: batch.size }) as tf.Tensor | tf.Tensor[];
     const outs = Array.isArray(out) ? out : [out];
-    const rows: Array<Record<string, TaskPrediction>> = Array.from({ length: batch.size }, () => ({}));
-    tasks.forEach((task, t) => {
-      if (task.auxiliary && !opts.auxiliary) return;
-      const mask = batch.masks[task.name];
-      const pred = toPredictions(task, outs[t], { mask, model });
-      const label = opts.labels ? batch.targets[task.name] : undefined;
-      taskRows(task, pred, label, mask, opts.topK).forEach((p, i) => (rows[i][task.name] = p));
+    const rows: Array<Omit<PredictionRow, 'row'>> = Array.from({ length: batch.size }, () => ({ tasks: {} }));
+    p.tasks.forEach((task, t) => {
+      if (task.auxiliary && !p.opts.auxiliary) return;
+      const y = outs[t];
+      const label = batch.targets[task.name];
+      let mask = batch.masks[task.name];
+      let lengths: Int32Array | undefined;
+      if (task.type === 'classification' && y.rank === 3) {
+        const [b, steps] = y.shape as number[];
+        const tokenMask = mask && mask.rank === 2 ? (mask.dataSync() as Float32Array) : undefined;
+        const ids = Object.values(batch.inputs).find((x) => x.dtype === 'int32' && x.rank === 2 && x.shape[1] === steps);
+        lengths = tokenLengths(b, steps, tokenMask, ids?.dataSync() as Int32Array | undefined);
+        // Unlabelled rows are decoded over their real tokens, as eval decodes labelled ones over the labelled tokens.
+        const m = new Float32Array(b * steps);
+        for (let i = 0; i < b; i++) {
+          const row = tokenMask?.subarray(i * steps, (i + 1) * steps);
+          if (row && row.some((v) => v !== 0)) m.set(row, i * steps);
+          else m.fill(1, i * steps, i * steps + lengths[i]);
+        }
+        mask = tf.tensor2d(m, [b, steps]);
+      }
+      const pred = toPredictions(task, y, { mask, model: p.model });
+      const labels = p.opts.labels && label ? { values: label.dataSync(), ...(batch.masks[task.name] ? { mask: batch.masks[task.name]!.dataSync() } : {}) } : undefined;
+      const decoded = decodeTask({ type: task.type, values: pred.dataSync(), shape: pred.shape, ...(labels ? { labels } : {}), ...(lengths ? { lengths } : {}), ...(words ? { words } : {}) }, p.decodings[task.name] ?? {}, p.opts.topK);
+      decoded.forEach((d, i) => (rows[i].tasks[task.name] = d));
+    });
+    p.distanceNames.forEach((name, j) => {
+      const d = outs[p.tasks.length + j].dataSync();
+      rows.forEach((r, i) => ((r.distances ??= {})[name] = d[i]));
     });
     return rows;
   } finally {
@@ -107,38 +155,70 @@ function predictBatch(model: tf.LayersModel, inputNames: string[], tasks: TaskRu
   }
 }
 
-/** Predict every row of a split of the run's data; `emit` receives the rows in order, batch by batch. */
+async function openPredictor(spec: Spec, ckpt: string, state: unknown, opts: PredictOptions, classNames: Record<string, string[]> = {}): Promise<Predictor> {
+  const r = spec.resolved;
+  const pe = predictEncodingOf(spec, r.inputs, state);
+  const { model } = await loadModelFiles(ckpt);
+  const { net, names } = withDistances(model);
+  return {
+    model,
+    net,
+    distanceNames: names,
+    inputNames: Object.keys(r.inputs),
+    tasks: taskRuntimes(r, classNames),
+    decodings: decodingsOf(r, { ...(pe.classNames ?? {}), ...classNames }, pe.targetScales ?? {}, opts.denormalize ?? true),
+    opts: { topK: opts.topK ?? 3, labels: opts.labels ?? true, auxiliary: opts.auxiliary ?? false },
+  };
+}
+
+/** Predict every row of a split of the run's data, or of a user's file (opts.input); `emit` receives the rows in order, batch by batch. */
 export async function predictRun(runDir: string, opts: PredictOptions, emit: (row: PredictionRow) => void): Promise<PredictSummary> {
-  const split = opts.split ?? 'test';
   const which = opts.checkpoint ?? 'best';
   await selectBackend(opts.backend ?? 'auto');
   const spec = loadRunSpec(runDir);
   const ckpt = checkpointDir(runDir, which);
+  const state = readDataState(runDir);
   seedGlobalRandom(spec.resolved.seed);
   try {
-    const bundle = await loadData(spec, readDataState(runDir));
-    const data = splitsFor(spec.resolved, bundle)[split];
-    if (!data) throw usageError(`the run has no ${split} split (train.validation: ${spec.resolved.train.validation})`);
-    // A checkpoint folder of a run carries checksums; a plain model folder (--checkpoint DIR) may not.
-    if (fs.existsSync(path.join(ckpt, 'state.json'))) verifyCheckpoint(ckpt);
-    const { model } = await loadModelFiles(ckpt);
+    const batchSize = opts.batchSize ?? spec.resolved.train.batchSize;
+    let batches: AsyncIterable<{ batch: Batch; rows?: InputRow[] }>;
+    let classNames: Record<string, string[]> | undefined;
+    if (opts.input !== undefined) {
+      const plan = planInput(opts.input, spec, spec.resolved.inputs, state, opts.inputFormat);
+      batches = inputBatches(plan, { batchSize, strict: opts.strict, stats: opts.inputStats ??= { records: 0, skipped: 0, maxRowsHeld: 0 } }, opts.onProblems ?? (() => undefined));
+    } else {
+      const bundle = await loadData(spec, state);
+      const data = splitsFor(spec.resolved, bundle)[opts.split ?? 'test'];
+      if (!data) throw usageError(`the run has no ${opts.split ?? 'test'} split (train.validation: ${spec.resolved.train.validation})`);
+      classNames = bundle.classNames;
+      batches = splitBatches(toBatchSource(data).batches({ batchSize, shuffle: false, seed: 0, epoch: 0 }));
+    }
+    const p = await openPredictor(spec, ckpt, state, opts, classNames);
     const started = process.hrtime.bigint();
     let row = 0;
     try {
-      const tasks = taskRuntimes(spec.resolved, bundle.classNames);
-      const inputNames = Object.keys(spec.resolved.inputs);
-      for await (const batch of toBatchSource(data).batches({ batchSize: opts.batchSize ?? spec.resolved.train.batchSize, shuffle: false, seed: 0, epoch: 0 })) {
+      for await (const { batch, rows } of batches) {
         try {
-          for (const tasksOfRow of predictBatch(model, inputNames, tasks, batch, { topK: opts.topK ?? 3, labels: opts.labels ?? true, auxiliary: opts.auxiliary ?? false })) emit({ row: row++, tasks: tasksOfRow });
+          const words = rows?.some((x) => x.words) ? rows.map((x) => x.words) : undefined;
+          predictBatch(p, batch, words).forEach((r, i) => {
+            emit({ row: rows ? rows[i].index : row, ...r });
+            row++;
+          });
         } finally {
           disposeBatch(batch);
         }
       }
     } finally {
-      model.dispose();
+      // The distance model shares the model's layers and weights: disposing the model frees both.
+      p.model.dispose();
     }
-    return { rows: row, seconds: Number(process.hrtime.bigint() - started) / 1e9, checkpoint: which, split };
+    const where = opts.input !== undefined ? { input: opts.input } : { split: opts.split ?? 'test' };
+    return { rows: row, seconds: Number(process.hrtime.bigint() - started) / 1e9, checkpoint: which, ...where, skipped: opts.inputStats?.skipped ?? 0 };
   } finally {
     restoreGlobalRandom();
   }
+}
+
+async function* splitBatches(it: AsyncIterable<Batch>): AsyncGenerator<{ batch: Batch }> {
+  for await (const batch of it) yield { batch };
 }

@@ -19,7 +19,8 @@ import { ensureEpochLine } from './recorder';
 import { lockHolder, recoverRunDir } from './run-folder';
 
 export interface EvalOptions {
-  checkpoint?: 'best' | 'last';
+  /** best, last, or the path of a checkpoint folder (e.g. another run's checkpoints/best). */
+  checkpoint?: string;
   split?: 'val' | 'test';
   backend?: BackendName;
   batchSize?: number;
@@ -27,7 +28,19 @@ export interface EvalOptions {
 
 export interface EvalResult {
   file: string;
-  record: SplitMetrics & { checkpoint: string; split: string; epoch: number };
+  record: SplitMetrics & { checkpoint: string; split: string; epoch: number | null };
+}
+
+/** The folder of a checkpoint: RUN/checkpoints/best|last, or a folder given by path; a checkpoint error when it has no model. */
+export function checkpointDir(runDir: string, which: string): string {
+  const named = which === 'best' || which === 'last';
+  const dir = named ? path.join(runDir, 'checkpoints', which) : path.resolve(which);
+  if (!fs.existsSync(path.join(dir, 'model.json'))) {
+    throw checkpointError(named ? `no checkpoint "${which}" in ${runDir} (${dir} is missing)` : `no checkpoint at ${dir} (${fs.existsSync(dir) ? 'the folder has no model.json' : 'no such folder'})`);
+  }
+  // A checkpoint folder of a run carries checksums; a plain model folder may not.
+  if (fs.existsSync(path.join(dir, 'state.json'))) verifyCheckpoint(dir);
+  return dir;
 }
 
 /** The spec a run was trained with; relative data paths still resolve against the original spec's folder. */
@@ -50,11 +63,9 @@ export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promi
   const split = opts.split ?? 'test';
   const backend = await selectBackend(opts.backend ?? 'auto');
   const spec = loadRunSpec(runDir);
-  const ckpt = path.join(runDir, 'checkpoints', which);
   // What a kill left is finished or dropped first, unless a live training run owns the folder.
   if (lockHolder(runDir) === undefined) recoverRunDir(runDir, (epoch) => ensureEpochLine(runDir, epoch));
-  if (!fs.existsSync(ckpt)) throw checkpointError(`no checkpoint "${which}" in ${runDir} (${ckpt} is missing)`);
-  verifyCheckpoint(ckpt);
+  const ckpt = checkpointDir(runDir, which);
   seedGlobalRandom(spec.resolved.seed);
   try {
     const bundle = await loadData(spec, readDataState(runDir));
@@ -64,7 +75,7 @@ export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promi
     const { model } = await loadModelFiles(ckpt);
     try {
       const m = await evaluateSource(model, Object.keys(spec.resolved.inputs), taskRuntimes(spec.resolved, bundle.classNames), set, opts.batchSize ?? spec.resolved.train.batchSize);
-      const record = evalRecord(runDir, which, split, m, backend) as EvalResult['record'];
+      const record = evalRecord(runDir, which, split, m, backend, ckpt) as EvalResult['record'];
       const file = path.join(runDir, `eval-${split}.json`);
       writeFileAtomic(file, JSON.stringify(record, null, 2));
       return { file, record };

@@ -106,21 +106,22 @@ describe('after training: compare, plot-metrics, report', () => {
     const m = JSON.parse(fs.readFileSync(path.join(base, 'metrics.json'), 'utf8'));
     assert.equal(rows.length, m.test.samples);
     assert.deepEqual(rows.map((x) => x.row), [...rows.keys()]);
-    const hits = (t: string, k: number) => rows.filter((x) => x.tasks[t].top.slice(0, k).some(([c]: [number]) => c === x.tasks[t].label)).length / rows.length;
+    const hits = (t: string, k: number) => rows.filter((x) => x.tasks[t].top.slice(0, k).some((c: { class: number }) => c.class === x.tasks[t].label)).length / rows.length;
     assert.equal(hits('left', 1), m.test.tasks.left.accuracy);
     assert.equal(hits('right', 1), m.test.tasks.right.accuracy);
     assert.equal(hits('right', 3), m.test.tasks.right['top-3-accuracy']);
     for (const x of rows) {
-      const probs = x.tasks.right.top.map(([, p]: [number, number]) => p);
+      const probs = x.tasks.right.top.map((c: { probability: number }) => c.probability);
       assert.deepEqual(probs, [...probs].sort((a: number, b: number) => b - a), 'top-k most probable first');
-      assert.equal(x.tasks.right.class, x.tasks.right.top[0][0]);
+      assert.equal(x.tasks.right.class, x.tasks.right.top[0].class);
+      assert.equal(x.tasks.right.name, x.tasks.right.top[0].name, 'Fashion-MNIST class names');
     }
     const csv = mtl(['predict', base, '--format', 'csv', '--top-k', '1', '--backend', 'wasm']);
     assert.equal(csv.code, 0, csv.stderr);
     const lines = csv.stdout.trim().split('\n');
     assert.equal(lines[0], 'row,left.class,left.probability,left.label,right.class,right.probability,right.label');
     assert.equal(lines.length, 65);
-    assert.equal(lines[1].split(',')[1], String(rows[0].tasks.left.class));
+    assert.equal(lines[1].split(',')[1], rows[0].tasks.left.name);
     assert.equal(mtl(['predict', base, '--checkpoint', path.join(dir, 'nowhere')]).code, 4);
   });
 

@@ -34,7 +34,6 @@ function detailsText(task: string, d: TaskDetails | null): string {
 }
 
 export async function evalCommand(run: string, opts: EvalCliOptions, o: Output): Promise<void> {
-  if (opts.checkpoint !== 'best' && opts.checkpoint !== 'last') throw usageError([{ where: {}, message: 'unknown --checkpoint', received: opts.checkpoint, allowed: 'best, last' }]);
   const splits = opts.split.split(',').map((s) => s.trim());
   for (const s of splits) if (s !== 'val' && s !== 'test') throw usageError([{ where: {}, message: 'unknown --split', received: s, allowed: 'val, test, or both: val,test' }]);
   const records: unknown[] = [];
@@ -44,7 +43,7 @@ export async function evalCommand(run: string, opts: EvalCliOptions, o: Output):
     if (details) writeFileAtomic(file, JSON.stringify({ ...record, details }, null, 2));
     records.push(details ? { ...record, details } : record);
     if (opts.json) continue;
-    o.out(`${record.split} split, checkpoint ${record.checkpoint} (epoch ${record.epoch}), ${record.samples} samples, combined loss ${fmt(record.loss)}`);
+    o.out(`${record.split} split, checkpoint ${record.checkpoint} (${record.epoch === null ? 'no epoch recorded' : `epoch ${record.epoch}`}), ${record.samples} samples, combined loss ${fmt(record.loss)}`);
     o.out(metricsTable(record));
     for (const [task, d] of Object.entries(details ?? {})) o.out(`\n${detailsText(task, d)}`);
     o.out(`written: ${file}\n`);

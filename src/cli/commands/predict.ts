@@ -1,55 +1,81 @@
-// `mtl predict RUN [--split S] [--checkpoint C] [--out FILE] [--format jsonl|csv]`: predictRun() →
-// one line per row (JSON Lines, or CSV with one column group per task), streamed to a file or stdout.
+// `mtl predict RUN [INPUT] [--split S] [--checkpoint C] [--out FILE] [--format jsonl|csv] [--strict]`:
+// predictRun() → one line per row (JSON Lines, or CSV with one column group per task), streamed to stdout
+// or to a temporary file renamed to FILE at the end (a failed run leaves no half-written FILE). INPUT's
+// rows the preprocessing cannot read are reported on stderr as file:row and left out (--strict: exit 3).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { BackendName } from '../../backend/select';
-import { usageError } from '../../errors';
-import { predictRun, type PredictSplit, type PredictionRow, type TaskPrediction } from '../../train/predict';
+import { formatProblem, usageError, type Problem } from '../../errors';
+import { predictRun, type PredictSplit } from '../../train/predict';
 import type { Output } from '../reporter';
+import { csvWriter, jsonlWriter } from './predict-writers';
 
 export interface PredictCliOptions {
-  split: PredictSplit;
+  split?: PredictSplit;
   checkpoint: string;
   out?: string;
   format: 'jsonl' | 'csv';
+  inputFormat?: string;
+  strict?: boolean;
   topK: string;
   labels: boolean;
   backend: BackendName;
   auxiliary?: boolean;
 }
 
-/** CSV cells of one task's prediction: class and probability, or values joined by spaces. */
-function csvCells(p: TaskPrediction): Record<string, string> {
-  const join = (xs: number[] | null | undefined) => (xs ? xs.join(' ') : '');
-  const label: Record<string, string> = 'label' in p && p.label !== undefined ? { label: Array.isArray(p.label) ? join(p.label) : String(p.label ?? '') } : {};
-  if ('class' in p) return { class: String(p.class), probability: String(p.probability), ...label };
-  if ('classes' in p) return { classes: join(p.classes), ...label };
-  if ('probabilities' in p) return { probabilities: join(p.probabilities), ...label };
-  return { value: join(p.value), ...label };
-}
+/** Bad rows printed before the rest are only counted. */
+const SHOWN_PROBLEMS = 50;
 
-function csvWriter(write: (line: string) => void): (r: PredictionRow) => void {
-  let header: string[] | undefined;
-  return (r) => {
-    const cells: Record<string, string> = { row: String(r.row) };
-    for (const [task, p] of Object.entries(r.tasks)) for (const [k, v] of Object.entries(csvCells(p))) cells[`${task}.${k}`] = v;
-    if (!header) {
-      header = Object.keys(cells);
-      write(header.join(','));
-    }
-    write(header.map((h) => cells[h] ?? '').join(','));
+/** Lines to FILE's temporary sibling, in chunks of about 64 kB; commit() renames it to FILE, abort() removes it. */
+function fileSink(out: string): { write: (line: string) => void; commit: () => void; abort: () => void } {
+  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  let buf: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (buf.length) fs.writeSync(fd, buf.join(''));
+    buf = [];
+    size = 0;
+  };
+  return {
+    write(line) {
+      buf.push(line, '\n');
+      size += line.length + 1;
+      if (size > 1 << 16) flush();
+    },
+    commit() {
+      flush();
+      fs.closeSync(fd);
+      fs.renameSync(tmp, out);
+    },
+    abort() {
+      fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+    },
   };
 }
 
-export async function predictCommand(run: string, opts: PredictCliOptions, o: Output): Promise<void> {
+export async function predictCommand(run: string, input: string | undefined, opts: PredictCliOptions, o: Output): Promise<void> {
   const k = Number(opts.topK);
   if (!Number.isInteger(k) || k < 1) throw usageError([{ where: {}, message: '--top-k takes a whole number ≥ 1', received: opts.topK }]);
-  const fd = opts.out ? fs.openSync(opts.out, 'w') : undefined;
-  const write = fd === undefined ? (line: string) => o.out(line) : (line: string) => fs.writeSync(fd, line + '\n');
-  const emit = opts.format === 'csv' ? csvWriter(write) : (r: PredictionRow) => write(JSON.stringify(r));
+  if (input !== undefined && opts.split !== undefined) throw usageError([{ where: {}, message: 'give either INPUT or --split, not both' }]);
+  if (input === undefined && (opts.strict || opts.inputFormat)) throw usageError([{ where: {}, message: `${opts.strict ? '--strict' : '--input-format'} applies to an INPUT file` }]);
+  const sink = opts.out ? fileSink(opts.out) : undefined;
+  const write = sink ? sink.write : (line: string) => o.out(line);
+  const writer = opts.format === 'csv' ? csvWriter(write) : jsonlWriter(write, input !== undefined);
+  let shown = 0;
+  const onProblems = (ps: Problem[]) => {
+    if (shown++ < SHOWN_PROBLEMS) for (const p of ps) o.err(formatProblem(p));
+  };
   try {
-    const s = await predictRun(run, { split: opts.split, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary }, emit);
-    o.err(`${s.rows} rows of the ${s.split} split, checkpoint ${s.checkpoint}: ${s.seconds.toFixed(2)} s (${(s.rows / Math.max(s.seconds, 1e-9)).toFixed(0)} rows/s)${opts.out ? `; written: ${opts.out}` : ''}`);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    const s = await predictRun(run, { split: input === undefined ? (opts.split ?? 'test') : undefined, input, inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary }, writer.row);
+    writer.end();
+    sink?.commit();
+    const from = s.input !== undefined ? `of ${s.input}` : `of the ${s.split} split`;
+    const left = s.skipped ? `; ${s.skipped} row${s.skipped === 1 ? '' : 's'} left out (${s.skipped > SHOWN_PROBLEMS ? `the first ${SHOWN_PROBLEMS} listed above` : 'listed above'})` : '';
+    o.err(`${s.rows} rows ${from}, checkpoint ${s.checkpoint}: ${s.seconds.toFixed(2)} s (${(s.rows / Math.max(s.seconds, 1e-9)).toFixed(0)} rows/s)${left}${opts.out ? `; written: ${opts.out}` : ''}`);
+  } catch (e) {
+    sink?.abort();
+    throw e;
   }
 }

@@ -25,6 +25,8 @@ export interface Encoder {
   load(state: unknown): void;
   /** null when the record is invalid (reported). */
   encode(rec: DataRecord, report: Report): Encoded | null;
+  /** Token inputs: the words of a record as the encoder splits them (entity text in `mtl predict`). */
+  words?(rec: DataRecord): string[] | null;
   /** For `mtl data inspect`: vocabulary sizes and the like. */
   info(): Record<string, unknown>;
 }

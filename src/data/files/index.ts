@@ -3,10 +3,11 @@
 // RUN/data-state.json), validated row by row before training, held in memory or streamed in chunks
 // through a seeded shuffle buffer, and task-specific sources (one dataset per task) with sampling.
 // This folder's entry: the descriptor and what it describes without reading data; loading is in load.ts.
-import type { DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
+import type { DataBundle, DataContext, DataDescription, DataDescriptor, PredictEncoding } from '../types';
+import { CategoryEncoder } from './category-encoder';
 import { readFilesConfig, SPLITS, targetMaps, type SplitName } from './config';
 import { inputEncoder, targetEncoder } from './encoders';
-import { loadFiles } from './load';
+import { loadEncoderStates, loadFiles, makeEncoders } from './load';
 import { filesSchema } from './schema';
 
 export { loadFiles } from './load';
@@ -28,12 +29,29 @@ export function describeFiles(config: Record<string, unknown>): DataDescription 
   return { inputs, targets, splits: SPLITS.filter((s) => s === 'train' || has(s)) };
 }
 
+/** `mtl predict RUN INPUT`: the spec's encoders with the run's learnt state; INPUT read like the training files. */
+export function filesPredictEncoding(config: Record<string, unknown>, ctx: DataContext): PredictEncoding {
+  const c = readFilesConfig(config);
+  const enc = makeEncoders(c);
+  loadEncoderStates(enc.all, ctx.state);
+  const maps = targetMaps(c);
+  const classNames: Record<string, string[]> = {};
+  const targetScales: NonNullable<PredictEncoding['targetScales']> = {};
+  for (const [t, e] of Object.entries(enc.targets)) {
+    if (e instanceof CategoryEncoder && e.names().length) classNames[t] = e.names();
+    const info = e.info() as { normalized?: boolean; mean?: number[]; std?: number[] };
+    if (maps[t].type === 'regression' && info.normalized) targetScales[t] = { mean: info.mean!, std: info.std! };
+  }
+  const train = c.train ?? Object.values(c.tasks ?? {})[0]?.train;
+  return { inputs: enc.inputs, targets: Object.entries(enc.targets), classNames, targetScales, ...(train ? { reader: { format: train.format, delimiter: train.delimiter, columns: train.columns } } : {}) };
+}
 
 export const filesData: DataDescriptor = {
   type: 'files',
   description: 'Your own data files: csv, tsv, jsonl, json, parquet, arrow, idx, npy, images or conll, mapped onto the inputs and tasks; fitted on train, streamed when large',
   schema: filesSchema,
   describe: describeFiles,
+  predictEncoding: filesPredictEncoding,
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
     const { encoders: _e, ...bundle } = await loadFiles(config, ctx);
     return bundle;

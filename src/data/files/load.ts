@@ -22,7 +22,7 @@ import { unseenAfterPass, type UnseenNotes } from './unseen';
 export const DATA_STATE_VERSION = 1;
 
 /** The encoders of a config: per input (in order), per task target, and all of them by state key. */
-interface Encoders {
+export interface Encoders {
   inputs: Array<[string, Encoder]>;
   targets: Record<string, Encoder>;
   all: Record<string, Encoder>;
@@ -48,13 +48,13 @@ export async function loadFiles(config: Record<string, unknown>, ctx: DataContex
   return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states }, encoders: encoders.all, unseen: splits.unseen, classNames: classNames(encoders.targets) };
 }
 
-function classNames(targets: Record<string, Encoder>): Record<string, string[]> {
+export function classNames(targets: Record<string, Encoder>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [t, e] of Object.entries(targets)) if (e instanceof CategoryEncoder && e.learns && e.names().length) out[t] = e.names();
   return out;
 }
 
-function makeEncoders(c: FilesConfig): Encoders {
+export function makeEncoders(c: FilesConfig): Encoders {
   const inputs: Array<[string, Encoder]> = Object.entries(c.inputs).map(([n, m]) => [n, inputEncoder(n, m)]);
   const targets: Record<string, Encoder> = Object.fromEntries(Object.entries(targetMaps(c)).map(([t, m]) => [t, targetEncoder(t, m)]));
   const all: Record<string, Encoder> = Object.fromEntries([...inputs.map(([n, e]) => [`inputs.${n}`, e] as const), ...Object.entries(targets).map(([t, e]) => [`targets.${t}`, e] as const)]);
@@ -124,10 +124,8 @@ function readerOptions(s: SourceConfig, ctx: DataContext, c: FilesConfig, needed
 async function fitOrLoadEncoders(placed: Placed[], all: Record<string, Encoder>, saved: unknown, problems: ProblemList): Promise<{ states: Record<string, unknown>; sizes: Record<string, number> }> {
   const state = saved as { version?: number; encoders?: Record<string, unknown> } | undefined;
   const sizes: Record<string, number> = {};
-  if (state) {
-    if (state.version !== DATA_STATE_VERSION || !state.encoders) throw dataError([{ where: { file: 'data-state.json' }, message: 'unrecognised data state', received: state.version, allowed: String(DATA_STATE_VERSION) }]);
-    for (const [k, e] of Object.entries(all)) if (e.learns) e.load(state.encoders[k]);
-  } else {
+  if (state) loadEncoderStates(all, state);
+  else {
     for (const { p, split } of placed) if (split === 'train') sizes[p.name] = await fitOn(p, problems);
     problems.check();
   }
@@ -138,6 +136,16 @@ async function fitOrLoadEncoders(placed: Placed[], all: Record<string, Encoder>,
   }
   problems.check();
   return { states, sizes };
+}
+
+/** Load what a previous run learnt (RUN/data-state.json) into every encoder that learns. */
+export function loadEncoderStates(all: Record<string, Encoder>, saved: unknown): void {
+  const state = saved as { version?: number; encoders?: Record<string, unknown> } | undefined;
+  const learns = Object.values(all).some((e) => e.learns);
+  if (!state && learns) throw dataError([{ where: { file: 'data-state.json' }, message: 'the run has no data state, so the preprocessing learnt in training is unknown', hint: 'train the run again with this version of mtl' }]);
+  if (!state) return;
+  if (state.version !== DATA_STATE_VERSION || !state.encoders) throw dataError([{ where: { file: 'data-state.json' }, message: 'unrecognised data state', received: state.version, allowed: String(DATA_STATE_VERSION) }]);
+  for (const [k, e] of Object.entries(all)) if (e.learns) e.load(state.encoders[k]);
 }
 
 /** One fit pass over a training source; returns its row count. */

@@ -66,6 +66,10 @@ export class TokenEncoder implements Encoder {
     return { data };
   }
 
+  words(rec: DataRecord): string[] | null {
+    return this.tokens(raw(rec, this.map));
+  }
+
   info(): Record<string, unknown> {
     return { vocabularySize: this.size, maxVocabulary: this.map.vocabulary ?? 10000, length: this.shape[0] };
   }

@@ -11,7 +11,12 @@ import { dataError } from '../../errors';
 import { mixSeed, mulberry32, shuffleInPlace } from '../../util/random';
 import { int, num as numOption, opts, type Options as OptionsOf } from '../../util/options';
 import { readOptions } from '../options';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
+import { CategoryEncoder } from '../files/category-encoder';
+import type { Encoded, Encoder } from '../files/encoder';
+import { getField } from '../files/fields';
+import { NumericEncoder } from '../files/numeric-encoder';
+import type { DataRecord, Report } from '../formats/record';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor, PredictEncoding } from '../types';
 
 /** Input columns, in the order of the `features` vector. */
 export const FEATURES = ['cylinders', 'displacement', 'horsepower', 'weight', 'acceleration', 'year'] as const;
@@ -138,6 +143,57 @@ export function toArraySet(rows: CarRow[], stats: { mean: number[]; sd: number[]
   };
 }
 
+/**
+ * `mtl predict`: a car as the table writes it (Cylinders, Displacement, …, Year) → the z-scored
+ * features, with the training rows' statistics; a missing value becomes the training mean, as in training.
+ */
+class CarFeatures implements Encoder {
+  readonly key = 'inputs.features';
+  readonly shape = [FEATURES.length];
+  readonly dtype = 'float32';
+  readonly perToken = false;
+  readonly learns = false;
+  readonly fields = FEATURES.map((f) => FIELD[f]);
+  constructor(private readonly stats: { mean: number[]; sd: number[] }) {}
+  fit(): void {}
+  finish(): unknown {
+    return undefined;
+  }
+  load(): void {}
+  info(): Record<string, unknown> {
+    return { ...this.stats };
+  }
+  encode(rec: DataRecord, report: Report): Encoded | null {
+    const data = new Float32Array(FEATURES.length);
+    for (const [j, f] of FEATURES.entries()) {
+      const raw = getField(rec, FIELD[f]);
+      const v = f === 'year' ? year(raw) : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : num(raw);
+      if (raw !== undefined && raw !== null && raw !== '' && (v === null || !Number.isFinite(v))) {
+        report({ where: rec.where, message: `${this.key}: non-numeric value in "${FIELD[f]}"`, received: raw, allowed: f === 'year' ? 'a year (1970) or a date (1970-01-01)' : 'numbers' });
+        return null;
+      }
+      data[j] = v === null ? 0 : (v - this.stats.mean[j]) / this.stats.sd[j];
+    }
+    return { data };
+  }
+}
+
+function carsPredictEncoding(config: Record<string, unknown>, ctx: DataContext): PredictEncoding {
+  const o = options(config);
+  const rows = readCars();
+  const test = testRows(rows.length, o.testFraction, o.seed ?? ctx.seed);
+  const origin = { field: 'Origin', type: 'classification' as const, classes: ORIGINS.length, categories: [...ORIGINS] };
+  return {
+    inputs: [['features', new CarFeatures(featureStats(rows.filter((_, i) => !test.has(i))))]],
+    targets: [
+      ['mpg', new NumericEncoder('targets.mpg', { field: 'Miles_per_Gallon' }, [1], 'regression')],
+      ['origin', new CategoryEncoder('targets.origin', origin, ORIGINS.length, 'target')],
+    ],
+    classNames: { origin: [...ORIGINS] },
+    reader: { format: 'json' },
+  };
+}
+
 export const carsData: DataDescriptor = {
   type: 'cars',
   description: 'Auto MPG (406 cars, 1970–82; vega-datasets): input features (6 z-scored numbers); tasks mpg (regression, masked where missing) and origin (USA, Europe, Japan)',
@@ -151,6 +207,8 @@ export const carsData: DataDescriptor = {
       splits: ['train', 'test'],
     };
   },
+
+  predictEncoding: carsPredictEncoding,
 
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
     const o = options(config);

@@ -6,7 +6,7 @@ import { dataError } from '../../errors';
 import { mixSeed, mulberry32, randInt, shuffleInPlace } from '../../util/random';
 import { dirOption, itemsAt, loadFashion, seedOption, sizeOption } from './fashion-items';
 import { int, oneOf, opts, type Options as OptionsOf } from '../../util/options';
-import type { FashionSplit } from './multifashion';
+import { classNames as fashionClassNames, type FashionSplit } from './multifashion';
 import { readOptions } from '../options';
 import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
@@ -93,6 +93,12 @@ export const fashionPairsData: DataDescriptor = {
       targets: { category1: { type: 'classification', classes: 10 }, category2: { type: 'classification', classes: 10 }, same: o.sameAs === 'binary' ? { type: 'binary', dim: 1 } : { type: 'classification', classes: 2 } },
       splits: ['train', 'test'],
     };
+  },
+
+  /** `mtl predict RUN INPUT`: rows hold the two images (fields image1, image2, size×size numbers in [0, 1]); labels are not read. */
+  predictEncoding(config: Record<string, unknown>) {
+    const names = [...fashionClassNames];
+    return { classNames: { category1: names, category2: names, ...(options(config).sameAs === 'classification' ? { same: ['different', 'same'] } : {}) } };
   },
 
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {

@@ -10,7 +10,11 @@
 import { mixSeed, mulberry32, randInt } from '../../util/random';
 import { int, num, opts, type Options as OptionsOf } from '../../util/options';
 import { readOptions } from '../options';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
+import { CategoryEncoder } from '../files/category-encoder';
+import type { Encoded, Encoder } from '../files/encoder';
+import { getField } from '../files/fields';
+import type { DataRecord, Report } from '../formats/record';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor, PredictEncoding } from '../types';
 
 const CITIES = ['new york', 'london', 'paris', 'tokyo', 'berlin', 'san francisco', 'madrid', 'rome', 'boston', 'chicago', 'sydney', 'toronto', 'los angeles', 'amsterdam', 'dublin', 'seattle', 'lisbon', 'vienna', 'prague', 'oslo'];
 
@@ -168,6 +172,55 @@ export function makeSentences(count: number, maxLength: number, split: 'train' |
   };
 }
 
+/** `mtl predict`: a sentence (field text; words split at spaces, lower-cased) → token ids as the generator makes them. */
+class SentenceTokens implements Encoder {
+  readonly key = 'inputs.tokens';
+  readonly dtype = 'int32';
+  readonly perToken = false;
+  readonly learns = false;
+  readonly fields = ['text'];
+  readonly shape: number[];
+  constructor(maxLength: number) {
+    this.shape = [maxLength];
+  }
+  fit(): void {}
+  finish(): unknown {
+    return undefined;
+  }
+  load(): void {}
+  info(): Record<string, unknown> {
+    return { vocabularySize: VOCAB_SIZE };
+  }
+  words(rec: DataRecord): string[] | null {
+    const v = getField(rec, 'text');
+    return typeof v === 'string' ? v.toLowerCase().split(/\s+/).filter((w) => w !== '') : Array.isArray(v) ? v.map((w) => String(w).toLowerCase()) : null;
+  }
+  encode(rec: DataRecord, report: Report): Encoded | null {
+    const words = this.words(rec);
+    if (!words) {
+      report({ where: rec.where, message: `${this.key}: no sentence in field "text"`, received: getField(rec, 'text'), allowed: 'a string of words, or a list of words' });
+      return null;
+    }
+    const data = new Int32Array(this.shape[0]);
+    for (let i = 0; i < Math.min(words.length, data.length); i++) data[i] = wordId.get(words[i]) ?? OOV;
+    return { data };
+  }
+}
+
+function intentSlotsPredictEncoding(config: Record<string, unknown>): PredictEncoding {
+  const o = options(config);
+  const tags = { field: 'tags', type: 'classification' as const, classes: tagNames.length, categories: [...tagNames], length: o.maxLength };
+  return {
+    inputs: [['tokens', new SentenceTokens(o.maxLength)]],
+    targets: [
+      ['intent', new CategoryEncoder('targets.intent', { field: 'intent', type: 'classification', classes: intentNames.length, categories: [...intentNames] }, intentNames.length, 'target')],
+      ['slots', new CategoryEncoder('targets.slots', tags, tagNames.length, 'target')],
+    ],
+    classNames: { intent: [...intentNames], slots: [...tagNames] },
+    reader: { format: 'jsonl' },
+  };
+}
+
 export const intentSlotsData: DataDescriptor = {
   type: 'intent-slots',
   description: `Synthetic sentences (${intentNames.length} intents, ${slotTypes.length} slot types; vocabulary of ${VOCAB_SIZE} ids, 0 = padding, 1 = unknown): input tokens (int32 ids); tasks intent (classification) and slots (BIO tag per token, ${tagNames.length} tags, padding masked)`,
@@ -181,6 +234,8 @@ export const intentSlotsData: DataDescriptor = {
       splits: ['train', 'test'],
     };
   },
+
+  predictEncoding: intentSlotsPredictEncoding,
 
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
     const o = options(config);

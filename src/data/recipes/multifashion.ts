@@ -157,6 +157,9 @@ export const multifashionData: DataDescriptor = {
     };
   },
 
+  /** `mtl predict RUN INPUT`: rows hold the canvas itself (field image, 36×36 numbers in [0, 1]); labels are not read. */
+  predictEncoding: () => ({ classNames: { left: [...classNames], right: [...classNames] } }),
+
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
     const opts = options(config);
     const dir = resolveDir(opts, ctx);

@@ -1,0 +1,152 @@
+// Owns reading a user's file for `mtl predict RUN INPUT`: the encoders that turn its records into model
+// inputs (the recipe's, with what the run learnt loaded from RUN/data-state.json; otherwise one field
+// of raw values per model input), optional labels, and batches of good rows. A row the encoders cannot
+// read is handed to the caller as problems (file:row) and left out, or ends the pass with --strict;
+// rows are read as the batches are consumed, so memory holds one batch of rows whatever the file size.
+import * as path from 'node:path';
+import { dataError, usageError, type Problem, type Where } from '../errors';
+import type { Batch } from './batching';
+import { CategoryEncoder } from './files/category-encoder';
+import type { Encoder } from './files/encoder';
+import { RawInputEncoder } from './files/raw-encoder';
+import { batchOf, encodeRow, type Prepared, type Row } from './files/rows';
+import { readRecords } from './formats/readers';
+import { FORMATS, type DataRecord, type Format, type ReaderOptions } from './formats/record';
+import { dataRecipes } from './index';
+import type { RunDataSpec } from './run-data';
+import { prefetch } from './source';
+import type { PredictEncoding } from './types';
+
+export type ModelInputs = Record<string, { shape: number[]; dtype?: 'float32' | 'int32' }>;
+
+/** A user's file bound to the run's encoders. */
+export interface InputPlan {
+  reader: ReaderOptions;
+  prepared: Prepared;
+  classNames: Record<string, string[]>;
+  targetScales: Record<string, { mean: number[]; std: number[] }>;
+}
+
+/** Where one predicted row came from: its index among INPUT's records (from 0) and its place in the file. */
+export interface InputRow {
+  index: number;
+  where: Where;
+  /** The words of the first token input, when there is one (entity text). */
+  words?: string[];
+}
+
+export interface InputStats {
+  records: number;
+  skipped: number;
+  /** Most encoded rows held at once (the batch being filled). */
+  maxRowsHeld: number;
+}
+
+const EXTENSIONS: Record<string, Format> = { '.csv': 'csv', '.tsv': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json', '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow', '.conll': 'conll' };
+
+/** The recipe's predict encoding with what the run learnt, or the raw model inputs. */
+export function predictEncodingOf(spec: RunDataSpec, modelInputs: ModelInputs, state: unknown): PredictEncoding {
+  const r = spec.resolved;
+  const recipe = dataRecipes.get(r.data.type);
+  const pe = recipe.predictEncoding?.(r.data, { seed: r.seed, specDir: spec.specDir, validation: r.train.validation, ...(state !== undefined ? { state } : {}) }) ?? {};
+  return { ...pe, inputs: pe.inputs ?? Object.entries(modelInputs).map(([n, i]) => [n, new RawInputEncoder(n, i.shape, i.dtype ?? 'float32')] as [string, Encoder]) };
+}
+
+/** INPUT's format: --input-format, else its extension, else the format of the recipe's own files. */
+function formatOf(file: string, pe: PredictEncoding, given?: string): Format {
+  if (given !== undefined) {
+    if (!(FORMATS as readonly string[]).includes(given)) throw usageError([{ where: {}, message: 'unknown --input-format', received: given, allowed: FORMATS.join(', ') }]);
+    return given as Format;
+  }
+  const f = EXTENSIONS[path.extname(file).toLowerCase()] ?? pe.reader?.format;
+  if (!f) throw usageError([{ where: { file }, message: 'cannot tell the format of the input file from its name', allowed: Object.keys(EXTENSIONS).join(', '), hint: 'give --input-format' }]);
+  if (f === 'idx' || f === 'npy') throw usageError([{ where: { file }, message: `format ${f} keeps one file per field, which one INPUT cannot name`, hint: 'write the rows as jsonl, csv, json, parquet or arrow' }]);
+  return f;
+}
+
+export function planInput(file: string, spec: RunDataSpec, modelInputs: ModelInputs, state: unknown, inputFormat?: string): InputPlan {
+  const pe = predictEncodingOf(spec, modelInputs, state);
+  const format = formatOf(file, pe, inputFormat);
+  const same = pe.reader?.format === format;
+  const inputs = pe.inputs!;
+  const reader: ReaderOptions = {
+    format,
+    paths: [path.resolve(file)],
+    ...(same && pe.reader?.delimiter !== undefined ? { delimiter: pe.reader.delimiter } : {}),
+    ...(same && pe.reader?.columns !== undefined ? { columns: pe.reader.columns } : {}),
+    chunkSize: 1 << 20,
+    // Only the inputs' fields must be there: labels are optional.
+    needed: [...new Set(inputs.flatMap(([, e]) => e.fields))],
+  };
+  return { reader, prepared: { name: file, reader, streaming: true, inputs, targets: pe.targets ?? [] }, classNames: pe.classNames ?? {}, targetScales: pe.targetScales ?? {} };
+}
+
+/** A problem with the whole file (no such column, an empty file) rather than with one row. */
+const fileLevel = (p: Problem) => (p.where.row === undefined && p.where.line === undefined) || /^no column|in the header|file is empty/.test(p.message);
+
+/** Encode one record; its problems (and labels outside a learnt category list under unseen: error) go to `problems`. */
+function encodeRecord(p: Prepared, rec: DataRecord, problems: Problem[]): Row | null {
+  const row = encodeRow(p, rec, (x) => problems.push(x));
+  for (const [, e] of p.targets) {
+    if (!(e instanceof CategoryEncoder)) continue;
+    for (const [label] of e.drainUnseen()) {
+      if (e.unseenPolicy === 'error') problems.push({ where: rec.where, message: `${e.key}: label ${JSON.stringify(label)} is not one of the categories learnt in training`, hint: 'leave the label out to predict the row' });
+    }
+  }
+  return problems.length ? null : row;
+}
+
+/**
+ * Batches of INPUT's good rows, in file order. `onProblems` receives each bad row's problems (the row
+ * is left out); with `strict` the first bad row is a data error instead.
+ */
+export function inputBatches(plan: InputPlan, opts: { batchSize: number; strict?: boolean; stats?: InputStats }, onProblems: (ps: Problem[]) => void): AsyncIterable<{ batch: Batch; rows: InputRow[] }> {
+  return prefetchRows(readBatches(plan, opts, onProblems));
+}
+
+async function* readBatches(plan: InputPlan, opts: { batchSize: number; strict?: boolean; stats?: InputStats }, onProblems: (ps: Problem[]) => void): AsyncGenerator<{ batch: Batch; rows: InputRow[] }> {
+  const stats = opts.stats ?? { records: 0, skipped: 0, maxRowsHeld: 0 };
+  const bad = (ps: Problem[]) => {
+    stats.skipped++;
+    if (opts.strict) throw dataError(ps);
+    onProblems(ps);
+  };
+  const readerReport = (p: Problem) => {
+    if (fileLevel(p)) throw dataError([p]);
+    bad([p]);
+  };
+  const wordsOf = plan.prepared.inputs.map(([, e]) => e).find((e) => e.words);
+  let rows: Row[] = [];
+  let info: InputRow[] = [];
+  for await (const rec of readRecords(plan.reader, readerReport)) {
+    const problems: Problem[] = [];
+    const index = stats.records++;
+    const row = encodeRecord(plan.prepared, rec, problems);
+    if (!row) {
+      bad(problems);
+      continue;
+    }
+    rows.push(row);
+    const words = wordsOf?.words!(rec);
+    info.push({ index, where: rec.where, ...(words ? { words } : {}) });
+    stats.maxRowsHeld = Math.max(stats.maxRowsHeld, rows.length);
+    if (rows.length === opts.batchSize) {
+      yield { batch: batchOf(plan.prepared, rows), rows: info };
+      rows = [];
+      info = [];
+    }
+  }
+  if (rows.length) yield { batch: batchOf(plan.prepared, rows), rows: info };
+}
+
+/** prefetch() for batches that carry their rows' places. */
+async function* prefetchRows(it: AsyncGenerator<{ batch: Batch; rows: InputRow[] }>): AsyncGenerator<{ batch: Batch; rows: InputRow[] }> {
+  const places: InputRow[][] = [];
+  async function* batchesOnly(): AsyncGenerator<Batch> {
+    for await (const x of it) {
+      places.push(x.rows);
+      yield x.batch;
+    }
+  }
+  for await (const batch of prefetch(batchesOnly())) yield { batch, rows: places.shift()! };
+}
