@@ -124,6 +124,7 @@ export function trainStep(parts: StepParts, batch: Batch, state: StepState): Ste
     tf.tidy(() => {
       const rec = gradPaths[path](parts, batch, { base, memory, recompute, draws });
       if (rec.remember) Object.assign(memory, rec.remember);
+      if (present.length < T) dropAbsentHeads(parts, rec.grads, present);
       const diagnosed = state.diagnose ? diagnose(parts, batch, draws, rec, present, state.diagnose.cosine) : undefined;
       const finite = !state.checkFinite || allFinite([rec.taskLosses, ...Object.values(rec.grads)]);
       if (finite) applyUpdate(parts, rec.grads, state.learningRate);
@@ -160,6 +161,17 @@ export function presentTasks(parts: StepParts, batch: Batch): number[] {
   const sums = tf.tidy(() => tf.stack(masked.map(([, m]) => tf.sum(m as tf.Tensor))).dataSync());
   const absent = new Set(masked.filter((_, k) => !(sums[k] > 0)).map(([i]) => i));
   return all.filter((i) => !absent.has(i));
+}
+
+/**
+ * The partial-label rule for heads: an absent task's head gets no gradient — not a zero one, which
+ * Adam's or momentum's moments would still follow — so the optimizer skips it and it stays bit-identical
+ * (its regulariser and decay included). Done once here, whichever path produced the gradients.
+ */
+function dropAbsentHeads(parts: StepParts, grads: tf.NamedTensorMap, present: readonly number[]): void {
+  parts.heads.forEach((vars, t) => {
+    if (!present.includes(t)) for (const v of vars) delete grads[v.name];
+  });
 }
 
 function skipped(T: number): StepResult {
@@ -200,7 +212,8 @@ function applyUpdate(parts: StepParts, grads: tf.NamedTensorMap, learningRate: n
   opt.optimizer.applyGradients(stableOrder(parts, clipped, [...modelVars, ...parts.strategy.variables()]) as unknown as tf.NamedTensorMap);
   scaleUpdates(before);
   if (mode === 'decoupled') {
-    for (const v of modelVars) {
+    // As torch's AdamW: a variable without a gradient this step (an absent task's head) is not decayed either.
+    for (const v of modelVars.filter((x) => grads[x.name])) {
       const factor = 1 - learningRate * (paramGroups?.rules.get(v.name)?.lrMultiplier ?? 1) * decay(v);
       if (factor !== 1) v.assign(tf.mul(v, factor));
     }
