@@ -65,14 +65,19 @@ export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Prom
   };
 }
 
-/** The batch loop: at most stepsPerEpoch steps; stops early (after a whole step) when `signal` aborts. */
+/**
+ * The batch loop: at most stepsPerEpoch steps; stops early (after a whole step) when `signal` aborts.
+ * A batch with no labelled task is not a step (docs/weighting.md, partial labels): it does not count
+ * toward stepsPerEpoch nor enter the averages; a task's running loss is its mean over the steps where
+ * it was present.
+ */
 async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks): Promise<EpochTotals> {
   const { r, tasks, progress } = run;
   const acc = new Accumulator(tasks);
   const diag = new DiagnosticsAccumulator(run.built.taskNames);
-  const lossSums = new Array<number>(tasks.length).fill(0);
-  const weightSums = new Array<number>(tasks.length).fill(0);
+  const sums: EpochSums = { acc, diag, lossSums: new Array<number>(tasks.length).fill(0), lossCounts: new Array<number>(tasks.length).fill(0), weightSums: new Array<number>(tasks.length).fill(0), callbacks: hooks.callbacks };
   let done = 0;
+  let applied = 0;
   let skipped = 0;
   let lr = 0;
   for await (const batch of toBatchSource(run.sets.train).batches({ batchSize: r.train.batchSize, shuffle: r.train.shuffle, seed: r.seed, epoch })) {
@@ -81,16 +86,18 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
       break;
     }
     lr = run.schedule(progress.step);
-    const l = step(run, batch, epoch, done + 1, lr, { acc, diag, lossSums, weightSums, callbacks: hooks.callbacks });
+    const outcome = step(run, batch, epoch, done + 1, lr, sums);
+    if (outcome === 'unlabelled') continue;
     done++;
-    if (l === null) skipped++;
+    if (outcome === 'non-finite') skipped++;
+    else applied++;
     hooks.reporter.step({
       epoch,
       step: done,
       steps: run.stepsPerEpoch,
       samples: acc.samples,
       seconds: (performance.now() - t0) / 1000,
-      losses: Object.fromEntries(tasks.map((task, t) => [task.name, lossSums[t] / Math.max(done - skipped, 1)])),
+      losses: Object.fromEntries(tasks.map((task, t) => [task.name, sums.lossSums[t] / Math.max(sums.lossCounts[t], 1)])),
     });
     // In-memory batches resolve as microtasks, so without this the event loop would never run
     // during an epoch: no Ctrl-C handler, no progress-bar redraw until the epoch ends.
@@ -100,7 +107,7 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
   return {
     train: acc.result(),
     steps: done,
-    weights: Object.fromEntries(tasks.map((task, t) => [task.name, weightSums[t] / Math.max(done - skipped, 1)])),
+    weights: Object.fromEntries(tasks.map((task, t) => [task.name, sums.weightSums[t] / Math.max(applied, 1)])),
     learningRate: lr,
     samples: acc.samples,
     diagnostics: diag.result(run.strategy),
@@ -112,15 +119,18 @@ interface EpochSums {
   acc: Accumulator;
   diag: DiagnosticsAccumulator;
   lossSums: number[];
+  /** Steps in which each task was present (its running loss is a mean over those). */
+  lossCounts: number[];
   weightSums: number[];
   callbacks: Callback[];
 }
 
 /**
- * One train step on `batch` (then freed), its callbacks and running sums; returns the task losses, or
- * null when the step was not applied because a loss or gradient was NaN/Inf (train.onNonFinite).
+ * One train step on `batch` (then freed), its callbacks and running sums. 'unlabelled': no task was
+ * labelled, nothing trained, not a step; 'non-finite': a NaN/Inf loss or gradient, the update was not
+ * applied (train.onNonFinite).
  */
-function step(run: Run, batch: Batch, epoch: number, inEpoch: number, learningRate: number, sums: EpochSums): number[] | null {
+function step(run: Run, batch: Batch, epoch: number, inEpoch: number, learningRate: number, sums: EpochSums): 'applied' | 'unlabelled' | 'non-finite' {
   const { built, tasks, progress } = run;
   const every = run.diagnostics.every;
   const diagnose = every > 0 && progress.step % every === 0 ? { cosine: run.diagnostics.cosine } : undefined;
@@ -130,7 +140,7 @@ function step(run: Run, batch: Batch, epoch: number, inEpoch: number, learningRa
     sums.diag.skip();
     disposeStepResult(res);
     disposeBatch(batch);
-    return new Array<number>(tasks.length).fill(0);
+    return 'unlabelled';
   }
   const l = Array.from(res.taskLosses.dataSync());
   if (res.finite === false || !l.every(Number.isFinite)) {
@@ -138,21 +148,24 @@ function step(run: Run, batch: Batch, epoch: number, inEpoch: number, learningRa
     disposeBatch(batch);
     nonFinite(run, epoch, inEpoch, l);
     progress.step++;
-    return null;
+    return 'non-finite';
   }
   sums.diag.add(res.backwardPasses, res.recomputed, res.diagnostics, res.present);
   for (const cb of sums.callbacks) cb.stepEnd?.({ epoch, step: progress.step, result: res });
   const w = res.weights.dataSync();
   tasks.forEach((task, t) => {
     tf.tidy(() => sums.acc.add(t, l[t], toPredictions(task, res.outputs[t], { mask: batch.masks[task.name], model: built.model }), batch.targets[task.name], batch.masks[task.name]));
-    sums.lossSums[t] += l[t];
     sums.weightSums[t] += w[t];
   });
+  for (const t of res.present) {
+    sums.lossSums[t] += l[t];
+    sums.lossCounts[t]++;
+  }
   sums.acc.samples += batch.size;
   disposeStepResult(res);
   disposeBatch(batch);
   progress.step++;
-  return l;
+  return 'applied';
 }
 
 /** A step with a NaN/Inf loss or gradient (not applied): count it under skip-batch, else stop the run. */
