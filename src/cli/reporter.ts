@@ -92,6 +92,9 @@ export function trainReporter(o: Output, opts: { progress: boolean; quiet: boole
       multi = undefined;
       if (!opts.quiet) o.err(epochLine(rec, epochs));
     },
+    warning(message) {
+      o.err(`warning: ${message}`);
+    },
     end(s) {
       if (!opts.summary) return;
       const last = s.last;

@@ -46,6 +46,8 @@ export interface TrainReporter {
   step(p: StepProgress): void;
   epochEnd(rec: EpochRecord): void;
   end(summary: { status: string; best: { epoch: number | null; value: number | null; monitor: string }; test?: SplitMetrics; last: EpochRecord | undefined; runDir: string }): void;
+  /** A setting that is legal but does not do what it seems to (train/preflight.ts): shown before training starts. */
+  warning?(message: string): void;
 }
 
 export const silentReporter: TrainReporter = { start() {}, epochStart() {}, step() {}, epochEnd() {}, end() {} };

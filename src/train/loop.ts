@@ -52,12 +52,14 @@ export async function train(specFile: string, opts: TrainOptions = {}): Promise<
   const reporter = opts.reporter ?? silentReporter;
   const backend = await selectBackend(opts.backend ?? 'auto', { threads: opts.threads });
   const spec = opts.spec ?? validateSpecFile(specFile);
-  // What training would reject at step 0 is a config error before a run folder exists.
-  preflight(spec);
+  // What training would reject at step 0 is a config error before a run folder exists; the warnings
+  // are shown now and recorded in metrics.json (run.warnings).
+  const warnings = preflight(spec);
+  for (const w of warnings) reporter.warning?.(w);
   const r = spec.resolved;
   seedGlobalRandom(r.seed);
   try {
-    return await runTraining(spec, backend, reporter, opts);
+    return await runTraining(spec, backend, reporter, opts, warnings);
   } finally {
     restoreGlobalRandom();
   }
@@ -94,7 +96,7 @@ async function restoreRun(run: Run, callbacks: Callback[]): Promise<void> {
   if (typeof st.rng === 'number') seedGlobalRandom(run.r.seed, st.rng);
 }
 
-async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainReporter, opts: TrainOptions): Promise<TrainResult> {
+async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainReporter, opts: TrainOptions, warnings: string[]): Promise<TrainResult> {
   const run = await setupRun(spec, backend, opts);
   const { r, runDir } = run;
   let recorder: MetricsRecorder | undefined;
@@ -105,6 +107,7 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     await restoreRun(run, callbacks);
     writeRunConfig(run);
     recorder = cbs.recorder;
+    recorder.file.run.warnings = warnings;
     recorder.begin(run.resumeFrom);
     reporter.start({ runDir, backend: backendLabel(backend), epochs: r.train.epochs, stepsPerEpoch: run.stepsPerEpoch, taskNames: run.built.taskNames, samples: recorder.file.run.samples });
     let status: TrainResult['status'] = callbacks.some((cb) => cb.stop) ? 'early-stopped' : 'completed';

@@ -38,6 +38,8 @@ function metricsFile(run: Run, best: BestCheckpoint) {
       node: process.version,
       data: run.bundle.source,
       samples: { train: sets.train.size ?? 0, val: sets.val?.size ?? 0, test: sets.test?.size ?? 0 },
+      /** The preflight warnings (train/preflight.ts), as `mtl train` printed them before training. */
+      warnings: [] as string[],
     },
     tasks: Object.fromEntries(tasks.map((t) => [t.name, { type: t.type, loss: r.tasks[t.name].loss.type, weight: t.weight, ...(t.auxiliary ? { auxiliary: true } : {}), metrics: t.metrics.map((m) => m.key) }])),
     weighting: r.weighting.method,
