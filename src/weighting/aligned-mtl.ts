@@ -5,21 +5,31 @@
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
-import { combineRows, gramOf, symEig, type Mat } from './gradmath';
+import { combineRows, gramOf, report, spectrum, symEig, type Mat, type SolverStatus } from './gradmath';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * From GGᵀ = VΛVᵀ (rank r, eigenvalues above λ_max·T·ε_float32): B = √λ_r · V Λ^{-1/2} Vᵀ, and the
  * aligned gradients are BG (Senushkin et al. eq. 9–10). With unit task preferences the direction is
- * 1ᵀBG, so the weights are B's column sums.
+ * 1ᵀBG, so the weights are B's column sums. `out`: the Jacobi sweeps and remaining off-diagonal norm
+ * of the eigendecomposition, the condition σ_max/σ_min of G over the kept directions and the rank;
+ * zero eigenvalues (rank r < T: collinear gradients, a zero row, T > d) are left out as the paper
+ * prescribes (status degenerate); no non-zero eigenvalue (every row zero): weights 0 (fallback).
  */
-export function alignedMtlWeights(M: Mat): number[] {
+export function alignedMtlWeights(M: Mat, out?: SolverStatus): number[] {
   const T = M.length;
-  const { values, vectors } = symEig(M);
+  const { values, vectors, sweeps, offDiagonal } = symEig(M);
+  const rel = T * 1.1920929e-7;
+  const { rank, condition } = spectrum(values, rel);
   const lmax = Math.max(0, ...values);
-  const tol = lmax * T * 1.1920929e-7;
+  const tol = lmax * rel;
   const keep = values.map((l, k) => k).filter((k) => values[k] > tol && values[k] > 0);
-  if (!keep.length) return new Array<number>(T).fill(0);
+  const base = { iterations: sweeps, residual: offDiagonal, condition: Math.sqrt(condition), rank, size: T };
+  if (!keep.length) {
+    report(out, { ...base, status: 'fallback', reason: 'every gradient row is zero: weights 0' });
+    return new Array<number>(T).fill(0);
+  }
+  report(out, rank < T ? { ...base, status: 'degenerate', reason: `GGᵀ has rank ${rank} of ${T}: its zero eigenvalues are left out` } : { ...base, status: 'ok' });
   const lmin = Math.min(...keep.map((k) => values[k]));
   const w = new Array<number>(T).fill(0);
   for (const k of keep) {
@@ -30,9 +40,10 @@ export function alignedMtlWeights(M: Mat): number[] {
   return w;
 }
 
-export function alignedMtl(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: number[] } {
-  const w = alignedMtlWeights(gramOf(G));
-  return { direction: combineRows(G, w), weights: w };
+export function alignedMtl(G: tf.Tensor2D): { direction: tf.Tensor1D; weights: number[]; solver: SolverStatus } {
+  const solver: SolverStatus = { status: 'ok', iterations: 0, residual: 0 };
+  const w = alignedMtlWeights(gramOf(G), solver);
+  return { direction: combineRows(G, w), weights: w, solver };
 }
 
 export const alignedMtlWeighting: StrategyDescriptor = strategy({

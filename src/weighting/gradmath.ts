@@ -65,16 +65,34 @@ export function lineMinNorm(uu: number, uv: number, vv: number): number {
  * stopped at its iteration limit, or fell back to a documented rule (no acceptable solution).
  */
 export interface SolverStatus {
-  status: 'converged' | 'max-iterations' | 'fallback';
+  /**
+   * converged / max-iterations: an iterative solver met its tolerance or stopped at its limit; ok: a
+   * closed form or the method's single update step, computed as defined; degenerate: the problem was
+   * singular (rank-deficient, a zero row) and the method's documented rule for that case gave the
+   * weights; fallback: the method's answer was replaced by a documented other rule.
+   */
+  status: 'converged' | 'max-iterations' | 'ok' | 'degenerate' | 'fallback';
   iterations: number;
   /** The final residual of what was solved (defined with each solver). */
   residual: number;
+  /** Closed forms: the condition number of the matrix inverted or decomposed, over the directions kept. */
+  condition?: number;
+  /** Closed forms: how many directions (eigenvalues above the tolerance) were kept, of `size`. */
+  rank?: number;
+  size?: number;
   reason?: string;
 }
 
 /** Fills `out` (when given) with a solver's outcome. */
-function report(out: SolverStatus | undefined, s: SolverStatus): void {
+export function report(out: SolverStatus | undefined, s: SolverStatus): void {
   if (out) Object.assign(out, s);
+}
+
+/** Rank and condition λmax/λmin over the eigenvalues above `rel`·λmax (a PSD matrix's spectrum). */
+export function spectrum(values: readonly number[], rel: number): { rank: number; condition: number; size: number } {
+  const top = Math.max(0, ...values);
+  const kept = values.filter((l) => l > 0 && l > rel * top);
+  return { rank: kept.length, condition: kept.length ? top / Math.min(...kept) : 0, size: values.length };
 }
 
 /** Residual: the Frank–Wolfe plus away-step duality gap, relative to the largest diagonal entry. */
@@ -169,14 +187,23 @@ export function solveLinear(A: Mat, b: readonly number[], ridge = 1e-10): number
   return x.map((v) => fin(v));
 }
 
-/** Symmetric eigendecomposition by cyclic Jacobi rotations: M = V·diag(values)·Vᵀ, columns of V are eigenvectors. */
-export function symEig(M: Mat): { values: number[]; vectors: Mat } {
+/**
+ * Symmetric eigendecomposition by cyclic Jacobi rotations: M = V·diag(values)·Vᵀ, columns of V are
+ * eigenvectors. `sweeps` done and `offDiagonal`, the remaining off-diagonal norm relative to the largest
+ * diagonal entry (the solver's residual), say how well it converged.
+ */
+export function symEig(M: Mat): { values: number[]; vectors: Mat; sweeps: number; offDiagonal: number } {
   const n = M.length;
   const a = M.map((r) => [...r]);
   const V = eye(n);
-  for (let sweep = 0; sweep < 100; sweep++) {
+  const offOf = () => {
     let off = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += a[i][j] * a[i][j];
+    return off;
+  };
+  let sweep = 0;
+  for (; sweep < 100; sweep++) {
+    const off = offOf();
     if (off < 1e-30 * Math.max(1e-300, ...a.map((r, i) => r[i] * r[i]))) break;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
@@ -206,11 +233,15 @@ export function symEig(M: Mat): { values: number[]; vectors: Mat } {
       }
     }
   }
-  return { values: a.map((r, i) => r[i]), vectors: V };
+  const scale = Math.max(1e-300, ...a.map((r, i) => Math.abs(r[i])));
+  return { values: a.map((r, i) => r[i]), vectors: V, sweeps: sweep, offDiagonal: Math.sqrt(offOf()) / scale };
 }
 
-/** Moore–Penrose pseudo-inverse of a symmetric PSD matrix, dropping eigenvalues below a relative tolerance. */
-export function pinvSym(M: Mat, rel = 1e-10): Mat {
+/**
+ * Moore–Penrose pseudo-inverse of a symmetric PSD matrix, dropping eigenvalues below a relative
+ * tolerance; `info` (when given) receives the rank kept and the condition over the kept eigenvalues.
+ */
+export function pinvSym(M: Mat, rel = 1e-10, info?: { rank: number; condition: number; size: number }): Mat {
   const { values, vectors } = symEig(M);
   const n = M.length;
   const tol = Math.max(0, ...values) * rel;
@@ -219,6 +250,7 @@ export function pinvSym(M: Mat, rel = 1e-10): Mat {
     if (l <= tol || l <= 0) return;
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) P[i][j] += (vectors[i][k] * vectors[j][k]) / l;
   });
+  if (info) Object.assign(info, spectrum(values, rel));
   return P;
 }
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, KeptMatrix, numArray } from './gradient-common';
 import { gramOf, lossValues, matVec, projectSimplex, rowNorms, scaleRows } from './gradmath';
-import { restrictedUpdate } from './modo';
+import { restrictedUpdate, stepStatus } from './modo';
 import { onSimplex } from './present';
 import { strategy, type StrategyDescriptor } from './strategy';
 
@@ -22,7 +22,8 @@ export interface MocoOptions {
 /**
  * Fernando et al. Alg. 1 at step k (1-based): y_t ← y_t − β_k(y_t − h_t) with h_t = L_t·g_t/‖g_t‖
  * (the authors' gradient normalisation), λ ← Π_Δ(λ − γ_k(YYᵀ + ρI)λ), direction Yᵀλ;
- * β_k = β/k^βσ, γ_k = γ/k^γσ. Returns the new Y (caller owns it).
+ * β_k = β/k^βσ, γ_k = γ/k^γσ. Returns the new Y (caller owns it) and the step's status (one
+ * projected-gradient step on λ over YYᵀ: see stepStatus).
  */
 export function mocoStep(G: tf.Tensor2D, losses: readonly number[], Y: tf.Tensor2D | null, lambda: readonly number[], k: number, o: MocoOptions) {
   const betaK = o.beta / k ** o.betaSigma;
@@ -36,7 +37,7 @@ export function mocoStep(G: tf.Tensor2D, losses: readonly number[], Y: tf.Tensor
   const step = matVec(YY, lambda).map((x, i) => x + o.rho * lambda[i]);
   const nextLambda = projectSimplex(lambda.map((l, i) => l - gammaK * step[i]));
   const direction = tf.tidy(() => tf.matMul(tf.tensor2d([nextLambda]), nextY).reshape([-1]) as tf.Tensor1D);
-  return { Y: nextY, lambda: nextLambda, direction };
+  return { Y: nextY, lambda: nextLambda, direction, solver: stepStatus(YY, lambda, nextLambda, gammaK) };
 }
 
 export const mocoWeighting: StrategyDescriptor = strategy({
@@ -65,7 +66,7 @@ export const mocoWeighting: StrategyDescriptor = strategy({
         Y.setRows(g.present, r.Y, T);
         // The present tasks' share of λ moves, the absent tasks' entries stay: λ stays on the simplex.
         lambda = restrictedUpdate(lambda, g.present, r.lambda);
-        return { direction: r.direction, weights: r.lambda };
+        return { direction: r.direction, weights: r.lambda, solver: r.solver };
       },
       {
         state: () => ({ k, lambda, Y: Y.toJson() }),

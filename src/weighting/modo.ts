@@ -4,17 +4,32 @@
 // Paper: https://arxiv.org/abs/2305.20057
 import { num, opts } from '../util/options';
 import { field, gradientStrategy, numArray } from './gradient-common';
-import { combineRows, gramOf, matVec, projectSimplex, type Mat } from './gradmath';
+import { combineRows, gramOf, matVec, projectSimplex, report, type Mat, type SolverStatus } from './gradmath';
 import { onSimplex } from './present';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /**
  * Chen et al. Alg. 1: λ ← Π_Δ(λ − γ(GGᵀλ + ρλ)), then d = Gᵀλ with the new λ. The paper uses
- * independent batches for the two factors of GGᵀ; here one batch serves both.
+ * independent batches for the two factors of GGᵀ; here one batch serves both. `out`: the one step
+ * (status ok) and its stationarity residual (see stepStatus); every row zero: degenerate.
  */
-export function modoWeights(M: Mat, lambda: readonly number[], gamma: number, rho: number): number[] {
+export function modoWeights(M: Mat, lambda: readonly number[], gamma: number, rho: number, out?: SolverStatus): number[] {
   const Ml = matVec(M, lambda);
-  return projectSimplex(lambda.map((l, i) => l - gamma * (Ml[i] + rho * l)));
+  const next = projectSimplex(lambda.map((l, i) => l - gamma * (Ml[i] + rho * l)));
+  report(out, stepStatus(M, lambda, next, gamma));
+  return next;
+}
+
+/**
+ * The status of one projected-gradient step λ → λ' on the simplex with step size γ: the residual is
+ * the projected-gradient mapping max_i |λ_i − λ'_i| / γ, 0 exactly at the regularised min-norm weights
+ * (the stationarity measure of MGDA's weight problem; the move itself when γ = 0).
+ */
+export function stepStatus(M: Mat, lambda: readonly number[], next: readonly number[], gamma: number): SolverStatus {
+  const move = Math.max(0, ...next.map((x, i) => Math.abs(x - lambda[i])));
+  const residual = gamma > 0 ? move / gamma : move;
+  if (M.every((r, i) => !(r[i] > 0))) return { status: 'degenerate', iterations: 1, residual, reason: 'every gradient row is zero: the direction is zero' };
+  return { status: 'ok', iterations: 1, residual };
 }
 
 export const modoWeighting: StrategyDescriptor = strategy({
@@ -32,9 +47,10 @@ export const modoWeighting: StrategyDescriptor = strategy({
     return gradientStrategy(
       ctx,
       (g) => {
-        const l = modoWeights(gramOf(g.grads), onSimplex(lambda, g.present), gamma, rho);
+        const solver: SolverStatus = { status: 'ok', iterations: 0, residual: 0 };
+        const l = modoWeights(gramOf(g.grads), onSimplex(lambda, g.present), gamma, rho, solver);
         lambda = restrictedUpdate(lambda, g.present, l);
-        return { direction: combineRows(g.grads, l), weights: l };
+        return { direction: combineRows(g.grads, l), weights: l, solver };
       },
       {
         state: () => ({ lambda }),
