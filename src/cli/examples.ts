@@ -41,10 +41,12 @@ export const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['mtl plot-model configs/cars.yaml -o m.mmd --rankdir LR --no-show-layer-names', 'Mermaid, left to right, types only'],
     ['mtl plot-model configs/seed-resnet-two-heads.yaml -o m.png --collapse', 'ResNet-50 as one box'],
     ['mtl plot-model spec.yaml -o m.svg --expand-nested --show-layer-names', 'a pretrained backbone\'s layers drawn out'],
+    ['mtl plot-model configs/stages.yaml -o m.svg --stage right', 'the layers stage "right" freezes marked frozen'],
   ],
   summary: [
     ['mtl summary configs/seed-text-crf.yaml', 'Keras-style table, totals, shared vs per-task'],
     ['mtl summary runs/q1 --json', 'the same as JSON'],
+    ['mtl summary configs/stages.yaml --stage right', 'which layers and parameters stage "right" freezes'],
   ],
   predict: [
     ['mtl predict runs/cars new-cars.json --out predictions.jsonl', 'a file of new rows (labels optional): class names, values in the target\'s units'],

@@ -102,6 +102,7 @@ function addLookCommands(p: Command, o: Output): void {
     .addOption(new Option('--rankdir <dir>', 'graph direction: top-bottom, left-right, bottom-top, right-left').choices(['TB', 'LR', 'BT', 'RL']).default('TB'))
     .option('--expand-nested', 'draw the layers inside nested models (a pretrained backbone) instead of one box')
     .option('--collapse', 'draw each built-in backbone (resnet, mobilenetV2, bilstm, transformerEncoder, …) as one box')
+    .option('--stage <name>', 'mark the layers this stage freezes (spec.stages; default: the first stage)')
     .addOption(new Option('--dpi <n>', 'PNG resolution in pixels per inch').argParser(positiveNumber).default(96))
     .action(async (target, opts) => (await command(() => import('./commands/plot'))).plotCommand(target, opts, o));
 
@@ -148,6 +149,7 @@ function addLookCommands(p: Command, o: Output): void {
     .description('Print the model as Keras\' model.summary() does, with parameters split into shared and per task')
     .argument('<spec-or-run>', 'spec file or run folder')
     .option('--json', 'print the table and totals as JSON')
+    .option('--stage <name>', 'mark the layers this stage freezes (spec.stages; default: the first stage)')
     .action(async (target, opts) => (await command(() => import('./commands/summary'))).summaryCommand(target, opts, o));
 }
 

@@ -22,6 +22,8 @@ export interface Batch {
    * (TargetColumn.mask); undefined when the column has no mask.
    */
   masks: Record<string, tf.Tensor | undefined>;
+  /** Task-specific sources (data.tasks): the tasks whose sources this batch was drawn from (one, or all under sampling: all). */
+  sources?: string[];
 }
 
 export interface BatchOptions {

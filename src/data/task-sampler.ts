@@ -1,12 +1,15 @@
 // Owns task sampling: task-specific datasets served as one batch source — every task in each batch
 // (`all`, LibMTL's multi-input: one batch from every task's source, merged), or each batch labelling
-// one task (round-robin, in proportion to the tasks' sizes, or one task after another for evaluation).
+// one task (round-robin, in proportion to the tasks' sizes, at a temperature (temperature.ts), or one
+// task after another for evaluation). Each batch names the task sources it was drawn from
+// (Batch.sources), so that the trainer can record the realised counts.
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed, mulberry32 } from '../util/random';
 import { disposeBatch, type Batch, type BatchOptions } from './batching';
 import { unlabelled, type BatchSource } from './source';
+import { drawTask, temperatureProbabilities } from './temperature';
 
-export type SamplingMode = 'all' | 'round-robin' | 'proportional' | 'sequential';
+export type SamplingMode = 'all' | 'round-robin' | 'proportional' | 'sequential' | { type: 'temperature'; T: number };
 
 /** One batch of the rows of several, in order (every batch has every target and mask: TaskSampler.complete). */
 function concatBatches(bs: Batch[]): Batch {
@@ -17,6 +20,7 @@ function concatBatches(bs: Batch[]): Batch {
     inputs: Object.fromEntries(keys((b) => b.inputs).map((k) => [k, cat((b) => b.inputs[k])])),
     targets: Object.fromEntries(keys((b) => b.targets).map((k) => [k, cat((b) => b.targets[k])])),
     masks: Object.fromEntries(keys((b) => b.masks).map((k) => [k, cat((b) => b.masks[k] as tf.Tensor)])),
+    sources: bs.flatMap((b) => b.sources ?? []),
   };
   for (const b of bs) tf.dispose([...Object.values(b.inputs), ...Object.values(b.targets), ...Object.values(b.masks).filter((m): m is tf.Tensor => !!m)]);
   return out;
@@ -40,12 +44,14 @@ export class TaskSampler implements BatchSource {
     private readonly mode: SamplingMode,
   ) {
     const sizes = parts.map((x) => x.source.size ?? 0);
-    // `all`: size/batchSize is the step count of an epoch (a step reads batchSize rows of every task).
+    // `all`: size/batchSize is the step count of an epoch (a step reads batchSize rows of every task);
+    // temperature: as many steps as proportional sampling takes (every row once, on average).
     this.size = mode === 'all' ? Math.max(...sizes) : mode === 'round-robin' ? parts.length * Math.max(...sizes) : sizes.reduce((a, b) => a + b, 0);
     this.targetNames = Object.keys(shapes);
   }
 
-  private complete(b: Batch): Batch {
+  private complete(b: Batch, k: number): Batch {
+    b.sources = [this.parts[k].task];
     for (const [t, s] of Object.entries(this.shapes)) {
       if (b.targets[t]) {
         // Explicit ones, so that every task-sampled batch says which task it labels.
@@ -80,7 +86,7 @@ export class TaskSampler implements BatchSource {
             }
             // The largest source is through (or a source is empty): the epoch is over.
             if (r.done) over = true;
-            else got.push(this.complete(r.value));
+            else got.push(this.complete(r.value, k));
           }
           if (over) {
             got.forEach(disposeBatch);
@@ -99,8 +105,10 @@ export class TaskSampler implements BatchSource {
             r = await iters[k].next();
             if (r.done) continue;
           }
-          yield this.complete(r.value);
+          yield this.complete(r.value, k);
         }
+      } else if (typeof this.mode === 'object') {
+        yield* this.temperature(this.mode.T, opts, iters, (k) => (iters[k] = open(k, ++rounds[k])), rand);
       } else {
         const live = this.parts.map((_, k) => k);
         while (live.length) {
@@ -118,11 +126,24 @@ export class TaskSampler implements BatchSource {
             continue;
           }
           remaining[k] = Math.max(remaining[k] - r.value.size, 1e-9);
-          yield this.complete(r.value);
+          yield this.complete(r.value, k);
         }
       }
     } finally {
       for (const it of iters) await it.return?.(undefined);
+    }
+  }
+
+  /** Draws ⌈Σ n_t / batchSize⌉ batches, each from task k with probability p_k ∝ n_k^(1/T); an exhausted source restarts (reshuffled). */
+  private async *temperature(T: number, opts: BatchOptions, iters: AsyncIterator<Batch>[], reopen: (k: number) => AsyncIterator<Batch>, rand: () => number): AsyncGenerator<Batch> {
+    const p = temperatureProbabilities(this.parts.map((x) => x.source.size ?? 0), T);
+    const steps = Math.ceil(this.size / opts.batchSize);
+    for (let s = 0; s < steps; s++) {
+      const k = drawTask(p, rand());
+      let r = await iters[k].next();
+      if (r.done) r = await reopen(k).next();
+      if (r.done) return; // an empty source
+      yield this.complete(r.value, k);
     }
   }
 }

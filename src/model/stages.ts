@@ -2,7 +2,10 @@
 // carries over from stage to stage — a stage adds its `freeze` list, then removes its `unfreeze` list —
 // and the heads of the tasks a stage leaves out are frozen for that stage only. Patterns are matched
 // as train.paramGroups' are (param-groups.ts: groups or globs, each must select a variable).
+import { MtlError } from '../errors';
+import type * as tf from '@tensorflow/tfjs';
 import type { ResolvedSpec } from '../spec/types';
+import { didYouMean } from '../util/suggest';
 import { matchVariables, type MatchProblem } from './param-groups';
 import { stepVariables, type BuiltModel } from './build';
 
@@ -54,4 +57,54 @@ export function frozenLayers(built: BuiltModel, frozen: Set<string>): Map<string
     if (n) out.set(layer.name, n === ws.length ? 'all' : 'some');
   }
   return out;
+}
+
+/** What plot-model and summary show for one stage: its name and position, and the layers it freezes. */
+export interface StageView {
+  name: string;
+  index: number;
+  count: number;
+  /** Layer name → 'all' (every trainable weight frozen) or 'some'. */
+  layers: Map<string, 'all' | 'some'>;
+  /** Tasks the stage leaves out. */
+  inactive: string[];
+  /** Trainable parameters the stage freezes. */
+  frozenParams: number;
+}
+
+/** The stage `name` (default: the first), or undefined for a spec without stages (then a name is a usage error). */
+export function stageView(spec: ResolvedSpec, built: BuiltModel, name?: string): StageView | undefined {
+  const stages = spec.stages;
+  if (!stages) {
+    if (name !== undefined) throw new MtlError('usage', [{ where: {}, message: `--stage ${name}: the spec has no stages` }]);
+    return undefined;
+  }
+  const names = stages.map((s) => s.name);
+  const index = name === undefined ? 0 : names.indexOf(name);
+  if (index < 0) throw new MtlError('usage', [{ where: {}, message: `--stage: unknown stage "${name}"`, allowed: names.join(', '), hint: didYouMean(name!, names) }]);
+  const st = resolveStages(spec, built).stages[index];
+  const frozenParams = built.model.trainableWeights.filter((w) => st.frozen.has(w.name)).reduce((a, w) => a + w.shape.reduce((x: number, d) => x * (d ?? 1), 1), 0);
+  return { name: st.name, index, count: stages.length, layers: frozenLayers(built, st.frozen), inactive: built.taskNames.filter((t) => !st.active.includes(t)), frozenParams };
+}
+
+/** Layers whose call follows inferenceWhenFrozen: whether each is frozen now. */
+const patched = new WeakMap<tf.layers.Layer, { frozen: boolean }>();
+
+/**
+ * A layer with moving statistics (batch norm) whose trainable weights are all frozen runs in inference
+ * mode, so its statistics stay too — as Keras does for a non-trainable BatchNormalization. Unfreezing
+ * it restores training mode.
+ */
+export function inferenceWhenFrozen(built: BuiltModel, frozen: Set<string>): void {
+  for (const layer of built.model.layers) {
+    if (!layer.nonTrainableWeights.length || !layer.trainableWeights.length) continue;
+    let state = patched.get(layer);
+    if (!state) {
+      const s = (state = { frozen: false });
+      const call = layer.call.bind(layer);
+      layer.call = (inputs, kwargs) => call(inputs, s.frozen ? { ...kwargs, training: false } : kwargs);
+      patched.set(layer, s);
+    }
+    state.frozen = layer.trainableWeights.every((w) => frozen.has(w.name));
+  }
 }

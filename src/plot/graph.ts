@@ -27,6 +27,8 @@ export interface PlotNode {
   /** The layer's activation when it has one (e.g. relu), else undefined. */
   activation?: string;
   trainable: boolean;
+  /** Frozen in the stage the plot shows (stages:): every trainable weight, or some of them. */
+  frozen?: 'all' | 'some';
   isOutput: boolean;
   /** Sub-cluster inside the group: experts and gates of mixture-of-experts architectures, nested models. */
   cluster?: string;

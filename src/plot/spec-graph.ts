@@ -8,11 +8,20 @@ import { assignClusters } from './clusters';
 import { modelToGraph, type PlotGraph } from './graph';
 import { collapseBlocks, expandNested } from './nested';
 
-export function specGraph(spec: ResolvedSpec, model: tf.LayersModel, groups: Record<string, string>, opts: { collapse?: boolean; expandNested?: boolean } = {}): PlotGraph {
-  let graph = modelToGraph(model, groups, { title: spec.name });
+/** A stage to show (stages:): its name, the layers it freezes and the tasks it leaves out (drawn with weight 0). */
+export interface PlotStage {
+  name: string;
+  frozen: Map<string, 'all' | 'some'>;
+  inactive: string[];
+}
+
+export function specGraph(spec: ResolvedSpec, model: tf.LayersModel, groups: Record<string, string>, opts: { collapse?: boolean; expandNested?: boolean; stage?: PlotStage } = {}): PlotGraph {
+  const stage = opts.stage;
+  let graph = modelToGraph(model, groups, { title: stage ? `${spec.name} — stage ${stage.name}` : spec.name });
+  if (stage) for (const n of graph.nodes) if (stage.frozen.has(n.id)) n.frozen = stage.frozen.get(n.id);
   const own = (g: string) => graph.nodes.filter((n) => n.group === g).reduce((a, n) => a + n.params, 0);
   const method = spec.weighting.method;
-  graph.tasks = graph.groups.map((t) => ({ name: t, loss: spec.tasks[t].loss.type, weight: method === 'static' ? spec.tasks[t].weight : method, params: own(t) }));
+  graph.tasks = graph.groups.map((t) => ({ name: t, loss: spec.tasks[t].loss.type, weight: stage?.inactive.includes(t) ? 0 : method === 'static' ? spec.tasks[t].weight : method, params: own(t) }));
   graph.sharedParams = own('shared') + own('input');
   if (opts.expandNested) graph = expandNested(graph, model);
   if (opts.collapse) graph = collapseBlocks(graph, layers.types());

@@ -14,6 +14,8 @@ export interface SummaryRow {
   /** Keras' `layer[node][tensor]` for each input of each call. */
   connectedTo: string[];
   group: string;
+  /** Frozen in the stage shown: every trainable weight, or some. */
+  frozen?: 'all' | 'some';
 }
 
 export interface GroupParams {
@@ -27,6 +29,18 @@ export interface ModelSummary {
   total: GroupParams & { nonTrainable: number };
   /** 'shared' (inputs included), then each task in order. */
   groups: Record<string, GroupParams>;
+  /** The stage shown (stages:), its position, and the trainable parameters it freezes. */
+  stage?: { name: string; index: number; count: number; frozenParams: number; inactive: string[] };
+}
+
+/** A stage to show: its name and position, the layers it freezes and the tasks it leaves out. */
+export interface SummaryStage {
+  name: string;
+  index: number;
+  count: number;
+  frozen: Map<string, 'all' | 'some'>;
+  inactive: string[];
+  frozenParams: number;
 }
 
 type InboundNode = tf.LayersModel['layers'][number]['inboundNodes'][number];
@@ -36,14 +50,15 @@ function connections(node: InboundNode): string[] {
   return (n.inboundLayers ?? []).map((l, i) => `${l.name}[${n.nodeIndices[i]}][${n.tensorIndices[i]}]`);
 }
 
-export function summarize(model: tf.LayersModel, groups: Record<string, string>, taskNames: string[]): ModelSummary {
+export function summarize(model: tf.LayersModel, groups: Record<string, string>, taskNames: string[], stage?: SummaryStage): ModelSummary {
   const graph = modelToGraph(model, groups);
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const inModel = new Set(model.layers.map((l) => l.name));
   const layers = graph.nodes.map((n): SummaryRow => {
     const layer = byName.get(n.id) as tf.layers.Layer;
     const connectedTo = (layer.inboundNodes ?? []).flatMap(connections).filter((c) => inModel.has(c.slice(0, c.indexOf('['))));
-    return { name: n.id, type: n.className, outputShape: n.outputShape, params: n.params, nonTrainableParams: n.nonTrainableParams, trainable: n.trainable, connectedTo: [...new Set(connectedTo)], group: n.group };
+    const frozen = stage?.frozen.get(n.id);
+    return { name: n.id, type: n.className, outputShape: n.outputShape, params: n.params, nonTrainableParams: n.nonTrainableParams, trainable: n.trainable, connectedTo: [...new Set(connectedTo)], group: n.group, ...(frozen ? { frozen } : {}) };
   });
   const groupsOut: Record<string, GroupParams> = { [SHARED_GROUP]: { params: 0, trainable: 0 } };
   for (const t of taskNames) groupsOut[t] = { params: 0, trainable: 0 };
@@ -58,7 +73,9 @@ export function summarize(model: tf.LayersModel, groups: Record<string, string>,
     total.trainable += c.trainable;
     total.nonTrainable += c.nonTrainable;
   }
-  return { name: model.name, layers, total, groups: groupsOut };
+  const out: ModelSummary = { name: model.name, layers, total, groups: groupsOut };
+  if (stage) out.stage = { name: stage.name, index: stage.index, count: stage.count, frozenParams: stage.frozenParams, inactive: stage.inactive };
+  return out;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -67,7 +84,9 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function formatSummary(s: ModelSummary): string[] {
   const head = ['Layer (type)', 'Output Shape', 'Param #', 'Trainable', 'Connected to'];
   // As Keras 3: "-" for a layer without weights, else Y or N.
-  const rows = s.layers.map((l) => [`${l.name} (${l.type})`, l.outputShape, fmt(l.params), l.params === 0 ? '-' : l.trainable ? 'Y' : 'N', l.connectedTo]);
+  // A layer the shown stage freezes: "frozen" (or "part" when only some of its weights are).
+  const trainable = (l: SummaryRow) => (l.params === 0 ? '-' : l.frozen === 'all' ? 'frozen' : l.frozen === 'some' ? 'part' : l.trainable ? 'Y' : 'N');
+  const rows = s.layers.map((l) => [`${l.name} (${l.type})`, l.outputShape, fmt(l.params), trainable(l), l.connectedTo]);
   const width = (i: number) => Math.max(head[i].length, ...rows.map((r) => (i === 4 ? Math.max(0, ...(r[4] as string[]).map((c) => c.length)) : (r[i] as string).length)));
   const w = head.map((_, i) => width(i));
   const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
@@ -79,7 +98,12 @@ export function formatSummary(s: ModelSummary): string[] {
     for (const c of conn.slice(1)) out.push(line(['', '', '', '', c]));
     out.push(k === rows.length - 1 ? rule('=') : rule('_'));
   });
-  out.push(`Total params: ${fmt(s.total.params)}`, `Trainable params: ${fmt(s.total.trainable)}`, `Non-trainable params: ${fmt(s.total.nonTrainable)}`, rule('_'));
+  out.push(`Total params: ${fmt(s.total.params)}`, `Trainable params: ${fmt(s.total.trainable)}`, `Non-trainable params: ${fmt(s.total.nonTrainable)}`);
+  if (s.stage) {
+    const off = s.stage.inactive.length ? `; tasks left out: ${s.stage.inactive.join(', ')}` : '';
+    out.push(`Stage "${s.stage.name}" (${s.stage.index + 1} of ${s.stage.count}): ${fmt(s.stage.frozenParams)} params frozen${off}`);
+  }
+  out.push(rule('_'));
   const gw = Math.max(...Object.keys(s.groups).map((g) => g.length));
   const pw = Math.max(...Object.values(s.groups).map((g) => fmt(g.params).length));
   for (const [g, p] of Object.entries(s.groups)) {

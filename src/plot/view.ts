@@ -104,6 +104,7 @@ export function layerRows(n: PlotNode, o: PlotView['options']): Row[] {
     rows.push({ text: `trainable: ${n.trainable ? 'yes' : 'no'}${frozen}` });
   }
   rows.push({ text: `params: ${fmt(n.params)}` });
+  if (n.frozen) rows.push({ text: n.frozen === 'all' ? 'frozen' : 'partly frozen', bold: true });
   return rows;
 }
 

@@ -29,6 +29,8 @@ interface EpochTotals {
   diagnostics: EpochDiagnostics;
   /** Steps not applied because of a NaN/Inf loss or gradient (train.onNonFinite: skip-batch). */
   skippedSteps?: number;
+  /** Batches drawn from each task's source (task-specific sources only). */
+  taskBatches?: Record<string, number>;
 }
 
 /** Train one epoch and validate: the record the callbacks receive (best fields still to be filled). */
@@ -54,6 +56,7 @@ export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Prom
     steps: totals.steps,
     train: totals.train,
     ...(val ? { val } : {}),
+    ...(totals.taskBatches ? { taskBatches: totals.taskBatches } : {}),
     weights: totals.weights,
     learningRate: totals.learningRate,
     wallTime: (performance.now() - t0) / 1000,
@@ -80,11 +83,13 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
   let applied = 0;
   let skipped = 0;
   let lr = 0;
+  let taskBatches: Record<string, number> | undefined;
   for await (const batch of toBatchSource(run.sets.train).batches({ batchSize: r.train.batchSize, shuffle: r.train.shuffle, seed: r.seed, epoch })) {
     if (done >= run.stepsPerEpoch) {
       disposeBatch(batch);
       break;
     }
+    if (batch.sources) for (const t of batch.sources) (taskBatches ??= Object.fromEntries(tasks.map((x) => [x.name, 0])))[t]++;
     lr = run.schedule(progress.step);
     const outcome = step(run, batch, epoch, done + 1, lr, sums);
     if (outcome === 'unlabelled') continue;
@@ -112,6 +117,7 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
     samples: acc.samples,
     diagnostics: diag.result(run.strategy),
     ...(skipped ? { skippedSteps: skipped } : {}),
+    ...(taskBatches ? { taskBatches } : {}),
   };
 }
 

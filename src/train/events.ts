@@ -9,6 +9,8 @@ export interface EpochRecord {
   steps: number;
   train: SplitMetrics;
   val?: SplitMetrics;
+  /** Task-specific sources (data.tasks): batches drawn from each task's source this epoch (data.sampling's realised counts). */
+  taskBatches?: Record<string, number>;
   /** Effective task weights of the strategy, averaged over the epoch's steps. */
   weights: Record<string, number>;
   learningRate: number;

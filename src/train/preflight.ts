@@ -31,9 +31,10 @@ export function preflight(spec: Spec): string[] {
   if (weighted.length && !USES_TASK_WEIGHTS.has(method)) {
     warnings.push(`tasks.${weighted[0]}.weight is ignored by weighting method "${method}" (only static and stch read task weights)`);
   }
-  const data = r.data as { type?: string; tasks?: unknown; sampling?: string };
-  if (gradient && data.type === 'files' && data.tasks && data.sampling && data.sampling !== 'all') {
-    warnings.push(`data.sampling "${data.sampling}" puts one task in each batch, so gradient method "${method}" sees one task per step (T' = 1) and balances nothing; use sampling: all`);
+  const data = r.data as { type?: string; tasks?: unknown; sampling?: string | { type: string } };
+  const sampling = typeof data.sampling === 'object' ? data.sampling.type : data.sampling;
+  if (gradient && data.type === 'files' && data.tasks && sampling && sampling !== 'all') {
+    warnings.push(`data.sampling "${sampling}" puts one task in each batch, so gradient method "${method}" sees one task per step (T' = 1) and balances nothing; use sampling: all`);
   }
   if (problems.length) throw configError(problems);
   return warnings;

@@ -12,7 +12,7 @@
 import type { TaskRuntime } from '../eval/evaluate';
 import type { BuiltModel } from '../model/build';
 import { splitModel } from '../model/split';
-import type { StageVariables } from '../model/stages';
+import { inferenceWhenFrozen, type StageVariables } from '../model/stages';
 import { optimizers, type OptimizerHandle } from '../optim/optimizers';
 import { schedules } from '../optim/schedules';
 import type { ComponentConfig, ResolvedSpec } from '../spec/types';
@@ -95,6 +95,7 @@ export function enterStage(run: Run, epoch: number): void {
     run.parts.frozen = frozen;
     run.parts.active = new Set(active.map((t) => run.built.taskNames.indexOf(t)));
     refreshStepVariables(run.parts);
+    inferenceWhenFrozen(run.built, frozen);
     st.frozenFor = i;
   }
 }

@@ -60,7 +60,7 @@ export interface FilesConfig {
   val?: SourceConfig;
   test?: SourceConfig;
   tasks?: Record<string, { target: TargetMap; train: SourceConfig; val?: SourceConfig; test?: SourceConfig }>;
-  sampling: 'all' | 'round-robin' | 'proportional';
+  sampling: 'all' | 'round-robin' | 'proportional' | { type: 'temperature'; T: number };
   shuffleBuffer: number;
   chunkSize: number;
   streamAbove: number;
@@ -89,10 +89,24 @@ export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
   for (const [t, m] of Object.entries(c.targets ?? {})) checkTarget(m, `data.targets.${t}`);
   for (const [t, tc] of Object.entries(c.tasks ?? {})) checkTarget(tc.target, `data.tasks.${t}.target`);
   for (const [n, m] of Object.entries(c.inputs ?? {})) if (!m.field && !m.column && !m.columns) problems.push({ where: { path: `data.inputs.${n}` }, message: 'name the input field (field, column or columns)' });
+  const sampling = samplingOf(c.sampling as unknown, problems);
   if (problems.length) throw configError(problems);
-  return { ...c, sampling: c.sampling ?? 'all', shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, streamAbove: c.streamAbove ?? 256 };
+  return { ...c, sampling, shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, streamAbove: c.streamAbove ?? 256 };
 }
 
 export function targetMaps(c: FilesConfig): Record<string, TargetMap> {
   return c.tasks ? Object.fromEntries(Object.entries(c.tasks).map(([t, tc]) => [t, tc.target])) : c.targets ?? {};
+}
+
+/** data.sampling: a name, or {type, T}; T belongs to (and only to) temperature sampling. */
+function samplingOf(s: unknown, problems: Problem[]): FilesConfig['sampling'] {
+  if (s === undefined) return 'all';
+  if (typeof s === 'string') return s as FilesConfig['sampling'];
+  const { type, T } = s as { type: string; T?: number };
+  if (type === 'temperature') {
+    if (T === undefined) problems.push({ where: { path: 'data.sampling' }, message: 'temperature sampling needs T (p_t ∝ n_t^(1/T))', hint: 'e.g. sampling: {type: temperature, T: 2}' });
+    return { type, T: T ?? 1 };
+  }
+  if (T !== undefined) problems.push({ where: { path: 'data.sampling.T' }, message: `T applies to temperature sampling only, not "${type}"` });
+  return type as FilesConfig['sampling'];
 }

@@ -17,6 +17,7 @@ import { stageIndexAt } from '../../../src/train/stages';
 import { useBackend } from '../../helpers/backend';
 import { parse, stringify } from 'yaml';
 import { packageRoot } from '../../../src/util/paths';
+import { validateSpecText } from '../../../src/spec/validate';
 import { TINY_SPEC, tinySpec } from '../../helpers/tiny';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-stages-'));
@@ -81,11 +82,12 @@ describe('stages', () => {
 
   for (const optimizer of ['{type: adamw, learningRate: 0.01, weightDecay: 0.1}', '{type: adam, learningRate: 0.01, weightDecay: 0.1}']) {
     it(`a stage switch freezes exactly the listed variables and the inactive heads, and unfreezing trains them again (${optimizer})`, async () => {
-      const spec = tinySpec(`train: {batchSize: 2, stepsPerEpoch: 2, validation: none, optimizer: ${optimizer}}
+      // With batch norm: a frozen batch-norm layer keeps its moving statistics too.
+      const spec = validateSpecText(`${TINY_SPEC.replace('  - flatten:\n', '  - batchNormalization:\n  - flatten:\n')}train: {batchSize: 2, stepsPerEpoch: 2, validation: none, optimizer: ${optimizer}}
 stages:
   - {name: a, epochs: 1, tasks: [left]}
   - {name: b, epochs: 1, tasks: [right], freeze: [backbone]}
-  - {name: c, epochs: 1, unfreeze: ['shared_3_dense']}
+  - {name: c, epochs: 1, unfreeze: ['shared_4_dense']}
 `);
       const run = await setupRun(spec, CPU, { out: path.join(tmp, `freeze-${optimizer.slice(7, 12)}`) });
       try {
@@ -93,13 +95,17 @@ stages:
         const layerOf = (n: string) => run.built.model.layers.find((l) => l.weights.some((w) => w.name === n))!.name;
         const heads = { left: names.filter((n) => layerOf(n) === 'left'), right: names.filter((n) => layerOf(n) === 'right') };
         const backbone = names.filter((n) => layerOf(n).startsWith('shared_'));
-        const dense = backbone.filter((n) => layerOf(n) === 'shared_3_dense');
+        const dense = backbone.filter((n) => layerOf(n) === 'shared_4_dense');
+        const stats = run.built.model.getLayer('shared_2_batchNormalization').nonTrainableWeights.map((w) => w.name);
+        assert.equal(stats.length, 2);
         assert.equal(heads.left.length + heads.right.length + backbone.length, names.length);
         const expectFrozen = [new Set(heads.right), new Set([...backbone, ...heads.left]), new Set(backbone.filter((n) => !dense.includes(n)))];
         for (let epoch = 1; epoch <= 3; epoch++) {
           const before = await snapshot(run);
           await runEpoch(run, epoch, { reporter: silentReporter, callbacks: [] });
           const afterEpoch = await snapshot(run);
+          // The moving mean and variance move while the backbone trains (stage a) only.
+          for (const n of stats) assert.equal(same(before.weights.get(n)!, afterEpoch.weights.get(n)!), epoch > 1, `epoch ${epoch}: ${n}`);
           for (const n of names) {
             const kept = same(before.weights.get(n)!, afterEpoch.weights.get(n)!);
             assert.equal(kept, expectFrozen[epoch - 1].has(n), `epoch ${epoch}: ${n} ${kept ? 'unchanged' : 'changed'}`);
