@@ -77,6 +77,7 @@ export function planInput(file: string, spec: RunDataSpec, modelInputs: ModelInp
     chunkSize: 1 << 20,
     // Only the inputs' fields must be there: labels are optional.
     needed: [...new Set(inputs.flatMap(([, e]) => e.fields))],
+    optional: [...new Set((pe.targets ?? []).flatMap(([, e]) => e.fields))],
   };
   return { reader, prepared: { name: file, reader, streaming: true, inputs, targets: pe.targets ?? [] }, classNames: pe.classNames ?? {}, targetScales: pe.targetScales ?? {} };
 }

@@ -31,7 +31,7 @@ export async function* readArrow(file: string, opts: ReaderOptions, report: Repo
       if (!checked) {
         const columns = batch.schema.fields.map((f) => f.name);
         if (!checkColumns(file, columns, opts.needed, report)) return;
-        wanted = [...new Set(opts.needed.map((n) => (columns.includes(n) ? n : n.split('.')[0])))];
+        wanted = [...new Set([...opts.needed, ...(opts.optional ?? []).filter((n) => columns.includes(n) || columns.includes(n.split('.')[0]))].map((n) => (columns.includes(n) ? n : n.split('.')[0])))];
         checked = true;
       }
       const vectors = wanted.map((c) => [c, batch.getChild(c)!] as const);

@@ -46,7 +46,7 @@ export async function* readParquet(file: string, opts: ReaderOptions, report: Re
     }
     const columns = meta.schema.slice(1).filter((s) => !s.num_children).map((s) => s.name);
     if (!checkColumns(file, columns, opts.needed, report)) return;
-    const wanted = [...new Set(opts.needed.map((n) => (columns.includes(n) ? n : n.split('.')[0])))];
+    const wanted = [...new Set([...opts.needed, ...(opts.optional ?? []).filter((n) => columns.includes(n) || columns.includes(n.split('.')[0]))].map((n) => (columns.includes(n) ? n : n.split('.')[0])))];
     let row = 0;
     for (const g of meta.row_groups) {
       const n = Number(g.num_rows);

@@ -33,6 +33,8 @@ export interface ReaderOptions {
   chunkSize: number;
   /** Field names the mapping refers to (checked against a CSV header or the idx/npy files). */
   needed: string[];
+  /** Fields read too when the file has them (the optional labels of `mtl predict` INPUT); columnar formats read only named columns. */
+  optional?: string[];
 }
 
 export type Report = (p: Problem) => void;

@@ -17,6 +17,7 @@ import { train } from '../../../src/train/loop';
 import { predictRun, type PredictionRow } from '../../../src/train/predict';
 import { evaluateRun } from '../../../src/train/run-eval';
 import { packageRoot } from '../../../src/util/paths';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { useBackend } from '../../helpers/backend';
 
 const SPEC = `name: pf
@@ -172,6 +173,21 @@ describe('predict on a file', () => {
     assert.match(lines[2], new RegExp(`^${bad}:4:1: targets.kind: label "zzz" is not one of the categories learnt in training`));
     assert.match(lines[3], new RegExp(`^${bad}:5:1: inputs.features: non-numeric value .*received "abc"`));
     await assert.rejects(collect(run, { input: bad, strict: true }), (e: unknown) => e instanceof MtlError && e.kind === 'data' && e.problems[0].where.line === 2);
+  });
+
+  it('parquet INPUT (only named columns are read): the optional label column is read when present', async () => {
+    const file = path.join(dir, 'new.parquet');
+    const columnData = [
+      { name: 'x1', data: TEST_ROWS.map((r) => r[0]), type: 'DOUBLE' as const },
+      { name: 'x2', data: TEST_ROWS.map((r) => r[1]), type: 'DOUBLE' as const },
+      { name: 'kind', data: TEST_ROWS.map((r) => r[2]), type: 'STRING' as const },
+    ];
+    fs.writeFileSync(file, Buffer.from(parquetWriteBuffer({ columnData })));
+    const rows = await collect(run, { input: file });
+    assert.deepEqual(rows.map((r) => (r.tasks.kind as { labelName?: string }).labelName), TEST_ROWS.map((r) => r[2]));
+    assert.deepEqual(rows.map((r) => (r.tasks.price as { label?: unknown }).label), [null, null, null, null], 'no price column: unlabelled');
+    const csv = await collect(run, { input });
+    assert.deepEqual(rows.map((r) => (r.tasks.kind as { top: unknown }).top), csv.map((r) => (r.tasks.kind as { top: unknown }).top));
   });
 
   it('a long file streams: at most one batch of rows held', async () => {
