@@ -6,7 +6,7 @@ import { mixSeed } from '../../util/random';
 import { chooseItems, dirOption, itemsAt, loadFashion, seedOption, sizeOption } from './fashion-items';
 import { int, opts, type Options as OptionsOf } from '../../util/options';
 import { dataError } from '../../errors';
-import type { FashionSplit } from './multifashion';
+import { classNames as fashionClassNames, type FashionSplit } from './multifashion';
 import { readOptions } from '../options';
 import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
@@ -73,6 +73,9 @@ export const fashionAttributesData: DataDescriptor = {
       splits: ['train', 'test'],
     };
   },
+
+  /** `mtl predict RUN INPUT`: rows hold the image itself (field image, size×size numbers in [0, 1]); labels are not read. */
+  predictEncoding: () => ({ classNames: { category: [...fashionClassNames], group: [...groupNames] } }),
 
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
     const o = options(config);

@@ -9,8 +9,10 @@
 // from the training films only, an unseen or missing value is all zeros.
 import * as fs from 'node:fs';
 import { dataError } from '../../errors';
+import type { DataRecord } from '../formats/record';
 import { readOptions } from '../options';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
+import { recordEncoders } from '../files/record-encoders';
+import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor, PredictEncoding } from '../types';
 import { carsFile, testRows } from './cars';
 
 export const GENRES = ['Action', 'Adventure', 'Black Comedy', 'Comedy', 'Concert/Performance', 'Documentary', 'Drama', 'Horror', 'Musical', 'Romantic Comedy', 'Thriller/Suspense', 'Western'] as const;
@@ -153,6 +155,19 @@ export function toArraySet(rows: MovieRow[], s: MovieStats): ArraySet {
   };
 }
 
+/** `mtl predict RUN INPUT`: films as the table writes them (JSON objects), encoded by the training code with the training films' statistics. */
+function moviesPredictEncoding(config: Record<string, unknown>, ctx: DataContext): PredictEncoding {
+  const o = options(config);
+  const rows = readMovies();
+  const test = testRows(rows.length, o.testFraction, o.seed ?? ctx.seed);
+  const stats = movieStats(rows.filter((_, i) => !test.has(i)));
+  // Every field of a film may be missing (as in training: the mean, or an all-zero one-hot block), so none is required.
+  const fields: string[] = [];
+  const one = (rec: DataRecord) => toArraySet(parseMovies([rec.fields], String(rec.where.file)), stats);
+  const shapes = { inputs: { features: { shape: [featureWidth()] } }, targets: { imdb: { shape: [1], dtype: 'float32' as const }, rotten: { shape: [1], dtype: 'float32' as const }, genre: { shape: [], dtype: 'int32' as const } } };
+  return { ...recordEncoders(fields, one, shapes), classNames: { genre: [...GENRES] }, reader: { format: 'json' } };
+}
+
 export const moviesData: DataDescriptor = {
   type: 'movies',
   description: 'Films (3,201, 1928–2010; vega-datasets): input features (4 z-scored numbers + one-hot MPAA, source, creative type, distributor); tasks imdb and rotten (ratings 0–10, regression) and genre (12 major genres), each masked where missing',
@@ -166,6 +181,8 @@ export const moviesData: DataDescriptor = {
       splits: ['train', 'test'],
     };
   },
+
+  predictEncoding: moviesPredictEncoding,
 
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
     const o = options(config);

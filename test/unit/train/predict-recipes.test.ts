@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { carsFile, testRows } from '../../../src/data/recipes/cars';
+import { moviesFile } from '../../../src/data/recipes/movies';
 import { generateSentence, intentNames, tagNames } from '../../../src/data/recipes/intent-slots';
 import { train } from '../../../src/train/loop';
 import { predictRun, type PredictionRow } from '../../../src/train/predict';
@@ -33,6 +34,20 @@ tasks:
     head: [{dense: {units: 3, activation: softmax}}]
     loss: sparse-categorical-crossentropy
 train: {epochs: 1, batchSize: 32, validation: none}
+`;
+
+const MOVIES = `name: movies
+seed: 4
+data: {type: movies}
+inputs:
+  features: {shape: [62]}
+backbone:
+  - dense: {units: 8, activation: relu}
+tasks:
+  imdb: {type: regression, head: [{dense: {units: 1}}], loss: mse}
+  rotten: {type: regression, head: [{dense: {units: 1}}], loss: mse}
+  genre: {type: classification, head: [{dense: {units: 12, activation: softmax}}], loss: sparse-categorical-crossentropy}
+train: {epochs: 1, batchSize: 256, validation: none}
 `;
 
 const SLOTS = `name: slots
@@ -73,18 +88,29 @@ async function collect(run: string, opts: Parameters<typeof predictRun>[1]): Pro
 describe('predict INPUT with a recipe\'s own fields', () => {
   before(() => useBackend('cpu'));
 
+  /** Trains `spec`, writes the test split's rows of `table` (a JSON array) as a file, predicts it and the split. */
+  async function tableAndSplit(spec: string, table: string, seed: number): Promise<{ fromFile: PredictionRow[]; split: PredictionRow[]; size: number }> {
+    const dir = await trained(spec);
+    const rows = JSON.parse(fs.readFileSync(table, 'utf8')) as unknown[];
+    const test = testRows(rows.length, 0.2, seed);
+    const file = path.join(dir, 'table.json');
+    fs.writeFileSync(file, JSON.stringify(rows.filter((_, i) => test.has(i))));
+    return { fromFile: await collect(path.join(dir, 'run'), { input: file }), split: await collect(path.join(dir, 'run'), { split: 'test' }), size: test.size };
+  }
+
   it('cars: the test cars as raw table rows predict exactly as the test split (z-scores, missing values, names)', async () => {
-    const dir = await trained(CARS);
-    const table = JSON.parse(fs.readFileSync(carsFile(), 'utf8')) as unknown[];
-    const test = testRows(table.length, 0.2, 11);
-    const file = path.join(dir, 'cars.json');
-    fs.writeFileSync(file, JSON.stringify(table.filter((_, i) => test.has(i))));
-    const fromFile = await collect(path.join(dir, 'run'), { input: file });
-    const split = await collect(path.join(dir, 'run'), { split: 'test' });
-    assert.equal(fromFile.length, test.size);
+    const { fromFile, split, size } = await tableAndSplit(CARS, carsFile(), 11);
+    assert.equal(fromFile.length, size);
     assert.deepEqual(fromFile, split);
     assert.ok(fromFile.some((r) => (r.tasks.mpg as { label: unknown }).label === null), 'a car without mpg is unlabelled for mpg');
     assert.deepEqual(new Set(fromFile.map((r) => (r.tasks.origin as { labelName: string }).labelName)), new Set(['USA', 'Europe', 'Japan']));
+  });
+
+  it('movies: the test films as raw table rows predict exactly as the test split (the training code\'s encoding)', async () => {
+    const { fromFile, split, size } = await tableAndSplit(MOVIES, moviesFile(), 4);
+    assert.equal(fromFile.length, size);
+    assert.deepEqual(fromFile, split);
+    assert.ok(fromFile.some((r) => typeof (r.tasks.genre as { name?: string }).name === 'string'));
   });
 
   it('intent-slots: regenerated test sentences as text predict as the test split; without labels the CRF paths are the same', async () => {
