@@ -42,13 +42,11 @@ function toTensor(c: Column, indices: ArrayLike<number>, batchShape: number[]): 
 }
 
 /**
- * Yield the set's rows as batches of tensors; every row appears exactly once per epoch. With
- * `shuffle`, the order is a function of (seed, epoch). The caller owns and must dispose each batch's
- * tensors (`disposeBatch`).
+ * The row indices of each batch of an epoch over `n` rows: every row once; with `shuffle`, in an order
+ * that is a function of (seed, epoch) only; the short last batch left out under dropRemainder.
  */
-export function* batches(set: ArraySet, opts: BatchOptions): Generator<Batch> {
+export function* epochRows(n: number, opts: BatchOptions): Generator<Int32Array> {
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`batches: batchSize must be an integer ≥ 1, got ${opts.batchSize}`);
-  const n = set.size;
   let order: Int32Array;
   if (opts.shuffle) order = permutation(n, mixSeed(opts.seed, opts.epoch, 0x5eed));
   else {
@@ -57,8 +55,20 @@ export function* batches(set: ArraySet, opts: BatchOptions): Generator<Batch> {
   }
   for (let start = 0; start < n; start += opts.batchSize) {
     const idx = order.subarray(start, Math.min(n, start + opts.batchSize));
+    if (idx.length < opts.batchSize && opts.dropRemainder) return;
+    yield idx;
+  }
+}
+
+/**
+ * Yield the set's rows as batches of tensors; every row appears exactly once per epoch. With
+ * `shuffle`, the order is a function of (seed, epoch). The caller owns and must dispose each batch's
+ * tensors (`disposeBatch`).
+ */
+export function* batches(set: ArraySet, opts: BatchOptions): Generator<Batch> {
+  const n = set.size;
+  for (const idx of epochRows(n, opts)) {
     const b = idx.length;
-    if (b < opts.batchSize && opts.dropRemainder) return;
     const inputs: Record<string, tf.Tensor> = {};
     for (const [name, c] of Object.entries(set.inputs)) inputs[name] = toTensor(c, idx, [b, ...c.shape]);
     const targets: Record<string, tf.Tensor> = {};

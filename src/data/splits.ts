@@ -55,13 +55,17 @@ export function permutation(n: number, seed: number): Int32Array {
  * Both parts keep the original row order.
  */
 export function splitValidation(set: ArraySet, fraction: number, seed: number): { train: ArraySet; val: ArraySet } {
+  const rows = holdOut(set.size, fraction, seed);
+  return { train: subset(set, rows.train), val: subset(set, rows.val) };
+}
+
+/** The row indices splitValidation keeps for training and holds out for validation, each ascending. */
+export function holdOut(n: number, fraction: number, seed: number): { train: Int32Array; val: Int32Array } {
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`splitValidation: fraction must be in (0, 1), got ${fraction}`);
-  const nVal = Math.ceil(fraction * set.size);
-  if (nVal >= set.size) {
-    throw dataError([{ where: { path: 'train.validation' }, message: `holding out ${nVal} of ${set.size} training rows for validation leaves none to train on`, hint: 'use a smaller fraction or more data' }]);
+  const nVal = Math.ceil(fraction * n);
+  if (nVal >= n) {
+    throw dataError([{ where: { path: 'train.validation' }, message: `holding out ${nVal} of ${n} training rows for validation leaves none to train on`, hint: 'use a smaller fraction or more data' }]);
   }
-  const perm = permutation(set.size, mixSeed(seed, 0x7a1));
-  const trainIdx = perm.slice(0, set.size - nVal).sort();
-  const valIdx = perm.slice(set.size - nVal).sort();
-  return { train: subset(set, trainIdx), val: subset(set, valIdx) };
+  const perm = permutation(n, mixSeed(seed, 0x7a1));
+  return { train: perm.slice(0, n - nVal).sort(), val: perm.slice(n - nVal).sort() };
 }

@@ -61,7 +61,11 @@ export interface DataDescription {
    * steps: a token-level classification target (one class index per step, row shape [steps]); its
    * head ends in (batch, steps, classes).
    */
-  targets: Record<string, { type: TaskType; classes?: number; dim?: number; steps?: number; learntNames?: boolean }>;
+  /**
+   * pixels: a per-pixel target on an [h, w] grid — one class index (classification, row shape [h, w])
+   * or `dim` values (regression, row shape [h, w, dim]) per pixel; its head ends in (batch, h, w, classes | dim).
+   */
+  targets: Record<string, { type: TaskType; classes?: number; dim?: number; steps?: number; pixels?: [number, number]; learntNames?: boolean }>;
   splits: Array<'train' | 'val' | 'test'>;
 }
 

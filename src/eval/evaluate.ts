@@ -8,6 +8,7 @@ import { losses } from '../losses/index';
 import { maskedMean } from '../losses/masked';
 import type { LossAux, LossFn } from '../losses/types';
 import { metrics } from '../metrics/index';
+import { addStats } from '../metrics/summable';
 import type { MetricFn } from '../metrics/types';
 import type { ResolvedSpec } from '../spec/types';
 import type { TaskType } from '../tasks';
@@ -71,10 +72,13 @@ export class Accumulator {
   private predDim: number[];
   /** Token-level tasks: 1 where a kept token begins a new sequence (entity metrics must not join sentences). */
   private starts: Uint8Array[][];
+  /** Per-pixel tasks whose metrics all sum: each metric's summed statistics instead of kept predictions. */
+  private sums: Array<number[][] | undefined>;
   samples = 0;
 
   constructor(private readonly tasks: TaskRuntime[]) {
     this.starts = tasks.map(() => []);
+    this.sums = tasks.map(() => undefined);
     this.lossSum = tasks.map(() => 0);
     this.labelled = tasks.map(() => 0);
     this.preds = tasks.map(() => []);
@@ -87,7 +91,9 @@ export class Accumulator {
     // A token-level target (indices [b, steps] against a [b, steps, C] output) is measured per token:
     // each token is one row, so metrics and the loss weighting count the labelled tokens only.
     const tokenLevel = pred.rank === 3 && yTrue.rank === 2;
-    const n = tokenLevel ? (pred.shape[0] as number) * (pred.shape[1] as number) : (pred.shape[0] as number);
+    // A per-pixel head [b, h, w, C] likewise: each pixel is one row.
+    const pixelLevel = pred.rank >= 4;
+    const n = tokenLevel || pixelLevel ? pred.size / Math.max(pred.shape[pred.rank - 1] as number, 1) : (pred.shape[0] as number);
     const dim = pred.size / Math.max(n, 1);
     const p = pred.dataSync() as Float32Array;
     const y = yTrue.dataSync() as Float32Array | Int32Array;
@@ -106,11 +112,9 @@ export class Accumulator {
         keepY.set(y.subarray(i * ydim, (i + 1) * ydim), count * ydim);
         count++;
       }
-      this.preds[t].push(keepP.slice(0, count * dim));
-      this.trues[t].push(keepY.slice(0, count * ydim));
+      this.keep(t, pixelLevel, keepP.slice(0, count * dim), keepY.slice(0, count * ydim), count, dim);
     } else {
-      this.preds[t].push(Float32Array.from(p));
-      this.trues[t].push(y.slice());
+      this.keep(t, pixelLevel, Float32Array.from(p), y.slice(), count, dim);
     }
     if (tokenLevel) {
       const steps = pred.shape[1] as number;
@@ -129,6 +133,18 @@ export class Accumulator {
     this.labelled[t] += count;
   }
 
+  /** Keep a batch's labelled predictions and targets — or, for a per-pixel task whose metrics all sum, only their statistics. */
+  private keep(t: number, pixelLevel: boolean, yPred: Float32Array, yTrue: Float32Array | Int32Array, n: number, predDim: number): void {
+    const metricFns = this.tasks[t].metrics.map((m) => m.fn.summable);
+    if (pixelLevel && metricFns.every((m) => m !== undefined)) {
+      const sums = (this.sums[t] ??= metricFns.map(() => []));
+      metricFns.forEach((m, k) => addStats(sums[k], m!.stats({ yTrue, yPred, n, predDim })));
+      return;
+    }
+    this.preds[t].push(yPred);
+    this.trues[t].push(yTrue);
+  }
+
   result(): SplitMetrics {
     const tasks: Record<string, TaskMetrics> = {};
     let combined = 0;
@@ -140,7 +156,12 @@ export class Accumulator {
       const yPred = concat(this.preds[t], Float32Array) as Float32Array;
       const yTrue = concat(this.trues[t], this.trues[t][0] instanceof Int32Array ? Int32Array : Float32Array);
       const sequenceStarts = this.starts[t].length ? Uint8Array.from(this.starts[t].flatMap((c) => Array.from(c))) : undefined;
-      for (const m of task.metrics) out[m.key] = n ? m.fn({ yTrue, yPred, n, predDim: this.predDim[t], ...(sequenceStarts ? { sequenceStarts } : {}) }) : NaN;
+      const sums = this.sums[t];
+      task.metrics.forEach((m, k) => {
+        if (!n) out[m.key] = NaN;
+        else if (sums) out[m.key] = m.fn.summable!.value(sums[k]);
+        else out[m.key] = m.fn({ yTrue, yPred, n, predDim: this.predDim[t], ...(sequenceStarts ? { sequenceStarts } : {}) });
+      });
       tasks[task.name] = out;
     });
     return { loss: combined, tasks, samples: this.samples };

@@ -1,7 +1,7 @@
 // Owns what the loss descriptors share: Keras's epsilon, target reshaping, per-sample reduction and
 // the categorical cross-entropy both categorical losses compute.
 import * as tf from '@tensorflow/tfjs';
-import { bool, num, opts } from '../util/options';
+import { bool, list, num, opts } from '../util/options';
 import { loss, type LossDescriptor } from './types';
 
 /** Keras's backend epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON]. */
@@ -22,6 +22,27 @@ export const labelSmoothingOption = (how: string) =>
 
 /** The options of the cross-entropies. */
 export const crossEntropyOptions = (smoothing: string) => opts({ fromLogits: fromLogitsOption, labelSmoothing: labelSmoothingOption(smoothing) });
+
+/** The categorical cross-entropies' options: those of every cross-entropy, and class weights. */
+const categoricalOptions = (smoothing: string) =>
+  opts({
+    fromLogits: fromLogitsOption,
+    labelSmoothing: labelSmoothingOption(smoothing),
+    classWeights: list(num({ minimum: 0 }), {
+      minItems: 2,
+      description: 'One weight per class (as many as the head has units): each row, token or pixel loss is multiplied by the weight of its gold class (−Σ_c w_c·y_c·log p_c), then averaged over what is labelled, as Keras class_weight does. Default: all 1',
+    }),
+  });
+
+/**
+ * The loss of each prediction: one value per sample [batch] for a (batch, units) head; for a head with
+ * more axes — (batch, steps, C) or a per-pixel (batch, h, w, C) — one per token or pixel (the mean over
+ * the last axis only), so that masks and averaging count tokens and pixels.
+ */
+export function perPrediction(x: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  if (yPred.rank <= 2) return perSample(x);
+  return x.rank === yPred.rank ? tf.mean(x, -1) : x;
+}
 
 /** Mean over every non-batch axis: one value per sample, shape [batch] (as Keras reduces). */
 export function perSample(x: tf.Tensor): tf.Tensor1D {
@@ -54,12 +75,16 @@ export function classTarget(yTrue: tf.Tensor, numClasses: number, allowDistribut
  * and clipped to [1e-7, 1−1e-7]. One value per sample [batch], or per token [batch, steps] for a
  * rank-3 head.
  */
-export function categoricalCrossentropy(target: tf.Tensor, yPred: tf.Tensor, fromLogits: boolean, labelSmoothing: number): tf.Tensor1D | tf.Tensor2D {
+export function categoricalCrossentropy(target: tf.Tensor, yPred: tf.Tensor, fromLogits: boolean, labelSmoothing: number, classWeights?: readonly number[]): tf.Tensor {
   return tf.tidy(() => {
     const numClasses = yPred.shape[yPred.rank - 1] as number;
-    // Token-level targets arrive one-hot as [batch·steps, C] for a [batch, steps, C] head.
+    // Token-level and per-pixel targets arrive one-hot as [batch·steps, C] for a [batch, steps, C] head.
     let y = target.rank !== yPred.rank && target.size === yPred.size ? tf.reshape(target, yPred.shape) : target;
     if (labelSmoothing > 0) y = tf.add(tf.mul(y, 1 - labelSmoothing), labelSmoothing / numClasses);
+    if (classWeights) {
+      if (classWeights.length !== numClasses) throw new RangeError(`classWeights has ${classWeights.length} weights for a head of ${numClasses} classes`);
+      y = tf.mul(y, tf.tensor1d(classWeights as number[], 'float32'));
+    }
     let logP: tf.Tensor;
     if (fromLogits) {
       logP = tf.logSoftmax(yPred, -1);
@@ -67,9 +92,8 @@ export function categoricalCrossentropy(target: tf.Tensor, yPred: tf.Tensor, fro
       const p = tf.div(yPred, tf.sum(yPred, -1, true));
       logP = tf.log(tf.clipByValue(p, EPSILON, 1 - EPSILON));
     }
-    const ce = tf.neg(tf.sum(tf.mul(y, logP), -1));
-    // A [batch, steps, C] head keeps one loss per token, for the masked mean over real tokens.
-    return ce.rank === 2 ? (ce as tf.Tensor2D) : perSample(ce);
+    // A [batch, steps, C] or [batch, h, w, C] head keeps one loss per token or pixel, for the masked mean.
+    return tf.neg(tf.sum(tf.mul(y, logP), -1));
   });
 }
 
@@ -84,8 +108,8 @@ export function crossEntropyDescriptor(type: string, description: string, smooth
     type,
     description,
     taskTypes: ['classification'],
-    options: crossEntropyOptions(smoothing),
+    options: categoricalOptions(smoothing),
     fromLogits: (c) => c.fromLogits,
-    create: (c) => (yTrue, yPred) => categoricalCrossentropy(classTarget(yTrue, numClassesOf(yPred), acceptsDistributions), yPred, c.fromLogits, c.labelSmoothing),
+    create: (c) => (yTrue, yPred) => categoricalCrossentropy(classTarget(yTrue, numClassesOf(yPred), acceptsDistributions), yPred, c.fromLogits, c.labelSmoothing, c.classWeights),
   });
 }

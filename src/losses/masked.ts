@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Mean of per-sample [b] or per-token [b, steps] losses over what is labelled (mask 1), or over
+ * Mean of per-sample [b], per-token [b, steps] or per-pixel [b, h, w] losses over what is labelled (mask 1), or over
  * everything without a mask: a token-level task's loss is the mean over its non-padded tokens. A
  * per-row mask [b] against per-token losses drops whole rows; a per-token mask against per-sample
  * losses (a sequence-level loss such as a CRF likelihood) keeps the rows with any labelled token.

@@ -24,9 +24,10 @@ export interface LossAux {
  * yTrue follows TARGET_LAYOUT for the task type (class indices for classification);
  * yPred is the head output [batch, outputDim]. Returns one loss value per sample, shape [batch] —
  * or, for a token-level target (indices [batch, steps] against a [batch, steps, classes] head), one
- * per token [batch, steps], so that the train step averages over the non-padded tokens (maskedMean).
+ * per token [batch, steps], and for a per-pixel head [batch, h, w, C] one per pixel [batch, h, w], so
+ * that the train step averages over the labelled tokens or pixels (maskedMean).
  */
-export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor, aux?: LossAux) => tf.Tensor1D | tf.Tensor2D;
+export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor, aux?: LossAux) => tf.Tensor;
 
 /** Head output → what metrics read, in the head output's shape (one-hot rows of the decoded labels). */
 export type Decoder = (yPred: tf.Tensor, aux: LossAux) => tf.Tensor;

@@ -1,10 +1,11 @@
 // Owns the `accuracy` metric: fraction of correct predictions.
 import { metric, type MetricDescriptor } from './types';
 import { argmaxRow, isPositive, thresholdOptions } from './common';
+import { summable } from './summable';
 
 export const accuracyMetric: MetricDescriptor = metric({
   type: 'accuracy',
-  description: 'Fraction correct: argmax = class index (classification); prediction > threshold = 0/1 target, over every output (binary, multilabel)',
+  description: 'Fraction correct: argmax = class index (classification; per pixel for a per-pixel head: pixel accuracy); prediction > threshold = 0/1 target, over every output (binary, multilabel)',
   taskTypes: ['classification', 'binary', 'multilabel'],
   higherIsBetter: true,
   options: thresholdOptions,
@@ -12,12 +13,14 @@ export const accuracyMetric: MetricDescriptor = metric({
   create(c, ctx) {
     const threshold = c.threshold;
     if (ctx.taskType === 'classification') {
-      return ({ yTrue, yPred, n, predDim }) => {
-        if (n === 0) return NaN;
-        let hits = 0;
-        for (let i = 0; i < n; i++) if (argmaxRow(yPred, i, predDim) === yTrue[i]) hits++;
-        return hits / n;
-      };
+      return summable({
+        stats: ({ yTrue, yPred, n, predDim }) => {
+          let hits = 0;
+          for (let i = 0; i < n; i++) if (argmaxRow(yPred, i, predDim) === yTrue[i]) hits++;
+          return [hits, n];
+        },
+        value: ([hits, n]) => (n ? hits / n : NaN),
+      });
     }
     return ({ yTrue, yPred, n, predDim }) => {
       const total = n * predDim;

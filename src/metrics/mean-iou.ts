@@ -2,6 +2,7 @@
 // counted over every labelled row — for per-pixel (and per-token) targets, every labelled pixel.
 import { opts } from '../util/options';
 import { argmaxRow } from './common';
+import { summable } from './summable';
 import { metric, type MetricDescriptor } from './types';
 
 /**
@@ -10,24 +11,33 @@ import { metric, type MetricDescriptor } from './types';
  * any "right item" pixels is not rewarded with IoU 1 nor punished with 0; NaN when no class occurs.
  */
 export function meanIoU(gold: ArrayLike<number>, pred: ArrayLike<number>, classes: number): number {
-  const inter = new Float64Array(classes);
-  const union = new Float64Array(classes);
+  return iouValue(iouStats(gold, pred, classes));
+}
+
+/** [intersection of class 0..C−1, union of class 0..C−1]: these add up over batches. */
+function iouStats(gold: ArrayLike<number>, pred: ArrayLike<number>, classes: number): number[] {
+  const counts = new Array<number>(2 * classes).fill(0);
   for (let i = 0; i < gold.length; i++) {
     const g = gold[i];
     const p = pred[i];
     if (g === p) {
-      inter[g]++;
-      union[g]++;
+      counts[g]++;
+      counts[classes + g]++;
     } else {
-      union[g]++;
-      union[p]++;
+      counts[classes + g]++;
+      counts[classes + p]++;
     }
   }
+  return counts;
+}
+
+function iouValue(counts: number[]): number {
+  const classes = counts.length / 2;
   let sum = 0;
   let present = 0;
   for (let c = 0; c < classes; c++) {
-    if (union[c] === 0) continue;
-    sum += inter[c] / union[c];
+    if (counts[classes + c] === 0) continue;
+    sum += counts[c] / counts[classes + c];
     present++;
   }
   return present ? sum / present : NaN;
@@ -41,11 +51,13 @@ export const meanIouMetric: MetricDescriptor = metric({
   options: opts(),
   key: () => 'mean-iou',
   create() {
-    return ({ yTrue, yPred, n, predDim }) => {
-      if (n === 0) return NaN;
-      const pred = new Int32Array(n);
-      for (let i = 0; i < n; i++) pred[i] = argmaxRow(yPred, i, predDim);
-      return meanIoU(yTrue.subarray(0, n), pred, predDim);
-    };
+    return summable({
+      stats: ({ yTrue, yPred, n, predDim }) => {
+        const pred = new Int32Array(n);
+        for (let i = 0; i < n; i++) pred[i] = argmaxRow(yPred, i, predDim);
+        return iouStats(yTrue.subarray(0, n), pred, predDim);
+      },
+      value: iouValue,
+    });
   },
 });

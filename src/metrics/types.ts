@@ -22,7 +22,8 @@ export interface MetricContext {
   classNames?: string[];
 }
 
-export type MetricFn = (input: MetricInput) => number;
+/** `summable`: the metric's statistics add up over batches (src/metrics/summable.ts). */
+export type MetricFn = ((input: MetricInput) => number) & { summable?: import('./summable').Summable };
 
 export interface MetricDescriptor extends Descriptor<ComponentInput, MetricFn, MetricContext> {
   readonly taskTypes: readonly TaskType[];

@@ -154,7 +154,7 @@ function architectureContext(spec: ResolvedSpec, f: LayerFactory, inputs: tf.Sym
     },
     backbone(prefix, group): BuiltBackbone {
       if (pretrained) return pretrainedBackbone(pretrained, prefix, group, () => ctx.joined(), f);
-      if (graph) return buildGraph(graph, sources, ['backbone'], prefix, group, { create: f.create, applyTo: f.applyTo });
+      if (graph) return buildGraph(graph, sources, ['backbone'], prefix, group, { create: f.create, applyTo: f.applyTo, taskNames: ctx.taskNames });
       const { y, created } = f.stack(spec.backbone as LayerItem[], ['backbone'], prefix, group, ctx.joined());
       return { outputs: { backbone: y }, order: ['backbone'], created };
     },
@@ -191,6 +191,8 @@ function headInput(spec: ResolvedSpec, t: string, f: Features): tf.SymbolicTenso
     const graph = !isPretrainedBackbone(spec.backbone) && isGraphSpec(spec.backbone);
     throw new LayerBuildError(['tasks', t, 'from'], `"${from}" is not a backbone output (allowed: ${f.order.join(', ')})${graph ? '' : '; "from" names an output of a graph backbone'}`, false, didYouMean(from, f.order));
   }
+  const owner = isGraphSpec(spec.backbone) && !isPretrainedBackbone(spec.backbone) ? spec.backbone.nodes[from]?.task : undefined;
+  if (owner !== undefined && owner !== t) throw new LayerBuildError(['tasks', t, 'from'], `"${from}" is a node of task ${owner}; only that task's head may read it`);
   return x;
 }
 

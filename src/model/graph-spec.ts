@@ -3,6 +3,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ArchitectureContext, BuiltBackbone, Created } from '../architectures/types';
 import { MULTI_INPUT_LAYERS } from '../layers/merge-types';
+import { SHARED_GROUP } from '../tasks';
 import type { PathSeg } from '../errors';
 import type { GraphNode, GraphSpec, LayerItem } from '../spec/types';
 import { didYouMean } from '../util/suggest';
@@ -15,7 +16,7 @@ export function isGraphSpec(b: unknown): b is GraphSpec {
 
 const typeOf = (item: LayerItem) => Object.keys(item)[0];
 
-type Ctx = Pick<ArchitectureContext, 'create' | 'applyTo'>;
+type Ctx = Pick<ArchitectureContext, 'create' | 'applyTo' | 'taskNames'>;
 
 /** A node's layers, created or (a submodel) reused, each with the path its errors are reported at. */
 interface NodeLayers {
@@ -66,8 +67,13 @@ class GraphBuilder {
     return { outputs, order: [...this.g.outputs], created: this.created };
   }
 
-  private createAll(items: LayerItem[], at: PathSeg[], name: (item: LayerItem, i: number) => string): Created[] {
-    return items.map((item, i) => this.ctx.create(item, [...at, i], name(item, i), this.group));
+  private createAll(items: LayerItem[], at: PathSeg[], name: (item: LayerItem, i: number) => string, group = this.group): Created[] {
+    return items.map((item, i) => this.ctx.create(item, [...at, i], name(item, i), group));
+  }
+
+  /** A node's layer group: its `task` in a shared graph (a per-task decoder), else the graph's group. */
+  private groupOf(node: GraphNode): string {
+    return node.task !== undefined && this.group === SHARED_GROUP ? node.task : this.group;
   }
 
   /** The layers of submodel `name`, created the first time a node applies it (one set of weights). */
@@ -92,11 +98,12 @@ class GraphBuilder {
       return { items, layers, itemPaths: items.map(() => at) };
     }
     let out: NodeLayers;
+    const group = this.groupOf(node);
     if (node.layer !== undefined) {
-      out = { items: [node.layer], layers: [this.ctx.create(node.layer, [...at, 'layer'], `${this.prefix}_${name}_${typeOf(node.layer)}`, this.group)], itemPaths: [[...at, 'layer']] };
+      out = { items: [node.layer], layers: [this.ctx.create(node.layer, [...at, 'layer'], `${this.prefix}_${name}_${typeOf(node.layer)}`, group)], itemPaths: [[...at, 'layer']] };
     } else {
       const items = node.layers ?? [];
-      out = { items, layers: this.createAll(items, [...at, 'layers'], (item, i) => `${this.prefix}_${name}_${i + 1}_${typeOf(item)}`), itemPaths: items.map((_, i) => [...at, 'layers', i]) };
+      out = { items, layers: this.createAll(items, [...at, 'layers'], (item, i) => `${this.prefix}_${name}_${i + 1}_${typeOf(item)}`, group), itemPaths: items.map((_, i) => [...at, 'layers', i]) };
     }
     this.created.push(...out.layers);
     return out;
@@ -116,9 +123,16 @@ class GraphBuilder {
     }
     const kinds = (['apply', 'layer', 'layers'] as const).filter((k) => node[k] !== undefined);
     if (kinds.length !== 1) throw new LayerBuildError(at, `node "${name}" needs exactly one of apply, layer, layers (received ${kinds.join(', ') || 'none'})`, true);
+    if (node.task !== undefined && !this.ctx.taskNames.includes(node.task)) {
+      throw new LayerBuildError([...at, 'task'], `unknown task "${node.task}" (allowed: ${this.ctx.taskNames.join(', ')})${hint(node.task, this.ctx.taskNames)}`);
+    }
     this.visiting.push(name);
     const xs = node.inputs.map((ref, k) => this.evaluate(ref, [...at, 'inputs', k]));
     this.visiting.pop();
+    node.inputs.forEach((ref, k) => {
+      const owner = this.g.nodes[ref]?.task;
+      if (owner !== undefined && owner !== node.task) throw new LayerBuildError([...at, 'inputs', k], `node "${name}" reads "${ref}", a node of task ${owner}; only nodes of task ${owner} may read it`);
+    });
     const y = this.applyNode(name, at, this.nodeLayers(node, name, at), xs);
     this.values.set(name, y);
     return y;

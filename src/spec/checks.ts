@@ -156,6 +156,19 @@ function checkAgainstData(spec: ResolvedSpec, d: DataDescription, at: At): void 
   if (spec.train.validation === 'test' && !d.splits.includes('test')) at(['train', 'validation'], { message: `data "${spec.data.type}" has no test split`, allowed: 'a fraction, or "none"' });
 }
 
+/** A per-pixel target's head ends in (batch, h, w, units) on the target's grid. */
+function pixelHeadFits(shape: Array<number | null>, pixels: [number, number], type: TaskType, headPath: (string | number)[], at: At): boolean {
+  if (shape.length !== 4) {
+    at(headPath, { message: `head output has shape ${shapeStr(shape)}; a per-pixel ${type} head must end in (batch, height, width, ${type === 'classification' ? 'classes' : 'values'})`, hint: 'end the decoder with a conv2d (kernelSize: 1, padding: same) over the feature map' });
+    return false;
+  }
+  if (shape[1] !== pixels[0] || shape[2] !== pixels[1]) {
+    at(headPath, { message: 'head output size does not match the per-pixel target', received: `${shape[1]}×${shape[2]}`, allowed: `${pixels[0]}×${pixels[1]} (one output per pixel)`, hint: 'use padding: same, and as many upsampling steps (conv2dTranspose, upSampling2d) as pooling steps; cropping2d or zeroPadding2d adjust odd sizes' });
+    return false;
+  }
+  return true;
+}
+
 function expectedWidth(type: TaskType, target: DataDescription['targets'][string] | undefined): { ok: (w: number) => boolean; text: string } {
   switch (type) {
     case 'classification':
@@ -198,7 +211,10 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
       // So does the head of a token-level data target (one class index per step).
       const steps = task.type === 'classification' ? d?.targets[t]?.steps : undefined;
       const tokenLevel = crfHead || steps !== undefined;
-      if (shape.length !== (tokenLevel ? 3 : 2)) {
+      const pixels = d?.targets[t]?.pixels;
+      if (pixels) {
+        if (!pixelHeadFits(shape, pixels, task.type, headPath, at)) return;
+      } else if (shape.length !== (tokenLevel ? 3 : 2)) {
         if (tokenLevel) at(headPath, { message: `head output has shape ${shapeStr(shape)}; a token-level ${task.type} head must end in (batch, steps, classes)`, hint: 'keep the steps axis: a recurrent layer with returnSequences: true, or conv1d with padding: same, then dense' });
         else at(headPath, { message: `head output has shape ${shapeStr(shape)}; a ${task.type} head must end in (batch, units)`, hint: 'add flatten or a global pooling layer before the last dense' });
         return;
@@ -210,6 +226,8 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
       const w = shape[shape.length - 1] as number;
       const exp = expectedWidth(task.type, d?.targets[t]);
       if (!exp.ok(w)) at(headPath, { message: `head output width does not fit a ${task.type} task`, received: w, allowed: exp.text });
+      const classWeights = task.loss.classWeights;
+      if (Array.isArray(classWeights) && classWeights.length !== w) at(['tasks', t, 'loss', 'classWeights'], { message: 'one class weight per head unit', received: classWeights.length, allowed: `${w}` });
       checkTagLists(spec, t, w, d, at);
       const fromLogits = losses.get(task.loss.type).fromLogits(task.loss);
       const act = built.outputActivation[t];

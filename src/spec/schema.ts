@@ -80,6 +80,7 @@ function graphSchema(): JSONSchema {
             layer: { $ref: '#/definitions/layer' },
             layers: { ...layerList, description: 'Layers of this node only, applied in order' },
             inputs: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'Input or node names; several only for a merge layer (concatenate, add, multiply, average, subtract, distance)' },
+            task: { type: 'string', description: "The task this node belongs to (a per-task decoder reading shared encoder outputs, U-Net style): its layers are that task's parameters, not shared ones; only nodes of the same task may read it (hard sharing)" },
           },
         },
       },

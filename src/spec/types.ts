@@ -70,6 +70,8 @@ export interface GraphNode {
   layers?: LayerItem[];
   /** Input names or node names; several only when the first layer merges (concatenate, add, distance, …). */
   inputs: string[];
+  /** The task whose own part this node is (a per-task decoder): its layers join that task's group. */
+  task?: string;
 }
 
 /** A graph backbone (src/model/graph-spec.ts builds it). */

@@ -28,11 +28,15 @@ export function checkData(bundle: DataBundle, spec: ResolvedSpec, built: BuiltMo
         problems.push({ where: { path: `data.${split}` }, message: `no target column for task "${t}"` });
         return;
       }
-      if (spec.tasks[t].type !== 'classification') return;
       const out = built.model.outputs[i].shape;
+      if (out.length >= 4 && !pixelTargetFits(col.shape, out, spec.tasks[t].type)) {
+        problems.push({ where: { path: `data.${split}` }, message: `the per-pixel target of task "${t}" does not match its head's output`, received: `rows of shape [${col.shape}]`, allowed: `[${out.slice(1, spec.tasks[t].type === 'classification' ? -1 : undefined)}] (the head outputs ${shapeText(out)})` });
+        return;
+      }
+      if (spec.tasks[t].type !== 'classification') return;
       const classes = out[out.length - 1] as number;
-      // A token-level head (batch, steps, classes) reads `per` labels a row, masked per row or per token.
-      const per = out.length === 3 ? col.data.length / Math.max(set.size, 1) : 1;
+      // A token-level head (batch, steps, classes) or a per-pixel one reads `per` labels a row, masked per row or per label.
+      const per = out.length >= 3 ? col.data.length / Math.max(set.size, 1) : 1;
       const perTokenMask = col.mask !== undefined && col.mask.length !== set.size;
       for (let k = 0; k < set.size * per; k++) {
         const v = col.data[k];
@@ -45,6 +49,16 @@ export function checkData(bundle: DataBundle, spec: ResolvedSpec, built: BuiltMo
     });
   }
   if (problems.length) throw dataError(problems);
+}
+
+const shapeText = (s: Array<number | null>) => `(${s.map((d) => d ?? 'batch').join(', ')})`;
+
+/** A per-pixel head (batch, h, w, units) reads a class index per pixel, or `units` values per pixel ([h, w] when units is 1). */
+function pixelTargetFits(row: number[], out: Array<number | null>, type: string): boolean {
+  const grid = out.slice(1, -1) as number[];
+  const last = type === 'classification' ? 1 : (out[out.length - 1] as number);
+  const fits = [[...grid, last], ...(last === 1 ? [grid] : [])];
+  return fits.some((w) => w.join(',') === row.join(','));
 }
 
 /** `tags: learn` names each head class after a learnt category: the head must have exactly that many. */

@@ -3,22 +3,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dataError, type Problem } from '../../errors';
-import { mixSeed, mulberry32, randInt } from '../../util/random';
+import { mixSeed } from '../../util/random';
 import { packageRoot } from '../../util/paths';
 import { readIdx } from '../formats/idx';
-import { int, opts, str, type Options as OptionsOf } from '../../util/options';
+import { bool, int, opts, str, type Options as OptionsOf } from '../../util/options';
 import { readOptions } from '../options';
+import { holdOut } from '../splits';
 import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
+import { CANVAS, drawPairs, ITEM, type FashionSplit } from './multifashion-canvas';
+import { DEFAULT_BACKGROUND, SEGMENT_CLASSES } from './multifashion-dense';
+import { pairSource, type PairSet } from './multifashion-source';
 
 /** Fashion-MNIST class names, by label index. */
 export const classNames: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
-export const ITEM = 28;
-export const CANVAS = 36;
-/** The second item's offset (rows and columns) from the top-left corner. */
-export const OFFSET = CANVAS - ITEM;
-const PIXELS = ITEM * ITEM;
-const CANVAS_PIXELS = CANVAS * CANVAS;
+export { CANVAS, composeCanvas, drawPairs, ITEM, OFFSET, type FashionSplit } from './multifashion-canvas';
 
 export const FILES = {
   train: { images: 'train-images-idx3-ubyte.gz', labels: 'train-labels-idx1-ubyte.gz' },
@@ -39,68 +38,21 @@ const recipeOptions = opts({
   trainSize: int({ minimum: 1, default: 6000, description: 'Number of training pairs to compose' }),
   testSize: int({ minimum: 1, default: 1000, description: 'Number of test pairs to compose' }),
   seed: int({ description: 'Seed for drawing the pairs. Default: the spec seed' }),
+  dense: bool({
+    default: false,
+    description: 'Add two per-pixel tasks on the 36×36 canvas: segmentation (3 classes per pixel: background, left item, right item — the item whose pixel is the maximum) and unmix (regression of the left item alone, 1 value per pixel)',
+  }),
+  background: int({
+    minimum: 0,
+    maximum: 254,
+    default: DEFAULT_BACKGROUND,
+    description: 'dense: a canvas pixel whose value (0–255) is at most this is background in the segmentation target',
+  }),
 });
 const schema = recipeOptions.schema;
 export type MultiFashionOptions = OptionsOf<typeof recipeOptions>;
 
 const options = (config: Record<string, unknown>) => readOptions('multifashion', schema, config) as MultiFashionOptions;
-
-/**
- * Compose one canvas: `first` (28×28 uint8) at rows/cols 0..27, `second` at rows/cols 8..35,
- * overlapped by pixel-wise maximum and scaled to [0, 1]. Writes CANVAS² floats at out[outOffset..].
- */
-export function composeCanvas(first: ArrayLike<number>, second: ArrayLike<number>, out: Float32Array = new Float32Array(CANVAS_PIXELS), outOffset = 0): Float32Array {
-  out.fill(0, outOffset, outOffset + CANVAS_PIXELS);
-  for (let r = 0; r < ITEM; r++) {
-    const row = outOffset + r * CANVAS;
-    for (let c = 0; c < ITEM; c++) out[row + c] = first[r * ITEM + c];
-  }
-  for (let r = 0; r < ITEM; r++) {
-    const row = outOffset + (r + OFFSET) * CANVAS + OFFSET;
-    for (let c = 0; c < ITEM; c++) {
-      const v = second[r * ITEM + c];
-      if (v > out[row + c]) out[row + c] = v;
-    }
-  }
-  for (let i = outOffset; i < outOffset + CANVAS_PIXELS; i++) out[i] /= 255;
-  return out;
-}
-
-/** The item indices of `count` pairs, each drawn independently and uniformly from `n` items. */
-export function drawPairs(count: number, n: number, seed: number): Int32Array {
-  const rand = mulberry32(seed);
-  const idx = new Int32Array(2 * count);
-  for (let k = 0; k < 2 * count; k++) idx[k] = randInt(rand, n);
-  return idx;
-}
-
-export interface FashionSplit {
-  /** N×28×28 uint8 pixels. */
-  images: Uint8Array;
-  /** N labels in 0..9. */
-  labels: Uint8Array;
-  size: number;
-}
-
-/** Build `count` composed pairs from a split; pair k uses items idx[2k] (left) and idx[2k+1] (right). */
-export function composePairs(split: FashionSplit, count: number, seed: number): ArraySet {
-  const idx = drawPairs(count, split.size, seed);
-  const image = new Float32Array(count * CANVAS_PIXELS);
-  const left = new Int32Array(count);
-  const right = new Int32Array(count);
-  for (let k = 0; k < count; k++) {
-    const a = idx[2 * k];
-    const b = idx[2 * k + 1];
-    composeCanvas(split.images.subarray(a * PIXELS, (a + 1) * PIXELS), split.images.subarray(b * PIXELS, (b + 1) * PIXELS), image, k * CANVAS_PIXELS);
-    left[k] = split.labels[a];
-    right[k] = split.labels[b];
-  }
-  return {
-    size: count,
-    inputs: { image: { data: image, shape: [CANVAS, CANVAS, 1] } },
-    targets: { left: { data: left, shape: [] }, right: { data: right, shape: [] } },
-  };
-}
 
 /** Read and check one split's image and label files. */
 export function loadSplit(dir: string, split: 'train' | 'test'): FashionSplit {
@@ -143,30 +95,61 @@ export function checkFiles(dir: string, bundled: boolean): void {
   throw dataError(missing.map((f) => ({ where: { file: path.join(dir, f) }, message: 'Fashion-MNIST file not found', hint })));
 }
 
+/** The targets of the recipe: left and right, and with dense: true the two per-pixel ones. */
+function targetsOf(dense: boolean): DataDescription['targets'] {
+  const classification = { type: 'classification' as const, classes: 10 };
+  if (!dense) return { left: classification, right: classification };
+  return {
+    left: classification,
+    right: classification,
+    segmentation: { type: 'classification', classes: SEGMENT_CLASSES.length, pixels: [CANVAS, CANVAS] },
+    unmix: { type: 'regression', dim: 1, pixels: [CANVAS, CANVAS] },
+  };
+}
+
+/** The train/val/test sources: train.validation's fraction is held out of the training pairs as an in-memory split would be. */
+function sourcesOf(train: Omit<PairSet, 'rows'>, test: Omit<PairSet, 'rows'>, ctx: DataContext): NonNullable<DataBundle['sources']> {
+  const all = (set: Omit<PairSet, 'rows'>) => Int32Array.from({ length: set.idx.length / 2 }, (_, k) => k);
+  const test_ = pairSource({ ...test, rows: all(test) });
+  if (typeof ctx.validation !== 'number') return { train: pairSource({ ...train, rows: all(train) }), test: test_ };
+  const rows = holdOut(train.idx.length / 2, ctx.validation, ctx.seed);
+  return { train: pairSource({ ...train, rows: rows.train }), val: pairSource({ ...train, rows: rows.val }), test: test_ };
+}
+
+const EMPTY: ArraySet = { size: 0, inputs: {}, targets: {} };
+
 export const multifashionData: DataDescriptor = {
   type: 'multifashion',
-  description: 'MultiFashion: two Fashion-MNIST items on a 36×36 canvas (top-left and bottom-right, overlapping); tasks left and right classify each (10 classes)',
+  description: 'MultiFashion: two Fashion-MNIST items on a 36×36 canvas (top-left and bottom-right, overlapping); tasks left and right classify each (10 classes); dense: true adds per-pixel segmentation and unmix',
   schema,
 
   describe(config: Record<string, unknown>): DataDescription {
-    options(config);
-    return {
-      inputs: { image: { shape: [CANVAS, CANVAS, 1], dtype: 'float32' } },
-      targets: { left: { type: 'classification', classes: 10 }, right: { type: 'classification', classes: 10 } },
-      splits: ['train', 'test'],
-    };
+    const opts = options(config);
+    return { inputs: { image: { shape: [CANVAS, CANVAS, 1], dtype: 'float32' } }, targets: targetsOf(opts.dense), splits: ['train', 'test'] };
   },
 
   /** `mtl predict RUN INPUT`: rows hold the canvas itself (field image, 36×36 numbers in [0, 1]); labels are not read. */
-  predictEncoding: () => ({ classNames: { left: [...classNames], right: [...classNames] } }),
+  predictEncoding: (config) => ({ classNames: { left: [...classNames], right: [...classNames], ...(options(config).dense ? { segmentation: [...SEGMENT_CLASSES] } : {}) } }),
 
+  /** Canvases are composed per batch (src/data/recipes/multifashion-source.ts): the bundle holds batch sources. */
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
     const opts = options(config);
     const dir = resolveDir(opts, ctx);
     checkFiles(dir, opts.dir === undefined);
     const seed = opts.seed ?? ctx.seed;
-    const train = composePairs(loadSplit(dir, 'train'), opts.trainSize, mixSeed(seed, 1));
-    const test = composePairs(loadSplit(dir, 'test'), opts.testSize, mixSeed(seed, 2));
-    return { train, test, source: `${dir} (Fashion-MNIST, ${opts.trainSize} train / ${opts.testSize} test pairs)` };
+    const background = opts.dense ? { background: opts.background } : {};
+    const trainSplit = loadSplit(dir, 'train');
+    const testSplit = loadSplit(dir, 'test');
+    const train = { split: trainSplit, idx: drawPairs(opts.trainSize, trainSplit.size, mixSeed(seed, 1)), ...background };
+    const test = { split: testSplit, idx: drawPairs(opts.testSize, testSplit.size, mixSeed(seed, 2)), ...background };
+    const sources = sourcesOf(train, test, ctx);
+    return {
+      train: EMPTY,
+      ...(sources.val ? { val: EMPTY } : {}),
+      test: EMPTY,
+      sources,
+      ...(opts.dense ? { classNames: { segmentation: [...SEGMENT_CLASSES] } } : {}),
+      source: `${dir} (Fashion-MNIST, ${opts.trainSize} train / ${opts.testSize} test pairs${opts.dense ? ', dense' : ''})`,
+    };
   },
 };

@@ -11,6 +11,8 @@ import { classNames, composeCanvas, FILES, multifashionData } from '../../../../
 import { dataRecipes } from '../../../../src/data/index';
 import { mulberry32 } from '../../../../src/util/random';
 import { packageRoot } from '../../../../src/util/paths';
+import { materialise } from '../../../helpers/sources';
+import type { DataBundle } from '../../../../src/data/types';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-mf-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -86,12 +88,14 @@ describe('multifashion recipe', () => {
     testImages = writeSplit(dir, 'test', 7, 2, [3, 1, 4, 1, 5, 9, 2]);
   });
   const ctx = { seed: 11, specDir: tmp };
-  const make = (extra: Record<string, unknown> = {}, c = ctx) => multifashionData.create({ type: 'multifashion', dir: 'synthetic', trainSize: 40, testSize: 15, ...extra }, c);
+  /** The bundle's train and test splits read back from its batch sources (canvases are composed per batch). */
+  const read = async (b: DataBundle) => ({ source: b.source, train: await materialise(b.sources!.train), test: await materialise(b.sources!.test!) });
+  const make = async (extra: Record<string, unknown> = {}, c = ctx) => read(await multifashionData.create({ type: 'multifashion', dir: 'synthetic', trainSize: 40, testSize: 15, ...extra }, c));
 
   it('is registered, with a documented schema', () => {
     assert.equal(dataRecipes.get('multifashion'), multifashionData);
     const props = multifashionData.schema.properties as Record<string, { description?: string; default?: unknown }>;
-    assert.deepEqual(Object.keys(props).sort(), ['dir', 'seed', 'testSize', 'trainSize']);
+    assert.deepEqual(Object.keys(props).sort(), ['background', 'dense', 'dir', 'seed', 'testSize', 'trainSize']);
     for (const [k, p] of Object.entries(props)) assert.ok(p.description, `${k} has a description`);
     assert.equal(props.trainSize.default, 6000);
     assert.equal(props.testSize.default, 1000);
@@ -167,7 +171,7 @@ describe('multifashion recipe', () => {
   });
 
   it('defaults to the bundled subset', async () => {
-    const b = await multifashionData.create({ type: 'multifashion', trainSize: 30, testSize: 20 }, ctx);
+    const b = await read(await multifashionData.create({ type: 'multifashion', trainSize: 30, testSize: 20 }, ctx));
     const bundled = path.join(packageRoot(), 'datasets', 'fashion-mnist');
     assert.equal(b.source, `${bundled} (Fashion-MNIST, 30 train / 20 test pairs)`);
     assert.equal(b.train.size, 30);
