@@ -4,7 +4,16 @@
 //              step); kernels 'tfjs' puts tfjs-backend-wasm's own gradient kernels back ("before")
 //   profile    {config, batch, kernels: 'tfjs'|'mtl'}: kernel-time shares of one step (1 thread)
 //   memory     {config, steps}: peak RSS and live tensors over `steps` steps
+//   fullData   {steps}: peak RSS of `mtl train` on the full MultiFashion (60,000 / 10,000 pairs from the
+//              Debian dataset-fashion-mnist files): quickstart's model, one epoch of `steps` steps, then
+//              validation (6,000 pairs) and test — the recipe's memory, not the model's
 import * as tf from '@tensorflow/tfjs';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { train } from '../src/train/loop';
+import { packageRoot } from '../src/util/paths';
 import { selectBackend, type BackendName } from '../src/backend/select';
 import { keepOriginalKernels, useKernels } from './kernels';
 import { median, profileKernels, workload } from './workload';
@@ -60,7 +69,23 @@ async function memory(a: Args): Promise<object> {
   return { threads: info.threads, steps: tensors.length, peakRssMB: process.resourceUsage().maxRSS / 1024, tensorsAfterStep1: tensors[0], tensorsAfterLast: tensors[tensors.length - 1], tensorsMax: Math.max(...tensors) };
 }
 
-const MODES: Record<string, (a: Args) => Promise<object>> = { throughput, profile, memory };
+async function fullData(a: Args): Promise<object> {
+  const dir = '/usr/share/datasets/fashion-mnist';
+  if (!fs.existsSync(dir)) return { skipped: `${dir} is missing (Debian package dataset-fashion-mnist)` };
+  const spec = parse(fs.readFileSync(path.join(packageRoot(), 'configs/quickstart.yaml'), 'utf8'));
+  spec.data = { ...spec.data, dir, trainSize: 60000, testSize: 10000 };
+  spec.train = { ...spec.train, epochs: 1, stepsPerEpoch: a.steps ?? 100 };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-bench-full-'));
+  try {
+    fs.writeFileSync(path.join(tmp, 'full.yaml'), stringify(spec));
+    const r = await train(path.join(tmp, 'full.yaml'), { out: path.join(tmp, 'run'), backend: 'wasm', threads: a.threads ?? 1 });
+    return { pairs: 60000, steps: r.epochs[0].steps, peakRssMB: process.resourceUsage().maxRSS / 1024, testAccuracy: Object.fromEntries(Object.entries(r.test!.tasks).map(([t, m]) => [t, m.accuracy])) };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const MODES: Record<string, (a: Args) => Promise<object>> = { throughput, profile, memory, fullData };
 
 async function main(): Promise<void> {
   const [mode, json = '{}'] = process.argv.slice(2);

@@ -6,7 +6,7 @@
 //               python3 with torch exists, and mtl ÷ PyTorch at 1 thread and at all threads
 //   profile     kernel-time top-5 of a quickstart step (batch 256), tfjs kernels vs mtl's
 //   weighting   step time of each gradient-based weighting method ÷ equal weighting
-//   memory      peak RSS and live tensors over 200 quickstart steps
+//   memory      peak RSS and live tensors over 200 quickstart steps; peak RSS of a run on the full MultiFashion
 //   cli         `mtl --help` and `mtl validate` wall time (and bare `node -e 0`)
 //   text        the BiLSTM-CRF text workload and its PyTorch reference (bench/text.ts)
 import * as fs from 'node:fs';
@@ -146,7 +146,11 @@ function memorySection(): object {
   const r = child<{ peakRssMB: number; tensorsAfterStep1: number; tensorsAfterLast: number; tensorsMax: number; threads: number }>('memory', { config: 'quickstart', steps: 200 });
   if ('error' in r) out(`memory: error ${r.error}\n\n`);
   else out(`memory over 200 quickstart steps (batch 64, wasm, ${r.threads} threads): peak RSS ${fmt(r.peakRssMB)} MB; live tensors after step 1 ${r.tensorsAfterStep1}, after step 200 ${r.tensorsAfterLast}, most ${r.tensorsMax}\n\n`);
-  return r;
+  const full = child<{ peakRssMB: number; steps: number; skipped?: string }>('fullData', { steps: 100 });
+  if ('error' in full) out(`full MultiFashion: error ${full.error}\n\n`);
+  else if (full.skipped) out(`full MultiFashion: skipped (${full.skipped})\n\n`);
+  else out(`full MultiFashion (60,000 train / 10,000 test pairs, quickstart model, ${full.steps} steps + validation + test, wasm, 1 thread): peak RSS ${fmt(full.peakRssMB)} MB (target < 300)\n\n`);
+  return { ...r, fullMultiFashion: full };
 }
 
 function cliSection(): object {
