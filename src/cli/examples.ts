@@ -56,6 +56,7 @@ export const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['mtl predict runs/q1 --split val --checkpoint last --format csv --top-k 1 > val.csv', 'validation rows as CSV'],
     ['mtl predict runs/q1 --no-labels --backend wasm', 'predictions only, no labels'],
     ['mtl predict runs/aux --auxiliary', 'the auxiliary tasks (tasks.<t>.auxiliary) too'],
+    ['mtl predict runs/dense --masks masks/', 'per-pixel tasks: one PNG per row and task in masks/ (<row>-<task>.png, and the gold -label.png)'],
   ],
   compare: [
     ['mtl compare runs/uw runs/pcgrad --baseline runs/single-task', 'final metrics side by side, Δm% against a baseline'],

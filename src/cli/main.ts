@@ -119,6 +119,7 @@ function addLookCommands(p: Command, o: Output): void {
     .option('--top-k <k>', 'classes listed per classification row', '3')
     .option('--auxiliary', 'also predict the auxiliary tasks (tasks.<t>.auxiliary)')
     .option('--no-labels', 'leave out each row\'s label')
+    .option('--masks <dir>', 'per-pixel tasks: folder for one PNG per row and task, <row>-<task>.png (and -label.png); default RUN/masks-<split or INPUT name>')
     .addOption(backendOption())
     .action(async (run, input, opts) => (await command(() => import('./commands/predict'))).predictCommand(run, input, opts, o));
 

@@ -32,7 +32,9 @@ export type TaskPrediction =
   | { class: number; name?: string; probability: number; top: TopClass[]; label?: number | null; labelName?: string | null }
   | { classes: number[]; tags?: string[]; entities?: Entity[]; label?: number[] | null; labelTags?: string[] }
   | { probabilities: number[]; label?: number[] | null }
-  | { value: number[]; label?: number[] | null };
+  | { value: number[]; label?: number[] | null }
+  /** A per-pixel task: the PNG written for the row (src/train/predict-masks.ts); label: the gold one's (null: unlabelled). */
+  | { mask: string; label?: string | null };
 
 /** A batch of one task: values row-major with shape [rows, ...]; labels with their mask (per row or per element). */
 export interface TaskBatch {

@@ -5,6 +5,7 @@
 // names its classes, gives regression values in the target's units, tags and entity spans, and the
 // outputs of the model's distance layers (Siamese networks).
 import * as tf from '@tensorflow/tfjs';
+import * as path from 'node:path';
 import { selectBackend, type BackendName } from '../backend/select';
 import { disposeBatch, type Batch } from '../data/batching';
 import { inputBatches, planInput, predictEncodingOf, type InputRow, type InputStats } from '../data/predict-input';
@@ -14,6 +15,7 @@ import { readDataState } from '../data/state';
 import { usageError, type Problem } from '../errors';
 import { taskRuntimes, toPredictions, type TaskRuntime } from '../eval/evaluate';
 import { decodeTask, type TaskDecoding, type TaskPrediction } from '../eval/predictions';
+import { writeMasks } from './predict-masks';
 import { loadModelFiles } from '../model/files';
 import type { ResolvedSpec, Spec } from '../spec/types';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
@@ -46,6 +48,8 @@ export interface PredictOptions {
   auxiliary?: boolean;
   /** Regression values of a z-scored target in its units (default true); false: as the model outputs them. */
   denormalize?: boolean;
+  /** Folder for the PNG masks of per-pixel tasks (default: RUN/masks-<split>, or RUN/masks-<INPUT's name>). */
+  masks?: string;
 }
 
 export interface PredictionRow {
@@ -75,7 +79,7 @@ interface Predictor {
   inputNames: string[];
   tasks: TaskRuntime[];
   decodings: Record<string, TaskDecoding>;
-  opts: Required<Pick<PredictOptions, 'topK' | 'labels' | 'auxiliary'>>;
+  opts: Required<Pick<PredictOptions, 'topK' | 'labels' | 'auxiliary' | 'masks'>>;
 }
 
 /** The model plus the outputs of its distance layers (each applied once), so one pass gives both. */
@@ -112,7 +116,7 @@ function tokenLengths(b: number, steps: number, labelMask: Float32Array | undefi
   return len;
 }
 
-function predictBatch(p: Predictor, batch: Batch, words?: Array<string[] | undefined>): Array<Omit<PredictionRow, 'row'>> {
+function predictBatch(p: Predictor, batch: Batch, rowIds: number[], words?: Array<string[] | undefined>): Array<Omit<PredictionRow, 'row'>> {
   // A scope rather than tf.tidy: what comes out is plain numbers, and every tensor made here is freed.
   tf.engine().startScope();
   try {
@@ -142,6 +146,10 @@ function predictBatch(p: Predictor, batch: Batch, words?: Array<string[] | undef
       }
       const pred = toPredictions(task, y, { mask, model: p.model });
       const labels = p.opts.labels && label ? { values: label.dataSync(), ...(batch.masks[task.name] ? { mask: batch.masks[task.name]!.dataSync() } : {}) } : undefined;
+      if (pred.rank === 4) {
+        writeMasks(p.opts.masks, task, pred, rowIds, labels).forEach((d, i) => (rows[i].tasks[task.name] = d));
+        return;
+      }
       const decoded = decodeTask({ type: task.type, values: pred.dataSync(), shape: pred.shape, ...(labels ? { labels } : {}), ...(lengths ? { lengths } : {}), ...(words ? { words } : {}) }, p.decodings[task.name] ?? {}, p.opts.topK);
       decoded.forEach((d, i) => (rows[i].tasks[task.name] = d));
     });
@@ -167,7 +175,7 @@ async function openPredictor(spec: Spec, ckpt: string, state: unknown, opts: Pre
     inputNames: Object.keys(r.inputs),
     tasks: taskRuntimes(r, classNames),
     decodings: decodingsOf(r, { ...(pe.classNames ?? {}), ...classNames }, pe.targetScales ?? {}, opts.denormalize ?? true),
-    opts: { topK: opts.topK ?? 3, labels: opts.labels ?? true, auxiliary: opts.auxiliary ?? false },
+    opts: { topK: opts.topK ?? 3, labels: opts.labels ?? true, auxiliary: opts.auxiliary ?? false, masks: opts.masks ?? '' },
   };
 }
 
@@ -193,14 +201,16 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
       classNames = bundle.classNames;
       batches = splitBatches(toBatchSource(data).batches({ batchSize, shuffle: false, seed: 0, epoch: 0 }));
     }
-    const p = await openPredictor(spec, ckpt, state, opts, classNames);
+    const masks = opts.masks ?? path.join(runDir, `masks-${opts.input !== undefined ? path.basename(opts.input).replace(/\.[^.]*$/, '') : (opts.split ?? 'test')}`);
+    const p = await openPredictor(spec, ckpt, state, { ...opts, masks }, classNames);
     const started = process.hrtime.bigint();
     let row = 0;
     try {
       for await (const { batch, rows } of batches) {
         try {
           const words = rows?.some((x) => x.words) ? rows.map((x) => x.words) : undefined;
-          predictBatch(p, batch, words).forEach((r, i) => {
+          const ids = rows ? rows.map((x) => x.index) : Array.from({ length: batch.size }, (_, i) => row + i);
+          predictBatch(p, batch, ids, words).forEach((r, i) => {
             emit({ row: rows ? rows[i].index : row, ...r });
             row++;
           });

@@ -58,6 +58,7 @@ export function csvCells(p: TaskPrediction, width: number): Array<[string, strin
     if (has) cells.push(['label', p.label ? (p.labelTags ?? p.label).join(' ') : '']);
     return cells;
   }
+  if ('mask' in p) return [['mask', p.mask], ...(has ? [['label', text(p.label)] as [string, string]] : [])];
   const [base, xs] = 'value' in p ? ['value', p.value] : ['probability', p.probabilities];
   return [...numbered(base, xs, width), ...(has ? numbered('label', p.label, width) : [])];
 }

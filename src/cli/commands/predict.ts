@@ -21,6 +21,7 @@ export interface PredictCliOptions {
   labels: boolean;
   backend: BackendName;
   auxiliary?: boolean;
+  masks?: string;
 }
 
 /** Bad rows printed before the rest are only counted. */
@@ -68,7 +69,7 @@ export async function predictCommand(run: string, input: string | undefined, opt
     if (shown++ < SHOWN_PROBLEMS) for (const p of ps) o.err(formatProblem(p));
   };
   try {
-    const s = await predictRun(run, { split: input === undefined ? (opts.split ?? 'test') : undefined, input, inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary }, writer.row);
+    const s = await predictRun(run, { split: input === undefined ? (opts.split ?? 'test') : undefined, input, inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary, masks: opts.masks }, writer.row);
     writer.end();
     sink?.commit();
     const from = s.input !== undefined ? `of ${s.input}` : `of the ${s.split} split`;
