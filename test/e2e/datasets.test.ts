@@ -6,6 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { PNG } from 'pngjs';
+import { predictRun, type PredictionRow } from '../../src/train/predict';
 import { train } from '../../src/train/loop';
 import { packageRoot } from '../../src/util/paths';
 import { writeFlightsLike } from '../helpers/columnar-files';
@@ -33,6 +35,20 @@ const SMALL: Record<string, Record<string, unknown>> = {
 /** tfjs's cpu kernels take about a minute for two steps of the 36×36 encoder–decoder (Conv2DBackpropFilter); wasm about one second. */
 const BACKEND: Record<string, 'wasm'> = { 'multifashion-dense': 'wasm' };
 
+/** mtl predict on the dense run: each test row names a 36×36 PNG per per-pixel task, and its gold mask. */
+async function predictsMasks(run: string, masks: string): Promise<void> {
+  const rows: PredictionRow[] = [];
+  await predictRun(run, { split: 'test', backend: 'wasm', masks }, (r) => rows.push(r));
+  assert.equal(rows.length, 16);
+  for (const t of ['segmentation', 'unmix']) {
+    const p = rows[3].tasks[t] as { mask: string; label: string };
+    assert.deepEqual(p, { mask: path.join(masks, `3-${t}.png`), label: path.join(masks, `3-${t}-label.png`) });
+    const png = PNG.sync.read(fs.readFileSync(p.mask));
+    assert.deepEqual([png.width, png.height], [36, 36]);
+  }
+  assert.equal(fs.readdirSync(masks).length, 16 * 4);
+}
+
 describe('dataset configs train for two steps', () => {
   for (const [name, data] of Object.entries(SMALL)) {
     it(name, async () => {
@@ -55,6 +71,7 @@ describe('dataset configs train for two steps', () => {
       assert.ok(fs.existsSync(path.join(out, 'checkpoints', 'best', 'model.json')));
       const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
       assert.equal(metrics.run.status, 'completed');
+      if (name === 'multifashion-dense') await predictsMasks(out, path.join(tmp, 'masks'));
       assert.match(metrics.run.data, name === 'cars' ? /Auto MPG/ : name.startsWith('movies') ? /films/ : name.startsWith('flights') ? /flights-small\.parquet \(files, streamed\)/ : name === 'intent-slots' ? /synthetic/ : /Fashion-MNIST/);
     });
   }
