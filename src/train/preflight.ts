@@ -16,16 +16,17 @@ export function preflight(spec: Spec): string[] {
   const r = spec.resolved;
   const method = r.weighting.method;
   const names = Object.keys(r.tasks);
-  const strategy = strategies.get(method).create(r.weighting, { taskNames: names, taskWeights: names.map((t) => r.tasks[t].weight), seed: r.seed });
-  const gradient = strategy.needs === 'task-gradients';
-  strategy.dispose();
+  const gradient = needsGradients(r.weighting, spec);
   const problems: Problem[] = [];
   const warnings: string[] = [];
-  if (gradient && weightingOptions(r.weighting).gradSpace === 'representation') {
+  // The top-level weighting and each stage's own: gradSpace representation needs a split model.
+  const sections = [{ w: r.weighting, at: 'weighting' }, ...(r.stages ?? []).flatMap((st, i) => (st.weighting ? [{ w: st.weighting, at: `stages[${i}].weighting` }] : []))];
+  for (const { w, at } of sections) {
+    if (weightingOptions(w).gradSpace !== 'representation' || !needsGradients(w, spec)) continue;
     const built = buildModel(spec.resolved);
     const split = splitModel(built);
     built.model.dispose();
-    if (typeof split === 'string') problems.push({ where: { path: 'weighting.gradSpace' }, message: `gradSpace "representation" needs one shared representation feeding every head, but ${split}`, allowed: 'parameters' });
+    if (typeof split === 'string') problems.push({ where: { path: `${at}.gradSpace` }, message: `gradSpace "representation" needs one shared representation feeding every head, but ${split}`, allowed: 'parameters' });
   }
   const weighted = names.filter((t) => r.tasks[t].weight !== 1);
   if (weighted.length && !USES_TASK_WEIGHTS.has(method)) {
@@ -38,4 +39,13 @@ export function preflight(spec: Spec): string[] {
   }
   if (problems.length) throw configError(problems);
   return warnings;
+}
+
+/** Whether a weighting section's method takes per-task gradients. */
+function needsGradients(w: Spec['resolved']['weighting'], spec: Spec): boolean {
+  const names = Object.keys(spec.resolved.tasks);
+  const strategy = strategies.get(w.method).create(w, { taskNames: names, taskWeights: names.map((t) => spec.resolved.tasks[t].weight), seed: spec.resolved.seed });
+  const gradient = strategy.needs === 'task-gradients';
+  strategy.dispose();
+  return gradient;
 }

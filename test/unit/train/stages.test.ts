@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BackendInfo } from '../../../src/backend/select';
 import { MtlError } from '../../../src/errors';
 import { runEpoch } from '../../../src/train/epoch';
+import { preflight } from '../../../src/train/preflight';
 import { silentReporter } from '../../../src/train/events';
 import { train } from '../../../src/train/loop';
 import { disposeRun, setupRun } from '../../../src/train/setup';
@@ -78,6 +79,11 @@ describe('stages', () => {
     assert.equal(q.length, 2, q.join('\n'));
     assert.match(q[0], /^23:\d+ stages\[1\]\.freeze\[0\] "shared_9_dense" matches no variable of the model did you mean "shared_3_dense"\?/);
     assert.match(q[1], /^24:\d+ stages\[2\] stage "c" leaves no variable to train for its tasks \(left\)/);
+  });
+
+  it('a stage\'s weighting is preflighted too: gradSpace representation without one shared representation names the stage', () => {
+    const spec = tinySpec('architecture: {type: mmoe, experts: 2}\nstages:\n  - {name: a, epochs: 1}\n  - {name: b, epochs: 1, weighting: {method: mgda, gradSpace: representation}}\n');
+    assert.throws(() => preflight(spec), (e: unknown) => e instanceof MtlError && e.kind === 'config' && /stages\[1\]\.weighting\.gradSpace/.test(e.message));
   });
 
   for (const optimizer of ['{type: adamw, learningRate: 0.01, weightDecay: 0.1}', '{type: adam, learningRate: 0.01, weightDecay: 0.1}']) {
