@@ -11,6 +11,8 @@ export interface BatchSource {
   readonly size?: number;
   /** Names of the target columns every batch carries. */
   readonly targetNames: readonly string[];
+  /** Batches in an epoch, when that is not ⌈size / batchSize⌉ (a task sampler whose batches each hold one task's rows). */
+  stepsFor?(batchSize: number): number;
   /**
    * The epoch's batches. The consumer owns each batch's tensors (disposeBatch); breaking out of a
    * `for await` early closes the underlying files and frees the batches not yet handed out.

@@ -45,9 +45,19 @@ export class TaskSampler implements BatchSource {
   ) {
     const sizes = parts.map((x) => x.source.size ?? 0);
     // `all`: size/batchSize is the step count of an epoch (a step reads batchSize rows of every task);
-    // temperature: as many steps as proportional sampling takes (every row once, on average).
+    // proportional and temperature: see stepsFor.
     this.size = mode === 'all' ? Math.max(...sizes) : mode === 'round-robin' ? parts.length * Math.max(...sizes) : sizes.reduce((a, b) => a + b, 0);
     this.targetNames = Object.keys(shapes);
+  }
+
+  /**
+   * proportional and temperature: Σ_t ⌈n_t / batchSize⌉ — every batch holds one task's rows, so an epoch
+   * that shows every row once (proportional) has each task's partial last batch as a step of its own.
+   */
+  stepsFor(batchSize: number): number {
+    const sizes = this.parts.map((x) => x.source.size ?? 0);
+    const perTask = this.mode === 'proportional' || typeof this.mode === 'object';
+    return perTask ? sizes.reduce((a, n) => a + Math.ceil(n / batchSize), 0) : Math.ceil(this.size / batchSize);
   }
 
   private complete(b: Batch, k: number): Batch {
@@ -134,10 +144,10 @@ export class TaskSampler implements BatchSource {
     }
   }
 
-  /** Draws ⌈Σ n_t / batchSize⌉ batches, each from task k with probability p_k ∝ n_k^(1/T); an exhausted source restarts (reshuffled). */
+  /** Draws Σ ⌈n_t / batchSize⌉ batches (as many as proportional sampling), each from task k with probability p_k ∝ n_k^(1/T); an exhausted source restarts (reshuffled). */
   private async *temperature(T: number, opts: BatchOptions, iters: AsyncIterator<Batch>[], reopen: (k: number) => AsyncIterator<Batch>, rand: () => number): AsyncGenerator<Batch> {
     const p = temperatureProbabilities(this.parts.map((x) => x.source.size ?? 0), T);
-    const steps = Math.ceil(this.size / opts.batchSize);
+    const steps = this.stepsFor(opts.batchSize);
     for (let s = 0; s < steps; s++) {
       const k = drawTask(p, rand());
       let r = await iters[k].next();

@@ -125,7 +125,8 @@ async function buildRun(spec: Spec, backend: BackendInfo, startedAt: Date, claim
   const settings = stageSettings(r, stageIndex);
   const strategy = createStrategy(r, settings.weighting, built, tasks);
   const opt = createOptimizer(settings.optimizer);
-  const fullSteps = Math.ceil((sets.train.size ?? (r.train.stepsPerEpoch ?? 1) * r.train.batchSize) / r.train.batchSize);
+  const train = sets.train as { size?: number; stepsFor?: (batchSize: number) => number };
+  const fullSteps = train.stepsFor?.(r.train.batchSize) ?? Math.ceil((train.size ?? (r.train.stepsPerEpoch ?? 1) * r.train.batchSize) / r.train.batchSize);
   const stepsPerEpoch = Math.min(fullSteps, r.train.stepsPerEpoch ?? fullSteps);
   const schedule = createSchedule(r, settings.learningRate, stepsPerEpoch);
   const wopts = weightingOptions(settings.weighting);

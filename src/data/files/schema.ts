@@ -106,7 +106,7 @@ export const filesSchema = {
         },
       ],
       default: 'all',
-      description: 'tasks: all — every step reads batchSize rows of every task\'s source (LibMTL\'s multi-input; an epoch is ⌈largest task / batchSize⌉ steps, smaller tasks restart); round-robin — one task per step, in turn (an epoch ends when the largest task has been seen once); proportional — one task per step, at random in proportion to the tasks\' sizes (every row once per epoch). temperature ({type: temperature, T}) — one task per step, task t drawn with probability ∝ n_t^(1/T), ⌈Σ n_t / batchSize⌉ steps an epoch, exhausted tasks restart. With one task per step a gradient method sees T\' = 1. Realised counts: metrics.json epochs[].taskBatches',
+      description: 'tasks: all — every step reads batchSize rows of every task\'s source (LibMTL\'s multi-input; an epoch is ⌈largest task / batchSize⌉ steps, smaller tasks restart); round-robin — one task per step, in turn (an epoch ends when the largest task has been seen once); proportional — one task per step, at random in proportion to the tasks\' sizes (every row once per epoch). temperature ({type: temperature, T}) — one task per step, task t drawn with probability ∝ n_t^(1/T), Σ ⌈n_t / batchSize⌉ steps an epoch (as proportional), exhausted tasks restart. With one task per step a gradient method sees T\' = 1. Realised counts: metrics.json epochs[].taskBatches',
     },
     shuffleBuffer: { type: 'integer', minimum: 1, default: 10000, description: 'Streamed sources: rows held in the seeded shuffle buffer' },
     chunkSize: { type: 'integer', minimum: 1024, default: 1048576, description: 'Streamed sources: characters per read from disk' },

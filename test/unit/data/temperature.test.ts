@@ -85,7 +85,7 @@ describe('temperature sampling', () => {
     const counts = [0, 0, 0];
     for (let e = 1; e <= 30; e++) {
       const d = await epoch(e);
-      assert.equal(d.length, 84, 'an epoch is ⌈Σ n_t / batchSize⌉ = 84 draws');
+      assert.equal(d.length, 84, 'an epoch is Σ ⌈n_t / batchSize⌉ = 84 draws');
       for (const t of d) counts[tasks.indexOf(t)]++;
     }
     // √4 : √16 : √64 = 2 : 4 : 8. Task a (4 rows) is drawn ~12 times an epoch: it restarts.
@@ -101,14 +101,15 @@ describe('temperature sampling', () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
     fs.writeFileSync(path.join(dir, 'a.csv'), 'x,y\n' + Array.from({ length: 10 }, (_, i) => `${i},${i % 2}`).join('\n') + '\n');
     fs.writeFileSync(path.join(dir, 'b.csv'), 'x,y\n' + Array.from({ length: 4 }, (_, i) => `${100 + i},${i * 1.5}`).join('\n') + '\n');
-    const spec = (sampling: string) => `name: sampling
+    fs.writeFileSync(path.join(dir, 'b6.csv'), 'x,y\n' + Array.from({ length: 6 }, (_, i) => `${100 + i},${i * 1.5}`).join('\n') + '\n');
+    const spec = (sampling: string, b = 'b.csv') => `name: sampling
 seed: 1
 data:
   type: files
   inputs: {x: {column: x}}
   tasks:
     a: {target: {column: y, type: classification, classes: 2}, train: {format: csv, path: a.csv}}
-    b: {target: {column: y, type: regression}, train: {format: csv, path: b.csv}}
+    b: {target: {column: y, type: regression}, train: {format: csv, path: ${b}}}
   sampling: ${sampling}
 inputs: {x: {shape: [1]}}
 backbone: [{dense: {units: 4, activation: relu}}]
@@ -117,22 +118,24 @@ tasks:
   b: {type: regression, head: [{dense: {units: 1}}], loss: mse}
 train: {epochs: 2, batchSize: 4, validation: none, evaluateTest: false}
 `;
-    async function counts(name: string, sampling: string): Promise<Array<Record<string, number>>> {
+    async function counts(name: string, sampling: string, b?: string): Promise<Array<Record<string, number>>> {
       const file = path.join(dir, `${name}.yaml`);
-      fs.writeFileSync(file, spec(sampling));
+      fs.writeFileSync(file, spec(sampling, b));
       const r = await train(file, { out: path.join(dir, name), backend: 'cpu' });
       const m = JSON.parse(fs.readFileSync(path.join(r.runDir, 'metrics.json'), 'utf8'));
-      return m.epochs.map((e: { taskBatches: Record<string, number> }) => e.taskBatches);
+      return m.epochs.map((e: { taskBatches: Record<string, number>; train: { samples: number } }) => ({ ...e.taskBatches, samples: e.train.samples }));
     }
 
     it('round-robin, proportional: hand-counted; temperature: one task a step, as many steps as proportional', async () => {
       // 10 and 4 rows in batches of 4: round-robin's epoch is ⌈2·10 / 4⌉ = 5 steps, a b a b a.
-      assert.deepEqual(await counts('rr', 'round-robin'), [{ a: 3, b: 2 }, { a: 3, b: 2 }]);
-      // Proportional: every row once, ⌈14 / 4⌉ = 4 steps: a's 3 batches and b's 1.
-      assert.deepEqual(await counts('prop', 'proportional'), [{ a: 3, b: 1 }, { a: 3, b: 1 }]);
+      assert.deepEqual(await counts('rr', 'round-robin'), [{ a: 3, b: 2, samples: 18 }, { a: 3, b: 2, samples: 18 }]);
+      // Proportional: every row once, ⌈10 / 4⌉ + ⌈4 / 4⌉ = 4 steps: a's 3 batches and b's 1.
+      assert.deepEqual(await counts('prop', 'proportional'), [{ a: 3, b: 1, samples: 14 }, { a: 3, b: 1, samples: 14 }]);
+      // 10 and 6 rows: ⌈10 / 4⌉ + ⌈6 / 4⌉ = 5 batches, every row once (⌈16 / 4⌉ = 4 would leave a batch out).
+      assert.deepEqual(await counts('prop6', 'proportional', 'b6.csv'), [{ a: 3, b: 2, samples: 16 }, { a: 3, b: 2, samples: 16 }]);
       const t = await counts('temp', '{type: temperature, T: 2}');
       for (const e of t) assert.equal(e.a + e.b, 4);
-      assert.deepEqual(await counts('all', 'all'), [{ a: 3, b: 3 }, { a: 3, b: 3 }], 'all: every task in each of the ⌈10 / 4⌉ steps');
+      assert.deepEqual(await counts('all', 'all'), [{ a: 3, b: 3, samples: 22 }, { a: 3, b: 3, samples: 22 }], 'all: every task in each of the ⌈10 / 4⌉ steps (a: 4 + 4 + 2 rows, b: 3 × 4)');
     });
 
     it('configs/temperature-sampling.yaml trains two steps and records its draws', async () => {
