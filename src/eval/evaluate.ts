@@ -9,7 +9,7 @@ import { maskedMean } from '../losses/masked';
 import type { LossAux, LossFn } from '../losses/types';
 import { metrics } from '../metrics/index';
 import { addStats } from '../metrics/summable';
-import type { MetricFn } from '../metrics/types';
+import type { MetricFn, MetricInput } from '../metrics/types';
 import type { ResolvedSpec } from '../spec/types';
 import type { TaskType } from '../tasks';
 
@@ -24,11 +24,14 @@ export interface TaskRuntime {
   weight: number;
   /** tasks.<t>.auxiliary: left out of the combined loss. */
   auxiliary?: boolean;
-  metrics: Array<{ key: string; fn: MetricFn; higherIsBetter: boolean }>;
+  /** reads: the other tasks whose rows the metric also receives (MetricInput.others). */
+  metrics: Array<{ key: string; fn: MetricFn; higherIsBetter: boolean; reads?: string[] }>;
 }
 
 /** `classNames`: per task, the class names the data learnt (DataBundle.classNames), for `tags: learn`. */
 export function taskRuntimes(spec: ResolvedSpec, classNames: Record<string, string[]> = {}): TaskRuntime[] {
+  // Metrics that read other tasks (frame-accuracy) see every task's type and class names.
+  const all = Object.fromEntries(Object.entries(spec.tasks).map(([name, t]) => [name, { taskType: t.type, classNames: classNames[name] }]));
   return Object.entries(spec.tasks).map(([name, t]) => {
     const ld = losses.get(t.loss.type);
     const lctx = { taskType: t.type, outputDim: 0, taskName: name };
@@ -42,7 +45,8 @@ export function taskRuntimes(spec: ResolvedSpec, classNames: Record<string, stri
       auxiliary: t.auxiliary === true,
       metrics: t.metrics.map((m) => {
         const md = metrics.get(m.type);
-        return { key: md.key(m), fn: md.create(m, { taskType: t.type, classNames: classNames[name] }), higherIsBetter: md.higherIsBetter };
+        const reads = md.reads(m).map((r) => r.task);
+        return { key: md.key(m), fn: md.create(m, { taskType: t.type, classNames: classNames[name], tasks: all }), higherIsBetter: md.higherIsBetter, reads };
       }),
     };
   });
@@ -72,18 +76,25 @@ export class Accumulator {
   private predDim: number[];
   /** Token-level tasks: 1 where a kept token begins a new sequence (entity metrics must not join sentences). */
   private starts: Uint8Array[][];
+  /** The split row of each kept row (token or pixel rows: of its example), so that metrics can line tasks up. */
+  private rows: Int32Array[][];
   /** Per-pixel tasks whose metrics all sum: each metric's summed statistics instead of kept predictions. */
   private sums: Array<number[][] | undefined>;
+  /** Tasks another task's metric reads (frame-accuracy): their rows are always kept. */
+  private readonly read: Set<string>;
+  /** Rows added before the current batch: add `batch.size` after adding every task of a batch. */
   samples = 0;
 
   constructor(private readonly tasks: TaskRuntime[]) {
     this.starts = tasks.map(() => []);
+    this.rows = tasks.map(() => []);
     this.sums = tasks.map(() => undefined);
     this.lossSum = tasks.map(() => 0);
     this.labelled = tasks.map(() => 0);
     this.preds = tasks.map(() => []);
     this.trues = tasks.map(() => []);
     this.predDim = tasks.map(() => 1);
+    this.read = new Set(tasks.flatMap((x) => x.metrics.flatMap((m) => m.reads ?? [])));
   }
 
   /** meanLoss: the batch's masked mean loss of each task; pred/yTrue/mask: that batch's arrays. */
@@ -94,73 +105,75 @@ export class Accumulator {
     // A per-pixel head [b, h, w, C] likewise: each pixel is one row.
     const pixelLevel = pred.rank >= 4;
     const n = tokenLevel || pixelLevel ? pred.size / Math.max(pred.shape[pred.rank - 1] as number, 1) : (pred.shape[0] as number);
+    const perExample = n / Math.max(pred.shape[0] as number, 1);
     const dim = pred.size / Math.max(n, 1);
     const p = pred.dataSync() as Float32Array;
     const y = yTrue.dataSync() as Float32Array | Int32Array;
+    const ydim = y.length / Math.max(n, 1);
     const m = mask?.dataSync();
-    let count = n;
-    if (m) {
-      count = 0;
-      // A per-row mask over token rows: each token takes its row's value.
-      const per = m.length === n ? 1 : n / Math.max(m.length, 1);
-      const ydim = y.length / Math.max(n, 1);
-      const keepP = new Float32Array(p.length);
-      const keepY = y instanceof Int32Array ? new Int32Array(y.length) : new Float32Array(y.length);
-      for (let i = 0; i < n; i++) {
-        if (!m[per === 1 ? i : Math.floor(i / per)]) continue;
-        keepP.set(p.subarray(i * dim, (i + 1) * dim), count * dim);
-        keepY.set(y.subarray(i * ydim, (i + 1) * ydim), count * ydim);
-        count++;
-      }
-      this.keep(t, pixelLevel, keepP.slice(0, count * dim), keepY.slice(0, count * ydim), count, dim);
-    } else {
-      this.keep(t, pixelLevel, Float32Array.from(p), y.slice(), count, dim);
-    }
-    if (tokenLevel) {
-      const steps = pred.shape[1] as number;
-      const per = m && m.length !== n ? n / Math.max(m.length, 1) : 1;
-      const st = new Uint8Array(count);
-      for (let i = 0, k = 0, last = -1; i < n; i++) {
-        if (m && !m[per === 1 ? i : Math.floor(i / per)]) continue;
-        const row = Math.floor(i / steps);
-        st[k++] = row !== last ? 1 : 0;
-        last = row;
-      }
-      this.starts[t].push(st);
-    }
+    // A per-row mask over token rows: each token takes its row's value.
+    const per = m && m.length !== n ? n / Math.max(m.length, 1) : 1;
+    const kept: number[] = [];
+    for (let i = 0; i < n; i++) if (!m || m[per === 1 ? i : Math.floor(i / per)]) kept.push(i);
+    const count = kept.length;
+    const keepP = new Float32Array(count * dim);
+    const keepY = y instanceof Int32Array ? new Int32Array(count * ydim) : new Float32Array(count * ydim);
+    const rows = new Int32Array(count);
+    const st = new Uint8Array(count);
+    kept.forEach((i, k) => {
+      keepP.set(p.subarray(i * dim, (i + 1) * dim), k * dim);
+      keepY.set(y.subarray(i * ydim, (i + 1) * ydim), k * ydim);
+      rows[k] = this.samples + Math.floor(i / perExample);
+      st[k] = k === 0 || rows[k] !== rows[k - 1] ? 1 : 0;
+    });
+    this.keep(t, pixelLevel, { yPred: keepP, yTrue: keepY, n: count, predDim: dim, rows });
+    if (tokenLevel) this.starts[t].push(st);
     this.predDim[t] = dim;
     this.lossSum[t] += meanLoss * count;
     this.labelled[t] += count;
   }
 
   /** Keep a batch's labelled predictions and targets — or, for a per-pixel task whose metrics all sum, only their statistics. */
-  private keep(t: number, pixelLevel: boolean, yPred: Float32Array, yTrue: Float32Array | Int32Array, n: number, predDim: number): void {
+  private keep(t: number, pixelLevel: boolean, b: MetricInput & { rows: Int32Array }): void {
     const metricFns = this.tasks[t].metrics.map((m) => m.fn.summable);
-    if (pixelLevel && metricFns.every((m) => m !== undefined)) {
+    if (pixelLevel && !this.read.has(this.tasks[t].name) && metricFns.every((m) => m !== undefined)) {
       const sums = (this.sums[t] ??= metricFns.map(() => []));
-      metricFns.forEach((m, k) => addStats(sums[k], m!.stats({ yTrue, yPred, n, predDim })));
+      metricFns.forEach((m, k) => addStats(sums[k], m!.stats(b)));
       return;
     }
-    this.preds[t].push(yPred);
-    this.trues[t].push(yTrue);
+    this.preds[t].push(b.yPred);
+    this.trues[t].push(b.yTrue);
+    this.rows[t].push(b.rows);
+  }
+
+  /** Task t's kept rows over every batch, as a metric reads them. */
+  private input(t: number): MetricInput {
+    const yPred = concat(this.preds[t], Float32Array) as Float32Array;
+    const yTrue = concat(this.trues[t], this.trues[t][0] instanceof Int32Array ? Int32Array : Float32Array);
+    const rows = concat(this.rows[t], Int32Array) as Int32Array;
+    const sequenceStarts = this.starts[t].length ? concat(this.starts[t], Uint8Array) : undefined;
+    return { yTrue, yPred, n: this.labelled[t], predDim: this.predDim[t], rows, ...(sequenceStarts ? { sequenceStarts } : {}) };
   }
 
   result(): SplitMetrics {
     const tasks: Record<string, TaskMetrics> = {};
+    const inputs = new Map<string, MetricInput>();
+    const inputOf = (name: string) => {
+      if (!inputs.has(name)) inputs.set(name, this.input(this.tasks.findIndex((x) => x.name === name)));
+      return inputs.get(name)!;
+    };
     let combined = 0;
     this.tasks.forEach((task, t) => {
       const loss = this.labelled[t] ? this.lossSum[t] / this.labelled[t] : NaN;
       if (!task.auxiliary) combined += task.weight * loss;
       const out = { loss } as TaskMetrics;
       const n = this.labelled[t];
-      const yPred = concat(this.preds[t], Float32Array) as Float32Array;
-      const yTrue = concat(this.trues[t], this.trues[t][0] instanceof Int32Array ? Int32Array : Float32Array);
-      const sequenceStarts = this.starts[t].length ? Uint8Array.from(this.starts[t].flatMap((c) => Array.from(c))) : undefined;
       const sums = this.sums[t];
       task.metrics.forEach((m, k) => {
+        const others = m.reads?.length ? { others: Object.fromEntries(m.reads.map((r) => [r, inputOf(r)])) } : {};
         if (!n) out[m.key] = NaN;
         else if (sums) out[m.key] = m.fn.summable!.value(sums[k]);
-        else out[m.key] = m.fn({ yTrue, yPred, n, predDim: this.predDim[t], ...(sequenceStarts ? { sequenceStarts } : {}) });
+        else out[m.key] = m.fn({ ...inputOf(task.name), ...others });
       });
       tasks[task.name] = out;
     });
@@ -168,7 +181,7 @@ export class Accumulator {
   }
 }
 
-function concat<A extends Float32Array | Int32Array>(chunks: A[], Ctor: { new (n: number): A }): A {
+function concat<A extends Float32Array | Int32Array | Uint8Array>(chunks: A[], Ctor: { new (n: number): A }): A {
   const out = new Ctor(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;
   for (const c of chunks) {

@@ -1,6 +1,6 @@
-// Owns the `accuracy` metric: fraction of correct predictions.
+// Owns the `accuracy` metric: fraction of correct predictions (a gold `<other>` of unseen: other counts as wrong).
 import { metric, type MetricDescriptor } from './types';
-import { argmaxRow, isPositive, thresholdOptions } from './common';
+import { argmaxRow, isPositive, otherIndex, thresholdOptions } from './common';
 import { summable } from './summable';
 
 export const accuracyMetric: MetricDescriptor = metric({
@@ -13,10 +13,11 @@ export const accuracyMetric: MetricDescriptor = metric({
   create(c, ctx) {
     const threshold = c.threshold;
     if (ctx.taskType === 'classification') {
+      const other = otherIndex(ctx.classNames);
       return summable({
         stats: ({ yTrue, yPred, n, predDim }) => {
           let hits = 0;
-          for (let i = 0; i < n; i++) if (argmaxRow(yPred, i, predDim) === yTrue[i]) hits++;
+          for (let i = 0; i < n; i++) if (argmaxRow(yPred, i, predDim) === yTrue[i] && yTrue[i] !== other) hits++;
           return [hits, n];
         },
         value: ([hits, n]) => (n ? hits / n : NaN),

@@ -1,7 +1,10 @@
 // Owns reading per-token predictions as tag sequences and the CoNLL chunk rules for BIO tags shared
 // by token-accuracy and the entity-level metrics (conlleval, CoNLL-2000 shared task: Tjong Kim Sang
 // & Buchholz 2000): a chunk starts at B-X, or at I-X not preceded by B-X/I-X; an entity counts as
-// correct only when its type and both boundaries match a gold entity.
+// correct only when its type and both boundaries match a gold entity. The `<other>` class of
+// `unseen: other` is not a BIO tag: each such token is a one-token entity of its own kind that never
+// counts as correct (gold: a missed entity; predicted: a wrong one), and it ends an open entity.
+import { OTHER_LABEL } from '../data/files/category-encoder';
 import { custom, opts } from '../util/options';
 import type { MetricContext, MetricInput } from './types';
 import { argmaxRow } from './common';
@@ -57,8 +60,9 @@ export function chunks(tags: readonly string[]): Chunk[] {
   const out: Chunk[] = [];
   let open: Chunk | null = null;
   tags.forEach((tag, i) => {
-    const prefix = tag === 'O' ? 'O' : tag.slice(0, 1);
-    const type = tag === 'O' ? '' : tag.slice(2);
+    const other = tag === OTHER_LABEL;
+    const prefix = tag === 'O' ? 'O' : other ? 'B' : tag.slice(0, 1);
+    const type = tag === 'O' ? '' : other ? OTHER_LABEL : tag.slice(2);
     const continues = open !== null && prefix === 'I' && open.type === type;
     if (open && !continues) {
       out.push(open);
@@ -67,6 +71,10 @@ export function chunks(tags: readonly string[]): Chunk[] {
     if (prefix === 'O') return;
     if (open) (open as Chunk).end = i;
     else open = { start: i, end: i, type };
+    if (other) {
+      out.push(open as Chunk);
+      open = null;
+    }
   });
   if (open) out.push(open);
   return out;
@@ -93,7 +101,7 @@ export function chunkCounts(input: MetricInput, tagNames: readonly string[]): Ch
     const goldKeys = new Set(g.map(key));
     counts.gold += g.length;
     counts.predicted += p.length;
-    for (const c of p) if (goldKeys.has(key(c))) counts.correct++;
+    for (const c of p) if (c.type !== OTHER_LABEL && goldKeys.has(key(c))) counts.correct++;
   }
   return counts;
 }

@@ -14,6 +14,7 @@ import { entityPrecisionMetric } from './entity-precision';
 import { entityRecallMetric } from './entity-recall';
 import { entityF1Metric } from './entity-f1';
 import { exactMatchMetric } from './exact-match';
+import { frameAccuracyMetric } from './frame-accuracy';
 
 export const metrics = new Registry<MetricDescriptor>('metric')
   .register(accuracyMetric)
@@ -28,6 +29,7 @@ export const metrics = new Registry<MetricDescriptor>('metric')
   .register(entityPrecisionMetric)
   .register(entityRecallMetric)
   .register(entityF1Metric)
-  .register(exactMatchMetric);
+  .register(exactMatchMetric)
+  .register(frameAccuracyMetric);
 
-export type { MetricContext, MetricDescriptor, MetricFn, MetricInput } from './types';
+export type { MetricContext, MetricDescriptor, MetricFn, MetricInput, ReadTask } from './types';

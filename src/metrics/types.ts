@@ -14,12 +14,30 @@ export interface MetricInput {
    * sentence, [n]. Entity-level metrics use it so that no entity spans two sentences.
    */
   sequenceStarts?: ArrayLike<number>;
+  /**
+   * The split row (example) each kept row comes from, [n]; for token rows, the row of the token's
+   * sentence. Lets a metric that reads several tasks (MetricDescriptor.reads) line their rows up.
+   */
+  rows?: Int32Array;
+  /** The inputs of the other tasks this metric reads (MetricDescriptor.reads), by task name. */
+  others?: Record<string, MetricInput>;
 }
 
 export interface MetricContext {
   taskType: TaskType;
   /** Class names by index when the data learnt them (categories: learn), for `tags: learn`. */
   classNames?: string[];
+  /** Every task of the spec by name: its type and learnt class names (for metrics that read other tasks). */
+  tasks?: Record<string, { taskType: TaskType; classNames?: string[] }>;
+}
+
+/** Another task a metric reads, named by one of its options (validated against the spec's tasks). */
+export interface ReadTask {
+  /** The option that names the task (the spec error points at it). */
+  option: string;
+  task: string;
+  /** The task types the named task may have. */
+  taskTypes: readonly TaskType[];
 }
 
 /** `summable`: the metric's statistics add up over batches (src/metrics/summable.ts). */
@@ -30,6 +48,8 @@ export interface MetricDescriptor extends Descriptor<ComponentInput, MetricFn, M
   readonly higherIsBetter: boolean;
   /** Key under which the value is reported (e.g. top-k-accuracy with k=3 → "top-3-accuracy"). */
   key(config: ComponentInput): string;
+  /** Other tasks whose predictions the metric reads besides its own task's (none for most metrics). */
+  reads(config: ComponentInput): ReadTask[];
 }
 
 /** A metric declared with typed options: create and key receive them validated, defaults filled. */
@@ -37,6 +57,7 @@ export interface MetricDef<O> extends ComponentDef<O, MetricFn, MetricContext> {
   readonly taskTypes: readonly TaskType[];
   readonly higherIsBetter: boolean;
   key(options: O): string;
+  reads?(options: O): ReadTask[];
 }
 
 export const metric = <O>(d: MetricDef<O>): MetricDescriptor => ({
@@ -44,4 +65,5 @@ export const metric = <O>(d: MetricDef<O>): MetricDescriptor => ({
   taskTypes: d.taskTypes,
   higherIsBetter: d.higherIsBetter,
   key: (c) => d.key(resolveOptions(d.type, d.options, c)),
+  reads: (c) => d.reads?.(resolveOptions(d.type, d.options, c)) ?? [],
 });

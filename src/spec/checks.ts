@@ -89,9 +89,24 @@ function checkLossesAndMetrics(spec: ResolvedSpec, at: At): MetricKeys {
       const key = d.key(m);
       if (metricKeys[t].has(key)) at(['tasks', t, 'metrics', i], { message: `metric "${key}" is listed twice` });
       metricKeys[t].set(key, d.higherIsBetter);
+      checkReads(spec, t, i, at);
     });
   }
   return metricKeys;
+}
+
+/** A metric that reads another task (frame-accuracy's `intent`) names a different task of a type it reads. */
+function checkReads(spec: ResolvedSpec, t: string, i: number, at: At): void {
+  const m = spec.tasks[t].metrics[i];
+  const d = metrics.get(m.type);
+  const others = Object.keys(spec.tasks).filter((x) => x !== t);
+  for (const r of d.reads(m)) {
+    const path = ['tasks', t, 'metrics', i, r.option];
+    const other = spec.tasks[r.task];
+    if (r.task === t) at(path, { message: `${d.type} reads another task than its own ("${t}")`, allowed: others.join(', ') || '(no other task)' });
+    else if (!other) at(path, { message: `${d.type} reads unknown task "${r.task}"`, allowed: others.join(', ') || '(no other task)', hint: didYouMean(r.task, others) });
+    else if (!r.taskTypes.includes(other.type)) at(path, { message: `${d.type} cannot read task "${r.task}": it is a ${other.type} task`, received: other.type, allowed: r.taskTypes.join(', ') });
+  }
 }
 
 /** Static weights: tasks.<t>.weight or weighting.weights.<t>, not both; resolved into tasks.<t>.weight. */

@@ -43,6 +43,10 @@ describe('BIO chunks (conlleval rules)', () => {
     { tags: ['B-PER', 'I-LOC', 'I-LOC'], want: ['PER 0-0', 'LOC 1-2'] }, // a type change starts an entity
     { tags: ['O', 'I-PER', 'B-LOC', 'I-PER'], want: ['PER 1-1', 'LOC 2-2', 'PER 3-3'] },
     { tags: ['O', 'O'], want: [] },
+    // unseen: other's extra class is not a BIO tag (once read as an entity of type "ther>"): a
+    // one-token entity of its own that ends an open one; an I- after it starts a new entity.
+    { tags: ['B-PER', '<other>', 'I-PER'], want: ['PER 0-0', '<other> 1-1', 'PER 2-2'] },
+    { tags: ['<other>', '<other>'], want: ['<other> 0-0', '<other> 1-1'] },
   ];
   for (const c of cases) {
     it(c.tags.join(' '), () => assert.deepEqual(chunks(c.tags).map((x) => `${x.type} ${x.start}-${x.end}`), c.want));
@@ -106,6 +110,31 @@ describe('entity-precision / entity-recall / entity-f1 / token-accuracy', () => 
       assert.equal(learnt, fn(m)(input(gold, pred)), m);
     }
     assert.throws(() => metrics.get('entity-f1').create({ tags: 'learn' }, { taskType: 'classification' }), /learnt no class names/);
+  });
+
+  it('<other> (unseen: other) never counts as a correct entity or token: gold is a miss, predicted is wrong', () => {
+    const names = [...TAGS, '<other>'];
+    const ix = (t: string) => names.indexOf(t);
+    const make = (gold: string[], pred: string[]): MetricInput => ({
+      yTrue: Int32Array.from(gold.map(ix)),
+      yPred: Float32Array.from(pred.flatMap((p) => names.map((x) => (x === p ? 1 : 0)))),
+      n: gold.length,
+      predDim: names.length,
+      sequenceStarts: Uint8Array.from(gold.map((_, i) => (i === 0 ? 1 : 0))),
+    });
+    const ctx = { taskType: 'classification' as const, classNames: names };
+    const m = (type: string) => metrics.get(type).create({ tags: 'learn' }, ctx);
+    // gold: PER 0-0, <other> 2-2, LOC 3-3 (3 entities); predicted: PER 0-0, <other> 2-2, B-LOC 3-3 → right: PER, LOC.
+    const x = make(['B-PER', 'O', '<other>', 'B-LOC'], ['B-PER', 'O', '<other>', 'B-LOC']);
+    assert.equal(m('entity-precision')(x), 2 / 3);
+    assert.equal(m('entity-recall')(x), 2 / 3);
+    // token accuracy: 4 tokens, the <other> one wrong although predicted as <other>.
+    assert.equal(metrics.get('token-accuracy').create({}, ctx)(x), 3 / 4);
+    // Without learnt names nothing is <other>: the same indices are one more right token.
+    assert.equal(metrics.get('token-accuracy').create({}, { taskType: 'classification' })(x), 4 / 4);
+    // accuracy on sentence rows: gold <other> is wrong whatever is predicted.
+    const rows = { yTrue: Int32Array.from([0, 5, 5]), yPred: Float32Array.from([[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1], [1, 0, 0, 0, 0, 0]].flat()), n: 3, predDim: 6 };
+    assert.equal(metrics.get('accuracy').create({}, ctx)(rows), 1 / 3);
   });
 
   it('a tag index beyond the tags list is an error that names the list', () => {

@@ -33,11 +33,11 @@ const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <=
 
 describe('metric registry', () => {
   it('registers the metrics with keys, directions and task types', () => {
-    assert.deepEqual(metrics.types(), ['accuracy', 'top-k-accuracy', 'macro-f1', 'auc', 'mae', 'rmse', 'r2', 'token-accuracy', 'mean-iou', 'entity-precision', 'entity-recall', 'entity-f1', 'exact-match']);
+    assert.deepEqual(metrics.types(), ['accuracy', 'top-k-accuracy', 'macro-f1', 'auc', 'mae', 'rmse', 'r2', 'token-accuracy', 'mean-iou', 'entity-precision', 'entity-recall', 'entity-f1', 'exact-match', 'frame-accuracy']);
     const higher = Object.fromEntries(metrics.list().map((d) => [d.type, d.higherIsBetter]));
     assert.deepEqual(higher, {
       accuracy: true, 'top-k-accuracy': true, 'macro-f1': true, auc: true, mae: false, rmse: false, r2: true,
-      'token-accuracy': true, 'mean-iou': true, 'entity-precision': true, 'entity-recall': true, 'entity-f1': true, 'exact-match': true,
+      'token-accuracy': true, 'mean-iou': true, 'entity-precision': true, 'entity-recall': true, 'entity-f1': true, 'exact-match': true, 'frame-accuracy': true,
     });
     assert.equal(metrics.get('top-k-accuracy').key(fill('top-k-accuracy', {})), 'top-5-accuracy');
     assert.equal(metrics.get('top-k-accuracy').key({ type: 'top-k-accuracy', k: 3 }), 'top-3-accuracy');
