@@ -6,8 +6,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import { tagNames } from '../../src/data/recipes/intent-slots';
+import type { ArraySet } from '../../src/data/types';
 import { MtlError } from '../../src/errors';
+import { evaluateSet, taskRuntimes } from '../../src/eval/evaluate';
+import { CRF } from '../../src/layers/crf';
+import type { ResolvedSpec } from '../../src/spec/types';
 import { validateSpecText } from '../../src/spec/validate';
 import { train } from '../../src/train/loop';
 import { useBackend } from '../helpers/backend';
@@ -63,7 +68,7 @@ tasks:
     type: classification
     head: [{crf: {numTags: ${tagNames.length}}}]
     loss: crf-nll
-    metrics: [token-accuracy, {type: entity-f1, tags: ${JSON.stringify(tagNames)}}, {type: entity-precision, tags: ${JSON.stringify(tagNames)}}]
+    metrics: [token-accuracy, {type: entity-f1, tags: ${JSON.stringify(tagNames)}}, {type: entity-precision, tags: ${JSON.stringify(tagNames)}}, {type: entity-recall, tags: ${JSON.stringify(tagNames)}}]
 train: {epochs: 3, batchSize: 32, stepsPerEpoch: 3, optimizer: {type: adam, learningRate: 0.02}, validation: none}
 `,
     );
@@ -72,7 +77,57 @@ train: {epochs: 3, batchSize: 32, stepsPerEpoch: 3, optimizer: {type: adam, lear
     assert.ok(losses.every(Number.isFinite), `finite crf losses ${losses}`);
     assert.ok(losses[2] < losses[0], `crf loss went down: ${losses}`);
     const test = res.test!.tasks.slots;
-    for (const k of ['token-accuracy', 'entity-f1', 'entity-precision']) assert.ok(test[k] >= 0 && test[k] <= 1, `${k} = ${test[k]}`);
+    for (const k of ['token-accuracy', 'entity-f1', 'entity-precision', 'entity-recall']) assert.ok(test[k] >= 0 && test[k] <= 1, `${k} = ${test[k]}`);
+    // The exact values of the entity metrics on Viterbi paths are checked on hand-set weights below.
+    const { 'entity-precision': p, 'entity-recall': r } = test;
+    assert.ok(Math.abs(test['entity-f1'] - (p + r > 0 ? (2 * p * r) / (p + r) : 0)) < 1e-12, 'entity-f1 = 2PR/(P+R)');
     assert.ok(test['token-accuracy'] > 0.3, `token accuracy ${test['token-accuracy']} above chance`);
+  });
+
+  it('entity metrics on Viterbi paths of hand-set CRF weights: exact P/R/F1 counted by hand', () => {
+    // Tags and a 5-step vocabulary whose emissions are hand-set (embedding rows, CRF kernel = identity):
+    // id 1 → O, 2 → B-PER, 3 → I-PER, 4 → B-LOC, 5 → I-LOC (score 2 each); id 7 is ambiguous (I-PER 1.0,
+    // B-LOC 0.9); padding id 0 scores I-LOC 3, so a padded step judged as real would add entities.
+    // Transitions 0 except O→I-PER and O→I-LOC = −5: after O, id 7 decodes to B-LOC (greedy: I-PER).
+    const TAGS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC'];
+    const K = TAGS.length;
+    const emit: Record<number, Record<number, number>> = { 0: { 4: 3 }, 1: { 0: 2 }, 2: { 1: 2 }, 3: { 2: 2 }, 4: { 3: 2 }, 5: { 4: 2 }, 6: {}, 7: { 2: 1, 3: 0.9 } };
+    const table = Array.from({ length: 8 }, (_, v) => Array.from({ length: K }, (_, k) => emit[v][k] ?? 0));
+    const trans = Array.from({ length: K }, (_, i) => Array.from({ length: K }, (_, j) => (i === 0 && (j === 2 || j === 4) ? -5 : 0)));
+    const input = tf.input({ shape: [5], dtype: 'int32', name: 'tokens' });
+    const emb = tf.layers.embedding({ inputDim: 8, outputDim: K });
+    const crf = new CRF({ numTags: K, name: 'slots' });
+    const model = tf.model({ inputs: input, outputs: crf.apply(emb.apply(input)) as tf.SymbolicTensor });
+    emb.setWeights([tf.tensor2d(table)]);
+    crf.setWeights([tf.eye(K), tf.zeros([K]), tf.tensor2d(trans), tf.zeros([K]), tf.zeros([K])]);
+    const P = -1;
+    // tokens → gold; Viterbi path (by hand) in the comment.
+    const sentences: Array<[number[], string[]]> = [
+      [[2, 3, 1, 4, 0], ['B-PER', 'I-PER', 'O', 'B-LOC']], //       B-PER I-PER O B-LOC: 2 right
+      [[1, 7, 5, 1, 0], ['O', 'B-LOC', 'I-LOC', 'O']], //           O B-LOC I-LOC O: 1 right (greedy: PER 1-1, LOC 2-2, none right)
+      [[1, 1, 2, 0, 0], ['O', 'O', 'O']], //                        O O B-PER: an extra entity
+      [[3, 1, 4, 5, 0], ['I-PER', 'O', 'B-LOC', 'I-LOC']], //       I-PER O B-LOC I-LOC: I- without B- both sides, 2 right
+      [[4, 5, 5, 1, 1], ['B-PER', 'I-PER', 'I-PER', 'O', 'O']], //  B-LOC I-LOC I-LOC O O: wrong type
+      [[2, 3, 3, 1, 0], ['B-PER', 'I-PER', 'O', 'O']], //           B-PER I-PER I-PER O: partial overlap, wrong
+      [[2, 5, 1, 1, 0], ['B-PER', 'O', 'O', 'O']], //               B-PER I-LOC O O: PER right, LOC (a type change starts an entity) extra
+    ];
+    const gold = sentences.flatMap(([, g]) => [...g.map((t) => TAGS.indexOf(t)), ...new Array<number>(5 - g.length).fill(P)]);
+    const set: ArraySet = {
+      size: sentences.length,
+      inputs: { tokens: { data: Int32Array.from(sentences.flatMap(([x]) => x)), shape: [5] } },
+      targets: { slots: { data: Int32Array.from(gold), shape: [5], mask: Uint8Array.from(gold.map((g) => (g === P ? 0 : 1))) } },
+    };
+    const metricsYaml = ['entity-precision', 'entity-recall', 'entity-f1'].map((type) => ({ type, tags: TAGS }));
+    const spec = { tasks: { slots: { type: 'classification', head: [], loss: { type: 'crf-nll' }, metrics: [{ type: 'token-accuracy' }, ...metricsYaml], weight: 1 } } };
+    // Batches of 4: the seven sentences span two batches; the fourth begins with I-PER right after the
+    // third's final B-PER, so joining sentences would merge the two into one entity.
+    const m = evaluateSet(model, ['tokens'], taskRuntimes(spec as unknown as ResolvedSpec), set, 4).tasks.slots;
+    model.dispose();
+    // Gold entities 2+1+1+0+2+1+1 = 8, predicted 2+1+1+1+2+1+2 = 10, right 2+1+0+0+2+0+1 = 6.
+    assert.equal(m['entity-precision'], 6 / 10);
+    assert.equal(m['entity-recall'], 6 / 8);
+    assert.ok(Math.abs(m['entity-f1'] - 2 / 3) < 1e-12, `entity-f1 ${m['entity-f1']} (2·(3/5)(3/4)/(3/5 + 3/4) = 2/3)`);
+    // Real tokens 4+4+5+3+4+4+4 = 28, right 4+4+2+2+4+3+3 = 22.
+    assert.equal(m['token-accuracy'], 22 / 28);
   });
 });
