@@ -1,7 +1,10 @@
 // Owns the detailed evaluation of one task as sufficient statistics, added row by row so a streamed
 // split needs no stored predictions: a confusion matrix with per-class precision, recall and F1 for
 // classification (binary and multilabel: one 2×2 matrix per output at a 0.5 threshold), and residual
-// statistics (bias, MAE, RMSE, residual std, largest |residual|) per output column for regression.
+// statistics (bias, MAE, RMSE, residual std, largest |residual|) per output column for regression,
+// and per-entity-type precision, recall and F1 for BIO tagging (CoNLL rules, src/metrics/bio.ts), whose
+// micro totals are the entity-precision/recall/f1 metrics.
+import { f1Of, precisionOf, recallOf, sentenceChunks, type ChunkCounts } from '../metrics/bio';
 
 export interface ClassStats {
   precision: number;
@@ -36,7 +39,24 @@ export interface RegressionDetails {
   rows: number;
 }
 
-export type TaskDetails = ClassificationDetails | RegressionDetails | { kind: 'outputs'; outputs: ClassificationDetails[] };
+export interface EntityStats extends ChunkCounts {
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export interface EntityDetails {
+  kind: 'entities';
+  /** By entity type, in name order. */
+  perType: Record<string, EntityStats>;
+  /** Totals over every type: the entity-precision, entity-recall and entity-f1 metrics. */
+  micro: EntityStats;
+  /** Unweighted mean over the types. */
+  macro: { precision: number; recall: number; f1: number };
+  sentences: number;
+}
+
+export type TaskDetails = ClassificationDetails | RegressionDetails | EntityDetails | { kind: 'outputs'; outputs: ClassificationDetails[] };
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
@@ -114,5 +134,34 @@ export class ResidualCounter {
       };
     });
     return { kind: 'regression', columns, rows: n };
+  }
+}
+
+const entityStats = (c: ChunkCounts): EntityStats => ({ ...c, precision: precisionOf(c), recall: recallOf(c), f1: f1Of(c) });
+
+/** Entity counts per type, added one sentence (gold and predicted tag names over its real tokens) at a time. */
+export class EntityCounter {
+  private types = new Map<string, ChunkCounts>();
+  sentences = 0;
+
+  add(gold: readonly string[], pred: readonly string[]): void {
+    const s = sentenceChunks(gold, pred);
+    const of = (type: string) => {
+      if (!this.types.has(type)) this.types.set(type, { correct: 0, predicted: 0, gold: 0 });
+      return this.types.get(type)!;
+    };
+    for (const c of s.gold) of(c.type).gold++;
+    for (const c of s.pred) of(c.type).predicted++;
+    for (const c of s.correct) of(c.type).correct++;
+    this.sentences++;
+  }
+
+  result(): EntityDetails {
+    const names = [...this.types.keys()].sort();
+    const total = { correct: 0, predicted: 0, gold: 0 };
+    for (const c of this.types.values()) (['correct', 'predicted', 'gold'] as const).forEach((k) => (total[k] += c[k]));
+    const perType = Object.fromEntries(names.map((n) => [n, entityStats(this.types.get(n)!)]));
+    const mean = (f: (s: EntityStats) => number) => names.reduce((a, n) => a + f(perType[n]), 0) / Math.max(names.length, 1);
+    return { kind: 'entities', perType, micro: entityStats(total), macro: { precision: mean((x) => x.precision), recall: mean((x) => x.recall), f1: mean((x) => x.f1) }, sentences: this.sentences };
   }
 }

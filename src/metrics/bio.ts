@@ -1,6 +1,7 @@
 // Owns reading per-token predictions as tag sequences and the CoNLL chunk rules for BIO tags shared
 // by token-accuracy and the entity-level metrics (conlleval, CoNLL-2000 shared task: Tjong Kim Sang
-// & Buchholz 2000): a chunk starts at B-X, or at I-X not preceded by B-X/I-X; an entity counts as
+// & Buchholz 2000), for BIO and BIOES tags: a chunk starts at B-X or S-X, or at I-X/E-X not continuing
+// an open X chunk; it ends at E-X or S-X, before O, or where another chunk starts; an entity counts as
 // correct only when its type and both boundaries match a gold entity. The `<other>` class of
 // `unseen: other` is not a BIO tag: each such token is a one-token entity of its own kind that never
 // counts as correct (gold: a missed entity; predicted: a wrong one), and it ends an open entity.
@@ -13,8 +14,8 @@ import { argmaxRow } from './common';
 export const tagsOptions = opts({
   tags: custom<string[] | 'learn'>()({
     required: true,
-    anyOf: [{ type: 'array', minItems: 2, items: { type: 'string', pattern: '^(O|[BI]-.+)$' } }, { type: 'string', enum: ['learn'] }],
-    description: 'Tag names in class-index order, BIO style (e.g. [O, B-LOC, I-LOC]); learn: the categories the `files` data learnt for this task (categories: learn)',
+    anyOf: [{ type: 'array', minItems: 2, items: { type: 'string', pattern: '^(O|[BIES]-.+)$' } }, { type: 'string', enum: ['learn'] }],
+    description: 'Tag names in class-index order, BIO or BIOES style (e.g. [O, B-LOC, I-LOC] or [O, B-LOC, I-LOC, E-LOC, S-LOC]); learn: the categories the `files` data learnt for this task (categories: learn)',
   }),
 });
 
@@ -55,15 +56,15 @@ export interface Chunk {
   type: string;
 }
 
-/** Chunks of one tag-name sequence, conlleval's start/end rules for IOB tags. */
+/** Chunks of one tag-name sequence, conlleval's start/end rules for IOB and IOBES tags. */
 export function chunks(tags: readonly string[]): Chunk[] {
   const out: Chunk[] = [];
   let open: Chunk | null = null;
   tags.forEach((tag, i) => {
     const other = tag === OTHER_LABEL;
-    const prefix = tag === 'O' ? 'O' : other ? 'B' : tag.slice(0, 1);
+    const prefix = tag === 'O' ? 'O' : other ? 'S' : tag.slice(0, 1);
     const type = tag === 'O' ? '' : other ? OTHER_LABEL : tag.slice(2);
-    const continues = open !== null && prefix === 'I' && open.type === type;
+    const continues = open !== null && (prefix === 'I' || prefix === 'E') && open.type === type;
     if (open && !continues) {
       out.push(open);
       open = null;
@@ -71,7 +72,8 @@ export function chunks(tags: readonly string[]): Chunk[] {
     if (prefix === 'O') return;
     if (open) (open as Chunk).end = i;
     else open = { start: i, end: i, type };
-    if (other) {
+    // E-X and S-X close their chunk (an I-X after them starts a new one).
+    if (prefix === 'E' || prefix === 'S') {
       out.push(open as Chunk);
       open = null;
     }
@@ -86,6 +88,15 @@ export interface ChunkCounts {
   gold: number;
 }
 
+/** One sentence's gold and predicted chunks, and the predicted ones that match a gold chunk exactly. */
+export function sentenceChunks(gold: readonly string[], pred: readonly string[]): { gold: Chunk[]; pred: Chunk[]; correct: Chunk[] } {
+  const g = chunks(gold);
+  const p = chunks(pred);
+  const key = (c: Chunk) => `${c.start}:${c.end}:${c.type}`;
+  const goldKeys = new Set(g.map(key));
+  return { gold: g, pred: p, correct: p.filter((c) => c.type !== OTHER_LABEL && goldKeys.has(key(c))) };
+}
+
 /** Counts over every row: predicted chunks, gold chunks and exact matches (type and boundaries). */
 export function chunkCounts(input: MetricInput, tagNames: readonly string[]): ChunkCounts {
   const counts = { correct: 0, predicted: 0, gold: 0 };
@@ -95,13 +106,10 @@ export function chunkCounts(input: MetricInput, tagNames: readonly string[]): Ch
     return tag;
   };
   for (const { gold, pred } of tagSequences(input)) {
-    const g = chunks(gold.map(name));
-    const p = chunks(pred.map(name));
-    const key = (c: Chunk) => `${c.start}:${c.end}:${c.type}`;
-    const goldKeys = new Set(g.map(key));
-    counts.gold += g.length;
-    counts.predicted += p.length;
-    for (const c of p) if (c.type !== OTHER_LABEL && goldKeys.has(key(c))) counts.correct++;
+    const s = sentenceChunks(gold.map(name), pred.map(name));
+    counts.gold += s.gold.length;
+    counts.predicted += s.pred.length;
+    counts.correct += s.correct.length;
   }
   return counts;
 }

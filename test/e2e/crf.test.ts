@@ -14,6 +14,7 @@ import { evaluateSet, taskRuntimes } from '../../src/eval/evaluate';
 import { CRF } from '../../src/layers/crf';
 import type { ResolvedSpec } from '../../src/spec/types';
 import { validateSpecText } from '../../src/spec/validate';
+import { evaluateDetails } from '../../src/train/eval-details';
 import { train } from '../../src/train/loop';
 import { useBackend } from '../helpers/backend';
 
@@ -82,6 +83,16 @@ train: {epochs: 3, batchSize: 32, stepsPerEpoch: 3, optimizer: {type: adam, lear
     const { 'entity-precision': p, 'entity-recall': r } = test;
     assert.ok(Math.abs(test['entity-f1'] - (p + r > 0 ? (2 * p * r) / (p + r) : 0)) < 1e-12, 'entity-f1 = 2PR/(P+R)');
     assert.ok(test['token-accuracy'] > 0.3, `token accuracy ${test['token-accuracy']} above chance`);
+    // eval --details: per-entity-type counts from predict's rows; their micro totals are the metrics.
+    const details = (await evaluateDetails(res.runDir, { backend: 'cpu' })).slots;
+    assert.equal(details?.kind, 'entities');
+    if (details?.kind !== 'entities') return;
+    assert.equal(details.sentences, 32);
+    assert.equal(details.micro.precision, test['entity-precision']);
+    assert.equal(details.micro.recall, test['entity-recall']);
+    assert.equal(details.micro.f1, test['entity-f1']);
+    const sum = (k: 'gold' | 'predicted' | 'correct') => Object.values(details.perType).reduce((a, s) => a + s[k], 0);
+    assert.deepEqual([sum('gold'), sum('predicted'), sum('correct')], [details.micro.gold, details.micro.predicted, details.micro.correct]);
   });
 
   it('entity metrics on Viterbi paths of hand-set CRF weights: exact P/R/F1 counted by hand', () => {

@@ -1,7 +1,7 @@
 // `mtl eval RUN`: options → evaluateRun() per split (+ evaluateDetails() with --details) → tables or JSON.
 import type { BackendName } from '../../backend/select';
 import { usageError } from '../../errors';
-import type { ClassificationDetails, TaskDetails } from '../../eval/details';
+import type { ClassificationDetails, EntityDetails, TaskDetails } from '../../eval/details';
 import { evaluateDetails } from '../../train/eval-details';
 import { evaluateRun } from '../../train/run-eval';
 import { writeFileAtomic } from '../../util/fs';
@@ -25,8 +25,18 @@ function classTables(d: ClassificationDetails): string {
   return `${perClass}\n\nconfusion matrix (rows: true class, columns: predicted):\n${confusion}`;
 }
 
+function entityTable(d: EntityDetails): string {
+  const row = (name: string, s: EntityDetails['micro']) => [name, fmt(s.precision), fmt(s.recall), fmt(s.f1), String(s.gold), String(s.predicted), String(s.correct)];
+  return table(['entity type', 'precision', 'recall', 'f1', 'gold', 'predicted', 'right'], [
+    ...Object.entries(d.perType).map(([n, s]) => row(n, s)),
+    row('micro', d.micro),
+    ['macro', fmt(d.macro.precision), fmt(d.macro.recall), fmt(d.macro.f1), '', '', ''],
+  ]);
+}
+
 function detailsText(task: string, d: TaskDetails | null): string {
-  if (!d) return `${task}: no details for token-level tasks yet`;
+  if (!d) return `${task}: no details for a token-level task without an entity metric`;
+  if (d.kind === 'entities') return `${task} entities (CoNLL rules; micro = entity-precision/recall/f1), ${d.sentences} sentences:\n${entityTable(d)}`;
   if (d.kind === 'classification') return `${task}:\n${classTables(d)}`;
   if (d.kind === 'outputs') return d.outputs.map((o, j) => `${task} output ${j} (threshold 0.5):\n${classTables(o)}`).join('\n\n');
   const rows = d.columns.map((c, j) => [String(j), fmt(c.bias), fmt(c.mae), fmt(c.rmse), fmt(c.residualStd), fmt(c.maxAbs)]);

@@ -47,6 +47,11 @@ describe('BIO chunks (conlleval rules)', () => {
     // one-token entity of its own that ends an open one; an I- after it starts a new entity.
     { tags: ['B-PER', '<other>', 'I-PER'], want: ['PER 0-0', '<other> 1-1', 'PER 2-2'] },
     { tags: ['<other>', '<other>'], want: ['<other> 0-0', '<other> 1-1'] },
+    // BIOES: S- is one token, E- ends an entity; an I- or E- after E- starts a new one.
+    { tags: ['B-PER', 'I-PER', 'E-PER', 'S-LOC', 'O'], want: ['PER 0-2', 'LOC 3-3'] },
+    { tags: ['B-PER', 'E-PER', 'I-PER', 'E-PER'], want: ['PER 0-1', 'PER 2-3'] },
+    { tags: ['S-PER', 'S-PER', 'E-LOC'], want: ['PER 0-0', 'PER 1-1', 'LOC 2-2'] },
+    { tags: ['B-PER', 'E-LOC'], want: ['PER 0-0', 'LOC 1-1'] },
   ];
   for (const c of cases) {
     it(c.tags.join(' '), () => assert.deepEqual(chunks(c.tags).map((x) => `${x.type} ${x.start}-${x.end}`), c.want));
@@ -135,6 +140,31 @@ describe('entity-precision / entity-recall / entity-f1 / token-accuracy', () => 
     // accuracy on sentence rows: gold <other> is wrong whatever is predicted.
     const rows = { yTrue: Int32Array.from([0, 5, 5]), yPred: Float32Array.from([[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1], [1, 0, 0, 0, 0, 0]].flat()), n: 3, predDim: 6 };
     assert.equal(metrics.get('accuracy').create({}, ctx)(rows), 1 / 3);
+  });
+
+  it('BIOES: exact P/R/F1 counted by hand', () => {
+    const T = ['O', 'B-PER', 'I-PER', 'E-PER', 'S-PER', 'B-LOC', 'E-LOC', 'S-LOC'];
+    const make = (gold: string[][], pred: string[][]): MetricInput => {
+      const g = gold.flat();
+      const p = pred.flat();
+      return {
+        yTrue: Int32Array.from(g.map((t) => T.indexOf(t))),
+        yPred: Float32Array.from(p.flatMap((t) => T.map((x) => (x === t ? 1 : 0)))),
+        n: g.length,
+        predDim: T.length,
+        sequenceStarts: Uint8Array.from(gold.flatMap((s) => s.map((_, i) => (i === 0 ? 1 : 0)))),
+      };
+    };
+    // gold: PER 0-2, LOC 3-3 | LOC 0-1, PER 3-3 → 4 entities.
+    // pred: PER 0-2 (right), LOC 3-3 (right) | PER 0-0 + LOC 1-1 (type change: both wrong), PER 3-3 (right) → 5 predicted, 3 right.
+    const x = make(
+      [['B-PER', 'I-PER', 'E-PER', 'S-LOC'], ['B-LOC', 'E-LOC', 'O', 'S-PER']],
+      [['B-PER', 'I-PER', 'E-PER', 'S-LOC'], ['S-PER', 'E-LOC', 'O', 'S-PER']],
+    );
+    const m = (type: string) => metrics.get(type).create({ tags: T }, { taskType: 'classification' })(x);
+    assert.equal(m('entity-precision'), 3 / 5);
+    assert.equal(m('entity-recall'), 3 / 4);
+    assert.ok(Math.abs(m('entity-f1') - 2 / 3) < 1e-12);
   });
 
   it('a tag index beyond the tags list is an error that names the list', () => {
