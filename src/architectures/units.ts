@@ -91,12 +91,17 @@ export function smoothStep(t: tf.Tensor, gamma: number): tf.Tensor {
 }
 
 /**
- * DSelect-k gate, per-example form (Hazimeh et al., NeurIPS 2021, §3): k single-expert selectors,
- * each with m = ⌈log₂ n⌉ smooth-step "bits" z = W_z x; selector i puts weight
+ * DSelect-k gate, per-example form (Hazimeh et al., NeurIPS 2021, arXiv:2106.03760, §3): k single-expert
+ * selectors, each with m = ⌈log₂ n⌉ smooth-step "bits" z = W_z x; selector i puts weight
  * r_j = Π_l S(z_l)^[bit l of j] (1 − S(z_l))^[1 − bit l of j] on expert j; the gate is Σ_i softmax(W_α x)_i r⁽ⁱ⁾.
  * When n is not a power of two, the codes beyond n are dropped and each selector renormalised over the
- * n real experts (our choice; it keeps the gate a distribution). The paper's entropy regulariser is not
- * included. z starts near 0, where S = ½ and every selector spreads evenly over the experts.
+ * n real experts (our choice; it keeps the gate a distribution, so the paper's extra term against
+ * unreachable codes is not needed). z starts near 0, where S = ½ and every selector spreads evenly.
+ *
+ * The paper's entropy regulariser, with `entropy` = λ > 0: λ · mean over the batch of Σ_i h(r⁽ⁱ⁾(x)),
+ * h(r) = −Σ_j r_j ln r_j, added to the training loss (model.calculateLosses) so that each selector
+ * reaches a single expert sooner. It is evaluated on the routing input of the last training call
+ * (kept by `call`); that input is the architecture's raw joined input, so no gradient is lost.
  */
 export class DSelectKGate extends tf.layers.Layer {
   static className = 'MtlDSelectKGate';
@@ -104,17 +109,23 @@ export class DSelectKGate extends tf.layers.Layer {
   readonly k: number;
   readonly gamma: number;
   readonly seed?: number;
+  /** λ of the entropy regulariser (0: none). */
+  readonly entropy: number;
+  /** The routing input of the last training call, for the regulariser. */
+  private routing?: tf.Tensor2D;
   private zKernel?: tf.LayerVariable;
   private zBias?: tf.LayerVariable;
   private aKernel?: tf.LayerVariable;
   private aBias?: tf.LayerVariable;
 
-  constructor(args: { experts: number; k?: number; gamma?: number; seed?: number; name?: string; trainable?: boolean }) {
+  constructor(args: { experts: number; k?: number; gamma?: number; entropy?: number; seed?: number; name?: string; trainable?: boolean }) {
     super(args);
     this.experts = args.experts;
     this.k = args.k ?? 2;
     this.gamma = args.gamma ?? 1;
+    this.entropy = args.entropy ?? 0;
     this.seed = args.seed;
+    if (this.entropy > 0) this.addLoss(() => this.entropyPenalty());
   }
 
   get bits(): number {
@@ -138,9 +149,31 @@ export class DSelectKGate extends tf.layers.Layer {
     return [shapeList(inputShape)[0][0], this.experts];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean } = {}): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      if (kwargs.training && this.entropy > 0) {
+        this.routing?.dispose();
+        this.routing = tf.keep(tf.clone(x));
+      }
+      const alpha = tf.softmax(tf.add(tf.matMul(x, this.aKernel!.read() as tf.Tensor2D), this.aBias!.read()));
+      return tf.sum(tf.mul(tf.expandDims(alpha, 2), this.selectors(x)), 1);
+    });
+  }
+
+  /** λ · mean over the batch of Σ_i h(r⁽ⁱ⁾) on the last training batch (0 before any). */
+  entropyPenalty(): tf.Scalar {
+    return tf.tidy(() => {
+      if (!this.routing || this.routing.isDisposed) return tf.scalar(0);
+      const r = this.selectors(this.routing);
+      const h = tf.neg(tf.sum(tf.mul(r, tf.log(tf.maximum(r, 1e-12))), 2)); // (batch, k)
+      return tf.mul(tf.mean(tf.sum(h, 1)), this.entropy) as tf.Scalar;
+    });
+  }
+
+  /** The k single-expert selectors' weights over the experts, (batch, k, experts). */
+  private selectors(x: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => {
       const b = x.shape[0];
       const m = this.bits;
       const codes = 2 ** m;
@@ -156,13 +189,12 @@ export class DSelectKGate extends tf.layers.Layer {
         r = tf.slice(r, [0, 0, 0], [b, this.k, this.experts]);
         r = tf.div(r, tf.maximum(tf.sum(r, 2, true), 1e-12));
       }
-      const alpha = tf.softmax(tf.add(tf.matMul(x, this.aKernel!.read() as tf.Tensor2D), this.aBias!.read()));
-      return tf.sum(tf.mul(tf.expandDims(alpha, 2), r), 1);
+      return r as tf.Tensor3D;
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), experts: this.experts, k: this.k, gamma: this.gamma, ...(this.seed === undefined ? {} : { seed: this.seed }) };
+    return { ...super.getConfig(), experts: this.experts, k: this.k, gamma: this.gamma, ...(this.entropy ? { entropy: this.entropy } : {}), ...(this.seed === undefined ? {} : { seed: this.seed }) };
   }
 }
 tf.serialization.registerClass(DSelectKGate);

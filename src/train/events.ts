@@ -1,4 +1,5 @@
 // Owns the records a training run produces and the reporter interface that displays them.
+import type { GateStats } from '../architectures/gates';
 import type { SplitMetrics } from '../eval/evaluate';
 import type { EpochDiagnostics } from '../weighting/diagnostics';
 
@@ -21,6 +22,10 @@ export interface EpochRecord {
   bestValue: number | null;
   /** Weighting diagnostics of the epoch (src/weighting/diagnostics.ts). */
   diagnostics?: EpochDiagnostics;
+  /** Mixture architectures: each gate's statistics after the epoch (src/train/gate-diagnostics.ts). */
+  gates?: Record<string, GateStats>;
+  /** Lines the reporter prints as warnings after the epoch line (e.g. a collapsed gate). */
+  warnings?: string[];
 }
 
 export interface RunStartInfo {

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../util/fs';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { validateSpecFile } from '../spec/validate';
 import { BestCheckpoint, Checkpointer, EarlyStopping, LastCheckpoint, type Callback } from './callbacks';
+import { gateDiagnosticsFor } from './gate-diagnostics';
 import { runEpoch } from './epoch';
 import { preflight } from './preflight';
 import { silentReporter, type EpochRecord, type TrainReporter } from './events';
@@ -75,7 +76,9 @@ function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[
   const show: Callback = { epochEnd: (rec) => reporter.epochEnd(rec) };
   // The checkpoints and metrics.json are staged, then committed as one unit (run-folder.ts).
   const commit: Callback = { epochEnd: (rec) => commitEpoch(run.runDir, rec.epoch, () => recorder.appendEpochLine(rec)) };
-  const callbacks: Callback[] = [...(es ? [new EarlyStopping(es)] : []), best, new LastCheckpoint(checkpoints), recorder, commit, show];
+  // Gate statistics first: they fill the record the others save, and their state goes into the checkpoints.
+  const gates = gateDiagnosticsFor(run);
+  const callbacks: Callback[] = [...(gates ? [gates] : []), ...(es ? [new EarlyStopping(es)] : []), best, new LastCheckpoint(checkpoints), recorder, commit, show];
   checkpoints.callbacks = callbacks;
   return { callbacks, best, recorder };
 }
