@@ -91,7 +91,6 @@ export function trainReporter(o: Output, opts: { progress: boolean; quiet: boole
       bar = undefined;
       multi = undefined;
       if (!opts.quiet) o.err(epochLine(rec, epochs));
-      for (const w of rec.warnings ?? []) o.err(`warning: ${w}`);
     },
     warning(message) {
       o.err(`warning: ${message}`);

@@ -73,7 +73,13 @@ function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[
   const recorder = new MetricsRecorder(run, best);
   const es = run.r.train.earlyStopping;
   // Early-stopping counters move before any checkpoint is written, so a resumed run stops where this one would.
-  const show: Callback = { epochEnd: (rec) => reporter.epochEnd(rec) };
+  // The epoch line, then the epoch's warnings (a collapsed expert gate).
+  const show: Callback = {
+    epochEnd: (rec) => {
+      reporter.epochEnd(rec);
+      for (const w of rec.warnings ?? []) reporter.warning?.(w);
+    },
+  };
   // The checkpoints and metrics.json are staged, then committed as one unit (run-folder.ts).
   const commit: Callback = { epochEnd: (rec) => commitEpoch(run.runDir, rec.epoch, () => recorder.appendEpochLine(rec)) };
   // Gate statistics first: they fill the record the others save, and their state goes into the checkpoints.
