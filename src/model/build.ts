@@ -41,6 +41,16 @@ function layerTypeOf(item: LayerItem): string {
 const shapeOf = (t: tf.SymbolicTensor) => `(${t.shape.map((d) => d ?? '?').join(', ')})`;
 
 /**
+ * tfjs computes a window larger than its input (kernelSize 40 on 36 pixels) as a dimension of size
+ * −3 or 0 and only fails when the model runs; refuse it where the layer is written instead.
+ */
+function checkOutputShape(type: string, x: tf.SymbolicTensor | tf.SymbolicTensor[], y: tf.SymbolicTensor, path: PathSeg[]): void {
+  if (!y.shape.some((d) => d !== null && d <= 0)) return;
+  const input = Array.isArray(x) ? x.map(shapeOf).join(' and ') : shapeOf(x);
+  throw new LayerBuildError(path, `${type} on input ${input} gives output ${shapeOf(y)}: a dimension is ${Math.min(...y.shape.filter((d): d is number => d !== null))}, so its window (kernel, pool or crop) is larger than its input`, false, 'use a smaller kernelSize/poolSize, padding: same, or fewer downsampling layers before it');
+}
+
+/**
  * What building one model keeps as it goes: the group of every layer name, the names taken, and the
  * seed sequence of initialisers. Every layer is created and applied through it, so that every
  * architecture names, groups and reports layers the same way.
@@ -90,8 +100,10 @@ class LayerFactory {
       }
       // A block's sub-layers (named <name>_...; some are only created when applied) share its group.
       if (isLayerBlock(layer)) for (const l of layer.layers) this.groups[l.name] = this.layerGroup.get(layer) ?? 'shared';
+      checkOutputShape(type, x, y, path);
       return y;
     } catch (e) {
+      if (e instanceof LayerBuildError) throw e;
       const shape = Array.isArray(x) ? `inputs of shapes ${x.map(shapeOf).join(' and ')}` : `input of shape ${shapeOf(x)}`;
       throw new LayerBuildError(path, `${type} cannot take ${shape}: ${(e as Error).message.split('\n')[0]}`);
     }

@@ -9,6 +9,7 @@ import type { Problem } from '../errors';
 import { losses } from '../losses/index';
 import { metrics } from '../metrics/index';
 import { buildModel, LayerBuildError, type BuiltModel } from '../model/build';
+import { describeParameters, MAX_PARAMETERS, withParameterBudget } from '../model/budget';
 import { resolveParamGroups } from '../model/param-groups';
 import { isPretrainedBackbone, resolvePretrainedPath } from '../model/pretrained';
 import type { TaskType } from '../tasks';
@@ -44,6 +45,7 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
     at(['data'], { message: (e as Error).message });
   }
   if (described) checkAgainstData(spec, described, at);
+  if (described) checkDataSize(spec, described, at);
 
   // Monitors: without validation data, the default checkpoint monitor falls back to train.loss.
   if (spec.train.validation === 'none' && spec.checkpoint.monitor === 'val.loss' && loaded.doc.getIn(['checkpoint', 'monitor']) === undefined) spec.checkpoint.monitor = 'train.loss';
@@ -184,6 +186,25 @@ function pixelHeadFits(shape: Array<number | null>, pixels: [number, number], ty
   return true;
 }
 
+/** Generated and composed datasets (trainSize, testSize) are held in memory: at most this many bytes. */
+export const MAX_RECIPE_BYTES = 2 ** 31;
+
+/** A recipe's trainSize/testSize whose rows would not fit in memory (trainSize: 1e9) is a spec error. */
+function checkDataSize(spec: ResolvedSpec, d: DataDescription, at: At): void {
+  const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const rowBytes = Object.values(d.inputs).reduce((n, i) => n + 4 * prod(i.shape), 0) + Object.values(d.targets).reduce((n, t) => n + 4 * (t.pixels ? t.pixels[0] * t.pixels[1] * (t.dim ?? 1) : t.steps ?? t.dim ?? 1), 0);
+  for (const key of ['trainSize', 'valSize', 'testSize']) {
+    const rows = (spec.data as Record<string, unknown>)[key];
+    if (typeof rows !== 'number' || rows * rowBytes <= MAX_RECIPE_BYTES) continue;
+    at(['data', key], {
+      message: `${rows.toLocaleString('en-US')} rows of ${rowBytes.toLocaleString('en-US')} bytes need ${((rows * rowBytes) / 2 ** 30).toFixed(1)} GiB in memory`,
+      received: rows,
+      allowed: `at most ${Math.floor(MAX_RECIPE_BYTES / rowBytes).toLocaleString('en-US')} rows (${MAX_RECIPE_BYTES / 2 ** 30} GiB)`,
+      hint: 'for more data, use your own files with streaming (data type files)',
+    });
+  }
+}
+
 function expectedWidth(type: TaskType, target: DataDescription['targets'][string] | undefined): { ok: (w: number) => boolean; text: string } {
   switch (type) {
     case 'classification':
@@ -201,7 +222,13 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
     // Building allocates the initial weights: the initialisers' temporaries are freed by the scope.
     tf.engine().startScope();
     try {
-      built = buildModel(spec);
+      const counted = withParameterBudget(MAX_PARAMETERS, () => buildModel(spec), (b) => b.model.dispose());
+      if ('over' in counted) {
+        const { parameters, largest, complete } = counted.over;
+        at([], { message: `the model needs ${complete ? '' : 'at least '}${describeParameters(parameters)}, more than fits in memory`, allowed: `at most ${describeParameters(MAX_PARAMETERS)}`, hint: `the largest weight is ${largest.name} of shape [${largest.shape.join(', ')}] (${describeParameters(largest.size)}); use fewer units or filters, or pool before a dense layer` });
+        return;
+      }
+      built = counted.result;
     } finally {
       tf.engine().endScope();
     }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkpointError } from '../errors';
 import { checkManifest, readJson, readWeights, toBytes, writeModelFiles, type ModelJson } from '../model/files';
-import { replaceDirAtomic, writeFileAtomic } from '../util/fs';
+import { makeDirs, replaceDirAtomic, writeFileAtomic } from '../util/fs';
 import type { Json } from '../weighting/strategy';
 
 export interface CheckpointState {
@@ -108,7 +108,7 @@ const CHECKSUMMED = ['model.json', 'weights.bin', 'optimizer.json', 'optimizer.b
 
 /** Fill folder `dir` (created if needed): the files, then state.json with each file's sha256. */
 export async function writeCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   await writeModelFiles(c.model, dir, c.metadata);
   await writeOptimizerFiles(c.optimizer, dir, c.names);
   const files = Object.fromEntries(CHECKSUMMED.map((f) => [f, sha256(path.join(dir, f))]));

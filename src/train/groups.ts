@@ -2,12 +2,11 @@
 // the spec under N seeds; `--single-task` trains each task alone (each a seed group with --seeds).
 // The index file is rewritten after every finished run, so an interrupted group still reads as the
 // runs it completed.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { selectBackend } from '../backend/select';
 import type { Spec } from '../spec/types';
 import { validateSpecFile } from '../spec/validate';
-import { writeFileAtomic } from '../util/fs';
+import { makeDirs, writeFileAtomic } from '../util/fs';
 import { SEEDS_FILE, SINGLE_TASK_FILE, seedFolder, taskFolder, type SeedsIndex, type SingleTaskIndex } from './group-layout';
 import { train, type TrainOptions, type TrainResult } from './loop';
 import { groupSeeds, seedVariant, singleTaskVariant } from './variants';
@@ -33,7 +32,7 @@ async function seedGroup(spec: Spec, parent: string, opts: GroupOptions, label: 
   const seeds = groupSeeds(spec, opts.seeds);
   const done: number[] = [];
   const results: TrainResult[] = [];
-  fs.mkdirSync(parent, { recursive: true });
+  makeDirs(parent);
   for (const [i, seed] of seeds.entries()) {
     opts.onRun?.(`${label}seed ${seed} (${i + 1}/${seeds.length})`);
     results.push(await train(spec.file, { ...opts, spec: seedVariant(spec, seed), out: path.join(parent, seedFolder(seed)) }));

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MtlError, usageError } from '../errors';
-import { writeFileAtomic } from '../util/fs';
+import { makeDirs, writeFileAtomic } from '../util/fs';
 
 const COMMIT = 'commit.json';
 const LOCK = '.lock';
@@ -39,7 +39,7 @@ export function checkOut(out: string, overwrite: boolean): string {
 /** Make the run folder (usage errors for a parent that is a file, a read-only or full disk, a name too long). */
 export function makeRunDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (e) {
     throw fsError(dir, e);
@@ -50,6 +50,7 @@ export function fsError(file: string, e: unknown): MtlError {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   const why: Record<string, string> = {
     ENOTDIR: 'a parent of it is a file',
+    ENOENT: 'its parent folder cannot hold new folders (e.g. /proc or /sys)',
     EACCES: 'permission denied',
     EPERM: 'permission denied',
     EROFS: 'the file system is read-only',

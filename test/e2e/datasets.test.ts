@@ -14,10 +14,11 @@ import { writeFlightsLike } from '../helpers/columnar-files';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-ds-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-// The flights configs read 3 million rows; here 300 rows with the same columns stand in, streamed the same way.
+// The flights configs read 3 million rows; here 300 rows with the same columns stand in, streamed the same
+// way, the test split drawn from them as the configs draw theirs (a larger fraction, so it holds both classes).
 const flights = path.join(tmp, 'flights-small.parquet');
 writeFlightsLike(flights, 300);
-const smallFlights = { train: { format: 'parquet', path: flights, streaming: true }, test: { format: 'parquet', path: flights }, shuffleBuffer: 50 };
+const smallFlights = { train: { format: 'parquet', path: flights, streaming: true }, testFraction: 0.2, shuffleBuffer: 50 };
 
 /** Data options that make each config small; the rest of the spec is the shipped one. */
 const SMALL: Record<string, Record<string, unknown>> = {

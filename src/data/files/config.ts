@@ -64,6 +64,7 @@ export interface FilesConfig {
   shuffleBuffer: number;
   chunkSize: number;
   streamAbove: number;
+  testFraction?: number;
 }
 
 /** The config with defaults filled in; throws a config error listing every missing or contradictory option. */
@@ -79,6 +80,7 @@ export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
     else if (s.format !== 'idx' && s.format !== 'npy' && !s.path && !s.paths) problems.push({ where: { path: at }, message: 'give path (or paths)' });
   };
   for (const s of SPLITS) checkSource(c[s], `data.${s}`);
+  if (c.testFraction !== undefined && (c.tasks ? Object.values(c.tasks).every((tc) => tc.test) : c.test)) problems.push({ where: { path: 'data.testFraction' }, message: 'testFraction draws the test split from the training file, but a test source is given too; keep one' });
   for (const [t, tc] of Object.entries(c.tasks ?? {})) for (const s of SPLITS) checkSource(tc[s], `data.tasks.${t}.${s}`);
   const checkTarget = (m: TargetMap, at: string) => {
     if (!m.field && !m.column && !m.columns) problems.push({ where: { path: at }, message: 'name the target field (field, column or columns)' });

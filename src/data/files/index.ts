@@ -25,7 +25,7 @@ export function describeFiles(config: Record<string, unknown>): DataDescription 
     const e = targetEncoder(t, m);
     targets[t] = { type: m.type, ...(m.type === 'classification' ? { classes: m.classes } : { dim: e.shape[0] ?? 1 }), ...(e.perToken ? { steps: e.shape[0] } : {}), ...(m.categories === 'learn' ? { learntNames: true } : {}) };
   }
-  const has = (s: SplitName) => (c.tasks ? Object.values(c.tasks).every((tc) => tc[s]) : !!c[s]);
+  const has = (s: SplitName) => (s === 'test' && c.testFraction !== undefined) || (c.tasks ? Object.values(c.tasks).every((tc) => tc[s]) : !!c[s]);
   return { inputs, targets, splits: SPLITS.filter((s) => s === 'train' || has(s)) };
 }
 

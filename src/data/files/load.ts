@@ -72,13 +72,13 @@ function prepareSources(c: FilesConfig, ctx: DataContext, enc: Encoders): Placed
   const placed: Placed[] = [];
   for (const g of groups) {
     for (const split of SPLITS) {
+      // Splits drawn from the training file: test (data.testFraction), then val (train.validation).
+      const draws = { seed: ctx.seed, val: g.splits.val ? undefined : fraction, test: g.splits.test ? undefined : c.testFraction };
+      const drawn = draws.val !== undefined || draws.test !== undefined;
       let s = g.splits[split];
       let holdOut: Prepared['holdOut'];
-      if (split === 'val' && !s && fraction !== undefined) {
-        s = g.splits.train;
-        holdOut = { fraction, seed: ctx.seed, keep: 'val' };
-      }
-      if (split === 'train' && !g.splits.val && fraction !== undefined) holdOut = { fraction, seed: ctx.seed, keep: 'train' };
+      if (!s && split !== 'train' && draws[split] !== undefined) s = g.splits.train;
+      if (s && drawn && (split === 'train' || s === g.splits.train)) holdOut = { ...draws, keep: split };
       if (!s) continue;
       const needed = [...new Set([...enc.inputs, ...g.targets].flatMap(([, e]) => e.fields))];
       const reader = readerOptions(s, ctx, c, needed);
@@ -162,7 +162,7 @@ async function fitOn(p: Prepared, problems: ProblemList): Promise<number> {
   return n;
 }
 
-const censusOf = (p: Prepared) => new FieldCensus(p.holdOut?.keep === 'train' ? `${p.name} (after the validation hold-out)` : p.name, p.reader.paths[0] ?? Object.values(p.reader.files ?? {})[0], p.inputs, p.targets);
+const censusOf = (p: Prepared) => new FieldCensus(p.holdOut?.keep === 'train' ? `${p.name} (after the hold-out)` : p.name, p.reader.paths[0] ?? Object.values(p.reader.files ?? {})[0], p.inputs, p.targets);
 
 // ---------------------------------------------------------------- 3. encode the splits
 

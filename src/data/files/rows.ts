@@ -16,19 +16,36 @@ export interface Prepared {
   streaming: boolean;
   inputs: Array<[string, Encoder]>;
   targets: Array<[string, Encoder]>;
-  holdOut?: { fraction: number; seed: number; keep: 'train' | 'val' };
+  holdOut?: HoldOut;
+}
+
+/**
+ * Splits drawn from one training file, row by row: a row goes to test with probability `test`, else to
+ * val with probability `val`, else to train. Each draw hashes (seed, row index), so the splits are
+ * disjoint, fixed by the seed, and the same whether the file is streamed or loaded.
+ */
+export interface HoldOut {
+  seed: number;
+  val?: number;
+  test?: number;
+  keep: 'train' | 'val' | 'test';
 }
 
 export type Row = { inputs: Encoded[]; targets: Encoded[] };
 
-const heldOut = (h: NonNullable<Prepared['holdOut']>, i: number) => mixSeed(h.seed, 0x7a1, i) / 4294967296 < h.fraction;
+/** The split of row i (the val draw is the one used before test hold-outs existed: same rows as then). */
+function splitOf(h: HoldOut, i: number): HoldOut['keep'] {
+  if (h.test !== undefined && mixSeed(h.seed, 0x7e5, i) / 4294967296 < h.test) return 'test';
+  if (h.val !== undefined && mixSeed(h.seed, 0x7a1, i) / 4294967296 < h.val) return 'val';
+  return 'train';
+}
 
 /** The records a prepared source keeps (file order), with the row counter used by the hold-out. */
 export async function* keptRecords(p: Prepared, report: Report) {
   let i = 0;
   for await (const rec of readRecords(p.reader, report)) {
     const k = i++;
-    if (p.holdOut && heldOut(p.holdOut, k) !== (p.holdOut.keep === 'val')) continue;
+    if (p.holdOut && splitOf(p.holdOut, k) !== p.holdOut.keep) continue;
     yield rec;
   }
 }

@@ -111,5 +111,6 @@ export const filesSchema = {
     shuffleBuffer: { type: 'integer', minimum: 1, default: 10000, description: 'Streamed sources: rows held in the seeded shuffle buffer' },
     chunkSize: { type: 'integer', minimum: 1024, default: 1048576, description: 'Streamed sources: characters per read from disk' },
     streamAbove: { type: 'number', minimum: 0, default: 256, description: 'streaming: auto streams sources whose files exceed this many MB' },
+    testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Without a test source: about this fraction of the training file\'s rows become the test split (a per-row draw fixed by the spec seed, made before the validation hold-out; streamed files too)' },
   },
 };

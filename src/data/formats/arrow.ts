@@ -16,6 +16,30 @@ function cell(v: Vector, i: number): unknown {
   return plainValue(x);
 }
 
+/** The 8 bytes that end an IPC stream: continuation 0xFFFFFFFF, then a message length of 0. */
+const END_OF_STREAM = Buffer.from('ffffffff00000000', 'hex');
+
+/**
+ * Whether the file is an IPC file (its footer is checked by the reader) or a stream that ends with its
+ * end-of-stream marker. The format lets a writer omit the marker and just close, and apache-arrow
+ * accepts that; but a stream cut exactly between two record batches then reads as complete, silently
+ * dropping the rest. Writers (arrow-js, pyarrow, arrow-rs, Go) write the marker when closed, so on a
+ * file mtl requires it: a missing marker is a data error.
+ */
+function endsWell(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(6);
+    fs.readSync(fd, head, 0, 6, 0);
+    if (head.toString('latin1') === 'ARROW1') return true;
+    const tail = Buffer.alloc(8);
+    return size >= 8 && fs.readSync(fd, tail, 0, 8, size - 8) === 8 && tail.equals(END_OF_STREAM);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export async function* readArrow(file: string, opts: ReaderOptions, report: Report): AsyncGenerator<DataRecord> {
   const dir = path.dirname(file);
   if (!fs.existsSync(file)) {
@@ -42,6 +66,7 @@ export async function* readArrow(file: string, opts: ReaderOptions, report: Repo
       }
       row += batch.numRows;
     }
+    if (!endsWell(file)) report({ where: { file, row: row + 1 }, message: `the arrow stream ends after row ${row} without its end-of-stream marker`, hint: 'the stream was cut at a record batch boundary or its writer was never closed; write it again (closing the writer), or use the arrow IPC file format' });
   } catch (e) {
     report({ where: { file, row: row + 1 }, message: `the arrow data stops being readable here: ${(e as Error).message}`, hint: 'the file or stream is cut short or damaged' });
   }

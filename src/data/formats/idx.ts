@@ -42,32 +42,42 @@ function fail(file: string, message: string, extra: { received?: unknown; allowe
   throw dataError([{ where: { file }, message, ...extra }]);
 }
 
-function load(file: string): Buffer {
-  let buf: Buffer;
+/** The most data one IDX file may declare (its values are held in memory): 2 GiB. */
+export const MAX_IDX_BYTES = 2 ** 31;
+
+/** A regular file's bytes; `count` bytes from the start when given. */
+function readBytes(file: string, count?: number): Buffer {
+  let st: fs.Stats;
   try {
-    buf = fs.readFileSync(file);
+    st = fs.statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail(file, 'file not found');
-    if (code === 'EISDIR') fail(file, 'is a folder, not an IDX file');
-    fail(file, `cannot read file: ${(e as Error).message}`);
+    fail(file, code === 'ENOENT' ? 'file not found' : `cannot read file: ${(e as Error).message}`);
   }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      // gzip's trailer holds the size (mod 2³²): one output chunk of that size is decompressed into
-      // without zlib's chunk list and final copy (twice the file at peak); a wrong size only costs that copy.
-      const size = buf.length >= 18 ? buf.readUInt32LE(buf.length - 4) : 0;
-      return zlib.gunzipSync(buf, size >= 64 && size < 2 ** 30 ? { chunkSize: size + 1 } : {});
-    } catch (e) {
-      fail(file, `corrupt gzip data: ${(e as Error).message}`, { hint: 'the file starts like a gzip file (1f 8b) but does not decompress; download it again' });
-    }
+  if (st.isDirectory()) fail(file, 'is a folder, not an IDX file');
+  // A FIFO or a device such as /dev/zero would block or never end.
+  if (!st.isFile()) fail(file, 'not a regular file', { hint: 'data is read from files: a FIFO or a device would block or never end' });
+  if (count === undefined) return fs.readFileSync(file);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(count, st.size));
+    fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf;
+  } finally {
+    fs.closeSync(fd);
   }
-  return buf;
 }
 
-/** Read an IDX file, gzipped (detected by its 1f 8b magic) or raw. Throws a data error with the file on any problem. */
-export function readIdx(file: string): IdxArray {
-  const buf = load(file);
+interface IdxHeader {
+  info: TypeInfo;
+  dims: number[];
+  headerBytes: number;
+  /** Bytes of data the header declares. */
+  dataBytes: number;
+}
+
+/** Parse the header at the start of `buf` (the decompressed bytes for a gzipped file). */
+function parseHeader(file: string, buf: Uint8Array, total: number): IdxHeader {
   if (buf.length < 4) fail(file, `truncated file: expected at least 4 header bytes, found ${buf.length}`);
   if (buf[0] !== 0 || buf[1] !== 0 || !TYPES.some((t) => t.code === buf[2])) {
     if (buf[0] !== 0 || buf[1] !== 0) {
@@ -81,15 +91,62 @@ export function readIdx(file: string): IdxArray {
   const info = TYPES.find((t) => t.code === buf[2])!;
   const ndims = buf[3];
   const headerBytes = 4 + 4 * ndims;
-  if (buf.length < headerBytes) fail(file, `truncated file: the header declares ${ndims} dimensions (${headerBytes} bytes), found ${buf.length} bytes`);
+  if (buf.length < headerBytes) fail(file, `truncated file: the header declares ${ndims} dimensions (${headerBytes} bytes), found ${total} bytes`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dims: number[] = [];
   for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i));
-  const n = dims.reduce((a, b) => a * b, 1);
-  const expected = n * info.bytes;
+  const dataBytes = dims.reduce((a, b) => a * b, 1) * info.bytes;
+  if (dataBytes > MAX_IDX_BYTES) fail(file, `the header declares dims [${dims.join(', ')}] (${info.dtype}): ${dataBytes.toExponential(2)} bytes of data, more than the ${MAX_IDX_BYTES / 2 ** 30} GiB an IDX file may hold`);
+  return { info, dims, headerBytes, dataBytes };
+}
+
+const sizeMismatch = (h: IdxHeader, found: number) => `expected ${h.dataBytes} bytes of data for dims [${h.dims.join(', ')}] (${h.info.dtype}), found ${found}`;
+
+/**
+ * The header, and the whole (decompressed) file — read only after the header's declared size has been
+ * checked against the budget and against the file: a raw file's size on disk, and for a gzip file the
+ * inflation stops at the declared size. So a small file claiming 10^9 items, or a gzip bomb, is refused
+ * before anything large is allocated.
+ */
+function load(file: string): { header: IdxHeader; buf: Buffer } {
+  const head = readBytes(file, 4 + 4 * 255);
+  const size = fs.statSync(file).size;
+  const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gzipped) {
+    const header = parseHeader(file, head, size);
+    const found = size - header.headerBytes;
+    if (found < header.dataBytes) fail(file, `truncated file: ${sizeMismatch(header, found)}`);
+    if (found > header.dataBytes) fail(file, `unexpected trailing data: ${sizeMismatch(header, found)}`);
+    return { header, buf: readBytes(file) };
+  }
+  const corrupt = (e: unknown): never => fail(file, `corrupt gzip data: ${(e as Error).message}`, { hint: 'the file starts like a gzip file (1f 8b) but does not decompress; download it again' });
+  const compressed = readBytes(file);
+  let prefix: Buffer;
+  try {
+    prefix = zlib.gunzipSync(compressed.subarray(0, 65536), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  } catch (e) {
+    return corrupt(e);
+  }
+  const header = parseHeader(file, prefix, prefix.length);
+  const total = header.headerBytes + header.dataBytes;
+  try {
+    // One output chunk of the declared size: no chunk list and final copy (twice the file at peak).
+    return { header, buf: zlib.gunzipSync(compressed, { maxOutputLength: total, ...(total >= 64 && total < 2 ** 30 ? { chunkSize: total + 1 } : {}) }) };
+  } catch (e) {
+    if (e instanceof RangeError) fail(file, `unexpected trailing data: more than the ${total} bytes the header declares`);
+    return corrupt(e);
+  }
+}
+
+/** Read an IDX file, gzipped (detected by its 1f 8b magic) or raw. Throws a data error with the file on any problem. */
+export function readIdx(file: string): IdxArray {
+  const { header, buf } = load(file);
+  const { info, dims, headerBytes, dataBytes } = header;
+  const n = dataBytes / info.bytes;
   const found = buf.length - headerBytes;
-  if (found < expected) fail(file, `truncated file: expected ${expected} bytes of data for dims [${dims.join(', ')}] (${info.dtype}), found ${found}`);
-  if (found > expected) fail(file, `unexpected trailing data: expected ${expected} bytes of data for dims [${dims.join(', ')}] (${info.dtype}), found ${found}`);
+  if (found < dataBytes) fail(file, `truncated file: ${sizeMismatch(header, found)}`);
+  if (found > dataBytes) fail(file, `unexpected trailing data: ${sizeMismatch(header, found)}`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let data: IdxTypedArray;
   if (info.dtype === 'uint8') {
     data = new Uint8Array(buf.buffer, buf.byteOffset + headerBytes, n); // a view: no second copy of the file

@@ -11,14 +11,33 @@ export interface Rgba {
   data: Uint8Array;
 }
 
+/**
+ * The largest image decoded (width × height): 50 megapixels take 200 MB as RGBA. A PNG of a few KB can
+ * declare 100,000 × 100,000 pixels of one colour (a decompression bomb), so the header is checked first.
+ */
+export const MAX_IMAGE_PIXELS = 50_000_000;
+
+/** A PNG's declared size, from its IHDR chunk (always first: bytes 16–23, big-endian). */
+function pngSize(buf: Uint8Array): { width: number; height: number } {
+  if (buf.length < 24) throw new Error('truncated PNG header');
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  return { width: v.getUint32(16), height: v.getUint32(20) };
+}
+
+function checkPixels(width: number, height: number): void {
+  if (width * height > MAX_IMAGE_PIXELS) throw new Error(`the header declares ${width} × ${height} pixels (${((width * height) / 1e6).toFixed(0)} megapixels); at most ${MAX_IMAGE_PIXELS / 1e6} megapixels are decoded`);
+}
+
 /** Decode PNG or JPEG bytes (told apart by their magic numbers); throws Error with a short reason. */
 export function decodeImage(buf: Uint8Array): Rgba {
   if (buf.length >= 8 && buf[0] === 0x89 && buf[1] === 0x50 && buf[2] === 0x4e && buf[3] === 0x47) {
+    const { width, height } = pngSize(buf);
+    checkPixels(width, height);
     const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
     return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
   }
   if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) {
-    const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512 });
+    const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
     return { width: img.width, height: img.height, data: img.data };
   }
   throw new Error('neither a PNG nor a JPEG file');

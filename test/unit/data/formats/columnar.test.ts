@@ -14,6 +14,7 @@ import { readRecords } from '../../../../src/data/formats/readers';
 import type { DataRecord, Format } from '../../../../src/data/formats/record';
 import { MtlError, type Problem } from '../../../../src/errors';
 import { useBackend } from '../../../helpers/backend';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { columns, writeArrow, writeParquet } from '../../../helpers/columnar-files';
 
 before(() => useBackend('cpu'));
@@ -150,6 +151,30 @@ describe('columnar formats: bad inputs', () => {
     const t = fs.readFileSync(at('two.arrows'));
     fs.writeFileSync(at('cut.arrows'), t.subarray(0, Math.floor(t.length * 0.6)));
     await assert.rejects(load('arrow', 'cut.arrows'), dataError(/stops being readable/, { file: 'cut.arrows', row: 1 }));
+  });
+
+  it('an arrow stream cut exactly after a complete record batch (no end-of-stream marker) is a data error', async () => {
+    // Two record batches (3 and 2 rows); the stream ends with the 8-byte marker ff ff ff ff 00 00 00 00.
+    const one = tableFromArrays({ x: Float64Array.from([1, 2, 3]), label: Int32Array.from([0, 1, 2]) });
+    const full = tableToIPC(one.concat(tableFromArrays({ x: Float64Array.from([4, 5]), label: Int32Array.from([1, 0]) })), 'stream');
+    const first = tableToIPC(one, 'stream');
+    assert.equal(Buffer.from(full.subarray(full.length - 8)).toString('hex'), 'ffffffff00000000');
+    // The first batch's stream is a prefix of the two-batch stream, up to its own marker.
+    assert.ok(Buffer.from(full.subarray(0, first.length - 8)).equals(Buffer.from(first.subarray(0, first.length - 8))));
+    const cases: Array<[string, Uint8Array, number]> = [
+      ['after batch 1 of 2', full.subarray(0, first.length - 8), 4],
+      ['after the last batch', full.subarray(0, full.length - 8), 6],
+      ['inside the marker', full.subarray(0, full.length - 4), 6],
+    ];
+    for (const [name, bytes, row] of cases) {
+      fs.writeFileSync(at('boundary.arrows'), bytes);
+      await assert.rejects(load('arrow', 'boundary.arrows'), dataError(new RegExp(`ends after row ${row - 1} without its end-of-stream marker`), { file: 'boundary.arrows', row }), name);
+    }
+    // The whole stream, marker included, reads all five rows.
+    fs.writeFileSync(at('whole.arrows'), full);
+    const { recs, problems } = await read('arrow', at('whole.arrows'), ['x']);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(recs.map((r) => r.fields.x), [1, 2, 3, 4, 5]);
   });
 
   it('json that is not an array', async () => {
