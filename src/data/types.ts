@@ -42,6 +42,11 @@ export interface DataBundle {
   state?: unknown;
   /** Per task, class names by index when the data learnt them (categories: learn; `<other>` last under unseen: other). */
   classNames?: Record<string, string[]>;
+  /**
+   * Embedded categorical inputs: per split and input, the values encoded, how many were out of
+   * vocabulary (id 1) and how many missing (id 0), for `mtl data inspect`.
+   */
+  idCounts?: Record<string, Record<string, { values: number; oov: number; missing: number }>>;
   /** Labels of val/test that no training row has (unseen: missing | other): split → task → label → count. */
   unseen?: Record<string, Record<string, Record<string, number>>>;
 }

@@ -12,6 +12,7 @@ import type { LayerItem, PretrainedBackbone, ResolvedSpec } from '../spec/types'
 import { didYouMean } from '../util/suggest';
 import './custom-layers';
 import { LayerBuildError } from './errors';
+import { buildFeatures } from './features';
 import { buildGraph, isGraphSpec } from './graph-spec';
 import { isPretrainedBackbone, loadPretrainedBackbone } from './pretrained';
 
@@ -161,7 +162,8 @@ function architectureContext(spec: ResolvedSpec, f: LayerFactory, inputs: tf.Sym
     joined() {
       if (joined) return joined;
       joined = inputs[0]; // set first: after a failed concatenation, callers see the first input (as before the split)
-      if (inputs.length > 1) joined = concatInputs(inputs, f);
+      if (spec.features) joined = buildFeatures(spec.features, sources, f);
+      else if (inputs.length > 1) joined = concatInputs(inputs, f);
       return joined;
     },
     backbone(prefix, group): BuiltBackbone {

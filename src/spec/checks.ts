@@ -15,6 +15,7 @@ import { isPretrainedBackbone, resolvePretrainedPath } from '../model/pretrained
 import type { TaskType } from '../tasks';
 import { didYouMean } from '../util/suggest';
 import { weightAt, type WeightSchedule } from '../weighting/weight-schedule';
+import { checkFeatures } from './features';
 import { locate, type LoadedSpec } from './load';
 import { checkStages, checkStagesOnModel } from './stages';
 import type { MonitorSpec, ResolvedSpec } from './types';
@@ -46,6 +47,7 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
   }
   if (described) checkAgainstData(spec, described, at);
   if (described) checkDataSize(spec, described, at);
+  checkFeatures(spec, described, at);
 
   // Monitors: without validation data, the default checkpoint monitor falls back to train.loss.
   if (spec.train.validation === 'none' && spec.checkpoint.monitor === 'val.loss' && loaded.doc.getIn(['checkpoint', 'monitor']) === undefined) spec.checkpoint.monitor = 'train.loss';

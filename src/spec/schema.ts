@@ -116,6 +116,24 @@ function inputsSchema(): JSONSchema {
   };
 }
 
+/** features: the inputs combined into one vector, each id input through its own embedding table. */
+function featuresSchema(): JSONSchema {
+  return {
+    type: 'object',
+    minProperties: 1,
+    propertyNames: { pattern: NAME_PATTERN },
+    description: 'Every input once, in the order of the combined vector the backbone reads: an int32 id input (data encoding: embedding) looked up in an embedding table of its own, a float32 input as it is; concatenated (recommender-style categorical + numeric fields)',
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        embedding: { type: 'integer', minimum: 1, description: 'int32 ids: the size of each vector of this input\'s embedding table' },
+        inputDim: { type: 'integer', minimum: 1, description: 'Rows of the table (largest id + 1). Default: the ids the data can carry (vocabulary, or hashing buckets + 2)' },
+      },
+    },
+  };
+}
+
 /** backbone: a layer list, a graph, or a pretrained model. */
 function backboneSchema(): JSONSchema {
   return {
@@ -295,6 +313,7 @@ export function buildSchema(): JSONSchema {
       seed: { type: 'integer', minimum: 0, default: 42, description: 'Seed of every random choice: initialisation, shuffling, dropout, data recipes' },
       data: discriminated(dataRecipes, 'type', 'Where the examples come from'),
       inputs: inputsSchema(),
+      features: featuresSchema(),
       backbone: backboneSchema(),
       architecture: {
         ...discriminated(architectures, 'type', 'How the backbone is shared between the tasks: a name or {type, ...options}'),

@@ -95,6 +95,8 @@ export interface ResolvedSpec {
   seed: number;
   data: ComponentConfig;
   inputs: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }>;
+  /** The inputs combined into one vector (src/model/features.ts); inputDim filled from the data when validated. */
+  features?: Record<string, { embedding?: number; inputDim?: number }>;
   /** A layer list, or a graph of named nodes (src/model/graph-spec.ts). */
   backbone: LayerItem[] | GraphSpec | PretrainedBackbone;
   /** How the backbone is shared between the tasks (src/architectures/); `{type: hard}` by default. */

@@ -31,6 +31,8 @@ export function expandShorthands(value: unknown): unknown {
     if (isObj(v.architecture)) for (const k of ['expert', 'upperExpert']) if (k in v.architecture) v.architecture[k] = layerList(v.architecture[k]);
   }
   if ('weighting' in v) v.weighting = named(v.weighting, 'method');
+  // `features: {numbers:}` — a float input passed as it is.
+  if (isObj(v.features)) for (const k of Object.keys(v.features)) v.features[k] ??= {};
   if (isObj(v.tasks)) {
     for (const t of Object.values(v.tasks)) {
       if (!isObj(t)) continue;

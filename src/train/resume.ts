@@ -61,7 +61,7 @@ function finished(runDir: string): boolean {
 }
 
 /** Parts of a spec a checkpoint depends on: a resume with other values here would train another model or other data. */
-const FIXED = ['seed', 'data', 'inputs', 'backbone', 'architecture', 'tasks', 'weighting.method', 'train.validation'];
+const FIXED = ['seed', 'data', 'inputs', 'features', 'backbone', 'architecture', 'tasks', 'weighting.method', 'train.validation'];
 
 /** The differences between the run's config.resolved.yaml and `spec`: refused when FIXED parts differ, else listed. */
 function specChanges(runDir: string, spec: ResolvedSpec, specFile?: string): string[] {

@@ -29,6 +29,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   'intent-slots': { trainSize: 40, testSize: 16 },
   movies: {},
   'movies-mmoe': {},
+  'movies-embeddings': {},
   flights: smallFlights,
   'flights-mmoe': smallFlights,
 };

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeBatch } from '../../data/batching';
 import { loadData, splitsFor } from '../../data/run-data';
 import { toBatchSource } from '../../data/source';
+import type { DataBundle } from '../../data/types';
 import { validateSpecFile } from '../../spec/validate';
 import { fmt, table, type Output } from '../reporter';
 
@@ -35,6 +36,8 @@ export interface DataReport {
   vocabularies: Record<string, number>;
   /** Labels no training row has, per split and task, with their counts (unseen: missing | other). */
   unseen: Record<string, Record<string, Record<string, number>>>;
+  /** Embedded categorical inputs per split: values, out-of-vocabulary (id 1) and missing (id 0) counts. */
+  ids: NonNullable<DataBundle['idCounts']>;
 }
 
 /** Labels shown per task in the table; the rest are counted (the JSON report has them all). */
@@ -54,7 +57,7 @@ export async function inspectData(specFile: string): Promise<DataReport> {
     if (s?.vocabulary) vocabularies[k] = s.vocabulary.length + 2; // + padding and out-of-vocabulary ids
     else if (s?.categories) vocabularies[k] = s.categories.length;
   }
-  const report: DataReport = { spec: specFile, data: r.data.type, source: bundle.source, splits: {}, vocabularies, unseen: bundle.unseen ?? {} };
+  const report: DataReport = { spec: specFile, data: r.data.type, source: bundle.source, splits: {}, vocabularies, unseen: bundle.unseen ?? {}, ids: bundle.idCounts ?? {} };
   for (const name of ['train', 'val', 'test'] as const) {
     const data = splits[name];
     if (!data) continue;
@@ -124,6 +127,7 @@ export async function dataInspectCommand(spec: string, opts: { json?: boolean },
     o.out(`${lines[1]}  ------`);
     targets.forEach(([t, p], i) => o.out(`${lines[i + 2]}  ${labelSummary(p)}`));
     for (const [t, u] of Object.entries(rep.unseen[name] ?? {})) o.out(`unseen in ${name} (${t}): ${countList(u)}`);
+    for (const [input, c] of Object.entries(rep.ids[name] ?? {})) o.out(`out of vocabulary in ${name} (${input}): ${c.oov} of ${c.values} values (${c.values ? ((100 * c.oov) / c.values).toFixed(1) : '0.0'}%); missing ${c.missing}`);
   }
   if (Object.keys(rep.vocabularies).length) {
     o.out('');

@@ -11,7 +11,8 @@ export interface InputMap {
   field?: string;
   column?: string;
   columns?: string[];
-  encoding: 'numeric' | 'tokens' | 'image' | 'category';
+  encoding: 'numeric' | 'tokens' | 'image' | 'category' | 'embedding';
+  hashing?: { buckets: number };
   shape?: number[];
   normalize?: boolean;
   length?: number;
@@ -90,7 +91,11 @@ export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
   };
   for (const [t, m] of Object.entries(c.targets ?? {})) checkTarget(m, `data.targets.${t}`);
   for (const [t, tc] of Object.entries(c.tasks ?? {})) checkTarget(tc.target, `data.tasks.${t}.target`);
-  for (const [n, m] of Object.entries(c.inputs ?? {})) if (!m.field && !m.column && !m.columns) problems.push({ where: { path: `data.inputs.${n}` }, message: 'name the input field (field, column or columns)' });
+  for (const [n, m] of Object.entries(c.inputs ?? {})) {
+    if (!m.field && !m.column && !m.columns) problems.push({ where: { path: `data.inputs.${n}` }, message: 'name the input field (field, column or columns)' });
+    if (m.hashing && m.encoding !== 'embedding') problems.push({ where: { path: `data.inputs.${n}.hashing` }, message: 'hashing maps the values of an embedding input to buckets', hint: 'set encoding: embedding' });
+    if (m.encoding === 'embedding' && m.columns) problems.push({ where: { path: `data.inputs.${n}.columns` }, message: 'an embedding input reads one field (one id per row); give each categorical column its own input' });
+  }
   const sampling = samplingOf(c.sampling as unknown, problems);
   if (problems.length) throw configError(problems);
   return { ...c, sampling, shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, streamAbove: c.streamAbove ?? 256 };

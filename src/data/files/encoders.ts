@@ -1,5 +1,6 @@
 // Owns choosing the encoder of each input mapping (by encoding) and of each target mapping (by task type).
 import { CategoryEncoder } from './category-encoder';
+import { EmbeddingEncoder } from './embedding-encoder';
 import type { InputMap, TargetMap } from './config';
 import type { Encoder } from './encoder';
 import { ImageEncoder } from './image-encoder';
@@ -15,6 +16,8 @@ export function inputEncoder(name: string, m: InputMap): Encoder {
       return new ImageEncoder(`inputs.${name}`, m);
     case 'category':
       return new CategoryEncoder(`inputs.${name}`, m, 0, 'input');
+    case 'embedding':
+      return new EmbeddingEncoder(`inputs.${name}`, m);
     default:
       return new NumericEncoder(`inputs.${name}`, m, m.shape ?? [m.columns ? m.columns.length : 1], undefined);
   }

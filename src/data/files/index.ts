@@ -6,6 +6,7 @@
 import type { DataBundle, DataContext, DataDescription, DataDescriptor, PredictEncoding } from '../types';
 import { CategoryEncoder } from './category-encoder';
 import { readFilesConfig, SPLITS, targetMaps, type SplitName } from './config';
+import { EmbeddingEncoder } from './embedding-encoder';
 import { inputEncoder, targetEncoder } from './encoders';
 import { loadEncoderStates, loadFiles, makeEncoders } from './load';
 import { filesSchema } from './schema';
@@ -17,7 +18,10 @@ export function describeFiles(config: Record<string, unknown>): DataDescription 
   const c = readFilesConfig(config);
   const inputs = Object.fromEntries(Object.entries(c.inputs).map(([n, m]) => {
     const e = inputEncoder(n, m);
-    const ids = m.encoding === 'tokens' ? { ids: m.vocabulary ?? 10000, idsFrom: `data.inputs.${n}.vocabulary` } : {};
+    const ids =
+      m.encoding === 'tokens' ? { ids: m.vocabulary ?? 10000, idsFrom: `data.inputs.${n}.vocabulary` }
+      : m.encoding === 'embedding' ? { ids: EmbeddingEncoder.ids(m), idsFrom: m.hashing ? `data.inputs.${n}.hashing.buckets + 2` : `data.inputs.${n}.vocabulary` }
+      : {};
     return [n, { shape: e.shape, dtype: e.dtype, ...ids }];
   }));
   const targets: DataDescription['targets'] = {};

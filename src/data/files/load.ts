@@ -11,6 +11,7 @@ import { TaskSampler } from '../task-sampler';
 import type { ArraySet, DataBundle, DataContext } from '../types';
 import { readFilesConfig, SPLITS, targetMaps, type FilesConfig, type SourceConfig, type SplitName } from './config';
 import { CategoryEncoder } from './category-encoder';
+import { EmbeddingEncoder } from './embedding-encoder';
 import type { Encoder } from './encoder';
 import { inputEncoder, targetEncoder } from './encoders';
 import { FieldCensus } from './census';
@@ -35,7 +36,7 @@ interface Placed {
   p: Prepared;
 }
 
-type EncodedSplits = Record<SplitName, Array<{ task?: string; data: SplitData }>> & { unseen: UnseenNotes };
+type EncodedSplits = Record<SplitName, Array<{ task?: string; data: SplitData }>> & { unseen: UnseenNotes; idCounts: NonNullable<DataBundle['idCounts']> };
 
 /** Everything create() builds; the bundle plus what `mtl data inspect` reports. */
 export async function loadFiles(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle & { encoders: Record<string, Encoder> }> {
@@ -45,7 +46,8 @@ export async function loadFiles(config: Record<string, unknown>, ctx: DataContex
   const problems = new ProblemList();
   const { states, sizes } = await fitOrLoadEncoders(placed, encoders.all, ctx.state, problems);
   const splits = await encodeSplits(placed, sizes, c.shuffleBuffer, problems);
-  return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states }, encoders: encoders.all, unseen: splits.unseen, classNames: classNames(encoders.targets) };
+  const idCounts = Object.keys(splits.idCounts).length ? { idCounts: splits.idCounts } : {};
+  return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states }, encoders: encoders.all, unseen: splits.unseen, classNames: classNames(encoders.targets), ...idCounts };
 }
 
 export function classNames(targets: Record<string, Encoder>): Record<string, string[]> {
@@ -168,7 +170,7 @@ const censusOf = (p: Prepared) => new FieldCensus(p.holdOut?.keep === 'train' ? 
 
 /** Encode the in-memory sources; count and check the streamed ones. Every split must keep a row. */
 async function encodeSplits(placed: Placed[], sizes: Record<string, number>, shuffleBuffer: number, problems: ProblemList): Promise<EncodedSplits> {
-  const out: EncodedSplits = { train: [], val: [], test: [], unseen: {} };
+  const out: EncodedSplits = { train: [], val: [], test: [], unseen: {}, idCounts: {} };
   for (const { task, split, p } of placed) {
     if (p.streaming) {
       let n = 0;
@@ -180,6 +182,7 @@ async function encodeSplits(placed: Placed[], sizes: Record<string, number>, shu
         }
       }
       unseenAfterPass(p, split, out.unseen, problems.report);
+      countIds(p, split, out.idCounts);
       out[split].push({ task, data: new StreamSource(p, n, shuffleBuffer) });
     } else {
       const rows: Row[] = [];
@@ -191,6 +194,7 @@ async function encodeSplits(placed: Placed[], sizes: Record<string, number>, shu
       }
       if (split !== 'train') for (const x of census.problems(false)) problems.report(x);
       unseenAfterPass(p, split, out.unseen, problems.report);
+      countIds(p, split, out.idCounts);
       out[split].push({ task, data: toArraySet(p, rows) });
     }
   }
@@ -201,6 +205,19 @@ async function encodeSplits(placed: Placed[], sizes: Record<string, number>, shu
     }
   }
   return out;
+}
+
+/** The id counts of the pass just made over `p`, added to its split's (a streamed train is not encoded before training: none). */
+function countIds(p: Prepared, split: SplitName, into: EncodedSplits['idCounts']): void {
+  for (const [name, e] of p.inputs) {
+    if (!(e instanceof EmbeddingEncoder)) continue;
+    const c = e.drainCounts();
+    if (!c.values && !c.missing) continue;
+    const sum = ((into[split] ??= {})[name] ??= { values: 0, oov: 0, missing: 0 });
+    sum.values += c.values;
+    sum.oov += c.oov;
+    sum.missing += c.missing;
+  }
 }
 
 // ---------------------------------------------------------------- 4. assemble the bundle

@@ -11,7 +11,7 @@ import type { Encoded, Encoder } from './encoder';
 export function recordEncoders(
   fields: string[],
   encodeOne: (rec: DataRecord) => ArraySet,
-  shapes: { inputs: Record<string, { shape: number[] }>; targets: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }> },
+  shapes: { inputs: Record<string, { shape: number[]; dtype?: 'float32' | 'int32' }>; targets: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }> },
 ): { inputs: Array<[string, Encoder]>; targets: Array<[string, Encoder]> } {
   let last: { rec: DataRecord; set?: ArraySet; problems?: Problem[] } | undefined;
   /** The record's one-row set; `report` (the first input's) receives why the parser rejected it. */
@@ -47,7 +47,7 @@ export function recordEncoders(
   });
   const first = `inputs.${Object.keys(shapes.inputs)[0]}`;
   return {
-    inputs: Object.entries(shapes.inputs).map(([n, s]) => [n, column(`inputs.${n}`, s.shape, 'float32', (set) => set.inputs[n], false)]),
+    inputs: Object.entries(shapes.inputs).map(([n, s]) => [n, column(`inputs.${n}`, s.shape, s.dtype ?? 'float32', (set) => set.inputs[n], false)]),
     targets: Object.entries(shapes.targets).map(([n, s]) => [n, column(`targets.${n}`, s.shape, s.dtype, (set) => set.targets[n], true)]),
   };
 }

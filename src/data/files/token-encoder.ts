@@ -1,4 +1,5 @@
 // Owns the token encoder: text (or a CoNLL token column) → int32 ids over a vocabulary learnt on train.
+import { learnVocabulary } from '../categorical';
 import type { DataRecord, Report } from '../formats/record';
 import type { InputMap } from './config';
 import type { Encoded, Encoder } from './encoder';
@@ -41,9 +42,7 @@ export class TokenEncoder implements Encoder {
   }
 
   finish(): unknown {
-    const min = this.map.minCount ?? 1;
-    const max = (this.map.vocabulary ?? 10000) - 2;
-    const vocab = [...this.counts.entries()].filter(([, c]) => c >= min).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, max).map(([t]) => t);
+    const vocab = learnVocabulary(this.counts, this.map.minCount ?? 1, this.map.vocabulary ?? 10000);
     this.load({ vocabulary: vocab });
     this.counts.clear();
     return { vocabulary: vocab, pad: 0, oov: 1 };

@@ -6,9 +6,12 @@
 // task only. Input `features`: log budget, year, running time (z-scored with training statistics; an
 // unknown running time is the training mean plus a 0/1 "known" flag), then one-hot MPAA rating, source,
 // creative type and distributor (the 20 most frequent in train, the rest "other"); vocabularies come
-// from the training films only, an unseen or missing value is all zeros.
+// from the training films only, an unseen or missing value is all zeros. With `categories: embedding`
+// the categorical fields are instead one int32 id each (inputs mpaa, source, creativeType, distributor,
+// and director, hashed), for a features block that embeds each with its own table (movies-embeddings.yaml).
 import * as fs from 'node:fs';
 import { dataError } from '../../errors';
+import { hashedId, learnVocabulary, OOV_ID, PAD_ID, RESERVED_IDS } from '../categorical';
 import type { DataRecord } from '../formats/record';
 import { readOptions } from '../options';
 import { recordEncoders } from '../files/record-encoders';
@@ -27,10 +30,28 @@ const schema = {
   properties: {
     testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'Fraction of the films held out as the test split (drawn by seed)' },
     seed: { type: 'integer', description: 'Seed of the train/test split. Default: the spec seed' },
+    categories: { type: 'string', enum: ['one-hot', 'embedding'], default: 'one-hot', description: 'one-hot: one input "features" (4 numbers + one-hot blocks); embedding: input "numbers" (the 4 numbers) and one int32 id per field — mpaa, source, creativeType, distributor (0 = missing, 1 = out of vocabulary, 2… values seen at least minCount times in train) and director (hashed into 1000 buckets)' },
+    minCount: { type: 'integer', minimum: 1, default: 3, description: 'categories: embedding — a value seen fewer times in the training films is out of vocabulary (id 1)' },
   },
 };
 
-const options = (config: Record<string, unknown>) => readOptions('movies', schema, config) as unknown as { testFraction: number; seed?: number };
+interface MoviesOptions {
+  testFraction: number;
+  seed?: number;
+  categories: 'one-hot' | 'embedding';
+  minCount: number;
+}
+
+const options = (config: Record<string, unknown>) => readOptions('movies', schema, config) as unknown as MoviesOptions;
+
+/** categories: embedding — input name, field, and the ids it may carry (vocabulary cap, or hash buckets + 2). */
+const EMBEDDED: Array<{ input: string; field: Cat | 'Director'; ids: number; hashed?: boolean }> = [
+  { input: 'mpaa', field: 'MPAA Rating', ids: 16 },
+  { input: 'source', field: 'Source', ids: 32 },
+  { input: 'creativeType', field: 'Creative Type', ids: 16 },
+  { input: 'distributor', field: 'Distributor', ids: 128 },
+  { input: 'director', field: 'Director', ids: 1000 + RESERVED_IDS, hashed: true },
+];
 
 export interface MovieRow {
   imdb: number | null;
@@ -39,7 +60,7 @@ export interface MovieRow {
   budget: number | null;
   year: number | null;
   runtime: number | null;
-  cats: Record<Cat, string | null>;
+  cats: Record<Cat | 'Director', string | null>;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -70,7 +91,7 @@ export function parseMovies(raw: unknown, file: string): MovieRow[] {
       budget: budget !== null && budget > 0 ? Math.log10(budget) : null,
       year: releaseYear(o['Release Date']),
       runtime: num(o['Running Time min']),
-      cats: Object.fromEntries(Object.keys(CATEGORICAL).map((k) => [k, str(o[k])])) as Record<Cat, string | null>,
+      cats: Object.fromEntries([...Object.keys(CATEGORICAL), 'Director'].map((k) => [k, str(o[k])])) as MovieRow['cats'],
     };
   });
 }
@@ -155,16 +176,69 @@ export function toArraySet(rows: MovieRow[], s: MovieStats): ArraySet {
   };
 }
 
+/** categories: embedding — each embedded field's vocabulary (learnt from the training films), or its hashing. */
+type EmbeddingState = Record<string, { vocabulary: string[]; pad: number; oov: number } | { hashing: { buckets: number; hash: 'fnv1a32' }; pad: number; oov: number }>;
+
+export function embeddingState(rows: MovieRow[], minCount: number): EmbeddingState {
+  const out: EmbeddingState = {};
+  for (const e of EMBEDDED) {
+    if (e.hashed) {
+      out[`inputs.${e.input}`] = { hashing: { buckets: e.ids - RESERVED_IDS, hash: 'fnv1a32' }, pad: PAD_ID, oov: OOV_ID };
+      continue;
+    }
+    const counts = new Map<string, number>();
+    for (const r of rows) if (r.cats[e.field] !== null) counts.set(r.cats[e.field]!, (counts.get(r.cats[e.field]!) ?? 0) + 1);
+    out[`inputs.${e.input}`] = { vocabulary: learnVocabulary(counts, minCount, e.ids), pad: PAD_ID, oov: OOV_ID };
+  }
+  return out;
+}
+
+/** categories: embedding — the 4 numbers as input "numbers", each field as one id; and its id counts. */
+export function toEmbeddedSet(rows: MovieRow[], s: MovieStats, state: EmbeddingState): { set: ArraySet; counts: Record<string, { values: number; oov: number; missing: number }> } {
+  const set = toArraySet(rows, s);
+  const d = featureWidth();
+  const numbers = new Float32Array(rows.length * NUMERIC);
+  for (let i = 0; i < rows.length; i++) numbers.set(set.inputs.features.data.subarray(i * d, i * d + NUMERIC), i * NUMERIC);
+  const inputs: ArraySet['inputs'] = { numbers: { data: numbers, shape: [NUMERIC] } };
+  const counts: Record<string, { values: number; oov: number; missing: number }> = {};
+  for (const e of EMBEDDED) {
+    const st = state[`inputs.${e.input}`];
+    const index = 'vocabulary' in st ? new Map(st.vocabulary.map((v, i) => [v, i + RESERVED_IDS])) : undefined;
+    const c = (counts[e.input] = { values: 0, oov: 0, missing: 0 });
+    const ids = Int32Array.from(rows, (r) => {
+      const v = r.cats[e.field];
+      if (v === null) return c.missing++, PAD_ID;
+      c.values++;
+      const id = index ? index.get(v) ?? OOV_ID : hashedId(v, e.ids - RESERVED_IDS);
+      if (id === OOV_ID) c.oov++;
+      return id;
+    });
+    inputs[e.input] = { data: ids, shape: [1] };
+  }
+  return { set: { ...set, inputs }, counts };
+}
+
+function describeInputs(o: MoviesOptions): DataDescription['inputs'] {
+  if (o.categories === 'one-hot') return { features: { shape: [featureWidth()], dtype: 'float32' } };
+  const inputs: DataDescription['inputs'] = { numbers: { shape: [NUMERIC], dtype: 'float32' } };
+  for (const e of EMBEDDED) inputs[e.input] = { shape: [1], dtype: 'int32', ids: e.ids, idsFrom: e.hashed ? `the movies recipe's ${e.field} hashing (${e.ids - RESERVED_IDS} buckets)` : `the movies recipe's ${e.field} vocabulary (at most ${e.ids} ids)` };
+  return inputs;
+}
+
 /** `mtl predict RUN INPUT`: films as the table writes them (JSON objects), encoded by the training code with the training films' statistics. */
 function moviesPredictEncoding(config: Record<string, unknown>, ctx: DataContext): PredictEncoding {
   const o = options(config);
   const rows = readMovies();
   const test = testRows(rows.length, o.testFraction, o.seed ?? ctx.seed);
-  const stats = movieStats(rows.filter((_, i) => !test.has(i)));
-  // Every field of a film may be missing (as in training: the mean, or an all-zero one-hot block), so none is required.
+  const trainRows = rows.filter((_, i) => !test.has(i));
+  const stats = movieStats(trainRows);
+  // Every field of a film may be missing (as in training: the mean, an all-zero one-hot block, or id 0), so none is required.
   const fields: string[] = [];
-  const one = (rec: DataRecord) => toArraySet(parseMovies([rec.fields], String(rec.where.file)), stats);
-  const shapes = { inputs: { features: { shape: [featureWidth()] } }, targets: { imdb: { shape: [1], dtype: 'float32' as const }, rotten: { shape: [1], dtype: 'float32' as const }, genre: { shape: [], dtype: 'int32' as const } } };
+  const parse = (rec: DataRecord) => parseMovies([rec.fields], String(rec.where.file));
+  // categories: embedding — the run's vocabularies (data-state.json), as eval uses them.
+  const state = o.categories === 'embedding' ? (ctx.state as { encoders?: EmbeddingState } | undefined)?.encoders ?? embeddingState(trainRows, o.minCount) : undefined;
+  const one = (rec: DataRecord) => (state ? toEmbeddedSet(parse(rec), stats, state).set : toArraySet(parse(rec), stats));
+  const shapes = { inputs: describeInputs(o), targets: { imdb: { shape: [1], dtype: 'float32' as const }, rotten: { shape: [1], dtype: 'float32' as const }, genre: { shape: [], dtype: 'int32' as const } } };
   return { ...recordEncoders(fields, one, shapes), classNames: { genre: [...GENRES] }, reader: { format: 'json' } };
 }
 
@@ -176,7 +250,7 @@ export const moviesData: DataDescriptor = {
   describe(config: Record<string, unknown>): DataDescription {
     options(config);
     return {
-      inputs: { features: { shape: [featureWidth()], dtype: 'float32' } },
+      inputs: describeInputs(options(config)),
       targets: { imdb: { type: 'regression', dim: 1 }, rotten: { type: 'regression', dim: 1 }, genre: { type: 'classification', classes: GENRES.length } },
       splits: ['train', 'test'],
     };
@@ -191,10 +265,13 @@ export const moviesData: DataDescriptor = {
     const trainRows = rows.filter((_, i) => !test.has(i));
     const testList = rows.filter((_, i) => test.has(i));
     const stats = movieStats(trainRows);
-    return {
-      train: toArraySet(trainRows, stats),
-      test: toArraySet(testList, stats),
-      source: `${moviesFile()} (films, ${trainRows.length} train / ${testList.length} test)`,
-    };
+    const source = `${moviesFile()} (films, ${trainRows.length} train / ${testList.length} test)`;
+    if (o.categories === 'one-hot') return { train: toArraySet(trainRows, stats), test: toArraySet(testList, stats), source };
+    // eval and resume encode with the run's vocabularies (data-state.json), as the files type does.
+    const saved = (ctx.state as { encoders?: EmbeddingState } | undefined)?.encoders;
+    const state = saved ?? embeddingState(trainRows, o.minCount);
+    const tr = toEmbeddedSet(trainRows, stats, state);
+    const te = toEmbeddedSet(testList, stats, state);
+    return { train: tr.set, test: te.set, source, state: { version: 1, encoders: state }, idCounts: { train: tr.counts, test: te.counts } };
   },
 };

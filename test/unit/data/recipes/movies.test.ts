@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { dataRecipes } from '../../../../src/data/index';
-import { featureWidth, GENRES, moviesData as movies, moviesFile, movieStats, parseMovies, releaseYear, toArraySet } from '../../../../src/data/recipes/movies';
+import { hashedId } from '../../../../src/data/categorical';
+import { embeddingState, featureWidth, GENRES, moviesData as movies, moviesFile, movieStats, parseMovies, releaseYear, toArraySet, toEmbeddedSet } from '../../../../src/data/recipes/movies';
 import { MtlError } from '../../../../src/errors';
 
 const raw = JSON.parse(fs.readFileSync(moviesFile(), 'utf8')) as Array<Record<string, unknown>>;
@@ -60,6 +61,38 @@ describe('movies', () => {
     assert.deepEqual([...set.targets.imdb.data, ...set.targets.imdb.mask!], [7, 0, 1, 0]);
     assert.deepEqual([...set.targets.rotten.data], [8.5, 0]);
     assert.deepEqual([...set.targets.genre.data, ...set.targets.genre.mask!], [GENRES.indexOf('Drama'), 0, 1, 0]);
+  });
+
+  it('categories: embedding — ids from the training films\' vocabularies (minCount), hashed directors, missing → 0', () => {
+    const film = (mpaa: string | null, director: string | null) => ({ 'MPAA Rating': mpaa, Director: director, 'IMDB Rating': 7, 'Production Budget': 1e6, 'Release Date': 'Jun 12 1998' });
+    // Train: R ×3, PG ×2, G ×1 → with minCount 2: R = 2, PG = 3, G out of vocabulary (1).
+    const train = parseMovies([film('R', 'Ann'), film('PG', null), film('R', 'Bo'), film('G', 'Ann'), film('PG', 'Bo'), film('R', null)], 'm.json');
+    const state = embeddingState(train, 2);
+    assert.deepEqual((state['inputs.mpaa'] as { vocabulary: string[] }).vocabulary, ['R', 'PG']);
+    const test = parseMovies([film('PG', 'Cy'), film('NC-17', 'Ann'), film(null, null)], 'm.json');
+    const { set, counts } = toEmbeddedSet(test, movieStats(train), state);
+    assert.deepEqual(Array.from(set.inputs.mpaa.data), [3, 1, 0]);
+    // Directors: 2 + FNV-1a mod 1000 (hashedId's own test checks the hash against published vectors).
+    assert.deepEqual(Array.from(set.inputs.director.data), [hashedId('Cy', 1000), hashedId('Ann', 1000), 0]);
+    assert.deepEqual(counts.mpaa, { values: 2, oov: 1, missing: 1 });
+    assert.deepEqual(set.inputs.numbers.shape, [4]);
+  });
+
+  it('categories: embedding — eval reuses the saved vocabularies (data-state round trip); describe() matches', async () => {
+    const c = { type: 'movies', categories: 'embedding' };
+    const d = movies.describe(c);
+    const b = await movies.create(c, ctx);
+    for (const [name, input] of Object.entries(d.inputs)) {
+      assert.deepEqual(b.train.inputs[name].shape, input.shape, name);
+      assert.ok(Array.from(b.train.inputs[name].data).every((v) => input.ids === undefined || (v >= 0 && v < input.ids)), name);
+    }
+    // A state whose mpaa vocabulary is reversed: eval must encode with it, not refit.
+    const state = JSON.parse(JSON.stringify(b.state)) as { encoders: Record<string, { vocabulary?: string[] }> };
+    state.encoders['inputs.mpaa'].vocabulary!.reverse();
+    const again = await movies.create(c, { ...ctx, state });
+    const n = state.encoders['inputs.mpaa'].vocabulary!.length;
+    const flip = (id: number) => (id >= 2 ? 2 + n - 1 - (id - 2) : id);
+    assert.deepEqual(Array.from(again.test!.inputs.mpaa.data), Array.from(b.test!.inputs.mpaa.data, flip));
   });
 
   it('reads 204x release years as 194x; an unknown genre names the row', () => {
