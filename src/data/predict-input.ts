@@ -90,8 +90,8 @@ function encodeRecord(p: Prepared, rec: DataRecord, problems: Problem[]): Row | 
   const row = encodeRow(p, rec, (x) => problems.push(x));
   for (const [, e] of p.targets) {
     if (!(e instanceof CategoryEncoder)) continue;
-    for (const [label] of e.drainUnseen()) {
-      if (e.unseenPolicy === 'error') problems.push({ where: rec.where, message: `${e.key}: label ${JSON.stringify(label)} is not one of the categories learnt in training`, hint: 'leave the label out to predict the row' });
+    for (const [label, u] of e.drainUnseen()) {
+      if (e.unseenPolicy === 'error') problems.push({ where: u.where, message: `${e.key}: label ${JSON.stringify(label)} is not one of the categories learnt in training`, hint: 'leave the label out to predict the row' });
     }
   }
   return problems.length ? null : row;

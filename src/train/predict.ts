@@ -166,15 +166,17 @@ function predictBatch(p: Predictor, batch: Batch, rowIds: number[], words?: Arra
 async function openPredictor(spec: Spec, ckpt: string, state: unknown, opts: PredictOptions, classNames: Record<string, string[]> = {}): Promise<Predictor> {
   const r = spec.resolved;
   const pe = predictEncodingOf(spec, r.inputs, state);
+  const names = { ...(pe.classNames ?? {}), ...classNames };
   const { model } = await loadModelFiles(ckpt);
-  const { net, names } = withDistances(model);
+  const distances = withDistances(model);
   return {
     model,
-    net,
-    distanceNames: names,
+    net: distances.net,
+    distanceNames: distances.names,
     inputNames: Object.keys(r.inputs),
-    tasks: taskRuntimes(r, classNames),
-    decodings: decodingsOf(r, { ...(pe.classNames ?? {}), ...classNames }, pe.targetScales ?? {}, opts.denormalize ?? true),
+    // The class names the run learnt: an entity metric with `tags: learn` needs them even when no training data is loaded.
+    tasks: taskRuntimes(r, names),
+    decodings: decodingsOf(r, names, pe.targetScales ?? {}, opts.denormalize ?? true),
     opts: { topK: opts.topK ?? 3, labels: opts.labels ?? true, auxiliary: opts.auxiliary ?? false, masks: opts.masks ?? '' },
   };
 }

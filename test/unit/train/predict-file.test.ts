@@ -240,6 +240,57 @@ describe('predict on a file', () => {
   });
 });
 
+const NER = `name: ner
+seed: 3
+data:
+  type: files
+  train: {format: conll, path: train.conll, columns: [token, tag]}
+  inputs:
+    tokens: {field: token, encoding: tokens, length: 6, vocabulary: 30}
+  targets:
+    tags: {field: tag, type: classification, classes: 3, categories: learn, length: 6}
+inputs:
+  tokens: {shape: [6], dtype: int32}
+backbone:
+  - embedding: {inputDim: 30, outputDim: 4}
+tasks:
+  tags:
+    type: classification
+    head: [{crf: {numTags: 3}}]
+    loss: crf-nll
+    metrics: [{type: entity-f1, tags: learn}]
+train: {epochs: 1, batchSize: 8, validation: none}
+`;
+
+describe('predict: tagging with learnt tags', () => {
+  before(() => useBackend('cpu'));
+
+  it('names the learnt tags (tags: learn needs them without the training data), gives each entity its words, reports a bad tag at its own line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-predict-ner-'));
+    const sentence = (n: string, c: string) => `${n}\tB-PER\nlives\tO\nin\tO\n${c}\tB-LOC\n`;
+    fs.writeFileSync(path.join(dir, 'train.conll'), Array.from({ length: 16 }, (_, i) => sentence(['john', 'mary'][i % 2], ['paris', 'rome'][i % 2])).join('\n'));
+    fs.writeFileSync(path.join(dir, 'spec.yaml'), NER);
+    const run = path.join(dir, 'run');
+    await train(path.join(dir, 'spec.yaml'), { out: run, backend: 'cpu' });
+    fs.writeFileSync(path.join(dir, 'new.jsonl'), '{"token": "anna lives in rome"}\n{"token": ["mary", "in", "lima"]}\n');
+    const rows = await collect(run, { input: path.join(dir, 'new.jsonl') });
+    const words = [['anna', 'lives', 'in', 'rome'], ['mary', 'in', 'lima']];
+    rows.forEach((r, i) => {
+      const p = r.tasks.tags as { classes: number[]; tags: string[]; entities?: Array<{ start: number; end: number; text: string }> };
+      assert.equal(p.classes.length, words[i].length, 'one tag per word, padding cut');
+      // Learnt categories in code-point order: B-LOC, B-PER, O.
+      assert.deepEqual(p.tags, p.classes.map((c) => ['B-LOC', 'B-PER', 'O'][c]));
+      for (const e of p.entities ?? []) assert.equal(e.text, words[i].slice(e.start, e.end).join(' '));
+    });
+    const bad = path.join(dir, 'new.conll');
+    fs.writeFileSync(bad, `${sentence('john', 'paris')}\nbob\tB-PER\nlives\tO\nin\tO\nparis\tX-LOC\n`);
+    const problems: Problem[] = [];
+    const ok = await collect(run, { input: bad, onProblems: (ps) => problems.push(...ps) });
+    assert.equal(ok.length, 1);
+    assert.equal(formatProblem(problems[0]).startsWith(`${bad}:9:1: targets.tags: label "X-LOC"`), true, formatProblem(problems[0]));
+  });
+});
+
 describe('predict: Siamese distances', () => {
   before(() => useBackend('cpu'));
 
