@@ -1,18 +1,20 @@
-// Owns `node dist/bench/ab.js [config] [batch] [steps]`: step time with tfjs-backend-wasm's own
-// gradient kernels vs mtl's, alternating step by step in one process (CPU time, medians).
+// Owns `node dist/bench/ab.js [config] [batch] [steps] [kernel,kernel…]`: step time with
+// tfjs-backend-wasm's own kernels (all it has that mtl replaces, or the ones listed) vs mtl's,
+// alternating step by step in one process (CPU time, medians).
 import { selectBackend } from '../src/backend/select';
-import { keepOriginalKernels, useKernels } from './kernels';
+import { keepOriginalKernels, REPLACED, useKernels } from './kernels';
 import { median, workload } from './workload';
 
 async function main(): Promise<void> {
-  const [name = 'quickstart', batch = '256', steps = '8'] = process.argv.slice(2);
+  const [name = 'quickstart', batch = '', steps = '8', only = ''] = process.argv.slice(2);
+  const names = only ? only.split(',') : REPLACED;
   keepOriginalKernels();
   await selectBackend('wasm');
-  const w = await workload(name, Number(batch));
+  const w = await workload(name, batch ? Number(batch) : undefined);
   const times: Record<'tfjs' | 'mtl', number[]> = { tfjs: [], mtl: [] };
   for (let k = 0; k < Number(steps) + 1; k++) {
     for (const which of ['tfjs', 'mtl'] as const) {
-      useKernels(which);
+      useKernels(which, names);
       const c0 = process.cpuUsage();
       w.step();
       const c = process.cpuUsage(c0);
@@ -21,7 +23,7 @@ async function main(): Promise<void> {
   }
   w.dispose();
   const [a, b] = [median(times.tfjs), median(times.mtl)];
-  process.stdout.write(`${name} batch ${batch}: tfjs kernels ${a.toFixed(1)} ms, mtl kernels ${b.toFixed(1)} ms CPU per step (×${(a / b).toFixed(2)})\n`);
+  process.stdout.write(`${name} batch ${w.batch.size}: tfjs's ${names.join(', ')} ${a.toFixed(1)} ms, mtl's ${b.toFixed(1)} ms CPU per step (×${(a / b).toFixed(2)}; median of ${steps})\n`);
 }
 
 main().catch((e) => {

@@ -1,10 +1,12 @@
-// Owns switching the bench between tfjs-backend-wasm's own gradient kernels and mtl's
-// replacements, so "before" and "after" are timed in one process, on the same stretch of load.
+// Owns switching the bench between tfjs-backend-wasm's own kernels and mtl's replacements, so
+// "before" and "after" are timed in one process, on the same stretch of load.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { COMPARISONS } from '../src/backend/wasm-elementwise';
 import { registerWasmTrainingKernels } from '../src/backend/wasm-kernels';
 
-export const REPLACED = ['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad'] as const;
+/** tfjs-backend-wasm kernels that mtl replaces (the rest of mtl's kernels are ones tfjs lacks). */
+export const REPLACED = ['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Reverse', ...COMPARISONS] as const;
 
 const originals = new Map<string, tf.KernelConfig>();
 
@@ -16,12 +18,12 @@ export function keepOriginalKernels(): void {
   }
 }
 
-/** 'tfjs': tfjs-backend-wasm's own kernels (set up on the live backend); 'mtl': the replacements. */
-export function useKernels(which: 'tfjs' | 'mtl'): void {
+/** 'tfjs': tfjs-backend-wasm's own kernels for `names` (set up on the live backend); 'mtl': the replacements. */
+export function useKernels(which: 'tfjs' | 'mtl', names: readonly string[] = REPLACED): void {
   if (which === 'mtl') return registerWasmTrainingKernels();
-  for (const name of REPLACED) {
+  for (const name of names) {
     const k = originals.get(name);
-    if (!k) throw new Error(`no original ${name}: call keepOriginalKernels() first`);
+    if (!k) throw new Error(`no original ${name}: call keepOriginalKernels() first (replaced kernels: ${REPLACED.join(', ')})`);
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(k);
     k.setupFunc?.(tf.backend());

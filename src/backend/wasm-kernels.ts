@@ -1,7 +1,8 @@
 // Owns the WASM backend's training kernels: the ones tfjs-backend-wasm lacks (Conv2DBackpropFilter,
 // UnsortedSegmentSum, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput),
-// faster replacements for three it has (Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and
-// AvgPoolGrad in wasm-pool-grads.ts), and their registration.
+// faster replacements for ones it has (Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and
+// AvgPoolGrad in wasm-pool-grads.ts, BatchMatMul and _FusedMatMul with a transposed operand in
+// wasm-matmul.ts, broadcast comparisons and Reverse in wasm-elementwise.ts), and their registration.
 //
 // The missing ones are composed from kernels the WASM backend already has (Transpose, Conv2D,
 // DepthwiseConv2dNative, Slice, Reshape, PadV2, Reverse, Sum, ScatterNd). They call those kernels'
@@ -12,6 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropInput, correlationPads, cropTo, keepOriginalConv2DBackpropInput, setupConv2DBackpropInput, spread } from './wasm-conv-input';
+import { comparisonKernels, keepOriginalComparisons, reverse, setupComparisons } from './wasm-elementwise';
+import { batchMatMul, fusedMatMul, keepOriginalMatMul, setupMatMul } from './wasm-matmul';
 import { BACKEND, release, run, type Attrs, type Info } from './wasm-ops';
 import { avgPoolGrad, maxPoolGrad } from './wasm-pool-grads';
 
@@ -287,15 +290,22 @@ const KERNELS: tf.KernelConfig[] = [
   { kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSum as tf.KernelFunc },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropFilter as tf.KernelFunc },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropInput as tf.KernelFunc },
-  // These three replace tfjs-backend-wasm's own kernels.
+  // These replace tfjs-backend-wasm's own kernels.
   { kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput as tf.KernelFunc, setupFunc: setupConv2DBackpropInput },
   { kernelName: 'MaxPoolGrad', backendName: BACKEND, kernelFunc: maxPoolGrad as tf.KernelFunc },
   { kernelName: 'AvgPoolGrad', backendName: BACKEND, kernelFunc: avgPoolGrad as tf.KernelFunc },
+  { kernelName: 'BatchMatMul', backendName: BACKEND, kernelFunc: batchMatMul as tf.KernelFunc, setupFunc: setupMatMul },
+  { kernelName: '_FusedMatMul', backendName: BACKEND, kernelFunc: fusedMatMul as tf.KernelFunc, setupFunc: setupMatMul },
+  { kernelName: 'Reverse', backendName: BACKEND, kernelFunc: reverse as tf.KernelFunc },
+  ...[...comparisonKernels].map(([kernelName, kernelFunc]) => ({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: setupComparisons })),
 ];
 
 /** Registers the kernels above for the 'wasm' backend, replacing any other registration. Idempotent. */
 export function registerWasmTrainingKernels(): void {
   keepOriginalConv2DBackpropInput(tf.getKernel('Conv2DBackpropInput', BACKEND));
+  keepOriginalMatMul('BatchMatMul', tf.getKernel('BatchMatMul', BACKEND));
+  keepOriginalMatMul('_FusedMatMul', tf.getKernel('_FusedMatMul', BACKEND));
+  keepOriginalComparisons();
   for (const config of KERNELS) {
     const current = tf.getKernel(config.kernelName, BACKEND);
     if (current?.kernelFunc === config.kernelFunc) continue;

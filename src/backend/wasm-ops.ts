@@ -34,8 +34,41 @@ export function release(backend: BackendWasm, ...infos: Info[]): void {
  */
 export function heapF32(backend: BackendWasm, info: Info): Float32Array {
   if (info.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${info.dtype}`);
+  return heapView(backend, info) as Float32Array;
+}
+
+export type HeapArray = Float32Array | Int32Array | Uint8Array;
+
+/** A typed view of a float32, int32 or bool tensor on the WASM heap (same caveats as heapF32). */
+export function heapView(backend: BackendWasm, info: Info): HeapArray {
   const module = backend.wasm as unknown as { wasmMemory?: { buffer: ArrayBufferLike }; HEAPU8: Uint8Array };
   const buffer = module.wasmMemory ? module.wasmMemory.buffer : module.HEAPU8.buffer;
   const offset = backend.dataIdMap.get(info.dataId)!.memoryOffset;
-  return new Float32Array(buffer, offset, tf.util.sizeFromShape(info.shape));
+  const n = tf.util.sizeFromShape(info.shape);
+  if (info.dtype === 'float32') return new Float32Array(buffer, offset, n);
+  if (info.dtype === 'int32') return new Int32Array(buffer, offset, n);
+  if (info.dtype === 'bool') return new Uint8Array(buffer, offset, n);
+  throw new Error(`no heap view for dtype ${info.dtype}`);
+}
+
+/**
+ * rows [n, k] · m [k, c] straight on the WASM kernel, bypassing the engine (no tensors to create,
+ * track and download): for the fused recurrent ops' many small per-step products. Null when the
+ * active backend is not wasm or m's data is not on it; the caller then uses tf.matMul.
+ */
+export function wasmRowsTimes(rows: Float32Array, n: number, m: tf.Tensor2D): Float32Array | null {
+  if (tf.getBackend() !== BACKEND || m.dtype !== 'float32') return null;
+  const backend = tf.backend() as unknown as BackendWasm;
+  if (!backend.dataIdMap.has(m.dataId)) return null;
+  const a = backend.makeOutput([n, rows.length / n], 'float32');
+  heapF32(backend, a).set(rows);
+  let out: Info;
+  try {
+    out = run(backend, 'BatchMatMul', { a, b: m }, { transposeA: false, transposeB: false });
+  } finally {
+    release(backend, a);
+  }
+  const result = heapF32(backend, out).slice();
+  release(backend, out);
+  return result;
 }

@@ -1,12 +1,13 @@
 // Owns the gru half of the fused recurrent ops (fused-rnn.ts): tfjs's GRUCell (Cho et al. 2014,
 // arXiv:1406.1078, reset gate applied before the recurrent product) over a whole sequence, and its
-// backpropagation through time. Per step: x·W + b was computed for all steps at once; then
-// z, r = rec(x_z + h·U_z), rec(x_r + h·U_r); h̃ = act(x_h + (r ⊙ h)·U_h); h' = z ⊙ h + (1 − z) ⊙ h̃.
+// backpropagation through time. Per step: x·W + b was computed for all steps at once; then with
+// h̃ = h ⊙ recurrent-dropout mask (h without dropout; tfjs uses h̃ in the update too):
+// z, r = rec(x_z + h̃·U_z), rec(x_r + h̃·U_r); ĥ = act(x_h + (r ⊙ h̃)·U_h); h' = z ⊙ h̃ + (1 − z) ⊙ ĥ.
 import * as tf from '@tensorflow/tfjs';
-import { isReal, product, timeOf, type Seq } from './fused-seq';
+import { activate, derivative, isReal, product, readState, timeOf, type Seq } from './fused-seq';
 
 export interface GruSaved {
-  /** z, r, h̃, h before the step and r ⊙ h, [b, T, U] each, time order. */
+  /** z, r, ĥ, h̃ (the state the step read) and r ⊙ h̃, [b, T, U] each, time order. */
   z: Float32Array;
   r: Float32Array;
   hh: Float32Array;
@@ -14,9 +15,18 @@ export interface GruSaved {
   rh: Float32Array;
 }
 
-/** The recurrent kernel's [U, 2U] (z, r) and [U, U] (h̃) column blocks. */
+/** The recurrent kernel's [U, 2U] (z, r) and [U, U] (ĥ) column blocks. */
 function blocks(Ur: tf.Tensor2D, U: number): [tf.Tensor2D, tf.Tensor2D] {
   return [tf.slice(Ur, [0, 0], [U, 2 * U]), tf.slice(Ur, [0, 2 * U], [U, U])];
+}
+
+/** Buffers one forward sweep reuses at every step. */
+interface GruWork {
+  h: Float32Array;
+  hm: Float32Array;
+  zr: Float32Array;
+  rh: Float32Array;
+  hh: Float32Array;
 }
 
 export function gruForward(q: Seq, Ur: tf.Tensor2D): { y: Float32Array; saved: GruSaved } {
@@ -25,43 +35,61 @@ export function gruForward(q: Seq, Ur: tf.Tensor2D): { y: Float32Array; saved: G
   const saved: GruSaved = { z: new Float32Array(n), r: new Float32Array(n), hh: new Float32Array(n), hPrev: new Float32Array(n), rh: new Float32Array(n) };
   const y = new Float32Array(n); // processing order
   const [Uzr, Uh] = blocks(Ur, U);
-  let h = new Float32Array(b * U);
-  const rhStep = new Float32Array(b * U);
-  for (let k = 0; k < T; k++) {
-    const t = timeOf(q, k);
-    const inner = k === 0 ? null : product(h, b, Uzr);
-    for (let s = 0; s < b; s++) {
-      const x = (s * T + t) * 3 * U;
-      for (let u = 0; u < U; u++) {
-        const at = (s * T + t) * U + u;
-        saved.z[at] = q.rec.f(q.xw[x + u] + (inner ? inner[s * 2 * U + u] : 0));
-        saved.r[at] = q.rec.f(q.xw[x + U + u] + (inner ? inner[s * 2 * U + U + u] : 0));
-        saved.hPrev[at] = h[s * U + u];
-        rhStep[s * U + u] = saved.rh[at] = saved.r[at] * h[s * U + u];
-      }
-    }
-    const recH = k === 0 ? null : product(rhStep, b, Uh);
-    const hNext = new Float32Array(b * U);
-    for (let s = 0; s < b; s++) {
-      const x = (s * T + t) * 3 * U;
-      const real = isReal(q, s, t);
-      for (let u = 0; u < U; u++) {
-        const at = (s * T + t) * U + u;
-        const hh = q.act.f(q.xw[x + 2 * U + u] + (recH ? recH[s * U + u] : 0));
-        saved.hh[at] = hh;
-        hNext[s * U + u] = real ? saved.z[at] * h[s * U + u] + (1 - saved.z[at]) * hh : h[s * U + u];
-      }
-      y.set(hNext.subarray(s * U, (s + 1) * U), (s * T + k) * U);
-    }
-    h = hNext;
-  }
+  const w: GruWork = { h: new Float32Array(b * U), hm: new Float32Array(b * U), zr: new Float32Array(b * 2 * U), rh: new Float32Array(b * U), hh: new Float32Array(b * U) };
+  // One call per step: a small function V8 optimises once, rather than one long loop it recompiles on every call.
+  for (let k = 0; k < T; k++) gruStep(q, k, Uzr, Uh, w, saved, y);
   tf.dispose([Uzr, Uh]);
   return { y, saved };
 }
 
+function gruStep(q: Seq, k: number, Uzr: tf.Tensor2D, Uh: tf.Tensor2D, w: GruWork, saved: GruSaved, y: Float32Array): void {
+  const { b, T, U, xw } = q;
+  const { h, zr, rh, hh } = w;
+  const t = timeOf(q, k);
+  const hr = readState(q, h, w.hm);
+  // h = 0 before the first step: no products.
+  const inner = k === 0 ? null : product(hr, b, Uzr);
+  for (let s = 0; s < b; s++) {
+    const x = (s * T + t) * 3 * U;
+    const o = s * 2 * U;
+    for (let j = 0; j < 2 * U; j++) zr[o + j] = xw[x + j] + (inner === null ? 0 : inner[o + j]);
+  }
+  activate(q.rec, zr, 0, zr.length);
+  for (let s = 0; s < b; s++) {
+    const st = (s * T + t) * U;
+    const o = s * 2 * U;
+    for (let u = 0; u < U; u++) {
+      const hv = hr[s * U + u];
+      const rv = zr[o + U + u];
+      saved.z[st + u] = zr[o + u];
+      saved.r[st + u] = rv;
+      saved.hPrev[st + u] = hv;
+      saved.rh[st + u] = rh[s * U + u] = rv * hv;
+    }
+  }
+  const recH = k === 0 ? null : product(rh, b, Uh);
+  for (let s = 0; s < b; s++) {
+    const x = (s * T + t) * 3 * U + 2 * U;
+    for (let u = 0; u < U; u++) hh[s * U + u] = xw[x + u] + (recH === null ? 0 : recH[s * U + u]);
+  }
+  activate(q.act, hh, 0, hh.length);
+  for (let s = 0; s < b; s++) {
+    const st = (s * T + t) * U;
+    const real = isReal(q, s, t);
+    const yo = (s * T + k) * U;
+    for (let u = 0; u < U; u++) {
+      const hv = hh[s * U + u];
+      saved.hh[st + u] = hv;
+      // A masked step outputs the previous output and keeps the state (h, not h̃).
+      if (real) h[s * U + u] = saved.z[st + u] * hr[s * U + u] + (1 - saved.z[st + u]) * hv;
+      y[yo + u] = h[s * U + u];
+    }
+  }
+}
+
 /**
  * Backpropagation through time: dZ [b, T, 3U] (time order) = gradients of the pre-activations
- * (x_z + h·U_z, x_r + h·U_r, x_h + (r ⊙ h)·U_h), 0 at masked steps; and ∂/∂U = [hᵀ·dZ_zr, (r ⊙ h)ᵀ·dZ_h].
+ * (x_z + h̃·U_z, x_r + h̃·U_r, x_h + (r ⊙ h̃)·U_h), 0 at masked steps; and ∂/∂U = [h̃ᵀ·dZ_zr, (r ⊙ h̃)ᵀ·dZ_h].
  */
 export function gruBackward(q: Seq, Ur: tf.Tensor2D, saved: GruSaved, dy: Float32Array): { dZ: Float32Array; dUr: tf.Tensor } {
   const { b, T, U } = q;
@@ -72,37 +100,9 @@ export function gruBackward(q: Seq, Ur: tf.Tensor2D, saved: GruSaved, dy: Float3
     m.dispose();
     return t;
   });
-  let dh = new Float64Array(b * U);
-  const dzr = new Float32Array(b * 2 * U);
-  const dah = new Float32Array(b * U);
-  for (let k = T - 1; k >= 0; k--) {
-    const t = timeOf(q, k);
-    for (let s = 0; s < b; s++) for (let u = 0; u < U; u++) dh[s * U + u] += dy[(s * T + k) * U + u];
-    dah.fill(0);
-    for (let s = 0; s < b; s++) {
-      if (!isReal(q, s, t)) continue;
-      for (let u = 0; u < U; u++) {
-        const at = (s * T + t) * U + u;
-        dah[s * U + u] = dh[s * U + u] * (1 - saved.z[at]) * q.act.d(saved.hh[at]);
-      }
-    }
-    if (k === 0) {
-      fillStep(q, saved, dh, dah, null, dzr, dZ, t);
-      break;
-    }
-    const dRh = product(dah, b, UhT);
-    fillStep(q, saved, dh, dah, dRh, dzr, dZ, t);
-    const back = product(dzr, b, UzrT);
-    const next = new Float64Array(b * U);
-    for (let s = 0; s < b; s++) {
-      const real = isReal(q, s, t);
-      for (let u = 0; u < U; u++) {
-        const at = (s * T + t) * U + u;
-        next[s * U + u] = real ? dh[s * U + u] * saved.z[at] + dRh[s * U + u] * saved.r[at] + back[s * U + u] : dh[s * U + u];
-      }
-    }
-    dh = next;
-  }
+  const d = { z: derivative(q.rec, saved.z), r: derivative(q.rec, saved.r), hh: derivative(q.act, saved.hh) };
+  const w: GruGrads = { dh: new Float64Array(b * U), dzr: new Float32Array(b * 2 * U), dah: new Float32Array(b * U), dZ };
+  for (let k = T - 1; k >= 0; k--) gruStepBack(q, k, UzrT, UhT, saved, d, w, dy);
   const dUr = tf.tidy(() => {
     const d2 = tf.tensor2d(dZ, [b * T, 3 * U]);
     const hT = tf.transpose(tf.tensor2d(saved.hPrev, [b * T, U]));
@@ -113,8 +113,47 @@ export function gruBackward(q: Seq, Ur: tf.Tensor2D, saved: GruSaved, dy: Float3
   return { dZ, dUr };
 }
 
-/** The step's dZ rows (z, r, h̃ pre-activation gradients) and the (z, r) block for the product. */
-function fillStep(q: Seq, saved: GruSaved, dh: Float64Array, dah: Float32Array, dRh: Float32Array | null, dzr: Float32Array, dZ: Float32Array, t: number): void {
+/** Buffers one backward sweep reuses at every step; dh is ∂/∂h after the step being processed. */
+interface GruGrads {
+  dh: Float64Array;
+  dzr: Float32Array;
+  dah: Float32Array;
+  dZ: Float32Array;
+}
+
+type GruDerivatives = { z: Float32Array; r: Float32Array; hh: Float32Array };
+
+function gruStepBack(q: Seq, k: number, UzrT: tf.Tensor2D, UhT: tf.Tensor2D, saved: GruSaved, d: GruDerivatives, w: GruGrads, dy: Float32Array): void {
+  const { b, T, U } = q;
+  const { dh, dah } = w;
+  const t = timeOf(q, k);
+  for (let s = 0; s < b; s++) for (let u = 0; u < U; u++) dh[s * U + u] += dy[(s * T + k) * U + u];
+  dah.fill(0);
+  for (let s = 0; s < b; s++) {
+    if (!isReal(q, s, t)) continue;
+    for (let u = 0; u < U; u++) {
+      const at = (s * T + t) * U + u;
+      dah[s * U + u] = dh[s * U + u] * (1 - saved.z[at]) * d.hh[at];
+    }
+  }
+  // h̃ = 0 at the first step: nothing flows to the reset gate or further back.
+  const dRh = k === 0 ? null : product(dah, b, UhT);
+  fillStep(q, saved, d, dh, dah, dRh, w.dzr, w.dZ, t);
+  if (dRh === null) return;
+  const back = product(w.dzr, b, UzrT);
+  for (let s = 0; s < b; s++) {
+    if (!isReal(q, s, t)) continue;
+    for (let u = 0; u < U; u++) {
+      const at = (s * T + t) * U + u;
+      // ∂/∂h̃, then ∂/∂h = ∂/∂h̃ ⊙ the recurrent dropout mask.
+      const g = dh[s * U + u] * saved.z[at] + dRh[s * U + u] * saved.r[at] + back[s * U + u];
+      dh[s * U + u] = q.recMask ? g * q.recMask[s * U + u] : g;
+    }
+  }
+}
+
+/** The step's dZ rows (z, r, ĥ pre-activation gradients) and the (z, r) block for the product. */
+function fillStep(q: Seq, saved: GruSaved, d: { z: Float32Array; r: Float32Array }, dh: Float64Array, dah: Float32Array, dRh: Float32Array | null, dzr: Float32Array, dZ: Float32Array, t: number): void {
   const { b, T, U } = q;
   dzr.fill(0);
   for (let s = 0; s < b; s++) {
@@ -122,8 +161,8 @@ function fillStep(q: Seq, saved: GruSaved, dh: Float64Array, dah: Float32Array, 
     const x = (s * T + t) * 3 * U;
     for (let u = 0; u < U; u++) {
       const at = (s * T + t) * U + u;
-      const dz = dh[s * U + u] * (saved.hPrev[at] - saved.hh[at]) * q.rec.d(saved.z[at]);
-      const dr = dRh ? dRh[s * U + u] * saved.hPrev[at] * q.rec.d(saved.r[at]) : 0;
+      const dz = dh[s * U + u] * (saved.hPrev[at] - saved.hh[at]) * d.z[at];
+      const dr = dRh ? dRh[s * U + u] * saved.hPrev[at] * d.r[at] : 0;
       dzr[s * 2 * U + u] = dZ[x + u] = dz;
       dzr[s * 2 * U + U + u] = dZ[x + U + u] = dr;
       dZ[x + 2 * U + u] = dah[s * U + u];

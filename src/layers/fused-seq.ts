@@ -1,22 +1,63 @@
-// Owns what the fused lstm and gru ops (fused-rnn.ts, fused-gru.ts) share: one direction's problem
-// (sizes, mask, activations, x·W + b for all steps), the order steps are processed in, and the one
-// backend call per step, the recurrent matrix product.
+// Owns what the fused lstm and gru ops (fused-lstm.ts, fused-gru.ts) share: one direction's problem
+// (sizes, padding mask, activations, x·W + b for all steps, the recurrent dropout mask), the order
+// steps are processed in, activations applied to whole runs of a typed array (one tight loop per
+// activation instead of a call per element), and the one backend call per step, the recurrent
+// matrix product.
 import * as tf from '@tensorflow/tfjs';
+import { wasmRowsTimes } from '../backend/wasm-ops';
 
-/** An activation as the value and its derivative written in terms of the value. */
-export interface Act {
-  f(x: number): number;
-  d(y: number): number;
+/** The activations the fused ops compute (tfjs class names); others use the stock layer. */
+export const ACT_NAMES = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'];
+
+/** a[from..to) ← act(a[from..to)), in place. */
+export function activate(act: string, a: Float32Array, from: number, to: number): void {
+  switch (act) {
+    case 'tanh':
+      // (1 − e^(−2|x|)) / (1 + e^(−2|x|)) with the sign of x, in float64: twice as fast as Math.tanh.
+      for (let i = from; i < to; i++) {
+        const v = a[i];
+        const e = Math.exp(-2 * Math.abs(v));
+        const t = (1 - e) / (1 + e);
+        a[i] = v < 0 ? -t : t;
+      }
+      return;
+    case 'sigmoid':
+      for (let i = from; i < to; i++) a[i] = 1 / (1 + Math.exp(-a[i]));
+      return;
+    case 'hardSigmoid': // tfjs: clip(0.2·x + 0.5, 0, 1)
+      for (let i = from; i < to; i++) a[i] = Math.min(1, Math.max(0, 0.2 * a[i] + 0.5));
+      return;
+    case 'relu':
+      for (let i = from; i < to; i++) if (a[i] < 0) a[i] = 0;
+      return;
+    case 'linear':
+      return;
+    default:
+      throw new Error(`fused recurrent op: unsupported activation ${act}`);
+  }
 }
 
-export const ACTS: Record<string, Act> = {
-  tanh: { f: Math.tanh, d: (y) => 1 - y * y },
-  sigmoid: { f: (x) => 1 / (1 + Math.exp(-x)), d: (y) => y * (1 - y) },
-  // tfjs: clip(0.2·x + 0.5, 0, 1)
-  hardSigmoid: { f: (x) => Math.min(1, Math.max(0, 0.2 * x + 0.5)), d: (y) => (y > 0 && y < 1 ? 0.2 : 0) },
-  relu: { f: (x) => Math.max(0, x), d: (y) => (y > 0 ? 1 : 0) },
-  linear: { f: (x) => x, d: () => 1 },
-};
+/** out[i] = act′ at the point where act took the value y[i] (each derivative written in terms of the value). */
+export function derivative(act: string, y: Float32Array, out = new Float32Array(y.length)): Float32Array {
+  const n = y.length;
+  switch (act) {
+    case 'tanh':
+      for (let i = 0; i < n; i++) out[i] = 1 - y[i] * y[i];
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) out[i] = y[i] * (1 - y[i]);
+      break;
+    case 'hardSigmoid':
+      for (let i = 0; i < n; i++) out[i] = y[i] > 0 && y[i] < 1 ? 0.2 : 0;
+      break;
+    case 'relu':
+      for (let i = 0; i < n; i++) out[i] = y[i] > 0 ? 1 : 0;
+      break;
+    default:
+      out.fill(1);
+  }
+  return out;
+}
 
 /** One direction's problem: sizes, flat inputs, and the recurrent product on the backend. */
 export interface Seq {
@@ -26,14 +67,20 @@ export interface Seq {
   goBackwards: boolean;
   /** mask [b, T] (time order), or null: every step real. */
   mask: Float32Array | null;
-  act: Act;
-  rec: Act;
-  /** x·W + bias for every step, [b, T, G·U] in time order. */
+  /** tfjs class names of the activation and the recurrent (gate) activation. */
+  act: string;
+  rec: string;
+  /** x·W + bias for every step, [b, T, G·U] in time order (x already multiplied by its dropout mask). */
   xw: Float32Array;
+  /** Recurrent dropout: h is multiplied by this [b, U] mask (0 or 1/(1 − rate)) where the step reads it, or null. */
+  recMask: Float32Array | null;
 }
 
 /** rows [b, n] · m [n, k] on the backend: the per-step product. */
 export function product(rows: Float32Array, b: number, m: tf.Tensor2D): Float32Array {
+  // On wasm straight to the kernel (no engine bookkeeping): up to half the cost of these small products.
+  const direct = wasmRowsTimes(rows, b, m);
+  if (direct) return direct;
   // Not in a tf.tidy: tidy walks what its function returns, element by element for a typed array.
   const lhs = tf.tensor2d(rows, [b, rows.length / b]);
   const out = tf.matMul(lhs, m);
@@ -42,7 +89,13 @@ export function product(rows: Float32Array, b: number, m: tf.Tensor2D): Float32A
   return data;
 }
 
+/** The state as the step reads it: h ⊙ recMask into `into` (h itself when there is no mask). */
+export function readState(q: Seq, h: Float32Array, into: Float32Array): Float32Array {
+  if (!q.recMask) return h;
+  for (let i = 0; i < h.length; i++) into[i] = h[i] * q.recMask[i];
+  return into;
+}
+
 /** Time index of the k-th processed step. */
 export const timeOf = (q: Seq, k: number) => (q.goBackwards ? q.T - 1 - k : k);
 export const isReal = (q: Seq, s: number, t: number) => !q.mask || q.mask[s * q.T + t] !== 0;
-

@@ -1,11 +1,14 @@
 // The fused lstm/gru ops against the stock tfjs layers with the same weights: outputs and gradients
 // (inputs, kernel, recurrent kernel, bias) to 1e-5, forwards and backwards, with and without a padding
-// mask, returnSequences on and off; the bidirectional layer uses them, and a model saved with them
-// reloads through stock tf.loadLayersModel with the same predictions.
+// mask, returnSequences on and off, with dropout and recurrent dropout while training (the same
+// seeded generator state before each call: the stock cell's masks); the bidirectional layer uses
+// them, and a model saved with them reloads through stock tf.loadLayersModel with the same
+// predictions, and fused again by fuseLoadedModel.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { fuseRecurrent } from '../../../src/layers/fused-rnn';
+import { fuseLoadedModel, fuseRecurrent } from '../../../src/layers/fused-rnn';
+import { restoreGlobalRandom, seedGlobalRandom } from '../../../src/util/global-random';
 import { layers } from '../../../src/layers/index';
 import { useBackend } from '../../helpers/backend';
 
@@ -73,6 +76,56 @@ describe('fused recurrent ops', () => {
     });
   }
 
+  describe('with dropout while training', () => {
+    /** Output and gradients w.r.t. x and every weight from one training call, the generator seeded to `state`. */
+    const trainRun = (layer: tf.layers.Layer, x: tf.Variable, mask: tf.Tensor | undefined, R: tf.Tensor, state: number) =>
+      tf.tidy(() => {
+        seedGlobalRandom(0, state);
+        const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+        let y: number[] = [];
+        const { grads } = tf.variableGrads(() => {
+          const out = layer.apply(x, { training: true, ...(mask ? { mask } : {}) }) as tf.Tensor;
+          y = Array.from(out.dataSync());
+          return tf.sum(tf.mul(out, R)) as tf.Scalar;
+        }, vars);
+        restoreGlobalRandom();
+        return { y, grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
+      });
+    const dropCases: Array<{ kind: Kind; o: Record<string, unknown>; masked: boolean }> = [];
+    for (const kind of ['lstm', 'gru'] as const) {
+      dropCases.push({ kind, o: { dropout: 0.5 }, masked: false });
+      dropCases.push({ kind, o: { recurrentDropout: 0.4 }, masked: true });
+      dropCases.push({ kind, o: { dropout: 0.3, recurrentDropout: 0.5, goBackwards: true, recurrentActivation: 'sigmoid' }, masked: true });
+    }
+    for (const c of dropCases) {
+      it(`${c.kind} ${JSON.stringify(c.o)}${c.masked ? ', padding mask' : ''}: outputs and gradients equal the stock layer's with the same masks`, () => {
+        const o = { ...c.o, returnSequences: true };
+        const stock = make(c.kind, { ...o, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) });
+        const fused = fuseRecurrent(c.kind, make(c.kind, o));
+        const x = tf.variable(tf.randomNormal([B, T, D], 0, 1, 'float32', 2) as tf.Tensor3D);
+        stock.apply(x);
+        fused.apply(x);
+        fused.setWeights(stock.getWeights().map((w, i) => (i === 2 ? tf.randomNormal(w.shape, 0, 1, 'float32', 3) : w)));
+        stock.setWeights(fused.getWeights());
+        const mask = c.masked ? tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]]) : undefined;
+        const R = tf.randomNormal([B, T, U], 0, 1, 'float32', 4);
+        const want = trainRun(stock, x, mask, R, 12345);
+        const got = trainRun(fused, x, mask, R, 12345);
+        close(got.y, want.y, 'output');
+        got.grads.forEach((g, k) => close(g, want.grads[k], ['∂x', '∂kernel', '∂recurrentKernel', '∂bias'][k]));
+        // The masks matter: another generator state gives another output, and inference drops nothing.
+        const other = trainRun(fused, x, mask, R, 999);
+        assert.ok(other.y.some((v, i) => Math.abs(v - got.y[i]) > 1e-3), 'masks depend on the generator state');
+        const plain = tf.tidy(() => Array.from((stock.apply(x, mask ? { mask } : {}) as tf.Tensor).dataSync()));
+        close(tf.tidy(() => Array.from((fused.apply(x, mask ? { mask } : {}) as tf.Tensor).dataSync())), plain, 'inference output');
+        assert.ok(plain.some((v, i) => Math.abs(v - got.y[i]) > 1e-3), 'training output differs from inference');
+        tf.dispose([x, R, ...(mask ? [mask] : [])]);
+        stock.dispose();
+        fused.dispose();
+      });
+    }
+  });
+
   it('bidirectional runs both directions fused, and its checkpoint reloads with stock tf.loadLayersModel', async () => {
     const input = tf.input({ shape: [T, D] });
     const ctx = { name: 'bi', nextSeed: (() => { let s = 10; return () => s++; })() } as unknown as Parameters<ReturnType<typeof layers.get>['create']>[1];
@@ -89,7 +142,15 @@ describe('fused recurrent ops', () => {
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
     const [p1, p2] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
     close(Array.from(p1.dataSync()), Array.from(p2.dataSync()), 'reloaded prediction');
-    tf.dispose([x, p1, p2]);
+    // The reloaded layers are stock until fuseLoadedModel gives them the fused call again.
+    const bi2 = loaded.layers.find((l) => l.getClassName() === 'Bidirectional') as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer };
+    const own = () => [bi2.forwardLayer, bi2.backwardLayer].map((l) => Object.prototype.hasOwnProperty.call(l, 'call'));
+    assert.deepEqual(own(), [false, false]);
+    assert.equal(fuseLoadedModel(loaded), 2);
+    assert.deepEqual(own(), [true, true]);
+    const p3 = loaded.predict(x) as tf.Tensor;
+    close(Array.from(p3.dataSync()), Array.from(p1.dataSync()), 'fused reloaded prediction');
+    tf.dispose([x, p1, p2, p3]);
     model.dispose();
     loaded.dispose();
   });

@@ -1,0 +1,130 @@
+// Owns the lstm half of the fused recurrent ops (fused-rnn.ts): tfjs's LSTMCell (Hochreiter &
+// Schmidhuber 1997, doi:10.1162/neco.1997.9.8.1735, with the forget gate of Gers et al. 2000) over a
+// whole sequence, and its backpropagation through time. Per step: x·W + b was computed for all steps
+// at once; z = x_t·W + b + h̃·U with h̃ = h ⊙ recurrent-dropout mask (h without dropout);
+// i, f, o = rec(z_i, z_f, z_o); g = act(z_g); c' = f ⊙ c + i ⊙ g; h' = o ⊙ act(c').
+import * as tf from '@tensorflow/tfjs';
+import { activate, derivative, isReal, product, readState, timeOf, type Seq } from './fused-seq';
+
+export interface LstmSaved {
+  /** Gate values i, f, g = act(z_g), o after activation, [b, T, 4U] time order. */
+  gates: Float32Array;
+  /** Cell state before each step, act(cell state) after it, and h̃ (the state the step read), [b, T, U] time order. */
+  cPrev: Float32Array;
+  ac: Float32Array;
+  hPrev: Float32Array;
+}
+
+/** Buffers one forward sweep reuses at every step. */
+interface LstmWork {
+  h: Float32Array;
+  c: Float32Array;
+  hm: Float32Array;
+  z: Float32Array;
+}
+
+export function lstmForward(q: Seq, Ur: tf.Tensor2D): { y: Float32Array; saved: LstmSaved } {
+  const { b, T, U } = q;
+  const G = 4 * U;
+  const y = new Float32Array(b * T * U); // processing order
+  const saved: LstmSaved = { gates: new Float32Array(b * T * G), cPrev: new Float32Array(b * T * U), ac: new Float32Array(b * T * U), hPrev: new Float32Array(b * T * U) };
+  const w: LstmWork = { h: new Float32Array(b * U), c: new Float32Array(b * U), hm: new Float32Array(b * U), z: new Float32Array(b * G) };
+  // One call per step: a small function V8 optimises once, rather than one long loop it recompiles on every call.
+  for (let k = 0; k < T; k++) lstmStep(q, k, Ur, w, saved, y);
+  return { y, saved };
+}
+
+function lstmStep(q: Seq, k: number, Ur: tf.Tensor2D, w: LstmWork, saved: LstmSaved, y: Float32Array): void {
+  const { b, T, U, xw } = q;
+  const G = 4 * U;
+  const { h, c, z } = w;
+  const t = timeOf(q, k);
+  const hr = readState(q, h, w.hm);
+  // h = 0 before the first step: no product.
+  const r = k === 0 ? null : product(hr, b, Ur);
+  for (let s = 0; s < b; s++) {
+    const st = (s * T + t) * U;
+    const zt = (s * T + t) * G;
+    const so = s * G;
+    for (let u = 0; u < U; u++) {
+      saved.hPrev[st + u] = hr[s * U + u];
+      saved.cPrev[st + u] = c[s * U + u];
+    }
+    if (isReal(q, s, t)) {
+      for (let j = 0; j < G; j++) z[so + j] = xw[zt + j] + (r === null ? 0 : r[so + j]);
+      activate(q.rec, z, so, so + 2 * U);
+      activate(q.act, z, so + 2 * U, so + 3 * U);
+      activate(q.rec, z, so + 3 * U, so + G);
+      for (let j = 0; j < G; j++) saved.gates[zt + j] = z[so + j];
+      for (let u = 0; u < U; u++) {
+        const cv = z[so + U + u] * c[s * U + u] + z[so + u] * z[so + 2 * U + u];
+        c[s * U + u] = cv;
+        saved.ac[st + u] = cv;
+      }
+      activate(q.act, saved.ac, st, st + U);
+      for (let u = 0; u < U; u++) h[s * U + u] = z[so + 3 * U + u] * saved.ac[st + u];
+    }
+    // A masked step outputs the previous output and keeps the state.
+    for (let u = 0; u < U; u++) y[(s * T + k) * U + u] = h[s * U + u];
+  }
+}
+
+/**
+ * Backpropagation through time: from dy (processing order) to the pre-activation gradients dZ
+ * [b, T, 4U] (time order; 0 at masked steps, whose output and state gradients pass straight to the
+ * step before). The recurrent product dZ_t·Urᵀ (UrT given transposed) is the only backend call per step.
+ */
+export function lstmBackward(q: Seq, UrT: tf.Tensor2D, saved: LstmSaved, dy: Float32Array): Float32Array {
+  const { b, T, U } = q;
+  const G = 4 * U;
+  const dZ = new Float32Array(b * T * G);
+  // Activation derivatives for the whole sequence: rec′ of i, f, o and act′ of g; act′ of act(c).
+  const dGate = derivative(q.rec, saved.gates);
+  const dG = derivative(q.act, saved.gates);
+  for (let r = 2 * U; r < dGate.length; r += G) dGate.set(dG.subarray(r, r + U), r);
+  const dAc = derivative(q.act, saved.ac);
+  const w: LstmGrads = { dh: new Float64Array(b * U), dc: new Float64Array(b * U), dzStep: new Float32Array(b * G), dZ };
+  for (let k = T - 1; k >= 0; k--) lstmStepBack(q, k, UrT, saved, dGate, dAc, w, dy);
+  return dZ;
+}
+
+/** Buffers one backward sweep reuses at every step; dh, dc are ∂/∂h, ∂/∂c after the step being processed. */
+interface LstmGrads {
+  dh: Float64Array;
+  dc: Float64Array;
+  dzStep: Float32Array;
+  dZ: Float32Array;
+}
+
+function lstmStepBack(q: Seq, k: number, UrT: tf.Tensor2D, saved: LstmSaved, dGate: Float32Array, dAc: Float32Array, w: LstmGrads, dy: Float32Array): void {
+  const { b, T, U } = q;
+  const G = 4 * U;
+  const { dh, dc, dzStep, dZ } = w;
+  const g = saved.gates;
+  const t = timeOf(q, k);
+  for (let s = 0; s < b; s++) for (let u = 0; u < U; u++) dh[s * U + u] += dy[(s * T + k) * U + u];
+  dzStep.fill(0);
+  for (let s = 0; s < b; s++) {
+    if (!isReal(q, s, t)) continue;
+    const zt = (s * T + t) * G;
+    const so = s * G;
+    for (let u = 0; u < U; u++) {
+      const at = (s * T + t) * U + u;
+      const dhv = dh[s * U + u];
+      const dcv = dc[s * U + u] + dhv * g[zt + 3 * U + u] * dAc[at];
+      dzStep[so + u] = dcv * g[zt + 2 * U + u] * dGate[zt + u];
+      dzStep[so + U + u] = dcv * saved.cPrev[at] * dGate[zt + U + u];
+      dzStep[so + 2 * U + u] = dcv * g[zt + u] * dGate[zt + 2 * U + u];
+      dzStep[so + 3 * U + u] = dhv * saved.ac[at] * dGate[zt + 3 * U + u];
+      dc[s * U + u] = dcv * g[zt + U + u];
+    }
+    for (let j = 0; j < G; j++) dZ[zt + j] = dzStep[so + j];
+  }
+  if (k === 0) return;
+  // ∂/∂h̃ = dZ·Urᵀ; ∂/∂h = that ⊙ the recurrent dropout mask.
+  const back = product(dzStep, b, UrT);
+  for (let s = 0; s < b; s++) {
+    if (!isReal(q, s, t)) continue;
+    for (let u = 0; u < U; u++) dh[s * U + u] = q.recMask ? back[s * U + u] * q.recMask[s * U + u] : back[s * U + u];
+  }
+}

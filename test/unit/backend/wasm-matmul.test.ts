@@ -1,0 +1,89 @@
+// Tests the WASM BatchMatMul/_FusedMatMul replacement (explicit transposes, then tfjs's untransposed
+// kernel) against the cpu backend: every transposeA/transposeB combination over 2-D shapes (1×1,
+// odd sizes, one row/column), batched and broadcast batch dims, fused bias + activation, the
+// gradients of a dense layer, and that nothing leaks.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { assertNoLeak, compare, size, values } from './wasm-compare';
+import { useBackend } from '../../helpers/backend';
+
+/** [a shape, b shape] of the product op(a)·op(b) before transposition: a [..., m, k], b [..., k, n]. */
+const SHAPES: Array<[number[], number[]]> = [
+  [[1, 1], [1, 1]],
+  [[3, 5], [5, 7]],
+  [[1, 9], [9, 4]],
+  [[6, 1], [1, 5]],
+  [[17, 33], [33, 1]],
+  [[64, 32], [32, 96]],
+  [[2, 3, 4], [2, 4, 5]],
+  [[4, 7, 3], [1, 3, 6]], // batch broadcast on b
+  [[1, 5, 2], [3, 2, 4]], // batch broadcast on a
+  [[2, 2, 3, 4], [2, 2, 4, 3]],
+];
+
+const swapLast2 = (s: number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
+
+describe('wasm BatchMatMul with transposed operands matches cpu', () => {
+  before(async () => {
+    await useBackend('wasm');
+  });
+
+  for (const [as, bs] of SHAPES) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      it(`[${as}]·[${bs}] transposeA ${ta} transposeB ${tb}`, async () => {
+        const aShape = ta ? swapLast2(as) : as;
+        const bShape = tb ? swapLast2(bs) : bs;
+        await compare('matMul', () => tf.matMul(tf.tensor(values(size(aShape), 1), aShape), tf.tensor(values(size(bShape), 2), bShape), ta, tb));
+      });
+    }
+  }
+
+  for (const [ta, tb] of [[true, false], [false, true], [true, true]]) {
+    it(`fused matMul + bias + relu, transposeA ${ta} transposeB ${tb}`, async () => {
+      const [m, k, n] = [7, 5, 6];
+      const aShape = ta ? [k, m] : [m, k];
+      const bShape = tb ? [n, k] : [k, n];
+      await compare('fused', () =>
+        tf.fused.matMul({
+          a: tf.tensor2d(values(m * k, 3), aShape as [number, number]),
+          b: tf.tensor2d(values(k * n, 4), bShape as [number, number]),
+          transposeA: ta,
+          transposeB: tb,
+          bias: tf.tensor1d(values(n, 5)),
+          activation: 'relu',
+        }),
+      );
+    });
+  }
+
+  it('dense layer gradients (x, kernel, bias) match cpu', async () => {
+    await compare('dense grads', () => {
+      const x = tf.tensor2d(values(12 * 9, 6), [12, 9]);
+      const w = tf.tensor2d(values(9 * 4, 7), [9, 4]);
+      const b = tf.tensor1d(values(4, 8));
+      const r = tf.tensor2d(values(12 * 4, 9), [12, 4]);
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.fused.matMul({ a: xx as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb, activation: 'elu' }), r));
+      return tf.grads(f)([x, w, b]);
+    });
+  });
+
+  it('results are the transposed product, not the plain one (hand-computed 2×2)', async () => {
+    await useBackend('wasm');
+    const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const b = tf.tensor2d([5, 6, 7, 8], [2, 2]);
+    // aᵀ·b = [[1·5 + 3·7, 1·6 + 3·8], [2·5 + 4·7, 2·6 + 4·8]]; a·bᵀ = [[1·5 + 2·6, 1·7 + 2·8], [3·5 + 4·6, 3·7 + 4·8]]
+    assert.deepEqual(Array.from(tf.matMul(a, b, true, false).dataSync()), [26, 30, 38, 44]);
+    assert.deepEqual(Array.from(tf.matMul(a, b, false, true).dataSync()), [17, 23, 39, 53]);
+    assert.deepEqual(Array.from(tf.matMul(a, b, true, true).dataSync()), [23, 31, 34, 46]);
+    tf.dispose([a, b]);
+  });
+
+  it('leaks no tensors or wasm buffers', async () => {
+    await useBackend('wasm');
+    const a = tf.tensor2d(values(40, 10), [8, 5]);
+    const b = tf.tensor2d(values(30, 11), [6, 5]);
+    await assertNoLeak(() => tf.dispose(tf.tidy(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, false, true)))([a, b]))));
+    tf.dispose([a, b]);
+  });
+});
