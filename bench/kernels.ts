@@ -2,11 +2,10 @@
 // "before" and "after" are timed in one process, on the same stretch of load.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { COMPARISONS } from '../src/backend/wasm-elementwise';
-import { registerWasmTrainingKernels } from '../src/backend/wasm-kernels';
+import { registerWasmTrainingKernels, REPLACED_KERNELS } from '../src/backend/wasm-kernels';
 
 /** tfjs-backend-wasm kernels that mtl replaces (the rest of mtl's kernels are ones tfjs lacks). */
-export const REPLACED = ['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Reverse', ...COMPARISONS] as const;
+export const REPLACED = REPLACED_KERNELS;
 
 const originals = new Map<string, tf.KernelConfig>();
 

@@ -14,7 +14,7 @@
 // output rows/columns are sliced off. Dilations: tfjs's conv2d gradient refuses rates > 1.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapF32, release, run, type Info, type KernelArgs } from './wasm-ops';
+import { heapF32, originalKernel, release, run, type Info, type KernelArgs } from './wasm-ops';
 
 /**
  * dy spread out by the stride: s−1 zeros after every element along H and W (NHWC). Written on the
@@ -58,22 +58,6 @@ export function cropTo(backend: BackendWasm, z: Info, p: { offH: number; offW: n
   return cropped;
 }
 
-let original: tf.KernelConfig | undefined;
-
-/**
- * Keeps tfjs-backend-wasm's own Conv2DBackpropInput for the geometries where its loops win: strides
- * > 1 (U is s² times larger than dy, mostly zeros) and fewer than 4 input channels (XNNPACK is slow
- * with so few output channels), e.g. a 7x7/2 stem on a grey image: 4.5 ms there against 12 ms here.
- */
-export function keepOriginalConv2DBackpropInput(k: tf.KernelConfig | undefined): void {
-  if (k && k.kernelFunc !== (conv2DBackpropInput as tf.KernelFunc)) original = k;
-}
-
-/** Runs the original kernel's set-up (its C function binding) when the backend starts. */
-export function setupConv2DBackpropInput(backend: {}): void {
-  original?.setupFunc?.(backend as tf.KernelBackend);
-}
-
 export function conv2DBackpropInput(args: KernelArgs): Info {
   const backend = args.backend as BackendWasm;
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
@@ -89,7 +73,10 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
   if (dy.shape.join() !== dyShape.join()) {
     throw new Error(`wasm Conv2DBackpropInput: dy has shape [${dy.shape}], expected [${dyShape}]`);
   }
-  if (original && (sh > 1 || sw > 1 || inC < 4)) return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
+  // tfjs-backend-wasm's own loops win for strides > 1 (U is s² times larger than dy, mostly zeros)
+  // and fewer than 4 input channels (XNNPACK is slow with so few output channels), e.g. a 7x7/2 stem
+  // on a grey image: 4.5 ms there against 12 ms here.
+  if (sh > 1 || sw > 1 || inC < 4) return originalKernel('Conv2DBackpropInput').kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
 
   const dyNhwc = channelsFirst ? run(backend, 'Transpose', { x: dy }, { perm: [0, 2, 3, 1] }) : dy;
   const u = spread(backend, dyNhwc, sh, sw);

@@ -7,7 +7,7 @@
 // Both are one pass in JS over typed views of the tensors on the WASM heap, in contiguous runs.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapView, type HeapArray, type Info, type KernelArgs } from './wasm-ops';
+import { heapView, originalKernel, type HeapArray, type Info, type KernelArgs } from './wasm-ops';
 
 type Compare = (a: HeapArray, ia: number, sa: number, b: HeapArray, ib: number, sb: number, out: Uint8Array, io: number, n: number) => void;
 
@@ -84,27 +84,12 @@ function forEachRun(dims: number[], sa: number[], sb: number[], run: (ia: number
   }
 }
 
-const originals = new Map<string, tf.KernelConfig>();
-
-/** Keeps tfjs-backend-wasm's own comparison kernels (for same-shape operands). */
-export function keepOriginalComparisons(): void {
-  for (const name of COMPARISONS) {
-    const k = tf.getKernel(name, 'wasm');
-    if (k && k.kernelFunc !== comparisonKernels.get(name)) originals.set(name, k);
-  }
-}
-
-export function setupComparisons(backend: {}): void {
-  for (const k of originals.values()) k.setupFunc?.(backend as tf.KernelBackend);
-}
-
 function comparison(name: string): tf.KernelFunc {
   const compare = COMPARE[name];
   return (args: KernelArgs) => {
     const backend = args.backend as BackendWasm;
     const { a, b } = args.inputs as { a: Info; b: Info };
-    const original = originals.get(name);
-    if (original && a.shape.join() === b.shape.join()) return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
+    if (a.shape.join() === b.shape.join()) return originalKernel(name).kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const out = backend.makeOutput(outShape, 'bool');
     const [av, bv, ov] = [heapView(backend, a), heapView(backend, b), heapView(backend, out) as Uint8Array];

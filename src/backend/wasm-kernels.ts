@@ -2,7 +2,8 @@
 // UnsortedSegmentSum, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput),
 // faster replacements for ones it has (Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and
 // AvgPoolGrad in wasm-pool-grads.ts, BatchMatMul and _FusedMatMul with a transposed operand in
-// wasm-matmul.ts, broadcast comparisons and Reverse in wasm-elementwise.ts), and their registration.
+// wasm-matmul.ts, broadcast comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in
+// wasm-gather.ts), and their registration.
 //
 // The missing ones are composed from kernels the WASM backend already has (Transpose, Conv2D,
 // DepthwiseConv2dNative, Slice, Reshape, PadV2, Reverse, Sum, ScatterNd). They call those kernels'
@@ -12,10 +13,11 @@
 // nothing recorded on a gradient tape).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2DBackpropInput, correlationPads, cropTo, keepOriginalConv2DBackpropInput, setupConv2DBackpropInput, spread } from './wasm-conv-input';
-import { comparisonKernels, keepOriginalComparisons, reverse, setupComparisons } from './wasm-elementwise';
-import { batchMatMul, fusedMatMul, keepOriginalMatMul, setupMatMul } from './wasm-matmul';
-import { BACKEND, release, run, type Attrs, type Info } from './wasm-ops';
+import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-conv-input';
+import { comparisonKernels, reverse } from './wasm-elementwise';
+import { gatherV2 } from './wasm-gather';
+import { batchMatMul, fusedMatMul } from './wasm-matmul';
+import { BACKEND, keepOriginal, release, run, setupOriginals, type Attrs, type Info } from './wasm-ops';
 import { avgPoolGrad, maxPoolGrad } from './wasm-pool-grads';
 
 // ---------------------------------------------------------------------------------------------
@@ -285,28 +287,34 @@ function depthwiseConv2dNativeBackpropInput(args: { inputs: tf.NamedTensorInfoMa
   return dx;
 }
 
-const KERNELS: tf.KernelConfig[] = [
+const MISSING: tf.KernelConfig[] = [
   { kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2DBackpropFilter as tf.KernelFunc },
   { kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSum as tf.KernelFunc },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropFilter as tf.KernelFunc },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropInput as tf.KernelFunc },
-  // These replace tfjs-backend-wasm's own kernels.
-  { kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: conv2DBackpropInput as tf.KernelFunc, setupFunc: setupConv2DBackpropInput },
-  { kernelName: 'MaxPoolGrad', backendName: BACKEND, kernelFunc: maxPoolGrad as tf.KernelFunc },
-  { kernelName: 'AvgPoolGrad', backendName: BACKEND, kernelFunc: avgPoolGrad as tf.KernelFunc },
-  { kernelName: 'BatchMatMul', backendName: BACKEND, kernelFunc: batchMatMul as tf.KernelFunc, setupFunc: setupMatMul },
-  { kernelName: '_FusedMatMul', backendName: BACKEND, kernelFunc: fusedMatMul as tf.KernelFunc, setupFunc: setupMatMul },
-  { kernelName: 'Reverse', backendName: BACKEND, kernelFunc: reverse as tf.KernelFunc },
-  ...[...comparisonKernels].map(([kernelName, kernelFunc]) => ({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: setupComparisons })),
 ];
+
+/** Replacements of tfjs-backend-wasm's own kernels; they hand some cases back to the kept original. */
+const REPLACING: Array<[string, tf.KernelFunc]> = [
+  ['Conv2DBackpropInput', conv2DBackpropInput as tf.KernelFunc],
+  ['MaxPoolGrad', maxPoolGrad as tf.KernelFunc],
+  ['AvgPoolGrad', avgPoolGrad as tf.KernelFunc],
+  ['BatchMatMul', batchMatMul as tf.KernelFunc],
+  ['_FusedMatMul', fusedMatMul as tf.KernelFunc],
+  ['Reverse', reverse as tf.KernelFunc],
+  ['GatherV2', gatherV2 as tf.KernelFunc],
+  ...comparisonKernels,
+];
+
+/** The kernels tfjs-backend-wasm has and mtl replaces (the bench times both). */
+export const REPLACED_KERNELS = REPLACING.map(([name]) => name);
 
 /** Registers the kernels above for the 'wasm' backend, replacing any other registration. Idempotent. */
 export function registerWasmTrainingKernels(): void {
-  keepOriginalConv2DBackpropInput(tf.getKernel('Conv2DBackpropInput', BACKEND));
-  keepOriginalMatMul('BatchMatMul', tf.getKernel('BatchMatMul', BACKEND));
-  keepOriginalMatMul('_FusedMatMul', tf.getKernel('_FusedMatMul', BACKEND));
-  keepOriginalComparisons();
-  for (const config of KERNELS) {
+  for (const [name, kernelFunc] of REPLACING) keepOriginal(name, kernelFunc);
+  // The originals' set-up (C function bindings) runs when the backend starts, through the replacements'.
+  const configs = [...MISSING, ...REPLACING.map(([kernelName, kernelFunc]) => ({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: setupOriginals }))];
+  for (const config of configs) {
     const current = tf.getKernel(config.kernelName, BACKEND);
     if (current?.kernelFunc === config.kernelFunc) continue;
     if (current) tf.unregisterKernel(config.kernelName, BACKEND);

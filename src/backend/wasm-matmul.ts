@@ -7,19 +7,7 @@
 // Batched products (rank > 2) transpose the last two axes only; the result is the same tensor.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { release, run, type Info, type KernelArgs } from './wasm-ops';
-
-const originals = new Map<string, tf.KernelConfig>();
-
-/** Keeps tfjs-backend-wasm's own kernel (call before registering the replacement). */
-export function keepOriginalMatMul(kernelName: 'BatchMatMul' | '_FusedMatMul', k: tf.KernelConfig | undefined): void {
-  if (k && k.kernelFunc !== REPLACEMENT[kernelName]) originals.set(kernelName, k);
-}
-
-/** Runs the original kernels' set-up (their C function bindings) when the backend starts. */
-export function setupMatMul(backend: {}): void {
-  for (const k of originals.values()) k.setupFunc?.(backend as tf.KernelBackend);
-}
+import { originalKernel, release, run, type Info, type KernelArgs } from './wasm-ops';
 
 /** The last two axes swapped, as a new tensor on the heap. */
 function transposeLast2(backend: BackendWasm, x: Info): Info {
@@ -29,8 +17,7 @@ function transposeLast2(backend: BackendWasm, x: Info): Info {
 }
 
 function untransposed(kernelName: 'BatchMatMul' | '_FusedMatMul', args: KernelArgs): Info {
-  const original = originals.get(kernelName);
-  if (!original) throw new Error(`wasm ${kernelName}: tfjs-backend-wasm's kernel was not kept`);
+  const original = originalKernel(kernelName);
   const backend = args.backend as BackendWasm;
   const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
   const { a, b } = args.inputs as { a: Info; b: Info };
@@ -49,5 +36,3 @@ function untransposed(kernelName: 'BatchMatMul' | '_FusedMatMul', args: KernelAr
 
 export const batchMatMul = (args: KernelArgs): Info => untransposed('BatchMatMul', args);
 export const fusedMatMul = (args: KernelArgs): Info => untransposed('_FusedMatMul', args);
-
-const REPLACEMENT: Record<string, tf.KernelFunc> = { BatchMatMul: batchMatMul as tf.KernelFunc, _FusedMatMul: fusedMatMul as tf.KernelFunc };

@@ -23,6 +23,26 @@ export function run(backend: BackendWasm, kernelName: string, inputs: Record<str
   return out;
 }
 
+const originals = new Map<string, tf.KernelConfig>();
+
+/** Keeps tfjs-backend-wasm's own registration of a kernel that mtl replaces (never mtl's own). */
+export function keepOriginal(kernelName: string, replacement: tf.KernelFunc): void {
+  const k = tf.getKernel(kernelName, BACKEND);
+  if (k && k.kernelFunc !== replacement) originals.set(kernelName, k);
+}
+
+/** tfjs-backend-wasm's own kernel for the cases a replacement leaves to it. */
+export function originalKernel(kernelName: string): tf.KernelConfig {
+  const k = originals.get(kernelName);
+  if (!k) throw new Error(`wasm ${kernelName}: tfjs-backend-wasm's kernel was not kept`);
+  return k;
+}
+
+/** Runs the kept kernels' set-up (their C function bindings) when the backend starts. */
+export function setupOriginals(backend: {}): void {
+  for (const k of originals.values()) k.setupFunc?.(backend as tf.KernelBackend);
+}
+
 export function release(backend: BackendWasm, ...infos: Info[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }

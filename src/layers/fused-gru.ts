@@ -4,7 +4,7 @@
 // h̃ = h ⊙ recurrent-dropout mask (h without dropout; tfjs uses h̃ in the update too):
 // z, r = rec(x_z + h̃·U_z), rec(x_r + h̃·U_r); ĥ = act(x_h + (r ⊙ h̃)·U_h); h' = z ⊙ h̃ + (1 − z) ⊙ ĥ.
 import * as tf from '@tensorflow/tfjs';
-import { activate, derivative, isReal, product, readState, timeOf, type Seq } from './fused-seq';
+import { activate, derivative, isReal, product, readState, splitColumns, timeOf, transposed, type Seq } from './fused-seq';
 
 export interface GruSaved {
   /** z, r, ĥ, h̃ (the state the step read) and r ⊙ h̃, [b, T, U] each, time order. */
@@ -103,12 +103,11 @@ export function gruBackward(q: Seq, Ur: tf.Tensor2D, saved: GruSaved, dy: Float3
   const d = { z: derivative(q.rec, saved.z), r: derivative(q.rec, saved.r), hh: derivative(q.act, saved.hh) };
   const w: GruGrads = { dh: new Float64Array(b * U), dzr: new Float32Array(b * 2 * U), dah: new Float32Array(b * U), dZ };
   for (let k = T - 1; k >= 0; k--) gruStepBack(q, k, UzrT, UhT, saved, d, w, dy);
-  const dUr = tf.tidy(() => {
-    const d2 = tf.tensor2d(dZ, [b * T, 3 * U]);
-    const hT = tf.transpose(tf.tensor2d(saved.hPrev, [b * T, U]));
-    const rhT = tf.transpose(tf.tensor2d(saved.rh, [b * T, U]));
-    return tf.concat([tf.matMul(hT, tf.slice(d2, [0, 0], [b * T, 2 * U])), tf.matMul(rhT, tf.slice(d2, [0, 2 * U], [b * T, U]))], 1);
-  });
+  // ∂/∂U = [h̃ᵀ·dZ_zr, (r ⊙ h̃)ᵀ·dZ_h]: operands laid out here (no slice or transpose kernels).
+  const [zr, hcol] = splitColumns(dZ, b * T, 3 * U, 2 * U);
+  const dUr = tf.tidy(() =>
+    tf.concat([tf.matMul(tf.tensor2d(transposed(saved.hPrev, b * T, U), [U, b * T]), tf.tensor2d(zr, [b * T, 2 * U])), tf.matMul(tf.tensor2d(transposed(saved.rh, b * T, U), [U, b * T]), tf.tensor2d(hcol, [b * T, U]))], 1),
+  );
   tf.dispose([UzrT, UhT]);
   return { dZ, dUr };
 }

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { gruBackward, gruForward, type GruSaved } from './fused-gru';
 import { lstmBackward, lstmForward, type LstmSaved } from './fused-lstm';
-import { ACT_NAMES, type Seq } from './fused-seq';
+import { ACT_NAMES, transposed, type Seq } from './fused-seq';
 
 /** Σ over rows of a row-major [n, k] array (the bias gradient). */
 function columnSums(m: Float32Array, k: number): Float32Array {
@@ -95,7 +95,7 @@ export function fusedSequence(kind: 'lstm' | 'gru', layer: RnnLayer, x: tf.Tenso
         const T2 = (m: tf.Tensor) => tf.transpose(m) as tf.Tensor2D;
         const { dZ, dUr } = kind === 'lstm' ? { dZ: lstmBackward(q, T2(Ur), run.saved as LstmSaved, dyData), dUr: null } : gruBackward(q, Ur as tf.Tensor2D, run.saved as GruSaved, dyData);
         const dZ2 = tf.tensor2d(dZ, [b * T, dZ.length / (b * T)]);
-        const dRec = dUr ?? tf.matMul(T2(tf.tensor2d((run.saved as LstmSaved).hPrev, [b * T, U])), dZ2);
+        const dRec = dUr ?? tf.matMul(tf.tensor2d(transposed((run.saved as LstmSaved).hPrev, b * T, U), [U, b * T]), dZ2);
         const dx = dropped(tf.reshape(tf.matMul(dZ2, T2(W)), [b, T, D]));
         const grads = [dx, tf.matMul(T2(tf.reshape(dropped(xs), [b * T, D])), dZ2), dRec];
         return bias ? [...grads, tf.tensor1d(columnSums(dZ, dZ.length / (b * T)))] : grads;

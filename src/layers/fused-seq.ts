@@ -99,3 +99,20 @@ export function readState(q: Seq, h: Float32Array, into: Float32Array): Float32A
 /** Time index of the k-th processed step. */
 export const timeOf = (q: Seq, k: number) => (q.goBackwards ? q.T - 1 - k : k);
 export const isReal = (q: Seq, s: number, t: number) => !q.mask || q.mask[s * q.T + t] !== 0;
+
+/** m [rows, cols] (row-major) transposed to [cols, rows]. */
+export function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c];
+  return out;
+}
+
+/** m [rows, cols] split into its first `at` columns and the rest. */
+export function splitColumns(m: Float32Array, rows: number, cols: number, at: number): [Float32Array, Float32Array] {
+  const [left, right] = [new Float32Array(rows * at), new Float32Array(rows * (cols - at))];
+  for (let r = 0; r < rows; r++) {
+    left.set(m.subarray(r * cols, r * cols + at), r * at);
+    right.set(m.subarray(r * cols + at, (r + 1) * cols), r * (cols - at));
+  }
+  return [left, right];
+}
