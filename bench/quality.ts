@@ -21,7 +21,7 @@ interface QualityArgs {
   full: boolean;
 }
 
-const DEFAULT_METHODS = ['equal', 'uw', 'gradnorm', 'mgda', 'pcgrad', 'cagrad', 'nash-mtl', 'upgrad', 'famo'];
+const DEFAULT_METHODS = ['equal', 'uw', 'gradnorm', 'mgda', 'pcgrad', 'cagrad', 'nash-mtl', 'upgrad', 'famo', 'scale-invariant', 'auto-lambda'];
 
 function parseQualityArgs(argv: string[]): QualityArgs {
   const a: QualityArgs = { methods: DEFAULT_METHODS, seeds: 3, epochs: 2, trainSize: 6000, testSize: 1000, full: false };

@@ -62,9 +62,11 @@ interface Runner {
  * A model, strategy and gradient space ready to step; step() returns the process CPU milliseconds
  * (user + system) of one step. CPU time rather than wall time: on a shared machine other processes'
  * load inflates wall time but not the work this process does (the wasm and cpu backends run on the
- * calling thread).
+ * calling thread). A look-ahead strategy (auto-lambda) gets the same batch as its validation batch at
+ * every step where its update is due (every step by default): the cost of the look-ahead is in the ratio.
  */
 function runner(spec: ResolvedSpec, strategy: WeightingStrategy, gradSpace: GradSpace, batch: Batch, opt = 'sgd'): Runner {
+  const every = strategy.needs === 'losses' ? strategy.lookahead?.every : undefined;
   const built = buildModel(spec);
   const o = optimizers.get(opt);
   const config: Record<string, unknown> = {};
@@ -74,7 +76,8 @@ function runner(spec: ResolvedSpec, strategy: WeightingStrategy, gradSpace: Grad
   return {
     step() {
       const c0 = process.cpuUsage();
-      const r = trainStep(parts, batch, { step: step++, epoch: 1, learningRate: 0.001, epochLosses: [] });
+      const due = every !== undefined && step % every === 0;
+      const r = trainStep(parts, batch, { step: step++, epoch: 1, learningRate: 0.001, epochLosses: [], ...(due ? { validation: batch } : {}) });
       r.taskLosses.dataSync();
       disposeStepResult(r);
       const c = process.cpuUsage(c0);
@@ -101,9 +104,12 @@ function timeInterleaved(runners: Runner[], a: WeightingArgs): number[] {
   return times.map(median);
 }
 
-/** The ratio table of every gradient-based method (or `a.methods`) at each T. */
+/** Loss-based methods timed beside the gradient ones: each step does more than a weighted sum. */
+const LOSS_METHODS_TIMED = ['scale-invariant', 'auto-lambda'];
+
+/** The ratio table of every gradient-based method and LOSS_METHODS_TIMED (or `a.methods`) at each T. */
 export function weightingRatios(base: ResolvedSpec, a: WeightingArgs): WeightingResult {
-  const gradientMethods = strategies.types().filter((m) => (a.methods ? a.methods.includes(m) : strategyOf(m, 2).needs === 'task-gradients'));
+  const gradientMethods = strategies.types().filter((m) => (a.methods ? a.methods.includes(m) : strategyOf(m, 2).needs === 'task-gradients' || LOSS_METHODS_TIMED.includes(m)));
   const ratios: Record<string, number[]> = {};
   const equalMs: Record<number, number[]> = {};
   for (const T of a.tasks) {

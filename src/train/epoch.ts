@@ -12,6 +12,7 @@ import type { EpochRecord, TrainReporter } from './events';
 import type { Run } from './setup';
 import { enterStage } from './stages';
 import { disposeStepResult, refreshStepVariables, trainStep } from './step';
+import { validationFeedOf } from './validation-feed';
 
 export interface EpochHooks {
   reporter: TrainReporter;
@@ -91,7 +92,8 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
     }
     if (batch.sources) for (const t of batch.sources) (taskBatches ??= Object.fromEntries(tasks.map((x) => [x.name, 0])))[t]++;
     lr = run.schedule(progress.step);
-    const outcome = step(run, batch, epoch, done + 1, lr, sums);
+    const validation = await validationFeedOf(run)?.batchFor(progress.step);
+    const outcome = step(run, batch, epoch, done + 1, lr, sums, validation);
     if (outcome === 'unlabelled') continue;
     done++;
     if (outcome === 'non-finite') skipped++;
@@ -136,11 +138,16 @@ interface EpochSums {
  * labelled, nothing trained, not a step; 'non-finite': a NaN/Inf loss or gradient, the update was not
  * applied (train.onNonFinite).
  */
-function step(run: Run, batch: Batch, epoch: number, inEpoch: number, learningRate: number, sums: EpochSums): 'applied' | 'unlabelled' | 'non-finite' {
+function step(run: Run, batch: Batch, epoch: number, inEpoch: number, learningRate: number, sums: EpochSums, validation?: Batch): 'applied' | 'unlabelled' | 'non-finite' {
   const { built, tasks, progress } = run;
   const every = run.diagnostics.every;
   const diagnose = every > 0 && progress.step % every === 0 ? { cosine: run.diagnostics.cosine } : undefined;
-  const res = trainStep(run.parts, batch, { step: progress.step, epoch, learningRate, epochLosses: progress.epochLosses, diagnose, checkFinite: true });
+  const res = trainStep(run.parts, batch, { step: progress.step, epoch, learningRate, epochLosses: progress.epochLosses, diagnose, checkFinite: true, ...(validation ? { validation } : {}) });
+  // An unlabelled batch is not a step: its validation batch serves the next one.
+  if (validation) {
+    if (res.present.length) disposeBatch(validation);
+    else run.validationFeed?.giveBack(validation);
+  }
   if (!res.present.length) {
     // No task labelled in this batch: nothing was trained; counted (diagnostics.skippedBatches), not a step.
     sums.diag.skip();

@@ -4,7 +4,7 @@
 import { configError, type Problem } from '../errors';
 import { buildModel } from '../model/build';
 import { splitModel } from '../model/split';
-import type { Spec } from '../spec/types';
+import type { ResolvedSpec, Spec } from '../spec/types';
 import { strategies } from '../weighting/index';
 import { weightingOptions } from '../weighting/options';
 
@@ -16,18 +16,18 @@ export function preflight(spec: Spec): string[] {
   const r = spec.resolved;
   const method = r.weighting.method;
   const names = Object.keys(r.tasks);
-  const gradient = needsGradients(r.weighting, spec);
+  const { gradient } = capabilities(r, r.weighting);
   const problems: Problem[] = [];
   const warnings: string[] = [];
   // The top-level weighting and each stage's own: gradSpace representation needs a split model.
-  const sections = [{ w: r.weighting, at: 'weighting' }, ...(r.stages ?? []).flatMap((st, i) => (st.weighting ? [{ w: st.weighting, at: `stages[${i}].weighting` }] : []))];
-  for (const { w, at } of sections) {
-    if (weightingOptions(w).gradSpace !== 'representation' || !needsGradients(w, spec)) continue;
+  for (const { w, at } of weightingSections(r)) {
+    if (weightingOptions(w).gradSpace !== 'representation' || !capabilities(r, w).gradient) continue;
     const built = buildModel(spec.resolved);
     const split = splitModel(built);
     built.model.dispose();
     if (typeof split === 'string') problems.push({ where: { path: `${at}.gradSpace` }, message: `gradSpace "representation" needs one shared representation feeding every head, but ${split}`, allowed: 'parameters' });
   }
+  validationChecks(r, problems, warnings);
   const weighted = names.filter((t) => r.tasks[t].weight !== 1);
   if (weighted.length && !USES_TASK_WEIGHTS.has(method)) {
     warnings.push(`tasks.${weighted[0]}.weight is ignored by weighting method "${method}" (only static and stch read task weights)`);
@@ -41,11 +41,32 @@ export function preflight(spec: Spec): string[] {
   return warnings;
 }
 
-/** Whether a weighting section's method takes per-task gradients. */
-function needsGradients(w: Spec['resolved']['weighting'], spec: Spec): boolean {
-  const names = Object.keys(spec.resolved.tasks);
-  const strategy = strategies.get(w.method).create(w, { taskNames: names, taskWeights: names.map((t) => spec.resolved.tasks[t].weight), seed: spec.resolved.seed });
-  const gradient = strategy.needs === 'task-gradients';
-  strategy.dispose();
-  return gradient;
+/** The spec's weighting section and each stage's own, with where they are. */
+function weightingSections(r: ResolvedSpec): Array<{ w: ResolvedSpec['weighting']; at: string }> {
+  return [{ w: r.weighting, at: 'weighting' }, ...(r.stages ?? []).flatMap((st, i) => (st.weighting ? [{ w: st.weighting as ResolvedSpec['weighting'], at: `stages[${i}].weighting` }] : []))];
+}
+
+/** What a weighting section's method needs, from a throwaway instance (unknown options are errors here too). */
+function capabilities(r: ResolvedSpec, w: { method: string }): { gradient: boolean; lookahead: boolean } {
+  const names = Object.keys(r.tasks);
+  const s = strategies.get(w.method).create(w, { taskNames: names, taskWeights: names.map((t) => r.tasks[t].weight), seed: r.seed });
+  const out = { gradient: s.needs === 'task-gradients', lookahead: s.needs === 'losses' && s.lookahead !== undefined };
+  s.dispose();
+  return out;
+}
+
+/**
+ * A method that learns its weights on validation batches (auto-lambda), in the spec's weighting or a
+ * stage's: train.validation none is an error (there is nothing to learn from), test a warning (the test
+ * split stops being held out).
+ */
+function validationChecks(r: ResolvedSpec, problems: Problem[], warnings: string[]): void {
+  const found = weightingSections(r).find(({ w }) => capabilities(r, w).lookahead);
+  if (!found) return;
+  const what = `weighting method "${found.w.method}"${found.at === 'weighting' ? '' : ` (${found.at})`}`;
+  if (r.train.validation === 'none') {
+    problems.push({ where: { path: 'train.validation' }, message: `${what} learns its task weights on validation batches, but train.validation is "none"`, received: 'none', allowed: 'a fraction of the training set (e.g. 0.1), or "test"' });
+  } else if (r.train.validation === 'test') {
+    warnings.push(`train.validation "test": ${what} learns its task weights on the test split, so test metrics are no longer held out; prefer a fraction of the training set`);
+  }
 }

@@ -27,6 +27,7 @@ import { ensureEpochLine } from './recorder';
 import { checkOut, lockRunDir, makeRunDir, recoverRunDir } from './run-folder';
 import { createOptimizer, createSchedule, createStrategy, stageIndexAt, stageSettings, type StageState } from './stages';
 import { makeStepParts, type StepParts } from './step';
+import type { ValidationFeed } from './validation-feed';
 
 export interface Run {
   spec: Spec;
@@ -55,6 +56,8 @@ export interface Run {
   progress: { step: number; epochLosses: number[][]; skipped: number };
   /** The current stage (spec.stages; absent without stages): stages.ts switches it at each epoch start. */
   stage?: StageState;
+  /** Validation batches for a strategy with a look-ahead (Auto-Lambda; validation-feed.ts), created on first need. */
+  validationFeed?: ValidationFeed;
 }
 
 function timestamp(d: Date): string {
@@ -172,6 +175,7 @@ export function writeRunConfig(run: Run): void {
 /** Free what setupRun made and release the run folder. */
 export function disposeRun(run: Run): void {
   run.release();
+  void run.validationFeed?.close();
   run.strategy.dispose();
   run.opt.optimizer.dispose();
   run.built.model.dispose();

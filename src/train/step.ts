@@ -13,7 +13,9 @@ import { gradientStats, type StepDiagnostics } from '../weighting/diagnostics';
 import type { GradSpace } from '../weighting/options';
 import type { WeightingStrategy } from '../weighting/strategy';
 import { StepDraws } from './draws';
-import { choosePath, gradPaths, sharedGradientRows, type GradRecord } from './grad-paths';
+import { choosePath, gradPaths, type GradRecord } from './grad-paths';
+import { sharedGradientRows } from './passes';
+import { lookaheadStep } from './lookahead';
 
 export interface StepParts {
   built: BuiltModel;
@@ -76,6 +78,8 @@ export interface StepState {
   diagnose?: { cosine: boolean };
   /** Check losses and gradients for NaN/Inf first and skip the update when one is (train.onNonFinite). */
   checkFinite?: boolean;
+  /** A validation batch, on steps where the strategy's look-ahead is due (train/validation-feed.ts). */
+  validation?: Batch;
 }
 
 /** Tensors the caller owns and must dispose (see disposeStepResult). */
@@ -118,10 +122,12 @@ export function trainStep(parts: StepParts, batch: Batch, state: StepState): Ste
   const recompute = every <= 1 || memory.weights === null || memory.headWeights === null || state.step % every === 0;
   const base = { taskNames: parts.built.taskNames, present, step: state.step, epoch: state.epoch, epochLosses: state.epochLosses };
   const path = choosePath(parts, recompute);
-  const draws = new StepDraws(parts.built.model, path === 'parameters' || path === 'reuse' || state.diagnose !== undefined);
+  const draws = new StepDraws(parts.built.model, path === 'parameters' || path === 'reuse' || state.diagnose !== undefined || state.validation !== undefined);
   let result: StepResult | undefined;
   try {
     tf.tidy(() => {
+      // A look-ahead strategy (Auto-Lambda) first updates its weights from the validation batch.
+      if (state.validation) lookaheadStep(parts, batch, state.validation, draws, state.learningRate, present, state.step);
       const rec = gradPaths[path](parts, batch, { base, memory, recompute, draws });
       if (rec.remember) Object.assign(memory, rec.remember);
       if (present.length < T) dropAbsentHeads(parts, rec.grads, present);

@@ -10,6 +10,7 @@ import { scaleInvariantWeighting } from './scale-invariant';
 import { staticWeighting } from './static';
 import { stchWeighting } from './stch';
 import { alignedMtlWeighting } from './aligned-mtl';
+import { autoLambdaWeighting } from './auto-lambda';
 import { cagradWeighting } from './cagrad';
 import { configWeighting } from './config';
 import { dbMtlWeighting } from './db-mtl';
@@ -56,4 +57,5 @@ export const strategies = new Registry<StrategyDescriptor>('weighting method')
   .register(mocoWeighting)
   .register(sdmgradWeighting)
   .register(modoWeighting)
-  .register(excessmtlWeighting);
+  .register(excessmtlWeighting)
+  .register(autoLambdaWeighting);

@@ -64,6 +64,33 @@ interface StrategyBase {
 export interface LossStrategy extends StrategyBase {
   readonly needs: 'losses';
   combine(ctx: LossStepContext): LossUpdate;
+  /**
+   * Declared by strategies that learn their weights from validation data (Auto-Lambda): every `every`
+   * steps the trainer reads one validation batch and calls `update` before the step's own passes, with
+   * an oracle for the model passes it needs. Such a method needs train.validation (a spec error
+   * otherwise). Returns the hypergradient [T], for the record.
+   */
+  readonly lookahead?: {
+    every: number;
+    update(oracle: LookaheadOracle, ctx: { present: readonly number[]; step: number }): number[];
+  };
+}
+
+/**
+ * The model passes a look-ahead strategy may ask for, on the model's trainable variables θ (shared and
+ * heads, in a fixed order) — the strategy never touches the model. `shift` (one tensor per variable)
+ * evaluates at θ + shift; θ itself is left exactly as it was. Tensors returned belong to the caller's
+ * tidy scope.
+ */
+export interface LookaheadOracle {
+  /** The step's learning rate α (the look-ahead step θ' = θ − α∇L_train). */
+  learningRate: number;
+  /** Per-task mean losses [T] of the step's training batch (0 for an absent task). */
+  trainLosses(shift?: readonly tf.Tensor[]): number[];
+  /** ∇_θ (Σ_t w_t L_t + regularisation) on the training batch, one tensor per variable. */
+  trainGradient(w: readonly number[], shift?: readonly tf.Tensor[]): tf.Tensor[];
+  /** ∇_θ Σ_t p_t L_t on the validation batch, and its per-task losses [T]. */
+  validationGradient(p: readonly number[], shift?: readonly tf.Tensor[]): { grads: tf.Tensor[]; losses: number[] };
 }
 
 export interface GradientStrategy extends StrategyBase {

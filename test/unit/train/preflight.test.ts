@@ -25,4 +25,16 @@ describe('preflight', () => {
     assert.deepEqual(w('static'), []);
     assert.deepEqual(w('stch'), []);
   });
+
+  it('auto-lambda needs validation batches: validation none is a config error at train.validation; test is a warning', () => {
+    const spec = (validation: string) => tinySpec(`weighting: {method: auto-lambda}\ntrain: {validation: ${validation}}\n`);
+    assert.throws(() => preflight(spec('none')), (e: unknown) => e instanceof MtlError && e.kind === 'config' && /train\.validation/.test(e.message) && /learns its task weights on validation batches/.test(e.message));
+    assert.match(preflight(spec('test')).join('\n'), /learns its task weights on the test split/);
+    assert.deepEqual(preflight(spec('0.2')), []);
+    // A stage that switches to auto-lambda needs it too.
+    const staged = tinySpec('train: {epochs: 2, validation: none}\nstages:\n  - {name: a, epochs: 1}\n  - {name: b, epochs: 1, weighting: {method: auto-lambda}}\n');
+    assert.throws(() => preflight(staged), (e: unknown) => e instanceof MtlError && /stages\[1\]\.weighting/.test(e.message));
+    // Methods without a look-ahead do not need a validation split.
+    assert.deepEqual(preflight(tinySpec('weighting: {method: equal}\ntrain: {validation: none}\n')), []);
+  });
 });
