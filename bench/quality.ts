@@ -15,6 +15,8 @@ import { packageRoot } from '../src/util/paths';
 interface QualityArgs {
   methods: string[];
   seeds: number;
+  /** The first seed (the runs use firstSeed … firstSeed + seeds − 1): a long run can be split into parts. */
+  firstSeed: number;
   epochs: number;
   trainSize: number;
   testSize: number;
@@ -24,17 +26,18 @@ interface QualityArgs {
 const DEFAULT_METHODS = ['equal', 'uw', 'gradnorm', 'mgda', 'pcgrad', 'cagrad', 'nash-mtl', 'upgrad', 'famo', 'scale-invariant', 'auto-lambda'];
 
 function parseQualityArgs(argv: string[]): QualityArgs {
-  const a: QualityArgs = { methods: DEFAULT_METHODS, seeds: 3, epochs: 2, trainSize: 6000, testSize: 1000, full: false };
+  const a: QualityArgs = { methods: DEFAULT_METHODS, seeds: 3, firstSeed: 1, epochs: 2, trainSize: 6000, testSize: 1000, full: false };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i] ?? '';
     switch (argv[i]) {
       case '--methods': a.methods = next().split(','); break;
       case '--seeds': a.seeds = Number(next()); break;
+      case '--first-seed': a.firstSeed = Number(next()); break;
       case '--epochs': a.epochs = Number(next()); break;
       case '--train-size': a.trainSize = Number(next()); break;
       case '--test-size': a.testSize = Number(next()); break;
       case '--full': a.full = true; break;
-      default: throw new Error(`bench quality: unknown argument ${argv[i]} (allowed: --methods a,b --seeds N --epochs N --train-size N --test-size N --full)`);
+      default: throw new Error(`bench quality: unknown argument ${argv[i]} (allowed: --methods a,b --seeds N --first-seed N --epochs N --train-size N --test-size N --full)`);
     }
   }
   return a;
@@ -69,7 +72,7 @@ export async function qualityBench(argv: string[]): Promise<void> {
   const t0 = Date.now();
   for (const method of a.methods) {
     const row = { method, acc: {} as Record<string, number[]>, secPerStep: [] as number[] };
-    for (let seed = 1; seed <= a.seeds; seed++) {
+    for (let seed = a.firstSeed; seed < a.firstSeed + a.seeds; seed++) {
       const spec = specFor(method, seed, a);
       const r = await train(spec.file, { spec, out: path.join(out, `${method}-${seed}`), backend: 'wasm' });
       for (const [t, m] of Object.entries(r.test?.tasks ?? {})) (row.acc[t] ??= []).push(m.accuracy);
