@@ -23,6 +23,8 @@ export interface GateStats {
   normalisedEntropy: number;
   /** Mean over examples of each example's gate entropy (nats): low for a sparse gate such as DSelect-k, whatever the utilisation. */
   exampleEntropy: number;
+  /** Set while the gate is collapsed (collapseCheck's reason). */
+  collapsed?: string;
 }
 
 /**

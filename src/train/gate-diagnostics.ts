@@ -1,8 +1,9 @@
 // Owns the gate diagnostics of mixture architectures as a training callback: after each epoch, every
 // gate's statistics (src/architectures/gates.ts) over the validation split (the training split when
 // there is none; at most MAX_ROWS rows, in inference mode) go into the epoch record (metrics.json
-// epochs[].gates), and a collapsed gate adds a warning line. The run lengths of low entropy are
-// carried over --resume.
+// epochs[].gates, with `collapsed` and its reason while a gate is collapsed), and a gate that
+// collapses adds a warning line at that epoch (once, not every epoch it stays so). The run lengths of
+// low entropy and which gates are collapsed are carried over --resume.
 import * as tf from '@tensorflow/tfjs';
 import { collapseCheck, GateAccumulator, mixtureGates, type GateRef, type GateStats } from '../architectures/gates';
 import { disposeBatch } from '../data/batching';
@@ -41,6 +42,8 @@ export class GateDiagnostics implements Callback {
   readonly stateKey = 'gates';
   /** Per gate, epochs in a row with normalised entropy below the collapse threshold. */
   private low: Record<string, number> = {};
+  /** Gates collapsed at the last epoch (warned about already). */
+  private collapsed: Record<string, boolean> = {};
   private readonly net: tf.LayersModel;
 
   constructor(
@@ -52,11 +55,13 @@ export class GateDiagnostics implements Callback {
   }
 
   state() {
-    return { low: this.low };
+    return { low: this.low, collapsed: this.collapsed };
   }
 
   restore(saved: unknown): void {
-    this.low = (saved as { low?: Record<string, number> } | undefined)?.low ?? {};
+    const s = saved as { low?: Record<string, number>; collapsed?: Record<string, boolean> } | undefined;
+    this.low = s?.low ?? {};
+    this.collapsed = s?.collapsed ?? {};
   }
 
   async epochEnd(rec: EpochRecord): Promise<void> {
@@ -65,7 +70,11 @@ export class GateDiagnostics implements Callback {
     for (const [name, s] of Object.entries(stats)) {
       const { low, reason } = collapseCheck(s, this.low[name] ?? 0);
       this.low[name] = low;
-      if (reason) (rec.warnings ??= []).push(`gate "${name}" has collapsed at epoch ${rec.epoch}: ${reason} (utilisation ${s.utilisation.map((u) => u.toFixed(3)).join(', ')})`);
+      const was = this.collapsed[name] ?? false;
+      this.collapsed[name] = reason !== undefined;
+      if (!reason) continue;
+      s.collapsed = reason;
+      if (!was) (rec.warnings ??= []).push(`gate "${name}" has collapsed at epoch ${rec.epoch}: ${reason} (utilisation ${s.utilisation.map((u) => u.toFixed(3)).join(', ')})`);
     }
   }
 }

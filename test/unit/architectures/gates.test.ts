@@ -91,6 +91,12 @@ describe('gate diagnostics on a model whose gates are forced to one expert', () 
     }
     assert.equal(rec.warnings?.length, 2);
     assert.match(rec.warnings![0], /^gate "left" has collapsed at epoch 1: expert 2 takes 100\.0 % of the weight/);
+    // The next epoch, still collapsed: recorded on the gate, but no second warning.
+    const next = { epoch: 2 } as EpochRecord;
+    await cb.epochEnd(next);
+    assert.match(next.gates!.left.collapsed ?? '', /^expert 2 takes 100\.0 %/);
+    assert.equal(next.warnings, undefined);
+    assert.deepEqual(cb.state().collapsed, { left: true, right: true });
     // Training hands each of the record's warnings to the reporter after the epoch line, which prints it.
     const lines: string[] = [];
     const reporter = trainReporter({ out: () => {}, err: (l) => lines.push(l), isTTY: false }, { progress: false, quiet: false, summary: false });
