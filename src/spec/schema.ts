@@ -268,12 +268,18 @@ function stagesSchema(): JSONSchema {
 function checkpointSchema(): JSONSchema {
   return {
     type: 'object',
-    description: 'Which epoch is kept as checkpoints/best (checkpoints/last is written every epoch)',
+    description: 'Which epoch is kept as checkpoints/best (checkpoints/last is written every epoch), and the optional extra checkpoints',
     additionalProperties: false,
     default: {},
     properties: {
       monitor: { ...monitor, default: 'val.loss', description: `${monitor.description}; chooses checkpoints/best` },
       mode,
+      perTask: {
+        type: 'boolean',
+        default: false,
+        description: "Also keep checkpoints/best-<task> per task, chosen by the task's first metric (its loss when it has none) on validation (on train with validation: none)",
+      },
+      keep: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Also keep checkpoints/epoch-<n> of this many most recent epochs, the oldest removed after each commit (null: none)' },
     },
   };
 }

@@ -60,6 +60,14 @@ export interface MonitorSpec {
   mode: 'min' | 'max';
 }
 
+/** checkpoint: the best-checkpoint monitor and the optional extra checkpoints (docs/run-folder.md). */
+export interface CheckpointSpec extends MonitorSpec {
+  /** Also checkpoints/best-<task>, each by its task's own monitor (optional in hand-made specs; validation fills false). */
+  perTask?: boolean;
+  /** Keep checkpoints/epoch-<n> of the K most recent epochs (null: none). */
+  keep?: number | null;
+}
+
 /** One node of a graph backbone. */
 export interface GraphNode {
   /** A named submodel: the same layers (one set of weights) for every node that applies it. */
@@ -121,7 +129,7 @@ export interface ResolvedSpec {
   };
   /** Training in stages (absent: one stage, everything trainable). */
   stages?: StageSpec[];
-  checkpoint: MonitorSpec;
+  checkpoint: CheckpointSpec;
   output: { dir: string };
 }
 

@@ -3,7 +3,8 @@
 // checkpoint writer, and the state each callback carries over `--resume` in state.json.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MonitorSpec } from '../spec/types';
+import { metrics } from '../metrics/index';
+import type { MonitorSpec, ResolvedSpec } from '../spec/types';
 import { globalRandomState } from '../util/global-random';
 import { writeCheckpoint, type CheckpointState } from './checkpoint';
 import type { EpochRecord } from './events';
@@ -87,14 +88,22 @@ export class Checkpointer {
   }
 }
 
-/** Tracks the best epoch by checkpoint.monitor, fills the record's bestEpoch/bestValue and saves checkpoints/best. */
+/**
+ * Tracks the best epoch by a monitor and saves checkpoints/<name> at it: `best` (checkpoint.monitor,
+ * which also fills the record's bestEpoch/bestValue) or `best-<task>` (checkpoint.perTask).
+ */
 export class BestCheckpoint implements Callback {
-  readonly stateKey = 'best';
+  readonly stateKey: string;
   readonly monitor: Monitor;
   epoch: number | null = null;
 
-  constructor(spec: MonitorSpec, private readonly checkpoints: Checkpointer) {
+  constructor(
+    spec: MonitorSpec,
+    private readonly checkpoints: Checkpointer,
+    readonly name = 'best',
+  ) {
     this.monitor = new Monitor(spec.monitor, spec.mode);
+    this.stateKey = name;
   }
 
   summary(): { epoch: number | null; value: number | null; monitor: string } {
@@ -105,10 +114,12 @@ export class BestCheckpoint implements Callback {
     return this.summary();
   }
 
+  /** A checkpoint from before this monitor existed (perTask switched on at a resume) starts with no best. */
   restore(saved: unknown): void {
-    const s = saved as { epoch: number | null; value: number | null };
-    this.epoch = s.epoch;
-    this.monitor.best = s.value;
+    const s = saved as { epoch: number | null; value: number | null; monitor?: string } | undefined;
+    const same = s !== undefined && (s.monitor === undefined || s.monitor === this.monitor.key);
+    this.epoch = same ? s.epoch : null;
+    this.monitor.best = same ? s.value : null;
   }
 
   async epochEnd(rec: EpochRecord): Promise<void> {
@@ -119,10 +130,28 @@ export class BestCheckpoint implements Callback {
       this.monitor.best = v;
       this.epoch = rec.epoch;
     }
-    rec.bestEpoch = this.epoch;
-    rec.bestValue = this.monitor.best;
-    if (isBest) await this.checkpoints.save('best', rec.epoch);
+    if (this.name === 'best') {
+      rec.bestEpoch = this.epoch;
+      rec.bestValue = this.monitor.best;
+    }
+    if (isBest) await this.checkpoints.save(this.name, rec.epoch);
   }
+}
+
+/**
+ * checkpoint.perTask: each task's own monitor — its first metric (in the metric's direction), else its
+ * loss (min); on the validation split, or on the training split when train.validation is none.
+ */
+export function taskMonitors(r: ResolvedSpec): Record<string, MonitorSpec> {
+  const split = r.train.validation === 'none' ? 'train' : 'val';
+  return Object.fromEntries(
+    Object.entries(r.tasks).map(([t, task]) => {
+      const first = task.metrics[0];
+      if (!first) return [t, { monitor: `${split}.${t}.loss`, mode: 'min' }];
+      const d = metrics.get(first.type);
+      return [t, { monitor: `${split}.${t}.${d.key(first)}`, mode: d.higherIsBetter ? 'max' : 'min' }];
+    }),
+  );
 }
 
 /** Saves checkpoints/last every epoch: what `--resume` continues from. */
@@ -131,6 +160,36 @@ export class LastCheckpoint implements Callback {
 
   epochEnd(rec: EpochRecord): Promise<void> {
     return this.checkpoints.save('last', rec.epoch);
+  }
+}
+
+/**
+ * checkpoint.keep: K → checkpoints/epoch-<n>, a copy of the epoch's staged checkpoints/last committed
+ * with it; after the commit, `prune` removes all but the K most recent.
+ */
+export class EpochCheckpoints implements Callback {
+  constructor(
+    private readonly runDir: string,
+    private readonly keep: number,
+  ) {}
+
+  epochEnd(rec: EpochRecord): void {
+    const dir = (name: string) => path.join(this.runDir, staged(`checkpoints/${name}`));
+    fs.rmSync(dir(`epoch-${rec.epoch}`), { recursive: true, force: true });
+    fs.cpSync(dir('last'), dir(`epoch-${rec.epoch}`), { recursive: true });
+  }
+
+  /** Removes committed epoch checkpoints beyond the K most recent (several when a kill skipped a prune). */
+  prune(): void {
+    const root = path.join(this.runDir, 'checkpoints');
+    if (!fs.existsSync(root)) return;
+    const epochs = fs
+      .readdirSync(root)
+      .map((n) => /^epoch-(\d+)$/.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => b - a);
+    for (const n of epochs.slice(this.keep)) fs.rmSync(path.join(root, `epoch-${n}`), { recursive: true, force: true });
   }
 }
 

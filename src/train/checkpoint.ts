@@ -135,6 +135,18 @@ export function readCheckpointState(dir: string): CheckpointState {
   return st;
 }
 
+/** Names of a run's checkpoints: best, last, best-<task> (checkpoint.perTask), epoch-<n> (checkpoint.keep). */
+export const CHECKPOINT_NAME = /^(best|last|best-[A-Za-z][A-Za-z0-9_]*|epoch-[0-9]+)$/;
+
+/** The checkpoints a run has, by name. */
+export function checkpointNames(runDir: string): string[] {
+  try {
+    return fs.readdirSync(path.join(runDir, 'checkpoints')).filter((n) => CHECKPOINT_NAME.test(n)).sort();
+  } catch {
+    return [];
+  }
+}
+
 /** Check every file of a checkpoint against the sha256 in its state.json (checkpoints written before checksums pass). */
 export function verifyCheckpoint(dir: string): CheckpointState {
   const st = readCheckpointState(dir);

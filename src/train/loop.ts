@@ -12,7 +12,7 @@ import type { Spec } from '../spec/types';
 import { writeFileAtomic } from '../util/fs';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { validateSpecFile } from '../spec/validate';
-import { BestCheckpoint, Checkpointer, EarlyStopping, LastCheckpoint, type Callback } from './callbacks';
+import { BestCheckpoint, Checkpointer, EarlyStopping, EpochCheckpoints, LastCheckpoint, taskMonitors, type Callback } from './callbacks';
 import { gateDiagnosticsFor } from './gate-diagnostics';
 import { runEpoch } from './epoch';
 import { preflight } from './preflight';
@@ -67,11 +67,14 @@ export async function train(specFile: string, opts: TrainOptions = {}): Promise<
 }
 
 /** The callbacks of a run, in the order they see each epoch's record; the reporter shows it last. */
-function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[]; best: BestCheckpoint; recorder: MetricsRecorder } {
+function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[]; best: BestCheckpoint; recorder: MetricsRecorder; keep?: EpochCheckpoints } {
   const checkpoints = new Checkpointer(run);
-  const best = new BestCheckpoint(run.r.checkpoint, checkpoints);
-  const recorder = new MetricsRecorder(run, best);
-  const es = run.r.train.earlyStopping;
+  const { checkpoint, train } = run.r;
+  const best = new BestCheckpoint(checkpoint, checkpoints);
+  const perTask = checkpoint.perTask ? Object.entries(taskMonitors(run.r)).map(([t, m]) => new BestCheckpoint(m, checkpoints, `best-${t}`)) : [];
+  const recorder = new MetricsRecorder(run, best, perTask);
+  const es = train.earlyStopping;
+  const keep = checkpoint.keep ? new EpochCheckpoints(run.runDir, checkpoint.keep) : undefined;
   // Early-stopping counters move before any checkpoint is written, so a resumed run stops where this one would.
   // The epoch line, then the epoch's warnings (a collapsed expert gate).
   const show: Callback = {
@@ -81,12 +84,17 @@ function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[
     },
   };
   // The checkpoints and metrics.json are staged, then committed as one unit (run-folder.ts).
-  const commit: Callback = { epochEnd: (rec) => commitEpoch(run.runDir, rec.epoch, () => recorder.appendEpochLine(rec)) };
+  const commit: Callback = {
+    epochEnd: (rec) => {
+      commitEpoch(run.runDir, rec.epoch, () => recorder.appendEpochLine(rec));
+      keep?.prune();
+    },
+  };
   // Gate statistics first: they fill the record the others save, and their state goes into the checkpoints.
   const gates = gateDiagnosticsFor(run);
-  const callbacks: Callback[] = [...(gates ? [gates] : []), ...(es ? [new EarlyStopping(es)] : []), best, new LastCheckpoint(checkpoints), recorder, commit, show];
+  const callbacks: Callback[] = [...(gates ? [gates] : []), ...(es ? [new EarlyStopping(es)] : []), best, ...perTask, new LastCheckpoint(checkpoints), ...(keep ? [keep] : []), recorder, commit, show];
   checkpoints.callbacks = callbacks;
-  return { callbacks, best, recorder };
+  return { callbacks, best, recorder, keep };
 }
 
 /** --resume: weights, optimizer slots, strategy, step counters, callbacks' state and the seeded random. */
@@ -115,6 +123,8 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     // A failed restore leaves the run folder as it was: nothing is written before this point.
     await restoreRun(run, callbacks);
     writeRunConfig(run);
+    // A kill between a commit and its prune left one epoch checkpoint too many.
+    cbs.keep?.prune();
     recorder = cbs.recorder;
     recorder.file.run.warnings = warnings;
     recorder.begin(run.resumeFrom);

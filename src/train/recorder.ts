@@ -17,7 +17,9 @@ import type { Run } from './setup';
 
 export type RunStatus = 'running' | 'completed' | 'early-stopped' | 'interrupted' | 'failed';
 
-function metricsFile(run: Run, best: BestCheckpoint) {
+const perTaskSummary = (perTask: BestCheckpoint[]) => (perTask.length ? Object.fromEntries(perTask.map((b) => [b.name.slice('best-'.length), b.summary()])) : undefined);
+
+function metricsFile(run: Run, best: BestCheckpoint, perTask: BestCheckpoint[]) {
   const { r, backend, sets, tasks } = run;
   return {
     version: METRICS_VERSION,
@@ -47,6 +49,8 @@ function metricsFile(run: Run, best: BestCheckpoint) {
     earlyStopping: r.train.earlyStopping,
     epochs: [] as EpochRecord[],
     best: best.summary(),
+    /** checkpoint.perTask: each task's best epoch by its own monitor (checkpoints/best-<task>). */
+    bestPerTask: perTaskSummary(perTask),
     test: undefined as SplitMetrics | undefined,
   };
 }
@@ -58,8 +62,9 @@ export class MetricsRecorder implements Callback {
   constructor(
     private readonly run: Run,
     private readonly best: BestCheckpoint,
+    private readonly perTask: BestCheckpoint[] = [],
   ) {
-    this.file = metricsFile(run, best);
+    this.file = metricsFile(run, best, perTask);
     this.jsonl = path.join(run.runDir, 'metrics.jsonl');
   }
 
@@ -71,6 +76,7 @@ export class MetricsRecorder implements Callback {
       if (old.startedAt) this.file.run.startedAt = old.startedAt;
       Object.assign(this.file.run, { resumed: old.resumed });
       this.file.best = this.best.summary();
+      this.file.bestPerTask = perTaskSummary(this.perTask);
       this.write();
     } else {
       this.write();
@@ -103,6 +109,7 @@ export class MetricsRecorder implements Callback {
   /** Stages metrics.json.new; the epoch's commit swaps it in and calls appendEpochLine. */
   epochEnd(rec: EpochRecord): void {
     this.file.best = this.best.summary();
+    this.file.bestPerTask = perTaskSummary(this.perTask);
     this.file.epochs.push(rec);
     writeFileAtomic(path.join(this.run.runDir, staged('metrics.json')), JSON.stringify(this.file, null, 2));
   }

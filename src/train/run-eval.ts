@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../util/fs';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { evaluateSource, taskRuntimes, type SplitMetrics } from '../eval/evaluate';
 import { evalRecord } from '../eval/record';
-import { verifyCheckpoint } from './checkpoint';
+import { CHECKPOINT_NAME, checkpointNames, verifyCheckpoint } from './checkpoint';
 import { ensureEpochLine } from './recorder';
 import { lockHolder, recoverRunDir } from './run-folder';
 
@@ -31,12 +31,17 @@ export interface EvalResult {
   record: SplitMetrics & { checkpoint: string; split: string; epoch: number | null };
 }
 
-/** The folder of a checkpoint: RUN/checkpoints/best|last, or a folder given by path; a checkpoint error when it has no model. */
+/**
+ * The folder of a checkpoint: a name (best, last, best-<task>, epoch-<n>: RUN/checkpoints/<name>) or a
+ * folder given by path; a checkpoint error when it has no model (listing the run's checkpoints).
+ */
 export function checkpointDir(runDir: string, which: string): string {
-  const named = which === 'best' || which === 'last';
+  const named = CHECKPOINT_NAME.test(which);
   const dir = named ? path.join(runDir, 'checkpoints', which) : path.resolve(which);
   if (!fs.existsSync(path.join(dir, 'model.json'))) {
-    throw checkpointError(named ? `no checkpoint "${which}" in ${runDir} (${dir} is missing)` : `no checkpoint at ${dir} (${fs.existsSync(dir) ? 'the folder has no model.json' : 'no such folder'})`);
+    if (!named) throw checkpointError(`no checkpoint at ${dir} (${fs.existsSync(dir) ? 'the folder has no model.json' : 'no such folder'})`);
+    const have = checkpointNames(runDir);
+    throw checkpointError([{ where: { file: dir }, message: `no checkpoint "${which}" in ${runDir}`, allowed: have.length ? have.join(', ') : 'none in this run', hint: 'a checkpoint name of the run or the path of a checkpoint folder' }]);
   }
   // A checkpoint folder of a run carries checksums; a plain model folder may not.
   if (fs.existsSync(path.join(dir, 'state.json'))) verifyCheckpoint(dir);

@@ -9,10 +9,22 @@ import { makeDirs, writeFileAtomic } from '../util/fs';
 
 const COMMIT = 'commit.json';
 const LOCK = '.lock';
-/** What one epoch commits, relative to the run folder. */
-export const COMMITTED = ['checkpoints/last', 'checkpoints/best', 'metrics.json'] as const;
-
 export const staged = (p: string) => `${p}.new`;
+
+/**
+ * What an epoch may commit, relative to the run folder: every checkpoints/<name> (last, best,
+ * best-<task>, epoch-<n>) present, staged or left as .old, then metrics.json (swapped in last).
+ */
+export function committedParts(runDir: string): string[] {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(path.join(runDir, 'checkpoints'));
+  } catch {
+    // No checkpoints yet.
+  }
+  const folders = new Set(names.filter((n) => !n.startsWith('.')).map((n) => n.replace(/\.(new|old)$/, '')));
+  return [...[...folders].sort().map((n) => `checkpoints/${n}`), 'metrics.json'];
+}
 
 /** A folder that holds a run (what `mtl train` writes first or last). */
 export function isRunFolder(dir: string): boolean {
@@ -104,7 +116,7 @@ export function lockRunDir(dir: string): () => void {
 
 /** Commit an epoch whose parts were written to their staged names: marker, jsonl line, swaps, marker removed. */
 export function commitEpoch(runDir: string, epoch: number, appendEpochLine: () => void): void {
-  const parts = COMMITTED.filter((p) => fs.existsSync(path.join(runDir, staged(p))));
+  const parts = committedParts(runDir).filter((p) => fs.existsSync(path.join(runDir, staged(p))));
   writeFileAtomic(path.join(runDir, COMMIT), JSON.stringify({ epoch, parts }));
   appendEpochLine();
   for (const p of parts) swapIn(path.join(runDir, p));
@@ -135,7 +147,7 @@ export function recoverRunDir(runDir: string, ensureEpochLine: (epoch: number) =
   } catch {
     commit = undefined;
   }
-  for (const p of COMMITTED) {
+  for (const p of committedParts(runDir)) {
     const target = path.join(runDir, p);
     if (commit && fs.existsSync(staged(target))) {
       swapIn(target);

@@ -16,7 +16,7 @@ const SPEC = path.join(tmp, 'kill.yaml');
 fs.writeFileSync(
   SPEC,
   TINY_SPEC.replace('trainSize: 8', 'trainSize: 64').replace('  - dense: {units: 8, activation: relu}', '  - dense: {units: 8, activation: relu}\n  - dropout: {rate: 0.3}') +
-    'weighting: {method: uw, diagnostics: {every: 5}}\ntrain: {epochs: 6, batchSize: 4, optimizer: {type: adam, learningRate: 0.01}}\n',
+    'weighting: {method: uw, diagnostics: {every: 5}}\ntrain: {epochs: 6, batchSize: 4, optimizer: {type: adam, learningRate: 0.01}}\ncheckpoint: {perTask: true, keep: 2}\n',
 );
 
 const TIMING = new Set(['wallTime', 'samplesPerSecond', 'evaluatedAt', 'runDir']);
@@ -26,7 +26,7 @@ function strip(v: unknown): unknown {
   return v;
 }
 
-/** What must be equal: epochs, best, test, every metrics.jsonl line, both checkpoints' weights and optimizer bytes. */
+/** What must be equal: epochs, best, test, every metrics.jsonl line, every checkpoint's weights and optimizer bytes (per task, the kept epochs). */
 function outcome(run: string) {
   const m = JSON.parse(fs.readFileSync(path.join(run, 'metrics.json'), 'utf8'));
   const bytes = (f: string) => fs.readFileSync(path.join(run, f)).toString('base64');
@@ -38,6 +38,14 @@ function outcome(run: string) {
     lines: fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => strip(JSON.parse(l))),
     last: [bytes('checkpoints/last/weights.bin'), bytes('checkpoints/last/optimizer.bin')],
     best_: [bytes('checkpoints/best/weights.bin'), bytes('checkpoints/best/optimizer.bin')],
+    bestPerTask: m.bestPerTask,
+    others: Object.fromEntries(
+      fs
+        .readdirSync(path.join(run, 'checkpoints'))
+        .filter((n) => n.startsWith('best-') || n.startsWith('epoch-'))
+        .sort()
+        .map((n) => [n, bytes(`checkpoints/${n}/weights.bin`) + bytes(`checkpoints/${n}/optimizer.bin`)]),
+    ),
     evalTest: strip(JSON.parse(fs.readFileSync(path.join(run, 'eval-test.json'), 'utf8')).tasks),
   };
 }
