@@ -36,7 +36,7 @@ export function singleTaskVariant(spec: Spec, task: string): Spec {
     r.name = `${r.name}-${task}`;
     r.tasks = { [task]: { ...r.tasks[task], weight: 1 } };
     r.weighting = { method: 'static' };
-    if (!keepsMonitor(r.checkpoint.monitor, task)) r.checkpoint = { monitor: 'val.loss', mode: 'min' };
+    if (!keepsMonitor(r.checkpoint.monitor, task)) Object.assign(r.checkpoint, { monitor: 'val.loss', mode: 'min' });
     const es = r.train.earlyStopping;
     if (es && !keepsMonitor(es.monitor, task)) Object.assign(es, { monitor: 'val.loss', mode: 'min' });
   });
