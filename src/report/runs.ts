@@ -1,12 +1,12 @@
 // Owns reading finished run folders for compare, plot-metrics and report: metrics.json, the step lines
 // of metrics.jsonl, eval-<split>.json, config.resolved.yaml, seed groups and single-task baseline
-// folders (layouts: train/group-layout.ts). A folder without seeds.json whose seed-*/ subfolders hold
+// folders (layouts: util/group-layout.ts). A folder without seeds.json whose seed-*/ subfolders hold
 // metrics.json is read as a seed group too. No TensorFlow here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { usageError } from '../errors';
-import { SEEDS_FILE, SINGLE_TASK_FILE, seedFolder, type SeedsIndex, type SingleTaskIndex } from '../train/group-layout';
+import { SEEDS_FILE, SINGLE_TASK_FILE, seedFolder, type SeedsIndex, type SingleTaskIndex } from '../util/group-layout';
 
 export interface SplitRecord {
   loss: number;

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import { dataRecipes } from '../data/index';
+import { readBaselines, resolveBaselines } from '../eval/baselines';
 import type { DataDescription } from '../data/types';
 import type { Problem } from '../errors';
 import { losses } from '../losses/index';
@@ -22,8 +23,13 @@ import type { MonitorSpec, ResolvedSpec } from './types';
 
 const shapeStr = (s: readonly (number | null)[]) => `(${s.map((d) => d ?? '?').join(', ')})`;
 
+export interface CheckOptions {
+  /** Read the `baselines:` folders (false for a run's own config.resolved.yaml: eval needs no baseline). */
+  baselines?: boolean;
+}
+
 /** Checks `spec` (ajv-valid, defaults filled) in place: fills tasks.<t>.weight and monitor modes. */
-export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir: string): Problem[] {
+export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir: string, opts: CheckOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const at: At = (path, p, key = false) => problems.push({ where: locate(loaded, path, { key }), ...p });
   const metricKeys = checkLossesAndMetrics(spec, at);
@@ -53,6 +59,7 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
   if (spec.train.validation === 'none' && spec.checkpoint.monitor === 'val.loss' && loaded.doc.getIn(['checkpoint', 'monitor']) === undefined) spec.checkpoint.monitor = 'train.loss';
   resolveMonitor(spec, metricKeys, spec.checkpoint, ['checkpoint'], at);
   if (spec.train.earlyStopping) resolveMonitor(spec, metricKeys, spec.train.earlyStopping, ['train', 'earlyStopping'], at);
+  if (spec.baselines) checkBaselines(spec, specDir, opts.baselines !== false, at);
 
   if (!problems.length) checkGraph(spec, described, at);
   return problems;
@@ -140,6 +147,13 @@ function resolveMonitor(spec: ResolvedSpec, metricKeys: MetricKeys, m: MonitorSp
   const taskNames = Object.keys(spec.tasks);
   const parts = m.monitor.split('.');
   const [split] = parts;
+  if (m.monitor === 'delta-m') {
+    // Δm% is positive when the run beats its baselines.
+    if (!spec.baselines) at([...path, 'monitor'], { message: '"delta-m" needs `baselines:` (the runs Δm% is measured against)', hint: 'baselines: <folder of mtl train --single-task>' });
+    if (spec.train.validation === 'none') at([...path, 'monitor'], { message: '"delta-m" is measured on validation data, but train.validation is "none"' });
+    if (m.mode === 'auto') (m as MonitorSpec).mode = 'max';
+    return;
+  }
   let higher = false;
   if (split === 'val' && spec.train.validation === 'none') at([...path, 'monitor'], { message: `"${m.monitor}" needs validation data, but train.validation is "none"`, hint: `use train.${parts.slice(1).join('.')}` });
   if (parts.length === 3) {
@@ -154,6 +168,18 @@ function resolveMonitor(spec: ResolvedSpec, metricKeys: MetricKeys, m: MonitorSp
     at([...path, 'monitor'], { message: `"${m.monitor}" is not a combined quantity`, allowed: `${split}.loss, ${split}.<task>.loss, ${split}.<task>.<metric>` });
   }
   if (m.mode === 'auto') (m as MonitorSpec).mode = higher ? 'max' : 'min';
+}
+
+/** baselines: paths made absolute; with `read`, every main task must find its values in a readable folder. */
+function checkBaselines(spec: ResolvedSpec, specDir: string, read: boolean, at: At): void {
+  spec.baselines = resolveBaselines(spec.baselines!, specDir);
+  if (spec.train.validation === 'none') at(['baselines'], { message: 'Δm% per epoch is measured on validation data, but train.validation is "none"' }, true);
+  if (!read) return;
+  const main = Object.keys(spec.tasks).filter((t) => !spec.tasks[t].auxiliary);
+  const map = typeof spec.baselines === 'object' ? spec.baselines : undefined;
+  for (const p of readBaselines(spec.baselines!, main).problems) {
+    at(map && p.task !== undefined && p.task in map ? ['baselines', p.task] : ['baselines'], { message: p.message, hint: p.hint });
+  }
 }
 
 function checkAgainstData(spec: ResolvedSpec, d: DataDescription, at: At): void {

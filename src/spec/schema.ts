@@ -92,8 +92,8 @@ function graphSchema(): JSONSchema {
 /** The quantity best-checkpoint and early stopping watch, and which way is better. */
 const monitor = {
   type: 'string',
-  pattern: '^(train|val)\\.([A-Za-z][A-Za-z0-9_]*\\.)?[A-Za-z0-9_-]+$',
-  description: 'Quantity to watch: val.loss, train.loss, val.<task>.loss or val.<task>.<metric>',
+  pattern: '^((train|val)\\.([A-Za-z][A-Za-z0-9_]*\\.)?[A-Za-z0-9_-]+|delta-m)$',
+  description: 'Quantity to watch: val.loss, train.loss, val.<task>.loss, val.<task>.<metric>, or delta-m (Δm% on validation against `baselines`, higher is better)',
 };
 const mode = { type: 'string', enum: ['auto', 'min', 'max'], default: 'auto', description: 'auto: min for losses, the metric\'s direction otherwise' };
 
@@ -230,6 +230,7 @@ function trainSchema(): JSONSchema {
         },
         description: 'Stop when the monitored value stops improving (null: never)',
       },
+      seeds: { type: 'integer', minimum: 1, default: 1, description: 'Train this many runs, under seeds s, s+1, … (s: seed), into one parent folder, as `mtl train --seeds N` (the flag wins)' },
     },
   };
 }
@@ -284,6 +285,16 @@ function checkpointSchema(): JSONSchema {
   };
 }
 
+/** baselines: earlier runs that Δm% is measured against every epoch (src/eval/baselines.ts). */
+function baselinesSchema(): JSONSchema {
+  const folder = { type: 'string', minLength: 1 };
+  return {
+    anyOf: [folder, { type: 'object', minProperties: 1, propertyNames: { pattern: NAME_PATTERN }, additionalProperties: folder }],
+    description:
+      "Earlier runs Δm% is measured against after every epoch (metrics.json epochs[].deltaM; monitor: delta-m): a single-task baseline folder (mtl train --single-task), a run or seed-group folder, or {task: folder}; relative to the spec's folder. Each task's baseline is its run's validation metrics at that run's best epoch",
+  };
+}
+
 /** output: where run folders go. */
 function outputSchema(): JSONSchema {
   return {
@@ -330,6 +341,7 @@ export function buildSchema(): JSONSchema {
       train: trainSchema(),
       stages: stagesSchema(),
       checkpoint: checkpointSchema(),
+      baselines: baselinesSchema(),
       output: outputSchema(),
     },
   };

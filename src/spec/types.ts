@@ -126,9 +126,13 @@ export interface ResolvedSpec {
     validation: number | 'test' | 'none';
     evaluateTest: boolean;
     earlyStopping: (MonitorSpec & { patience: number; minDelta: number }) | null;
+    /** Runs under seeds s, s+1, … into one parent folder, as `mtl train --seeds N` (optional in hand-made specs). */
+    seeds?: number;
   };
   /** Training in stages (absent: one stage, everything trainable). */
   stages?: StageSpec[];
+  /** Earlier runs Δm% is measured against every epoch (src/eval/baselines.ts); absolute once validated. */
+  baselines?: string | Record<string, string>;
   checkpoint: CheckpointSpec;
   output: { dir: string };
 }

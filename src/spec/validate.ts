@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { configError, type PathSeg, type Problem } from '../errors';
 import { validatorFor, type JSONSchema } from '../registry';
 import { didYouMean } from '../util/suggest';
-import { crossFieldChecks } from './checks';
+import { crossFieldChecks, type CheckOptions } from './checks';
 import { loadSpecFile, loadSpecText, locate, type LoadedSpec } from './load';
 import { buildSchema } from './schema';
 import type { ResolvedSpec, Spec } from './types';
@@ -178,14 +178,14 @@ function freeze<T>(o: T): T {
 }
 
 /** Validate a loaded spec; throws MtlError('config') listing every problem. */
-export function validateLoaded(spec: LoadedSpec): Spec {
+export function validateLoaded(spec: LoadedSpec, opts: CheckOptions = {}): Spec {
   const data = expandShorthands(spec.value);
   if (!isObj(data)) throw configError([{ where: { file: spec.file, line: 1, col: 1 }, message: 'a spec is a YAML mapping of keys (name, data, inputs, backbone, tasks, …)', received: data }]);
   delete data.$schema;
   const validate = validator();
   if (!validate(data)) throw configError(ajvProblems(spec, data, validate.errors ?? []));
   const specDir = path.dirname(path.resolve(spec.file));
-  const problems = crossFieldChecks(spec, data as unknown as ResolvedSpec, specDir);
+  const problems = crossFieldChecks(spec, data as unknown as ResolvedSpec, specDir, opts);
   if (problems.length) throw configError(problems);
   return { resolved: freeze(data as unknown as ResolvedSpec), file: spec.file, specDir };
 }

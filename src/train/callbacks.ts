@@ -45,6 +45,7 @@ export class Monitor {
   ) {}
 
   value(rec: EpochRecord): number | undefined {
+    if (this.key === 'delta-m') return rec.deltaM?.value ?? undefined;
     const [split, a, b] = this.key.split('.');
     const m = split === 'val' ? rec.val : rec.train;
     if (!m) return undefined;
@@ -218,7 +219,7 @@ export class EarlyStopping implements Callback {
 
   epochEnd(rec: EpochRecord): void {
     const v = this.monitor.value(rec);
-    if (v !== undefined && this.monitor.improves(v)) {
+    if (v !== undefined && Number.isFinite(v) && this.monitor.improves(v)) {
       this.monitor.best = v;
       this.sinceImprovement = 0;
       this.stop = false;

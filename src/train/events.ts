@@ -20,6 +20,8 @@ export interface EpochRecord {
   samplesPerSecond: number;
   bestEpoch: number | null;
   bestValue: number | null;
+  /** With `baselines:`: Δm% of the validation metrics against them (null when no metric compares), and per task. */
+  deltaM?: { value: number | null; tasks: Record<string, number> };
   /** Weighting diagnostics of the epoch (src/weighting/diagnostics.ts). */
   diagnostics?: EpochDiagnostics;
   /** Mixture architectures: each gate's statistics after the epoch (src/train/gate-diagnostics.ts). */

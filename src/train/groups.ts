@@ -1,4 +1,4 @@
-// Owns training a group of runs into one parent folder (layout: group-layout.ts): `--seeds N` runs
+// Owns training a group of runs into one parent folder (layout: util/group-layout.ts): `--seeds N` runs
 // the spec under N seeds; `--single-task` trains each task alone (each a seed group with --seeds).
 // The index file is rewritten after every finished run, so an interrupted group still reads as the
 // runs it completed.
@@ -7,7 +7,7 @@ import { selectBackend } from '../backend/select';
 import type { Spec } from '../spec/types';
 import { validateSpecFile } from '../spec/validate';
 import { makeDirs, writeFileAtomic } from '../util/fs';
-import { SEEDS_FILE, SINGLE_TASK_FILE, seedFolder, taskFolder, type SeedsIndex, type SingleTaskIndex } from './group-layout';
+import { SEEDS_FILE, SINGLE_TASK_FILE, seedFolder, taskFolder, type SeedsIndex, type SingleTaskIndex } from '../util/group-layout';
 import { train, type TrainOptions, type TrainResult } from './loop';
 import { groupSeeds, seedVariant, singleTaskVariant } from './variants';
 

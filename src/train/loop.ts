@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../util/fs';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { validateSpecFile } from '../spec/validate';
 import { BestCheckpoint, Checkpointer, EarlyStopping, EpochCheckpoints, LastCheckpoint, taskMonitors, type Callback } from './callbacks';
+import { deltaMCallback } from './delta-m-epoch';
 import { gateDiagnosticsFor } from './gate-diagnostics';
 import { runEpoch } from './epoch';
 import { preflight } from './preflight';
@@ -75,6 +76,8 @@ function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[
   const recorder = new MetricsRecorder(run, best, perTask);
   const es = train.earlyStopping;
   const keep = checkpoint.keep ? new EpochCheckpoints(run.runDir, checkpoint.keep) : undefined;
+  // Δm% against the baselines goes into the record first: monitor delta-m reads it.
+  const delta = deltaMCallback(run.r);
   // Early-stopping counters move before any checkpoint is written, so a resumed run stops where this one would.
   // The epoch line, then the epoch's warnings (a collapsed expert gate).
   const show: Callback = {
@@ -92,7 +95,7 @@ function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[
   };
   // Gate statistics first: they fill the record the others save, and their state goes into the checkpoints.
   const gates = gateDiagnosticsFor(run);
-  const callbacks: Callback[] = [...(gates ? [gates] : []), ...(es ? [new EarlyStopping(es)] : []), best, ...perTask, new LastCheckpoint(checkpoints), ...(keep ? [keep] : []), recorder, commit, show];
+  const callbacks: Callback[] = [...(gates ? [gates] : []), ...(delta ? [delta] : []), ...(es ? [new EarlyStopping(es)] : []), best, ...perTask, new LastCheckpoint(checkpoints), ...(keep ? [keep] : []), recorder, commit, show];
   checkpoints.callbacks = callbacks;
   return { callbacks, best, recorder, keep };
 }

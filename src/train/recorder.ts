@@ -46,6 +46,8 @@ function metricsFile(run: Run, best: BestCheckpoint, perTask: BestCheckpoint[]) 
     tasks: Object.fromEntries(tasks.map((t) => [t.name, { type: t.type, loss: r.tasks[t.name].loss.type, weight: t.weight, ...(t.auxiliary ? { auxiliary: true } : {}), metrics: t.metrics.map((m) => m.key) }])),
     weighting: r.weighting.method,
     checkpoint: r.checkpoint,
+    /** The runs epochs[].deltaM is measured against. */
+    baselines: r.baselines,
     earlyStopping: r.train.earlyStopping,
     epochs: [] as EpochRecord[],
     best: best.summary(),

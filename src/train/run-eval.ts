@@ -59,7 +59,8 @@ export function loadRunSpec(runDir: string): Spec {
   } catch {
     // Without metrics.json, relative data paths resolve against the run folder.
   }
-  const spec = validateLoaded(loadSpecText(fs.readFileSync(cfg, 'utf8'), cfg));
+  // The baselines were read when the run trained; evaluating it must not need them still.
+  const spec = validateLoaded(loadSpecText(fs.readFileSync(cfg, 'utf8'), cfg), { baselines: false });
   return { ...spec, specDir };
 }
 

@@ -1,8 +1,10 @@
 // `mtl train SPEC`: options → train() → reporter.
-import type { BackendName } from '../../backend/select';
+import { selectBackend, type BackendName } from '../../backend/select';
 import { MtlError } from '../../errors';
 import { trainSeeds, trainSingleTask } from '../../train/groups';
 import { train } from '../../train/loop';
+import type { Spec } from '../../spec/types';
+import { validateSpecFile } from '../../spec/validate';
 import { trainReporter, type Output } from '../reporter';
 
 export interface TrainCliOptions {
@@ -17,8 +19,8 @@ export interface TrainCliOptions {
   singleTask?: boolean;
 }
 
-function seedCount(v: string | undefined): number {
-  const n = v === undefined ? 1 : Number(v);
+function seedCount(v: string): number {
+  const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new MtlError('usage', [{ where: {}, message: '--seeds takes a whole number of runs', received: v, allowed: '1, 2, 3, …' }]);
   return n;
 }
@@ -36,14 +38,23 @@ async function trainGroup(spec: string, opts: TrainCliOptions, seeds: number, o:
   o.out(`compare them: mtl compare ${res.parent}${opts.singleTask ? ' --baseline … (this folder is a single-task baseline)' : ''}`);
 }
 
+/** The validated spec, to read train.seeds (handed on to train(), which would validate it again). */
+async function validated(spec: string, opts: TrainCliOptions): Promise<Spec> {
+  await selectBackend(opts.backend, { threads: opts.threads });
+  return validateSpecFile(spec);
+}
+
 export async function trainCommand(spec: string, opts: TrainCliOptions, o: Output, signal: AbortSignal): Promise<void> {
   if (opts.resume !== undefined && opts.out !== undefined) throw new MtlError('usage', '--resume continues RUN in place; drop --out');
   if (opts.resume !== undefined && opts.overwrite) throw new MtlError('usage', '--resume continues RUN; --overwrite replaces a run: choose one');
-  const seeds = seedCount(opts.seeds);
-  if (opts.resume && (seeds > 1 || opts.singleTask)) throw new MtlError('usage', '--resume continues one run folder; it does not combine with --seeds or --single-task');
+  const flagSeeds = opts.seeds !== undefined ? seedCount(opts.seeds) : undefined;
+  if (opts.resume && ((flagSeeds ?? 1) > 1 || opts.singleTask)) throw new MtlError('usage', '--resume continues one run folder; it does not combine with --seeds or --single-task');
+  // --seeds N, else the spec's train.seeds; a resume continues one run (of a group, too).
+  const checked = flagSeeds === undefined && !opts.resume ? await validated(spec, opts) : undefined;
+  const seeds = flagSeeds ?? checked?.resolved.train.seeds ?? 1;
   if (seeds > 1 || opts.singleTask) return trainGroup(spec, opts, seeds, o, signal);
   const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: !opts.json });
-  const res = await train(spec, { out: opts.out, resume: opts.resume, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal });
+  const res = await train(spec, { out: opts.out, resume: opts.resume, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal, ...(checked ? { spec: checked } : {}) });
   if (opts.json) {
     const last = res.epochs[res.epochs.length - 1];
     o.out(JSON.stringify({ runDir: res.runDir, status: res.status, backend: res.backend.name, gpu: res.backend.gpu, best: res.best, last, test: res.test ?? null }, null, 2));

@@ -1,5 +1,6 @@
 // Owns the names in a group folder (docs/after-training.md), shared by the trainer that writes
-// groups and the readers of finished runs; no TensorFlow here so `mtl compare` stays light.
+// groups, the spec's baselines (eval/baselines.ts)
+// and the readers of finished runs; no TensorFlow here so `mtl compare` stays light.
 //   PARENT/seeds.json        {"version": 1, "kind": "seed-group", "spec", "seeds": [...], "runs": ["seed-42", ...]}
 //   PARENT/seed-<seed>/      one ordinary run folder per seed
 //   PARENT/single-task.json  {"version": 1, "kind": "single-task", "spec", "tasks": {"left": "task-left", ...}}
