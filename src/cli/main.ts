@@ -186,8 +186,13 @@ export async function main(argv: string[], o: Output = consoleOutput): Promise<n
   const ac = new AbortController();
   let interrupts = 0;
   // SIGTERM (kill, a scheduler's time limit) is handled as Ctrl-C: finish the step, checkpoint, exit 130.
+  // A second one exits at once, in any phase (start-up, data loading, training, the final test):
+  // every long phase lets the event loop run between its units of work, so this handler gets to run.
   const onSigint = (sig: NodeJS.Signals) => {
-    if (++interrupts > 1) process.exit(EXIT_CODES.interrupted);
+    if (++interrupts > 1) {
+      o.err(`${sig === 'SIGTERM' ? 'SIGTERM' : 'interrupt'} again: exiting now`);
+      process.exit(EXIT_CODES.interrupted);
+    }
     // On a TTY a progress bar owns the current line: start a fresh one.
     o.err(`${o.isTTY ? '\n' : ''}${sig === 'SIGTERM' ? 'SIGTERM' : 'interrupt'}: finishing the current step and saving checkpoints/last (Ctrl-C again to quit now)`);
     ac.abort();

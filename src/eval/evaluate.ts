@@ -198,11 +198,19 @@ export function evaluateSet(model: tf.LayersModel, inputNames: string[], tasks: 
   return acc.result();
 }
 
-/** evaluateSet for any split: in memory or a batch source (streamed files, task-specific datasets). */
-export async function evaluateSource(model: tf.LayersModel, inputNames: string[], tasks: TaskRuntime[], data: SplitData, batchSize: number): Promise<SplitMetrics> {
-  if (!isBatchSource(data)) return evaluateSet(model, inputNames, tasks, data, batchSize);
+/**
+ * evaluateSet for any split: in memory or a batch source (streamed files, task-specific datasets). The
+ * event loop runs between batches, so Ctrl-C is handled during a long evaluation; when `signal` aborts
+ * it stops after the current batch (the caller discards that partial result).
+ */
+export async function evaluateSource(model: tf.LayersModel, inputNames: string[], tasks: TaskRuntime[], data: SplitData, batchSize: number, signal?: AbortSignal): Promise<SplitMetrics> {
   const acc = new Accumulator(tasks);
-  for await (const batch of data.batches({ batchSize, shuffle: false, seed: 0, epoch: 0 })) evaluateBatch(model, inputNames, tasks, acc, batch, batchSize);
+  const opts = { batchSize, shuffle: false, seed: 0, epoch: 0 };
+  for await (const batch of isBatchSource(data) ? data.batches(opts) : batches(data, opts)) {
+    evaluateBatch(model, inputNames, tasks, acc, batch, batchSize);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal?.aborted) break;
+  }
   return acc.result();
 }
 

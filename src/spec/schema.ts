@@ -280,6 +280,12 @@ function checkpointSchema(): JSONSchema {
         default: false,
         description: "Also keep checkpoints/best-<task> per task, chosen by the task's first metric (its loss when it has none) on validation (on train with validation: none)",
       },
+      everySteps: {
+        type: ['integer', 'null'],
+        minimum: 1,
+        default: null,
+        description: 'Also write checkpoints/last every this many steps of the run inside an epoch; --resume continues from that step, as an uninterrupted run (null: at epoch ends only)',
+      },
       keep: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Also keep checkpoints/epoch-<n> of this many most recent epochs, the oldest removed after each commit (null: none)' },
     },
   };

@@ -66,6 +66,8 @@ export interface CheckpointSpec extends MonitorSpec {
   perTask?: boolean;
   /** Keep checkpoints/epoch-<n> of the K most recent epochs (null: none). */
   keep?: number | null;
+  /** Also commit checkpoints/last every N steps of the run inside an epoch (null: at epoch ends only). */
+  everySteps?: number | null;
 }
 
 /** One node of a graph backbone. */

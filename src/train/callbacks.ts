@@ -8,6 +8,7 @@ import type { MonitorSpec, ResolvedSpec } from '../spec/types';
 import { globalRandomState } from '../util/global-random';
 import { writeCheckpoint, type CheckpointState } from './checkpoint';
 import type { EpochRecord } from './events';
+import { encodePartial, PARTIAL_FILE, type PartialEpoch } from './partial-epoch';
 import { staged } from './run-folder';
 import type { Run } from './setup';
 import type { StepResult } from './step';
@@ -80,12 +81,17 @@ export class Checkpointer {
     };
   }
 
-  /** Writes checkpoints/<name>.new; the epoch's commit (run-folder.ts) swaps it in with the epoch's records. */
-  async save(name: string, epoch: number): Promise<void> {
+  /**
+   * Writes checkpoints/<name>.new; the epoch's commit (run-folder.ts) swaps it in with the epoch's
+   * records. `partial`: a mid-epoch checkpoint (`epoch` is then the last whole epoch).
+   */
+  async save(name: string, epoch: number, partial?: PartialEpoch): Promise<void> {
     const { runDir, built, opt, names, metadata } = this.run;
     const dir = path.join(runDir, staged(`checkpoints/${name}`));
     fs.rmSync(dir, { recursive: true, force: true });
-    await writeCheckpoint(dir, { model: built.model, optimizer: opt.optimizer, names, state: this.state(epoch), metadata });
+    const state = { ...this.state(epoch), ...(partial ? { partial: { epoch: partial.epoch, steps: partial.done } } : {}) };
+    const extra = partial ? { [PARTIAL_FILE]: encodePartial(partial) } : undefined;
+    await writeCheckpoint(dir, { model: built.model, optimizer: opt.optimizer, names, state, metadata, ...(extra ? { extra } : {}) });
   }
 }
 

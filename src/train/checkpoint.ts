@@ -97,6 +97,8 @@ export interface CheckpointContents {
   names: VariableNames;
   state: CheckpointState;
   metadata: object;
+  /** More files of the checkpoint (a mid-epoch checkpoint's partial.bin), checksummed as the others. */
+  extra?: Record<string, Uint8Array>;
 }
 
 /** Write a whole checkpoint folder atomically (swap of a fully written sibling folder). */
@@ -111,7 +113,8 @@ export async function writeCheckpoint(dir: string, c: CheckpointContents): Promi
   makeDirs(dir);
   await writeModelFiles(c.model, dir, c.metadata);
   await writeOptimizerFiles(c.optimizer, dir, c.names);
-  const files = Object.fromEntries(CHECKSUMMED.map((f) => [f, sha256(path.join(dir, f))]));
+  for (const [f, data] of Object.entries(c.extra ?? {})) writeFileAtomic(path.join(dir, f), data);
+  const files = Object.fromEntries([...CHECKSUMMED, ...Object.keys(c.extra ?? {})].map((f) => [f, sha256(path.join(dir, f))]));
   writeFileAtomic(path.join(dir, 'state.json'), JSON.stringify({ ...c.state, files }, null, 2));
 }
 

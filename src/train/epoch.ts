@@ -10,6 +10,7 @@ import { DiagnosticsAccumulator, type EpochDiagnostics } from '../weighting/diag
 import type { Callback } from './callbacks';
 import type { EpochRecord, TrainReporter } from './events';
 import type { Run } from './setup';
+import { dataFields, type PartialEpoch } from './partial-epoch';
 import { enterStage } from './stages';
 import { disposeStepResult, refreshStepVariables, trainStep } from './step';
 import { validationFeedOf } from './validation-feed';
@@ -18,6 +19,10 @@ export interface EpochHooks {
   reporter: TrainReporter;
   callbacks: Callback[];
   signal?: AbortSignal;
+  /** checkpoint.everySteps: called after every that many steps of the run inside an epoch. */
+  midEpoch?: { every: number; save: (p: PartialEpoch) => Promise<void> };
+  /** A mid-epoch checkpoint to continue this epoch from (--resume). */
+  resumeFrom?: PartialEpoch;
 }
 
 interface EpochTotals {
@@ -37,7 +42,7 @@ interface EpochTotals {
 /** Train one epoch and validate: the record the callbacks receive (best fields still to be filled). */
 export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Promise<EpochRecord> {
   const { r, built, tasks } = run;
-  const t0 = performance.now();
+  const t0 = performance.now() - (hooks.resumeFrom?.seconds ?? 0) * 1000;
   hooks.reporter.epochStart(epoch, r.train.epochs, run.stepsPerEpoch);
   enterStage(run, epoch);
   // The pretrained backbone's weights join the variables the step differentiates and updates.
@@ -85,11 +90,26 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
   let skipped = 0;
   let lr = 0;
   let taskBatches: Record<string, number> | undefined;
+  let batches = 0;
+  const from = hooks.resumeFrom;
+  if (from) {
+    // The epoch so far, from a mid-epoch checkpoint: the batches it consumed are skipped below.
+    Object.assign(acc, from.acc);
+    Object.assign(diag, from.diag);
+    Object.assign(sums, { lossSums: [...from.lossSums], lossCounts: [...from.lossCounts], weightSums: [...from.weightSums] });
+    [done, applied, skipped, lr, taskBatches] = [from.done, from.applied, from.skipped, from.learningRate, from.taskBatches];
+  }
   for await (const batch of toBatchSource(run.sets.train).batches({ batchSize: r.train.batchSize, shuffle: r.train.shuffle, seed: r.seed, epoch })) {
+    if (from && batches < from.batches) {
+      batches++;
+      disposeBatch(batch);
+      continue;
+    }
     if (done >= run.stepsPerEpoch) {
       disposeBatch(batch);
       break;
     }
+    batches++;
     if (batch.sources) for (const t of batch.sources) (taskBatches ??= Object.fromEntries(tasks.map((x) => [x.name, 0])))[t]++;
     lr = run.schedule(progress.step);
     const validation = await validationFeedOf(run)?.batchFor(progress.step);
@@ -110,6 +130,13 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
     // during an epoch: no Ctrl-C handler, no progress-bar redraw until the epoch ends.
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (hooks.signal?.aborted) break;
+    const mid = hooks.midEpoch;
+    if (mid && progress.step % mid.every === 0 && done < run.stepsPerEpoch) {
+      const seconds = (performance.now() - t0) / 1000;
+      const { lossSums, lossCounts, weightSums } = sums;
+      const counts = { batches, done, applied, skipped, taskBatches };
+      await mid.save({ epoch, ...counts, learningRate: lr, lossSums, lossCounts, weightSums, seconds, acc: dataFields(acc, ['tasks']), diag: dataFields(diag, ['taskNames']) });
+    }
   }
   return {
     train: acc.result(),

@@ -10,12 +10,14 @@ import { evalRecord } from '../eval/record';
 import { loadModelFiles } from '../model/files';
 import type { Spec } from '../spec/types';
 import { writeFileAtomic } from '../util/fs';
+import { phaseHook } from '../util/phase-hook';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { validateSpecFile } from '../spec/validate';
 import { BestCheckpoint, Checkpointer, EarlyStopping, EpochCheckpoints, LastCheckpoint, taskMonitors, type Callback } from './callbacks';
 import { deltaMCallback } from './delta-m-epoch';
 import { gateDiagnosticsFor } from './gate-diagnostics';
-import { runEpoch } from './epoch';
+import { runEpoch, type EpochHooks } from './epoch';
+import { readPartial, type PartialEpoch } from './partial-epoch';
 import { preflight } from './preflight';
 import { silentReporter, type EpochRecord, type TrainReporter } from './events';
 import { MetricsRecorder } from './recorder';
@@ -53,6 +55,7 @@ export interface TrainResult {
 export async function train(specFile: string, opts: TrainOptions = {}): Promise<TrainResult> {
   const reporter = opts.reporter ?? silentReporter;
   const backend = await selectBackend(opts.backend ?? 'auto', { threads: opts.threads });
+  await phaseHook('startup');
   const spec = opts.spec ?? validateSpecFile(specFile);
   // What training would reject at step 0 is a config error before a run folder exists; the warnings
   // are shown now and recorded in metrics.json (run.warnings).
@@ -68,7 +71,15 @@ export async function train(specFile: string, opts: TrainOptions = {}): Promise<
 }
 
 /** The callbacks of a run, in the order they see each epoch's record; the reporter shows it last. */
-function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[]; best: BestCheckpoint; recorder: MetricsRecorder; keep?: EpochCheckpoints } {
+interface RunCallbacks {
+  callbacks: Callback[];
+  best: BestCheckpoint;
+  recorder: MetricsRecorder;
+  keep?: EpochCheckpoints;
+  midEpoch?: EpochHooks['midEpoch'];
+}
+
+function callbacksFor(run: Run, reporter: TrainReporter): RunCallbacks {
   const checkpoints = new Checkpointer(run);
   const { checkpoint, train } = run.r;
   const best = new BestCheckpoint(checkpoint, checkpoints);
@@ -97,7 +108,18 @@ function callbacksFor(run: Run, reporter: TrainReporter): { callbacks: Callback[
   const gates = gateDiagnosticsFor(run);
   const callbacks: Callback[] = [...(gates ? [gates] : []), ...(delta ? [delta] : []), ...(es ? [new EarlyStopping(es)] : []), best, ...perTask, new LastCheckpoint(checkpoints), ...(keep ? [keep] : []), recorder, commit, show];
   checkpoints.callbacks = callbacks;
-  return { callbacks, best, recorder, keep };
+  // checkpoint.everySteps: checkpoints/last inside an epoch, committed alone (no epoch record yet).
+  const every = checkpoint.everySteps;
+  const midEpoch = every
+    ? {
+        every,
+        save: async (p: PartialEpoch) => {
+          await checkpoints.save('last', p.epoch - 1, p);
+          commitEpoch(run.runDir, p.epoch - 1, () => {}, run.progress.step);
+        },
+      }
+    : undefined;
+  return { callbacks, best, recorder, keep, midEpoch };
 }
 
 /** --resume: weights, optimizer slots, strategy, step counters, callbacks' state and the seeded random. */
@@ -134,7 +156,9 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     reporter.start({ runDir, backend: backendLabel(backend), epochs: r.train.epochs, stepsPerEpoch: run.stepsPerEpoch, taskNames: run.built.taskNames, samples: recorder.file.run.samples });
     let status: TrainResult['status'] = callbacks.some((cb) => cb.stop) ? 'early-stopped' : 'completed';
     for (let epoch = (run.resumeFrom?.state.epoch ?? 0) + 1; epoch <= r.train.epochs && status === 'completed'; epoch++) {
-      const rec = await runEpoch(run, epoch, { reporter, callbacks, signal: opts.signal });
+      // A mid-epoch checkpoint continues its epoch where it was written.
+      const resumeFrom = run.resumeFrom?.state.partial?.epoch === epoch ? readPartial(run.resumeFrom.dir) : undefined;
+      const rec = await runEpoch(run, epoch, { reporter, callbacks, signal: opts.signal, midEpoch: cbs.midEpoch, resumeFrom });
       for (const cb of callbacks) await cb.epochEnd?.(rec);
       if (opts.signal?.aborted) {
         recorder.status = 'interrupted';
@@ -145,7 +169,7 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
         break;
       }
     }
-    const test = await testBestCheckpoint(run, best.epoch !== null ? 'best' : 'last');
+    const test = await testBestCheckpoint(run, best.epoch !== null ? 'best' : 'last', opts.signal);
     if (test) recorder.file.test = test;
     recorder.status = status;
     const summary = best.summary();
@@ -155,7 +179,8 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     // A full or read-only disk while writing checkpoints or records: the committed epoch stays whole.
     const io = caught as NodeJS.ErrnoException;
     const e = ['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO'].includes(io?.code ?? '') ? fsError(io.path ?? runDir, io) : caught;
-    if (recorder?.status === 'running') {
+    if (recorder?.status === 'running' && e instanceof MtlError && e.kind === 'interrupted') recorder.status = 'interrupted';
+    else if (recorder?.status === 'running') {
       recorder.status = 'failed';
       recorder.file.run.reason = e instanceof MtlError && e.kind === 'diverged' ? 'non-finite' : e instanceof MtlError ? e.kind : 'internal';
       recorder.file.run.error = e instanceof Error ? e.message : String(e);
@@ -171,22 +196,29 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
   }
 }
 
-/** train.evaluateTest: the test split (when it is not the validation split) on checkpoint `which`; writes eval-test.json. */
-async function testBestCheckpoint(run: Run, which: 'best' | 'last'): Promise<SplitMetrics | undefined> {
+/**
+ * train.evaluateTest: the test split (when it is not the validation split) on checkpoint `which`; writes
+ * eval-test.json. Ctrl-C stops it after the current batch: training is complete, only this is left.
+ */
+async function testBestCheckpoint(run: Run, which: 'best' | 'last', signal?: AbortSignal): Promise<SplitMetrics | undefined> {
   const { r, sets, runDir } = run;
   if (!r.train.evaluateTest || !sets.test || sets.val === sets.test) return undefined;
-  const test = await evaluateCheckpointSet(run, which, sets.test);
+  await phaseHook('test-eval');
+  const test = await evaluateCheckpointSet(run, which, sets.test, signal);
+  if (signal?.aborted) {
+    throw new MtlError('interrupted', `interrupted during the final test evaluation; training is complete (${runDir}); evaluate with: mtl eval ${runDir} --split test, or finish the run with: mtl train ${run.spec.file} --resume ${runDir}`);
+  }
   writeFileAtomic(path.join(runDir, 'eval-test.json'), JSON.stringify(evalRecord(runDir, which, 'test', test, run.backend), null, 2));
   return test;
 }
 
 /** Evaluate a checkpoint's weights (loaded into a fresh model) on one split. */
-async function evaluateCheckpointSet(run: Run, which: string, set: SplitData): Promise<SplitMetrics> {
+async function evaluateCheckpointSet(run: Run, which: string, set: SplitData, signal?: AbortSignal): Promise<SplitMetrics> {
   const dir = path.join(run.runDir, 'checkpoints', which);
   verifyCheckpoint(dir);
   const { model } = await loadModelFiles(dir);
   try {
-    return await evaluateSource(model, run.built.inputNames, run.tasks, set, run.r.train.batchSize);
+    return await evaluateSource(model, run.built.inputNames, run.tasks, set, run.r.train.batchSize, signal);
   } finally {
     model.dispose();
   }

@@ -11,7 +11,7 @@ import { packageVersion } from '../util/paths';
 import { strategyRecord } from '../weighting/diagnostics';
 import type { BestCheckpoint, Callback, StepEnd } from './callbacks';
 import type { EpochRecord } from './events';
-import { trimRecords, type ResumePoint } from './resume';
+import { stepTaken, trimRecords, type ResumePoint } from './resume';
 import { readLines, staged } from './run-folder';
 import type { Run } from './setup';
 
@@ -143,9 +143,11 @@ export class MetricsRecorder implements Callback {
  * Recovery of a commit cut short: metrics.jsonl gets the committed epoch's line (from metrics.json)
  * when it lacks it; a torn last line and lines of later, uncommitted epochs are dropped.
  */
-export function ensureEpochLine(runDir: string, epoch: number): void {
+export function ensureEpochLine(runDir: string, epoch: number, step?: number): void {
   const jsonl = path.join(runDir, 'metrics.jsonl');
-  const lines = fs.existsSync(jsonl) ? readLines(jsonl).filter((l) => typeof l.epoch === 'number' && l.epoch <= epoch) : [];
+  // A mid-epoch commit (`step`) also keeps the step lines of the next epoch's steps it took.
+  const keep = (l: { epoch?: number; type?: string; step?: number }) => typeof l.epoch === 'number' && (l.epoch <= epoch || (step !== undefined && stepTaken(l, { partial: { epoch: epoch + 1 }, step })));
+  const lines = fs.existsSync(jsonl) ? readLines(jsonl).filter(keep) : [];
   if (!lines.some((l) => l.type === 'epoch' && l.epoch === epoch)) {
     try {
       const m = JSON.parse(fs.readFileSync(path.join(runDir, 'metrics.json'), 'utf8'));

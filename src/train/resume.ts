@@ -25,6 +25,8 @@ export interface ResumeExtras {
   rng?: number | null;
   /** Steps skipped so far under train.onNonFinite: skip-batch. */
   skipped?: number;
+  /** A mid-epoch checkpoint (checkpoint.everySteps): the epoch it is in and its steps taken (partial.bin holds the rest). */
+  partial?: { epoch: number; steps: number };
 }
 
 export interface ResumePoint {
@@ -99,6 +101,11 @@ function diffPaths(a: unknown, b: unknown, at: string): Array<{ path: string; wa
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ path: at, was: a, now: b }];
 }
 
+/** A step line of the epoch a mid-epoch checkpoint is in, for a step the checkpoint already took. */
+export function stepTaken(rec: { epoch?: number; type?: string; step?: number }, at: { partial?: { epoch: number }; step: number }): boolean {
+  return rec.type === 'step' && rec.epoch === at.partial?.epoch && typeof rec.step === 'number' && rec.step < at.step;
+}
+
 /** Load the checkpoint's weights, optimizer slots and strategy state into the live objects. */
 export async function restoreInto(point: ResumePoint, model: tf.LayersModel, optimizer: tf.Optimizer, names: VariableNames, strategy: WeightingStrategy): Promise<void> {
   const { model: saved } = await loadModelFiles(point.dir);
@@ -122,7 +129,7 @@ export async function restoreInto(point: ResumePoint, model: tf.LayersModel, opt
  * run first started) and metrics.jsonl (rewritten without lines from later epochs).
  */
 export function trimRecords(point: ResumePoint): { epochs: EpochRecord[]; startedAt?: string; resumed: Array<{ at: string; afterEpoch: number; changes?: string[] }> } {
-  const keep = (rec: { epoch?: number }) => typeof rec.epoch === 'number' && rec.epoch <= point.state.epoch;
+  const keep = (rec: { epoch?: number; type?: string; step?: number }) => typeof rec.epoch === 'number' && (rec.epoch <= point.state.epoch || stepTaken(rec, point.state));
   const jsonl = path.join(point.runDir, 'metrics.jsonl');
   if (fs.existsSync(jsonl)) writeFileAtomic(jsonl, readLines(jsonl).filter(keep).map((l) => JSON.stringify(l) + '\n').join(''));
   let old: { epochs?: EpochRecord[]; run?: { startedAt?: string; resumed?: Array<{ at: string; afterEpoch: number }> } } = {};

@@ -70,7 +70,7 @@ export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promi
   const backend = await selectBackend(opts.backend ?? 'auto');
   const spec = loadRunSpec(runDir);
   // What a kill left is finished or dropped first, unless a live training run owns the folder.
-  if (lockHolder(runDir) === undefined) recoverRunDir(runDir, (epoch) => ensureEpochLine(runDir, epoch));
+  if (lockHolder(runDir) === undefined) recoverRunDir(runDir, (epoch, step) => ensureEpochLine(runDir, epoch, step));
   const ckpt = checkpointDir(runDir, which);
   seedGlobalRandom(spec.resolved.seed);
   try {

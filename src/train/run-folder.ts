@@ -114,10 +114,13 @@ export function lockRunDir(dir: string): () => void {
   };
 }
 
-/** Commit an epoch whose parts were written to their staged names: marker, jsonl line, swaps, marker removed. */
-export function commitEpoch(runDir: string, epoch: number, appendEpochLine: () => void): void {
+/**
+ * Commit an epoch whose parts were written to their staged names: marker, jsonl line, swaps, marker
+ * removed. `step`: a mid-epoch checkpoint after that many steps of the run (`epoch` is the last whole one).
+ */
+export function commitEpoch(runDir: string, epoch: number, appendEpochLine: () => void, step?: number): void {
   const parts = committedParts(runDir).filter((p) => fs.existsSync(path.join(runDir, staged(p))));
-  writeFileAtomic(path.join(runDir, COMMIT), JSON.stringify({ epoch, parts }));
+  writeFileAtomic(path.join(runDir, COMMIT), JSON.stringify({ epoch, parts, ...(step !== undefined ? { step } : {}) }));
   appendEpochLine();
   for (const p of parts) swapIn(path.join(runDir, p));
   fs.rmSync(path.join(runDir, COMMIT));
@@ -138,10 +141,10 @@ function swapIn(target: string): void {
  * without one, drop the staged parts. Leftover .old folders are restored when their target is missing.
  * A stale `running` status becomes `killed`. Returns what it did, for the user.
  */
-export function recoverRunDir(runDir: string, ensureEpochLine: (epoch: number) => void): string[] {
+export function recoverRunDir(runDir: string, ensureEpochLine: (epoch: number, step?: number) => void): string[] {
   const done: string[] = [];
   const marker = path.join(runDir, COMMIT);
-  let commit: { epoch: number } | undefined;
+  let commit: { epoch: number; step?: number } | undefined;
   try {
     commit = JSON.parse(fs.readFileSync(marker, 'utf8'));
   } catch {
@@ -162,7 +165,7 @@ export function recoverRunDir(runDir: string, ensureEpochLine: (epoch: number) =
     }
   }
   if (commit) {
-    ensureEpochLine(commit.epoch);
+    ensureEpochLine(commit.epoch, commit.step);
     fs.rmSync(marker);
   }
   markKilled(runDir, done);

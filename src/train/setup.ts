@@ -16,6 +16,7 @@ import type { OptimizerHandle } from '../optim/optimizers';
 import { resolveStages } from '../model/stages';
 import type { ResolvedSpec, Spec } from '../spec/types';
 import { writeFileAtomic } from '../util/fs';
+import { phaseHook } from '../util/phase-hook';
 import { packageVersion } from '../util/paths';
 import { diagnosticsEvery, weightingOptions } from '../weighting/options';
 import type { WeightingStrategy } from '../weighting/strategy';
@@ -77,7 +78,7 @@ function claimRunDir(r: ResolvedSpec, specFile: string, startedAt: Date, opts: S
   }
   const release = lockRunDir(runDir);
   try {
-    recoverRunDir(runDir, (epoch) => ensureEpochLine(runDir, epoch));
+    recoverRunDir(runDir, (epoch, step) => ensureEpochLine(runDir, epoch, step));
     return { runDir, release, resumeFrom: readResumePoint(runDir, r, specFile) };
   } catch (e) {
     release();
@@ -110,11 +111,14 @@ export async function setupRun(spec: Spec, backend: BackendInfo, opts: SetupOpti
 async function buildRun(spec: Spec, backend: BackendInfo, startedAt: Date, claim: ReturnType<typeof claimRunDir>, signal?: AbortSignal): Promise<Run> {
   const r = spec.resolved;
   const { runDir, resumeFrom } = claim;
+  const stopped = () => new MtlError('interrupted', `interrupted during start-up; nothing was written${claim.release ? ` to ${runDir}` : ''}`);
+  if (signal?.aborted) throw stopped();
+  await phaseHook('data');
   const bundle = await loadData(spec, resumeFrom ? readDataState(resumeFrom.runDir) : undefined);
   const built = buildModel(r);
   checkData(bundle, r, built);
   const sets = splitsFor(r, bundle);
-  if (signal?.aborted) throw new MtlError('interrupted', `interrupted during start-up; nothing was written${claim.release ? ` to ${runDir}` : ''}`);
+  if (signal?.aborted) throw stopped();
   if (!claim.release) {
     makeRunDir(runDir);
     claim.release = lockRunDir(runDir);
@@ -124,7 +128,7 @@ async function buildRun(spec: Spec, backend: BackendInfo, startedAt: Date, claim
 
   const tasks = taskRuntimes(r, bundle.classNames);
   // The stage the checkpoint was written in (a resumed run restores its strategy's and optimizer's state).
-  const stageIndex = r.stages ? stageIndexAt(r.stages, Math.max(1, resumeFrom?.state.epoch ?? 1)) : undefined;
+  const stageIndex = r.stages ? stageIndexAt(r.stages, Math.max(1, resumeFrom?.state.partial?.epoch ?? resumeFrom?.state.epoch ?? 1)) : undefined;
   const settings = stageSettings(r, stageIndex);
   const strategy = createStrategy(r, settings.weighting, built, tasks);
   const opt = createOptimizer(settings.optimizer);

@@ -1,12 +1,14 @@
 // SIGKILL at moments spread over a run, then resume (or start over when nothing was committed): the
 // final records, checkpoints and test metrics equal an uninterrupted run's bit for bit (same backend,
-// dropout, Adam and uw, a weighting method with learned state).
+// dropout, Adam and uw, a weighting method with learned state; per-task bests, kept epochs and
+// mid-epoch checkpoints every 5 steps, so a resume may start inside an epoch).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { runOutcome, stripTiming } from '../helpers/run-outcome';
 import { TINY_SPEC } from '../helpers/tiny';
 
 const root = path.resolve(__dirname, '../../..');
@@ -16,38 +18,13 @@ const SPEC = path.join(tmp, 'kill.yaml');
 fs.writeFileSync(
   SPEC,
   TINY_SPEC.replace('trainSize: 8', 'trainSize: 64').replace('  - dense: {units: 8, activation: relu}', '  - dense: {units: 8, activation: relu}\n  - dropout: {rate: 0.3}') +
-    'weighting: {method: uw, diagnostics: {every: 5}}\ntrain: {epochs: 6, batchSize: 4, optimizer: {type: adam, learningRate: 0.01}}\ncheckpoint: {perTask: true, keep: 2}\n',
+    'weighting: {method: uw, diagnostics: {every: 5}}\ntrain: {epochs: 6, batchSize: 4, optimizer: {type: adam, learningRate: 0.01}}\ncheckpoint: {perTask: true, keep: 2, everySteps: 5}\n',
 );
 
 const TIMING = new Set(['wallTime', 'samplesPerSecond', 'evaluatedAt', 'runDir']);
-function strip(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(strip);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !TIMING.has(k)).map(([k, x]) => [k, strip(x)]));
-  return v;
-}
-
-/** What must be equal: epochs, best, test, every metrics.jsonl line, every checkpoint's weights and optimizer bytes (per task, the kept epochs). */
+/** What must be equal: epochs, best, test, every metrics.jsonl line, every checkpoint's weights and optimizer bytes (per task, the kept epochs), eval-test.json. */
 function outcome(run: string) {
-  const m = JSON.parse(fs.readFileSync(path.join(run, 'metrics.json'), 'utf8'));
-  const bytes = (f: string) => fs.readFileSync(path.join(run, f)).toString('base64');
-  return {
-    status: m.run.status,
-    epochs: strip(m.epochs),
-    best: m.best,
-    test: strip(m.test),
-    lines: fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => strip(JSON.parse(l))),
-    last: [bytes('checkpoints/last/weights.bin'), bytes('checkpoints/last/optimizer.bin')],
-    best_: [bytes('checkpoints/best/weights.bin'), bytes('checkpoints/best/optimizer.bin')],
-    bestPerTask: m.bestPerTask,
-    others: Object.fromEntries(
-      fs
-        .readdirSync(path.join(run, 'checkpoints'))
-        .filter((n) => n.startsWith('best-') || n.startsWith('epoch-'))
-        .sort()
-        .map((n) => [n, bytes(`checkpoints/${n}/weights.bin`) + bytes(`checkpoints/${n}/optimizer.bin`)]),
-    ),
-    evalTest: strip(JSON.parse(fs.readFileSync(path.join(run, 'eval-test.json'), 'utf8')).tasks),
-  };
+  return { ...runOutcome(run, TIMING), evalTest: stripTiming(JSON.parse(fs.readFileSync(path.join(run, 'eval-test.json'), 'utf8')).tasks, TIMING) };
 }
 
 const mtl = (args: string[]) => spawnSync(process.execPath, [bin, ...args, '--backend', 'wasm', '--no-progress'], { cwd: root, encoding: 'utf8' });
@@ -101,7 +78,8 @@ describe('SIGKILL at any moment, then resume', () => {
       const run = path.join(tmp, `killed-${i}`);
       await killAfter(run, ms, fromSpawn);
       const committed = fs.existsSync(path.join(run, 'checkpoints/last/state.json'));
-      const epoch = committed ? JSON.parse(fs.readFileSync(path.join(run, 'checkpoints/last/state.json'), 'utf8')).epoch : 0;
+      const last = committed ? JSON.parse(fs.readFileSync(path.join(run, 'checkpoints/last/state.json'), 'utf8')) : { epoch: 0 };
+      const epoch = last.partial ? `${last.epoch} + ${last.partial.steps} steps of epoch ${last.partial.epoch}` : last.epoch;
       const status = fs.existsSync(path.join(run, 'metrics.json')) ? JSON.parse(fs.readFileSync(path.join(run, 'metrics.json'), 'utf8')).run.status : 'none';
       const what = `kill ${ms} ms after ${fromSpawn ? 'spawn' : 'training started'} (run ${wall} ms, training ${training} ms): status ${status}, last checkpoint epoch ${epoch}`;
       if (status === 'completed') log.push(`${what}; it had finished`);

@@ -32,8 +32,8 @@ describe('spec variants', () => {
     assert.deepEqual(left.resolved.train, spec.resolved.train);
     assert.equal(left.resolved.name, 'tiny-left');
     // The monitor named the right task: the left-only run watches its own val.loss.
-    assert.deepEqual(left.resolved.checkpoint, { monitor: 'val.loss', mode: 'min', perTask: false, keep: 2 });
-    assert.deepEqual(singleTaskVariant(spec, 'right').resolved.checkpoint, { monitor: 'val.right.accuracy', mode: 'max', perTask: false, keep: 2 });
+    assert.deepEqual(left.resolved.checkpoint, { monitor: 'val.loss', mode: 'min', perTask: false, keep: 2, everySteps: null });
+    assert.deepEqual(singleTaskVariant(spec, 'right').resolved.checkpoint, { monitor: 'val.right.accuracy', mode: 'max', perTask: false, keep: 2, everySteps: null });
   });
 
   it('an unknown task is a usage error naming the tasks', () => {
