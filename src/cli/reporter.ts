@@ -43,6 +43,7 @@ function epochLine(rec: EpochRecord, epochs: number): string {
       .map(([k, v]) => `${k} ${fmt(v)}`);
     parts.push(`${t}: ${[`loss ${fmt(m.loss)}`, ...extras].join(' ')}`);
   }
+  if (rec.deltaM) parts.push(`Δm ${rec.deltaM.value === null ? 'n/a' : `${rec.deltaM.value >= 0 ? '+' : ''}${rec.deltaM.value.toFixed(2)}%`}`);
   parts.push(`${rec.wallTime.toFixed(1)}s`, `${rec.samplesPerSecond.toFixed(0)} samples/s`);
   if (rec.bestEpoch === rec.epoch) parts.push('(best)');
   return parts.join(' | ');

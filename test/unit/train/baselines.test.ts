@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { main } from '../../../src/cli/main';
-import type { Output } from '../../../src/cli/reporter';
+import { trainReporter, type Output } from '../../../src/cli/reporter';
 import { MtlError } from '../../../src/errors';
 import { readBaselines } from '../../../src/eval/baselines';
 import { validateSpecText } from '../../../src/spec/validate';
@@ -96,6 +96,13 @@ describe('baselines and Δm% per epoch', () => {
     assert.deepEqual([m.best.epoch, m.best.monitor], [bestEpoch, 'delta-m']);
     assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'checkpoints/best/state.json'), 'utf8')).epoch, bestEpoch);
     assert.equal(m.baselines, single);
+    // The epoch line shows it: "Δm +12.50%".
+    const lines: string[] = [];
+    const reporter = trainReporter({ out: () => {}, err: (l) => lines.push(l), isTTY: false }, { progress: false, quiet: false, summary: false });
+    reporter.start({ runDir: run, backend: 'cpu', epochs: 6, stepsPerEpoch: 5, taskNames: ['left', 'right'], samples: { train: 20, val: 20, test: 4 } });
+    reporter.epochEnd(m.epochs[0]);
+    const v = m.epochs[0].deltaM.value;
+    assert.ok(lines[lines.length - 1].includes(`| Δm ${v >= 0 ? '+' : ''}${v.toFixed(2)}% |`), lines[lines.length - 1]);
   });
 
   it('train.seeds: 2 trains a seed group as --seeds 2 does', async () => {
