@@ -21,6 +21,8 @@ export interface ClassificationDetails {
   perClass: ClassStats[];
   macro: { precision: number; recall: number; f1: number };
   rows: number;
+  /** Class names by index, where the run learnt them (a hole where no row named that class). */
+  names?: string[];
 }
 
 export interface ResidualStats {
@@ -79,6 +81,7 @@ export function classStats(confusion: number[][]): { perClass: ClassStats[]; mac
 export class ConfusionCounter {
   counts: number[][] = [];
   rows = 0;
+  private names: string[] = [];
 
   constructor(classes = 0) {
     this.grow(classes);
@@ -89,15 +92,19 @@ export class ConfusionCounter {
     this.counts = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => this.counts[i]?.[j] ?? 0));
   }
 
-  add(truth: number, predicted: number): void {
+  /** One row; the names, when known, label the classes in the result. */
+  add(truth: number, predicted: number, truthName?: string | null, predictedName?: string | null): void {
     if (!(truth >= 0 && predicted >= 0)) return;
+    if (truthName) this.names[truth] = truthName;
+    if (predictedName) this.names[predicted] = predictedName;
     this.grow(Math.max(truth, predicted) + 1);
     this.counts[truth][predicted]++;
     this.rows++;
   }
 
   result(): ClassificationDetails {
-    return { kind: 'classification', confusion: this.counts.map((r) => [...r]), ...classStats(this.counts), rows: this.rows };
+    const names = this.names.length ? { names: Array.from({ length: this.counts.length }, (_, c) => this.names[c] ?? '') } : {};
+    return { kind: 'classification', confusion: this.counts.map((r) => [...r]), ...classStats(this.counts), rows: this.rows, ...names };
   }
 }
 

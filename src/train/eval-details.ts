@@ -41,7 +41,7 @@ function tagRow(p: TaskPrediction, names: string[] | undefined): { gold: string[
 
 function add(counter: Counter, p: TaskPrediction): void {
   if (p.label === undefined || p.label === null) return;
-  if (counter.kind === 'class' && 'class' in p) counter.c.add(p.label as number, p.class);
+  if (counter.kind === 'class' && 'class' in p) counter.c.add(p.label as number, p.class, p.labelName, p.name);
   else if (counter.kind === 'outputs' && 'probabilities' in p) {
     const l = p.label as number[];
     p.probabilities.forEach((q, j) => counter.cs[j].add(l[j] > 0.5 ? 1 : 0, q > 0.5 ? 1 : 0));

@@ -16,12 +16,14 @@ export interface EvalCliOptions {
 }
 
 function classTables(d: ClassificationDetails): string {
+  // A class is its index, followed by its learnt name where the run has one.
+  const label = (c: number) => (d.names?.[c] ? `${c} ${d.names[c]}` : String(c));
   const perClass = table(['class', 'precision', 'recall', 'f1', 'support'], [
-    ...d.perClass.map((s, c) => [String(c), fmt(s.precision), fmt(s.recall), fmt(s.f1), String(s.support)]),
+    ...d.perClass.map((s, c) => [label(c), fmt(s.precision), fmt(s.recall), fmt(s.f1), String(s.support)]),
     ['macro', fmt(d.macro.precision), fmt(d.macro.recall), fmt(d.macro.f1), String(d.rows)],
   ]);
   const k = d.confusion.length;
-  const confusion = table(['true \\ predicted', ...Array.from({ length: k }, (_, c) => String(c))], d.confusion.map((row, c) => [String(c), ...row.map(String)]));
+  const confusion = table(['true \\ predicted', ...Array.from({ length: k }, (_, c) => String(c))], d.confusion.map((row, c) => [label(c), ...row.map(String)]));
   return `${perClass}\n\nconfusion matrix (rows: true class, columns: predicted):\n${confusion}`;
 }
 

@@ -29,6 +29,16 @@ describe('evaluation details', () => {
     assert.equal(c.result().confusion.length, 4);
   });
 
+  it('class names travel from the rows into the result, by index; unnamed classes stay empty', () => {
+    const c = new ConfusionCounter(3);
+    c.add(0, 2, 'cat', 'dog');
+    c.add(0, 0, 'cat', 'cat');
+    assert.deepEqual(c.result().names, ['cat', '', 'dog']);
+    const plain = new ConfusionCounter();
+    plain.add(1, 0);
+    assert.equal(plain.result().names, undefined);
+  });
+
   it('residual statistics per column', () => {
     const r = new ResidualCounter();
     r.add([1, 10], [0, 10]);
