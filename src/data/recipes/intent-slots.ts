@@ -197,8 +197,9 @@ class SentenceTokens implements Encoder {
   }
   encode(rec: DataRecord, report: Report): Encoded | null {
     const words = this.words(rec);
-    if (!words) {
-      report({ where: rec.where, message: `${this.key}: no sentence in field "text"`, received: getField(rec, 'text'), allowed: 'a string of words, or a list of words' });
+    // An empty sentence has nothing to predict from: a bad row, not a confident guess from padding.
+    if (!words || words.length === 0) {
+      report({ where: rec.where, message: `${this.key}: no sentence in field "text"`, received: getField(rec, 'text'), allowed: 'a non-empty string of words, or a list of words' });
       return null;
     }
     const data = new Int32Array(this.shape[0]);

@@ -133,6 +133,13 @@ describe('predict INPUT with a recipe\'s own fields', () => {
     const without = await collect(run, { input: bare, labels: false });
     const noLabels = await collect(run, { split: 'test', labels: false });
     assert.deepEqual(strip(without), strip(noLabels));
+    // An empty sentence is a bad row at its own line, left out; the rows around it still predict.
+    const withEmpty = path.join(dir, 'empty.jsonl');
+    fs.writeFileSync(withEmpty, [JSON.stringify({ text: sentences[0].words.join(' ') }), JSON.stringify({ text: '' }), JSON.stringify({ text: sentences[1].words.join(' ') })].join('\n'));
+    const problems: string[] = [];
+    const around = await collect(run, { input: withEmpty, labels: false, onProblems: (ps) => problems.push(...ps.map((p) => `${p.where.line}: ${p.message}`)) });
+    assert.equal(around.length, 2);
+    assert.deepEqual(problems, ['2: inputs.tokens: no sentence in field "text"']);
     // Entity text: the words of each span.
     for (const [i, r] of without.entries()) {
       for (const e of (r.tasks.slots as { entities?: Array<{ start: number; end: number; text: string }> }).entities ?? []) assert.equal(e.text, sentences[i].words.slice(e.start, e.end).join(' '));
