@@ -1,16 +1,21 @@
-// Owns the `macro-f1` metric: F1 per class, averaged over the classes that occur.
+// Owns the `macro-f1` metric: F1 per class, averaged over the classes that occur (a gold `<other>` of
+// unseen: other is never a true positive, as accuracy counts it wrong).
 import { metric, type MetricDescriptor } from './types';
-import { argmaxRow, isPositive, thresholdOptions } from './common';
+import { argmaxRow, isPositive, otherIndex, thresholdOptions } from './common';
 
-/** Mean of 2TP / (2TP + FP + FN) over the classes that occur in the targets or the predictions. */
-function macroF1(truth: ArrayLike<number>, pred: ArrayLike<number>, classes: number): number {
+/**
+ * Mean of 2TP / (2TP + FP + FN) over the classes that occur in the targets or the predictions. A row
+ * whose gold class is `other` (≥ 0) is a false negative of that class even when predicted as it.
+ */
+export function macroF1(truth: ArrayLike<number>, pred: ArrayLike<number>, classes: number, other = -1): number {
   const tp = new Float64Array(classes);
   const fp = new Float64Array(classes);
   const fn = new Float64Array(classes);
   for (let i = 0; i < truth.length; i++) {
     const t = truth[i];
     const p = pred[i];
-    if (t === p) tp[t]++;
+    if (t === p && t !== other) tp[t]++;
+    else if (t === p) fn[t]++;
     else {
       fp[p]++;
       if (t >= 0 && t < classes) fn[t]++;
@@ -40,7 +45,7 @@ export const macroF1Metric: MetricDescriptor = metric({
       return ({ yTrue, yPred, n, predDim }) => {
         const pred = new Int32Array(n);
         for (let i = 0; i < n; i++) pred[i] = argmaxRow(yPred, i, predDim);
-        return macroF1(yTrue, pred, predDim);
+        return macroF1(yTrue, pred, predDim, otherIndex(ctx.classNames));
       };
     }
     return ({ yTrue, yPred, n, predDim }) => {

@@ -17,7 +17,7 @@ function fill(type: string, config: Record<string, unknown>): Record<string, unk
 }
 
 /** Runs a metric on row-major nested arrays. */
-function run(type: string, taskType: TaskType, yTrue: number[] | number[][], yPred: number[][], config: Record<string, unknown> = {}): number {
+function run(type: string, taskType: TaskType, yTrue: number[] | number[][], yPred: number[][], config: Record<string, unknown> = {}, classNames?: string[]): number {
   const n = yPred.length;
   const predDim = n ? yPred[0].length : 0;
   const input: MetricInput = {
@@ -26,7 +26,7 @@ function run(type: string, taskType: TaskType, yTrue: number[] | number[][], yPr
     n,
     predDim,
   };
-  return metrics.get(type).create(fill(type, config), { taskType })(input);
+  return metrics.get(type).create(fill(type, config), { taskType, ...(classNames ? { classNames } : {}) })(input);
 }
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} ≉ ${b}`);
@@ -99,6 +99,14 @@ describe('top-k-accuracy', () => {
   });
 });
 
+describe('top-k-accuracy with unseen: other', () => {
+  it('a gold <other> is never a hit, whatever k', () => {
+    const pred = [[0.7, 0.2, 0.1], [0.1, 0.2, 0.7]];
+    close(run('top-k-accuracy', 'classification', [0, 2], pred, { k: 3 }, ['a', 'b', '<other>']), 0.5);
+    close(run('top-k-accuracy', 'classification', [0, 2], pred, { k: 3 }), 1);
+  });
+});
+
 describe('macro-f1', () => {
   it('averages per-class F1 over the classes that occur', () => {
     // truth 0 0 0 1 1 2, predicted 0 0 1 1 2 2; class 3 never occurs and is left out.
@@ -110,6 +118,15 @@ describe('macro-f1', () => {
 
   it('is 1 for perfect predictions', () => {
     close(run('macro-f1', 'classification', [0, 1], [[0.9, 0.1], [0.2, 0.8]]), 1);
+  });
+
+  it('a gold <other> (unseen: other) is never a true positive, even predicted as <other>', () => {
+    // classes a, b, <other>; truth a a <other> <other>, predicted a b <other> a.
+    // a: TP 1, FP 1 (row 4), FN 1 (row 2) → 2/4; b: FP 1 → 0; <other>: FN 2 (rows 3, 4), never TP → 0.
+    const pred = [0, 1, 2, 0].map((c) => [0, 1, 2].map((j) => (j === c ? 0.9 : 0.05)));
+    close(run('macro-f1', 'classification', [0, 0, 2, 2], pred, {}, ['a', 'b', '<other>']), 0.5 / 3);
+    // Without the names the same rows count <other> as an ordinary class: its F1 is 2/(2+0+1) = 2/3.
+    close(run('macro-f1', 'classification', [0, 0, 2, 2], pred), (0.5 + 0 + 2 / 3) / 3);
   });
 
   it('binary: macro over classes 0 and 1', () => {
