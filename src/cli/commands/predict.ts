@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { BackendName } from '../../backend/select';
 import { formatProblem, usageError, type Problem } from '../../errors';
 import { predictRun, type PredictSplit } from '../../train/predict';
+import { makeDirs } from '../../util/fs';
 import type { Output } from '../reporter';
 import { csvWriter, jsonlWriter } from './predict-writers';
 
@@ -30,7 +31,14 @@ const SHOWN_PROBLEMS = 50;
 /** Lines to FILE's temporary sibling, in chunks of about 64 kB; commit() renames it to FILE, abort() removes it. */
 function fileSink(out: string): { write: (line: string) => void; commit: () => void; abort: () => void } {
   const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
+  let fd: number;
+  // As plot-model: missing parent folders are created; a place that cannot hold the file is a usage error.
+  try {
+    makeDirs(path.dirname(path.resolve(out)));
+    fd = fs.openSync(tmp, 'w');
+  } catch (e) {
+    throw usageError(`cannot write the predictions to ${out}: ${(e as Error).message}`);
+  }
   let buf: string[] = [];
   let size = 0;
   const flush = () => {

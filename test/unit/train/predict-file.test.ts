@@ -237,6 +237,14 @@ describe('predict on a file', () => {
       assert.equal(r.code, 4, r.stderr);
       assert.ok(r.stderr.includes(args[3]), r.stderr);
     }
+    // --out in a folder that does not exist yet: created; under a regular file: a usage error, no stack.
+    const nested = path.join(dir, 'new', 'deeper', 'p.jsonl');
+    assert.equal(mtl(['predict', run, input, '--out', nested, '--backend', 'cpu'], dir).code, 0);
+    assert.ok(fs.statSync(nested).size > 0);
+    const underFile = mtl(['predict', run, input, '--out', path.join(out, 'p.jsonl'), '--backend', 'cpu'], dir);
+    assert.equal(underFile.code, 2, underFile.stderr);
+    assert.match(underFile.stderr, /cannot write the predictions to .*ENOTDIR/);
+    assert.doesNotMatch(underFile.stderr, /internal error|\n\s+at /);
   });
 });
 
