@@ -248,7 +248,6 @@ export const moviesData: DataDescriptor = {
   schema,
 
   describe(config: Record<string, unknown>): DataDescription {
-    options(config);
     return {
       inputs: describeInputs(options(config)),
       targets: { imdb: { type: 'regression', dim: 1 }, rotten: { type: 'regression', dim: 1 }, genre: { type: 'classification', classes: GENRES.length } },
