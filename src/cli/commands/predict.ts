@@ -30,11 +30,12 @@ const SHOWN_PROBLEMS = 50;
 
 /** Lines to FILE's temporary sibling, in chunks of about 64 kB; commit() renames it to FILE, abort() removes it. */
 function fileSink(out: string): { write: (line: string) => void; commit: () => void; abort: () => void } {
-  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.tmp`);
+  const dir = path.dirname(path.resolve(out));
+  const tmp = path.join(dir, `.${path.basename(out)}.${process.pid}.tmp`);
   let fd: number;
   // As plot-model: missing parent folders are created; a place that cannot hold the file is a usage error.
   try {
-    makeDirs(path.dirname(path.resolve(out)));
+    makeDirs(dir);
     fd = fs.openSync(tmp, 'w');
   } catch (e) {
     throw usageError(`cannot write the predictions to ${out}: ${(e as Error).message}`);
