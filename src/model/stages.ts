@@ -70,6 +70,8 @@ export interface StageView {
   inactive: string[];
   /** Trainable parameters the stage freezes. */
   frozenParams: number;
+  /** Layer name → trainable parameters of that layer the stage freezes. */
+  frozenByLayer: Map<string, number>;
 }
 
 /** The stage `name` (default: the first), or undefined for a spec without stages (then a name is a usage error). */
@@ -83,8 +85,14 @@ export function stageView(spec: ResolvedSpec, built: BuiltModel, name?: string):
   const index = name === undefined ? 0 : names.indexOf(name);
   if (index < 0) throw new MtlError('usage', [{ where: {}, message: `--stage: unknown stage "${name}"`, allowed: names.join(', '), hint: didYouMean(name!, names) }]);
   const st = resolveStages(spec, built).stages[index];
-  const frozenParams = built.model.trainableWeights.filter((w) => st.frozen.has(w.name)).reduce((a, w) => a + w.shape.reduce((x: number, d) => x * (d ?? 1), 1), 0);
-  return { name: st.name, index, count: stages.length, layers: frozenLayers(built, st.frozen), inactive: built.taskNames.filter((t) => !st.active.includes(t)), frozenParams };
+  const size = (w: { shape: Array<number | null> }) => w.shape.reduce((x: number, d) => x * (d ?? 1), 1);
+  const frozenByLayer = new Map<string, number>();
+  for (const layer of built.model.layers) {
+    const n = layer.trainableWeights.filter((w) => st.frozen.has(w.name)).reduce((a, w) => a + size(w), 0);
+    if (n) frozenByLayer.set(layer.name, n);
+  }
+  const frozenParams = [...frozenByLayer.values()].reduce((a, b) => a + b, 0);
+  return { name: st.name, index, count: stages.length, layers: frozenLayers(built, st.frozen), inactive: built.taskNames.filter((t) => !st.active.includes(t)), frozenParams, frozenByLayer };
 }
 
 /** Layers whose call follows inferenceWhenFrozen: whether each is frozen now. */

@@ -1,6 +1,7 @@
 // Owns `mtl summary`'s content: Keras' model.summary() table (layer, type, output shape, parameters,
 // trainable, connected to) and the split of parameters into shared and per task. Counts are the
-// layers' weight sizes, trainable and not (batch-norm moving statistics), as Keras counts them.
+// layers' weight sizes, trainable and not (batch-norm moving statistics), as Keras counts them; with a
+// stage shown, the weights it freezes count as non-trainable, as Keras counts a frozen layer's.
 import type * as tf from '@tensorflow/tfjs';
 import { countParams, modelToGraph, INPUT_GROUP, SHARED_GROUP } from './graph';
 
@@ -41,6 +42,8 @@ export interface SummaryStage {
   frozen: Map<string, 'all' | 'some'>;
   inactive: string[];
   frozenParams: number;
+  /** Layer name → trainable parameters of that layer the stage freezes. */
+  frozenByLayer: Map<string, number>;
 }
 
 type InboundNode = tf.LayersModel['layers'][number]['inboundNodes'][number];
@@ -65,6 +68,9 @@ export function summarize(model: tf.LayersModel, groups: Record<string, string>,
   const total = { params: 0, trainable: 0, nonTrainable: 0 };
   for (const l of model.layers) {
     const c = countParams(l);
+    const frozen = stage?.frozenByLayer.get(l.name) ?? 0;
+    c.trainable -= frozen;
+    c.nonTrainable += frozen;
     const g = groups[l.name] === undefined || groups[l.name] === INPUT_GROUP ? SHARED_GROUP : groups[l.name];
     groupsOut[g] ??= { params: 0, trainable: 0 };
     groupsOut[g].params += c.trainable + c.nonTrainable;

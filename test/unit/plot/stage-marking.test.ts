@@ -36,6 +36,11 @@ describe('stage marking in plot-model and summary', () => {
     await summaryCommand(spec, { stage: 'right' }, text);
     assert.ok(text.lines.some((l) => /^shared_4_dense \(Dense\) .* frozen /.test(l)));
     assert.ok(text.lines.includes('Stage "right" (2 of 3): 51,194 params frozen; tasks left out: left'));
+    // As Keras counts a frozen layer: its weights are non-trainable in the totals and in the split.
+    assert.deepEqual(s.total, { params: 51524, trainable: 330, nonTrainable: 51194 });
+    assert.deepEqual(s.groups, { shared: { params: 50864, trainable: 0 }, left: { params: 330, trainable: 0 }, right: { params: 330, trainable: 330 } });
+    assert.ok(text.lines.includes('Trainable params: 330'));
+    assert.ok(text.lines.includes('Non-trainable params: 51,194'));
   });
 
   it('by default the first stage: only the inactive task\'s head is frozen', async () => {
