@@ -136,7 +136,7 @@ function addLookCommands(p: Command, o: Output): void {
     .description('Draw loss and metric curves per task (training and validation), task weights, gradient norms and cosines; several runs overlaid')
     .argument('<runs...>', 'run folders')
     .requiredOption('-o, --output <file>', 'output file: .svg or .png')
-    .option('--no-diagnostics', 'leave out the task-weight and gradient panels')
+    .option('--no-diagnostics', 'leave out the task-weight, gradient and gate panels')
     .action(async (runs, opts) => (await command(() => import('./commands/plot-metrics'))).plotMetricsCommand(runs, opts, o));
 
   p.command('report')

@@ -1,6 +1,8 @@
 // Owns which curves a run folder yields: per task, loss and each metric (training solid, validation
 // dashed; one colour per run when several overlay, else per task) by epoch; task weights by epoch; gradient norms and pairwise gradient cosines by step
-// (metrics.jsonl step lines) or, without step lines, by epoch (metrics.json diagnostics).
+// (metrics.jsonl step lines) or, without step lines, by epoch (metrics.json diagnostics); for
+// mixture-of-experts runs, each gate's expert utilisation by epoch (a collapsed gate shows as one line
+// near 1 and the rest near 0).
 // Several runs overlay in one panel; a seed group contributes its first seed's curves, a single-task
 // baseline each task's run.
 import type { ChartPanel, ChartPoint } from '../plot/charts';
@@ -71,6 +73,20 @@ function gradientPanels(runs: Named[]): ChartPanel[] {
   return panels;
 }
 
+/** One panel per gate: each expert's share of the gate's mean weight, by epoch. */
+function gatePanels(runs: Named[]): ChartPanel[] {
+  const byGate = new Map<string, ChartPoint[]>();
+  for (const r of runs) {
+    for (const e of r.run.metrics.epochs) {
+      for (const [gate, g] of Object.entries(e.gates ?? {})) {
+        if (!byGate.has(gate)) byGate.set(gate, []);
+        g.utilisation?.forEach((u, k) => Number.isFinite(u) && byGate.get(gate)!.push({ x: e.epoch, y: u, ...colourStyle(runs, r, `expert ${k}`) }));
+      }
+    }
+  }
+  return [...byGate].map(([gate, points]) => ({ title: `gate ${gate}: expert utilisation`, xTitle: 'epoch', yTitle: 'share of gate weight', points, zero: true }));
+}
+
 /** The runs drawn: a seed group's first seed; each task's run of a single-task baseline. */
 function named(groups: RunGroup[]): Named[] {
   return groups.flatMap((g) => (g.tasks ? Object.entries(g.tasks).map(([t, sub]) => ({ name: `${g.name}/${t}`, run: sub.members[0] })) : [{ name: g.name, run: g.members[0] }]));
@@ -83,8 +99,8 @@ export function curvePanels(groups: RunGroup[]): ChartPanel[] {
   return tasks.flatMap((t) => taskPanels(runs, t));
 }
 
-/** Task weights, gradient norms and cosines (the last two only when the runs recorded them). */
+/** Task weights, gradient norms and cosines, gate utilisation (the last three only when the runs recorded them). */
 export function diagnosticPanels(groups: RunGroup[]): ChartPanel[] {
   const runs = named(groups);
-  return [weightPanel(runs), ...gradientPanels(runs)];
+  return [weightPanel(runs), ...gradientPanels(runs), ...gatePanels(runs)];
 }

@@ -22,6 +22,8 @@ export interface EpochRecord {
   wallTime?: number;
   samplesPerSecond?: number;
   diagnostics?: { gradNorms?: Record<string, number>; cosine?: number[][] };
+  /** Mixture-of-experts gates (mmoe, cgc, ple, dselect-k): each gate's statistics this epoch. */
+  gates?: Record<string, { utilisation?: number[]; normalisedEntropy?: number; collapsed?: string }>;
 }
 
 export interface StepRecord {

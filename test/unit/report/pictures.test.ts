@@ -10,8 +10,9 @@ import { PNG } from 'pngjs';
 import { main } from '../../../src/cli/main';
 import type { Output } from '../../../src/cli/reporter';
 import { reportHtml } from '../../../src/report/html';
+import { diagnosticPanels } from '../../../src/report/curves';
 import { readRunGroup } from '../../../src/report/runs';
-import { writeFixtures } from '../../helpers/run-folders';
+import { writeFixtures, writeRun } from '../../helpers/run-folders';
 
 const quiet: Output = { out: () => {}, err: () => {}, isTTY: false };
 
@@ -54,6 +55,24 @@ describe('plot-metrics and report', () => {
 
   it('a file name that is neither .svg nor .png is a usage error', async () => {
     assert.equal(await main(['plot-metrics', f.single, '-o', path.join(f.root, 'x.pdf')], quiet), 2);
+  });
+
+  it('gate utilisation of a mixture-of-experts run: one panel per gate, a line per expert, values as recorded', async () => {
+    const dir = writeRun(path.join(f.root, 'gated'), { acc: 0.8, leftLoss: 0.5, rmse: 2, rightLoss: 1, epochs: 2 });
+    const file = path.join(dir, 'metrics.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+    m.epochs[0].gates = { gate_left: { utilisation: [0.5, 0.3, 0.2], normalisedEntropy: 0.94 } };
+    m.epochs[1].gates = { gate_left: { utilisation: [0.97, 0.02, 0.01], normalisedEntropy: 0.14, collapsed: 'expert 0 takes 97%' } };
+    fs.writeFileSync(file, JSON.stringify(m));
+    const panel = diagnosticPanels([readRunGroup(dir)]).find((p) => p.title === 'gate gate_left: expert utilisation');
+    assert.ok(panel, 'a panel for the gate');
+    const at = (x: number, s: string) => panel.points.find((p) => p.x === x && p.series === s)?.y;
+    assert.deepEqual([at(1, 'expert 0'), at(1, 'expert 2'), at(2, 'expert 0'), at(2, 'expert 1')], [0.5, 0.2, 0.97, 0.02]);
+    assert.equal(panel.points.length, 6);
+    const svgFile = path.join(f.root, 'gated.svg');
+    assert.equal(await main(['plot-metrics', dir, '-o', svgFile], quiet), 0);
+    const texts = svgTexts(fs.readFileSync(svgFile, 'utf8'));
+    for (const t of ['gate gate_left: expert utilisation', 'expert 0', 'expert 2', 'share of gate weight']) assert.ok(texts.includes(t), t);
   });
 
   it('report: self-contained HTML naming every run and task, with Δm% and the model figure', async () => {
