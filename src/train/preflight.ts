@@ -37,8 +37,28 @@ export function preflight(spec: Spec): string[] {
   if (gradient && data.type === 'files' && data.tasks && sampling && sampling !== 'all') {
     warnings.push(`data.sampling "${sampling}" puts one task in each batch, so gradient method "${method}" sees one task per step (T' = 1) and balances nothing; use sampling: all`);
   }
+  warnings.push(...crossTaskMetricWarnings(r));
   if (problems.length) throw configError(problems);
   return warnings;
+}
+
+/**
+ * A metric that reads another task on the same rows (frame-accuracy's `intent`) has nothing to judge
+ * with task-specific sources (data.tasks): no row carries both tasks' labels, so it would print NaN
+ * every epoch.
+ */
+function crossTaskMetricWarnings(r: ResolvedSpec): string[] {
+  const data = r.data as { type?: string; tasks?: Record<string, unknown> };
+  if (data.type !== 'files' || !data.tasks) return [];
+  const out: string[] = [];
+  for (const [task, t] of Object.entries(r.tasks)) {
+    t.metrics.forEach((m, i) => {
+      const other = (m as { intent?: unknown }).intent;
+      if (m.type !== 'frame-accuracy' || typeof other !== 'string') return;
+      out.push(`tasks.${task}.metrics[${i}]: frame-accuracy reads task "${other}" on the same rows, but with task-specific sources (data.tasks) no row carries both labels, so it will be NaN; give both tasks one source (data.train with targets for both)`);
+    });
+  }
+  return out;
 }
 
 /** The spec's weighting section and each stage's own, with where they are. */

@@ -1,5 +1,8 @@
 // What `mtl validate` and `mtl train` check before a run folder exists (src/train/preflight.ts).
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { MtlError } from '../../../src/errors';
 import { preflight } from '../../../src/train/preflight';
@@ -36,5 +39,35 @@ describe('preflight', () => {
     assert.throws(() => preflight(staged), (e: unknown) => e instanceof MtlError && /stages\[1\]\.weighting/.test(e.message));
     // Methods without a look-ahead do not need a validation split.
     assert.deepEqual(preflight(tinySpec('weighting: {method: equal}\ntrain: {validation: none}\n')), []);
+  });
+
+  it('frame-accuracy with task-specific sources (data.tasks) is a warning: no row carries both labels', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-preflight-'));
+    fs.writeFileSync(path.join(dir, 'd.csv'), 'a,k,j\n0,1,0\n1,2,1\n');
+    const text = (data: string) => `name: f
+data:
+  type: files
+  inputs: {x: {columns: [a]}}
+${data}
+inputs: {x: {shape: [1]}}
+backbone: [{dense: {units: 2}}]
+tasks:
+  intent: {type: classification, head: [{dense: {units: 3, activation: softmax}}], loss: sparse-categorical-crossentropy}
+  slots:
+    type: classification
+    head: [{dense: {units: 2, activation: softmax}}]
+    loss: sparse-categorical-crossentropy
+    metrics: [accuracy, {type: frame-accuracy, intent: intent}]
+`;
+    const perTask = `  tasks:
+    intent: {target: {column: k, type: classification, classes: 3}, train: {format: csv, path: d.csv}}
+    slots: {target: {column: j, type: classification, classes: 2}, train: {format: csv, path: d.csv}}`;
+    const shared = `  train: {format: csv, path: d.csv}
+  targets:
+    intent: {column: k, type: classification, classes: 3}
+    slots: {column: j, type: classification, classes: 2}`;
+    const warnings = preflight(validateSpecText(text(perTask), path.join(dir, 'per-task.yaml')));
+    assert.deepEqual(warnings, ['tasks.slots.metrics[1]: frame-accuracy reads task "intent" on the same rows, but with task-specific sources (data.tasks) no row carries both labels, so it will be NaN; give both tasks one source (data.train with targets for both)']);
+    assert.deepEqual(preflight(validateSpecText(text(shared), path.join(dir, 'shared.yaml'))), []);
   });
 });
