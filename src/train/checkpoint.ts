@@ -8,6 +8,7 @@ import { checkpointError } from '../errors';
 import { checkManifest, readJson, readWeights, toBytes, writeModelFiles, type ModelJson } from '../model/files';
 import { makeDirs, replaceDirAtomic, writeFileAtomic } from '../util/fs';
 import type { Json } from '../weighting/strategy';
+import { stableName } from '../weighting/variables';
 
 export interface CheckpointState {
   epoch: number;
@@ -29,14 +30,10 @@ export interface VariableNames {
   fromStable: Map<string, string>;
 }
 
-export function variableNames(model: tf.LayersModel): VariableNames {
-  const toStable = new Map<string, string>();
-  const fromStable = new Map<string, string>();
-  for (const w of model.weights) {
-    toStable.set(w.name, w.originalName);
-    fromStable.set(w.originalName, w.name);
-  }
-  return { toStable, fromStable };
+/** The model's weights and the weighting strategy's own variables (uw's log-variances). */
+export function variableNames(model: tf.LayersModel, strategyVariables: readonly tf.Variable[] = []): VariableNames {
+  const pairs = [...model.weights.map((w) => [w.name, w.originalName]), ...strategyVariables.map((v) => [v.name, stableName(v)])];
+  return { toStable: new Map(pairs.map(([n, s]) => [n, s])), fromStable: new Map(pairs.map(([n, s]) => [s, n])) };
 }
 
 function rename(name: string, map: Map<string, string>): string {
@@ -79,7 +76,11 @@ function restoreHidden(opt: tf.Optimizer, hidden: Record<string, number[]> | und
   }
 }
 
-export async function restoreOptimizer(opt: tf.Optimizer, dir: string, names: VariableNames): Promise<void> {
+/** One saved optimizer weight (tfjs-core's NamedTensor), under its stable name. */
+export type SavedSlot = { name: string; tensor: tf.Tensor };
+
+/** `adapt` brings a checkpoint of an older layout to the current one (checkpoint-layout.ts). */
+export async function restoreOptimizer(opt: tf.Optimizer, dir: string, names: VariableNames, adapt: (slots: SavedSlot[]) => SavedSlot[] = (x) => x): Promise<void> {
   const file = path.join(dir, 'optimizer.json');
   const json = readJson<{ className: string; weightsManifest: ModelJson['weightsManifest']; hidden?: Record<string, number[]> } | null>(file);
   if (json === null || typeof json !== 'object') throw checkpointError([{ where: { file }, message: 'damaged checkpoint file: not an optimizer.json object', received: json }]);
@@ -87,7 +88,8 @@ export async function restoreOptimizer(opt: tf.Optimizer, dir: string, names: Va
   if (json.className !== opt.getClassName()) throw checkpointError(`optimizer in ${dir} is ${json.className}, the spec asks for ${opt.getClassName()}`);
   const { specs, data } = readWeights(dir, json.weightsManifest);
   const decoded = tf.io.decodeWeights(data, specs);
-  await opt.setWeights(specs.map((s) => ({ name: rename(s.name, names.fromStable), tensor: decoded[s.name] })));
+  const slots = adapt(specs.map((s) => ({ name: s.name, tensor: decoded[s.name] })));
+  await opt.setWeights(slots.map((s) => ({ name: rename(s.name, names.fromStable), tensor: s.tensor })));
   restoreHidden(opt, json.hidden);
 }
 

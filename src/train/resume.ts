@@ -9,8 +9,10 @@ import { checkpointError, configError, showValue } from '../errors';
 import type { ResolvedSpec } from '../spec/types';
 import { writeFileAtomic } from '../util/fs';
 import type { WeightingStrategy } from '../weighting/strategy';
+import { stableName } from '../weighting/variables';
 import { loadModelFiles } from '../model/files';
 import { restoreOptimizer, verifyCheckpoint, type CheckpointState, type VariableNames } from './checkpoint';
+import { currentLayout } from './checkpoint-layout';
 import type { EpochRecord } from './events';
 import { readLines } from './run-folder';
 import type { StepMemory } from './step';
@@ -120,7 +122,8 @@ export async function restoreInto(point: ResumePoint, model: tf.LayersModel, opt
   } finally {
     saved.dispose();
   }
-  await restoreOptimizer(optimizer, point.dir, names);
+  // An older checkpoint (uw's log-variances in one variable) is migrated, its gradOrder with it.
+  await restoreOptimizer(optimizer, point.dir, names, currentLayout(point.state, strategy.variables().map(stableName), point.dir));
   strategy.restore(point.state.strategy);
 }
 

@@ -162,7 +162,7 @@ async function buildRun(spec: Spec, backend: BackendInfo, startedAt: Date, claim
     parts,
     stepsPerEpoch,
     diagnostics: { every: diagnosticsEvery(wopts, strategy.needs), cosine: wopts.diagnostics.cosine },
-    names: variableNames(built.model),
+    names: variableNames(built.model, strategy.variables()),
     metadata: { mtl: { version: packageVersion(), tasks: built.taskNames, inputs: built.inputNames, groups: built.groups } },
     progress: { step: 0, epochLosses: [], skipped: 0 },
     ...(stageIndex !== undefined ? { stage: { index: stageIndex, settings, frozenFor: null, plan: resolveStages(r, built).stages } } : {}),

@@ -19,6 +19,7 @@ import type { ComponentConfig, ResolvedSpec } from '../spec/types';
 import { strategies } from '../weighting/index';
 import { diagnosticsEvery, weightingOptions } from '../weighting/options';
 import type { WeightingStrategy } from '../weighting/strategy';
+import { variableNames } from './checkpoint';
 import { paramGroupPlan } from './param-groups';
 import type { Run } from './setup';
 import { refreshStepVariables } from './step';
@@ -105,6 +106,8 @@ function swapStrategy(run: Run, weighting: StageSettings['weighting']): void {
   const strategy = createStrategy(run.r, weighting, run.built, run.tasks);
   const wopts = weightingOptions(weighting);
   run.strategy = strategy;
+  // The new strategy's variables are saved under their stable names too.
+  run.names = variableNames(run.built.model, strategy.variables());
   Object.assign(run.parts, { strategy, gradSpace: wopts.gradSpace, updateEvery: wopts.updateEvery, memory: { weights: null, headWeights: null } });
   if (wopts.gradSpace === 'representation' || wopts.updateEvery > 1) run.parts.split = splitModel(run.built);
   run.diagnostics = { every: diagnosticsEvery(wopts, strategy.needs), cosine: wopts.diagnostics.cosine };

@@ -229,12 +229,12 @@ function applyUpdate(parts: StepParts, grads: tf.NamedTensorMap, learningRate: n
 /**
  * The gradients as a list in one fixed order: tfjs optimizers (Adam, RMSProp, …) key their slots by
  * position, whichever path produced the gradients and whichever variables have one this step. A list,
- * not a map: a JS object enumerates integer-like keys (tfjs names unnamed variables '0', '1', …, e.g.
- * uw's log-variances) before all others, whatever the insertion order. The position is slotOrder of
+ * not a map: a JS object enumerates integer-like keys (tfjs names unnamed variables '0', '1', …, as uw's
+ * log-variances were before they had names) before all others, whatever the insertion order. The position is slotOrder of
  * parts.gradOrder (the first-seen order; names seen later, e.g. a backbone unfrozen mid-run, go to the
  * end); a known variable without a gradient this step is listed with a null tensor, which every tfjs
  * optimizer skips (the variable and its slots do not move — e.g. uw's log-variances on updateEvery's
- * cheap steps, an absent task's head).
+ * cheap steps, an absent task's head or log-variance).
  */
 /** One entry of the list tfjs optimizers accept (tfjs-core's NamedTensor, not re-exported by @tensorflow/tfjs). */
 export type NamedGrad = { name: string; tensor: tf.Tensor };

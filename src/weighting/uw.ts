@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { num, opts } from '../util/options';
 import { expand } from './present';
 import { strategy, type Json, type LossStrategy, type StrategyDescriptor } from './strategy';
+import { strategyVariable } from './variables';
 
 export const uwWeighting: StrategyDescriptor = strategy({
   type: 'uw',
@@ -15,14 +16,15 @@ export const uwWeighting: StrategyDescriptor = strategy({
   }),
   create(config, ctx): LossStrategy {
     const T = ctx.taskNames.length;
-    // One [T] variable: the step differentiates the combined loss w.r.t. it, so the optimizer moves it.
-    const s = tf.variable(tf.fill([T], config.initLogVariance), true);
+    // One variable per task: an absent task's s_t gets no gradient, so the optimizer leaves it and its
+    // slots untouched (a slice of one [T] variable would still move under Adam's momentum).
+    const s = ctx.taskNames.map((t) => strategyVariable(`uw/logVariance/${t}`, config.initLogVariance));
     let last = new Array<number>(T).fill(0.5 * Math.exp(-config.initLogVariance));
     return {
       needs: 'losses',
       combine({ losses, present }) {
-        // Only the present tasks' log-variances enter the loss, so an absent task's s_t gets no gradient.
-        const sp = tf.gather(s, present);
+        // Only the present tasks' log-variances enter the loss.
+        const sp = tf.stack(present.map((t) => s[t]));
         const L = tf.stack(losses as tf.Scalar[]);
         const precision = tf.mul(0.5, tf.exp(tf.neg(sp)));
         const loss = tf.sum(tf.add(tf.mul(precision, L), tf.mul(0.5, sp))) as tf.Scalar;
@@ -30,14 +32,14 @@ export const uwWeighting: StrategyDescriptor = strategy({
         last = expand(w, present, T);
         return { loss, weights: tf.tensor1d(w) };
       },
-      variables: () => [s],
+      variables: () => [...s],
       weights: () => Object.fromEntries(ctx.taskNames.map((t, i) => [t, last[i]])),
-      state: () => ({ logVariances: Array.from(s.dataSync()) }),
+      state: () => ({ logVariances: s.map((v) => v.dataSync()[0]) }),
       restore(state: Json) {
         const v = (state as { logVariances?: number[] } | null)?.logVariances;
-        if (Array.isArray(v) && v.length === T) s.assign(tf.tensor1d(v));
+        if (Array.isArray(v) && v.length === T) tf.tidy(() => s.forEach((x, t) => x.assign(tf.scalar(v[t]))));
       },
-      dispose: () => s.dispose(),
+      dispose: () => s.forEach((v) => v.dispose()),
     };
   },
 });
