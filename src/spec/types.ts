@@ -1,6 +1,7 @@
 // Owns the TypeScript shape of a validated, defaults-filled spec (written as config.resolved.yaml).
 // Declarations only: every layer reads them, so in the import order this file sits at the bottom with
 // errors and tasks and imports nothing above them (docs/architecture.md).
+import type { PathSeg, Where } from '../errors';
 import type { TaskType } from '../tasks';
 
 /** `{conv2d: {filters: 10, ...}}`: exactly one key. */
@@ -144,4 +145,6 @@ export interface Spec {
   resolved: ResolvedSpec;
   file: string;
   specDir: string;
+  /** Where a path into the spec is in its file (line:col of the node, or of its deepest existing ancestor), for checks made after validation. */
+  locate?: (path: readonly PathSeg[]) => Where;
 }

@@ -187,7 +187,7 @@ export function validateLoaded(spec: LoadedSpec, opts: CheckOptions = {}): Spec 
   const specDir = path.dirname(path.resolve(spec.file));
   const problems = crossFieldChecks(spec, data as unknown as ResolvedSpec, specDir, opts);
   if (problems.length) throw configError(problems);
-  return { resolved: freeze(data as unknown as ResolvedSpec), file: spec.file, specDir };
+  return { resolved: freeze(data as unknown as ResolvedSpec), file: spec.file, specDir, locate: (p) => locate(spec, p) };
 }
 
 export function validateSpecFile(file: string): Spec {

@@ -1,7 +1,7 @@
 // Owns the checks of a spec that need the built model or the weighting method — run by `mtl validate`
 // and by `mtl train` before a run folder exists: errors training would otherwise raise at step 0, and
 // warnings about settings that are legal but do not do what they seem to.
-import { configError, type Problem } from '../errors';
+import { configError, MtlError, type PathSeg, type Problem } from '../errors';
 import { buildModel } from '../model/build';
 import { splitModel } from '../model/split';
 import type { ResolvedSpec, Spec } from '../spec/types';
@@ -11,8 +11,28 @@ import { weightingOptions } from '../weighting/options';
 /** Methods that read tasks.<t>.weight (static: as the weights; stch: as its preferences λ). */
 const USES_TASK_WEIGHTS = new Set(['static', 'stch']);
 
-/** Throws a config error for what training would reject; returns warnings (one line each). */
+/**
+ * Throws a config error for what training would reject, each problem at its file:line:col as
+ * validate's are; returns warnings (one line each).
+ */
 export function preflight(spec: Spec): string[] {
+  try {
+    return checks(spec);
+  } catch (e) {
+    if (e instanceof MtlError && e.kind === 'config' && spec.locate) throw configError(e.problems.map((p) => located(spec, p)));
+    throw e;
+  }
+}
+
+/** A problem that names only a path into the spec, given the file position of that path. */
+function located(spec: Spec, p: Problem): Problem {
+  const at = p.where.path;
+  if (!at || p.where.line !== undefined || !spec.locate) return p;
+  const segs: PathSeg[] = at.split(/\.|(?=\[)/).map((x) => (/^\[\d+\]$/.test(x) ? Number(x.slice(1, -1)) : x));
+  return { ...p, where: { ...p.where, ...spec.locate(segs), path: at } };
+}
+
+function checks(spec: Spec): string[] {
   const r = spec.resolved;
   const method = r.weighting.method;
   const names = Object.keys(r.tasks);
@@ -78,10 +98,22 @@ function capabilities(r: ResolvedSpec, w: { method: string }): { gradient: boole
 /**
  * A method that learns its weights on validation batches (auto-lambda), in the spec's weighting or a
  * stage's: train.validation none is an error (there is nothing to learn from), test a warning (the test
- * split stops being held out).
+ * split stops being held out); updateEvery > 1 is an error (its own `every` sets how often λ is learnt).
  */
 function validationChecks(r: ResolvedSpec, problems: Problem[], warnings: string[]): void {
-  const found = weightingSections(r).find(({ w }) => capabilities(r, w).lookahead);
+  const lookahead = weightingSections(r).filter(({ w }) => capabilities(r, w).lookahead);
+  for (const { w, at } of lookahead) {
+    const every = weightingOptions(w).updateEvery;
+    if (every > 1) {
+      problems.push({
+        where: { path: `${at}.updateEvery` },
+        message: `weighting method "${w.method}" learns λ by a look-ahead that assumes the step uses the λ it just learnt (arXiv:2202.03091 eq. 2–3); updateEvery ${every} would make the steps in between use stale weights and saves nothing for a loss-based method`,
+        received: every,
+        allowed: `1 (to update λ less often, set ${at}.every: ${every})`,
+      });
+    }
+  }
+  const found = lookahead[0];
   if (!found) return;
   const what = `weighting method "${found.w.method}"${found.at === 'weighting' ? '' : ` (${found.at})`}`;
   if (r.train.validation === 'none') {

@@ -71,3 +71,52 @@ tasks:
     assert.deepEqual(preflight(validateSpecText(text(shared), path.join(dir, 'shared.yaml'))), []);
   });
 });
+
+/** `file:line:col` of the first occurrence of `needle` in the spec text (1-based), counted by hand. */
+function at(text: string, needle: string, file = 'tiny.yaml'): string {
+  const i = text.indexOf(needle);
+  assert.ok(i >= 0, `${needle} not in the spec`);
+  const before = text.slice(0, i).split('\n');
+  return `${file}:${before.length}:${before[before.length - 1].length + 1}`;
+}
+
+describe('preflight errors carry file:line:col, as validate\'s do', () => {
+  before(() => useBackend('cpu'));
+
+  const fails = (text: string, file: string, pattern: RegExp) =>
+    assert.throws(() => preflight(validateSpecText(text, file)), (e: unknown) => e instanceof MtlError && e.kind === 'config' && pattern.test(e.message));
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  it('gradSpace representation without a shared representation: at the gradSpace value', () => {
+    const text = TINY_SPEC + 'architecture: {type: mmoe, experts: 2}\nweighting:\n  method: mgda\n  gradSpace: representation\n';
+    fails(text, 'g.yaml', new RegExp(`^${esc(at(text, 'representation', 'g.yaml'))} weighting\\.gradSpace: gradSpace "representation" needs`, 'm'));
+  });
+
+  it('auto-lambda without validation batches: at train.validation, also for a stage\'s auto-lambda', () => {
+    const text = TINY_SPEC + 'weighting: {method: auto-lambda}\ntrain:\n  validation: none\n';
+    fails(text, 'v.yaml', new RegExp(`^${esc(at(text, 'none', 'v.yaml'))} train\\.validation:`, 'm'));
+    const staged = TINY_SPEC + 'train:\n  epochs: 2\n  validation: none\nstages:\n  - {name: a, epochs: 1}\n  - {name: b, epochs: 1, weighting: {method: auto-lambda}}\n';
+    fails(staged, 's.yaml', new RegExp(`^${esc(at(staged, 'none', 's.yaml'))} train\\.validation: weighting method "auto-lambda" \\(stages\\[1\\]\\.weighting\\)`, 'm'));
+  });
+});
+
+describe('auto-lambda and weighting.updateEvery', () => {
+  before(() => useBackend('cpu'));
+
+  it('updateEvery > 1 is a config error at its value, pointing to auto-lambda\'s own every; every: 3 with updateEvery 1 is fine', () => {
+    const text = TINY_SPEC + 'weighting:\n  method: auto-lambda\n  updateEvery: 3\ntrain: {validation: 0.25}\n';
+    assert.throws(
+      () => preflight(validateSpecText(text, 'u.yaml')),
+      (e: unknown) =>
+        e instanceof MtlError &&
+        e.kind === 'config' &&
+        e.problems.length === 1 &&
+        e.message.startsWith(`${at(text, '3\ntrain', 'u.yaml')} weighting.updateEvery: weighting method "auto-lambda" learns λ by a look-ahead`) &&
+        /received 3; allowed: 1 \(to update λ less often, set weighting\.every: 3\)/.test(e.message),
+    );
+    assert.deepEqual(preflight(tinySpec('weighting: {method: auto-lambda, every: 3}\ntrain: {validation: 0.25}\n')), []);
+    // A stage's auto-lambda is checked at the stage's weighting; updateEvery 2 with another method is fine.
+    const staged = TINY_SPEC + 'weighting: {method: uw, updateEvery: 2}\ntrain: {epochs: 2, validation: 0.25}\nstages:\n  - {name: a, epochs: 1}\n  - {name: b, epochs: 1, weighting: {method: auto-lambda, updateEvery: 2}}\n';
+    assert.throws(() => preflight(validateSpecText(staged, 's.yaml')), (e: unknown) => e instanceof MtlError && e.problems.length === 1 && /^s\.yaml:\d+:\d+ stages\[1\]\.weighting\.updateEvery: /.test(e.message));
+  });
+});
