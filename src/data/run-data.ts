@@ -13,10 +13,10 @@ export interface RunDataSpec {
   resolved: { seed: number; data: { type: string; [option: string]: unknown }; train: { validation: Validation } };
 }
 
-/** `state`: a run's data-state.json, so that eval encodes the data exactly as training did. */
-export async function loadData(spec: RunDataSpec, state?: unknown): Promise<DataBundle> {
+/** `state`: a run's data-state.json, so that eval encodes the data exactly as training did; `countIds`: see DataContext. */
+export async function loadData(spec: RunDataSpec, state?: unknown, opts: { countIds?: boolean } = {}): Promise<DataBundle> {
   const r = spec.resolved;
-  return dataRecipes.get(r.data.type).create(r.data, { seed: r.seed, specDir: spec.specDir, validation: r.train.validation, ...(state !== undefined ? { state } : {}) });
+  return dataRecipes.get(r.data.type).create(r.data, { seed: r.seed, specDir: spec.specDir, validation: r.train.validation, ...(state !== undefined ? { state } : {}), ...(opts.countIds ? { countIds: true } : {}) });
 }
 
 /** Validation split per train.validation: a held-out fraction, the test split, or none. */

@@ -82,6 +82,11 @@ export interface DataContext {
   validation?: number | 'test' | 'none';
   /** A previous run's DataBundle.state: reuse it instead of fitting on train again. */
   state?: unknown;
+  /**
+   * `mtl data inspect`: count the embedded inputs' ids (DataBundle.idCounts) in a streamed training
+   * file too — one more pass over it, which training skips (its rows are encoded as the epochs read them).
+   */
+  countIds?: boolean;
 }
 
 /**

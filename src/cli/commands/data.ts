@@ -49,7 +49,7 @@ export async function inspectData(specFile: string): Promise<DataReport> {
   await tf.setBackend('cpu');
   const spec = validateSpecFile(specFile);
   const r = spec.resolved;
-  const bundle = await loadData(spec);
+  const bundle = await loadData(spec, undefined, { countIds: true });
   const splits = splitsFor(r, bundle);
   const encoders = ((bundle.state as { encoders?: Record<string, EncoderState> } | undefined)?.encoders ?? {}) as Record<string, EncoderState>;
   const vocabularies: Record<string, number> = {};

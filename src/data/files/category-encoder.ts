@@ -31,11 +31,15 @@ export class CategoryEncoder implements Encoder {
   private list: string[] = [];
   private unseen: UnseenLabels = new Map();
   readonly unseenPolicy: UnseenPolicy;
+  /** A per-pixel target (shape [h, w]): a class per pixel, masked per row. */
+  private readonly pixels: boolean;
 
   constructor(readonly key: string, private readonly map: TargetMap | InputMap, private readonly classes: number, private readonly role: 'target' | 'input') {
     this.fields = fieldsOf(map);
     this.perToken = role === 'target' && map.length !== undefined;
-    this.shape = role === 'input' ? [1] : map.length !== undefined ? [map.length] : [];
+    const pixels = role === 'target' ? (map as TargetMap).shape : undefined;
+    this.shape = role === 'input' ? [1] : pixels ?? (map.length !== undefined ? [map.length] : []);
+    this.pixels = pixels !== undefined;
     const cats = (map as TargetMap).categories;
     this.learns = role === 'input' || cats === 'learn';
     if (Array.isArray(cats)) this.setList(cats);
@@ -62,6 +66,7 @@ export class CategoryEncoder implements Encoder {
   private labels(v: unknown): string[] | 'missing' {
     if (isMissing(v)) return 'missing';
     const norm = (x: unknown) => ((this.map as TargetMap).lowercase ? String(x).toLowerCase() : String(x)).trim();
+    if (this.pixels) return flat(v).map(norm);
     if (this.perToken) {
       if (Array.isArray(v)) return v.map(norm);
       return String(v).trim().split(/\s+/).map(norm);
@@ -104,6 +109,7 @@ export class CategoryEncoder implements Encoder {
       if (this.role === 'input') report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} is empty`, hint: 'inputs cannot be missing' });
       return;
     }
+    if (!this.sizeFits(ls, rec, report)) return;
     if (this.learns) {
       for (const l of ls) if (!this.seen.has(l)) this.seen.set(l, this.seen.size);
     } else ls.forEach((l, i) => this.indexOf(l, rec, report, tokenWhere(rec, i, this.perToken)));
@@ -136,6 +142,7 @@ export class CategoryEncoder implements Encoder {
       }
       return { data, mask: this.perToken ? new Uint8Array(len) : 0 };
     }
+    if (!this.sizeFits(ls, rec, report)) return null;
     const mask = this.perToken ? new Uint8Array(len) : undefined;
     let ok = true;
     let masked = false;
@@ -153,9 +160,23 @@ export class CategoryEncoder implements Encoder {
     return { data, mask: mask ?? (masked ? 0 : 1) };
   }
 
+  /** A per-pixel row holds exactly one label per pixel (other rows are padded or truncated). */
+  private sizeFits(ls: string[], rec: DataRecord, report: Report): boolean {
+    if (!this.pixels || ls.length === prod(this.shape)) return true;
+    report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} holds ${ls.length} labels, but the per-pixel target has one per pixel`, received: ls.length, allowed: `${prod(this.shape)} (shape [${this.shape.join(', ')}], the head's output grid)` });
+    return false;
+  }
+
   info(): Record<string, unknown> {
     return this.list.length ? { categories: this.list.length <= 50 ? this.list : this.list.length } : {};
   }
+}
+
+/** The values of nested lists (or an idx/npy row), in row-major order. */
+function flat(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v.flatMap(flat);
+  if (v && typeof v === 'object' && 'data' in v && ArrayBuffer.isView((v as { data: ArrayLike<number> }).data)) return Array.from((v as { data: ArrayLike<number> }).data);
+  return [v];
 }
 
 /** Where token i of a record is: its own line when the reader knows it (CoNLL), else the record's. */

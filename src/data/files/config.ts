@@ -13,6 +13,8 @@ export interface InputMap {
   columns?: string[];
   encoding: 'numeric' | 'tokens' | 'image' | 'category' | 'embedding';
   hashing?: { buckets: number };
+  separator?: string;
+  maxValues?: number;
   shape?: number[];
   normalize?: boolean;
   length?: number;
@@ -35,6 +37,8 @@ export interface TargetMap {
   normalize?: boolean;
   length?: number;
   dim?: number;
+  /** A per-pixel target: [height, width] (classification: a class index per pixel; regression: one value) or [height, width, values]. */
+  shape?: number[];
   separator?: string;
   lowercase?: boolean;
   unseen?: UnseenPolicy;
@@ -88,17 +92,29 @@ export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
     if (m.type === 'classification' && m.classes === undefined) problems.push({ where: { path: `${at}.classes` }, message: 'a classification target needs classes (the head width)' });
     if (m.type === 'classification' && m.classes !== undefined && m.classes < 2) problems.push({ where: { path: `${at}.classes` }, message: 'a classification target needs at least 2 classes', received: m.classes, hint: 'for one yes/no label use type: binary' });
     if (m.type === 'multilabel' && !m.columns && m.classes === undefined && !Array.isArray(m.categories)) problems.push({ where: { path: `${at}.classes` }, message: 'a multilabel target in one field needs classes or a categories list' });
+    if (m.shape) checkPixelTarget(m, `${at}.shape`, problems);
   };
   for (const [t, m] of Object.entries(c.targets ?? {})) checkTarget(m, `data.targets.${t}`);
   for (const [t, tc] of Object.entries(c.tasks ?? {})) checkTarget(tc.target, `data.tasks.${t}.target`);
   for (const [n, m] of Object.entries(c.inputs ?? {})) {
     if (!m.field && !m.column && !m.columns) problems.push({ where: { path: `data.inputs.${n}` }, message: 'name the input field (field, column or columns)' });
     if (m.hashing && m.encoding !== 'embedding') problems.push({ where: { path: `data.inputs.${n}.hashing` }, message: 'hashing maps the values of an embedding input to buckets', hint: 'set encoding: embedding' });
+    if (m.separator !== undefined && m.maxValues === undefined) problems.push({ where: { path: `data.inputs.${n}.separator` }, message: 'separator splits a multi-valued field into the ids of an embedding input', hint: 'set encoding: embedding and maxValues (the most values a row keeps)' });
+    if (m.maxValues !== undefined && m.encoding !== 'embedding') problems.push({ where: { path: `data.inputs.${n}.maxValues` }, message: 'maxValues makes an embedding input multi-valued', hint: 'set encoding: embedding' });
     if (m.encoding === 'embedding' && m.columns) problems.push({ where: { path: `data.inputs.${n}.columns` }, message: 'an embedding input reads one field (one id per row); give each categorical column its own input' });
   }
   const sampling = samplingOf(c.sampling as unknown, problems);
   if (problems.length) throw configError(problems);
   return { ...c, sampling, shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, streamAbove: c.streamAbove ?? 256 };
+}
+
+/** A per-pixel target (shape): a grid of class indices or values in one field, nothing that sets another row shape. */
+function checkPixelTarget(m: TargetMap, at: string, problems: Problem[]): void {
+  const ranks = m.type === 'classification' ? [2] : m.type === 'regression' ? [2, 3] : [];
+  if (!ranks.length) problems.push({ where: { path: at }, message: `a per-pixel target is a classification (a class index per pixel) or a regression, not ${m.type}` });
+  else if (!ranks.includes(m.shape!.length)) problems.push({ where: { path: at }, message: 'a per-pixel target has the shape of the head\'s output grid', received: m.shape, allowed: m.type === 'classification' ? '[height, width]' : '[height, width] or [height, width, values]' });
+  const other = (['columns', 'length', 'dim'] as const).filter((k) => m[k] !== undefined);
+  if (other.length) problems.push({ where: { path: at }, message: `shape gives the row shape of a per-pixel target; ${other.join(', ')} cannot be given with it` });
 }
 
 export function targetMaps(c: FilesConfig): Record<string, TargetMap> {

@@ -1,13 +1,14 @@
 // Owns the embedding encoder: one categorical value per row → one int32 id for an embedding table
-// (src/data/categorical.ts: 0 = missing, 1 = out of vocabulary, 2… learnt on train or hashed), and the
-// out-of-vocabulary counts `mtl data inspect` reports per split.
+// (src/data/categorical.ts: 0 = missing, 1 = out of vocabulary, 2… learnt on train or hashed) — or, with
+// `maxValues`, a multi-valued field (a list, or text split on `separator`) → `maxValues` ids padded with 0 —
+// and the out-of-vocabulary counts `mtl data inspect` reports per split.
 import { hashedId, learnVocabulary, OOV_ID, PAD_ID, RESERVED_IDS } from '../categorical';
 import type { DataRecord } from '../formats/record';
 import type { InputMap } from './config';
 import type { Encoded, Encoder } from './encoder';
 import { fieldsOf, isMissing, raw } from './fields';
 
-/** What one pass encoded: values (not missing), of which out of vocabulary, and missing values. */
+/** What one pass encoded: values (not missing), of which out of vocabulary, and missing values (multi-valued: rows without any value). */
 export interface IdCounts {
   values: number;
   oov: number;
@@ -25,7 +26,7 @@ export const DEFAULT_VOCABULARY = 10000;
 export class EmbeddingEncoder implements Encoder {
   readonly dtype = 'int32';
   readonly perToken = false;
-  readonly shape = [1];
+  readonly shape: number[];
   readonly fields: string[];
   readonly learns: boolean;
   private counts = new Map<string, number>();
@@ -36,6 +37,7 @@ export class EmbeddingEncoder implements Encoder {
   constructor(readonly key: string, private readonly map: InputMap) {
     this.fields = fieldsOf(map);
     this.learns = !map.hashing;
+    this.shape = [map.maxValues ?? 1];
   }
 
   /** The ids this input can carry: an embedding needs inputDim ≥ this. */
@@ -43,16 +45,27 @@ export class EmbeddingEncoder implements Encoder {
     return map.hashing ? map.hashing.buckets + RESERVED_IDS : map.vocabulary ?? DEFAULT_VOCABULARY;
   }
 
-  private value(rec: DataRecord): string | null {
-    const v = raw(rec, this.map);
-    if (isMissing(v)) return null;
+  private text(v: unknown): string {
     const s = (typeof v === 'object' ? JSON.stringify(v) : String(v)).trim();
     return this.map.lowercase ? s.toLowerCase() : s;
   }
 
+  /**
+   * The row's values: one value (or none when missing); with `maxValues`, the items of a list or the
+   * parts of a text split on `separator`, empty ones dropped, the first `maxValues` kept in the field's
+   * order (a value listed twice counts twice).
+   */
+  private values(rec: DataRecord): string[] {
+    const v = raw(rec, this.map);
+    if (isMissing(v)) return [];
+    if (this.map.maxValues === undefined) return [this.text(v)];
+    const items = Array.isArray(v) ? v : this.map.separator !== undefined && typeof v === 'string' ? v.split(this.map.separator) : [v];
+    return items.filter((x) => !isMissing(x)).map((x) => this.text(x)).filter((x) => x !== '').slice(0, this.map.maxValues);
+  }
+
   fit(rec: DataRecord): void {
-    const v = this.value(rec);
-    if (v !== null && this.learns) this.counts.set(v, (this.counts.get(v) ?? 0) + 1);
+    if (!this.learns) return;
+    for (const v of this.values(rec)) this.counts.set(v, (this.counts.get(v) ?? 0) + 1);
   }
 
   finish(): unknown {
@@ -72,15 +85,14 @@ export class EmbeddingEncoder implements Encoder {
   }
 
   encode(rec: DataRecord): Encoded | null {
-    const v = this.value(rec);
-    const data = new Int32Array(1);
-    if (v === null) {
-      this.pass.missing++;
-      return { data };
-    }
-    this.pass.values++;
-    data[0] = this.map.hashing ? hashedId(v, this.map.hashing.buckets) : this.ids.get(v) ?? OOV_ID;
-    if (data[0] === OOV_ID) this.pass.oov++;
+    const vs = this.values(rec);
+    const data = new Int32Array(this.shape[0]);
+    if (!vs.length) this.pass.missing++;
+    vs.forEach((v, i) => {
+      data[i] = this.map.hashing ? hashedId(v, this.map.hashing.buckets) : this.ids.get(v) ?? OOV_ID;
+      if (data[i] === OOV_ID) this.pass.oov++;
+    });
+    this.pass.values += vs.length;
     return { data };
   }
 

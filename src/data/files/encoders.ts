@@ -34,6 +34,6 @@ export function targetEncoder(name: string, m: TargetMap): Encoder {
     case 'binary':
       return new NumericEncoder(key, m, [1], 'binary');
     default:
-      return new NumericEncoder(key, m, [m.columns ? m.columns.length : m.dim ?? 1], 'regression');
+      return new NumericEncoder(key, m, m.shape ?? [m.columns ? m.columns.length : m.dim ?? 1], 'regression');
   }
 }

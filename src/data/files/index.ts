@@ -27,7 +27,9 @@ export function describeFiles(config: Record<string, unknown>): DataDescription 
   const targets: DataDescription['targets'] = {};
   for (const [t, m] of Object.entries(targetMaps(c))) {
     const e = targetEncoder(t, m);
-    targets[t] = { type: m.type, ...(m.type === 'classification' ? { classes: m.classes } : { dim: e.shape[0] ?? 1 }), ...(e.perToken ? { steps: e.shape[0] } : {}), ...(m.categories === 'learn' ? { learntNames: true } : {}) };
+    const pixels = m.shape ? { pixels: [m.shape[0], m.shape[1]] as [number, number] } : {};
+    const width = m.shape ? { dim: m.shape[2] ?? 1 } : { dim: e.shape[0] ?? 1 };
+    targets[t] = { type: m.type, ...(m.type === 'classification' ? { classes: m.classes } : width), ...pixels, ...(e.perToken ? { steps: e.shape[0] } : {}), ...(m.categories === 'learn' ? { learntNames: true } : {}) };
   }
   const has = (s: SplitName) => (s === 'test' && c.testFraction !== undefined) || (c.tasks ? Object.values(c.tasks).every((tc) => tc[s]) : !!c[s]);
   return { inputs, targets, splits: SPLITS.filter((s) => s === 'train' || has(s)) };

@@ -45,7 +45,7 @@ export async function loadFiles(config: Record<string, unknown>, ctx: DataContex
   const placed = prepareSources(c, ctx, encoders);
   const problems = new ProblemList();
   const { states, sizes } = await fitOrLoadEncoders(placed, encoders.all, ctx.state, problems);
-  const splits = await encodeSplits(placed, sizes, c.shuffleBuffer, problems);
+  const splits = await encodeSplits(placed, sizes, c.shuffleBuffer, problems, ctx.countIds ?? false);
   const idCounts = Object.keys(splits.idCounts).length ? { idCounts: splits.idCounts } : {};
   return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states }, encoders: encoders.all, unseen: splits.unseen, classNames: classNames(encoders.targets), ...idCounts };
 }
@@ -168,13 +168,18 @@ const censusOf = (p: Prepared) => new FieldCensus(p.holdOut?.keep === 'train' ? 
 
 // ---------------------------------------------------------------- 3. encode the splits
 
-/** Encode the in-memory sources; count and check the streamed ones. Every split must keep a row. */
-async function encodeSplits(placed: Placed[], sizes: Record<string, number>, shuffleBuffer: number, problems: ProblemList): Promise<EncodedSplits> {
+/**
+ * Encode the in-memory sources; count and check the streamed ones (a streamed training file whose fit
+ * pass counted its rows is not read again — unless `countIds` asks for its embedded inputs' id counts).
+ * Every split must keep a row.
+ */
+async function encodeSplits(placed: Placed[], sizes: Record<string, number>, shuffleBuffer: number, problems: ProblemList, idPass: boolean): Promise<EncodedSplits> {
   const out: EncodedSplits = { train: [], val: [], test: [], unseen: {}, idCounts: {} };
   for (const { task, split, p } of placed) {
     if (p.streaming) {
       let n = 0;
-      if (sizes[p.name] !== undefined && !p.holdOut) n = sizes[p.name];
+      const embedded = idPass && p.inputs.some(([, e]) => e instanceof EmbeddingEncoder);
+      if (sizes[p.name] !== undefined && !p.holdOut && !embedded) n = sizes[p.name];
       else {
         for await (const rec of keptRecords(p, problems.report)) {
           encodeRow(p, rec, problems.report);
@@ -207,7 +212,7 @@ async function encodeSplits(placed: Placed[], sizes: Record<string, number>, shu
   return out;
 }
 
-/** The id counts of the pass just made over `p`, added to its split's (a streamed train is not encoded before training: none). */
+/** The id counts of the pass just made over `p`, added to its split's (none for a streamed train that was not read again). */
 function countIds(p: Prepared, split: SplitName, into: EncodedSplits['idCounts']): void {
   for (const [name, e] of p.inputs) {
     if (!(e instanceof EmbeddingEncoder)) continue;

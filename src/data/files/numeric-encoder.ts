@@ -45,7 +45,8 @@ export class NumericEncoder implements Encoder {
     }
     const want = prod(this.shape);
     if (this.buf.length !== want) {
-      report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} holds ${this.buf.length} values`, allowed: `${want} (shape [${this.shape.join(', ')}])`, hint: this.target ? undefined : 'set the input\'s shape' });
+      const grid = this.target && this.shape.length >= 2 ? ', one per pixel of the head\'s output grid' : '';
+      report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} holds ${this.buf.length} values`, allowed: `${want} (shape [${this.shape.join(', ')}]${grid})`, hint: this.target ? undefined : 'set the input\'s shape' });
       return null;
     }
     if (this.target === 'binary' && this.map.above !== undefined) for (let i = 0; i < this.buf.length; i++) this.buf[i] = this.buf[i] > this.map.above ? 1 : 0;
