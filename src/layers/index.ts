@@ -6,6 +6,7 @@ import { addLayer } from './add';
 import { averageLayer } from './average';
 import { concatenateLayer } from './concatenate';
 import { distanceLayer } from './distance';
+import { maskedMeanLayer } from './masked-mean';
 import { multiplyLayer } from './multiply';
 import { subtractLayer } from './subtract';
 import { averagePooling1dLayer } from './average-pooling-1d';
@@ -72,6 +73,7 @@ export const layers = new Registry<LayerDescriptor>('layer type')
   .register(averageLayer)
   .register(subtractLayer)
   .register(distanceLayer)
+  .register(maskedMeanLayer)
   .register(crfLayer)
   .register(mlpLayer)
   .register(lenetLayer)

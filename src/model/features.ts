@@ -1,8 +1,9 @@
 // Owns the `features:` block: the spec's inputs combined into one vector for the backbone, the way
 // recommender models take their fields (Wide & Deep, Cheng et al. 2016, arXiv:1606.07792; YouTube's
 // deep candidate model, Covington et al. 2016, doi:10.1145/2959100.2959190): each categorical input (int32
-// ids) looked up in an embedding table of its own with the declared size, numeric inputs as they come
-// (scaled by the data: normalize), all concatenated in the block's order.
+// ids) looked up in an embedding table of its own with the declared size — a list of ids (a multi-valued
+// field) averaged over its real ids (maskedMean) — numeric inputs as they come (scaled by the data:
+// normalize), all concatenated in the block's order.
 import * as tf from '@tensorflow/tfjs';
 import type { PathSeg } from '../errors';
 import type { Created } from '../architectures/types';
@@ -19,14 +20,19 @@ export interface FeatureOps {
   applyTo(layer: Created, item: LayerItem, path: PathSeg[], x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor;
 }
 
-/** The combined vector (batch, Σ widths): embeddings flattened to (batch, embedding), numbers flattened. */
+/** The combined vector (batch, Σ widths): embeddings flattened (one id) or pooled (a list) to (batch, embedding), numbers flattened. */
 export function buildFeatures(features: Record<string, FeatureSpec>, sources: Record<string, tf.SymbolicTensor>, ops: FeatureOps): tf.SymbolicTensor {
   const parts = Object.entries(features).map(([name, f]) => {
     const path = ['features', name];
     let x = sources[name];
     if (f.embedding !== undefined) {
+      const ids = x;
       const item: LayerItem = { embedding: { inputDim: f.inputDim, outputDim: f.embedding } };
       x = ops.applyTo(ops.create(item, path, `features_${name}_embedding`, 'shared'), item, path, x);
+      if ((ids.shape[1] ?? 1) > 1) {
+        const mean: LayerItem = { maskedMean: {} };
+        x = ops.applyTo(ops.create(mean, path, `features_${name}_mean`, 'shared'), mean, path, [x, ids]);
+      }
     }
     if (x.shape.length > 2) {
       const item: LayerItem = { flatten: {} };

@@ -28,7 +28,7 @@ export function checkFeatures(spec: ResolvedSpec, d: DataDescription | undefined
       continue;
     }
     if (input.dtype !== 'int32') at(['features', name, 'embedding'], { message: `input "${name}" is float32: an embedding reads int32 ids`, hint: `set dtype: int32 on inputs.${name} (data: encoding: embedding), or drop embedding` });
-    if (input.shape.join(',') !== '1') at(['inputs', name, 'shape'], { message: 'an embedded feature holds one id per row', received: input.shape, allowed: '[1]' });
+    if (input.shape.length !== 1) at(['inputs', name, 'shape'], { message: 'an embedded feature holds one id per row, or a list of ids (a multi-valued field, averaged over its ids)', received: input.shape, allowed: '[1], or [maxValues] (data: maxValues)' });
     const ids = d?.inputs[name]?.ids;
     if (f.inputDim === undefined) {
       if (ids !== undefined) f.inputDim = ids;

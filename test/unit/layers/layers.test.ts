@@ -74,7 +74,7 @@ describe('layer registry', () => {
     assert.deepEqual(layers.types().sort(), [
       'activation', 'add', 'average', 'averagePooling1d', 'averagePooling2d', 'batchNormalization', 'bidirectional', 'bilstm', 'concatenate', 'conv1d', 'conv2d', 'conv2dTranspose', 'crf', 'cropping2d', 'dense', 'distance', 'dropout',
       'embedding', 'flatten', 'globalAveragePooling1d', 'globalAveragePooling2d', 'globalMaxPooling1d', 'globalMaxPooling2d', 'gru',
-      'layerNormalization', 'lenet', 'lstm', 'maxPooling1d', 'maxPooling2d', 'mlp', 'mobilenetV2', 'multiply', 'reshape', 'resnet', 'subtract', 'transformerEncoder', 'upSampling2d', 'zeroPadding2d',
+      'layerNormalization', 'lenet', 'lstm', 'maskedMean', 'maxPooling1d', 'maxPooling2d', 'mlp', 'mobilenetV2', 'multiply', 'reshape', 'resnet', 'subtract', 'transformerEncoder', 'upSampling2d', 'zeroPadding2d',
     ]);
   });
 
