@@ -32,6 +32,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   'movies-embeddings': {},
   flights: smallFlights,
   'flights-mmoe': smallFlights,
+  'flights-embeddings': smallFlights,
 };
 
 /** tfjs's cpu kernels take about a minute for two steps of the 36×36 encoder–decoder (Conv2DBackpropFilter); wasm about one second. */
