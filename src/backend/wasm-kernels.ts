@@ -1,7 +1,8 @@
 // Owns the WASM backend's training kernels: the ones tfjs-backend-wasm lacks (Conv2DBackpropFilter,
 // UnsortedSegmentSum, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput),
-// faster replacements for ones it has (Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and
-// AvgPoolGrad in wasm-pool-grads.ts, BatchMatMul and _FusedMatMul with a transposed operand in
+// faster replacements for ones it has (Conv2D and FusedConv2D on few channels in wasm-conv-forward.ts,
+// Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and AvgPoolGrad in wasm-pool-grads.ts,
+// BatchMatMul and _FusedMatMul with a transposed operand in
 // wasm-matmul.ts, broadcast comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in
 // wasm-gather.ts), and their registration.
 //
@@ -13,6 +14,7 @@
 // nothing recorded on a gradient tape).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2D, fusedConv2D } from './wasm-conv-forward';
 import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-conv-input';
 import { comparisonKernels, reverse } from './wasm-elementwise';
 import { gatherV2 } from './wasm-gather';
@@ -296,6 +298,8 @@ const MISSING: tf.KernelConfig[] = [
 
 /** Replacements of tfjs-backend-wasm's own kernels; they hand some cases back to the kept original. */
 const REPLACING: Array<[string, tf.KernelFunc]> = [
+  ['Conv2D', conv2D as tf.KernelFunc],
+  ['FusedConv2D', fusedConv2D as tf.KernelFunc],
   ['Conv2DBackpropInput', conv2DBackpropInput as tf.KernelFunc],
   ['MaxPoolGrad', maxPoolGrad as tf.KernelFunc],
   ['AvgPoolGrad', avgPoolGrad as tf.KernelFunc],
