@@ -3,12 +3,12 @@
 // image's mean pixel intensity in [0, 1]). Data: Fashion-MNIST, Xiao, Rasul & Vollgraf 2017,
 // arXiv:1708.07747 (MIT licence).
 import { mixSeed } from '../../util/random';
-import { chooseItems, dirOption, itemsAt, loadFashion, seedOption, sizeOption } from './fashion-items';
+import { chooseItems, dirOption, EMPTY_SET, itemSources, itemsAt, loadFashion, seedOption, sizeOption, type ItemRows } from './fashion-items';
 import { int, opts, type Options as OptionsOf } from '../../util/options';
 import { dataError } from '../../errors';
 import { classNames as fashionClassNames, type FashionSplit } from './multifashion';
 import { readOptions } from '../options';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
+import type { DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
 /** The coarse groups, by index: what part of the body the item is worn on, or a bag. */
 export const groupNames: readonly string[] = ['top', 'bottom', 'full-body', 'footwear', 'bag'];
@@ -31,27 +31,36 @@ type Options = OptionsOf<typeof recipeOptions>;
 
 const options = (config: Record<string, unknown>) => readOptions('fashion-attributes', schema, config) as Options;
 
-function makeSet(split: FashionSplit, count: number | null, size: number, seed: number, which: 'train' | 'test'): ArraySet {
+/** Mean of each item's image (as itemsAt makes it, so the same float sums), a chunk of items at a time. */
+function inkOf(split: FashionSplit, idx: Int32Array, size: number): Float32Array {
+  const pixels = size * size;
+  const ink = new Float32Array(idx.length);
+  const CHUNK = 1024;
+  for (let from = 0; from < idx.length; from += CHUNK) {
+    const image = itemsAt(split, idx.subarray(from, from + CHUNK), size);
+    for (let k = 0; k < image.length / pixels; k++) {
+      let s = 0;
+      for (let p = k * pixels; p < (k + 1) * pixels; p++) s += image[p];
+      ink[from + k] = s / pixels;
+    }
+  }
+  return ink;
+}
+
+function makeSet(split: FashionSplit, count: number | null, size: number, seed: number, which: 'train' | 'test'): ItemRows {
   if (count !== null && count > split.size) {
     throw dataError([{ where: { path: `data.${which}Size` }, message: `the ${which} split has only ${split.size} images`, received: count, allowed: `1..${split.size}, or null for all` }]);
   }
   const idx = chooseItems(split.size, count ?? undefined, seed);
-  const image = itemsAt(split, idx, size);
-  const pixels = size * size;
-  const ink = new Float32Array(idx.length);
-  for (let k = 0; k < idx.length; k++) {
-    let s = 0;
-    for (let p = k * pixels; p < (k + 1) * pixels; p++) s += image[p];
-    ink[k] = s / pixels;
-  }
   const category = Int32Array.from(idx, (i) => split.labels[i]);
   return {
-    size: idx.length,
-    inputs: { image: { data: image, shape: [size, size, 1] } },
+    split,
+    size,
+    images: { image: idx },
     targets: {
       category: { data: category, shape: [] },
       group: { data: Int32Array.from(category, (c) => GROUP_OF_CLASS[c]), shape: [] },
-      ink: { data: ink, shape: [1] },
+      ink: { data: inkOf(split, idx, size), shape: [1] },
     },
   };
 }
@@ -77,12 +86,15 @@ export const fashionAttributesData: DataDescriptor = {
   /** `mtl predict RUN INPUT`: rows hold the image itself (field image, size×size numbers in [0, 1]); labels are not read. */
   predictEncoding: () => ({ classNames: { category: [...fashionClassNames], group: [...groupNames] } }),
 
+  /** Images are made per batch (fashion-items.ts): the bundle holds batch sources. */
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
     const o = options(config);
     const seed = o.seed ?? ctx.seed;
     const { dir, train, test } = loadFashion(o.dir, ctx);
     const trainSet = makeSet(train, o.trainSize, o.size, mixSeed(seed, 1), 'train');
     const testSet = makeSet(test, o.testSize, o.size, mixSeed(seed, 2), 'test');
-    return { train: trainSet, test: testSet, source: `${dir} (Fashion-MNIST attributes, ${o.size}×${o.size}, ${trainSet.size} train / ${testSet.size} test)` };
+    const sources = itemSources(trainSet, testSet, ctx);
+    const counts = `${trainSet.images.image.length} train / ${testSet.images.image.length} test`;
+    return { train: EMPTY_SET, ...(sources.val ? { val: EMPTY_SET } : {}), test: EMPTY_SET, sources, source: `${dir} (Fashion-MNIST attributes, ${o.size}×${o.size}, ${counts})` };
   },
 };

@@ -1,10 +1,16 @@
 // Owns what the single-item Fashion-MNIST recipes (fashion-pairs, fashion-attributes) share: the
-// `dir` and `size` options, loading both splits through the multifashion loaders, and downsampling.
+// `dir` and `size` options, loading both splits through the multifashion loaders, downsampling, and
+// serving rows batch by batch: images are made from the uint8 items when a batch is asked for, so no
+// float copy of a split is held (the full 60,000-image set keeps only the items, 47 MB).
+import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { int, oneOf, str } from '../../util/options';
 import { mixSeed, mulberry32, shuffleInPlace } from '../../util/random';
+import { epochRows, type Batch, type BatchOptions } from '../batching';
+import type { BatchSource } from '../source';
+import { holdOut, pickColumn } from '../splits';
 import { bundledDir, checkFiles, DEBIAN_DIR, ITEM, loadSplit, type FashionSplit } from './multifashion';
-import type { DataContext } from '../types';
+import type { ArraySet, DataBundle, DataContext } from '../types';
 
 /** Image sides the 28×28 items can be reduced to by averaging whole pixel blocks. */
 export const SIZES = [28, 14, 7, 4] as const;
@@ -55,3 +61,57 @@ export function chooseItems(n: number, count: number | undefined, seed: number):
   shuffleInPlace(p, mulberry32(mixSeed(seed, 0xf1)));
   return p.slice(0, count ?? n);
 }
+
+/** A split whose image inputs are items of a Fashion-MNIST split, made when a batch is asked for. */
+export interface ItemRows {
+  split: FashionSplit;
+  /** Image side (SIZES). */
+  size: number;
+  /** Input name → the item each row shows. */
+  images: Record<string, Int32Array>;
+  /** The per-row targets (labels, flags, a number per row), held in memory. */
+  targets: ArraySet['targets'];
+}
+
+/**
+ * The batch of `rows` (positions in `served`, the rows of `set` a source serves). Values are
+ * bit-identical to batching the split materialised with itemsAt: the same arithmetic per item.
+ */
+export function itemBatch(set: ItemRows, served: Int32Array, rows: ArrayLike<number>): Batch {
+  const b = rows.length;
+  const at = Int32Array.from(rows, (r) => served[r]);
+  const inputs: Record<string, tf.Tensor> = {};
+  for (const [name, items] of Object.entries(set.images)) {
+    inputs[name] = tf.tensor(itemsAt(set.split, Int32Array.from(at, (k) => items[k]), set.size), [b, set.size, set.size, 1], 'float32');
+  }
+  const targets: Record<string, tf.Tensor> = {};
+  for (const [name, c] of Object.entries(set.targets)) {
+    const picked = pickColumn(c, at);
+    targets[name] = tf.tensor(picked.data, [b, ...c.shape], picked.data instanceof Int32Array ? 'int32' : 'float32');
+  }
+  return { size: b, inputs, targets, masks: Object.fromEntries(Object.keys(targets).map((t) => [t, undefined])) };
+}
+
+function itemSource(set: ItemRows, served: Int32Array): BatchSource {
+  return {
+    kind: 'batch-source',
+    size: served.length,
+    targetNames: Object.keys(set.targets),
+    async *batches(opts: BatchOptions) {
+      for (const rows of epochRows(served.length, opts)) yield itemBatch(set, served, rows);
+    },
+  };
+}
+
+const rowsOf = (set: ItemRows) => Int32Array.from({ length: Object.values(set.images)[0].length }, (_, k) => k);
+
+/** Train/val/test sources; a train.validation fraction is held out of the training rows as an in-memory split would be. */
+export function itemSources(train: ItemRows, test: ItemRows, ctx: DataContext): NonNullable<DataBundle['sources']> {
+  const test_ = itemSource(test, rowsOf(test));
+  if (typeof ctx.validation !== 'number') return { train: itemSource(train, rowsOf(train)), test: test_ };
+  const rows = holdOut(rowsOf(train).length, ctx.validation, ctx.seed);
+  return { train: itemSource(train, rows.train), val: itemSource(train, rows.val), test: test_ };
+}
+
+/** The placeholder ArraySets of a bundle that serves its splits through `sources`. */
+export const EMPTY_SET: ArraySet = { size: 0, inputs: {}, targets: {} };

@@ -4,11 +4,11 @@
 // Vollgraf 2017, arXiv:1708.07747 (MIT licence).
 import { dataError } from '../../errors';
 import { mixSeed, mulberry32, randInt, shuffleInPlace } from '../../util/random';
-import { dirOption, itemsAt, loadFashion, seedOption, sizeOption } from './fashion-items';
+import { dirOption, EMPTY_SET, itemSources, loadFashion, seedOption, sizeOption, type ItemRows } from './fashion-items';
 import { int, oneOf, opts, type Options as OptionsOf } from '../../util/options';
 import { classNames as fashionClassNames, type FashionSplit } from './multifashion';
 import { readOptions } from '../options';
-import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
+import type { DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
 const recipeOptions = opts({
   dir: dirOption,
@@ -64,14 +64,12 @@ export function drawLabelledPairs(labels: Uint8Array, count: number, seed: numbe
   return { first, second, same };
 }
 
-function makePairs(split: FashionSplit, count: number, size: number, seed: number, sameAs: Options['sameAs']): ArraySet {
+function makePairs(split: FashionSplit, count: number, size: number, seed: number, sameAs: Options['sameAs']): ItemRows {
   const { first, second, same } = drawLabelledPairs(split.labels, count, seed);
   return {
-    size: count,
-    inputs: {
-      image1: { data: itemsAt(split, first, size), shape: [size, size, 1] },
-      image2: { data: itemsAt(split, second, size), shape: [size, size, 1] },
-    },
+    split,
+    size,
+    images: { image1: first, image2: second },
     targets: {
       category1: { data: Int32Array.from(first, (i) => split.labels[i]), shape: [] },
       category2: { data: Int32Array.from(second, (i) => split.labels[i]), shape: [] },
@@ -101,13 +99,17 @@ export const fashionPairsData: DataDescriptor = {
     return { classNames: { category1: names, category2: names, ...(options(config).sameAs === 'classification' ? { same: ['different', 'same'] } : {}) } };
   },
 
+  /** Images are made per batch (fashion-items.ts): the bundle holds batch sources. */
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
     const o = options(config);
     const seed = o.seed ?? ctx.seed;
     const { dir, train, test } = loadFashion(o.dir, ctx);
+    const sources = itemSources(makePairs(train, o.trainSize, o.size, mixSeed(seed, 1), o.sameAs), makePairs(test, o.testSize, o.size, mixSeed(seed, 2), o.sameAs), ctx);
     return {
-      train: makePairs(train, o.trainSize, o.size, mixSeed(seed, 1), o.sameAs),
-      test: makePairs(test, o.testSize, o.size, mixSeed(seed, 2), o.sameAs),
+      train: EMPTY_SET,
+      ...(sources.val ? { val: EMPTY_SET } : {}),
+      test: EMPTY_SET,
+      sources,
       source: `${dir} (Fashion-MNIST pairs, ${o.size}×${o.size}, ${o.trainSize} train / ${o.testSize} test)`,
     };
   },
