@@ -32,6 +32,7 @@ function located(spec: Spec, p: Problem): Problem {
   return { ...p, where: { ...p.where, ...spec.locate(segs), path: at } };
 }
 
+/** The checks themselves: problems name a path (preflight adds its file position). */
 function checks(spec: Spec): string[] {
   const r = spec.resolved;
   const method = r.weighting.method;
@@ -41,7 +42,7 @@ function checks(spec: Spec): string[] {
   const warnings: string[] = [];
   // The top-level weighting and each stage's own: gradSpace representation needs a split model.
   for (const { w, at } of weightingSections(r)) {
-    if (weightingOptions(w).gradSpace !== 'representation' || !capabilities(r, w).gradient) continue;
+    if (weightingOptions(w).gradSpace !== 'representation' || !capabilities(r, w, at).gradient) continue;
     const built = buildModel(spec.resolved);
     const split = splitModel(built);
     built.model.dispose();
@@ -87,9 +88,16 @@ function weightingSections(r: ResolvedSpec): Array<{ w: ResolvedSpec['weighting'
 }
 
 /** What a weighting section's method needs, from a throwaway instance (unknown options are errors here too). */
-function capabilities(r: ResolvedSpec, w: { method: string }): { gradient: boolean; lookahead: boolean } {
+function capabilities(r: ResolvedSpec, w: { method: string }, at = 'weighting'): { gradient: boolean; lookahead: boolean } {
   const names = Object.keys(r.tasks);
-  const s = strategies.get(w.method).create(w, { taskNames: names, taskWeights: names.map((t) => r.tasks[t].weight), seed: r.seed });
+  let s;
+  try {
+    s = strategies.get(w.method).create(w, { taskNames: names, taskWeights: names.map((t) => r.tasks[t].weight), seed: r.seed });
+  } catch (e) {
+    // A method names its options under `weighting`; a stage's section is elsewhere.
+    if (e instanceof MtlError && e.kind === 'config') throw configError(e.problems.map((p) => ({ ...p, where: { ...p.where, path: p.where.path?.replace(/^weighting(?=\.|$)/, at) } })));
+    throw e;
+  }
   const out = { gradient: s.needs === 'task-gradients', lookahead: s.needs === 'losses' && s.lookahead !== undefined };
   s.dispose();
   return out;
@@ -101,7 +109,7 @@ function capabilities(r: ResolvedSpec, w: { method: string }): { gradient: boole
  * split stops being held out); updateEvery > 1 is an error (its own `every` sets how often λ is learnt).
  */
 function validationChecks(r: ResolvedSpec, problems: Problem[], warnings: string[]): void {
-  const lookahead = weightingSections(r).filter(({ w }) => capabilities(r, w).lookahead);
+  const lookahead = weightingSections(r).filter(({ w, at }) => capabilities(r, w, at).lookahead);
   for (const { w, at } of lookahead) {
     const every = weightingOptions(w).updateEvery;
     if (every > 1) {

@@ -100,6 +100,18 @@ describe('preflight errors carry file:line:col, as validate\'s do', () => {
   });
 });
 
+describe('a method\'s own option error in a stage', () => {
+  before(() => useBackend('cpu'));
+
+  it('is placed at the stage\'s weighting (was: weighting.primary at 1:1)', () => {
+    const text = TINY_SPEC + 'train: {epochs: 2, validation: 0.2}\nstages:\n  - {name: a, epochs: 1}\n  - name: b\n    epochs: 1\n    weighting: {method: auto-lambda, primary: [lft]}\n';
+    assert.throws(
+      () => preflight(validateSpecText(text, 'p.yaml')),
+      (e: unknown) => e instanceof MtlError && e.kind === 'config' && e.message.startsWith(`${at(text, '[lft]', 'p.yaml')} stages[1].weighting.primary: unknown task "lft"`),
+    );
+  });
+});
+
 describe('auto-lambda and weighting.updateEvery', () => {
   before(() => useBackend('cpu'));
 

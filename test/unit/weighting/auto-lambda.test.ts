@@ -79,6 +79,19 @@ describe('Auto-Lambda: one update of λ by hand', () => {
     close(Object.values(s.weights()), [1, 0], 1e-9, 'λ');
   });
 
+  it('Adam: a task absent from an update keeps its λ and its Adam moments and count', () => {
+    const s = create({ primary: ['one'], optimizer: 'adam', lr: 0.1 });
+    tf.tidy(() => s.lookahead!.update(quadraticOracle(), { present: [0, 1], step: 0 }));
+    const entry = (t: number) => ['lambda', 'm', 'v', 't'].map((k) => (s.state() as Record<string, number[]>)[k][t]);
+    const one = entry(0);
+    const two = entry(1);
+    assert.ok(one[1] !== 0 && one[3] === 1, 'task one has Adam state after the first update');
+    tf.tidy(() => s.lookahead!.update(quadraticOracle(), { present: [1], step: 1 }));
+    assert.deepEqual(entry(0), one, 'task one\'s λ, m, v or t changed while it was absent');
+    assert.notDeepEqual(entry(1), two);
+    assert.equal(entry(1)[3], 2);
+  });
+
   it('the combined loss is Σ λ_k L_k over the present tasks', () => {
     const s = create({ primary: ['one'], optimizer: 'sgd', lr: 0.1 });
     tf.tidy(() => s.lookahead!.update(quadraticOracle(), { present: [0, 1], step: 0 }));
