@@ -66,7 +66,7 @@ export class CategoryEncoder implements Encoder {
   private labels(v: unknown): string[] | 'missing' {
     if (isMissing(v)) return 'missing';
     const norm = (x: unknown) => ((this.map as TargetMap).lowercase ? String(x).toLowerCase() : String(x)).trim();
-    if (this.pixels) return flat(v).map(norm);
+    if (this.pixels) return flat(v).map((x) => (isMissing(x) ? '' : norm(x)));
     if (this.perToken) {
       if (Array.isArray(v)) return v.map(norm);
       return String(v).trim().split(/\s+/).map(norm);
@@ -160,10 +160,16 @@ export class CategoryEncoder implements Encoder {
     return { data, mask: mask ?? (masked ? 0 : 1) };
   }
 
-  /** A per-pixel row holds exactly one label per pixel (other rows are padded or truncated). */
+  /** A per-pixel row holds exactly one label per pixel, none of them empty (other rows are padded or truncated). */
   private sizeFits(ls: string[], rec: DataRecord, report: Report): boolean {
-    if (!this.pixels || ls.length === prod(this.shape)) return true;
-    report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} holds ${ls.length} labels, but the per-pixel target has one per pixel`, received: ls.length, allowed: `${prod(this.shape)} (shape [${this.shape.join(', ')}], the head's output grid)` });
+    if (!this.pixels) return true;
+    if (ls.length !== prod(this.shape)) {
+      report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} holds ${ls.length} labels, but the per-pixel target has one per pixel`, received: ls.length, allowed: `${prod(this.shape)} (shape [${this.shape.join(', ')}], the head's output grid)` });
+      return false;
+    }
+    const hole = ls.indexOf('');
+    if (hole < 0) return true;
+    report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} has no label at pixel ${hole} (row-major)`, hint: 'per-pixel masks are not read from files: label every pixel, or leave the whole field empty to mask the row' });
     return false;
   }
 
