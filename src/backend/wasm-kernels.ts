@@ -2,9 +2,10 @@
 // UnsortedSegmentSum, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput),
 // faster replacements for ones it has (Conv2D and FusedConv2D on few channels in wasm-conv-forward.ts,
 // Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and AvgPoolGrad in wasm-pool-grads.ts,
-// Identity and same-dtype Cast without a copy in wasm-identity.ts, BatchMatMul and _FusedMatMul with
-// a transposed operand in wasm-matmul.ts, broadcast comparisons and Reverse in wasm-elementwise.ts,
-// GatherV2 along axis 0 in wasm-gather.ts), and their registration.
+// Identity and same-dtype Cast without a copy in wasm-identity.ts, Tile as block copies in
+// wasm-tile.ts, BatchMatMul and _FusedMatMul with a transposed operand in wasm-matmul.ts, broadcast
+// comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in wasm-gather.ts), and their
+// registration.
 //
 // The missing ones are composed from kernels the WASM backend already has (Transpose, Conv2D,
 // DepthwiseConv2dNative, Slice, Reshape, PadV2, Reverse, Sum, ScatterNd). They call those kernels'
@@ -19,6 +20,7 @@ import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-con
 import { comparisonKernels, reverse } from './wasm-elementwise';
 import { gatherV2 } from './wasm-gather';
 import { cast, identity } from './wasm-identity';
+import { tile } from './wasm-tile';
 import { batchMatMul, fusedMatMul } from './wasm-matmul';
 import { BACKEND, keepOriginal, release, run, setupOriginals, type Attrs, type Info } from './wasm-ops';
 import { avgPoolGrad, maxPoolGrad } from './wasm-pool-grads';
@@ -303,6 +305,7 @@ const REPLACING: Array<[string, tf.KernelFunc]> = [
   ['FusedConv2D', fusedConv2D as tf.KernelFunc],
   ['Identity', identity as tf.KernelFunc],
   ['Cast', cast as tf.KernelFunc],
+  ['Tile', tile as tf.KernelFunc],
   ['Conv2DBackpropInput', conv2DBackpropInput as tf.KernelFunc],
   ['MaxPoolGrad', maxPoolGrad as tf.KernelFunc],
   ['AvgPoolGrad', avgPoolGrad as tf.KernelFunc],
