@@ -1,17 +1,22 @@
-// Owns `node dist/bench/profile.js <config> [batch] [backend]`: the kernel-time profile of one
-// training step (tf.profile; mean of two steps after one warm-up), printed largest first.
+// Owns `node dist/bench/profile.js <config> [batch] [backend] [--cpu]`: the kernel-time profile of
+// one training step, printed largest first: tf.profile's wall time (mean of two steps after one
+// warm-up), or with --cpu each wasm kernel's CPU time on one thread (mean of five steps after two).
 import { selectBackend, type BackendName } from '../src/backend/select';
-import { profileKernels, workload } from './workload';
+import { cpuProfileKernels, profileKernels, workload } from './workload';
 
 async function main(): Promise<void> {
-  const [name = 'quickstart', batch, backend = 'wasm'] = process.argv.slice(2);
-  await selectBackend(backend as BackendName);
+  const args = process.argv.slice(2);
+  const cpu = args.includes('--cpu');
+  const [name = 'quickstart', batch, backend = 'wasm'] = args.filter((a) => a !== '--cpu');
+  await selectBackend(backend as BackendName, cpu ? { threads: 1 } : {});
   const w = await workload(name, batch ? Number(batch) : undefined);
   w.step();
-  const rows = await profileKernels(w, 2);
+  if (cpu) w.step();
+  const { rows, stepMs } = cpu ? cpuProfileKernels(w, 5) : { rows: await profileKernels(w, 2), stepMs: undefined };
   w.dispose();
   const total = rows.reduce((a, r) => a + r.ms, 0);
-  process.stdout.write(`${name} batch ${w.batch.size} on ${backend}: ${total.toFixed(1)} ms kernel time per step\n`);
+  const step = stepMs === undefined ? '' : ` (CPU, 1 thread; step ${stepMs.toFixed(1)} ms)`;
+  process.stdout.write(`${name} batch ${w.batch.size} on ${backend}: ${total.toFixed(1)} ms kernel time per step${step}\n`);
   for (const r of rows.slice(0, 12)) process.stdout.write(`  ${r.kernel.padEnd(28)} ${r.ms.toFixed(1).padStart(8)} ms ${(100 * r.share).toFixed(1).padStart(5)} %\n`);
 }
 
