@@ -36,3 +36,9 @@ export function learnVocabulary(counts: Map<string, number>, minCount: number, m
     .slice(0, Math.max(0, maxIds - RESERVED_IDS))
     .map(([v]) => v);
 }
+
+/** How `mtl predict` shows the word of id 1 in a split of the run's data (its own word is not kept). */
+export const UNKNOWN_WORD = '<unk>';
+
+/** A learnt vocabulary as words by id: '' for padding, UNKNOWN_WORD for out of vocabulary, then the vocabulary. */
+export const wordsById = (vocabulary: readonly string[]): string[] => ['', UNKNOWN_WORD, ...vocabulary];

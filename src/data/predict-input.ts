@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { dataError, usageError, type Problem, type Where } from '../errors';
 import type { Batch } from './batching';
+import { UNKNOWN_WORD } from './categorical';
 import { CategoryEncoder } from './files/category-encoder';
 import type { Encoder } from './files/encoder';
 import { RawInputEncoder } from './files/raw-encoder';
@@ -64,8 +65,24 @@ function formatOf(file: string, pe: PredictEncoding, given?: string): Format {
   return f;
 }
 
-export function planInput(file: string, spec: RunDataSpec, modelInputs: ModelInputs, state: unknown, inputFormat?: string): InputPlan {
-  const pe = predictEncodingOf(spec, modelInputs, state);
+/**
+ * Per row of a batch, the words of its token ids (up to the last non-padding id) by the first input
+ * with a vocabulary; undefined when there is none.
+ */
+export function splitWords(pe: PredictEncoding, inputs: Record<string, { dtype: string; shape: number[]; dataSync(): ArrayLike<number> }>): Array<string[]> | undefined {
+  const name = Object.keys(pe.vocabularies ?? {}).find((n) => inputs[n]?.dtype === 'int32' && inputs[n].shape.length === 2);
+  if (name === undefined) return undefined;
+  const vocab = pe.vocabularies![name];
+  const [b, steps] = inputs[name].shape;
+  const ids = inputs[name].dataSync();
+  return Array.from({ length: b }, (_, i) => {
+    let len = steps;
+    while (len > 0 && ids[i * steps + len - 1] === 0) len--;
+    return Array.from({ length: len }, (_, s) => vocab[ids[i * steps + s]] ?? UNKNOWN_WORD);
+  });
+}
+
+export function planInput(file: string, pe: PredictEncoding, inputFormat?: string): InputPlan {
   const format = formatOf(file, pe, inputFormat);
   const same = pe.reader?.format === format;
   const inputs = pe.inputs!;

@@ -101,6 +101,11 @@ export interface PredictEncoding {
   classNames?: Record<string, string[]>;
   targetScales?: Record<string, { mean: number[]; std: number[] }>;
   reader?: { format: Format; delimiter?: string; columns?: string[] };
+  /**
+   * Token inputs: the word of each id (index = id; 0 padding, 1 out of vocabulary), so that a split
+   * of the run's own data (token ids only) shows entity text as INPUT's words do.
+   */
+  vocabularies?: Record<string, string[]>;
 }
 
 export interface DataDescriptor extends Descriptor<Record<string, unknown>, Promise<DataBundle>, DataContext> {

@@ -1,7 +1,8 @@
 // Owns turning one task's decoded head output for a batch (plain numbers) into per-row predictions as
 // `mtl predict` writes them: class index, name and top-k probabilities; token tags and their entity
-// spans (CoNLL chunk rules, src/metrics/bio.ts); regression values in the target's units (a z-scored
+// spans (BIO or BIOES tags, the CoNLL chunk rules of the entity metrics, src/metrics/bio.ts); regression values in the target's units (a z-scored
 // target is denormalised with the training statistics); probabilities of binary/multilabel outputs.
+import { OTHER_LABEL } from '../data/files/category-encoder';
 import { chunks } from '../metrics/bio';
 import type { TaskType } from '../tasks';
 
@@ -60,7 +61,8 @@ export function kindOf(b: Pick<TaskBatch, 'type' | 'shape' | 'lengths'>): Output
   return b.type === 'regression' ? 'values' : 'probabilities';
 }
 
-const BIO = /^(O|[BI]-.+)$/;
+/** Tags the chunker reads: O, B-/I-/E-/S-<type>, and `<other>` (unseen: other; a one-token entity of its own kind). */
+const TAG = /^(O|[BIES]-.+)$/;
 
 /** The k most probable classes of one distribution, most probable first (ties: lower index first). */
 export function topK(p: ArrayLike<number>, k: number, names?: string[]): TopClass[] {
@@ -75,9 +77,9 @@ function argmax(v: ArrayLike<number>, from: number, n: number): number {
   return best;
 }
 
-/** Entity spans of a tag-name sequence (BIO tags only; otherwise none). */
+/** Entity spans of a tag-name sequence (BIO or BIOES tags, as the entity metrics read them; otherwise none). */
 export function entitiesOf(tags: string[], words?: string[]): Entity[] | undefined {
-  if (!tags.every((t) => BIO.test(t))) return undefined;
+  if (!tags.every((t) => TAG.test(t) || t === OTHER_LABEL)) return undefined;
   return chunks(tags).map((c) => ({ type: c.type, start: c.start, end: c.end + 1, ...(words ? { text: words.slice(c.start, c.end + 1).join(' ') } : {}) }));
 }
 

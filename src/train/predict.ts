@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { selectBackend, type BackendName } from '../backend/select';
 import { disposeBatch, type Batch } from '../data/batching';
-import { inputBatches, planInput, predictEncodingOf, type InputRow, type InputStats } from '../data/predict-input';
+import { inputBatches, planInput, predictEncodingOf, splitWords, type InputRow, type InputStats } from '../data/predict-input';
 import { loadData, splitsFor } from '../data/run-data';
 import { toBatchSource } from '../data/source';
 import { readDataState } from '../data/state';
@@ -17,6 +17,7 @@ import { taskRuntimes, toPredictions, type TaskRuntime } from '../eval/evaluate'
 import { decodeTask, type TaskDecoding, type TaskPrediction } from '../eval/predictions';
 import { writeMasks } from './predict-masks';
 import { loadModelFiles } from '../model/files';
+import type { PredictEncoding } from '../data/types';
 import type { ResolvedSpec, Spec } from '../spec/types';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { checkpointDir, loadRunSpec } from './run-eval';
@@ -163,9 +164,8 @@ function predictBatch(p: Predictor, batch: Batch, rowIds: number[], words?: Arra
   }
 }
 
-async function openPredictor(spec: Spec, ckpt: string, state: unknown, opts: PredictOptions, classNames: Record<string, string[]> = {}): Promise<Predictor> {
+async function openPredictor(spec: Spec, ckpt: string, pe: PredictEncoding, opts: PredictOptions, classNames: Record<string, string[]> = {}): Promise<Predictor> {
   const r = spec.resolved;
-  const pe = predictEncodingOf(spec, r.inputs, state);
   const names = { ...(pe.classNames ?? {}), ...classNames };
   const { model } = await loadModelFiles(ckpt);
   const distances = withDistances(model);
@@ -188,13 +188,14 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
   const spec = loadRunSpec(runDir);
   const ckpt = checkpointDir(runDir, which);
   const state = readDataState(runDir);
+  const pe = predictEncodingOf(spec, spec.resolved.inputs, state);
   seedGlobalRandom(spec.resolved.seed);
   try {
     const batchSize = opts.batchSize ?? spec.resolved.train.batchSize;
     let batches: AsyncIterable<{ batch: Batch; rows?: InputRow[] }>;
     let classNames: Record<string, string[]> | undefined;
     if (opts.input !== undefined) {
-      const plan = planInput(opts.input, spec, spec.resolved.inputs, state, opts.inputFormat);
+      const plan = planInput(opts.input, pe, opts.inputFormat);
       batches = inputBatches(plan, { batchSize, strict: opts.strict, stats: opts.inputStats ??= { records: 0, skipped: 0, maxRowsHeld: 0 } }, opts.onProblems ?? (() => undefined));
     } else {
       const bundle = await loadData(spec, state);
@@ -204,13 +205,14 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
       batches = splitBatches(toBatchSource(data).batches({ batchSize, shuffle: false, seed: 0, epoch: 0 }));
     }
     const masks = opts.masks ?? path.join(runDir, `masks-${opts.input !== undefined ? path.basename(opts.input).replace(/\.[^.]*$/, '') : (opts.split ?? 'test')}`);
-    const p = await openPredictor(spec, ckpt, state, { ...opts, masks }, classNames);
+    const p = await openPredictor(spec, ckpt, pe, { ...opts, masks }, classNames);
     const started = process.hrtime.bigint();
     let row = 0;
     try {
       for await (const { batch, rows } of batches) {
         try {
-          const words = rows?.some((x) => x.words) ? rows.map((x) => x.words) : undefined;
+          // INPUT's own words, or for a split the words of its token ids (the run's vocabulary).
+          const words = rows ? (rows.some((x) => x.words) ? rows.map((x) => x.words) : undefined) : splitWords(pe, batch.inputs);
           const ids = rows ? rows.map((x) => x.index) : Array.from({ length: batch.size }, (_, i) => row + i);
           predictBatch(p, batch, ids, words).forEach((r, i) => {
             emit({ row: rows ? rows[i].index : row, ...r });

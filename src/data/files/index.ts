@@ -10,6 +10,8 @@ import { EmbeddingEncoder } from './embedding-encoder';
 import { inputEncoder, targetEncoder } from './encoders';
 import { loadEncoderStates, loadFiles, makeEncoders } from './load';
 import { filesSchema } from './schema';
+import { TokenEncoder } from './token-encoder';
+import { wordsById } from '../categorical';
 
 export { loadFiles } from './load';
 export { StreamSource, type StreamStats } from './stream-source';
@@ -48,8 +50,11 @@ export function filesPredictEncoding(config: Record<string, unknown>, ctx: DataC
     const info = e.info() as { normalized?: boolean; mean?: number[]; std?: number[] };
     if (maps[t].type === 'regression' && info.normalized) targetScales[t] = { mean: info.mean!, std: info.std! };
   }
+  // Token inputs: the vocabulary training learnt (data-state.json), for the words of a split's ids.
+  const saved = (ctx.state as { encoders?: Record<string, { vocabulary?: string[] }> } | undefined)?.encoders ?? {};
+  const vocabularies = Object.fromEntries(enc.inputs.filter(([, e]) => e instanceof TokenEncoder && saved[e.key]?.vocabulary).map(([n, e]) => [n, wordsById(saved[e.key].vocabulary!)]));
   const train = c.train ?? Object.values(c.tasks ?? {})[0]?.train;
-  return { inputs: enc.inputs, targets: Object.entries(enc.targets), classNames, targetScales, ...(train ? { reader: { format: train.format, delimiter: train.delimiter, columns: train.columns } } : {}) };
+  return { inputs: enc.inputs, targets: Object.entries(enc.targets), classNames, targetScales, vocabularies, ...(train ? { reader: { format: train.format, delimiter: train.delimiter, columns: train.columns } } : {}) };
 }
 
 export const filesData: DataDescriptor = {

@@ -178,13 +178,29 @@ class CarFeatures implements Encoder {
   }
 }
 
-function carsPredictEncoding(config: Record<string, unknown>, ctx: DataContext): PredictEncoding {
-  const o = options(config);
+/** What a run of the cars recipe saves in RUN/data-state.json: the training cars' feature statistics. */
+interface CarsState {
+  version?: number;
+  features?: { mean: number[]; sd: number[] };
+}
+
+/** The training cars' statistics (of this split), from the table. */
+function trainStats(o: Options, ctx: DataContext): { mean: number[]; sd: number[] } {
   const rows = readCars();
   const test = testRows(rows.length, o.testFraction, o.seed ?? ctx.seed);
+  return featureStats(rows.filter((_, i) => !test.has(i)));
+}
+
+/**
+ * `mtl predict`: the statistics the run saved (data-state.json), so that a changed table cannot change
+ * them; a run saved before they were (none) recomputes them from the table.
+ */
+function carsPredictEncoding(config: Record<string, unknown>, ctx: DataContext): PredictEncoding {
+  const o = options(config);
+  const stats = (ctx.state as CarsState | undefined)?.features ?? trainStats(o, ctx);
   const origin = { field: 'Origin', type: 'classification' as const, classes: ORIGINS.length, categories: [...ORIGINS] };
   return {
-    inputs: [['features', new CarFeatures(featureStats(rows.filter((_, i) => !test.has(i))))]],
+    inputs: [['features', new CarFeatures(stats)]],
     targets: [
       ['mpg', new NumericEncoder('targets.mpg', { field: 'Miles_per_Gallon' }, [1], 'regression')],
       ['origin', new CategoryEncoder('targets.origin', origin, ORIGINS.length, 'target')],
@@ -216,11 +232,13 @@ export const carsData: DataDescriptor = {
     const test = testRows(rows.length, o.testFraction, o.seed ?? ctx.seed);
     const trainRows = rows.filter((_, i) => !test.has(i));
     const testRowsList = rows.filter((_, i) => test.has(i));
-    const stats = featureStats(trainRows);
+    // eval and resume z-score with the run's statistics (data-state.json).
+    const stats = (ctx.state as CarsState | undefined)?.features ?? featureStats(trainRows);
     return {
       train: toArraySet(trainRows, stats),
       test: toArraySet(testRowsList, stats),
       source: `${carsFile()} (Auto MPG, ${trainRows.length} train / ${testRowsList.length} test cars)`,
+      state: { version: 1, features: stats } satisfies CarsState,
     };
   },
 };

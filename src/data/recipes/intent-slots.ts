@@ -14,6 +14,7 @@ import { CategoryEncoder } from '../files/category-encoder';
 import type { Encoded, Encoder } from '../files/encoder';
 import { getField } from '../files/fields';
 import type { DataRecord, Report } from '../formats/record';
+import { wordsById } from '../categorical';
 import type { ArraySet, DataBundle, DataContext, DataDescription, DataDescriptor, PredictEncoding } from '../types';
 
 const CITIES = ['new york', 'london', 'paris', 'tokyo', 'berlin', 'san francisco', 'madrid', 'rome', 'boston', 'chicago', 'sydney', 'toronto', 'los angeles', 'amsterdam', 'dublin', 'seattle', 'lisbon', 'vienna', 'prague', 'oslo'];
@@ -218,6 +219,7 @@ function intentSlotsPredictEncoding(config: Record<string, unknown>): PredictEnc
       ['slots', new CategoryEncoder('targets.slots', tags, tagNames.length, 'target')],
     ],
     classNames: { intent: [...intentNames], slots: [...tagNames] },
+    vocabularies: { tokens: wordsById(VOCABULARY) },
     reader: { format: 'jsonl' },
   };
 }

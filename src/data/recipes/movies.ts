@@ -225,18 +225,52 @@ function describeInputs(o: MoviesOptions): DataDescription['inputs'] {
   return inputs;
 }
 
-/** `mtl predict RUN INPUT`: films as the table writes them (JSON objects), encoded by the training code with the training films' statistics. */
-function moviesPredictEncoding(config: Record<string, unknown>, ctx: DataContext): PredictEncoding {
-  const o = options(config);
+/** What a run of the movies recipe saves in RUN/data-state.json: the training films' statistics (and with categories: embedding the vocabularies). */
+interface MoviesState {
+  version?: number;
+  stats?: MovieStats;
+  encoders?: EmbeddingState;
+}
+
+/** The fields the table holds as JSON numbers: text (a CSV cell) is read as a number, an empty cell as missing. */
+const NUMBER_FIELDS = ['Production Budget', 'Running Time min', 'IMDB Rating', 'Rotten Tomatoes Rating'];
+
+/** A film of INPUT with its number fields as numbers; a cell that is not a number is a data error at the record. */
+function numbersOf(rec: DataRecord): Record<string, unknown> {
+  const out = { ...rec.fields };
+  for (const f of NUMBER_FIELDS) {
+    const v = out[f];
+    if (typeof v !== 'string') continue;
+    const n = v.trim() === '' ? null : Number(v);
+    if (n !== null && !Number.isFinite(n)) throw dataError([{ where: rec.where, message: `non-numeric value in "${f}"`, received: v, allowed: 'numbers, or an empty cell for a missing value' }]);
+    out[f] = n;
+  }
+  return out;
+}
+
+/**
+ * The training films' statistics and vocabularies: those the run saved (data-state.json), so that a
+ * changed table cannot change them; a run saved before they were (none) recomputes them from the table.
+ */
+function trainingEncoding(o: MoviesOptions, ctx: DataContext): { stats: MovieStats; encoders?: EmbeddingState } {
+  const saved = ctx.state as MoviesState | undefined;
+  if (saved?.stats && (o.categories === 'one-hot' || saved.encoders)) return { stats: saved.stats, ...(saved.encoders ? { encoders: saved.encoders } : {}) };
   const rows = readMovies();
   const test = testRows(rows.length, o.testFraction, o.seed ?? ctx.seed);
   const trainRows = rows.filter((_, i) => !test.has(i));
-  const stats = movieStats(trainRows);
+  return { stats: movieStats(trainRows), ...(o.categories === 'embedding' ? { encoders: saved?.encoders ?? embeddingState(trainRows, o.minCount) } : {}) };
+}
+
+/**
+ * `mtl predict RUN INPUT`: films as the table writes them (JSON objects, or CSV/TSV cells under the
+ * same field names), encoded by the training code with the training films' statistics.
+ */
+function moviesPredictEncoding(config: Record<string, unknown>, ctx: DataContext): PredictEncoding {
+  const o = options(config);
+  const { stats, encoders: state } = trainingEncoding(o, ctx);
   // Every field of a film may be missing (as in training: the mean, an all-zero one-hot block, or id 0), so none is required.
   const fields: string[] = [];
-  const parse = (rec: DataRecord) => parseMovies([rec.fields], String(rec.where.file));
-  // categories: embedding — the run's vocabularies (data-state.json), as eval uses them.
-  const state = o.categories === 'embedding' ? (ctx.state as { encoders?: EmbeddingState } | undefined)?.encoders ?? embeddingState(trainRows, o.minCount) : undefined;
+  const parse = (rec: DataRecord) => parseMovies([numbersOf(rec)], String(rec.where.file));
   const one = (rec: DataRecord) => (state ? toEmbeddedSet(parse(rec), stats, state).set : toArraySet(parse(rec), stats));
   const shapes = { inputs: describeInputs(o), targets: { imdb: { shape: [1], dtype: 'float32' as const }, rotten: { shape: [1], dtype: 'float32' as const }, genre: { shape: [], dtype: 'int32' as const } } };
   return { ...recordEncoders(fields, one, shapes), classNames: { genre: [...GENRES] }, reader: { format: 'json' } };
@@ -263,14 +297,14 @@ export const moviesData: DataDescriptor = {
     const test = testRows(rows.length, o.testFraction, o.seed ?? ctx.seed);
     const trainRows = rows.filter((_, i) => !test.has(i));
     const testList = rows.filter((_, i) => test.has(i));
-    const stats = movieStats(trainRows);
+    // eval and resume encode with the run's statistics and vocabularies (data-state.json), as the files type does.
+    const saved = ctx.state as MoviesState | undefined;
+    const stats = saved?.stats ?? movieStats(trainRows);
     const source = `${moviesFile()} (films, ${trainRows.length} train / ${testList.length} test)`;
-    if (o.categories === 'one-hot') return { train: toArraySet(trainRows, stats), test: toArraySet(testList, stats), source };
-    // eval and resume encode with the run's vocabularies (data-state.json), as the files type does.
-    const saved = (ctx.state as { encoders?: EmbeddingState } | undefined)?.encoders;
-    const state = saved ?? embeddingState(trainRows, o.minCount);
+    if (o.categories === 'one-hot') return { train: toArraySet(trainRows, stats), test: toArraySet(testList, stats), source, state: { version: 1, stats } satisfies MoviesState };
+    const state = saved?.encoders ?? embeddingState(trainRows, o.minCount);
     const tr = toEmbeddedSet(trainRows, stats, state);
     const te = toEmbeddedSet(testList, stats, state);
-    return { train: tr.set, test: te.set, source, state: { version: 1, encoders: state }, idCounts: { train: tr.counts, test: te.counts } };
+    return { train: tr.set, test: te.set, source, state: { version: 1, stats, encoders: state } satisfies MoviesState, idCounts: { train: tr.counts, test: te.counts } };
   },
 };

@@ -76,6 +76,35 @@ describe('predict row decoding', () => {
     assert.equal(entitiesOf(['PER', 'O']), undefined, 'not BIO tags: no spans');
   });
 
+  it('entity spans of a hand-made BIOES sequence (E-x and S-x close a chunk; I-x/E-x after a closed one opens one; <other> is its own)', () => {
+    //            0        1    2        3        4        5        6        7        8        9        10         11
+    const tags = ['S-PER', 'O', 'B-LOC', 'I-LOC', 'E-LOC', 'I-LOC', 'E-ORG', 'B-PER', 'E-PER', 'S-LOC', '<other>', 'I-LOC'];
+    const words = 'ann met in new south wales near acme john smith paris xyzzy rome'.split(' ');
+    assert.deepEqual(entitiesOf(tags, words), [
+      { type: 'PER', start: 0, end: 1, text: 'ann' },
+      { type: 'LOC', start: 2, end: 5, text: 'in new south' },
+      { type: 'LOC', start: 5, end: 6, text: 'wales' },
+      { type: 'ORG', start: 6, end: 7, text: 'near' },
+      { type: 'PER', start: 7, end: 9, text: 'acme john' },
+      { type: 'LOC', start: 9, end: 10, text: 'smith' },
+      { type: '<other>', start: 10, end: 11, text: 'paris' },
+      { type: 'LOC', start: 11, end: 12, text: 'xyzzy' },
+    ]);
+    // S-x then I-x of the same type: S closed the first, so the I opens a second entity.
+    assert.deepEqual(entitiesOf(['S-LOC', 'I-LOC', 'E-LOC']), [
+      { type: 'LOC', start: 0, end: 1 },
+      { type: 'LOC', start: 1, end: 3 },
+    ]);
+    // Through decodeTask: BIOES names [O, B-LOC, I-LOC, E-LOC, S-LOC], argmax per token.
+    const names = ['O', 'B-LOC', 'I-LOC', 'E-LOC', 'S-LOC'];
+    const onehot = (c: number) => names.map((_, j) => (j === c ? 0.9 : 0.025));
+    const [r] = decodeTask({ type: 'classification', values: [1, 2, 3, 0, 4].flatMap(onehot), shape: [1, 5, 5], lengths: [5], words: [['new', 'south', 'wales', 'and', 'paris']] }, { names }, 1);
+    assert.deepEqual((r as { entities: unknown }).entities, [
+      { type: 'LOC', start: 0, end: 3, text: 'new south wales' },
+      { type: 'LOC', start: 4, end: 5, text: 'paris' },
+    ]);
+  });
+
   it('output kinds', () => {
     assert.equal(kindOf({ type: 'classification', shape: [2, 3] }), 'class');
     assert.equal(kindOf({ type: 'classification', shape: [2, 4, 3], lengths: [4, 4] }), 'tokens');

@@ -297,6 +297,33 @@ describe('predict: tagging with learnt tags', () => {
     assert.equal(ok.length, 1);
     assert.equal(formatProblem(problems[0]).startsWith(`${bad}:9:1: targets.tags: label "X-LOC"`), true, formatProblem(problems[0]));
   });
+
+  it('a split of the run\'s data (token ids only) shows each entity\'s words from the learnt vocabulary, <unk> for an unknown word', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-predict-ner-split-'));
+    const sentence = (n: string, c: string) => `${n}\tB-PER\nlives\tO\nin\tO\n${c}\tB-LOC\n`;
+    fs.writeFileSync(path.join(dir, 'train.conll'), Array.from({ length: 16 }, (_, i) => sentence(['john', 'mary'][i % 2], ['paris', 'rome'][i % 2])).join('\n'));
+    // Training words: john, mary, lives, in, paris, rome; bob and lima are not among them.
+    const test = [['mary', 'lives', 'in', 'paris'], ['bob', 'lives', 'in', 'lima'], ['john', 'lives', 'in', 'lima']];
+    fs.writeFileSync(path.join(dir, 'test.conll'), test.map((w) => sentence(w[0], w[3]).replace(/^lives/m, w[1])).join('\n'));
+    const spec = NER.replace('columns: [token, tag]}', 'columns: [token, tag]}\n  test: {format: conll, path: test.conll, columns: [token, tag]}').replace('train: {epochs: 1, batchSize: 8, validation: none}', 'train: {epochs: 25, batchSize: 8, validation: none, optimizer: {type: adam, learningRate: 0.05}}');
+    fs.writeFileSync(path.join(dir, 'spec.yaml'), spec);
+    const run = path.join(dir, 'run');
+    await train(path.join(dir, 'spec.yaml'), { out: run, backend: 'cpu' });
+    const rows = await collect(run, { split: 'test' });
+    const known = new Set(['john', 'mary', 'lives', 'in', 'paris', 'rome']);
+    const shown = test.map((ws) => ws.map((w) => (known.has(w) ? w : '<unk>')));
+    let entities = 0;
+    rows.forEach((r, i) => {
+      const p = r.tasks.tags as { entities?: Array<{ start: number; end: number; text: string }> };
+      for (const e of p.entities ?? []) {
+        entities++;
+        assert.equal(e.text, shown[i].slice(e.start, e.end).join(' '));
+      }
+    });
+    assert.ok(entities >= 3, `the trained tagger finds entities (${entities})`);
+    // The sentence with two unknown words: its entities name them <unk>, where INPUT's words would be bob and lima.
+    assert.ok((rows[1].tasks.tags as { entities?: Array<{ text: string }> }).entities?.some((e) => e.text === '<unk>'));
+  });
 });
 
 describe('predict: Siamese distances', () => {

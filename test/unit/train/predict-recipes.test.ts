@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { carsFile, testRows } from '../../../src/data/recipes/cars';
 import { moviesFile } from '../../../src/data/recipes/movies';
-import { generateSentence, intentNames, tagNames } from '../../../src/data/recipes/intent-slots';
+import { generateSentence, intentNames, tagNames, VOCABULARY } from '../../../src/data/recipes/intent-slots';
 import { train } from '../../../src/train/loop';
 import { predictRun, type PredictionRow } from '../../../src/train/predict';
 import { mixSeed, mulberry32 } from '../../../src/util/random';
@@ -88,14 +88,31 @@ async function collect(run: string, opts: Parameters<typeof predictRun>[1]): Pro
 describe('predict INPUT with a recipe\'s own fields', () => {
   before(() => useBackend('cpu'));
 
-  /** Trains `spec`, writes the test split's rows of `table` (a JSON array) as a file, predicts it and the split. */
-  async function tableAndSplit(spec: string, table: string, seed: number): Promise<{ fromFile: PredictionRow[]; split: PredictionRow[]; size: number }> {
+  /**
+   * Trains `spec`, writes the test split's rows of `table` (a JSON array) as a file, predicts it and the
+   * split. Then the run's recorded data config is changed so that the table would give other training
+   * rows (data.seed 99): INPUT must still be encoded with the statistics of the rows the run trained on
+   * (data-state.json), while the split itself does change (a check that the change took effect).
+   */
+  async function tableAndSplit(spec: string, table: string, seed: number): Promise<{ dir: string; fromFile: PredictionRow[]; split: PredictionRow[]; size: number; test: Array<Record<string, unknown>> }> {
     const dir = await trained(spec);
-    const rows = JSON.parse(fs.readFileSync(table, 'utf8')) as unknown[];
+    const run = path.join(dir, 'run');
+    const rows = JSON.parse(fs.readFileSync(table, 'utf8')) as Array<Record<string, unknown>>;
     const test = testRows(rows.length, 0.2, seed);
     const file = path.join(dir, 'table.json');
-    fs.writeFileSync(file, JSON.stringify(rows.filter((_, i) => test.has(i))));
-    return { fromFile: await collect(path.join(dir, 'run'), { input: file }), split: await collect(path.join(dir, 'run'), { split: 'test' }), size: test.size };
+    const testList = rows.filter((_, i) => test.has(i));
+    fs.writeFileSync(file, JSON.stringify(testList));
+    const fromFile = await collect(run, { input: file });
+    const split = await collect(run, { split: 'test' });
+    const cfg = path.join(run, 'config.resolved.yaml');
+    const text = fs.readFileSync(cfg, 'utf8');
+    const changed = text.replace(/^(\s+)type: (cars|movies)$/m, '$1type: $2\n$1seed: 99');
+    assert.notEqual(changed, text);
+    fs.writeFileSync(cfg, changed);
+    assert.deepEqual(await collect(run, { input: file }), fromFile, 'INPUT keeps the training statistics when the table would give others');
+    assert.notDeepEqual(await collect(run, { split: 'test' }), split, 'data.seed 99 draws other test rows');
+    fs.writeFileSync(cfg, text);
+    return { dir, fromFile, split, size: test.size, test: testList };
   }
 
   it('cars: the test cars as raw table rows predict exactly as the test split (z-scores, missing values, names)', async () => {
@@ -106,11 +123,30 @@ describe('predict INPUT with a recipe\'s own fields', () => {
     assert.deepEqual(new Set(fromFile.map((r) => (r.tasks.origin as { labelName: string }).labelName)), new Set(['USA', 'Europe', 'Japan']));
   });
 
-  it('movies: the test films as raw table rows predict exactly as the test split (the training code\'s encoding)', async () => {
-    const { fromFile, split, size } = await tableAndSplit(MOVIES, moviesFile(), 4);
+  it('movies: the test films as raw table rows, and as CSV, predict exactly as the test split (the training code\'s encoding)', async () => {
+    const { dir, fromFile, split, size, test } = await tableAndSplit(MOVIES, moviesFile(), 4);
     assert.equal(fromFile.length, size);
     assert.deepEqual(fromFile, split);
     assert.ok(fromFile.some((r) => typeof (r.tasks.genre as { name?: string }).name === 'string'));
+    // The same films as CSV: every field of the table a column, numbers as text, a missing value an empty cell.
+    const columns = [...new Set(test.flatMap((f) => Object.keys(f)))];
+    const cell = (v: unknown) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+    const csv = path.join(dir, 'films.csv');
+    fs.writeFileSync(csv, [columns.map(cell).join(','), ...test.map((f) => columns.map((c) => cell(f[c])).join(','))].join('\n'));
+    assert.ok(columns.includes('Production Budget') && columns.includes('Running Time min'));
+    assert.deepEqual(await collect(path.join(dir, 'run'), { input: csv }), split);
+    // A cell that is not a number is a bad row at its line; the other films are predicted.
+    const budget = columns.indexOf('Production Budget');
+    const lines = fs.readFileSync(csv, 'utf8').split('\n');
+    const k = lines.findIndex((l, i) => i > 0 && !l.includes('"'));
+    const cells = lines[k].split(',');
+    assert.equal(cells[budget], String(test[k - 1]['Production Budget']));
+    lines[k] = [...cells.slice(0, budget), 'lots', ...cells.slice(budget + 1)].join(',');
+    fs.writeFileSync(csv, lines.join('\n'));
+    const problems: string[] = [];
+    const rest = await collect(path.join(dir, 'run'), { input: csv, onProblems: (ps) => problems.push(...ps.map((p) => `${p.where.line}: ${p.message}`)) });
+    assert.equal(rest.length, size - 1);
+    assert.deepEqual(problems, [`${k + 1}: non-numeric value in "Production Budget"`]);
   });
 
   it('intent-slots: regenerated test sentences as text predict as the test split; without labels the CRF paths are the same', async () => {
@@ -140,9 +176,19 @@ describe('predict INPUT with a recipe\'s own fields', () => {
     const around = await collect(run, { input: withEmpty, labels: false, onProblems: (ps) => problems.push(...ps.map((p) => `${p.where.line}: ${p.message}`)) });
     assert.equal(around.length, 2);
     assert.deepEqual(problems, ['2: inputs.tokens: no sentence in field "text"']);
-    // Entity text: the words of each span.
+    // Entity text: the words of each span; in the split (token ids only) the recipe's vocabulary gives
+    // them, a test-only slot word (not in the vocabulary, id 1) showing as <unk>.
+    const inVocab = new Set(VOCABULARY);
+    let unknown = 0;
     for (const [i, r] of without.entries()) {
-      for (const e of (r.tasks.slots as { entities?: Array<{ start: number; end: number; text: string }> }).entities ?? []) assert.equal(e.text, sentences[i].words.slice(e.start, e.end).join(' '));
+      const fromSplit = (noLabels[i].tasks.slots as { entities?: Array<{ text: string }> }).entities ?? [];
+      ((r.tasks.slots as { entities?: Array<{ start: number; end: number; text: string }> }).entities ?? []).forEach((e, j) => {
+        assert.equal(e.text, sentences[i].words.slice(e.start, e.end).join(' '));
+        const shown = sentences[i].words.slice(e.start, e.end).map((w) => (inVocab.has(w) ? w : '<unk>')).join(' ');
+        assert.equal(fromSplit[j].text, shown);
+        if (shown.includes('<unk>')) unknown++;
+      });
     }
+    assert.ok(unknown > 0, 'some test entity holds a test-only word');
   });
 });
