@@ -52,6 +52,8 @@ export const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['mtl predict runs/cars new-cars.json --out predictions.jsonl', 'a file of new rows (labels optional): class names, values in the target\'s units'],
     ['mtl predict runs/csv apartments.csv --format csv --strict --out p.csv', 'CSV out; a row the preprocessing cannot read is exit 3, p.csv not written'],
     ['mtl predict runs/q1 rows.txt --input-format jsonl --checkpoint runs/q0/checkpoints/last', 'raw model inputs from a .txt file, a checkpoint folder given by path'],
+    ['mtl predict runs/q1 canvases/', 'idx/npy: a folder of one file per field, named after it (canvases/image.idx: uint8 36×36 canvases, 0–255)'],
+    ['mtl predict runs/mnist --input image=t10k-images-idx3-ubyte.gz --input label=t10k-labels-idx1-ubyte.gz', 'idx/npy files named one field at a time (the label file is optional)'],
     ['mtl predict runs/q1 --out predictions.jsonl', 'every test row: class, probability and top-3 per task'],
     ['mtl predict runs/q1 --split val --checkpoint last --format csv --top-k 1 > val.csv', 'validation rows as CSV'],
     ['mtl predict runs/q1 --no-labels --backend wasm', 'predictions only, no labels'],

@@ -2,11 +2,14 @@
 // inputs (the recipe's, with what the run learnt loaded from RUN/data-state.json; otherwise one field
 // of raw values per model input), optional labels, and batches of good rows. A row the encoders cannot
 // read is handed to the caller as problems (file:row) and left out, or ends the pass with --strict;
-// rows are read as the batches are consumed, so memory holds one batch of rows whatever the file size.
+// rows are read as the batches are consumed, so memory holds one batch of rows whatever the file size
+// (idx/npy INPUT, one file per field resolved in predict-arrays.ts, is read whole, as in training).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dataError, usageError, type Problem, type Where } from '../errors';
 import type { Batch } from './batching';
 import { UNKNOWN_WORD } from './categorical';
+import { arrayFormat, checkArrayRows, folderFields, namedFields } from './predict-arrays';
 import { CategoryEncoder } from './files/category-encoder';
 import type { Encoder } from './files/encoder';
 import { RawInputEncoder } from './files/raw-encoder';
@@ -59,10 +62,18 @@ function formatOf(file: string, pe: PredictEncoding, given?: string): Format {
     if (!(FORMATS as readonly string[]).includes(given)) throw usageError([{ where: {}, message: 'unknown --input-format', received: given, allowed: FORMATS.join(', ') }]);
     return given as Format;
   }
-  const f = EXTENSIONS[path.extname(file).toLowerCase()] ?? pe.reader?.format;
-  if (!f) throw usageError([{ where: { file }, message: 'cannot tell the format of the input file from its name', allowed: Object.keys(EXTENSIONS).join(', '), hint: 'give --input-format' }]);
-  if (f === 'idx' || f === 'npy') throw usageError([{ where: { file }, message: `format ${f} keeps one file per field, which one INPUT cannot name`, hint: 'write the rows as jsonl, csv, json, parquet or arrow' }]);
+  const f = EXTENSIONS[path.extname(file).toLowerCase()] ?? arrayExtension(file) ?? pe.reader?.format;
+  if (!f) throw usageError([{ where: { file }, message: 'cannot tell the format of the input file from its name', allowed: `${Object.keys(EXTENSIONS).join(', ')}, .npy, .idx (.gz)`, hint: 'give --input-format' }]);
   return f;
+}
+
+/** The idx/npy file names: .npy; .idx, .idx.gz and the MNIST family's -ubyte(.gz). */
+const arrayExtension = (file: string): Format | undefined => (/\.npy$/i.test(file) ? 'npy' : /(\.idx|-ubyte)(\.gz)?$/i.test(file) ? 'idx' : undefined);
+
+/** One idx/npy INPUT file is the one field the model reads (labels optional); a model of several input fields needs them named. */
+function singleField(file: string, format: Format, needed: string[]): Record<string, string> {
+  if (needed.length === 1) return { [needed[0]]: path.resolve(file) };
+  throw usageError([{ where: { file }, message: `format ${format} keeps one file per field, and the model reads ${needed.length} fields (${needed.join(', ')})`, hint: 'give a folder of files named after the fields (<field>.npy, <field>.idx, <field>.idx.gz), or --input FIELD=PATH for each' }]);
 }
 
 /**
@@ -82,21 +93,42 @@ export function splitWords(pe: PredictEncoding, inputs: Record<string, { dtype: 
   });
 }
 
-export function planInput(file: string, pe: PredictEncoding, inputFormat?: string): InputPlan {
-  const format = formatOf(file, pe, inputFormat);
-  const same = pe.reader?.format === format;
+/** A folder INPUT is an image folder when the format says images; otherwise it holds one file per field. */
+function isFieldFolder(file: string, pe: PredictEncoding, given?: string): boolean {
+  if ((given ?? pe.reader?.format) === 'images') return false;
+  return fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+/**
+ * INPUT bound to the run's encoders: a file (or an image folder), a folder of one idx/npy file per
+ * field, or (a record) the file of each field (--input FIELD=PATH).
+ */
+export function planInput(input: string | Record<string, string>, pe: PredictEncoding, inputFormat?: string): InputPlan {
   const inputs = pe.inputs!;
-  const reader: ReaderOptions = {
-    format,
-    paths: [path.resolve(file)],
-    ...(same && pe.reader?.delimiter !== undefined ? { delimiter: pe.reader.delimiter } : {}),
-    ...(same && pe.reader?.columns !== undefined ? { columns: pe.reader.columns } : {}),
-    chunkSize: 1 << 20,
-    // Only the inputs' fields must be there: labels are optional.
-    needed: [...new Set(inputs.flatMap(([, e]) => e.fields))],
-    optional: [...new Set((pe.targets ?? []).flatMap(([, e]) => e.fields))],
-  };
-  return { reader, prepared: { name: file, reader, streaming: true, inputs, targets: pe.targets ?? [] }, classNames: pe.classNames ?? {}, targetScales: pe.targetScales ?? {} };
+  // Only the inputs' fields must be there: labels are optional.
+  const needs = { needed: [...new Set(inputs.flatMap(([, e]) => e.fields))], optional: [...new Set((pe.targets ?? []).flatMap(([, e]) => e.fields))] };
+  const format = typeof input === 'string' && !isFieldFolder(input, pe, inputFormat) ? formatOf(input, pe, inputFormat) : undefined;
+  const fields =
+    typeof input !== 'string' ? namedFields(input, needs)
+    : format === undefined ? folderFields(input, needs)
+    : format === 'idx' || format === 'npy' ? singleField(input, format, needs.needed)
+    : undefined;
+  const name = typeof input === 'string' ? input : Object.entries(input).map(([f, p]) => `${f}=${p}`).join(' ');
+  let reader: ReaderOptions;
+  if (fields) reader = { format: arrayFormat(fields, inputFormat, format ?? pe.reader?.format), paths: [], files: fields, chunkSize: 1 << 20, ...needs };
+  else {
+    const file = input as string;
+    const same = pe.reader?.format === format;
+    reader = {
+      format: format!,
+      paths: [path.resolve(file)],
+      ...(same && pe.reader?.delimiter !== undefined ? { delimiter: pe.reader.delimiter } : {}),
+      ...(same && pe.reader?.columns !== undefined ? { columns: pe.reader.columns } : {}),
+      chunkSize: 1 << 20,
+      ...needs,
+    };
+  }
+  return { reader, prepared: { name, reader, streaming: true, inputs, targets: pe.targets ?? [] }, classNames: pe.classNames ?? {}, targetScales: pe.targetScales ?? {} };
 }
 
 /** A problem with the whole file (no such column, an empty file) rather than with one row. */
@@ -136,9 +168,11 @@ async function* readBatches(plan: InputPlan, opts: { batchSize: number; strict?:
   const wordsOf = plan.prepared.inputs.map(([, e]) => e).find((e) => e.words);
   let rows: Row[] = [];
   let info: InputRow[] = [];
+  const files = plan.reader.files;
   for await (const rec of readRecords(plan.reader, readerReport)) {
     const problems: Problem[] = [];
     const index = stats.records++;
+    if (files && index === 0) checkArrayRows(rec, files, [...plan.prepared.inputs, ...plan.prepared.targets]);
     const row = encodeRecord(plan.prepared, rec, problems);
     if (!row) {
       bad(problems);

@@ -29,8 +29,13 @@ export interface PredictOptions {
   /** best, last, or the path of a checkpoint folder. */
   checkpoint?: string;
   split?: PredictSplit;
-  /** A user's file to predict instead of a split (any supported format with the data's fields). */
+  /**
+   * A user's file to predict instead of a split (any supported format with the data's fields), or a
+   * folder of one idx/npy file per field named after it (<field>.npy, <field>.idx, <field>.idx.gz).
+   */
   input?: string;
+  /** Instead of `input`: the idx/npy file of each field (--input FIELD=PATH). */
+  inputFields?: Record<string, string>;
   /** INPUT's format when its extension does not say it. */
   inputFormat?: string;
   /** The first row of INPUT the preprocessing cannot read is a data error (otherwise reported and left out). */
@@ -194,8 +199,10 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
     const batchSize = opts.batchSize ?? spec.resolved.train.batchSize;
     let batches: AsyncIterable<{ batch: Batch; rows?: InputRow[] }>;
     let classNames: Record<string, string[]> | undefined;
-    if (opts.input !== undefined) {
-      const plan = planInput(opts.input, pe, opts.inputFormat);
+    const input = opts.input ?? opts.inputFields;
+    const inputName = input === undefined ? undefined : typeof input === 'string' ? input : Object.values(input)[0];
+    if (input !== undefined) {
+      const plan = planInput(input, pe, opts.inputFormat);
       batches = inputBatches(plan, { batchSize, strict: opts.strict, stats: opts.inputStats ??= { records: 0, skipped: 0, maxRowsHeld: 0 } }, opts.onProblems ?? (() => undefined));
     } else {
       const bundle = await loadData(spec, state);
@@ -204,7 +211,7 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
       classNames = bundle.classNames;
       batches = splitBatches(toBatchSource(data).batches({ batchSize, shuffle: false, seed: 0, epoch: 0 }));
     }
-    const masks = opts.masks ?? path.join(runDir, `masks-${opts.input !== undefined ? path.basename(opts.input).replace(/\.[^.]*$/, '') : (opts.split ?? 'test')}`);
+    const masks = opts.masks ?? path.join(runDir, `masks-${inputName !== undefined ? path.basename(inputName).replace(/\.[^.]*$/, '') : (opts.split ?? 'test')}`);
     const p = await openPredictor(spec, ckpt, pe, { ...opts, masks }, classNames);
     const started = process.hrtime.bigint();
     let row = 0;
@@ -226,7 +233,7 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
       // The distance model shares the model's layers and weights: disposing the model frees both.
       p.model.dispose();
     }
-    const where = opts.input !== undefined ? { input: opts.input } : { split: opts.split ?? 'test' };
+    const where = input !== undefined ? { input: typeof input === 'string' ? input : Object.entries(input).map(([f, p]) => `${f}=${p}`).join(' ') } : { split: opts.split ?? 'test' };
     return { rows: row, seconds: Number(process.hrtime.bigint() - started) / 1e9, checkpoint: which, ...where, skipped: opts.inputStats?.skipped ?? 0 };
   } finally {
     restoreGlobalRandom();

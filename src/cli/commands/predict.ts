@@ -1,4 +1,4 @@
-// `mtl predict RUN [INPUT] [--split S] [--checkpoint C] [--out FILE] [--format jsonl|csv] [--strict]`:
+// `mtl predict RUN [INPUT | --input FIELD=PATH…] [--split S] [--checkpoint C] [--out FILE] [--format jsonl|csv] [--strict]`:
 // predictRun() → one line per row (JSON Lines, or CSV with one column group per task), streamed to stdout
 // or to a temporary file renamed to FILE at the end (a failed run leaves no half-written FILE). INPUT's
 // rows the preprocessing cannot read are reported on stderr as file:row and left out (--strict: exit 3).
@@ -13,6 +13,8 @@ import { csvWriter, jsonlWriter } from './predict-writers';
 
 export interface PredictCliOptions {
   split?: PredictSplit;
+  /** --input FIELD=PATH, once per field. */
+  input?: string[];
   checkpoint: string;
   out?: string;
   format: 'jsonl' | 'csv';
@@ -65,20 +67,36 @@ function fileSink(out: string): { write: (line: string) => void; commit: () => v
   };
 }
 
+/** --input FIELD=PATH pairs as a record; a pair without "=" or a field given twice is a usage error. */
+function fieldFiles(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const at = p.indexOf('=');
+    if (at <= 0 || at === p.length - 1) throw usageError([{ where: {}, message: '--input takes FIELD=PATH', received: p, hint: 'e.g. --input image=images.idx --input label=labels.idx' }]);
+    const field = p.slice(0, at);
+    if (out[field] !== undefined) throw usageError([{ where: {}, message: `--input ${field}=… given twice` }]);
+    out[field] = p.slice(at + 1);
+  }
+  return out;
+}
+
 export async function predictCommand(run: string, input: string | undefined, opts: PredictCliOptions, o: Output): Promise<void> {
   const k = Number(opts.topK);
   if (!Number.isInteger(k) || k < 1) throw usageError([{ where: {}, message: '--top-k takes a whole number ≥ 1', received: opts.topK }]);
-  if (input !== undefined && opts.split !== undefined) throw usageError([{ where: {}, message: 'give either INPUT or --split, not both' }]);
-  if (input === undefined && (opts.strict || opts.inputFormat)) throw usageError([{ where: {}, message: `${opts.strict ? '--strict' : '--input-format'} applies to an INPUT file` }]);
+  const fields = opts.input?.length ? fieldFiles(opts.input) : undefined;
+  if (input !== undefined && fields) throw usageError([{ where: {}, message: 'give either INPUT or --input FIELD=PATH, not both' }]);
+  const given = input !== undefined || fields !== undefined;
+  if (given && opts.split !== undefined) throw usageError([{ where: {}, message: `give either ${input !== undefined ? 'INPUT' : '--input'} or --split, not both` }]);
+  if (!given && (opts.strict || opts.inputFormat)) throw usageError([{ where: {}, message: `${opts.strict ? '--strict' : '--input-format'} applies to an INPUT file` }]);
   const sink = opts.out ? fileSink(opts.out) : undefined;
   const write = sink ? sink.write : (line: string) => o.out(line);
-  const writer = opts.format === 'csv' ? csvWriter(write) : jsonlWriter(write, input !== undefined);
+  const writer = opts.format === 'csv' ? csvWriter(write) : jsonlWriter(write, given);
   let shown = 0;
   const onProblems = (ps: Problem[]) => {
     if (shown++ < SHOWN_PROBLEMS) for (const p of ps) o.err(formatProblem(p));
   };
   try {
-    const s = await predictRun(run, { split: input === undefined ? (opts.split ?? 'test') : undefined, input, inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary, masks: opts.masks }, writer.row);
+    const s = await predictRun(run, { split: given ? undefined : (opts.split ?? 'test'), input, ...(fields ? { inputFields: fields } : {}), inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary, masks: opts.masks }, writer.row);
     writer.end();
     sink?.commit();
     const from = s.input !== undefined ? `of ${s.input}` : `of the ${s.split} split`;

@@ -7,6 +7,7 @@ import { chooseItems, dirOption, EMPTY_SET, itemSources, itemsAt, loadFashion, s
 import { int, opts, type Options as OptionsOf } from '../../util/options';
 import { dataError } from '../../errors';
 import { classNames as fashionClassNames, type FashionSplit } from './multifashion';
+import { pixelInputs } from '../files/raw-encoder';
 import { readOptions } from '../options';
 import type { DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
@@ -83,8 +84,8 @@ export const fashionAttributesData: DataDescriptor = {
     };
   },
 
-  /** `mtl predict RUN INPUT`: rows hold the image itself (field image, size×size numbers in [0, 1]); labels are not read. */
-  predictEncoding: () => ({ classNames: { category: [...fashionClassNames], group: [...groupNames] } }),
+  /** `mtl predict RUN INPUT`: rows hold the image itself (field image, size×size numbers in [0, 1], or a uint8 idx/npy row of 0–255 pixels); labels are not read. */
+  predictEncoding: (config) => ({ inputs: pixelInputs(fashionAttributesData.describe(config).inputs), classNames: { category: [...fashionClassNames], group: [...groupNames] } }),
 
   /** Images are made per batch (fashion-items.ts): the bundle holds batch sources. */
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {

@@ -7,6 +7,7 @@ import { mixSeed, mulberry32, randInt, shuffleInPlace } from '../../util/random'
 import { dirOption, EMPTY_SET, itemSources, loadFashion, seedOption, sizeOption, type ItemRows } from './fashion-items';
 import { int, oneOf, opts, type Options as OptionsOf } from '../../util/options';
 import { classNames as fashionClassNames, type FashionSplit } from './multifashion';
+import { pixelInputs } from '../files/raw-encoder';
 import { readOptions } from '../options';
 import type { DataBundle, DataContext, DataDescription, DataDescriptor } from '../types';
 
@@ -93,10 +94,10 @@ export const fashionPairsData: DataDescriptor = {
     };
   },
 
-  /** `mtl predict RUN INPUT`: rows hold the two images (fields image1, image2, size×size numbers in [0, 1]); labels are not read. */
+  /** `mtl predict RUN INPUT`: rows hold the two images (fields image1, image2, size×size numbers in [0, 1], or uint8 idx/npy rows of 0–255 pixels); labels are not read. */
   predictEncoding(config: Record<string, unknown>) {
     const names = [...fashionClassNames];
-    return { classNames: { category1: names, category2: names, ...(options(config).sameAs === 'classification' ? { same: ['different', 'same'] } : {}) } };
+    return { inputs: pixelInputs(fashionPairsData.describe(config).inputs), classNames: { category1: names, category2: names, ...(options(config).sameAs === 'classification' ? { same: ['different', 'same'] } : {}) } };
   },
 
   /** Images are made per batch (fashion-items.ts): the bundle holds batch sources. */

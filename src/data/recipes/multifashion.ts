@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { dataError, type Problem } from '../../errors';
 import { mixSeed } from '../../util/random';
 import { packageRoot } from '../../util/paths';
+import { pixelInputs } from '../files/raw-encoder';
 import { readIdx } from '../formats/idx';
 import { bool, int, opts, str, type Options as OptionsOf } from '../../util/options';
 import { readOptions } from '../options';
@@ -128,8 +129,14 @@ export const multifashionData: DataDescriptor = {
     return { inputs: { image: { shape: [CANVAS, CANVAS, 1], dtype: 'float32' } }, targets: targetsOf(opts.dense), splits: ['train', 'test'] };
   },
 
-  /** `mtl predict RUN INPUT`: rows hold the canvas itself (field image, 36×36 numbers in [0, 1]); labels are not read. */
-  predictEncoding: (config) => ({ classNames: { left: [...classNames], right: [...classNames], ...(options(config).dense ? { segmentation: [...SEGMENT_CLASSES] } : {}) } }),
+  /**
+   * `mtl predict RUN INPUT`: rows hold the canvas itself (field image, 36×36 numbers in [0, 1], or a
+   * uint8 idx/npy row of 0–255 pixels); labels are not read.
+   */
+  predictEncoding: (config) => ({
+    inputs: pixelInputs(multifashionData.describe(config).inputs),
+    classNames: { left: [...classNames], right: [...classNames], ...(options(config).dense ? { segmentation: [...SEGMENT_CLASSES] } : {}) },
+  }),
 
   /** Canvases are composed per batch (src/data/recipes/multifashion-source.ts): the bundle holds batch sources. */
   async create(config: Record<string, unknown>, ctx: DataContext): Promise<DataBundle> {
