@@ -77,7 +77,7 @@ function addSpecCommands(p: Command, o: Output, signal: AbortSignal): void {
     .action(async (spec, opts) => (await command(() => import('./commands/train'))).trainCommand(spec, opts, o, signal));
 
   p.command('eval')
-    .description('Evaluate a checkpoint of a run; writes RUN/eval-<split>.json')
+    .description('Evaluate a checkpoint of a run; writes RUN/eval-<split>.json (best) or RUN/eval-<split>-<checkpoint>.json')
     .argument('<run>', 'run folder')
     .option('--checkpoint <which>', 'best, last, best-<task> (checkpoint.perTask), epoch-<n> (checkpoint.keep), or the path of a checkpoint folder', 'best')
     .option('--split <split>', 'val, test, or several: val,test', 'test')

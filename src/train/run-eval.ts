@@ -1,5 +1,6 @@
-// Owns `mtl eval`: load a run's resolved config and a checkpoint, evaluate one split, write eval-<split>.json.
+// Owns `mtl eval`: load a run's resolved config and a checkpoint, evaluate one split, write eval-<split>[-<checkpoint>].json.
 // A run-folder operation like training (it reads the spec back), so it sits beside the loop, above src/eval.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { selectBackend, type BackendName } from '../backend/select';
@@ -64,6 +65,18 @@ export function loadRunSpec(runDir: string): Spec {
   return { ...spec, specDir };
 }
 
+/**
+ * The record's file: eval-<split>.json for the best checkpoint (as training's final test writes it,
+ * which compare and report read), eval-<split>-<name>.json for another of the run's checkpoints
+ * (last, best-<task>, epoch-<n>), eval-<split>-path-<8 hex of the folder's path>.json for a folder
+ * given by path — so that evaluating one checkpoint never overwrites another's record.
+ */
+export function evalFileName(split: string, which: string): string {
+  if (which === 'best') return `eval-${split}.json`;
+  if (CHECKPOINT_NAME.test(which)) return `eval-${split}-${which}.json`;
+  return `eval-${split}-path-${createHash('sha1').update(path.resolve(which)).digest('hex').slice(0, 8)}.json`;
+}
+
 export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promise<EvalResult> {
   const which = opts.checkpoint ?? 'best';
   const split = opts.split ?? 'test';
@@ -82,7 +95,7 @@ export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promi
     try {
       const m = await evaluateSource(model, Object.keys(spec.resolved.inputs), taskRuntimes(spec.resolved, bundle.classNames), set, opts.batchSize ?? spec.resolved.train.batchSize);
       const record = evalRecord(runDir, which, split, m, backend, ckpt) as EvalResult['record'];
-      const file = path.join(runDir, `eval-${split}.json`);
+      const file = path.join(runDir, evalFileName(split, which));
       writeFileAtomic(file, JSON.stringify(record, null, 2));
       return { file, record };
     } finally {

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -208,6 +209,15 @@ describe('predict on a file', () => {
     const byName = await evaluateRun(run, { checkpoint: 'last', backend: 'cpu' });
     assert.deepEqual(byPath.record.tasks, byName.record.tasks);
     assert.equal(byPath.record.epoch, byName.record.epoch);
+    // Each checkpoint its own record: the best one's eval-test.json (what training's final test writes) is left alone.
+    assert.equal(byName.file, path.join(run, 'eval-test-last.json'));
+    assert.equal(byPath.file, path.join(run, `eval-test-path-${createHash('sha1').update(last).digest('hex').slice(0, 8)}.json`));
+    assert.equal(JSON.parse(fs.readFileSync(byName.file, 'utf8')).checkpoint, 'last');
+    assert.equal(JSON.parse(fs.readFileSync(byPath.file, 'utf8')).checkpoint, last);
+    assert.equal((await evaluateRun(run, { backend: 'cpu' })).file, path.join(run, 'eval-test.json'));
+    const bestRecord = fs.readFileSync(path.join(run, 'eval-test.json'), 'utf8');
+    await evaluateRun(run, { checkpoint: 'last', backend: 'cpu' });
+    assert.equal(fs.readFileSync(path.join(run, 'eval-test.json'), 'utf8'), bestRecord);
     const nowhere = path.join(dir, 'nowhere');
     for (const p of [collect(run, { input, checkpoint: nowhere }), evaluateRun(run, { checkpoint: nowhere, backend: 'cpu' })]) {
       await assert.rejects(p, (e: unknown) => e instanceof MtlError && e.kind === 'checkpoint' && e.message.includes(nowhere));
