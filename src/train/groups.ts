@@ -16,6 +16,8 @@ export interface GroupOptions extends Omit<TrainOptions, 'resume' | 'spec'> {
   seeds: number;
   /** Called before each run starts, e.g. to print which one. */
   onRun?: (label: string) => void;
+  /** The spec file already validated (by the CLI, to read train.seeds): not validated again. */
+  validated?: Spec;
 }
 
 export interface GroupResult {
@@ -46,7 +48,7 @@ async function seedGroup(spec: Spec, parent: string, opts: GroupOptions, label: 
 /** `mtl train SPEC --seeds N`: N runs of the spec under seeds s, s+1, … into one parent folder. */
 export async function trainSeeds(specFile: string, opts: GroupOptions): Promise<GroupResult> {
   await selectBackend(opts.backend ?? 'auto', { threads: opts.threads }); // validation builds the model symbolically
-  const spec = validateSpecFile(specFile);
+  const spec = opts.validated ?? validateSpecFile(specFile);
   const parent = parentFolder(spec, 'seeds', opts.out);
   return { parent, runs: await seedGroup(spec, parent, opts, '') };
 }
@@ -54,7 +56,7 @@ export async function trainSeeds(specFile: string, opts: GroupOptions): Promise<
 /** `mtl train SPEC --single-task [--seeds N]`: one model per task, each alone, into one baseline folder. */
 export async function trainSingleTask(specFile: string, opts: GroupOptions): Promise<GroupResult> {
   await selectBackend(opts.backend ?? 'auto', { threads: opts.threads }); // validation builds the model symbolically
-  const spec = validateSpecFile(specFile);
+  const spec = opts.validated ?? validateSpecFile(specFile);
   const tasks = Object.keys(spec.resolved.tasks);
   const variants = tasks.map((t) => singleTaskVariant(spec, t)); // all validated before the first run starts
   const parent = parentFolder(spec, 'single-task', opts.out);

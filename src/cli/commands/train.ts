@@ -26,10 +26,10 @@ function seedCount(v: string): number {
 }
 
 /** --seeds N and --single-task: a group of runs in one parent folder (train/groups.ts). */
-async function trainGroup(spec: string, opts: TrainCliOptions, seeds: number, o: Output, signal: AbortSignal): Promise<void> {
+async function trainGroup(spec: string, opts: TrainCliOptions, seeds: number, o: Output, signal: AbortSignal, checked?: Spec): Promise<void> {
   const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: false });
   const run = opts.singleTask ? trainSingleTask : trainSeeds;
-  const res = await run(spec, { seeds, out: opts.out, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal, onRun: (label) => o.err(`\n== ${label}`) });
+  const res = await run(spec, { seeds, out: opts.out, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal, onRun: (label) => o.err(`\n== ${label}`), ...(checked ? { validated: checked } : {}) });
   if (opts.json) {
     o.out(JSON.stringify({ parent: res.parent, runs: res.runs.map((r) => ({ runDir: r.runDir, status: r.status, best: r.best, test: r.test ?? null })) }, null, 2));
     return;
@@ -38,7 +38,7 @@ async function trainGroup(spec: string, opts: TrainCliOptions, seeds: number, o:
   o.out(`compare them: mtl compare ${res.parent}${opts.singleTask ? ' --baseline … (this folder is a single-task baseline)' : ''}`);
 }
 
-/** The validated spec, to read train.seeds (handed on to train(), which would validate it again). */
+/** The validated spec, to read train.seeds (handed on to train() or the group, which would validate it again). */
 async function validated(spec: string, opts: TrainCliOptions): Promise<Spec> {
   await selectBackend(opts.backend, { threads: opts.threads });
   return validateSpecFile(spec);
@@ -52,7 +52,7 @@ export async function trainCommand(spec: string, opts: TrainCliOptions, o: Outpu
   // --seeds N, else the spec's train.seeds; a resume continues one run (of a group, too).
   const checked = flagSeeds === undefined && !opts.resume ? await validated(spec, opts) : undefined;
   const seeds = flagSeeds ?? checked?.resolved.train.seeds ?? 1;
-  if (seeds > 1 || opts.singleTask) return trainGroup(spec, opts, seeds, o, signal);
+  if (seeds > 1 || opts.singleTask) return trainGroup(spec, opts, seeds, o, signal, checked);
   const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: !opts.json });
   const res = await train(spec, { out: opts.out, resume: opts.resume, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal, ...(checked ? { spec: checked } : {}) });
   if (opts.json) {

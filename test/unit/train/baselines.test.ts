@@ -105,11 +105,21 @@ describe('baselines and Δm% per epoch', () => {
     assert.ok(lines[lines.length - 1].includes(`| Δm ${v >= 0 ? '+' : ''}${v.toFixed(2)}% |`), lines[lines.length - 1]);
   });
 
-  it('train.seeds: 2 trains a seed group as --seeds 2 does', async () => {
+  it('train.seeds: 2 trains a seed group as --seeds 2 does (the spec file validated once)', async () => {
     const file = specAt('seeds.yaml', 'train: {epochs: 1, batchSize: 4, seeds: 2}\n');
     const out = path.join(tmp, 'seeds');
     const o: Output = { out: () => {}, err: () => {}, isTTY: false };
-    assert.equal(await main(['train', file, '--out', out, '--backend', 'cpu', '--no-progress'], o), 0);
+    // Counted through the module object, as the compiled callers reach it.
+    const validate = require('../../../src/spec/validate') as { validateSpecFile: (f: string) => unknown };
+    const original = validate.validateSpecFile;
+    const files: string[] = [];
+    validate.validateSpecFile = (f: string) => (files.push(f), original(f));
+    try {
+      assert.equal(await main(['train', file, '--out', out, '--backend', 'cpu', '--no-progress'], o), 0);
+    } finally {
+      validate.validateSpecFile = original;
+    }
+    assert.deepEqual(files, [file], 'read train.seeds and trained the group from one validation');
     const index = JSON.parse(fs.readFileSync(path.join(out, 'seeds.json'), 'utf8'));
     assert.deepEqual(index.seeds, [3, 4], 'the spec seed (3) and the next');
     assert.deepEqual(index.runs.map((r: string) => JSON.parse(fs.readFileSync(path.join(out, r, 'metrics.json'), 'utf8')).run.seed), [3, 4]);
