@@ -106,8 +106,9 @@ export function decodeTask(b: TaskBatch, d: TaskDecoding, k: number): TaskPredic
     } else if (kind === 'tokens' || kind === 'positions') out.push(tokenRow(b, d, i, v));
     else {
       const scale = kind === 'values' ? d.scale : undefined;
-      // Rounded to float32's 7 significant digits: the label 422, z-scored in float32, comes back as 422.
-      const unscale = (xs: number[]) => (scale ? xs.map((x, j) => Number((x * scale.std[j] + scale.mean[j]).toPrecision(7))) : xs);
+      // Regression values rounded to float32's 7 significant digits: the label 422, z-scored in float32,
+      // comes back as 422, and an unscaled label 7.1 (float32 7.099999904…) as 7.1.
+      const unscale = (xs: number[]) => (kind !== 'values' ? xs : xs.map((x, j) => Number((scale ? x * scale.std[j] + scale.mean[j] : x).toPrecision(7))));
       const label = b.labels ? (rowMasked(i) ? null : unscale(labelRow(i))) : undefined;
       out.push(kind === 'values' ? { value: unscale(v), ...(label !== undefined ? { label } : {}) } : { probabilities: v, ...(label !== undefined ? { label } : {}) });
     }

@@ -44,6 +44,10 @@ describe('predict row decoding', () => {
 
   it('regression without statistics: the output as it is', () => {
     assert.deepEqual(decodeTask({ type: 'regression', values: [1.25], shape: [1, 1] }, {}, 3), [{ value: [1.25] }]);
+    // Not z-scored: float32 values still shown to 7 significant digits (Math.fround(7.1) = 7.099999904632568).
+    assert.deepEqual(decodeTask({ type: 'regression', values: Float32Array.of(7.1, 34.99996185), shape: [1, 2], labels: { values: Float32Array.of(7.1, 35) } }, {}, 3), [{ value: [7.1, 34.99996], label: [7.1, 35] }]);
+    // Probabilities are not rounded.
+    assert.deepEqual(decodeTask({ type: 'binary', values: Float32Array.of(0.1), shape: [1, 1] }, {}, 3), [{ probabilities: [Math.fround(0.1)] }]);
   });
 
   it('tokens: classes cut to the row\'s real tokens, tag names, entity spans with their words', () => {
