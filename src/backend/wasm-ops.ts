@@ -73,13 +73,14 @@ export function heapView(backend: BackendWasm, info: Info): HeapArray {
 
 /**
  * rows [n, k] · m [k, c] straight on the WASM kernel, bypassing the engine (no tensors to create,
- * track and download): for the fused recurrent ops' many small per-step products. Null when the
- * active backend is not wasm or m's data is not on it; the caller then uses tf.matMul.
+ * track and download), written into `into` [n, c]: for the fused recurrent ops' many small per-step
+ * products. False when the active backend is not wasm or m's data is not on it; the caller then
+ * uses tf.matMul.
  */
-export function wasmRowsTimes(rows: Float32Array, n: number, m: tf.Tensor2D): Float32Array | null {
-  if (tf.getBackend() !== BACKEND || m.dtype !== 'float32') return null;
+export function wasmRowsTimes(rows: Float32Array, n: number, m: tf.Tensor2D, into: Float32Array): boolean {
+  if (tf.getBackend() !== BACKEND || m.dtype !== 'float32') return false;
   const backend = tf.backend() as unknown as BackendWasm;
-  if (!backend.dataIdMap.has(m.dataId)) return null;
+  if (!backend.dataIdMap.has(m.dataId)) return false;
   const a = backend.makeOutput([n, rows.length / n], 'float32');
   heapF32(backend, a).set(rows);
   let out: Info;
@@ -88,7 +89,16 @@ export function wasmRowsTimes(rows: Float32Array, n: number, m: tf.Tensor2D): Fl
   } finally {
     release(backend, a);
   }
-  const result = heapF32(backend, out).slice();
+  into.set(heapF32(backend, out));
   release(backend, out);
-  return result;
+  return true;
+}
+
+/** Copies a float32 tensor's data on the WASM heap into `into` (no allocation); false elsewhere. */
+export function wasmReadInto(t: tf.Tensor, into: Float32Array): boolean {
+  if (tf.getBackend() !== BACKEND || t.dtype !== 'float32') return false;
+  const backend = tf.backend() as unknown as BackendWasm;
+  if (!backend.dataIdMap.has(t.dataId)) return false;
+  into.set(heapF32(backend, t as unknown as Info));
+  return true;
 }

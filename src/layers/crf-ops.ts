@@ -17,6 +17,7 @@
 // log-sum-exp. Forward: K² multiply-adds per token; backward: 2·K² (β and the pair marginals for the
 // transition gradient). So a batch costs ≈ 3·K²·(Σ lengths) multiply-adds, plus O(K) exp/log per token.
 import * as tf from '@tensorflow/tfjs';
+import { expFast } from '../util/fast-exp';
 
 /** The inputs of one batch as flat arrays (row-major): E [b, T, K], A [K, K], tags/mask [b, T]. */
 interface Problem {
@@ -40,7 +41,7 @@ function shifted(A: Float32Array, K: number, per: 'column' | 'row'): { X: Float6
   const at = per === 'column' ? (i: number, j: number) => j : (i: number) => i;
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) max[at(i, j)] = Math.max(max[at(i, j)], A[i * K + j]);
   const X = new Float64Array(K * K);
-  for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) X[i * K + j] = Math.exp(A[i * K + j] - max[at(i, j)]);
+  for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) X[i * K + j] = expFast(A[i * K + j] - max[at(i, j)]);
   return { X, max };
 }
 
@@ -93,7 +94,7 @@ function forwardPass(p: Problem, alpha: Float64Array, logZ: Float64Array): Float
       const prev = at;
       at = (s * T + steps[k]) * K;
       const m = maxOf(alpha, prev, K);
-      for (let i = 0; i < K; i++) e[i] = Math.exp(alpha[prev + i] - m);
+      for (let i = 0; i < K; i++) e[i] = expFast(alpha[prev + i] - m);
       q.fill(0);
       for (let i = 0; i < K; i++) {
         const ei = e[i];
@@ -109,7 +110,7 @@ function forwardPass(p: Problem, alpha: Float64Array, logZ: Float64Array): Float
     let z = -Infinity;
     for (let j = 0; j < K; j++) z = Math.max(z, alpha[at + j] + p.end[j]);
     let sum = 0;
-    for (let j = 0; j < K; j++) sum += Math.exp(alpha[at + j] + p.end[j] - z);
+    for (let j = 0; j < K; j++) sum += expFast(alpha[at + j] + p.end[j] - z);
     logZ[s] = z + Math.log(sum);
     nll[s] = logZ[s] - goldScore(p, s, steps, n);
   }
@@ -121,7 +122,7 @@ function exactLse(x: Float64Array, from: number, A: Float32Array, base: number, 
   let m = -Infinity;
   for (let i = 0; i < K; i++) m = Math.max(m, x[from + i] + A[base + i * stride]);
   let sum = 0;
-  for (let i = 0; i < K; i++) sum += Math.exp(x[from + i] + A[base + i * stride] - m);
+  for (let i = 0; i < K; i++) sum += expFast(x[from + i] + A[base + i * stride] - m);
   return m + Math.log(sum);
 }
 
@@ -171,7 +172,7 @@ function backwardPass(p: Problem, alpha: Float64Array, logZ: Float64Array, dy: A
     let at = (s * T + steps[n - 1]) * K;
     for (let j = 0; j < K; j++) {
       beta[j] = p.end[j];
-      const gamma = g * Math.exp(alpha[at + j] + beta[j] - z);
+      const gamma = g * expFast(alpha[at + j] + beta[j] - z);
       out.dE[at + j] += gamma;
       out.dEnd[j] += gamma;
     }
@@ -180,13 +181,13 @@ function backwardPass(p: Problem, alpha: Float64Array, logZ: Float64Array, dy: A
       at = (s * T + steps[k - 1]) * K;
       for (let j = 0; j < K; j++) v[j] = E[next + j] + beta[j];
       const mv = maxOf(v, 0, K);
-      for (let j = 0; j < K; j++) w[j] = Math.exp(v[j] - mv);
+      for (let j = 0; j < K; j++) w[j] = expFast(v[j] - mv);
       const ma = maxOf(alpha, at, K);
-      const kappa = g * Math.exp(ma + mv + aMax - z);
+      const kappa = g * expFast(ma + mv + aMax - z);
       // ξ(i, j) ≤ |κ·u_i|: rows below 1e-13·|g| change no float32 gradient.
       const skip = 1e-13 * Math.abs(g);
       for (let i = 0; i < K; i++) {
-        const ui = kappa * Math.exp(alpha[at + i] - ma);
+        const ui = kappa * expFast(alpha[at + i] - ma);
         if (Math.abs(ui) < skip) continue;
         const row = i * K;
         for (let j = 0; j < K; j++) M[row + j] += ui * w[j];
@@ -196,7 +197,7 @@ function backwardPass(p: Problem, alpha: Float64Array, logZ: Float64Array, dy: A
         let acc = 0;
         for (let j = 0; j < K; j++) acc += R[row + j] * w[j];
         beta[i] = acc > TINY ? mv + d[i] + Math.log(acc) : exactLse(v, 0, A, row, K, 1);
-        const gamma = g * Math.exp(alpha[at + i] + beta[i] - z);
+        const gamma = g * expFast(alpha[at + i] + beta[i] - z);
         out.dE[at + i] += gamma;
         if (k === 1) out.dStart[i] += gamma;
       }
@@ -204,7 +205,7 @@ function backwardPass(p: Problem, alpha: Float64Array, logZ: Float64Array, dy: A
     if (n === 1) for (let j = 0; j < K; j++) out.dStart[j] += out.dE[at + j];
     subtractGold(p, s, steps, n, g, out);
   }
-  for (let i = 0; i < K * K; i++) out.dA[i] += Math.exp(A[i] - aMax) * M[i];
+  for (let i = 0; i < K * K; i++) out.dA[i] += expFast(A[i] - aMax) * M[i];
   return out;
 }
 

@@ -4,7 +4,7 @@
 // h̃ = h ⊙ recurrent-dropout mask (h without dropout; tfjs uses h̃ in the update too):
 // z, r = rec(x_z + h̃·U_z), rec(x_r + h̃·U_r); ĥ = act(x_h + (r ⊙ h̃)·U_h); h' = z ⊙ h̃ + (1 − z) ⊙ ĥ.
 import * as tf from '@tensorflow/tfjs';
-import { activate, derivative, isReal, product, readState, splitColumns, timeOf, transposed, type Seq } from './fused-seq';
+import { activate, derivative, give, isReal, product, readState, take, timeOf, type Seq } from './fused-seq';
 
 export interface GruSaved {
   /** z, r, ĥ, h̃ (the state the step read) and r ⊙ h̃, [b, T, U] each, time order. */
@@ -27,15 +27,18 @@ interface GruWork {
   zr: Float32Array;
   rh: Float32Array;
   hh: Float32Array;
+  /** The step's products h̃·U_zr and (r ⊙ h̃)·U_h. */
+  inner: Float32Array;
+  recH: Float32Array;
 }
 
 export function gruForward(q: Seq, Ur: tf.Tensor2D): { y: Float32Array; saved: GruSaved } {
   const { b, T, U } = q;
   const n = b * T * U;
-  const saved: GruSaved = { z: new Float32Array(n), r: new Float32Array(n), hh: new Float32Array(n), hPrev: new Float32Array(n), rh: new Float32Array(n) };
-  const y = new Float32Array(n); // processing order
+  const saved: GruSaved = { z: take(n), r: take(n), hh: take(n), hPrev: take(n), rh: take(n) };
+  const y = take(n); // processing order
   const [Uzr, Uh] = blocks(Ur, U);
-  const w: GruWork = { h: new Float32Array(b * U), hm: new Float32Array(b * U), zr: new Float32Array(b * 2 * U), rh: new Float32Array(b * U), hh: new Float32Array(b * U) };
+  const w: GruWork = { h: new Float32Array(b * U), hm: new Float32Array(b * U), zr: new Float32Array(b * 2 * U), rh: new Float32Array(b * U), hh: new Float32Array(b * U), inner: new Float32Array(b * 2 * U), recH: new Float32Array(b * U) };
   // One call per step: a small function V8 optimises once, rather than one long loop it recompiles on every call.
   for (let k = 0; k < T; k++) gruStep(q, k, Uzr, Uh, w, saved, y);
   tf.dispose([Uzr, Uh]);
@@ -48,7 +51,7 @@ function gruStep(q: Seq, k: number, Uzr: tf.Tensor2D, Uh: tf.Tensor2D, w: GruWor
   const t = timeOf(q, k);
   const hr = readState(q, h, w.hm);
   // h = 0 before the first step: no products.
-  const inner = k === 0 ? null : product(hr, b, Uzr);
+  const inner = k === 0 ? null : product(hr, b, Uzr, w.inner);
   for (let s = 0; s < b; s++) {
     const x = (s * T + t) * 3 * U;
     const o = s * 2 * U;
@@ -67,7 +70,7 @@ function gruStep(q: Seq, k: number, Uzr: tf.Tensor2D, Uh: tf.Tensor2D, w: GruWor
       saved.rh[st + u] = rh[s * U + u] = rv * hv;
     }
   }
-  const recH = k === 0 ? null : product(rh, b, Uh);
+  const recH = k === 0 ? null : product(rh, b, Uh, w.recH);
   for (let s = 0; s < b; s++) {
     const x = (s * T + t) * 3 * U + 2 * U;
     for (let u = 0; u < U; u++) hh[s * U + u] = xw[x + u] + (recH === null ? 0 : recH[s * U + u]);
@@ -89,11 +92,12 @@ function gruStep(q: Seq, k: number, Uzr: tf.Tensor2D, Uh: tf.Tensor2D, w: GruWor
 
 /**
  * Backpropagation through time: dZ [b, T, 3U] (time order) = gradients of the pre-activations
- * (x_z + h̃·U_z, x_r + h̃·U_r, x_h + (r ⊙ h̃)·U_h), 0 at masked steps; and ∂/∂U = [h̃ᵀ·dZ_zr, (r ⊙ h̃)ᵀ·dZ_h].
+ * (x_z + h̃·U_z, x_r + h̃·U_r, x_h + (r ⊙ h̃)·U_h), 0 at masked steps. (∂/∂U = [h̃ᵀ·dZ_zr, (r ⊙ h̃)ᵀ·dZ_h]
+ * is the caller's, from saved.hPrev and saved.rh.)
  */
-export function gruBackward(q: Seq, Ur: tf.Tensor2D, saved: GruSaved, dy: Float32Array): { dZ: Float32Array; dUr: tf.Tensor } {
+export function gruBackward(q: Seq, Ur: tf.Tensor2D, saved: GruSaved, dy: Float32Array): Float32Array {
   const { b, T, U } = q;
-  const dZ = new Float32Array(b * T * 3 * U);
+  const dZ = take(b * T * 3 * U);
   // Transposed once: the wasm backend's matMul with a transposed operand is ~10× slower.
   const [UzrT, UhT] = blocks(Ur, U).map((m) => {
     const t = tf.transpose(m) as tf.Tensor2D;
@@ -101,15 +105,11 @@ export function gruBackward(q: Seq, Ur: tf.Tensor2D, saved: GruSaved, dy: Float3
     return t;
   });
   const d = { z: derivative(q.rec, saved.z), r: derivative(q.rec, saved.r), hh: derivative(q.act, saved.hh) };
-  const w: GruGrads = { dh: new Float64Array(b * U), dzr: new Float32Array(b * 2 * U), dah: new Float32Array(b * U), dZ };
+  const w: GruGrads = { dh: new Float64Array(b * U), dzr: new Float32Array(b * 2 * U), dah: new Float32Array(b * U), dRh: new Float32Array(b * U), back: new Float32Array(b * U), dZ };
   for (let k = T - 1; k >= 0; k--) gruStepBack(q, k, UzrT, UhT, saved, d, w, dy);
-  // ∂/∂U = [h̃ᵀ·dZ_zr, (r ⊙ h̃)ᵀ·dZ_h]: operands laid out here (no slice or transpose kernels).
-  const [zr, hcol] = splitColumns(dZ, b * T, 3 * U, 2 * U);
-  const dUr = tf.tidy(() =>
-    tf.concat([tf.matMul(tf.tensor2d(transposed(saved.hPrev, b * T, U), [U, b * T]), tf.tensor2d(zr, [b * T, 2 * U])), tf.matMul(tf.tensor2d(transposed(saved.rh, b * T, U), [U, b * T]), tf.tensor2d(hcol, [b * T, U]))], 1),
-  );
   tf.dispose([UzrT, UhT]);
-  return { dZ, dUr };
+  give(d.z, d.r, d.hh);
+  return dZ;
 }
 
 /** Buffers one backward sweep reuses at every step; dh is ∂/∂h after the step being processed. */
@@ -117,6 +117,8 @@ interface GruGrads {
   dh: Float64Array;
   dzr: Float32Array;
   dah: Float32Array;
+  dRh: Float32Array;
+  back: Float32Array;
   dZ: Float32Array;
 }
 
@@ -136,10 +138,10 @@ function gruStepBack(q: Seq, k: number, UzrT: tf.Tensor2D, UhT: tf.Tensor2D, sav
     }
   }
   // h̃ = 0 at the first step: nothing flows to the reset gate or further back.
-  const dRh = k === 0 ? null : product(dah, b, UhT);
+  const dRh = k === 0 ? null : product(dah, b, UhT, w.dRh);
   fillStep(q, saved, d, dh, dah, dRh, w.dzr, w.dZ, t);
   if (dRh === null) return;
-  const back = product(w.dzr, b, UzrT);
+  const back = product(w.dzr, b, UzrT, w.back);
   for (let s = 0; s < b; s++) {
     if (!isReal(q, s, t)) continue;
     for (let u = 0; u < U; u++) {

@@ -4,7 +4,7 @@
 // at once; z = x_t·W + b + h̃·U with h̃ = h ⊙ recurrent-dropout mask (h without dropout);
 // i, f, o = rec(z_i, z_f, z_o); g = act(z_g); c' = f ⊙ c + i ⊙ g; h' = o ⊙ act(c').
 import * as tf from '@tensorflow/tfjs';
-import { activate, derivative, isReal, product, readState, timeOf, type Seq } from './fused-seq';
+import { activate, derivative, give, isReal, product, readState, take, timeOf, type Seq } from './fused-seq';
 
 export interface LstmSaved {
   /** Gate values i, f, g = act(z_g), o after activation, [b, T, 4U] time order. */
@@ -21,14 +21,16 @@ interface LstmWork {
   c: Float32Array;
   hm: Float32Array;
   z: Float32Array;
+  /** h̃·U of the step. */
+  r: Float32Array;
 }
 
 export function lstmForward(q: Seq, Ur: tf.Tensor2D): { y: Float32Array; saved: LstmSaved } {
   const { b, T, U } = q;
   const G = 4 * U;
-  const y = new Float32Array(b * T * U); // processing order
-  const saved: LstmSaved = { gates: new Float32Array(b * T * G), cPrev: new Float32Array(b * T * U), ac: new Float32Array(b * T * U), hPrev: new Float32Array(b * T * U) };
-  const w: LstmWork = { h: new Float32Array(b * U), c: new Float32Array(b * U), hm: new Float32Array(b * U), z: new Float32Array(b * G) };
+  const y = take(b * T * U); // processing order
+  const saved: LstmSaved = { gates: take(b * T * G), cPrev: take(b * T * U), ac: take(b * T * U), hPrev: take(b * T * U) };
+  const w: LstmWork = { h: new Float32Array(b * U), c: new Float32Array(b * U), hm: new Float32Array(b * U), z: new Float32Array(b * G), r: new Float32Array(b * G) };
   // One call per step: a small function V8 optimises once, rather than one long loop it recompiles on every call.
   for (let k = 0; k < T; k++) lstmStep(q, k, Ur, w, saved, y);
   return { y, saved };
@@ -41,7 +43,7 @@ function lstmStep(q: Seq, k: number, Ur: tf.Tensor2D, w: LstmWork, saved: LstmSa
   const t = timeOf(q, k);
   const hr = readState(q, h, w.hm);
   // h = 0 before the first step: no product.
-  const r = k === 0 ? null : product(hr, b, Ur);
+  const r = k === 0 ? null : product(hr, b, Ur, w.r);
   for (let s = 0; s < b; s++) {
     const st = (s * T + t) * U;
     const zt = (s * T + t) * G;
@@ -77,14 +79,15 @@ function lstmStep(q: Seq, k: number, Ur: tf.Tensor2D, w: LstmWork, saved: LstmSa
 export function lstmBackward(q: Seq, UrT: tf.Tensor2D, saved: LstmSaved, dy: Float32Array): Float32Array {
   const { b, T, U } = q;
   const G = 4 * U;
-  const dZ = new Float32Array(b * T * G);
+  const dZ = take(b * T * G);
   // Activation derivatives for the whole sequence: rec′ of i, f, o and act′ of g; act′ of act(c).
   const dGate = derivative(q.rec, saved.gates);
   const dG = derivative(q.act, saved.gates);
   for (let r = 2 * U; r < dGate.length; r += G) dGate.set(dG.subarray(r, r + U), r);
   const dAc = derivative(q.act, saved.ac);
-  const w: LstmGrads = { dh: new Float64Array(b * U), dc: new Float64Array(b * U), dzStep: new Float32Array(b * G), dZ };
+  const w: LstmGrads = { dh: new Float64Array(b * U), dc: new Float64Array(b * U), dzStep: new Float32Array(b * G), back: new Float32Array(b * U), dZ };
   for (let k = T - 1; k >= 0; k--) lstmStepBack(q, k, UrT, saved, dGate, dAc, w, dy);
+  give(dGate, dG, dAc);
   return dZ;
 }
 
@@ -93,6 +96,7 @@ interface LstmGrads {
   dh: Float64Array;
   dc: Float64Array;
   dzStep: Float32Array;
+  back: Float32Array;
   dZ: Float32Array;
 }
 
@@ -122,7 +126,7 @@ function lstmStepBack(q: Seq, k: number, UrT: tf.Tensor2D, saved: LstmSaved, dGa
   }
   if (k === 0) return;
   // ∂/∂h̃ = dZ·Urᵀ; ∂/∂h = that ⊙ the recurrent dropout mask.
-  const back = product(dzStep, b, UrT);
+  const back = product(dzStep, b, UrT, w.back);
   for (let s = 0; s < b; s++) {
     if (!isReal(q, s, t)) continue;
     for (let u = 0; u < U; u++) dh[s * U + u] = q.recMask ? back[s * U + u] * q.recMask[s * U + u] : back[s * U + u];

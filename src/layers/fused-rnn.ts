@@ -17,13 +17,36 @@
 import * as tf from '@tensorflow/tfjs';
 import { gruBackward, gruForward, type GruSaved } from './fused-gru';
 import { lstmBackward, lstmForward, type LstmSaved } from './fused-lstm';
-import { ACT_NAMES, transposed, type Seq } from './fused-seq';
+import { ACT_NAMES, give, read, transposed, type Seq } from './fused-seq';
 
 /** Σ over rows of a row-major [n, k] array (the bias gradient). */
 function columnSums(m: Float32Array, k: number): Float32Array {
   const acc = new Float64Array(k);
   for (let r = 0; r < m.length; r += k) for (let j = 0; j < k; j++) acc[j] += m[r + j];
   return Float32Array.from(acc);
+}
+
+/**
+ * ∂/∂W = xᵀ·dZ for x [n, D], dZ [n, G] (dZT its transpose, [G, n]). The wasm backend packs the
+ * right operand of every product anew when it is a new tensor (~8 ns an element, more than the
+ * product at these shapes), so the narrower of x and dZ goes on the right: (dZᵀ·x)ᵀ when D < G.
+ */
+function weightGrad(x: tf.Tensor2D, dZ: tf.Tensor2D, dZT: Float32Array, D: number, G: number): tf.Tensor2D {
+  const n = x.shape[0];
+  if (D < G) return tf.transpose(tf.matMul(tf.tensor2d(dZT, [G, n]), x)) as tf.Tensor2D;
+  return tf.matMul(tf.transpose(x) as tf.Tensor2D, dZ);
+}
+
+/**
+ * ∂/∂U [U, G·U] as (dZᵀ·h̃)ᵀ: the state [n, U] is the narrow right operand (see weightGrad). lstm:
+ * h̃ for all four gates; gru: h̃ for z and r, r ⊙ h̃ for the candidate (its rows of dZᵀ follow).
+ */
+function recurrentGrad(kind: 'lstm' | 'gru', saved: LstmSaved | GruSaved, dZT: Float32Array, n: number, U: number): tf.Tensor2D {
+  const state = (m: Float32Array) => tf.tensor2d(m, [n, U]);
+  if (kind === 'lstm') return tf.transpose(tf.matMul(tf.tensor2d(dZT, [4 * U, n]), state(saved.hPrev))) as tf.Tensor2D;
+  const zr = tf.matMul(tf.tensor2d(dZT.subarray(0, 2 * U * n), [2 * U, n]), state(saved.hPrev));
+  const h = tf.matMul(tf.tensor2d(dZT.subarray(2 * U * n), [U, n]), state((saved as GruSaved).rh));
+  return tf.transpose(tf.concat([zr, h], 0)) as tf.Tensor2D;
 }
 
 /** The RNN layer's options the fused path reads (tfjs's LSTM/GRU and their cells). */
@@ -84,21 +107,28 @@ export function fusedSequence(kind: 'lstm' | 'gru', layer: RnnLayer, x: tf.Tenso
       const x2 = tf.reshape(dropped(xs), [b * T, D]) as tf.Tensor2D;
       return bias ? tf.add(tf.matMul(x2, W), bias) : tf.matMul(x2, W);
     });
-    const q: Seq = { b, T, U, goBackwards: layer.goBackwards, mask: masks.mask, act: cell.activation.getClassName(), rec: cell.recurrentActivation.getClassName(), xw: xw.dataSync() as Float32Array, recMask: masks.rec };
+    const q: Seq = { b, T, U, goBackwards: layer.goBackwards, mask: masks.mask, act: cell.activation.getClassName(), rec: cell.recurrentActivation.getClassName(), xw: read(xw), recMask: masks.rec };
     xw.dispose();
     const run = kind === 'lstm' ? lstmForward(q, Ur) : gruForward(q, Ur);
+    give(q.xw);
+    q.xw = new Float32Array(0);
+    const value = tf.tensor3d(run.y, [b, T, U]);
+    give(run.y);
     return {
-      value: tf.tensor3d(run.y, [b, T, U]),
+      value,
       gradFunc: (dy: tf.Tensor, [xs, W, Ur]: tf.Tensor[]) => {
-        const dyData = dy.dataSync() as Float32Array;
-        // Explicit transposes: cheaper than a transposed operand on backends without a fast path for it.
-        const T2 = (m: tf.Tensor) => tf.transpose(m) as tf.Tensor2D;
-        const { dZ, dUr } = kind === 'lstm' ? { dZ: lstmBackward(q, T2(Ur), run.saved as LstmSaved, dyData), dUr: null } : gruBackward(q, Ur as tf.Tensor2D, run.saved as GruSaved, dyData);
-        const dZ2 = tf.tensor2d(dZ, [b * T, dZ.length / (b * T)]);
-        const dRec = dUr ?? tf.matMul(tf.tensor2d(transposed((run.saved as LstmSaved).hPrev, b * T, U), [U, b * T]), dZ2);
-        const dx = dropped(tf.reshape(tf.matMul(dZ2, T2(W)), [b, T, D]));
-        const grads = [dx, tf.matMul(T2(tf.reshape(dropped(xs), [b * T, D])), dZ2), dRec];
-        return bias ? [...grads, tf.tensor1d(columnSums(dZ, dZ.length / (b * T)))] : grads;
+        const dyData = read(dy);
+        const dZ = kind === 'lstm' ? lstmBackward(q, tf.transpose(Ur) as tf.Tensor2D, run.saved as LstmSaved, dyData) : gruBackward(q, Ur as tf.Tensor2D, run.saved as GruSaved, dyData);
+        const n = b * T;
+        const G = dZ.length / n;
+        const dZ2 = tf.tensor2d(dZ, [n, G]);
+        const dZT = transposed(dZ, n, G);
+        const x2 = tf.reshape(dropped(xs), [n, D]) as tf.Tensor2D;
+        const dx = dropped(tf.reshape(tf.matMul(dZ2, tf.transpose(W) as tf.Tensor2D), [b, T, D]));
+        const grads = [dx, weightGrad(x2, dZ2, dZT, D, G), recurrentGrad(kind, run.saved, dZT, n, U)];
+        const all = bias ? [...grads, tf.tensor1d(columnSums(dZ, G))] : grads;
+        give(dyData, dZ, dZT, ...(Object.values(run.saved) as Float32Array[]));
+        return all;
       },
     };
   });

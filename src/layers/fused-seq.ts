@@ -4,7 +4,8 @@
 // activation instead of a call per element), and the one backend call per step, the recurrent
 // matrix product.
 import * as tf from '@tensorflow/tfjs';
-import { wasmRowsTimes } from '../backend/wasm-ops';
+import { expFast } from '../util/fast-exp';
+import { wasmReadInto, wasmRowsTimes } from '../backend/wasm-ops';
 
 /** The activations the fused ops compute (tfjs class names); others use the stock layer. */
 export const ACT_NAMES = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'];
@@ -16,13 +17,13 @@ export function activate(act: string, a: Float32Array, from: number, to: number)
       // (1 − e^(−2|x|)) / (1 + e^(−2|x|)) with the sign of x, in float64: twice as fast as Math.tanh.
       for (let i = from; i < to; i++) {
         const v = a[i];
-        const e = Math.exp(-2 * Math.abs(v));
+        const e = expFast(-2 * Math.abs(v));
         const t = (1 - e) / (1 + e);
         a[i] = v < 0 ? -t : t;
       }
       return;
     case 'sigmoid':
-      for (let i = from; i < to; i++) a[i] = 1 / (1 + Math.exp(-a[i]));
+      for (let i = from; i < to; i++) a[i] = 1 / (1 + expFast(-a[i]));
       return;
     case 'hardSigmoid': // tfjs: clip(0.2·x + 0.5, 0, 1)
       for (let i = from; i < to; i++) a[i] = Math.min(1, Math.max(0, 0.2 * a[i] + 0.5));
@@ -38,7 +39,7 @@ export function activate(act: string, a: Float32Array, from: number, to: number)
 }
 
 /** out[i] = act′ at the point where act took the value y[i] (each derivative written in terms of the value). */
-export function derivative(act: string, y: Float32Array, out = new Float32Array(y.length)): Float32Array {
+export function derivative(act: string, y: Float32Array, out = take(y.length)): Float32Array {
   const n = y.length;
   switch (act) {
     case 'tanh':
@@ -76,17 +77,46 @@ export interface Seq {
   recMask: Float32Array | null;
 }
 
-/** rows [b, n] · m [n, k] on the backend: the per-step product. */
-export function product(rows: Float32Array, b: number, m: tf.Tensor2D): Float32Array {
+/** rows [b, n] · m [n, k] on the backend into `into` [b, k]: the per-step product. */
+export function product(rows: Float32Array, b: number, m: tf.Tensor2D, into: Float32Array): Float32Array {
   // On wasm straight to the kernel (no engine bookkeeping): up to half the cost of these small products.
-  const direct = wasmRowsTimes(rows, b, m);
-  if (direct) return direct;
+  if (wasmRowsTimes(rows, b, m, into)) return into;
   // Not in a tf.tidy: tidy walks what its function returns, element by element for a typed array.
   const lhs = tf.tensor2d(rows, [b, rows.length / b]);
   const out = tf.matMul(lhs, m);
-  const data = out.dataSync() as Float32Array;
+  into.set(out.dataSync() as Float32Array);
   tf.dispose([lhs, out]);
-  return data;
+  return into;
+}
+
+// Large arrays (saved gates, gradients, copies of x·W and dy) are reused from one call to the next:
+// allocated anew, each train step made megabytes of garbage and a full collection every few steps.
+const pool = new Map<number, Float32Array[]>();
+const POOL_DEPTH = 16;
+
+/** A zeroed Float32Array of length n, from the pool when one is free. */
+export function take(n: number): Float32Array {
+  const a = pool.get(n)?.pop();
+  return a ? a.fill(0) : new Float32Array(n);
+}
+
+/**
+ * Hands arrays back for reuse once nothing reads them. Only on wasm, which copies a typed array into
+ * its heap when it makes a tensor of it; the cpu backend may keep the array itself as the tensor's data.
+ */
+export function give(...arrays: Float32Array[]): void {
+  if (tf.getBackend() !== 'wasm') return;
+  for (const a of arrays) {
+    let free = pool.get(a.length);
+    if (!free) pool.set(a.length, (free = []));
+    if (free.length < POOL_DEPTH && !free.includes(a)) free.push(a);
+  }
+}
+
+/** A float32 tensor's values in an array of the pool (wasm), or its dataSync() (not to be given back elsewhere). */
+export function read(t: tf.Tensor): Float32Array {
+  const into = take(t.size);
+  return wasmReadInto(t, into) ? into : (t.dataSync() as Float32Array);
 }
 
 /** The state as the step reads it: h ⊙ recMask into `into` (h itself when there is no mask). */
@@ -100,19 +130,9 @@ export function readState(q: Seq, h: Float32Array, into: Float32Array): Float32A
 export const timeOf = (q: Seq, k: number) => (q.goBackwards ? q.T - 1 - k : k);
 export const isReal = (q: Seq, s: number, t: number) => !q.mask || q.mask[s * q.T + t] !== 0;
 
-/** m [rows, cols] (row-major) transposed to [cols, rows]. */
+/** m [rows, cols] (row-major) transposed to [cols, rows] (into an array of the pool). */
 export function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(m.length);
+  const out = take(m.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c];
   return out;
-}
-
-/** m [rows, cols] split into its first `at` columns and the rest. */
-export function splitColumns(m: Float32Array, rows: number, cols: number, at: number): [Float32Array, Float32Array] {
-  const [left, right] = [new Float32Array(rows * at), new Float32Array(rows * (cols - at))];
-  for (let r = 0; r < rows; r++) {
-    left.set(m.subarray(r * cols, r * cols + at), r * at);
-    right.set(m.subarray(r * cols + at, (r + 1) * cols), r * (cols - at));
-  }
-  return [left, right];
 }

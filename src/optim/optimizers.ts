@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { component, Registry, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
 import { bool, num, opts } from '../util/options';
+import { withWasmAdam } from './wasm-adam';
 
 export interface OptimizerHandle {
   optimizer: tf.Optimizer;
@@ -62,7 +63,7 @@ export const adamOptimizer: OptimizerDescriptor = optimizer({
   type: 'adam',
   description: 'Adam (Kingma & Ba 2015)',
   options: opts({ learningRate: lr(0.001), ...adamProps, weightDecay: wd }),
-  create: (c) => handle(tf.train.adam(c.learningRate, c.beta1, c.beta2, c.epsilon), coupled(c.weightDecay)),
+  create: (c) => handle(withWasmAdam(tf.train.adam(c.learningRate, c.beta1, c.beta2, c.epsilon)), coupled(c.weightDecay)),
 });
 
 export const adamwOptimizer: OptimizerDescriptor = optimizer({
@@ -73,7 +74,7 @@ export const adamwOptimizer: OptimizerDescriptor = optimizer({
     ...adamProps,
     weightDecay: num({ minimum: 0, default: 0.01, description: 'Decoupled weight decay λ' }),
   }),
-  create: (c) => handle(tf.train.adam(c.learningRate, c.beta1, c.beta2, c.epsilon), { mode: c.weightDecay > 0 ? 'decoupled' : 'none', rate: c.weightDecay }),
+  create: (c) => handle(withWasmAdam(tf.train.adam(c.learningRate, c.beta1, c.beta2, c.epsilon)), { mode: c.weightDecay > 0 ? 'decoupled' : 'none', rate: c.weightDecay }),
 });
 
 export const rmspropOptimizer: OptimizerDescriptor = optimizer({
