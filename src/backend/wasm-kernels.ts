@@ -4,7 +4,8 @@
 // Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and AvgPoolGrad in wasm-pool-grads.ts,
 // Identity and same-dtype Cast without a copy in wasm-identity.ts, Tile as block copies in
 // wasm-tile.ts, BatchMatMul and _FusedMatMul with a transposed operand in wasm-matmul.ts, broadcast
-// comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in wasm-gather.ts), and their
+// comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in wasm-gather.ts, Concat,
+// Slice and SplitV in wasm-layout.ts), and their
 // registration.
 //
 // The missing ones are composed from kernels the WASM backend already has (Transpose, Conv2D,
@@ -18,6 +19,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2D, fusedConv2D } from './wasm-conv-forward';
 import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-conv-input';
 import { comparisonKernels, reverse } from './wasm-elementwise';
+import { concat, slice, splitV } from './wasm-layout';
 import { gatherV2 } from './wasm-gather';
 import { cast, identity } from './wasm-identity';
 import { tile } from './wasm-tile';
@@ -312,6 +314,9 @@ const REPLACING: Array<[string, tf.KernelFunc]> = [
   ['BatchMatMul', batchMatMul as tf.KernelFunc],
   ['_FusedMatMul', fusedMatMul as tf.KernelFunc],
   ['Reverse', reverse as tf.KernelFunc],
+  ['Concat', concat as tf.KernelFunc],
+  ['Slice', slice as tf.KernelFunc],
+  ['SplitV', splitV as unknown as tf.KernelFunc],
   ['GatherV2', gatherV2 as tf.KernelFunc],
   ...comparisonKernels,
 ];

@@ -59,10 +59,15 @@ export function heapF32(backend: BackendWasm, info: Info): Float32Array {
 
 export type HeapArray = Float32Array | Int32Array | Uint8Array;
 
+/** The whole WASM heap as bytes (for copyWithin between tensors; same caveats as heapF32). */
+export function heapBytes(backend: BackendWasm): Uint8Array {
+  const module = backend.wasm as unknown as { wasmMemory?: { buffer: ArrayBufferLike }; HEAPU8: Uint8Array };
+  return new Uint8Array(module.wasmMemory ? module.wasmMemory.buffer : module.HEAPU8.buffer);
+}
+
 /** A typed view of a float32, int32 or bool tensor on the WASM heap (same caveats as heapF32). */
 export function heapView(backend: BackendWasm, info: Info): HeapArray {
-  const module = backend.wasm as unknown as { wasmMemory?: { buffer: ArrayBufferLike }; HEAPU8: Uint8Array };
-  const buffer = module.wasmMemory ? module.wasmMemory.buffer : module.HEAPU8.buffer;
+  const buffer = heapBytes(backend).buffer;
   const offset = backend.dataIdMap.get(info.dataId)!.memoryOffset;
   const n = tf.util.sizeFromShape(info.shape);
   if (info.dtype === 'float32') return new Float32Array(buffer, offset, n);
