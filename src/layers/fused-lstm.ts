@@ -4,7 +4,7 @@
 // at once; z = x_t·W + b + h̃·U with h̃ = h ⊙ recurrent-dropout mask (h without dropout);
 // i, f, o = rec(z_i, z_f, z_o); g = act(z_g); c' = f ⊙ c + i ⊙ g; h' = o ⊙ act(c').
 import * as tf from '@tensorflow/tfjs';
-import { activate, derivative, give, isReal, product, readState, take, timeOf, type Seq } from './fused-seq';
+import { activate, derivative, derivativeRange, give, isReal, product, readState, take, timeOf, type Seq } from './fused-seq';
 
 export interface LstmSaved {
   /** Gate values i, f, g = act(z_g), o after activation, [b, T, 4U] time order. */
@@ -82,12 +82,11 @@ export function lstmBackward(q: Seq, UrT: tf.Tensor2D, saved: LstmSaved, dy: Flo
   const dZ = take(b * T * G);
   // Activation derivatives for the whole sequence: rec′ of i, f, o and act′ of g; act′ of act(c).
   const dGate = derivative(q.rec, saved.gates);
-  const dG = derivative(q.act, saved.gates);
-  for (let r = 2 * U; r < dGate.length; r += G) dGate.set(dG.subarray(r, r + U), r);
+  if (q.act !== q.rec) for (let r = 2 * U; r < dGate.length; r += G) derivativeRange(q.act, saved.gates, dGate, r, r + U);
   const dAc = derivative(q.act, saved.ac);
   const w: LstmGrads = { dh: new Float64Array(b * U), dc: new Float64Array(b * U), dzStep: new Float32Array(b * G), back: new Float32Array(b * U), dZ };
   for (let k = T - 1; k >= 0; k--) lstmStepBack(q, k, UrT, saved, dGate, dAc, w, dy);
-  give(dGate, dG, dAc);
+  give(dGate, dAc);
   return dZ;
 }
 

@@ -40,22 +40,26 @@ export function activate(act: string, a: Float32Array, from: number, to: number)
 
 /** out[i] = act′ at the point where act took the value y[i] (each derivative written in terms of the value). */
 export function derivative(act: string, y: Float32Array, out = take(y.length)): Float32Array {
-  const n = y.length;
+  return derivativeRange(act, y, out, 0, y.length);
+}
+
+/** derivative() on y[from..to) only, into out[from..to). */
+export function derivativeRange(act: string, y: Float32Array, out: Float32Array, from: number, to: number): Float32Array {
   switch (act) {
     case 'tanh':
-      for (let i = 0; i < n; i++) out[i] = 1 - y[i] * y[i];
+      for (let i = from; i < to; i++) out[i] = 1 - y[i] * y[i];
       break;
     case 'sigmoid':
-      for (let i = 0; i < n; i++) out[i] = y[i] * (1 - y[i]);
+      for (let i = from; i < to; i++) out[i] = y[i] * (1 - y[i]);
       break;
     case 'hardSigmoid':
-      for (let i = 0; i < n; i++) out[i] = y[i] > 0 && y[i] < 1 ? 0.2 : 0;
+      for (let i = from; i < to; i++) out[i] = y[i] > 0 && y[i] < 1 ? 0.2 : 0;
       break;
     case 'relu':
-      for (let i = 0; i < n; i++) out[i] = y[i] > 0 ? 1 : 0;
+      for (let i = from; i < to; i++) out[i] = y[i] > 0 ? 1 : 0;
       break;
     default:
-      out.fill(1);
+      out.fill(1, from, to);
   }
   return out;
 }
