@@ -35,8 +35,9 @@ interface GruWork {
 export function gruForward(q: Seq, Ur: tf.Tensor2D): { y: Float32Array; saved: GruSaved } {
   const { b, T, U } = q;
   const n = b * T * U;
-  const saved: GruSaved = { z: take(n), r: take(n), hh: take(n), hPrev: take(n), rh: take(n) };
-  const y = take(n); // processing order
+  // Every element of these is written at its step.
+  const saved: GruSaved = { z: take(n, false), r: take(n, false), hh: take(n, false), hPrev: take(n, false), rh: take(n, false) };
+  const y = take(n, false); // processing order
   const [Uzr, Uh] = blocks(Ur, U);
   const w: GruWork = { h: new Float32Array(b * U), hm: new Float32Array(b * U), zr: new Float32Array(b * 2 * U), rh: new Float32Array(b * U), hh: new Float32Array(b * U), inner: new Float32Array(b * 2 * U), recH: new Float32Array(b * U) };
   // One call per step: a small function V8 optimises once, rather than one long loop it recompiles on every call.
@@ -48,6 +49,8 @@ export function gruForward(q: Seq, Ur: tf.Tensor2D): { y: Float32Array; saved: G
 function gruStep(q: Seq, k: number, Uzr: tf.Tensor2D, Uh: tf.Tensor2D, w: GruWork, saved: GruSaved, y: Float32Array): void {
   const { b, T, U, xw } = q;
   const { h, zr, rh, hh } = w;
+  // Locals: V8 reloads a property on every iteration of a loop that stores to a typed array.
+  const [sz, sr, sh, srh, shh] = [saved.z, saved.r, saved.hPrev, saved.rh, saved.hh];
   const t = timeOf(q, k);
   const hr = readState(q, h, w.hm);
   // h = 0 before the first step: no products.
@@ -55,38 +58,39 @@ function gruStep(q: Seq, k: number, Uzr: tf.Tensor2D, Uh: tf.Tensor2D, w: GruWor
   for (let s = 0; s < b; s++) {
     const x = (s * T + t) * 3 * U;
     const o = s * 2 * U;
-    for (let j = 0; j < 2 * U; j++) zr[o + j] = xw[x + j] + (inner === null ? 0 : inner[o + j]);
+    if (inner === null) for (let j = 0; j < 2 * U; j++) zr[o + j] = xw[x + j];
+    else for (let j = 0; j < 2 * U; j++) zr[o + j] = xw[x + j] + inner[o + j];
   }
   activate(q.rec, zr, 0, zr.length);
   for (let s = 0; s < b; s++) {
     const st = (s * T + t) * U;
     const o = s * 2 * U;
+    const so = s * U;
     for (let u = 0; u < U; u++) {
-      const hv = hr[s * U + u];
+      const hv = hr[so + u];
       const rv = zr[o + U + u];
-      saved.z[st + u] = zr[o + u];
-      saved.r[st + u] = rv;
-      saved.hPrev[st + u] = hv;
-      saved.rh[st + u] = rh[s * U + u] = rv * hv;
+      sz[st + u] = zr[o + u];
+      sr[st + u] = rv;
+      sh[st + u] = hv;
+      srh[st + u] = rh[so + u] = rv * hv;
     }
   }
   const recH = k === 0 ? null : product(rh, b, Uh, w.recH);
   for (let s = 0; s < b; s++) {
     const x = (s * T + t) * 3 * U + 2 * U;
-    for (let u = 0; u < U; u++) hh[s * U + u] = xw[x + u] + (recH === null ? 0 : recH[s * U + u]);
+    const so = s * U;
+    if (recH === null) for (let u = 0; u < U; u++) hh[so + u] = xw[x + u];
+    else for (let u = 0; u < U; u++) hh[so + u] = xw[x + u] + recH[so + u];
   }
   activate(q.act, hh, 0, hh.length);
   for (let s = 0; s < b; s++) {
     const st = (s * T + t) * U;
-    const real = isReal(q, s, t);
+    const so = s * U;
     const yo = (s * T + k) * U;
-    for (let u = 0; u < U; u++) {
-      const hv = hh[s * U + u];
-      saved.hh[st + u] = hv;
-      // A masked step outputs the previous output and keeps the state (h, not h̃).
-      if (real) h[s * U + u] = saved.z[st + u] * hr[s * U + u] + (1 - saved.z[st + u]) * hv;
-      y[yo + u] = h[s * U + u];
-    }
+    for (let u = 0; u < U; u++) shh[st + u] = hh[so + u];
+    // A masked step outputs the previous output and keeps the state (h, not h̃).
+    if (isReal(q, s, t)) for (let u = 0; u < U; u++) h[so + u] = zr[2 * so + u] * hr[so + u] + (1 - zr[2 * so + u]) * hh[so + u];
+    for (let u = 0; u < U; u++) y[yo + u] = h[so + u];
   }
 }
 
@@ -127,28 +131,31 @@ type GruDerivatives = { z: Float32Array; r: Float32Array; hh: Float32Array };
 function gruStepBack(q: Seq, k: number, UzrT: tf.Tensor2D, UhT: tf.Tensor2D, saved: GruSaved, d: GruDerivatives, w: GruGrads, dy: Float32Array): void {
   const { b, T, U } = q;
   const { dh, dah } = w;
+  const [sz, sr, dhh] = [saved.z, saved.r, d.hh];
   const t = timeOf(q, k);
-  for (let s = 0; s < b; s++) for (let u = 0; u < U; u++) dh[s * U + u] += dy[(s * T + k) * U + u];
+  for (let s = 0; s < b; s++) {
+    const [so, yo] = [s * U, (s * T + k) * U];
+    for (let u = 0; u < U; u++) dh[so + u] += dy[yo + u];
+  }
   dah.fill(0);
   for (let s = 0; s < b; s++) {
     if (!isReal(q, s, t)) continue;
-    for (let u = 0; u < U; u++) {
-      const at = (s * T + t) * U + u;
-      dah[s * U + u] = dh[s * U + u] * (1 - saved.z[at]) * d.hh[at];
-    }
+    const [so, st] = [s * U, (s * T + t) * U];
+    for (let u = 0; u < U; u++) dah[so + u] = dh[so + u] * (1 - sz[st + u]) * dhh[st + u];
   }
   // h̃ = 0 at the first step: nothing flows to the reset gate or further back.
   const dRh = k === 0 ? null : product(dah, b, UhT, w.dRh);
   fillStep(q, saved, d, dh, dah, dRh, w.dzr, w.dZ, t);
   if (dRh === null) return;
   const back = product(w.dzr, b, UzrT, w.back);
+  const recMask = q.recMask;
   for (let s = 0; s < b; s++) {
     if (!isReal(q, s, t)) continue;
+    const [so, st] = [s * U, (s * T + t) * U];
     for (let u = 0; u < U; u++) {
-      const at = (s * T + t) * U + u;
       // ∂/∂h̃, then ∂/∂h = ∂/∂h̃ ⊙ the recurrent dropout mask.
-      const g = dh[s * U + u] * saved.z[at] + dRh[s * U + u] * saved.r[at] + back[s * U + u];
-      dh[s * U + u] = q.recMask ? g * q.recMask[s * U + u] : g;
+      const g = dh[so + u] * sz[st + u] + dRh[so + u] * sr[st + u] + back[so + u];
+      dh[so + u] = recMask ? g * recMask[so + u] : g;
     }
   }
 }
@@ -156,17 +163,16 @@ function gruStepBack(q: Seq, k: number, UzrT: tf.Tensor2D, UhT: tf.Tensor2D, sav
 /** The step's dZ rows (z, r, ĥ pre-activation gradients) and the (z, r) block for the product. */
 function fillStep(q: Seq, saved: GruSaved, d: { z: Float32Array; r: Float32Array }, dh: Float64Array, dah: Float32Array, dRh: Float32Array | null, dzr: Float32Array, dZ: Float32Array, t: number): void {
   const { b, T, U } = q;
+  const [sh, shh, dz, dr] = [saved.hPrev, saved.hh, d.z, d.r];
   dzr.fill(0);
   for (let s = 0; s < b; s++) {
     if (!isReal(q, s, t)) continue;
-    const x = (s * T + t) * 3 * U;
+    const [so, st, x] = [s * U, (s * T + t) * U, (s * T + t) * 3 * U];
     for (let u = 0; u < U; u++) {
-      const at = (s * T + t) * U + u;
-      const dz = dh[s * U + u] * (saved.hPrev[at] - saved.hh[at]) * d.z[at];
-      const dr = dRh ? dRh[s * U + u] * saved.hPrev[at] * d.r[at] : 0;
-      dzr[s * 2 * U + u] = dZ[x + u] = dz;
-      dzr[s * 2 * U + U + u] = dZ[x + U + u] = dr;
-      dZ[x + 2 * U + u] = dah[s * U + u];
+      const g = dh[so + u] * (sh[st + u] - shh[st + u]) * dz[st + u];
+      dzr[2 * so + u] = dZ[x + u] = g;
+      dZ[x + 2 * U + u] = dah[so + u];
     }
+    if (dRh) for (let u = 0; u < U; u++) dzr[2 * so + U + u] = dZ[x + U + u] = dRh[so + u] * sh[st + u] * dr[st + u];
   }
 }

@@ -28,7 +28,7 @@ interface LstmWork {
 export function lstmForward(q: Seq, Ur: tf.Tensor2D): { y: Float32Array; saved: LstmSaved } {
   const { b, T, U } = q;
   const G = 4 * U;
-  const y = take(b * T * U); // processing order
+  const y = take(b * T * U, false); // processing order: every element written
   const saved: LstmSaved = { gates: take(b * T * G), cPrev: take(b * T * U), ac: take(b * T * U), hPrev: take(b * T * U) };
   const w: LstmWork = { h: new Float32Array(b * U), c: new Float32Array(b * U), hm: new Float32Array(b * U), z: new Float32Array(b * G), r: new Float32Array(b * G) };
   // One call per step: a small function V8 optimises once, rather than one long loop it recompiles on every call.
@@ -40,6 +40,8 @@ function lstmStep(q: Seq, k: number, Ur: tf.Tensor2D, w: LstmWork, saved: LstmSa
   const { b, T, U, xw } = q;
   const G = 4 * U;
   const { h, c, z } = w;
+  // Locals: V8 reloads a property on every iteration of a loop that stores to a typed array.
+  const [gates, cPrev, ac, hPrev] = [saved.gates, saved.cPrev, saved.ac, saved.hPrev];
   const t = timeOf(q, k);
   const hr = readState(q, h, w.hm);
   // h = 0 before the first step: no product.
@@ -48,26 +50,29 @@ function lstmStep(q: Seq, k: number, Ur: tf.Tensor2D, w: LstmWork, saved: LstmSa
     const st = (s * T + t) * U;
     const zt = (s * T + t) * G;
     const so = s * G;
+    const su = s * U;
     for (let u = 0; u < U; u++) {
-      saved.hPrev[st + u] = hr[s * U + u];
-      saved.cPrev[st + u] = c[s * U + u];
+      hPrev[st + u] = hr[su + u];
+      cPrev[st + u] = c[su + u];
     }
     if (isReal(q, s, t)) {
-      for (let j = 0; j < G; j++) z[so + j] = xw[zt + j] + (r === null ? 0 : r[so + j]);
+      if (r === null) for (let j = 0; j < G; j++) z[so + j] = xw[zt + j];
+      else for (let j = 0; j < G; j++) z[so + j] = xw[zt + j] + r[so + j];
       activate(q.rec, z, so, so + 2 * U);
       activate(q.act, z, so + 2 * U, so + 3 * U);
       activate(q.rec, z, so + 3 * U, so + G);
-      for (let j = 0; j < G; j++) saved.gates[zt + j] = z[so + j];
+      for (let j = 0; j < G; j++) gates[zt + j] = z[so + j];
       for (let u = 0; u < U; u++) {
-        const cv = z[so + U + u] * c[s * U + u] + z[so + u] * z[so + 2 * U + u];
-        c[s * U + u] = cv;
-        saved.ac[st + u] = cv;
+        const cv = z[so + U + u] * c[su + u] + z[so + u] * z[so + 2 * U + u];
+        c[su + u] = cv;
+        ac[st + u] = cv;
       }
-      activate(q.act, saved.ac, st, st + U);
-      for (let u = 0; u < U; u++) h[s * U + u] = z[so + 3 * U + u] * saved.ac[st + u];
+      activate(q.act, ac, st, st + U);
+      for (let u = 0; u < U; u++) h[su + u] = z[so + 3 * U + u] * ac[st + u];
     }
     // A masked step outputs the previous output and keeps the state.
-    for (let u = 0; u < U; u++) y[(s * T + k) * U + u] = h[s * U + u];
+    const yo = (s * T + k) * U;
+    for (let u = 0; u < U; u++) y[yo + u] = h[su + u];
   }
 }
 
@@ -103,31 +108,37 @@ function lstmStepBack(q: Seq, k: number, UrT: tf.Tensor2D, saved: LstmSaved, dGa
   const { b, T, U } = q;
   const G = 4 * U;
   const { dh, dc, dzStep, dZ } = w;
-  const g = saved.gates;
+  const [g, cPrev, ac] = [saved.gates, saved.cPrev, saved.ac];
   const t = timeOf(q, k);
-  for (let s = 0; s < b; s++) for (let u = 0; u < U; u++) dh[s * U + u] += dy[(s * T + k) * U + u];
+  for (let s = 0; s < b; s++) {
+    const [su, yo] = [s * U, (s * T + k) * U];
+    for (let u = 0; u < U; u++) dh[su + u] += dy[yo + u];
+  }
   dzStep.fill(0);
   for (let s = 0; s < b; s++) {
     if (!isReal(q, s, t)) continue;
     const zt = (s * T + t) * G;
     const so = s * G;
+    const [su, st] = [s * U, (s * T + t) * U];
     for (let u = 0; u < U; u++) {
-      const at = (s * T + t) * U + u;
-      const dhv = dh[s * U + u];
-      const dcv = dc[s * U + u] + dhv * g[zt + 3 * U + u] * dAc[at];
+      const at = st + u;
+      const dhv = dh[su + u];
+      const dcv = dc[su + u] + dhv * g[zt + 3 * U + u] * dAc[at];
       dzStep[so + u] = dcv * g[zt + 2 * U + u] * dGate[zt + u];
-      dzStep[so + U + u] = dcv * saved.cPrev[at] * dGate[zt + U + u];
+      dzStep[so + U + u] = dcv * cPrev[at] * dGate[zt + U + u];
       dzStep[so + 2 * U + u] = dcv * g[zt + u] * dGate[zt + 2 * U + u];
-      dzStep[so + 3 * U + u] = dhv * saved.ac[at] * dGate[zt + 3 * U + u];
-      dc[s * U + u] = dcv * g[zt + U + u];
+      dzStep[so + 3 * U + u] = dhv * ac[at] * dGate[zt + 3 * U + u];
+      dc[su + u] = dcv * g[zt + U + u];
     }
     for (let j = 0; j < G; j++) dZ[zt + j] = dzStep[so + j];
   }
   if (k === 0) return;
   // ∂/∂h̃ = dZ·Urᵀ; ∂/∂h = that ⊙ the recurrent dropout mask.
   const back = product(dzStep, b, UrT, w.back);
+  const recMask = q.recMask;
   for (let s = 0; s < b; s++) {
     if (!isReal(q, s, t)) continue;
-    for (let u = 0; u < U; u++) dh[s * U + u] = q.recMask ? back[s * U + u] * q.recMask[s * U + u] : back[s * U + u];
+    const su = s * U;
+    for (let u = 0; u < U; u++) dh[su + u] = recMask ? back[su + u] * recMask[su + u] : back[su + u];
   }
 }

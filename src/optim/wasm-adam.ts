@@ -4,10 +4,11 @@
 // arXiv:1412.6980, Algorithm 1, with tfjs's placement of ε):
 //   m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
 //   θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε);  then β1^t ← β1^t·β1, β2^t ← β2^t·β2,
-// computed in float64 and stored as float32. The slots are the optimizer's own variables (same names,
-// same getWeights/setWeights, so checkpoints and resume are unchanged), written in place; a variable
-// whose memory another tensor shares (a snapshot taken before the update) makes the whole call fall
-// back to tfjs's own update, as do other backends.
+// each operation rounded to float32 as tfjs's kernels round it, so the result is bit for bit tfjs's
+// (a run may switch between the two paths, e.g. after a resume, and stay bit-identical). The slots are the optimizer's own variables (same names,
+// same getWeights/setWeights, so checkpoints and resume are unchanged), written in place (a slot whose
+// memory another tensor shares makes the whole call fall back to tfjs's own update, as do other
+// backends); each weight gets a new buffer (see update).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND, heapF32, type Info } from '../backend/wasm-ops';
@@ -45,7 +46,7 @@ function owned(backend: BackendWasm, t: tf.Tensor): boolean {
   return !!d && t.dtype === 'float32' && (d.refCount ?? 1) === 1;
 }
 
-/** One Adam step in place; false (nothing changed) when it cannot run here. */
+/** One Adam step (slots in place, weights into new buffers); false (nothing changed) when it cannot run here. */
 function update(o: AdamState, grads: Grads): boolean {
   if (tf.getBackend() !== BACKEND) return false;
   const backend = tf.backend() as unknown as BackendWasm;
@@ -57,33 +58,42 @@ function update(o: AdamState, grads: Grads): boolean {
     const g = Array.isArray(grads) ? grads[i].tensor : grads[names[i]];
     if (g == null) continue;
     const [m, v] = [o.accumulatedFirstMoment[i].variable, o.accumulatedSecondMoment[i].variable];
-    if (![value, m, v].every((t) => owned(backend, t)) || g.dtype !== 'float32' || !backend.dataIdMap.has(g.dataId)) return false;
+    if (![m, v].every((t) => owned(backend, t)) || value.dtype !== 'float32' || g.dtype !== 'float32' || !backend.dataIdMap.has(g.dataId) || !backend.dataIdMap.has(value.dataId)) return false;
     work.push([value, g, m, v]);
   }
   if (![o.accBeta1, o.accBeta2].every((t) => owned(backend, t))) return false;
-  const [acc1, acc2] = [heapF32(backend, o.accBeta1 as unknown as Info), heapF32(backend, o.accBeta2 as unknown as Info)];
-  // The constants as tfjs's scalar tensors hold them (float32); the arithmetic in float64 here.
+  // The constants as tfjs's scalar tensors hold them (float32).
   const f = Math.fround;
-  const [c1, c2] = [f(1 - acc1[0]), f(1 - acc2[0])];
   const [b1, b2, a1, a2, lr, eps] = [f(o.beta1), f(o.beta2), f(1 - o.beta1), f(1 - o.beta2), f(o.learningRate), f(o.epsilon)];
+  const beta = () => [heapF32(backend, o.accBeta1 as unknown as Info), heapF32(backend, o.accBeta2 as unknown as Info)];
+  const [c1, c2] = beta().map((acc) => f(1 - acc[0]));
   for (const [value, g, m, v] of work) {
-    const [x, gd, md, vd] = [value, g, m, v].map((t) => heapF32(backend, t as unknown as Info));
+    // The new weights go to a new buffer: the wasm backend caches XNNPACK's packed copy of a matMul's or
+    // convolution's weights per buffer, so values written in place would leave it stale.
+    const fresh = backend.makeOutput(value.shape, 'float32');
+    const [x, nx, gd, md, vd] = [value, fresh, g, m, v].map((t) => heapF32(backend, t as unknown as Info));
+    // tfjs's kernels one by one, each rounded to float32 (f): the same bits as its update.
     for (let j = 0; j < x.length; j++) {
       const gj = gd[j];
-      const mj = b1 * md[j] + a1 * gj;
-      const vj = b2 * vd[j] + a2 * gj * gj;
+      const mj = f(f(md[j] * b1) + f(gj * a1));
+      const vj = f(f(vd[j] * b2) + f(f(gj * gj) * a2));
       md[j] = mj;
       vd[j] = vj;
-      x[j] -= (lr * (mj / c1)) / (Math.sqrt(vj / c2) + eps);
+      const step = f(f(f(mj / c1) / f(f(Math.sqrt(f(vj / c2))) + eps)) * -lr);
+      nx[j] = f(step + x[j]);
     }
+    const t = tf.engine().makeTensorFromTensorInfo(fresh);
+    value.assign(t);
+    t.dispose();
   }
+  const [acc1, acc2] = beta();
   acc1[0] *= b1;
   acc2[0] *= b2;
   o.incrementIterations();
   return true;
 }
 
-/** Gives a tfjs Adam optimizer the in-place update on wasm (its own update elsewhere). */
+/** Gives a tfjs Adam optimizer this update on wasm (its own update elsewhere). */
 export function withWasmAdam(optimizer: tf.AdamOptimizer): tf.AdamOptimizer {
   const stock = optimizer.applyGradients.bind(optimizer);
   optimizer.applyGradients = ((grads: Grads) => {
