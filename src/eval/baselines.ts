@@ -102,3 +102,16 @@ export function readBaselines(b: BaselinesSpec, tasks: string[]): { values: Task
   for (const t of Object.keys(b)) if (!tasks.includes(t)) problems.push({ task: t, message: `"${t}" is not a main task of the spec`, hint: `tasks: ${tasks.join(', ')}` });
   return { values, problems };
 }
+
+/** What validation read for a spec (keyed by the spec object it froze), so that training uses those values. */
+const readAtValidation = new WeakMap<object, { values: TaskMetrics; problems: BaselineProblem[] }>();
+
+/** readBaselines, remembered for `spec`: the values training measures Δm% against are the ones validation checked. */
+export function readBaselinesFor(spec: object, b: BaselinesSpec, tasks: string[]): { values: TaskMetrics; problems: BaselineProblem[] } {
+  const got = readBaselines(b, tasks);
+  readAtValidation.set(spec, got);
+  return got;
+}
+
+/** The baseline values validation read for `spec`, or undefined when it read none (e.g. a copied variant). */
+export const baselinesReadFor = (spec: object): { values: TaskMetrics; problems: BaselineProblem[] } | undefined => readAtValidation.get(spec);

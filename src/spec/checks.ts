@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import { dataRecipes } from '../data/index';
-import { readBaselines, resolveBaselines } from '../eval/baselines';
+import { readBaselinesFor, resolveBaselines } from '../eval/baselines';
 import type { DataDescription } from '../data/types';
 import type { Problem } from '../errors';
 import { losses } from '../losses/index';
@@ -177,7 +177,7 @@ function checkBaselines(spec: ResolvedSpec, specDir: string, read: boolean, at: 
   if (!read) return;
   const main = Object.keys(spec.tasks).filter((t) => !spec.tasks[t].auxiliary);
   const map = typeof spec.baselines === 'object' ? spec.baselines : undefined;
-  for (const p of readBaselines(spec.baselines!, main).problems) {
+  for (const p of readBaselinesFor(spec, spec.baselines!, main).problems) {
     at(map && p.task !== undefined && p.task in map ? ['baselines', p.task] : ['baselines'], { message: p.message, hint: p.hint });
   }
 }

@@ -1,7 +1,7 @@
 // Owns Δm% per epoch (issue: the spec's `baselines:`): a callback that measures each epoch's
 // validation metrics against the baseline runs (src/eval/baselines.ts) with Δm% (src/eval/delta-m.ts)
 // and writes it into the epoch record, where `monitor: delta-m` (best checkpoint, early stopping) reads it.
-import { readBaselines } from '../eval/baselines';
+import { baselinesReadFor, readBaselines } from '../eval/baselines';
 import { deltaM, type Direction, type TaskMetrics } from '../eval/delta-m';
 import { configError } from '../errors';
 import { metrics } from '../metrics/index';
@@ -38,10 +38,13 @@ export class DeltaMRecorder implements Callback {
 /** The spec's main tasks (auxiliary tasks stay out of Δm%, as in compare). */
 export const mainTasks = (r: ResolvedSpec) => Object.keys(r.tasks).filter((t) => !r.tasks[t].auxiliary);
 
-/** The Δm% callback of a spec with `baselines:` (validated; a folder changed since is a config error). */
+/**
+ * The Δm% callback of a spec with `baselines:`: the values validation read (not read again after the
+ * run folder exists); a spec validated elsewhere reads them here (a folder changed since is a config error).
+ */
 export function deltaMCallback(r: ResolvedSpec): DeltaMRecorder | undefined {
   if (!r.baselines) return undefined;
-  const { values, problems } = readBaselines(r.baselines, mainTasks(r));
+  const { values, problems } = baselinesReadFor(r) ?? readBaselines(r.baselines, mainTasks(r));
   if (problems.length) throw configError(problems.map((p) => ({ where: { path: p.task && typeof r.baselines === 'object' ? `baselines.${p.task}` : 'baselines' }, message: p.message, hint: p.hint })));
   return new DeltaMRecorder(values, directions(r));
 }

@@ -12,6 +12,8 @@ import { trainReporter, type Output } from '../../../src/cli/reporter';
 import { MtlError } from '../../../src/errors';
 import { readBaselines } from '../../../src/eval/baselines';
 import { validateSpecText } from '../../../src/spec/validate';
+import { deltaMCallback } from '../../../src/train/delta-m-epoch';
+import type { EpochRecord } from '../../../src/train/events';
 import { train } from '../../../src/train/loop';
 import { useBackend } from '../../helpers/backend';
 import { TINY_SPEC } from '../../helpers/tiny';
@@ -68,6 +70,19 @@ describe('baselines and Δm% per epoch', () => {
     // A relative folder resolves against the spec's folder; the resolved spec holds it absolute.
     const ok = validateSpecText(TINY_SPEC + 'baselines: single\n', path.join(tmp, 'ok.yaml'));
     assert.equal(ok.resolved.baselines, single);
+  });
+
+  it('training measures against the values validation read (a baseline changed in between is not read again)', () => {
+    const copy = path.join(tmp, 'single-copy');
+    fs.cpSync(single, copy, { recursive: true });
+    const spec = validateSpecText(TINY_SPEC + 'baselines: single-copy\n', path.join(tmp, 'copy.yaml'));
+    // After validation the left baseline's best accuracy becomes 0.25 (it was 0.5), and right's folder goes.
+    writeRun(path.join(copy, 'task-left'), [{ left: { loss: 2, accuracy: 0.3 } }, { left: { loss: 1.5, accuracy: 0.25 } }], 2);
+    fs.rmSync(path.join(copy, 'task-right'), { recursive: true });
+    const rec = { epoch: 1, val: { loss: 1, tasks: { left: { loss: 1, accuracy: 0.75 }, right: { loss: 1, accuracy: 0.5 } } } } as unknown as EpochRecord;
+    deltaMCallback(spec.resolved)!.epochEnd(rec);
+    // By hand against the validated baselines (left 0.5, right 0.25): mean of +50 % and +100 %.
+    assert.ok(Math.abs((rec.deltaM as { value: number }).value - 75) < 1e-9, JSON.stringify(rec.deltaM));
   });
 
   it('each epoch\'s deltaM, the best epoch and the early stop by monitor delta-m equal the hand computation', async () => {
