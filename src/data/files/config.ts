@@ -68,6 +68,7 @@ export interface FilesConfig {
   sampling: 'all' | 'round-robin' | 'proportional' | { type: 'temperature'; T: number };
   shuffleBuffer: number;
   chunkSize: number;
+  interleave: number;
   streamAbove: number;
   testFraction?: number;
 }
@@ -105,7 +106,7 @@ export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
   }
   const sampling = samplingOf(c.sampling as unknown, problems);
   if (problems.length) throw configError(problems);
-  return { ...c, sampling, shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, streamAbove: c.streamAbove ?? 256 };
+  return { ...c, sampling, shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, interleave: c.interleave ?? 4, streamAbove: c.streamAbove ?? 256 };
 }
 
 /** A per-pixel target (shape): a grid of class indices or values in one field, nothing that sets another row shape. */

@@ -113,6 +113,7 @@ function readerOptions(s: SourceConfig, ctx: DataContext, c: FilesConfig, needed
     delimiter: s.delimiter,
     columns: s.columns,
     chunkSize: c.chunkSize,
+    interleave: c.interleave,
     needed,
   };
 }

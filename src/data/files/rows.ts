@@ -40,11 +40,16 @@ function splitOf(h: HoldOut, i: number): HoldOut['keep'] {
   return 'train';
 }
 
-/** The records a prepared source keeps (file order), with the row counter used by the hold-out. */
+/**
+ * The records a prepared source keeps. The hold-out draw keys on the record's row in file order (its
+ * index when the reader gives one, as parquet read in a shuffled order does), so the held-out rows are
+ * the same whatever order the file is read in.
+ */
 export async function* keptRecords(p: Prepared, report: Report) {
   let i = 0;
   for await (const rec of readRecords(p.reader, report)) {
-    const k = i++;
+    const k = rec.index ?? i;
+    i++;
     if (p.holdOut && splitOf(p.holdOut, k) !== p.holdOut.keep) continue;
     yield rec;
   }

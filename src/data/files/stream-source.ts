@@ -15,7 +15,8 @@ export interface StreamStats {
 /**
  * A source read from disk every epoch: records → encoded rows → a seeded shuffle buffer (each new
  * row swaps out a random buffered one, as in tf.data's shuffle) → batches. Memory holds at most
- * shuffleBuffer + batchSize rows, whatever the file size.
+ * shuffleBuffer + batchSize rows, whatever the file size (plus, for parquet, the decoded row groups:
+ * one, or `interleave` in a shuffled epoch, whose row groups come in a seeded order per epoch).
  */
 export class StreamSource implements BatchSource {
   readonly kind = 'batch-source';
@@ -33,6 +34,8 @@ export class StreamSource implements BatchSource {
   private async *epoch(opts: BatchOptions): AsyncGenerator<Batch> {
     this.stats.epochs++;
     const rand = mulberry32(mixSeed(opts.seed, opts.epoch, 0x5eed));
+    // a shuffled epoch reads a parquet file's row groups in a new seeded order, several interleaved
+    const p = opts.shuffle ? { ...this.p, reader: { ...this.p.reader, order: mixSeed(opts.seed, opts.epoch, 0x0bde) } } : this.p;
     const cap = opts.shuffle ? this.bufferRows : 0;
     const buffer: Row[] = [];
     let pending: Row[] = [];
@@ -40,8 +43,8 @@ export class StreamSource implements BatchSource {
       const h = buffer.length + pending.length;
       if (h > this.stats.maxRowsHeld) this.stats.maxRowsHeld = h;
     };
-    for await (const rec of keptRecords(this.p, fatal)) {
-      const row = encodeRow(this.p, rec, fatal)!;
+    for await (const rec of keptRecords(p, fatal)) {
+      const row = encodeRow(p, rec, fatal)!;
       if (buffer.length < cap) buffer.push(row);
       else if (cap > 0) {
         const j = Math.floor(rand() * cap);

@@ -1,15 +1,19 @@
-// Owns the parquet format: a file read one row group at a time (hyparquet, with the zstd/gzip/brotli/
+// Owns the parquet format: files read one row group at a time (hyparquet, with the zstd/gzip/brotli/
 // lz4/snappy decompressors), only the columns the mapping names, so memory holds one row group of
-// those columns whatever the file size. Rows are numbered from 1 in messages.
+// those columns whatever the file size — or, in a shuffled epoch, `interleave` row groups in a seeded
+// order (interleave.ts). Rows are numbered from 1 in messages; a record's index is its row in file order.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { checkColumns, plainValue } from './columnar';
+import { interleaved, type Block } from './interleave';
 import type { DataRecord, ReaderOptions, Report } from './record';
 
+type FileBuffer = AsyncBuffer & { close(): Promise<void> };
+
 /** A parquet file on disk as the random-access buffer hyparquet reads (footer first, then column chunks). */
-async function fileBuffer(file: string): Promise<AsyncBuffer & { close(): Promise<void> }> {
+async function fileBuffer(file: string): Promise<FileBuffer> {
   const fh = await fs.promises.open(file, 'r');
   const { size } = await fh.stat();
   return {
@@ -27,47 +31,88 @@ async function fileBuffer(file: string): Promise<AsyncBuffer & { close(): Promis
 /** Rows decoded so far by every parquet reader (tests check that a streamed file is read group by group). */
 export const parquetStats = { rowsDecoded: 0, largestGroup: 0 };
 
-export async function* readParquet(file: string, opts: ReaderOptions, report: Report): AsyncGenerator<DataRecord> {
-  const dir = path.dirname(file);
-  let buf: Awaited<ReturnType<typeof fileBuffer>>;
+interface OpenFile {
+  file: string;
+  buf: FileBuffer;
+  meta: FileMetaData;
+  wanted: string[];
+}
+
+/** The file opened, its footer read and the mapping's columns checked; null when a problem was reported. */
+async function openParquet(file: string, opts: ReaderOptions, report: Report): Promise<OpenFile | null> {
+  let buf: FileBuffer;
   try {
     buf = await fileBuffer(file);
   } catch (e) {
     report({ where: { file }, message: `cannot open the file: ${(e as Error).message}` });
-    return;
+    return null;
   }
+  let meta: FileMetaData;
   try {
-    let meta: FileMetaData;
-    try {
-      meta = await parquetMetadataAsync(buf);
-    } catch (e) {
-      report({ where: { file }, message: `not a readable parquet file: ${(e as Error).message}`, hint: 'the footer is damaged or the file is cut short' });
-      return;
-    }
-    const columns = meta.schema.slice(1).filter((s) => !s.num_children).map((s) => s.name);
-    if (!checkColumns(file, columns, opts.needed, report)) return;
-    const wanted = [...new Set([...opts.needed, ...(opts.optional ?? []).filter((n) => columns.includes(n) || columns.includes(n.split('.')[0]))].map((n) => (columns.includes(n) ? n : n.split('.')[0])))];
-    let row = 0;
-    for (const g of meta.row_groups) {
-      const n = Number(g.num_rows);
-      let objs: Array<Record<string, unknown>>;
-      try {
-        objs = await parquetReadObjects({ file: buf, metadata: meta, columns: wanted, rowStart: row, rowEnd: row + n, compressors });
-      } catch (e) {
-        report({ where: { file, row: row + 1 }, message: `cannot decode the row group starting at this row: ${(e as Error).message}` });
-        return;
-      }
-      parquetStats.rowsDecoded += objs.length;
-      parquetStats.largestGroup = Math.max(parquetStats.largestGroup, objs.length);
-      for (let i = 0; i < objs.length; i++) {
-        const fields: Record<string, unknown> = {};
-        for (const c of wanted) fields[c] = plainValue(objs[i][c]);
-        objs[i] = undefined as never; // let the group's rows go as they are consumed
-        yield { fields, where: { file, row: row + i + 1 }, dir };
-      }
-      row += n;
-    }
-  } finally {
+    meta = await parquetMetadataAsync(buf);
+  } catch (e) {
     await buf.close();
+    report({ where: { file }, message: `not a readable parquet file: ${(e as Error).message}`, hint: 'the footer is damaged or the file is cut short' });
+    return null;
+  }
+  const columns = meta.schema.slice(1).filter((s) => !s.num_children).map((s) => s.name);
+  if (!checkColumns(file, columns, opts.needed, report)) {
+    await buf.close();
+    return null;
+  }
+  const wanted = [...new Set([...opts.needed, ...(opts.optional ?? []).filter((n) => columns.includes(n) || columns.includes(n.split('.')[0]))].map((n) => (columns.includes(n) ? n : n.split('.')[0])))];
+  return { file, buf, meta, wanted };
+}
+
+/** Row group g (rows start … start + n − 1 of the file) decoded column by column; records made per row. */
+function groupBlock(f: OpenFile, start: number, n: number, base: number, report: Report): Block<DataRecord> {
+  const dir = path.dirname(f.file);
+  return {
+    rows: n,
+    async decode() {
+      const cols: Record<string, unknown[][]> = Object.fromEntries(f.wanted.map((c) => [c, []]));
+      try {
+        await parquetRead({ file: f.buf, metadata: f.meta, columns: f.wanted, rowStart: start, rowEnd: start + n, compressors, onChunk: (c) => cols[c.columnName]?.push(c.columnData as unknown[]) });
+      } catch (e) {
+        report({ where: { file: f.file, row: start + 1 }, message: `cannot decode the row group starting at this row: ${(e as Error).message}` });
+        return null;
+      }
+      const data = f.wanted.map((c) => [c, cols[c].length === 1 ? cols[c][0] : cols[c].flatMap((a) => [...a])] as const);
+      parquetStats.rowsDecoded += n;
+      parquetStats.largestGroup = Math.max(parquetStats.largestGroup, n);
+      return (i: number) => {
+        const fields: Record<string, unknown> = {};
+        for (const [c, v] of data) fields[c] = plainValue(v[i]);
+        return { fields, where: { file: f.file, row: start + i + 1 }, dir, index: base + start + i };
+      };
+    },
+  };
+}
+
+/**
+ * Every row of the files: in file order, or (opts.order set) the row groups of all files in that seed's
+ * order, opts.interleave of them decoded at once and their rows interleaved at random.
+ */
+export async function* readParquet(files: string[], opts: ReaderOptions, report: Report): AsyncGenerator<DataRecord> {
+  const opened: OpenFile[] = [];
+  try {
+    const blocks: Array<Block<DataRecord>> = [];
+    let base = 0;
+    for (const file of files) {
+      const f = await openParquet(file, opts, report);
+      if (!f) continue;
+      opened.push(f);
+      let start = 0;
+      for (const g of f.meta.row_groups) {
+        const n = Number(g.num_rows);
+        blocks.push(groupBlock(f, start, n, base, report));
+        start += n;
+      }
+      base += start;
+    }
+    const order = opts.order === undefined ? undefined : { seed: opts.order, width: opts.interleave ?? 1 };
+    yield* interleaved(blocks, order);
+  } finally {
+    for (const f of opened) await f.buf.close();
   }
 }

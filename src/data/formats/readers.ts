@@ -1,6 +1,6 @@
 // Owns turning a data file (or folder) into a stream of records — one plain object of raw fields per
 // example, with the file and line (or row) it came from — by handing each format to its reader:
-// csv, tsv, jsonl, conll (streamed in chunks), parquet (by row group), arrow (by record batch), json
+// csv, tsv, jsonl, conll (streamed in chunks), parquet (by row group, optionally in a seeded order), arrow (by record batch), json
 // (one array, parsed whole), idx, npy (whole arrays) and images.
 import * as fs from 'node:fs';
 import { dataError } from '../../errors';
@@ -25,11 +25,13 @@ export async function* readRecords(opts: ReaderOptions, report: Report): AsyncGe
     case 'images':
       for (const p of opts.paths) yield* readImageFolder(p, opts, report);
       return;
+    case 'parquet':
+      yield* readParquet(opts.paths, opts, report);
+      return;
     default:
       for (const file of opts.paths) {
         if (opts.format === 'jsonl') yield* readJsonl(file, opts, report);
         else if (opts.format === 'json') yield* readJsonArray(file, opts, report);
-        else if (opts.format === 'parquet') yield* readParquet(file, opts, report);
         else if (opts.format === 'arrow') yield* readArrow(file, opts, report);
         else if (opts.format === 'conll') yield* readConll(file, opts, report);
         else yield* readDelimited(file, opts.delimiter ?? (opts.format === 'tsv' ? '\t' : ','), opts, report);

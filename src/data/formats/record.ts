@@ -12,6 +12,8 @@ export interface DataRecord {
   dir: string;
   /** conll: the line of each token, so that a bad tag is reported at its own line. */
   lines?: number[];
+  /** The record's position in the source in file order (0-based), given by readers that can read out of order (parquet). */
+  index?: number;
 }
 
 /** An array row of an idx/npy file: the values of one example and their shape. */
@@ -35,6 +37,10 @@ export interface ReaderOptions {
   needed: string[];
   /** Fields read too when the file has them (the optional labels of `mtl predict` INPUT); columnar formats read only named columns. */
   optional?: string[];
+  /** parquet: read the row groups in this seed's random order (a shuffled streamed epoch); unset: file order. */
+  order?: number;
+  /** parquet with order: row groups decoded at once, their rows interleaved (memory: this many row groups). */
+  interleave?: number;
 }
 
 export type Report = (p: Problem) => void;
