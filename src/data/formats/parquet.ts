@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { checkColumns, plainValue } from './columnar';
+import { checkColumns, dateParts, plainValue } from './columnar';
 import { interleaved, type Block } from './interleave';
 import type { DataRecord, ReaderOptions, Report } from './record';
 
@@ -64,6 +64,24 @@ async function openParquet(file: string, opts: ReaderOptions, report: Report): P
   return { file, buf, meta, wanted };
 }
 
+/**
+ * A decoded column as the plain value of row i. Numbers, bigints and timestamps without nulls are kept
+ * as 8 bytes a row (a Float64Array) rather than a JS object or bigint each: a shuffled epoch holds
+ * several row groups and reads them at random rows (reading flights-3m.parquet's 3 M rows shuffled with
+ * 4 groups open: 6.9 s compact against 16 s with the Date and bigint cells, one run each).
+ */
+function compact(values: unknown[]): (i: number) => unknown {
+  if (values.every((v) => v instanceof Date)) {
+    const t = Float64Array.from(values as Date[], (d) => d.getTime());
+    return (i) => dateParts(new Date(t[i]));
+  }
+  if (values.every((v) => typeof v === 'number' || typeof v === 'bigint')) {
+    const x = Float64Array.from(values as Array<number | bigint>, Number);
+    return (i) => x[i];
+  }
+  return (i) => plainValue(values[i]);
+}
+
 /** Row group g (rows start … start + n − 1 of the file) decoded column by column; records made per row. */
 function groupBlock(f: OpenFile, start: number, n: number, base: number, report: Report): Block<DataRecord> {
   const dir = path.dirname(f.file);
@@ -77,12 +95,12 @@ function groupBlock(f: OpenFile, start: number, n: number, base: number, report:
         report({ where: { file: f.file, row: start + 1 }, message: `cannot decode the row group starting at this row: ${(e as Error).message}` });
         return null;
       }
-      const data = f.wanted.map((c) => [c, cols[c].length === 1 ? cols[c][0] : cols[c].flatMap((a) => [...a])] as const);
+      const data = f.wanted.map((c) => [c, compact(cols[c].length === 1 ? cols[c][0] : cols[c].flatMap((a) => [...a]))] as const);
       parquetStats.rowsDecoded += n;
       parquetStats.largestGroup = Math.max(parquetStats.largestGroup, n);
       return (i: number) => {
         const fields: Record<string, unknown> = {};
-        for (const [c, v] of data) fields[c] = plainValue(v[i]);
+        for (const [c, at] of data) fields[c] = at(i);
         return { fields, where: { file: f.file, row: start + i + 1 }, dir, index: base + start + i };
       };
     },
