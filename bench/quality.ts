@@ -21,12 +21,15 @@ interface QualityArgs {
   trainSize: number;
   testSize: number;
   full: boolean;
+  /** Instead of accuracy: each method's time per training step ÷ equal's, in this many interleaved rounds. */
+  ratioRounds: number;
+  ratioSteps: number;
 }
 
 const DEFAULT_METHODS = ['equal', 'uw', 'gradnorm', 'mgda', 'pcgrad', 'cagrad', 'nash-mtl', 'upgrad', 'famo', 'scale-invariant', 'auto-lambda'];
 
 function parseQualityArgs(argv: string[]): QualityArgs {
-  const a: QualityArgs = { methods: DEFAULT_METHODS, seeds: 3, firstSeed: 1, epochs: 2, trainSize: 6000, testSize: 1000, full: false };
+  const a: QualityArgs = { methods: DEFAULT_METHODS, seeds: 3, firstSeed: 1, epochs: 2, trainSize: 6000, testSize: 1000, full: false, ratioRounds: 0, ratioSteps: 30 };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i] ?? '';
     switch (argv[i]) {
@@ -37,14 +40,16 @@ function parseQualityArgs(argv: string[]): QualityArgs {
       case '--train-size': a.trainSize = Number(next()); break;
       case '--test-size': a.testSize = Number(next()); break;
       case '--full': a.full = true; break;
-      default: throw new Error(`bench quality: unknown argument ${argv[i]} (allowed: --methods a,b --seeds N --first-seed N --epochs N --train-size N --test-size N --full)`);
+      case '--step-ratios': a.ratioRounds = Number(next()); break;
+      case '--ratio-steps': a.ratioSteps = Number(next()); break;
+      default: throw new Error(`bench quality: unknown argument ${argv[i]} (allowed: --methods a,b --seeds N --first-seed N --epochs N --train-size N --test-size N --full --step-ratios ROUNDS --ratio-steps N)`);
     }
   }
   return a;
 }
 
 /** configs/quickstart.yaml with this method, seed and size; every other setting as the user gets it. */
-function specFor(method: string, seed: number, a: QualityArgs) {
+function specTextFor(method: string, seed: number, a: QualityArgs): string {
   const file = path.join(packageRoot(), 'configs/quickstart.yaml');
   const text = fs
     .readFileSync(file, 'utf8')
@@ -54,7 +59,11 @@ function specFor(method: string, seed: number, a: QualityArgs) {
     .replace(/trainSize: \d+/, `trainSize: ${a.trainSize}`)
     .replace(/testSize: \d+/, `testSize: ${a.testSize}`)
     .replace(/^data:\n(\s+)type: multifashion.*$/m, (m, ind) => (a.full ? `data:\n${ind}type: multifashion\n${ind}dir: /usr/share/datasets/fashion-mnist` : m));
-  return validateSpecText(`${text}\nweighting: {method: ${method}}\n`, file);
+  return `${text}\nweighting: {method: ${method}}\n`;
+}
+
+function specFor(method: string, seed: number, a: QualityArgs) {
+  return validateSpecText(specTextFor(method, seed, a), path.join(packageRoot(), 'configs/quickstart.yaml'));
 }
 
 const meanStd = (xs: number[]) => {
@@ -63,10 +72,40 @@ const meanStd = (xs: number[]) => {
   return { m, sd };
 };
 
+/**
+ * Step time ÷ equal's on the quickstart model: each round trains every method for ratioSteps steps
+ * right after equal weighting does (no validation, no test), so both see the same machine load; the
+ * ratio printed is the median over rounds of the paired ratios of training time per step.
+ */
+async function stepRatios(a: QualityArgs): Promise<void> {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-ratios-'));
+  const short = { ...a, epochs: 1, trainSize: a.ratioSteps * 64 };
+  let runs = 0;
+  const secPerStep = async (method: string) => {
+    const text = specTextFor(method, 1, short).replace(/validation: 0\.1/, 'validation: none\n  evaluateTest: false').replace('monitor: val.loss', 'monitor: train.loss');
+    const spec = validateSpecText(text, path.join(packageRoot(), 'configs/quickstart.yaml'));
+    const r = await train(spec.file, { spec, out: path.join(out, `${method}-${++runs}`), backend: 'wasm' });
+    return 64 / r.epochs[0].samplesPerSecond;
+  };
+  const ratios = new Map<string, number[]>(a.methods.filter((m) => m !== 'equal').map((m) => [m, []]));
+  await secPerStep('equal'); // warm-up: kernels compiled, caches filled
+  for (let round = 1; round <= a.ratioRounds; round++) {
+    for (const [m, rs] of ratios) {
+      const e = await secPerStep('equal');
+      rs.push((await secPerStep(m)) / e);
+    }
+  }
+  fs.rmSync(out, { recursive: true, force: true });
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+  process.stdout.write(`Step time ÷ equal, quickstart model, batch 64, ${a.ratioSteps} steps per measurement, median of ${a.ratioRounds} paired rounds, wasm\n\n| method | step time ÷ equal | rounds |\n| --- | --- | --- |\n`);
+  for (const [m, rs] of ratios) process.stdout.write(`| ${m} | ${median(rs).toFixed(2)} | ${rs.map((x) => x.toFixed(2)).join(', ')} |\n`);
+}
+
 export async function qualityBench(argv: string[]): Promise<void> {
   const a = parseQualityArgs(argv);
   // Validating a spec builds the model symbolically: the backend must be ready first.
   await selectBackend('wasm');
+  if (a.ratioRounds > 0) return stepRatios(a);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-quality-'));
   const rows: Array<{ method: string; acc: Record<string, number[]>; secPerStep: number[] }> = [];
   const t0 = Date.now();
