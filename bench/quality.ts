@@ -2,8 +2,9 @@
 // quickstart model (bundled subset; the full Fashion-MNIST set with --full when the Debian package is
 // installed) with each weighting method and several seeds, and prints test accuracy per task as
 // mean ± sample std over the seeds and each method's time per training step divided by equal
-// weighting's (the same run, so the ratio is fair on a shared machine). Minutes, not hours: the epoch
-// count and training size are options, and the table says which were used.
+// weighting's (process CPU time of short runs paired with an equal run, so that the machine's load
+// does not decide the ratio). Minutes, not hours: the epoch count and training size are options, and
+// the table says which were used.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,15 +22,16 @@ interface QualityArgs {
   trainSize: number;
   testSize: number;
   full: boolean;
-  /** Instead of accuracy: each method's time per training step ÷ equal's, in this many interleaved rounds. */
+  /** Each method's time per training step ÷ equal's, in this many paired rounds (0: not measured). */
   ratioRounds: number;
   ratioSteps: number;
+  ratiosOnly: boolean;
 }
 
 const DEFAULT_METHODS = ['equal', 'uw', 'gradnorm', 'mgda', 'pcgrad', 'cagrad', 'nash-mtl', 'upgrad', 'famo', 'scale-invariant', 'auto-lambda'];
 
 function parseQualityArgs(argv: string[]): QualityArgs {
-  const a: QualityArgs = { methods: DEFAULT_METHODS, seeds: 3, firstSeed: 1, epochs: 2, trainSize: 6000, testSize: 1000, full: false, ratioRounds: 0, ratioSteps: 30 };
+  const a: QualityArgs = { methods: DEFAULT_METHODS, seeds: 3, firstSeed: 1, epochs: 2, trainSize: 6000, testSize: 1000, full: false, ratioRounds: 3, ratioSteps: 40, ratiosOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i] ?? '';
     switch (argv[i]) {
@@ -42,7 +44,8 @@ function parseQualityArgs(argv: string[]): QualityArgs {
       case '--full': a.full = true; break;
       case '--step-ratios': a.ratioRounds = Number(next()); break;
       case '--ratio-steps': a.ratioSteps = Number(next()); break;
-      default: throw new Error(`bench quality: unknown argument ${argv[i]} (allowed: --methods a,b --seeds N --first-seed N --epochs N --train-size N --test-size N --full --step-ratios ROUNDS --ratio-steps N)`);
+      case '--ratios-only': a.ratiosOnly = true; break;
+      default: throw new Error(`bench quality: unknown argument ${argv[i]} (allowed: --methods a,b --seeds N --first-seed N --epochs N --train-size N --test-size N --full --step-ratios ROUNDS --ratio-steps N --ratios-only)`);
     }
   }
   return a;
@@ -73,66 +76,69 @@ const meanStd = (xs: number[]) => {
 };
 
 /**
- * Step time ÷ equal's on the quickstart model: each round trains every method for ratioSteps steps
- * right after equal weighting does (no validation, no test), so both see the same machine load; the
- * ratio printed is the median over rounds of the paired ratios of training time per step.
+ * Step time ÷ equal's on the quickstart model, in process CPU time (wall time on a shared machine
+ * follows the load): each round trains every method for ratioSteps steps right after equal weighting
+ * does (no validation, no test); a run's set-up CPU (data, model) is measured once with 2 steps and
+ * subtracted. The ratio printed is the median over rounds of the paired ratios.
  */
-async function stepRatios(a: QualityArgs): Promise<void> {
+async function stepRatios(a: QualityArgs): Promise<Map<string, number>> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-ratios-'));
-  const short = { ...a, epochs: 1, trainSize: a.ratioSteps * 64 };
   let runs = 0;
-  const secPerStep = async (method: string) => {
-    const text = specTextFor(method, 1, short).replace(/validation: 0\.1/, 'validation: none\n  evaluateTest: false').replace('monitor: val.loss', 'monitor: train.loss');
+  const cpuOfRun = async (method: string, steps: number) => {
+    const text = specTextFor(method, 1, { ...a, epochs: 1, trainSize: steps * 64 }).replace(/validation: 0\.1/, 'validation: none\n  evaluateTest: false').replace('monitor: val.loss', 'monitor: train.loss');
     const spec = validateSpecText(text, path.join(packageRoot(), 'configs/quickstart.yaml'));
-    const r = await train(spec.file, { spec, out: path.join(out, `${method}-${++runs}`), backend: 'wasm' });
-    return 64 / r.epochs[0].samplesPerSecond;
+    const t = process.cpuUsage();
+    await train(spec.file, { spec, out: path.join(out, `${method}-${++runs}`), backend: 'wasm' });
+    const d = process.cpuUsage(t);
+    return (d.user + d.system) / 1e6;
   };
+  await cpuOfRun('equal', 2); // warm-up: kernels compiled, caches filled
+  const setup = await cpuOfRun('equal', 2);
+  const perStep = async (m: string) => Math.max(0, (await cpuOfRun(m, a.ratioSteps)) - setup) / a.ratioSteps;
   const ratios = new Map<string, number[]>(a.methods.filter((m) => m !== 'equal').map((m) => [m, []]));
-  await secPerStep('equal'); // warm-up: kernels compiled, caches filled
   for (let round = 1; round <= a.ratioRounds; round++) {
     for (const [m, rs] of ratios) {
-      const e = await secPerStep('equal');
-      rs.push((await secPerStep(m)) / e);
+      const e = await perStep('equal');
+      rs.push((await perStep(m)) / e);
     }
   }
   fs.rmSync(out, { recursive: true, force: true });
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
-  process.stdout.write(`Step time ÷ equal, quickstart model, batch 64, ${a.ratioSteps} steps per measurement, median of ${a.ratioRounds} paired rounds, wasm\n\n| method | step time ÷ equal | rounds |\n| --- | --- | --- |\n`);
+  process.stdout.write(`Step CPU time ÷ equal, quickstart model, batch 64, ${a.ratioSteps} steps per measurement (set-up ${setup.toFixed(2)} s CPU subtracted), median of ${a.ratioRounds} paired rounds, wasm\n\n| method | step time ÷ equal | rounds |\n| --- | --- | --- |\n`);
   for (const [m, rs] of ratios) process.stdout.write(`| ${m} | ${median(rs).toFixed(2)} | ${rs.map((x) => x.toFixed(2)).join(', ')} |\n`);
+  process.stdout.write('\n');
+  return new Map([['equal', 1], ...[...ratios].map(([m, rs]): [string, number] => [m, median(rs)])]);
 }
 
 export async function qualityBench(argv: string[]): Promise<void> {
   const a = parseQualityArgs(argv);
   // Validating a spec builds the model symbolically: the backend must be ready first.
   await selectBackend('wasm');
-  if (a.ratioRounds > 0) return stepRatios(a);
+  const ratios = a.ratioRounds > 0 ? await stepRatios(a) : new Map<string, number>();
+  if (a.ratiosOnly) return;
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-quality-'));
-  const rows: Array<{ method: string; acc: Record<string, number[]>; secPerStep: number[] }> = [];
+  const rows: Array<{ method: string; acc: Record<string, number[]> }> = [];
   const t0 = Date.now();
   for (const method of a.methods) {
-    const row = { method, acc: {} as Record<string, number[]>, secPerStep: [] as number[] };
+    const row = { method, acc: {} as Record<string, number[]> };
     for (let seed = a.firstSeed; seed < a.firstSeed + a.seeds; seed++) {
       const spec = specFor(method, seed, a);
       const r = await train(spec.file, { spec, out: path.join(out, `${method}-${seed}`), backend: 'wasm' });
       for (const [t, m] of Object.entries(r.test?.tasks ?? {})) (row.acc[t] ??= []).push(m.accuracy);
-      // Seconds per training step from the epochs' throughput (validation time excluded).
-      const b = spec.resolved.train.batchSize;
-      row.secPerStep.push(r.epochs.reduce((s, e) => s + b / e.samplesPerSecond, 0) / r.epochs.length);
       process.stderr.write(`${method} seed ${seed}: ${JSON.stringify(Object.fromEntries(Object.entries(row.acc).map(([t, v]) => [t, v[v.length - 1]])))} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
     }
     rows.push(row);
   }
   fs.rmSync(out, { recursive: true, force: true });
-  const equal = rows.find((r) => r.method === 'equal');
-  const base = equal ? meanStd(equal.secPerStep).m : NaN;
   const tasks = Object.keys(rows[0]?.acc ?? {});
-  process.stdout.write(`MultiFashion (${a.full ? 'full Fashion-MNIST' : 'bundled subset'}, ${a.trainSize} train / ${a.testSize} test), quickstart model, ${a.epochs} epochs, ${a.seeds} seeds, wasm; test accuracy mean ± sample std over seeds\n\n`);
+  process.stdout.write(`MultiFashion (${a.full ? 'full Fashion-MNIST' : 'bundled subset'}, ${a.trainSize} train / ${a.testSize} test), quickstart model, ${a.epochs} epochs, ${a.seeds} seeds, wasm; test accuracy mean ± sample std over seeds; step CPU time ÷ equal from the paired timing above\n\n`);
   process.stdout.write(`| method | ${tasks.map((t) => `${t} accuracy`).join(' | ')} | step time ÷ equal |\n| --- | ${tasks.map(() => '---').join(' | ')} | --- |\n`);
   for (const r of rows) {
     const cells = tasks.map((t) => {
       const { m, sd } = meanStd(r.acc[t]);
       return `${(100 * m).toFixed(1)} ± ${(100 * sd).toFixed(1)}`;
     });
-    process.stdout.write(`| ${r.method} | ${cells.join(' | ')} | ${(meanStd(r.secPerStep).m / base).toFixed(2)} |\n`);
+    const ratio = ratios.get(r.method);
+    process.stdout.write(`| ${r.method} | ${cells.join(' | ')} | ${ratio === undefined ? '–' : ratio.toFixed(2)} |\n`);
   }
 }
