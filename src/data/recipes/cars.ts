@@ -164,6 +164,12 @@ class CarFeatures implements Encoder {
     return { ...this.stats };
   }
   encode(rec: DataRecord, report: Report): Encoded | null {
+    // A missing value is the training mean, but a row with none of the fields (other column names) is
+    // not a car with every value missing: it would be predicted from the means alone.
+    if (this.fields.every((f) => getField(rec, f) === undefined)) {
+      report({ where: rec.where, message: `${this.key}: the row has none of the fields the model reads`, received: Object.keys(rec.fields).slice(0, 8).join(', ') || 'no fields', allowed: this.fields.join(', ') });
+      return null;
+    }
     const data = new Float32Array(FEATURES.length);
     for (const [j, f] of FEATURES.entries()) {
       const raw = getField(rec, FIELD[f]);

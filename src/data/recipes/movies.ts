@@ -234,6 +234,8 @@ interface MoviesState {
 
 /** The fields the table holds as JSON numbers: text (a CSV cell) is read as a number, an empty cell as missing. */
 const NUMBER_FIELDS = ['Production Budget', 'Running Time min', 'IMDB Rating', 'Rotten Tomatoes Rating'];
+/** The fields a film's input features come from (parseMovies). */
+const INPUT_FIELDS = ['Production Budget', 'Release Date', 'Running Time min', ...Object.keys(CATEGORICAL), 'Director'];
 
 /** A film of INPUT with its number fields as numbers; a cell that is not a number is a data error at the record. */
 function numbersOf(rec: DataRecord): Record<string, unknown> {
@@ -270,7 +272,14 @@ function moviesPredictEncoding(config: Record<string, unknown>, ctx: DataContext
   const { stats, encoders: state } = trainingEncoding(o, ctx);
   // Every field of a film may be missing (as in training: the mean, an all-zero one-hot block, or id 0), so none is required.
   const fields: string[] = [];
-  const parse = (rec: DataRecord) => parseMovies([numbersOf(rec)], String(rec.where.file));
+  const parse = (rec: DataRecord) => {
+    // Every field may be missing, but a row with none of them (other column names) is not a film with
+    // every value missing: it would be predicted from the training means alone.
+    if (INPUT_FIELDS.every((f) => rec.fields[f] === undefined)) {
+      throw dataError([{ where: rec.where, message: 'the row has none of the fields the model reads', received: Object.keys(rec.fields).slice(0, 8).join(', ') || 'no fields', allowed: INPUT_FIELDS.join(', ') }]);
+    }
+    return parseMovies([numbersOf(rec)], String(rec.where.file));
+  };
   const one = (rec: DataRecord) => (state ? toEmbeddedSet(parse(rec), stats, state).set : toArraySet(parse(rec), stats));
   const shapes = { inputs: describeInputs(o), targets: { imdb: { shape: [1], dtype: 'float32' as const }, rotten: { shape: [1], dtype: 'float32' as const }, genre: { shape: [], dtype: 'int32' as const } } };
   return { ...recordEncoders(fields, one, shapes), classNames: { genre: [...GENRES] }, reader: { format: 'json' } };

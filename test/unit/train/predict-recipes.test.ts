@@ -147,6 +147,26 @@ describe('predict INPUT with a recipe\'s own fields', () => {
     const rest = await collect(path.join(dir, 'run'), { input: csv, onProblems: (ps) => problems.push(...ps.map((p) => `${p.where.line}: ${p.message}`)) });
     assert.equal(rest.length, size - 1);
     assert.deepEqual(problems, [`${k + 1}: non-numeric value in "Production Budget"`]);
+    // Columns named otherwise (here lower case) are not films with every value missing: every row is a
+    // bad row, none is predicted from the training means alone.
+    const renamed = path.join(dir, 'renamed.csv');
+    fs.writeFileSync(renamed, [columns.map((c) => cell(c.toLowerCase())).join(','), ...test.slice(0, 3).map((f) => columns.map((c) => cell(f[c])).join(','))].join('\n'));
+    const none: string[] = [];
+    assert.deepEqual(await collect(path.join(dir, 'run'), { input: renamed, onProblems: (ps) => none.push(...ps.map((p) => `${p.where.line}: ${p.message}`)) }), []);
+    assert.deepEqual(none, [2, 3, 4].map((l) => `${l}: the row has none of the fields the model reads`));
+  });
+
+  it('cars: a row with none of the fields the model reads is a bad row, not a car at the training means', async () => {
+    const dir = await trained(CARS);
+    const file = path.join(dir, 'other.json');
+    const car = JSON.parse(fs.readFileSync(carsFile(), 'utf8'))[0];
+    // A file none of whose rows has a field is refused as a whole (no column "…"); here one row lacks them all.
+    fs.writeFileSync(file, JSON.stringify([car, { mpg: 20, cylinders: 4 }, { Name: 'x', Cylinders: 4 }]));
+    const problems: string[] = [];
+    const rows = await collect(path.join(dir, 'run'), { input: file, onProblems: (ps) => problems.push(...ps.map((p) => p.message)) });
+    // The third row has one field the model reads (Cylinders): the others are missing, as in training.
+    assert.equal(rows.length, 2);
+    assert.deepEqual(problems, ['inputs.features: the row has none of the fields the model reads']);
   });
 
   it('intent-slots: regenerated test sentences as text predict as the test split; without labels the CRF paths are the same', async () => {
