@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName } from '../../backend/select';
-import { formatProblem, usageError, type Problem } from '../../errors';
+import { dataError, formatProblem, usageError, type Problem } from '../../errors';
 import { predictRun, type PredictSplit } from '../../train/predict';
 import { makeDirs } from '../../util/fs';
 import type { Output } from '../reporter';
@@ -98,6 +98,8 @@ export async function predictCommand(run: string, input: string | undefined, opt
   try {
     const s = await predictRun(run, { split: given ? undefined : (opts.split ?? 'test'), input, ...(fields ? { inputFields: fields } : {}), inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary, masks: opts.masks }, writer.row);
     writer.end();
+    // Every row bad is not a result: exit 3, nothing written (as --strict would).
+    if (s.rows === 0 && s.skipped > 0) throw dataError([{ where: { file: s.input }, message: `none of the ${s.skipped} rows could be read (listed above); nothing written` }]);
     sink?.commit();
     const from = s.input !== undefined ? `of ${s.input}` : `of the ${s.split} split`;
     const left = s.skipped ? `; ${s.skipped} row${s.skipped === 1 ? '' : 's'} left out (${s.skipped > SHOWN_PROBLEMS ? `the first ${SHOWN_PROBLEMS} listed above` : 'listed above'})` : '';

@@ -239,6 +239,13 @@ describe('predict on a file', () => {
     assert.deepEqual(written.map((r) => r.row), [0, 5]);
     assert.equal('label' in written[0].tasks.kind, false, 'an unlabelled row shows no label');
     assert.equal(written[1].tasks.kind.labelName, 'b');
+    // Only bad rows: not a result — exit 3 and nothing written, with or without --strict.
+    const allBad = path.join(dir, 'all-bad.jsonl');
+    fs.writeFileSync(allBad, fs.readFileSync(bad, 'utf8').trim().split('\n').slice(1, 5).join('\n') + '\n');
+    const none = mtl(['predict', run, allBad, '--out', path.join(dir, 'none.jsonl'), '--backend', 'cpu'], dir);
+    assert.equal(none.code, 3, none.stderr);
+    assert.match(none.stderr, /all-bad\.jsonl: none of the 4 rows could be read/);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('none.jsonl')), [], 'nothing written');
     const broken = path.join(dir, 'broken');
     fs.cpSync(path.join(run, 'checkpoints', 'last'), broken, { recursive: true });
     fs.writeFileSync(path.join(broken, 'model.json'), '{"not": "a model"');
