@@ -68,8 +68,6 @@ export interface StageView {
   layers: Map<string, 'all' | 'some'>;
   /** Tasks the stage leaves out. */
   inactive: string[];
-  /** Trainable parameters the stage freezes. */
-  frozenParams: number;
   /** Layer name → trainable parameters of that layer the stage freezes. */
   frozenByLayer: Map<string, number>;
 }
@@ -91,8 +89,7 @@ export function stageView(spec: ResolvedSpec, built: BuiltModel, name?: string):
     const n = layer.trainableWeights.filter((w) => st.frozen.has(w.name)).reduce((a, w) => a + size(w), 0);
     if (n) frozenByLayer.set(layer.name, n);
   }
-  const frozenParams = [...frozenByLayer.values()].reduce((a, b) => a + b, 0);
-  return { name: st.name, index, count: stages.length, layers: frozenLayers(built, st.frozen), inactive: built.taskNames.filter((t) => !st.active.includes(t)), frozenParams, frozenByLayer };
+  return { name: st.name, index, count: stages.length, layers: frozenLayers(built, st.frozen), inactive: built.taskNames.filter((t) => !st.active.includes(t)), frozenByLayer };
 }
 
 /** Layers whose call follows inferenceWhenFrozen: whether each is frozen now. */

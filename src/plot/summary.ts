@@ -34,14 +34,14 @@ export interface ModelSummary {
   stage?: { name: string; index: number; count: number; frozenParams: number; inactive: string[] };
 }
 
-/** A stage to show: its name and position, the layers it freezes and the tasks it leaves out. */
+/** A stage to show: its name and position, the layers it freezes and the tasks it leaves out (model/stages.ts' StageView). */
 export interface SummaryStage {
   name: string;
   index: number;
   count: number;
-  frozen: Map<string, 'all' | 'some'>;
+  /** Layer name → 'all' (every trainable weight frozen) or 'some'. */
+  layers: Map<string, 'all' | 'some'>;
   inactive: string[];
-  frozenParams: number;
   /** Layer name → trainable parameters of that layer the stage freezes. */
   frozenByLayer: Map<string, number>;
 }
@@ -60,7 +60,7 @@ export function summarize(model: tf.LayersModel, groups: Record<string, string>,
   const layers = graph.nodes.map((n): SummaryRow => {
     const layer = byName.get(n.id) as tf.layers.Layer;
     const connectedTo = (layer.inboundNodes ?? []).flatMap(connections).filter((c) => inModel.has(c.slice(0, c.indexOf('['))));
-    const frozen = stage?.frozen.get(n.id);
+    const frozen = stage?.layers.get(n.id);
     return { name: n.id, type: n.className, outputShape: n.outputShape, params: n.params, nonTrainableParams: n.nonTrainableParams, trainable: n.trainable, connectedTo: [...new Set(connectedTo)], group: n.group, ...(frozen ? { frozen } : {}) };
   });
   const groupsOut: Record<string, GroupParams> = { [SHARED_GROUP]: { params: 0, trainable: 0 } };
@@ -80,7 +80,7 @@ export function summarize(model: tf.LayersModel, groups: Record<string, string>,
     total.nonTrainable += c.nonTrainable;
   }
   const out: ModelSummary = { name: model.name, layers, total, groups: groupsOut };
-  if (stage) out.stage = { name: stage.name, index: stage.index, count: stage.count, frozenParams: stage.frozenParams, inactive: stage.inactive };
+  if (stage) out.stage = { name: stage.name, index: stage.index, count: stage.count, frozenParams: [...stage.frozenByLayer.values()].reduce((a, b) => a + b, 0), inactive: stage.inactive };
   return out;
 }
 

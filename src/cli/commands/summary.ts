@@ -13,7 +13,7 @@ export async function summaryCommand(target: string, opts: { json?: boolean; sta
   const built = buildModel(spec.resolved);
   try {
     const view = stageView(spec.resolved, built, opts.stage);
-    const s = summarize(built.model, built.groups, built.taskNames, view && { name: view.name, index: view.index, count: view.count, frozen: view.layers, inactive: view.inactive, frozenParams: view.frozenParams, frozenByLayer: view.frozenByLayer });
+    const s = summarize(built.model, built.groups, built.taskNames, view);
     if (opts.json) o.out(JSON.stringify({ ...s, name: spec.resolved.name }, null, 2));
     else for (const line of formatSummary({ ...s, name: spec.resolved.name })) o.out(line);
   } finally {
