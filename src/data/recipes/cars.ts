@@ -166,13 +166,14 @@ class CarFeatures implements Encoder {
   encode(rec: DataRecord, report: Report): Encoded | null {
     // A missing value is the training mean, but a row with none of the fields (other column names) is
     // not a car with every value missing: it would be predicted from the means alone.
-    if (this.fields.every((f) => getField(rec, f) === undefined)) {
+    const raws = this.fields.map((f) => getField(rec, f));
+    if (raws.every((r) => r === undefined)) {
       report({ where: rec.where, message: `${this.key}: the row has none of the fields the model reads`, received: Object.keys(rec.fields).slice(0, 8).join(', ') || 'no fields', allowed: this.fields.join(', ') });
       return null;
     }
     const data = new Float32Array(FEATURES.length);
     for (const [j, f] of FEATURES.entries()) {
-      const raw = getField(rec, FIELD[f]);
+      const raw = raws[j];
       const v = f === 'year' ? year(raw) : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : num(raw);
       if (raw !== undefined && raw !== null && raw !== '' && (v === null || !Number.isFinite(v))) {
         report({ where: rec.where, message: `${this.key}: non-numeric value in "${FIELD[f]}"`, received: raw, allowed: f === 'year' ? 'a year (1970) or a date (1970-01-01)' : 'numbers' });
