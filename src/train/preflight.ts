@@ -5,6 +5,7 @@ import { configError, MtlError, type PathSeg, type Problem } from '../errors';
 import { buildModel } from '../model/build';
 import { splitModel } from '../model/split';
 import type { ResolvedSpec, Spec } from '../spec/types';
+import { metrics } from '../metrics/index';
 import { strategies } from '../weighting/index';
 import { weightingOptions } from '../weighting/options';
 
@@ -64,22 +65,19 @@ function checks(spec: Spec): string[] {
 }
 
 /**
- * A metric that reads another task on the same rows (frame-accuracy's `intent`) has nothing to judge
- * with task-specific sources (data.tasks): no row carries both tasks' labels, so it would print NaN
- * every epoch.
+ * A metric that reads another task on the same rows (its descriptor's `reads`, e.g. frame-accuracy's
+ * `intent`) has nothing to judge with task-specific sources (data.tasks): no row carries both tasks'
+ * labels, so it would print NaN every epoch.
  */
 function crossTaskMetricWarnings(r: ResolvedSpec): string[] {
   const data = r.data as { type?: string; tasks?: Record<string, unknown> };
   if (data.type !== 'files' || !data.tasks) return [];
-  const out: string[] = [];
-  for (const [task, t] of Object.entries(r.tasks)) {
-    t.metrics.forEach((m, i) => {
-      const other = (m as { intent?: unknown }).intent;
-      if (m.type !== 'frame-accuracy' || typeof other !== 'string') return;
-      out.push(`tasks.${task}.metrics[${i}]: frame-accuracy reads task "${other}" on the same rows, but with task-specific sources (data.tasks) no row carries both labels, so it will be NaN; give both tasks one source (data.train with targets for both)`);
-    });
-  }
-  return out;
+  return Object.entries(r.tasks).flatMap(([task, t]) =>
+    t.metrics.flatMap((m, i) => {
+      const d = metrics.get(m.type);
+      return d.reads(m).map((read) => `tasks.${task}.metrics[${i}]: ${d.type} reads task "${read.task}" on the same rows, but with task-specific sources (data.tasks) no row carries both labels, so it will be NaN; give both tasks one source (data.train with targets for both)`);
+    }),
+  );
 }
 
 /** The spec's weighting section and each stage's own, with where they are. */
