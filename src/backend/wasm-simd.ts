@@ -1,0 +1,70 @@
+// Owns mtl's own WASM SIMD kernels (src/backend/simd/*.c, built by scripts/build-kernels.js): loads
+// the module that fits tfjs-backend-wasm's memory (shared under the threaded build), instantiated on
+// that very memory so the kernels read and write tensors where they lie, and gives typed access to
+// its functions. Pointers are byte offsets on the heap (backend.dataIdMap's memoryOffset).
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../util/paths';
+import type { Info } from './wasm-ops';
+
+/** The functions of src/backend/simd/*.c, as their C signatures (int and pointer alike: number). */
+export interface SimdKernels {
+  /** C[m×n] = A[m×k]·B[k×n] (or += when accumulate is 1); row-major, row strides in elements. */
+  sgemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+}
+
+// The few WebAssembly API types used here (tsconfig's lib has no DOM, where they are declared).
+interface Memory { buffer: ArrayBufferLike }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const loaded = new WeakMap<object, SimdKernels | null>();
+
+/** The heap's Memory (exported by the plain build, imported by the threaded one). */
+function memoryOf(backend: BackendWasm): Memory | undefined {
+  const m = backend.wasm as unknown as { wasmMemory?: Memory; asm?: { memory?: Memory } };
+  return m.wasmMemory ?? m.asm?.memory;
+}
+
+export function simdModulePath(shared: boolean): string {
+  return path.join(packageRoot(), 'src', 'backend', 'simd', shared ? 'kernels-shared.wasm' : 'kernels.wasm');
+}
+
+function instantiate(memory: Memory): SimdKernels {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const module = new WebAssembly.Module(fs.readFileSync(simdModulePath(shared)));
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+}
+
+/**
+ * mtl's SIMD kernels on this backend's memory, or null when the backend is not wasm or the module
+ * cannot be had (then callers keep their other path). Loaded once per backend.
+ */
+export function simdKernels(backend: BackendWasm | undefined = activeWasm()): SimdKernels | null {
+  if (!backend) return null;
+  if (!loaded.has(backend)) {
+    const memory = memoryOf(backend);
+    let kernels: SimdKernels | null = null;
+    try {
+      kernels = memory ? instantiate(memory) : null;
+    } catch {
+      kernels = null;
+    }
+    loaded.set(backend, kernels);
+  }
+  return loaded.get(backend)!;
+}
+
+function activeWasm(): BackendWasm | undefined {
+  return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as BackendWasm) : undefined;
+}
+
+/** A tensor's byte offset on the WASM heap (what the kernels take as a pointer). */
+export function heapOffset(backend: BackendWasm, info: Info): number {
+  return backend.dataIdMap.get(info.dataId)!.memoryOffset;
+}

@@ -1,0 +1,110 @@
+// Tests mtl's own WASM SIMD module: the committed .wasm files are built from today's sources (hash
+// in kernels.json), sgemm equals a float64 product by definition (block sizes and their edges,
+// strides, accumulate) on tensors where they lie on tfjs's heap, and the shared-memory build loads
+// under the threaded backend in a fresh process.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset, simdKernels } from '../../../src/backend/wasm-simd';
+import { heapF32 } from '../../../src/backend/wasm-ops';
+import { packageRoot } from '../../../src/util/paths';
+import { useBackend } from '../../helpers/backend';
+
+describe('SIMD module files', () => {
+  it('kernels.json holds the hash of the current sources (run `npm run build:kernels` after editing src/backend/simd)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { sourcesHash } = require(path.join(packageRoot(), 'scripts', 'build-kernels.js')) as { sourcesHash: () => string };
+    const recorded = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'src/backend/simd/kernels.json'), 'utf8')).sources;
+    assert.equal(recorded, sourcesHash());
+  });
+});
+
+/** A [rows × stride] matrix with deterministic values; only the first `cols` of each row are "in" it. */
+function matrix(rows: number, cols: number, stride: number, k: number): Float32Array {
+  return Float32Array.from({ length: rows * stride }, (_, i) => (i % stride < cols ? Math.sin(i * k + 0.3) : 1e6));
+}
+
+describe('sgemm on the wasm heap', () => {
+  let backend: BackendWasm;
+  before(async () => {
+    await useBackend('wasm');
+    backend = tf.backend() as unknown as BackendWasm;
+  });
+
+  // [m, n, k, extra stride]: 1×1, blocks of 4×8 exactly, every edge (m % 4, n % 8), k = 1, strides.
+  const CASES: Array<[number, number, number, number]> = [
+    [1, 1, 1, 0], [4, 8, 3, 0], [3, 5, 7, 0], [5, 9, 1, 0], [9, 17, 33, 2], [8, 16, 16, 3], [64, 256, 64, 0], [7, 31, 12, 5],
+  ];
+  for (const [m, n, k, pad] of CASES) {
+    for (const accumulate of [0, 1]) {
+      it(`${m}×${k} · ${k}×${n}, row padding ${pad}, accumulate ${accumulate}`, () => {
+        const [lda, ldb, ldc] = [k + pad, n + pad, n + pad];
+        const [a, b, c0] = [matrix(m, k, lda, 0.7), matrix(k, n, ldb, 1.3), matrix(m, n, ldc, 0.2)];
+        const infos = [a, b, c0].map((v) => backend.makeOutput([v.length], 'float32'));
+        infos.forEach((info, i) => heapF32(backend, info).set([a, b, c0][i]));
+        const [pa, pb, pc] = infos.map((info) => heapOffset(backend, info));
+        simdKernels(backend)!.sgemm(m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+        const c = heapF32(backend, infos[2]).slice();
+        infos.forEach((info) => backend.disposeData(info.dataId));
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < ldc; j++) {
+            if (j >= n) {
+              assert.equal(c[i * ldc + j], c0[i * ldc + j], `padding at ${i},${j} untouched`);
+              continue;
+            }
+            let s = accumulate ? c0[i * ldc + j] : 0;
+            for (let p = 0; p < k; p++) s += a[i * lda + p] * b[p * ldb + j];
+            assert.ok(Math.abs(c[i * ldc + j] - s) <= 1e-5 * (1 + Math.abs(s)), `c[${i},${j}] = ${c[i * ldc + j]}, expected ${s}`);
+          }
+        }
+      });
+    }
+  }
+
+  it('is null off wasm (callers keep their other path)', async () => {
+    await useBackend('cpu');
+    try {
+      assert.equal(simdKernels(), null);
+    } finally {
+      await useBackend('wasm');
+    }
+  });
+});
+
+describe('SIMD module under the threaded build (fresh process)', () => {
+  it('loads on the shared memory and computes a 5×3 · 3×9 product', () => {
+    const dist = path.join(__dirname, '../../../src/backend');
+    const script = `
+      const tf = require('@tensorflow/tfjs');
+      const select = require(${JSON.stringify(path.join(dist, 'select.js'))});
+      const simd = require(${JSON.stringify(path.join(dist, 'wasm-simd.js'))});
+      (async () => {
+        const info = await select.selectBackend('wasm', { threads: 2 });
+        const b = tf.backend();
+        const a = tf.tensor2d(Array.from({ length: 15 }, (_, i) => i - 7), [5, 3]);
+        const m = tf.tensor2d(Array.from({ length: 27 }, (_, i) => (i % 5) - 2), [3, 9]);
+        const c = tf.zeros([5, 9]);
+        simd.simdKernels(b).sgemm(5, 9, 3, simd.heapOffset(b, a), 3, simd.heapOffset(b, m), 9, simd.heapOffset(b, c), 9, 0);
+        const shared = b.wasm.wasmMemory.buffer instanceof SharedArrayBuffer;
+        console.log(JSON.stringify({ threads: info.threads, shared, c: Array.from(c.dataSync()) }));
+      })().catch((e) => { console.error(e); process.exit(1); });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000, cwd: packageRoot() });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { threads: number; shared: boolean; c: number[] };
+    assert.equal(out.threads, 2);
+    assert.equal(out.shared, true);
+    const expected: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 9; j++) {
+        let s = 0;
+        for (let p = 0; p < 3; p++) s += (i * 3 + p - 7) * (((p * 9 + j) % 5) - 2);
+        expected.push(s);
+      }
+    }
+    assert.deepEqual(out.c, expected);
+  });
+});
