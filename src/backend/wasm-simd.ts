@@ -13,6 +13,15 @@ import type { Info } from './wasm-ops';
 export interface SimdKernels {
   /** C[m×n] = A[m×k]·B[k×n] (or += when accumulate is 1); row-major, row strides in elements. */
   sgemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  /** crf.c: y = e^x and y = ln x over n floats (the CRF kernels' own exp and log). */
+  crf_exp(n: number, x: number, y: number): void;
+  crf_log(n: number, x: number, y: number): void;
+  /** crf.c: forward algorithm, NLL per row and the float64 state (α, log Z) for crf_backward. */
+  crf_forward(b: number, T: number, K: number, e: number, a: number, start: number, end: number, tags: number, mask: number, nll: number, state: number, work: number): void;
+  /** crf.c: gradients of Σ dy·NLL for emissions, transitions, start and end. */
+  crf_backward(b: number, T: number, K: number, e: number, a: number, end: number, tags: number, mask: number, state: number, dy: number, dE: number, dA: number, dStart: number, dEnd: number, work: number): void;
+  /** crf.c: Viterbi paths over each row's leading lengths[s] tokens. */
+  crf_viterbi(b: number, T: number, K: number, e: number, a: number, start: number, end: number, lengths: number, out: number, work: number, back: number): void;
 }
 
 // The few WebAssembly API types used here (tsconfig's lib has no DOM, where they are declared).

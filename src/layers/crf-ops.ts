@@ -16,8 +16,12 @@
 // paths into j are all > ~700 nats below the best path), that entry falls back to the exact
 // log-sum-exp. Forward: K² multiply-adds per token; backward: 2·K² (β and the pair marginals for the
 // transition gradient). So a batch costs ≈ 3·K²·(Σ lengths) multiply-adds, plus O(K) exp/log per token.
+// On wasm the same loops run as SIMD kernels (crf-simd.ts, src/backend/simd/crf.c): the K² products
+// and the exp/log in float32, 4 tags per instruction, the log-space state in float64; memory there is
+// the float64 α (b·T·K) plus 2·K² floats of scratch. The JS loops below serve every other backend.
 import * as tf from '@tensorflow/tfjs';
 import { expFast } from '../util/fast-exp';
+import { crfNllWasm, crfWasm } from './crf-simd';
 
 /** The inputs of one batch as flat arrays (row-major): E [b, T, K], A [K, K], tags/mask [b, T]. */
 interface Problem {
@@ -220,11 +224,14 @@ function problemOf(e: tf.Tensor, a: tf.Tensor, st: tf.Tensor, en: tf.Tensor, y: 
  * −log p(y | x) per sequence [b] of a linear-chain CRF, as one op with its own gradient (for the
  * emissions, transitions, start and end scores). Real tokens are where mask ≠ 0 (callers pass
  * tokenMask: padding and negative tags are 0); the chain runs over a row's real tokens only and a
- * row with none has NLL 0. Tags of real tokens must lie in [0, K).
+ * row with none has NLL 0. Tags of real tokens must lie in [0, K). On wasm the loops run as SIMD
+ * kernels (crf-simd.ts); `simd = false` keeps the JS loops there too (for tests and comparisons).
  */
-export function crfNllFused(emissions: tf.Tensor, tags: tf.Tensor, mask: tf.Tensor, transitions: tf.Tensor, start: tf.Tensor, end: tf.Tensor): tf.Tensor1D {
+export function crfNllFused(emissions: tf.Tensor, tags: tf.Tensor, mask: tf.Tensor, transitions: tf.Tensor, start: tf.Tensor, end: tf.Tensor, simd = true): tf.Tensor1D {
   const op = tf.customGrad((...args: unknown[]) => {
-    const [e, a, st, en, y, m] = args as tf.Tensor[];
+    const [e, a, st, en, y, m, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const w = simd && e.size > 0 && [e, a, st, en].every((x) => x.dtype === 'float32') ? crfWasm(e, a, st, en, y, m) : null;
+    if (w) return crfNllWasm(w, e, a, st, en, y, m, save);
     const p = problemOf(e, a, st, en, y, m);
     const alpha = new Float64Array(p.b * p.T * p.K);
     const logZ = new Float64Array(p.b);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { int, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { affine, crfNllFused } from './crf-ops';
+import { crfWasm, viterbiWasm } from './crf-simd';
 
 interface CrfArgs {
   numTags: number;
@@ -100,10 +101,27 @@ export function crfNll(emissions: tf.Tensor, tags: tf.Tensor, mask: tf.Tensor2D,
 }
 
 /**
- * Viterbi decoding in plain JS: the highest-scoring tag path of each sequence over its real tokens
- * (lengths[i] leading tokens); padded positions get tag 0. Returns int tags [b·steps] row-major.
+ * Viterbi decoding: the highest-scoring tag path of each sequence over its real tokens (lengths[i]
+ * leading tokens; ties go to the lowest tag); padded positions get tag 0. Returns int tags [b·steps]
+ * row-major. On wasm a SIMD kernel (crf-simd.ts) with the same float64 operations: the same paths.
  */
 export function viterbiDecode(
+  emissions: ArrayLike<number>,
+  b: number,
+  steps: number,
+  n: number,
+  transitions: ArrayLike<number>,
+  start: ArrayLike<number>,
+  end: ArrayLike<number>,
+  lengths?: ArrayLike<number>,
+): Int32Array {
+  const w = b * steps * n > 0 ? crfWasm() : null;
+  if (w) return viterbiWasm(w, emissions, b, steps, n, transitions, start, end, lengths);
+  return viterbiDecodeJs(emissions, b, steps, n, transitions, start, end, lengths);
+}
+
+/** viterbiDecode in plain JS (every backend). */
+export function viterbiDecodeJs(
   emissions: ArrayLike<number>,
   b: number,
   steps: number,

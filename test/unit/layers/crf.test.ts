@@ -1,7 +1,8 @@
-// The crf layer and the crf-nll loss: the fused forward-algorithm NLL and Viterbi against brute force
-// over every tag path, its gradient against central differences of the brute force and against
-// autodiff of the previous op-by-op implementation, padding, underflow-prone scores, serialisation
-// through stock tf.loadLayersModel, no tensor leaks.
+// The crf layer and the crf-nll loss, on cpu (JS loops) and wasm (SIMD kernels): the fused
+// forward-algorithm NLL and Viterbi against brute force over every tag path, its gradient against
+// central differences of the brute force and against autodiff of the previous op-by-op
+// implementation, padding, underflow-prone scores, serialisation through stock tf.loadLayersModel,
+// no tensor leaks.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -46,8 +47,9 @@ function rand(seed: number, shape: number[]): number[] {
 }
 const rows = (flat: number[], w: number) => Array.from({ length: flat.length / w }, (_, i) => flat.slice(i * w, (i + 1) * w));
 
-describe('crf', () => {
-  before(() => useBackend('cpu'));
+// On wasm the op and the decoder run as mtl's SIMD kernels (src/backend/simd/crf.c), on cpu as JS loops.
+for (const backend of ['cpu', 'wasm'] as const) describe(`crf (${backend})`, () => {
+  before(() => useBackend(backend));
 
   const A = rows(rand(1, [N, N]), N);
   const start = rand(2, [N]);
@@ -165,8 +167,8 @@ function nllByBruteForce(E: Float64Array | number[], A: number[], start: number[
   return bruteNll(Es, rows(A, K), start, end, y, L);
 }
 
-describe('crf fused forward–backward gradient', () => {
-  before(() => useBackend('cpu'));
+for (const backend of ['cpu', 'wasm'] as const) describe(`crf fused forward–backward gradient (${backend})`, () => {
+  before(() => useBackend(backend));
   const K = 3;
   const T = 4;
   const A = rand(21, [K, K]);
