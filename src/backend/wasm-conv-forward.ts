@@ -1,5 +1,7 @@
-// Owns Conv2D and FusedConv2D for the WASM backend when few channels would waste XNNPACK's tiles:
-// the convolution is rewritten on a width-blocked layout, otherwise tfjs-backend-wasm's own runs.
+// Owns Conv2D and FusedConv2D for the WASM backend: on mtl's SIMD kernel (conv.c, NHWC, no dilation,
+// no or relu activation: 1.4–1.7× XNNPACK at quickstart's and the resnet's shapes, which pays per
+// call to pack its operands), else, when few channels would waste XNNPACK's tiles, the convolution
+// is rewritten on a width-blocked layout, otherwise tfjs-backend-wasm's own runs.
 //
 // XNNPACK's f32 convolution computes 8 output channels per tile and pays a fixed cost per filter
 // tap per input channel group; a grey-image stem (C = 1, 10 filters of 9x9) wastes 6 of every 16
@@ -17,7 +19,9 @@
 // the cost model below, fitted on XNNPACK's wasm SIMD timings, predicts a clear gain.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdConvForward } from './wasm-conv-simd';
 import { heapF32, originalKernel, release, run, type Info, type KernelArgs } from './wasm-ops';
+import { simdKernels } from './wasm-simd';
 
 const BLOCKS = [2, 4, 8];
 /** Cost of one input channel relative to one filter tap, per 8-column tile (fitted; see above). */
@@ -86,13 +90,33 @@ function convInfo(x: Info, filter: Info, attrs: tf.Conv2DAttrs): tf.backend_util
   return tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, format);
 }
 
-/** Conv2D or FusedConv2D on the width-blocked layout when it pays, else tfjs-backend-wasm's own kernel. */
+/**
+ * mtl's SIMD convolution (conv.c reads the filter [FH, FW, C, OC] as the [FH·FW·C, OC] it is), with
+ * the bias and a relu applied as it writes; null when the case is not one it covers.
+ */
+function simdConv(backend: BackendWasm, x: Info, filter: Info, info: tf.backend_util.Conv2DInfo, bias: Info | undefined, activation: string): Info | null {
+  const k = simdKernels(backend);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: oc, outHeight: oh, outWidth: ow } = info;
+  if (!k || info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  if ((activation !== 'linear' && activation !== 'relu') || (bias && (bias.shape.length !== 1 || bias.shape[0] !== oc)) || n * oh * ow === 0) return null;
+  const g = { n, h, w, c, fh: info.filterHeight, fw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth, oh, ow, top: info.padInfo.top, left: info.padInfo.left };
+  return simdConvForward(backend, k, x, filter, oc, g, bias, activation === 'relu');
+}
+
+/**
+ * Conv2D or FusedConv2D on mtl's SIMD kernel, else on the width-blocked layout when it pays, else
+ * tfjs-backend-wasm's own kernel.
+ */
 function blockedConv(kernelName: 'Conv2D' | 'FusedConv2D', args: KernelArgs): Info {
   const backend = args.backend as BackendWasm;
   const { x, filter, bias, preluActivationWeights } = args.inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info };
   const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DAttrs;
   const original = originalKernel(kernelName).kernelFunc as (a: KernelArgs) => Info;
   const info = convInfo(x, filter, attrs);
+  const activation = (args.attrs as { activation?: string } | undefined)?.activation ?? 'linear';
+  const floats = x.dtype === 'float32' && filter.dtype === 'float32' && (!bias || bias.dtype === 'float32');
+  const fast = floats && !preluActivationWeights ? simdConv(backend, x, filter, info, bias, activation) : null;
+  if (fast) return fast;
   const b = x.dtype === 'float32' && filter.dtype === 'float32' && !preluActivationWeights && (!bias || bias.shape.length === 1) ? widthBlock(info) : 1;
   if (b === 1) return original(args);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;

@@ -1,11 +1,13 @@
-// Owns the WASM backend's training kernels: the ones tfjs-backend-wasm lacks (Conv2DBackpropFilter,
+// Owns the WASM backend's training kernels: the ones tfjs-backend-wasm lacks (Conv2DBackpropFilter in
+// wasm-conv-filter.ts,
 // UnsortedSegmentSum, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput),
 // faster replacements for ones it has (Conv2D and FusedConv2D on few channels in wasm-conv-forward.ts,
 // Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and AvgPoolGrad in wasm-pool-grads.ts,
 // Identity and same-dtype Cast without a copy in wasm-identity.ts, Tile as block copies in
 // wasm-tile.ts, BatchMatMul and _FusedMatMul with a transposed operand in wasm-matmul.ts, broadcast
 // comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in wasm-gather.ts, Concat,
-// Slice and SplitV in wasm-layout.ts), and their
+// Slice and SplitV in wasm-layout.ts, Sum over leading axes and Add of a trailing vector in
+// wasm-channels.ts), and their
 // registration.
 //
 // The missing ones are composed from kernels the WASM backend already has (Transpose, Conv2D,
@@ -16,6 +18,8 @@
 // nothing recorded on a gradient tape).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { add, sum } from './wasm-channels';
+import { conv2DBackpropFilter } from './wasm-conv-filter';
 import { conv2D, fusedConv2D } from './wasm-conv-forward';
 import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-conv-input';
 import { comparisonKernels, reverse } from './wasm-elementwise';
@@ -26,91 +30,6 @@ import { tile } from './wasm-tile';
 import { batchMatMul, fusedMatMul } from './wasm-matmul';
 import { BACKEND, keepOriginal, release, run, setupOriginals, type Attrs, type Info } from './wasm-ops';
 import { avgPoolGrad, maxPoolGrad } from './wasm-pool-grads';
-
-// ---------------------------------------------------------------------------------------------
-// Conv2DBackpropFilter
-//
-// Forward (NHWC, stride s, pad top/left pt/pl, output OH x OW):
-//   y[n,oh,ow,oc] = Σ_{i,j,c} x[n, oh·sh + i − pt, ow·sw + j − pl, c] · w[i,j,c,oc]
-// so the filter gradient is
-//   dw[i,j,c,oc]  = Σ_{n,oh,ow} x[n, i + oh·sh − pt, j + ow·sw − pl, c] · dy[n,oh,ow,oc].
-// Read with c as the batch, n as the input channel and (oh,ow) as filter taps spaced sh/sw apart,
-// this is a stride-1 convolution with dilation (sh,sw):
-//   X'[c,h,w,n] = x[n,h,w,c]          (transpose)
-//   F [oh,ow,n,oc] = dy[n,oh,ow,oc]   (transpose, used as the filter)
-//   Z = conv2d(X', F, stride 1, dilation (sh,sw), pad top pt, left pl, bottom pb, right pr)
-//   Z[c,i,j,oc] = dw[i,j,c,oc]        (transpose back)
-// Z's height is H + pt + pb − (OH−1)·sh. For it to be exactly FH, pb = (OH−1)·sh + FH − H − pt.
-// That can be negative (e.g. 'valid' with a stride that skips the last input rows); then pb = 0,
-// Z is taller than FH and its extra rows (taps beyond the filter) are sliced off. Same for width.
-// ---------------------------------------------------------------------------------------------
-
-function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: Attrs }): Info {
-  const backend = args.backend as BackendWasm;
-  const { x, dy } = args.inputs as { x: Info; dy: Info };
-  const attrs = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
-    throw new Error(`wasm Conv2DBackpropFilter needs float32 tensors, got x ${x.dtype}, dy ${dy.dtype}`);
-  }
-  const channelsFirst = dataFormat === 'NCHW';
-  // The forward geometry, computed by tfjs itself so it matches the forward pass exactly
-  // ('same': total = max((OH−1)·s + F − H, 0), top = floor(total/2); 'valid': 0; numbers; explicit).
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    channelsFirst ? 'channelsFirst' : 'channelsLast',
-  );
-  const [fh, fw, inC, outC] = filterShape;
-  const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
-  const { top, left } = info.padInfo;
-  const dyShape = channelsFirst ? [info.batchSize, outC, outHeight, outWidth] : [info.batchSize, outHeight, outWidth, outC];
-  if (dy.shape.join() !== dyShape.join()) {
-    throw new Error(`wasm Conv2DBackpropFilter: dy has shape [${dy.shape}], expected [${dyShape}]`);
-  }
-
-  const bottom = (outHeight - 1) * strideHeight + fh - inHeight - top;
-  const right = (outWidth - 1) * strideWidth + fw - inWidth - left;
-
-  // X' = [C, H, W, N], F = [OH, OW, N, OC].
-  const xT = run(backend, 'Transpose', { x }, { perm: channelsFirst ? [1, 2, 3, 0] : [3, 1, 2, 0] });
-  const dyT = run(backend, 'Transpose', { x: dy }, { perm: channelsFirst ? [2, 3, 0, 1] : [1, 2, 0, 3] });
-  let z: Info;
-  try {
-    z = run(
-      backend,
-      'Conv2D',
-      { x: xT, filter: dyT },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [top, Math.max(bottom, 0)],
-          [left, Math.max(right, 0)],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-        dilations: [strideHeight, strideWidth],
-      },
-    );
-  } finally {
-    // Disposing dyT also drops the XNNPACK operator the conv cached for this "filter".
-    release(backend, xT, dyT);
-  }
-  if (z.shape[1] !== fh || z.shape[2] !== fw) {
-    const cropped = run(backend, 'Slice', { x: z }, { begin: [0, 0, 0, 0], size: [inC, fh, fw, outC] });
-    release(backend, z);
-    z = cropped;
-  }
-  const dw = run(backend, 'Transpose', { x: z }, { perm: [1, 2, 0, 3] });
-  release(backend, z);
-  return dw;
-}
 
 // ---------------------------------------------------------------------------------------------
 // UnsortedSegmentSum: out[s, ...] = Σ_{i: ids[i] = s} x[i, ...], out shape [numSegments, ...rest].
@@ -318,6 +237,8 @@ const REPLACING: Array<[string, tf.KernelFunc]> = [
   ['Slice', slice as tf.KernelFunc],
   ['SplitV', splitV as unknown as tf.KernelFunc],
   ['GatherV2', gatherV2 as tf.KernelFunc],
+  ['Sum', sum as tf.KernelFunc],
+  ['Add', add as tf.KernelFunc],
   ...comparisonKernels,
 ];
 

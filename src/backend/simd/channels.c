@@ -1,0 +1,103 @@
+// Owns mtl's SIMD kernels over the channel axis of NHWC tensors (float32, on tfjs-backend-wasm's
+// memory), each one pass over contiguous memory with the channel vector innermost:
+//   sum_rows:          out[c] = Σ_r x[r, c]       (Sum over leading axes: a bias gradient; tfjs
+//                                                  transposes first, then sums)
+//   add_row:           out[r, c] = x[r, c] + v[c] (Add of a trailing vector: a bias)
+//   max_pool_grad_2x2: MaxPoolGrad of 2×2 windows at stride 2 tiling the input
+// Sums run over r in order, so they equal tfjs's sums bit for bit.
+// Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
+// stack — the module shares tfjs's memory and owns none of it.
+#include "lanes.h"
+
+// Columns j0 … j0 + 4·nv of out, the last vector `tail` wide (0: full), summed over `rows` rows.
+INLINE void sum_block(int nv, int tail, const float* x, int rows, int cols, float* out) {
+  v128_t z = wasm_f32x4_splat(0), s0 = z, s1 = z, s2 = z, s3 = z;
+  for (int r = 0; r < rows; r++, x += cols) {
+    s0 = wasm_f32x4_add(s0, load_part(x, nv == 1 ? tail : 0));
+    if (nv > 1) s1 = wasm_f32x4_add(s1, load_part(x + 4, nv == 2 ? tail : 0));
+    if (nv > 2) s2 = wasm_f32x4_add(s2, load_part(x + 8, nv == 3 ? tail : 0));
+    if (nv > 3) s3 = wasm_f32x4_add(s3, load_part(x + 12, tail));
+  }
+  store_part(out, s0, nv == 1 ? tail : 0);
+  if (nv > 1) store_part(out + 4, s1, nv == 2 ? tail : 0);
+  if (nv > 2) store_part(out + 8, s2, nv == 3 ? tail : 0);
+  if (nv > 3) store_part(out + 12, s3, tail);
+}
+
+#define SUM_TAILS(NV)                                    \
+  switch (tail) {                                        \
+    case 0: sum_block(NV, 0, x + j, rows, cols, out + j); break; \
+    case 1: sum_block(NV, 1, x + j, rows, cols, out + j); break; \
+    case 2: sum_block(NV, 2, x + j, rows, cols, out + j); break; \
+    default: sum_block(NV, 3, x + j, rows, cols, out + j); break; \
+  }
+
+// out[c] = Σ_{r < rows} x[r·cols + c]; 16 columns at a time, the sums in registers.
+EXPORT(sum_rows)
+void sum_rows(const float* x, int rows, int cols, float* out) {
+  for (int j = 0; j < cols; j += 16) {
+    int rem = cols - j;
+    int nv = rem >= 16 ? 4 : (rem + 3) / 4;
+    int tail = rem >= 16 ? 0 : rem & 3;
+    if (nv == 4) {
+      SUM_TAILS(4)
+    } else if (nv == 3) {
+      SUM_TAILS(3)
+    } else if (nv == 2) {
+      SUM_TAILS(2)
+    } else {
+      SUM_TAILS(1)
+    }
+  }
+}
+
+// out[r·cols + c] = x[r·cols + c] + v[c] for r < rows (out may be x).
+EXPORT(add_row)
+void add_row(const float* x, int rows, int cols, const float* v, float* out) {
+  int c4 = cols & ~3, tail = cols & 3;
+  for (int r = 0; r < rows; r++, x += cols, out += cols) {
+    int j = 0;
+    for (; j < c4; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(x + j), wasm_v128_load(v + j)));
+    if (tail) store_part(out + j, wasm_f32x4_add(load_part(x + j, tail), load_part(v + j, tail)), tail);
+  }
+}
+
+// dx of 2×2 max pooling at stride 2 over x [n, 2·oh, 2·ow, c] (every input in exactly one window):
+// each window's dy goes to its first maximum in row-major order (strict >, so NaN never wins and a
+// window of NaN gets nothing), as tfjs's cpu backend and TensorFlow do; the other three get 0.
+INLINE void pool_window(const float* x, const float* dy, float* dx, int c, int row, int tail) {
+  v128_t a0 = load_part(x, tail), a1 = load_part(x + c, tail);
+  v128_t a2 = load_part(x + row, tail), a3 = load_part(x + row + c, tail);
+  v128_t best = wasm_f32x4_splat(-__builtin_inff());
+  v128_t g0 = wasm_f32x4_gt(a0, best);
+  best = wasm_v128_bitselect(a0, best, g0);
+  v128_t g1 = wasm_f32x4_gt(a1, best);
+  best = wasm_v128_bitselect(a1, best, g1);
+  v128_t g2 = wasm_f32x4_gt(a2, best);
+  best = wasm_v128_bitselect(a2, best, g2);
+  v128_t g3 = wasm_f32x4_gt(a3, best);
+  // The last comparison that won is the first maximum.
+  v128_t w2 = wasm_v128_andnot(g2, g3);
+  v128_t w1 = wasm_v128_andnot(wasm_v128_andnot(g1, g2), g3);
+  v128_t w0 = wasm_v128_andnot(wasm_v128_andnot(wasm_v128_andnot(g0, g1), g2), g3);
+  v128_t d = load_part(dy, tail);
+  store_part(dx, wasm_v128_and(d, w0), tail);
+  store_part(dx + c, wasm_v128_and(d, w1), tail);
+  store_part(dx + row, wasm_v128_and(d, w2), tail);
+  store_part(dx + row + c, wasm_v128_and(d, g3), tail);
+}
+
+EXPORT(max_pool_grad_2x2)
+void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int n, int oh, int ow, int c) {
+  const int row = 2 * ow * c, c4 = c & ~3, tail = c & 3;
+  for (int b = 0; b < n; b++) {
+    for (int y = 0; y < oh; y++) {
+      const int in = (b * 2 * oh + 2 * y) * row;
+      for (int q = 0; q < ow; q++) {
+        const int i = in + 2 * q * c, o = ((b * oh + y) * ow + q) * c;
+        for (int k = 0; k < c4; k += 4) pool_window(x + i + k, dy + o + k, dx + i + k, c, row, 0);
+        if (tail) pool_window(x + i + c4, dy + o + c4, dx + i + c4, c, row, tail);
+      }
+    }
+  }
+}

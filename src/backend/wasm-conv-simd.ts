@@ -1,0 +1,76 @@
+// Owns calling mtl's SIMD convolution kernels (src/backend/simd/conv.c) on NHWC float32 tensors:
+// the input laid out so that every filter tap of every output pixel falls inside it (the tensor
+// itself, or a zero-padded copy), and the forward convolution on that layout.
+//
+// A convolution with output OH×OW, stride s and filter FH×FW reads input rows −pt … (OH−1)·sh + FH − 1 − pt
+// (columns likewise). When pt = pl = 0 and those rows and columns exist, x is read where it lies;
+// otherwise a copy of (OH−1)·sh + FH rows × (OW−1)·sw + FW columns holds x shifted by (pt, pl) with
+// zeros around it (one pass over x, against FH·FW·OC multiply-adds per input value).
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { release, type Info } from './wasm-ops';
+import { heapOffset, type SimdKernels } from './wasm-simd';
+
+export interface Geometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  oh: number;
+  ow: number;
+  top: number;
+  left: number;
+}
+
+/**
+ * An input as the kernels read it: byte pointer, floats per image and per row, the rows and columns
+ * that hold data (the rest are padding zeros), and what to release.
+ */
+export interface Taps {
+  ptr: number;
+  image: number;
+  row: number;
+  rows: [number, number];
+  cols: [number, number];
+  dispose(): void;
+}
+
+/** x [n, h, w, c] with every tap of the geometry inside (see the header). */
+export function tapsInside(backend: BackendWasm, k: SimdKernels, x: Info, g: Geometry): Taps {
+  const ph = (g.oh - 1) * g.sh + g.fh;
+  const pw = (g.ow - 1) * g.sw + g.fw;
+  if (g.top === 0 && g.left === 0 && ph <= g.h && pw <= g.w) {
+    return { ptr: heapOffset(backend, x), image: g.h * g.w * g.c, row: g.w * g.c, rows: [0, g.h], cols: [0, g.w], dispose: () => {} };
+  }
+  const padded = backend.makeOutput([g.n, ph, pw, g.c], 'float32');
+  k.pad_nhwc(g.n, g.h, g.w, g.c, heapOffset(backend, x), ph, pw, g.top, g.left, heapOffset(backend, padded));
+  const within = (lo: number, hi: number, size: number): [number, number] => [Math.max(lo, 0), Math.min(hi, size)];
+  return {
+    ptr: heapOffset(backend, padded),
+    image: ph * pw * g.c,
+    row: pw * g.c,
+    rows: within(g.top, g.top + g.h, ph),
+    cols: within(g.left, g.left + g.w, pw),
+    dispose: () => release(backend, padded),
+  };
+}
+
+/**
+ * y [n, oh, ow, oc] = the convolution of x with w laid out as [fh·fw·c, oc] (row-major), on conv.c;
+ * then + bias [oc] and relu when given.
+ */
+export function simdConvForward(backend: BackendWasm, k: SimdKernels, x: Info, w: Info, oc: number, g: Geometry, bias?: Info, relu = false): Info {
+  const taps = tapsInside(backend, k, x, g);
+  const y = backend.makeOutput([g.n, g.oh, g.ow, oc], 'float32');
+  try {
+    const [biasPtr, out] = [bias ? heapOffset(backend, bias) : 0, heapOffset(backend, y)];
+    const [r, q] = [taps.rows, taps.cols];
+    k.conv2d_forward(g.n, taps.ptr, taps.image, taps.row, g.c, g.fh, g.fw, g.sh, g.sw, heapOffset(backend, w), g.oh, g.ow, oc, out, r[0], r[1], q[0], q[1], biasPtr, relu ? 1 : 0);
+  } finally {
+    taps.dispose();
+  }
+  return y;
+}
