@@ -147,6 +147,19 @@ describe('mtl CLI end to end', () => {
       assert.ok(lines.some((l) => /bad\.yaml:\d+:\d+ train\.optimizer\.type: .*did you mean "adam"\?/.test(l)), r.stderr);
       assert.doesNotMatch(r.stderr, /\n\s+at /);
     }
+    // --json: the problems as JSON on stdout (as the ok result is), the same lines on stderr, exit 2.
+    const j = mtl(['validate', bad, '--json']);
+    assert.equal(j.code, 2, j.stderr);
+    const res = JSON.parse(j.stdout);
+    assert.equal(res.ok, false);
+    assert.equal(res.file, bad);
+    const filtrs = res.problems.find((p: { path?: string }) => p.path === 'backbone[0].conv2d.filtrs');
+    assert.ok(filtrs, j.stdout);
+    assert.equal(filtrs.line, 9);
+    assert.equal(filtrs.message, 'unknown key "filtrs"');
+    assert.ok(res.problems.some((p: { path?: string }) => p.path === 'train.optimizer.type'), j.stdout);
+    assert.ok(j.stderr.split('\n').includes(filtrs.text), j.stderr);
+    assert.equal(JSON.parse(mtl(['validate', 'no/such/file.yaml', '--json']).stdout).problems[0].message, 'spec file not found: no/such/file.yaml');
     assert.equal(mtl(['validate', 'no/such/file.yaml']).code, 2);
     assert.equal(mtl(['frobnicate']).code, 2);
   });
