@@ -30,7 +30,7 @@ export const dbMtlWeighting: StrategyDescriptor = strategy({
   type: 'db-mtl',
   description: 'DB-MTL (Lin et al. 2023): gradients of log-losses, EMA-smoothed and scaled to the largest norm',
   options: opts({
-    beta: num({ minimum: 0, maximum: 1, default: 0.9, description: 'EMA rate β of the per-task gradient buffers' }),
+    beta: num({ minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'EMA rate β of the per-task gradient buffers, below 1 (β = 1 would keep the buffers at 0: the shared layers would never move)' }),
     betaSigma: num({ minimum: 0, default: 0, description: 'Decay exponent σ: the EMA rate at step k is β/k^σ' }),
   }),
   create(cfg, ctx) {

@@ -44,7 +44,7 @@ export const mocoWeighting: StrategyDescriptor = strategy({
   type: 'moco',
   description: 'MoCo (Fernando et al. 2023): MGDA with tracked gradients and one weight update per step',
   options: opts({
-    beta: num({ minimum: 0, maximum: 1, default: 0.5, description: 'Tracking rate β of the gradient estimates Y' }),
+    beta: num({ exclusiveMinimum: 0, maximum: 1, default: 0.5, description: 'Tracking rate β of the gradient estimates Y, above 0 (β = 0 would keep Y at 0: the shared layers would never move)' }),
     betaSigma: num({ minimum: 0, default: 0.5, description: 'Decay exponent: the tracking rate at step k is β/k^σ' }),
     gamma: num({ minimum: 0, default: 0.1, description: 'Step size γ of the weight update' }),
     gammaSigma: num({ minimum: 0, default: 0.5, description: 'Decay exponent: the weight step at step k is γ/k^σ' }),

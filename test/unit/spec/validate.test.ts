@@ -102,6 +102,18 @@ const CASES: Case[] = [
     expect: [{ line: 20, has: ['weight for unknown task "lefft"', 'did you mean "left"?'] }],
   },
   {
+    // β = 1 keeps DB-MTL's gradient buffers at 0 (buffer ← ĝ + β(buffer − ĝ), starting at 0), so the
+    // shared layers would never move; MoCo's Y ← Y − β(Y − h) stays at 0 with β = 0.
+    name: 'DB-MTL buffer rate 1',
+    text: GOOD + 'weighting: {method: db-mtl, beta: 1}\n',
+    expect: [{ line: 20, has: ['weighting.beta', 'must be < 1', 'received 1'] }],
+  },
+  {
+    name: 'MoCo tracking rate 0',
+    text: GOOD + 'weighting: {method: moco, beta: 0}\n',
+    expect: [{ line: 20, has: ['weighting.beta', 'must be > 0', 'received 0'] }],
+  },
+  {
     name: 'input shape the first layer cannot take',
     text: sub('  image: {shape: [36, 36, 1]}', '  image: {shape: [36, 36]}'),
     expect: [{ line: 4, has: ['inputs.image.shape', 'does not match the data'] }],
