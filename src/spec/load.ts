@@ -54,11 +54,22 @@ function unsafeNodes(doc: Document, lines: LineCounter, file: string): Problem[]
     Pair(_, pair) {
       if (isScalar(pair.key) && FORBIDDEN_KEYS.has(String(pair.key.value))) out.push({ where: where(pair.key), message: `"${String(pair.key.value)}" cannot be used as a key or name`, hint: 'rename it' });
     },
-    Scalar(_, node) {
-      if (typeof node.value === 'number' && !Number.isFinite(node.value)) out.push({ where: where(node), message: 'numbers must be finite', received: node.source ?? String(node.value) });
+    Scalar(_, node, ancestors) {
+      if (typeof node.value === 'number' && !Number.isFinite(node.value)) out.push({ where: { ...where(node), path: formatPath(keyPath(ancestors, node)) }, message: 'numbers must be finite', received: node.source ?? String(node.value) });
     },
   });
   return out;
+}
+
+/** The keys and list indices leading to `node`, from its ancestors (as yaml's visit passes them). */
+function keyPath(ancestors: readonly unknown[], node: unknown): PathSeg[] {
+  const path: PathSeg[] = [];
+  ancestors.forEach((a, i) => {
+    const child = ancestors[i + 1] ?? node;
+    if (isPair(a) && isScalar(a.key) && child === a.value) path.push(String(a.key.value));
+    else if (isSeq(a)) path.push(a.items.indexOf(child as never));
+  });
+  return path;
 }
 
 export function loadSpecFile(file: string): LoadedSpec {

@@ -57,6 +57,18 @@ describe('hostile specs', () => {
     });
   }
 
+  it('a number that is not finite is reported with its key path, in maps and lists', async () => {
+    const e = (() => {
+      try {
+        loadSpecText('train:\n  epochs: .inf\nbackbone:\n  - dense: {units: 3}\n  - dense: {units: [1, .nan]}\n', 's.yaml');
+      } catch (err) {
+        return err as MtlError;
+      }
+      assert.fail('expected an error');
+    })();
+    assert.deepEqual(e.problems.map((p) => [p.where.line, p.where.path]), [[2, 'train.epochs'], [5, 'backbone[1].dense.units[1]']]);
+  });
+
   it('a spec above 1 MB is refused before parsing', async () => {
     const big = path.join(dir, 'big.yaml');
     fs.writeFileSync(big, `name: x\n#${'-'.repeat(MAX_SPEC_BYTES)}\n`);
