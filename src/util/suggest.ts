@@ -38,11 +38,13 @@ export function suggest(input: string, candidates: readonly string[], opts: Sugg
       best = c;
     }
   }
-  const limit = opts.strict ? (input.length <= 3 ? 1 : 2) : Math.max(2, Math.floor(input.length / 3));
+  // Below the input's length: rewriting every character of "f1" gives "r2", which is no typo of it.
+  const limit = Math.min(input.length - 1, opts.strict ? (input.length <= 3 ? 1 : 2) : Math.max(2, Math.floor(input.length / 3)));
   if (best !== undefined && bestD <= limit) return best;
-  // Abbreviations: "acc" for "accuracy".
-  if (input.length >= 3 && !opts.strict) return candidates.find((c) => norm(c).startsWith(norm(input)));
-  return undefined;
+  if (opts.strict) return undefined;
+  // Abbreviations: "acc" for "accuracy"; a part of a compound name: "f1" for "macro-f1".
+  const part = (c: string) => c.toLowerCase().split(/[-_ ]/).includes(input.toLowerCase());
+  return candidates.find((c) => (input.length >= 3 && norm(c).startsWith(norm(input))) || part(c));
 }
 
 export function didYouMean(input: string, candidates: readonly string[], opts: SuggestOptions = {}): string | undefined {
