@@ -2,7 +2,7 @@
 import type { TaskType } from '../../tasks';
 import type { DataRecord, Report } from '../formats/record';
 import type { Encoded, Encoder } from './encoder';
-import { fieldLabel, fieldsOf, numbers, prod, raw } from './fields';
+import { fieldLabel, fieldsOf, getField, isMissing, numbers, prod, raw } from './fields';
 
 /** The largest finite float32: larger values become Infinity in a Float32Array. */
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -31,7 +31,7 @@ export class NumericEncoder implements Encoder {
     const r = numbers(raw(rec, this.map), this.buf);
     if (r === 'missing') {
       if (this.target) return 'missing';
-      report({ where: rec.where, message: `${this.key}: ${fieldLabel(this.map)} is empty`, hint: 'inputs cannot be missing; only task targets may be' });
+      report({ where: rec.where, message: `${this.key}: ${this.emptyLabel(rec)}`, hint: 'inputs cannot be missing; only task targets may be' });
       return null;
     }
     if (r !== 'ok') {
@@ -58,6 +58,13 @@ export class NumericEncoder implements Encoder {
       }
     }
     return this.buf;
+  }
+
+  /** The empty ones of several columns by name, so that a wide row's message points at them. */
+  private emptyLabel(rec: DataRecord): string {
+    const empty = this.map.columns?.filter((c) => isMissing(getField(rec, c))) ?? [];
+    if (!empty.length) return `${fieldLabel(this.map)} is empty`;
+    return `${empty.length === 1 ? 'column' : 'columns'} ${empty.map((c) => `"${c}"`).join(', ')} ${empty.length === 1 ? 'is' : 'are'} empty`;
   }
 
   fit(rec: DataRecord, report: Report): void {

@@ -169,7 +169,8 @@ describe('predict on a file', () => {
     assert.deepEqual(stats, { records: 6, skipped: 4, maxRowsHeld: 2 });
     const lines = problems.map((ps) => formatProblem(ps[0]));
     assert.equal(lines.length, 4);
-    assert.match(lines[0], new RegExp(`^${bad}:2:1: inputs.features: columns x1, x2 is empty`));
+    // Only x2 is empty in that row: the message names it, not every column of the input.
+    assert.match(lines[0], new RegExp(`^${bad}:2:1: inputs.features: column "x2" is empty \\(inputs cannot be missing`));
     assert.match(lines[1], new RegExp(`^${bad}:3:1: inputs.features: columns x1, x2 holds 3 values \\(allowed: 2`));
     assert.match(lines[2], new RegExp(`^${bad}:4:1: targets.kind: label "zzz" is not one of the categories learnt in training`));
     assert.match(lines[3], new RegExp(`^${bad}:5:1: inputs.features: non-numeric value .*received "abc"`));
