@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { dataRecipes } from '../data/index';
 import { readBaselinesFor, resolveBaselines } from '../eval/baselines';
 import type { DataDescription } from '../data/types';
-import type { Problem } from '../errors';
+import { MtlError, type Problem } from '../errors';
 import { losses } from '../losses/index';
 import { metrics } from '../metrics/index';
 import { buildModel, LayerBuildError, type BuiltModel } from '../model/build';
@@ -49,11 +49,14 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
   try {
     described = dataRecipes.get(spec.data.type).describe(spec.data);
   } catch (e) {
-    at(['data'], { message: (e as Error).message });
+    // A recipe's own problems name their key (data.targets.t.classes): each is reported at its line.
+    const ps = e instanceof MtlError ? e.problems : [{ where: {}, message: (e as Error).message }];
+    for (const { where, ...p } of ps) at(where.path?.startsWith('data') ? pathSegments(where.path) : ['data'], p);
   }
   if (described) checkAgainstData(spec, described, at);
   if (described) checkDataSize(spec, described, at);
-  checkFeatures(spec, described, at);
+  // Without a description the features block cannot be sized: the data problems above say why.
+  if (described || !problems.length) checkFeatures(spec, described, at);
 
   // Monitors: without validation data, the default checkpoint monitor falls back to train.loss.
   if (spec.train.validation === 'none' && spec.checkpoint.monitor === 'val.loss' && loaded.doc.getIn(['checkpoint', 'monitor']) === undefined) spec.checkpoint.monitor = 'train.loss';
@@ -66,6 +69,11 @@ export function crossFieldChecks(loaded: LoadedSpec, spec: ResolvedSpec, specDir
 }
 
 type At = (path: (string | number)[], p: Omit<Problem, 'where'>, key?: boolean) => void;
+
+/** `data.tasks.t.train.paths[0]` → ['data', 'tasks', 't', 'train', 'paths', 0] (formatPath's inverse). */
+function pathSegments(path: string): (string | number)[] {
+  return path.split('.').flatMap((part) => part.split(/\[(\d+)\]/).filter((x) => x !== '').map((x, i) => (i > 0 ? Number(x) : x)));
+}
 
 /** Per task, each metric's key → whether higher is better. */
 type MetricKeys = Record<string, Map<string, boolean>>;

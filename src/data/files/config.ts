@@ -94,6 +94,10 @@ export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
     if (m.type === 'classification' && m.classes !== undefined && m.classes < 2) problems.push({ where: { path: `${at}.classes` }, message: 'a classification target needs at least 2 classes', received: m.classes, hint: 'for one yes/no label use type: binary' });
     if (m.type === 'multilabel' && !m.columns && m.classes === undefined && !Array.isArray(m.categories)) problems.push({ where: { path: `${at}.classes` }, message: 'a multilabel target in one field needs classes or a categories list' });
     if (m.shape) checkPixelTarget(m, `${at}.shape`, problems);
+    // Only learnt categories have "labels no training row has"; elsewhere unseen would be silently ignored.
+    if (m.unseen !== undefined && m.unseen !== 'error' && m.categories !== 'learn') {
+      problems.push({ where: { path: `${at}.unseen` }, message: 'unseen applies to categories: learn (labels of val/test that no training row has)', received: m.unseen, hint: Array.isArray(m.categories) ? 'with a categories list every label outside it is a data error: add it to the list, or use categories: learn' : 'set categories: learn' });
+    }
   };
   for (const [t, m] of Object.entries(c.targets ?? {})) checkTarget(m, `data.targets.${t}`);
   for (const [t, tc] of Object.entries(c.tasks ?? {})) checkTarget(tc.target, `data.tasks.${t}.target`);

@@ -27,6 +27,22 @@ tasks:
     loss: sparse-categorical-crossentropy
 `;
 
+/** A files spec with a features block (an embedding sized from the data description). */
+const FILES_SPEC = `name: f
+data:
+  type: files
+  train: {format: csv, path: t.csv}
+  inputs: {x: {columns: [a, b]}, c: {column: c, encoding: embedding, vocabulary: 20}}
+  targets: {kind: {column: k, type: classification, classes: 3, categories: [a, b, c], unseen: missing}}
+inputs:
+  x: {shape: [2]}
+  c: {shape: [1], dtype: int32}
+features: {c: {embedding: 2}, x: }
+backbone: [{dense: {units: 4}}]
+tasks:
+  kind: {type: classification, head: [{dense: {units: 3, activation: softmax}}], loss: sparse-categorical-crossentropy}
+`;
+
 interface Case {
   name: string;
   text: string;
@@ -114,6 +130,16 @@ const CASES: Case[] = [
     expect: [{ line: 20, has: ['weighting.beta', 'must be > 0', 'received 0'] }],
   },
   {
+    // The files config's own problems are reported at their key's line, not at `data:`; the features
+    // block that cannot be sized without the data description adds no second, derived error.
+    name: 'files data: a problem of the data config at its own key, unseen only with categories: learn',
+    text: FILES_SPEC.replace('classes: 3, categories: [a, b, c], unseen: missing', 'categories: [a, b, c], unseen: missing'),
+    expect: [
+      { line: 6, has: ['data.targets.kind.classes:', 'a classification target needs classes'] },
+      { line: 6, has: ['data.targets.kind.unseen:', 'unseen applies to categories: learn', 'received "missing"', 'add it to the list'] },
+    ],
+  },
+  {
     name: 'input shape the first layer cannot take',
     text: sub('  image: {shape: [36, 36, 1]}', '  image: {shape: [36, 36]}'),
     expect: [{ line: 4, has: ['inputs.image.shape', 'does not match the data'] }],
@@ -169,6 +195,18 @@ describe('mtl validate: bad specs', () => {
     assert.equal(s.resolved.tasks.left.weight, 1);
     assert.equal(s.resolved.checkpoint.mode, 'min');
     assert.ok(Object.isFrozen(s.resolved.tasks.left));
+  });
+
+  it('files data: the valid spec passes, its embedding sized from vocabulary; a data-config problem comes alone', () => {
+    const s = validateSpecText(FILES_SPEC.replace(', unseen: missing', ''), 'files.yaml');
+    assert.equal(s.resolved.features?.c.inputDim, 20);
+    try {
+      validateSpecText(FILES_SPEC.replace('classes: 3, ', '').replace(', unseen: missing', ''), 'files.yaml');
+      assert.fail('expected an error');
+    } catch (e) {
+      assert.ok(e instanceof MtlError);
+      assert.deepEqual(e.problems.map(formatProblem), ['files.yaml:6:19 data.targets.kind.classes: a classification target needs classes (the head width)']);
+    }
   });
 
   for (const c of CASES) {
