@@ -309,6 +309,8 @@ function checkGraph(spec: ResolvedSpec, d: DataDescription | undefined, at: At):
       checkTagLists(spec, t, w, d, at);
       const fromLogits = losses.get(task.loss.type).fromLogits(task.loss);
       const act = built.outputActivation[t];
+      // softmax normalises over the units: over one unit it is 1 whatever the input, and nothing is learnt.
+      if (task.type === 'regression' && act === 'softmax' && w === 1) at(headPath, { message: 'head ends with softmax over 1 unit: its output is always 1, whatever the input', hint: 'drop the activation (linear), or use sigmoid for values in [0, 1]' });
       const want = task.type === 'classification' ? 'softmax' : task.type === 'regression' ? undefined : 'sigmoid';
       if (want && fromLogits && act !== 'linear') {
         at(headPath, { message: `head ends with activation "${act}" but the loss has fromLogits: true (the activation would be applied twice)`, hint: 'remove the activation or set fromLogits: false' });

@@ -140,6 +140,15 @@ const CASES: Case[] = [
     ],
   },
   {
+    // softmax over one unit is exp(z)/exp(z) = 1 for every input: the regression cannot learn.
+    name: 'regression head ending in softmax over 1 unit',
+    text: FILES_SPEC.replace('type: classification, classes: 3, categories: [a, b, c], unseen: missing', 'type: regression').replace(
+      '{type: classification, head: [{dense: {units: 3, activation: softmax}}], loss: sparse-categorical-crossentropy}',
+      '{type: regression, head: [{dense: {units: 1, activation: softmax}}], loss: mse}',
+    ),
+    expect: [{ line: 13, has: ['tasks.kind.head[0]', 'softmax over 1 unit: its output is always 1'] }],
+  },
+  {
     name: 'input shape the first layer cannot take',
     text: sub('  image: {shape: [36, 36, 1]}', '  image: {shape: [36, 36]}'),
     expect: [{ line: 4, has: ['inputs.image.shape', 'does not match the data'] }],
