@@ -34,6 +34,15 @@ export interface SimdKernels {
   add_row(x: number, rows: number, cols: number, v: number, out: number): void;
   /** channels.c: MaxPoolGrad of 2×2 windows at stride 2 tiling x [n, 2·oh, 2·ow, c]. */
   max_pool_grad_2x2(x: number, dy: number, dx: number, n: number, oh: number, ow: number, c: number): void;
+  /** rnn.c (the fused recurrent ops): C (+)= op(A)·B with op(A) = Aᵀ when transA is 1; dst = srcᵀ; column sums. */
+  rnn_gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  rnn_transpose(rows: number, cols: number, src: number, dst: number): void;
+  rnn_col_sums(n: number, g: number, a: number, out: number): void;
+  /** One lstm / gru direction over the whole sequence, forwards and backwards (argument meanings in rnn.c). */
+  lstm_forward(b: number, T: number, U: number, backwards: number, act: number, rec: number, gates: number, ur: number, mask: number, rmask: number, y: number, cprev: number, ac: number, hprev: number, work: number): void;
+  lstm_backward(b: number, T: number, U: number, backwards: number, act: number, rec: number, gates: number, ur: number, mask: number, rmask: number, cprev: number, ac: number, dy: number, dz: number, work: number): void;
+  gru_forward(b: number, T: number, U: number, backwards: number, act: number, rec: number, gates: number, ur: number, mask: number, rmask: number, y: number, hprev: number, rh: number, work: number): void;
+  gru_backward(b: number, T: number, U: number, backwards: number, act: number, rec: number, gates: number, ur: number, mask: number, rmask: number, hprev: number, dy: number, dz: number, work: number): void;
 }
 
 // The few WebAssembly API types used here (tsconfig's lib has no DOM, where they are declared).

@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { gruBackward, gruForward, type GruSaved } from './fused-gru';
 import { lstmBackward, lstmForward, type LstmSaved } from './fused-lstm';
 import { ACT_NAMES, give, read, transposed, type Seq } from './fused-seq';
+import { simdHeap, simdSequence } from './fused-simd';
 
 /** Σ over rows of a row-major [n, k] array (the bias gradient). */
 function columnSums(m: Float32Array, k: number): Float32Array {
@@ -97,6 +98,11 @@ export function fusedSequence(kind: 'lstm' | 'gru', layer: RnnLayer, x: tf.Tenso
   const weights = [cell.kernel.read(), cell.recurrentKernel.read(), ...(cell.useBias ? [cell.bias!.read()] : [])] as tf.Tensor[];
   // x ⊙ its dropout mask (the same mask at every step), as the cell multiplies each step's input.
   const dropped = (xs: tf.Tensor) => (masks.x ? tf.mul(xs, tf.tensor3d(masks.x, [b, 1, D])) : xs);
+  const heap = simdHeap();
+  if (heap) {
+    const p = { kind, b, T, D, U, goBackwards: layer.goBackwards, act: cell.activation.getClassName(), rec: cell.recurrentActivation.getClassName(), mask: masks.mask, recMask: masks.rec };
+    return simdSequence(heap, p, cell.useBias, dropped)(x, ...weights);
+  }
   const op = tf.customGrad((...args: unknown[]) => {
     // The last argument is tfjs's save function: the bias is there only when the layer has one.
     const [xs, W, Ur] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D];

@@ -1,6 +1,7 @@
 // The fused recurrent ops with dropout and recurrentDropout inside whole training runs: two runs
 // with the same seed give identical records, two epochs straight equal one epoch then a resumed
-// second (the masks come from the checkpointed generator), and the masks change what is trained.
+// second (the masks come from the checkpointed generator), and the masks change what is trained; on
+// cpu (the JS path) and on wasm (the SIMD kernels).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -41,24 +42,28 @@ function specFile(epochs: number): string {
   return f;
 }
 
-describe('fused recurrent dropout in training runs', () => {
-  before(() => useBackend('cpu'));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('is repeatable, resumes exactly, and changes the training losses', async () => {
-    const [a, b, split] = ['a', 'b', 'split'].map((n) => path.join(dir, n));
-    await train(specFile(2), { out: a, backend: 'cpu' });
-    await train(specFile(2), { out: b, backend: 'cpu' });
-    assert.deepEqual(metrics(b), metrics(a), 'same seed, same records');
-    await train(specFile(1), { out: split, backend: 'cpu' });
-    await train(specFile(2), { resume: split, backend: 'cpu' });
-    assert.deepEqual(metrics(split).epochs, metrics(a).epochs, 'resumed epochs');
-    assert.deepEqual(metrics(split).test, metrics(a).test, 'resumed test metrics');
-    // Without dropout the same seed trains differently: the masks were applied.
-    const plain = path.join(dir, 'plain');
-    const f = path.join(dir, 'plain.yaml');
-    fs.writeFileSync(f, spec(2).replace(/, dropout: [0-9.]+, recurrentDropout: [0-9.]+/g, ''));
-    await train(f, { out: plain, backend: 'cpu' });
-    assert.notDeepEqual(metrics(plain).epochs, metrics(a).epochs);
+// cpu runs the fused ops' JS path, wasm their SIMD kernels.
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`fused recurrent dropout in training runs on ${backend}`, () => {
+    before(() => useBackend(backend));
+
+    it('is repeatable, resumes exactly, and changes the training losses', async () => {
+      const [a, b, split] = ['a', 'b', 'split'].map((n) => path.join(dir, `${backend}-${n}`));
+      await train(specFile(2), { out: a, backend });
+      await train(specFile(2), { out: b, backend });
+      assert.deepEqual(metrics(b), metrics(a), 'same seed, same records');
+      await train(specFile(1), { out: split, backend });
+      await train(specFile(2), { resume: split, backend });
+      assert.deepEqual(metrics(split).epochs, metrics(a).epochs, 'resumed epochs');
+      assert.deepEqual(metrics(split).test, metrics(a).test, 'resumed test metrics');
+      // Without dropout the same seed trains differently: the masks were applied.
+      const plain = path.join(dir, `${backend}-plain`);
+      const f = path.join(dir, `${backend}-plain.yaml`);
+      fs.writeFileSync(f, spec(2).replace(/, dropout: [0-9.]+, recurrentDropout: [0-9.]+/g, ''));
+      await train(f, { out: plain, backend });
+      assert.notDeepEqual(metrics(plain).epochs, metrics(a).epochs);
+    });
   });
-});
+}

@@ -3,11 +3,14 @@
 // mask, returnSequences on and off, with dropout and recurrent dropout while training (the same
 // seeded generator state before each call: the stock cell's masks); the bidirectional layer uses
 // them, and a model saved with them reloads through stock tf.loadLayersModel with the same
-// predictions, and fused again by fuseLoadedModel.
+// predictions, and fused again by fuseLoadedModel. On cpu the ops run their JS path; on wasm the
+// SIMD kernels (rnn.c), checked at sizes that reach every edge of their 4-lane loops and 4×8 product
+// blocks: units not a multiple of 4 or 8, batch 1, a batch of 4 rows + 1, masked rows.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { fuseLoadedModel, fuseRecurrent } from '../../../src/layers/fused-rnn';
+import { simdHeap } from '../../../src/layers/fused-simd';
 import { restoreGlobalRandom, seedGlobalRandom } from '../../../src/util/global-random';
 import { layers } from '../../../src/layers/index';
 import { useBackend } from '../../helpers/backend';
@@ -18,7 +21,10 @@ const D = 4;
 const U = 3;
 
 type Kind = 'lstm' | 'gru';
-const make = (kind: Kind, o: Record<string, unknown>) => (kind === 'lstm' ? tf.layers.lstm({ units: U, ...o }) : tf.layers.gru({ units: U, ...o }));
+const make = (kind: Kind, o: Record<string, unknown>, units = U) => (kind === 'lstm' ? tf.layers.lstm({ units, ...o }) : tf.layers.gru({ units, ...o }));
+
+/** A padding mask [b, t]: row s has length t − s·2 (at least 1; real tokens first, as the recipes pad). */
+const lengthsMask = (b: number, t: number) => tf.tensor2d(Array.from({ length: b }, (_, s) => Array.from({ length: t }, (_, i) => (i < Math.max(1, t - 2 * s) ? 1 : 0))));
 
 /** Output and the gradients of Σ output·R w.r.t. x and every weight. */
 function run(layer: tf.layers.Layer, x: tf.Tensor3D, mask: tf.Tensor | undefined, R: tf.Tensor): { y: number[]; grads: number[][] } {
@@ -37,94 +43,120 @@ const close = (got: number[], want: number[], what: string) => {
   got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `${what}[${i}]: ${v} vs stock ${want[i]}`));
 };
 
-describe('fused recurrent ops', () => {
-  before(() => useBackend('cpu'));
+/** Sizes [b, t, d, u] the stock comparison runs at on each backend. */
+const SIZES: Record<'cpu' | 'wasm', Array<[number, number, number, number]>> = {
+  cpu: [[B, T, D, U]],
+  wasm: [[B, T, D, U], [5, 6, 7, 9], [1, 4, 5, 8], [4, 3, 2, 1]],
+};
 
-  const cases: Array<{ kind: Kind; o: Record<string, unknown>; masked: boolean }> = [];
-  for (const kind of ['lstm', 'gru'] as const) {
-    for (const goBackwards of [false, true]) {
-      for (const returnSequences of [true, false]) {
-        for (const masked of [false, true]) cases.push({ kind, o: { goBackwards, returnSequences }, masked });
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`fused recurrent ops on ${backend}: outputs and gradients equal the stock layer's`, () => {
+    before(async () => {
+      await useBackend(backend);
+      assert.equal(simdHeap() !== null, backend === 'wasm', 'the SIMD path is taken on wasm only');
+    });
+    for (const [b, t, d, u] of SIZES[backend]) {
+      const cases: Array<{ kind: Kind; o: Record<string, unknown>; masked: boolean }> = [];
+      for (const kind of ['lstm', 'gru'] as const) {
+        for (const goBackwards of [false, true]) {
+          for (const returnSequences of [true, false]) {
+            for (const masked of [false, true]) cases.push({ kind, o: { goBackwards, returnSequences }, masked });
+          }
+        }
+        cases.push({ kind, o: { returnSequences: true, recurrentActivation: 'sigmoid', activation: 'relu', useBias: false }, masked: true });
+        cases.push({ kind, o: { returnSequences: true, goBackwards: true, recurrentActivation: 'tanh', activation: 'hardSigmoid' }, masked: true });
+        cases.push({ kind, o: { returnSequences: true, recurrentActivation: 'hardSigmoid', activation: 'linear' }, masked: false });
+      }
+      for (const c of cases) {
+        it(`[b ${b}, t ${t}, d ${d}, u ${u}] ${c.kind} ${JSON.stringify(c.o)}${c.masked ? ', padding mask' : ''}`, () => stockCase(c, b, t, d, u));
       }
     }
-    cases.push({ kind, o: { returnSequences: true, recurrentActivation: 'sigmoid', activation: 'relu', useBias: false }, masked: true });
-  }
-  for (const c of cases) {
-    it(`${c.kind} ${JSON.stringify(c.o)}${c.masked ? ', padding mask' : ''}: outputs and gradients equal the stock layer's`, () => {
-      const stock = make(c.kind, { ...c.o, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) });
-      const fused = fuseRecurrent(c.kind, make(c.kind, c.o));
-      const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 2) as tf.Tensor3D;
-      stock.apply(x);
-      fused.apply(x);
-      // Random biases too, so that a bias gradient or a wrong bias order shows.
-      fused.setWeights(stock.getWeights().map((w, i) => (i === 2 ? tf.randomNormal(w.shape, 0, 1, 'float32', 3) : w)));
-      stock.setWeights(fused.getWeights());
-      // Lengths 5, 3, 1: real tokens first, as the data recipes pad.
-      const mask = c.masked ? tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]]) : undefined;
-      const outShape = c.o.returnSequences ? [B, T, U] : [B, U];
-      const R = tf.randomNormal(outShape, 0, 1, 'float32', 4);
-      const want = run(stock, x, mask, R);
-      const before = tf.memory().numTensors;
-      const got = run(fused, x, mask, R);
-      assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
-      close(got.y, want.y, 'output');
-      assert.equal(got.grads.length, want.grads.length);
-      got.grads.forEach((g, k) => close(g, want.grads[k], ['∂x', '∂kernel', '∂recurrentKernel', '∂bias'][k]));
-      tf.dispose([x, R, ...(mask ? [mask] : [])]);
-      stock.dispose();
-      fused.dispose();
-    });
-  }
-
-  describe('with dropout while training', () => {
-    /** Output and gradients w.r.t. x and every weight from one training call, the generator seeded to `state`. */
-    const trainRun = (layer: tf.layers.Layer, x: tf.Variable, mask: tf.Tensor | undefined, R: tf.Tensor, state: number) =>
-      tf.tidy(() => {
-        seedGlobalRandom(0, state);
-        const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
-        let y: number[] = [];
-        const { grads } = tf.variableGrads(() => {
-          const out = layer.apply(x, { training: true, ...(mask ? { mask } : {}) }) as tf.Tensor;
-          y = Array.from(out.dataSync());
-          return tf.sum(tf.mul(out, R)) as tf.Scalar;
-        }, vars);
-        restoreGlobalRandom();
-        return { y, grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
-      });
-    const dropCases: Array<{ kind: Kind; o: Record<string, unknown>; masked: boolean }> = [];
-    for (const kind of ['lstm', 'gru'] as const) {
-      dropCases.push({ kind, o: { dropout: 0.5 }, masked: false });
-      dropCases.push({ kind, o: { recurrentDropout: 0.4 }, masked: true });
-      dropCases.push({ kind, o: { dropout: 0.3, recurrentDropout: 0.5, goBackwards: true, recurrentActivation: 'sigmoid' }, masked: true });
-    }
-    for (const c of dropCases) {
-      it(`${c.kind} ${JSON.stringify(c.o)}${c.masked ? ', padding mask' : ''}: outputs and gradients equal the stock layer's with the same masks`, () => {
-        const o = { ...c.o, returnSequences: true };
-        const stock = make(c.kind, { ...o, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) });
-        const fused = fuseRecurrent(c.kind, make(c.kind, o));
-        const x = tf.variable(tf.randomNormal([B, T, D], 0, 1, 'float32', 2) as tf.Tensor3D);
-        stock.apply(x);
-        fused.apply(x);
-        fused.setWeights(stock.getWeights().map((w, i) => (i === 2 ? tf.randomNormal(w.shape, 0, 1, 'float32', 3) : w)));
-        stock.setWeights(fused.getWeights());
-        const mask = c.masked ? tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]]) : undefined;
-        const R = tf.randomNormal([B, T, U], 0, 1, 'float32', 4);
-        const want = trainRun(stock, x, mask, R, 12345);
-        const got = trainRun(fused, x, mask, R, 12345);
-        close(got.y, want.y, 'output');
-        got.grads.forEach((g, k) => close(g, want.grads[k], ['∂x', '∂kernel', '∂recurrentKernel', '∂bias'][k]));
-        // The masks matter: another generator state gives another output, and inference drops nothing.
-        const other = trainRun(fused, x, mask, R, 999);
-        assert.ok(other.y.some((v, i) => Math.abs(v - got.y[i]) > 1e-3), 'masks depend on the generator state');
-        const plain = tf.tidy(() => Array.from((stock.apply(x, mask ? { mask } : {}) as tf.Tensor).dataSync()));
-        close(tf.tidy(() => Array.from((fused.apply(x, mask ? { mask } : {}) as tf.Tensor).dataSync())), plain, 'inference output');
-        assert.ok(plain.some((v, i) => Math.abs(v - got.y[i]) > 1e-3), 'training output differs from inference');
-        tf.dispose([x, R, ...(mask ? [mask] : [])]);
-        stock.dispose();
-        fused.dispose();
-      });
-    }
   });
+}
+
+/** One comparison with the stock layer (same weights, random biases, the lengthsMask when masked). */
+function stockCase(c: { kind: Kind; o: Record<string, unknown>; masked: boolean }, b: number, t: number, d: number, u: number): void {
+  const stock = make(c.kind, { ...c.o, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }, u);
+  const fused = fuseRecurrent(c.kind, make(c.kind, c.o, u));
+  const x = tf.randomNormal([b, t, d], 0, 1, 'float32', 2) as tf.Tensor3D;
+  stock.apply(x);
+  fused.apply(x);
+  // Random biases too, so that a bias gradient or a wrong bias order shows.
+  fused.setWeights(stock.getWeights().map((w, i) => (i === 2 ? tf.randomNormal(w.shape, 0, 1, 'float32', 3) : w)));
+  stock.setWeights(fused.getWeights());
+  const mask = c.masked ? lengthsMask(b, t) : undefined;
+  const R = tf.randomNormal(c.o.returnSequences ? [b, t, u] : [b, u], 0, 1, 'float32', 4);
+  const want = run(stock, x, mask, R);
+  const before = tf.memory().numTensors;
+  const got = run(fused, x, mask, R);
+  assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
+  close(got.y, want.y, 'output');
+  assert.equal(got.grads.length, want.grads.length);
+  got.grads.forEach((g, k) => close(g, want.grads[k], ['∂x', '∂kernel', '∂recurrentKernel', '∂bias'][k]));
+  tf.dispose([x, R, ...(mask ? [mask] : [])]);
+  stock.dispose();
+  fused.dispose();
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`fused recurrent ops on ${backend}`, () => {
+    before(() => useBackend(backend));
+
+    describe('with dropout while training', () => {
+      /** Output and gradients w.r.t. x and every weight from one training call, the generator seeded to `state`. */
+      const trainRun = (layer: tf.layers.Layer, x: tf.Variable, mask: tf.Tensor | undefined, R: tf.Tensor, state: number) =>
+        tf.tidy(() => {
+          seedGlobalRandom(0, state);
+          const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+          let y: number[] = [];
+          const { grads } = tf.variableGrads(() => {
+            const out = layer.apply(x, { training: true, ...(mask ? { mask } : {}) }) as tf.Tensor;
+            y = Array.from(out.dataSync());
+            return tf.sum(tf.mul(out, R)) as tf.Scalar;
+          }, vars);
+          restoreGlobalRandom();
+          return { y, grads: vars.map((v) => Array.from(grads[v.name].dataSync())) };
+        });
+      const dropCases: Array<{ kind: Kind; o: Record<string, unknown>; masked: boolean }> = [];
+      for (const kind of ['lstm', 'gru'] as const) {
+        dropCases.push({ kind, o: { dropout: 0.5 }, masked: false });
+        dropCases.push({ kind, o: { recurrentDropout: 0.4 }, masked: true });
+        dropCases.push({ kind, o: { dropout: 0.3, recurrentDropout: 0.5, goBackwards: true, recurrentActivation: 'sigmoid' }, masked: true });
+      }
+      for (const c of dropCases) {
+        it(`${c.kind} ${JSON.stringify(c.o)}${c.masked ? ', padding mask' : ''}: outputs and gradients equal the stock layer's with the same masks`, () => {
+          const o = { ...c.o, returnSequences: true };
+          const stock = make(c.kind, { ...o, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) });
+          const fused = fuseRecurrent(c.kind, make(c.kind, o));
+          const x = tf.variable(tf.randomNormal([B, T, D], 0, 1, 'float32', 2) as tf.Tensor3D);
+          stock.apply(x);
+          fused.apply(x);
+          fused.setWeights(stock.getWeights().map((w, i) => (i === 2 ? tf.randomNormal(w.shape, 0, 1, 'float32', 3) : w)));
+          stock.setWeights(fused.getWeights());
+          const mask = c.masked ? tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]]) : undefined;
+          const R = tf.randomNormal([B, T, U], 0, 1, 'float32', 4);
+          const want = trainRun(stock, x, mask, R, 12345);
+          const got = trainRun(fused, x, mask, R, 12345);
+          close(got.y, want.y, 'output');
+          got.grads.forEach((g, k) => close(g, want.grads[k], ['∂x', '∂kernel', '∂recurrentKernel', '∂bias'][k]));
+          // The masks matter: another generator state gives another output, and inference drops nothing.
+          const other = trainRun(fused, x, mask, R, 999);
+          assert.ok(other.y.some((v, i) => Math.abs(v - got.y[i]) > 1e-3), 'masks depend on the generator state');
+          const plain = tf.tidy(() => Array.from((stock.apply(x, mask ? { mask } : {}) as tf.Tensor).dataSync()));
+          close(tf.tidy(() => Array.from((fused.apply(x, mask ? { mask } : {}) as tf.Tensor).dataSync())), plain, 'inference output');
+          assert.ok(plain.some((v, i) => Math.abs(v - got.y[i]) > 1e-3), 'training output differs from inference');
+          tf.dispose([x, R, ...(mask ? [mask] : [])]);
+          stock.dispose();
+          fused.dispose();
+        });
+      }
+    });
+
+  });
+}
+
+describe('fused recurrent ops, saved', () => {
+  before(() => useBackend('cpu'));
 
   it('bidirectional runs both directions fused, and its checkpoint reloads with stock tf.loadLayersModel', async () => {
     const input = tf.input({ shape: [T, D] });
