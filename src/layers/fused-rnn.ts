@@ -9,9 +9,10 @@
 // drawn like its cells draw them, from the same seeded generator, in the same order; one mask per
 // sequence on x and one on the state the step reads). So checkpoints are the stock layer's and
 // reload with tf.loadLayersModel; fuseLoadedModel gives a reloaded model the fused path again.
-// Cost per step: the recurrent matrix product(s) on the backend (one for lstm, two for gru, which
-// needs r before its candidate product) and O(batch·U) gate arithmetic; the input products x·W, and
-// the weight gradients, are one large product each over all steps.
+// Cost per step: the recurrent matrix product(s) (one for lstm, two for gru, which needs r before its
+// candidate product) and O(batch·U) gate arithmetic; the input products x·W, and the weight
+// gradients, are one large product each over all steps. On wasm a direction's sweeps and its weight
+// gradients are SIMD kernels (fused-simd.ts); elsewhere the steps run in JS (fused-lstm.ts, fused-gru.ts).
 // Used where the stock layer would be: no initial state, not stateful, no returnState, activations
 // tanh, sigmoid, hardSigmoid, relu or linear; otherwise the stock call.
 import * as tf from '@tensorflow/tfjs';
