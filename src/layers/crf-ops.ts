@@ -247,10 +247,34 @@ export function crfNllFused(emissions: tf.Tensor, tags: tf.Tensor, mask: tf.Tens
   return op(emissions, transitions, start, end, tags, mask) as tf.Tensor1D;
 }
 
+/** The rows of dy [n, k] that hold a nonzero, or null when over half of them do (not worth a gather). */
+function nonzeroRows(dy: tf.Tensor2D): Int32Array | null {
+  const [n, k] = dy.shape;
+  const d = dy.dataSync();
+  const rows = new Int32Array(n);
+  let count = 0;
+  for (let r = 0; r < n; r++) {
+    for (let j = r * k; j < (r + 1) * k; j++)
+      if (d[j] !== 0) {
+        rows[count++] = r;
+        break;
+      }
+    if (count > n / 2) return null;
+  }
+  return rows.subarray(0, count);
+}
+
+/** The gradient of x·W + b: dx = dy·Wᵀ, dW = xᵀ·dy, db = Σ dy. */
+function affineGrad(x: tf.Tensor2D, w: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor[] {
+  return [tf.matMul(dy, tf.transpose(w) as tf.Tensor2D), tf.matMul(tf.transpose(x) as tf.Tensor2D, dy), tf.sum(dy, 0)];
+}
+
 /**
  * x·W + b [n, k] with its gradient written with explicit transposes (dx = dy·transpose(W), dW =
  * transpose(x)·dy, db = Σ dy): tfjs's own matMul gradient multiplies by transposed operands, which
- * the wasm backend runs ~10× slower than a transpose followed by a plain product.
+ * the wasm backend runs ~10× slower than a transpose followed by a plain product. The CRF's loss
+ * gives padded tokens no gradient: when most rows of dy are zero, the products run over the others
+ * only (the seed corpus' sentences fill about a third of their steps) and dx's zero rows are scattered.
  */
 export function affine(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   const op = tf.customGrad((...args: unknown[]) => {
@@ -258,7 +282,14 @@ export function affine(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
     save([xs, w]);
     return {
       value: tf.add(tf.matMul(xs, w), bias) as tf.Tensor2D,
-      gradFunc: (dy: tf.Tensor, [xk, wk]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(wk) as tf.Tensor2D), tf.matMul(tf.transpose(xk) as tf.Tensor2D, dy as tf.Tensor2D), tf.sum(dy, 0)],
+      gradFunc: (dy: tf.Tensor, [xk, wk]: tf.Tensor[]) => {
+        const rows = nonzeroRows(dy as tf.Tensor2D);
+        if (!rows) return affineGrad(xk as tf.Tensor2D, wk as tf.Tensor2D, dy as tf.Tensor2D);
+        if (rows.length === 0) return [tf.zerosLike(xk), tf.zerosLike(wk), tf.zeros([wk.shape[1] as number])];
+        const idx = tf.tensor1d(rows, 'int32');
+        const [dx, dW, db] = affineGrad(tf.gather(xk, idx) as tf.Tensor2D, wk as tf.Tensor2D, tf.gather(dy, idx) as tf.Tensor2D);
+        return [tf.scatterND(tf.expandDims(idx, 1), dx, xk.shape), dW, db];
+      },
     };
   });
   return op(x, W, b) as tf.Tensor2D;

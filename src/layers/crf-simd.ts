@@ -50,7 +50,7 @@ export function crfNllWasm(w: CrfWasm, e: tf.Tensor, a: tf.Tensor, st: tf.Tensor
     gradFunc: (dy, [se, sa, sen, stags, smask, sstate]) => {
       const g = dy.dtype === 'float32' ? dy : tf.cast(dy, 'float32');
       const out = [[b, T, K], [K, K], [K], [K]].map((shape) => backend.makeOutput(shape, 'float32'));
-      const scratch = backend.makeOutput([2 * K * Kp + 8 * Kp], 'float32');
+      const scratch = backend.makeOutput([2 * K * Kp + 7 * Kp + 2 * b * T * Kp], 'float32'); // crf.c's layout
       k.crf_backward(b, T, K, p(se), p(sa), p(sen), p(stags), p(smask), p(sstate), p(g), ...(out.map(p) as [number, number, number, number]), p(scratch));
       release(backend, scratch);
       return [...out.map((o) => tf.engine().makeTensorFromTensorInfo(o)), tf.zeros(yShape, yType), tf.zeros(mShape, mType)];

@@ -254,18 +254,26 @@ for (const backend of ['cpu', 'wasm'] as const) describe(`crf fused forward–ba
   });
 });
 
-describe('crf emission projection', () => {
-  before(() => useBackend('cpu'));
+for (const backend of ['cpu', 'wasm'] as const) describe(`crf emission projection (${backend})`, () => {
+  before(() => useBackend(backend));
 
-  it('x·W + b and its gradients equal tfjs autodiff of matMul + add', () => {
-    const [got, want] = [affine, (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.add(tf.matMul(x, W), b) as tf.Tensor2D].map((f) =>
-      tf.tidy(() => {
-        const args = [tf.tensor2d(rand(41, [6, 4]), [6, 4]), tf.tensor2d(rand(42, [4, 3]), [4, 3]), tf.tensor1d(rand(43, [3]))] as const;
-        const R = tf.tensor2d(rand(44, [6, 3]), [6, 3]);
-        const g = tf.grads((x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D), R)))([...args]);
-        return [Array.from(f(...args).dataSync()), ...g.map((t) => Array.from(t.dataSync()))];
-      }),
-    );
-    want.forEach((w, k) => w.forEach((v, i) => assert.ok(Math.abs(got[k][i] - v) < 1e-5, `${['value', '∂x', '∂W', '∂b'][k]}[${i}]: ${got[k][i]} vs ${v}`)));
-  });
+  // Upstream gradients with every row, with rows 1, 3, 4, 5 zero (as padding gives: the products run
+  // over rows 0 and 2 only) and with none.
+  const weights: Array<[string, (r: number) => boolean]> = [
+    ['dense', () => true],
+    ['mostly zero rows', (r) => r === 0 || r === 2],
+    ['all zero', () => false],
+  ];
+  for (const [name, keep] of weights)
+    it(`x·W + b and its gradients equal tfjs autodiff of matMul + add, upstream gradient ${name}`, () => {
+      const [got, want] = [affine, (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.add(tf.matMul(x, W), b) as tf.Tensor2D].map((f) =>
+        tf.tidy(() => {
+          const args = [tf.tensor2d(rand(41, [6, 4]), [6, 4]), tf.tensor2d(rand(42, [4, 3]), [4, 3]), tf.tensor1d(rand(43, [3]))] as const;
+          const R = tf.tensor2d(rand(44, [6, 3]).map((v, i) => (keep(Math.floor(i / 3)) ? v : 0)), [6, 3]);
+          const g = tf.grads((x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D), R)))([...args]);
+          return [Array.from(f(...args).dataSync()), ...g.map((t) => Array.from(t.dataSync()))];
+        }),
+      );
+      want.forEach((w, k) => w.forEach((v, i) => assert.ok(Math.abs(got[k][i] - v) < 1e-5, `${['value', '∂x', '∂W', '∂b'][k]}[${i}]: ${got[k][i]} vs ${v}`)));
+    });
 });
