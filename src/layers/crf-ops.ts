@@ -13,12 +13,14 @@
 // A(i, j)) for all j, is computed in shifted exponential space as one K×K vector–matrix product:
 // α'(j) = m + c_j + log Σ_i exp(α(i) − m)·exp(A(i, j) − c_j), m = max α, c_j = max_i A(i, j), so each
 // exp(A − c) entry is ≤ 1 and one per column is 1 (no overflow). Should a sum still underflow (the
-// paths into j are all > ~700 nats below the best path), that entry falls back to the exact
-// log-sum-exp. Forward: K² multiply-adds per token; backward: 2·K² (β and the pair marginals for the
+// paths into j are all > ~700 nats below the best path; ~69 in the SIMD kernels' float32), that entry
+// falls back to the exact log-sum-exp. Forward: K² multiply-adds per token; backward: 2·K² (β and the pair marginals for the
 // transition gradient). So a batch costs ≈ 3·K²·(Σ lengths) multiply-adds, plus O(K) exp/log per token.
 // On wasm the same loops run as SIMD kernels (crf-simd.ts, src/backend/simd/crf.c): the K² products
-// and the exp/log in float32, 4 tags per instruction, the log-space state in float64; memory there is
-// the float64 α (b·T·K) plus 2·K² floats of scratch. The JS loops below serve every other backend.
+// and the exp/log in float32, 4 tags per instruction, the log-space state in float64; the transition
+// gradient's outer products of all steps are one blocked product at the end. Memory there: the float64
+// α (b·T·K), 2·K² floats and two vectors of K floats per step (still linear in steps). The JS loops
+// below serve every other backend.
 import * as tf from '@tensorflow/tfjs';
 import { expFast } from '../util/fast-exp';
 import { crfNllWasm, crfWasm } from './crf-simd';
