@@ -60,6 +60,11 @@ function checks(spec: Spec): string[] {
     warnings.push(`data.sampling "${sampling}" puts one task in each batch, so gradient method "${method}" sees one task per step (T' = 1) and balances nothing; use sampling: all`);
   }
   warnings.push(...crossTaskMetricWarnings(r));
+  // Mixture-of-experts architectures build each expert from architecture.expert; the backbone list is only its default.
+  const arch = r.architecture as { type: string; expert?: unknown };
+  if (arch.expert !== undefined && Array.isArray(r.backbone) && r.backbone.length) {
+    warnings.push(`backbone is not used: architecture "${arch.type}" builds its experts from architecture.expert (the backbone list is only their default); keep one of the two`);
+  }
   if (problems.length) throw configError(problems);
   return warnings;
 }

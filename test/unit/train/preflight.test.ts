@@ -21,6 +21,15 @@ describe('preflight', () => {
     assert.deepEqual(preflight(tinySpec('architecture: {type: mmoe, experts: 2}\nweighting: {method: equal, gradSpace: representation}\n')), []);
   });
 
+  it('a backbone beside an architecture.expert stack is a warning: the experts are built from expert alone', () => {
+    const expert = 'expert: [{flatten: {}}, {dense: {units: 4, activation: relu}}]';
+    for (const arch of ['mmoe', 'dselect-k', 'cgc']) {
+      assert.match(preflight(tinySpec(`architecture: {type: ${arch}, ${expert}}\n`)).join('\n'), new RegExp(`backbone is not used: architecture "${arch}" builds its experts from architecture\\.expert`));
+    }
+    // Without expert, the backbone is the expert stack: no warning.
+    assert.deepEqual(preflight(tinySpec('architecture: {type: mmoe, experts: 2}\n')), []);
+  });
+
   it('a task weight with a method that ignores it is a warning; static and stch read it', () => {
     const w = (method: string) => preflight(validateSpecText(TINY_SPEC.replace('  left:\n', '  left:\n    weight: 2\n') + `weighting: {method: ${method}}\n`, 'weighted.yaml'));
     assert.match(w('mgda').join('\n'), /tasks\.left\.weight is ignored by weighting method "mgda"/);
