@@ -18,7 +18,7 @@ import { deltaMCallback } from './delta-m-epoch';
 import { gateDiagnosticsFor } from './gate-diagnostics';
 import { runEpoch, type EpochHooks } from './epoch';
 import { readPartial, type PartialEpoch } from './partial-epoch';
-import { preflight } from './preflight';
+import { preflight, unusedTableWarnings } from './preflight';
 import { silentReporter, type EpochRecord, type TrainReporter } from './events';
 import { MetricsRecorder } from './recorder';
 import { restoreInto } from './resume';
@@ -141,6 +141,10 @@ async function restoreRun(run: Run, callbacks: Callback[]): Promise<void> {
 async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainReporter, opts: TrainOptions, warnings: string[]): Promise<TrainResult> {
   const run = await setupRun(spec, backend, opts);
   const { r, runDir } = run;
+  for (const w of unusedTableWarnings(r, run.bundle.state)) {
+    reporter.warning?.(w);
+    warnings.push(w);
+  }
   let recorder: MetricsRecorder | undefined;
   try {
     const cbs = callbacksFor(run, reporter);

@@ -69,6 +69,26 @@ function checks(spec: Spec): string[] {
   return warnings;
 }
 
+/** Below this many rows a table costs too little to warn about. */
+const LARGE_TABLE = 1000;
+
+/**
+ * Once the data is loaded: a features-block embedding whose table (inputDim, by default the
+ * `vocabulary` limit of 10000) has more than ten times as many rows as the ids the training data gives its input.
+ * The other rows are never read, in training or prediction, yet are counted and trained as parameters.
+ */
+export function unusedTableWarnings(r: ResolvedSpec, dataState: unknown): string[] {
+  const encoders = (dataState as { encoders?: Record<string, { vocabulary?: unknown[] }> } | undefined)?.encoders ?? {};
+  return Object.entries(r.features ?? {}).flatMap(([name, f]) => {
+    const vocabulary = encoders[`inputs.${name}`]?.vocabulary;
+    if (!f?.embedding || !f.inputDim || !Array.isArray(vocabulary)) return [];
+    const ids = vocabulary.length + 2;
+    if (f.inputDim < LARGE_TABLE || ids * 10 >= f.inputDim) return [];
+    const unused = (f.inputDim - ids) * f.embedding;
+    return [`features.${name}: the embedding table has ${f.inputDim} rows, but the training data gives input "${name}" ${ids} ids (${vocabulary.length} values, padding, out of vocabulary): ${unused.toLocaleString('en-US')} of its ${(f.inputDim * f.embedding).toLocaleString('en-US')} parameters are never read; set vocabulary: ${Math.max(3, ids)} on data.inputs.${name}`];
+  });
+}
+
 /**
  * A metric that reads another task on the same rows (its descriptor's `reads`, e.g. frame-accuracy's
  * `intent`) has nothing to judge with task-specific sources (data.tasks): no row carries both tasks'

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { MtlError } from '../../../src/errors';
-import { preflight } from '../../../src/train/preflight';
+import { preflight, unusedTableWarnings } from '../../../src/train/preflight';
 import { useBackend } from '../../helpers/backend';
 import { TINY_SPEC, tinySpec } from '../../helpers/tiny';
 import { validateSpecText } from '../../../src/spec/validate';
@@ -28,6 +28,20 @@ describe('preflight', () => {
     }
     // Without expert, the backbone is the expert stack: no warning.
     assert.deepEqual(preflight(tinySpec('architecture: {type: mmoe, experts: 2}\n')), []);
+  });
+
+  it('an embedding table ten times larger than the ids of the training data is a warning at train time', () => {
+    // 3 islands → ids 0 (padding), 1 (out of vocabulary), 2..4: 5 of the 10000 default rows are ever read;
+    // at 4 values a row, 9995 · 4 = 39,980 of 10000 · 4 = 40,000 parameters are not.
+    const r = { features: { island: { embedding: 4, inputDim: 10000 }, numbers: {}, zone: { embedding: 8, inputDim: 1002 } } } as never;
+    const state = { encoders: { 'inputs.island': { vocabulary: ['Biscoe', 'Dream', 'Torgersen'], pad: 0, oov: 1, distinct: 3 }, 'inputs.zone': { hashing: { buckets: 1000 } } } };
+    assert.deepEqual(unusedTableWarnings(r, state), [
+      'features.island: the embedding table has 10000 rows, but the training data gives input "island" 5 ids (3 values, padding, out of vocabulary): 39,980 of its 40,000 parameters are never read; set vocabulary: 5 on data.inputs.island',
+    ]);
+    // A table the data fills to a tenth or more, or a small one, is fine.
+    const fits = { encoders: { 'inputs.island': { vocabulary: Array.from({ length: 998 }, (_, i) => String(i)) } } };
+    assert.deepEqual(unusedTableWarnings(r, fits), []);
+    assert.deepEqual(unusedTableWarnings({ features: { island: { embedding: 4, inputDim: 999 } } } as never, state), []);
   });
 
   it('a task weight with a method that ignores it is a warning; static and stch read it', () => {
