@@ -12,11 +12,14 @@
 // makes the output exactly H rows tall. Pads that come out negative (explicit pads larger than
 // the filter, or 'valid' rows the forward pass never read) are clamped to 0 and the surplus
 // output rows/columns are sliced off. Dilations: tfjs's conv2d gradient refuses rates > 1.
+// On mtl's SIMD module (conv.c) the stride-1 correlation reads dy through a zero-padded copy, skipping
+// taps wholly in the padding, and strides > 1 are split by phase (axisPhases below) so that no
+// multiply meets a spread zero.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdConvForward } from './wasm-conv-simd';
+import { simdConvForward, simdConvInto } from './wasm-conv-simd';
 import { heapF32, originalKernel, release, run, type Info, type KernelArgs } from './wasm-ops';
-import { simdKernels } from './wasm-simd';
+import { heapOffset, simdKernels } from './wasm-simd';
 
 /**
  * dy spread out by the stride: s−1 zeros after every element along H and W (NHWC). Written on the
@@ -75,8 +78,9 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
   if (dy.shape.join() !== dyShape.join()) {
     throw new Error(`wasm Conv2DBackpropInput: dy has shape [${dy.shape}], expected [${dyShape}]`);
   }
-  const k = simdKernels(backend);
-  if (k && !channelsFirst && sh === 1 && sw === 1 && n * inHeight * inWidth > 0) return simdInputGrad(backend, dy, filter, info);
+  if (simdKernels(backend) && !channelsFirst && n * inHeight * inWidth > 0) {
+    return sh === 1 && sw === 1 ? simdInputGrad(backend, dy, filter, info) : simdStridedInputGrad(backend, dy, filter, info);
+  }
   // tfjs-backend-wasm's own loops win for strides > 1 (U is s² times larger than dy, mostly zeros)
   // and fewer than 4 input channels (XNNPACK is slow with so few output channels), e.g. a 7x7/2 stem
   // on a grey image: 4.5 ms there against 12 ms here.
@@ -120,4 +124,60 @@ function simdInputGrad(backend: BackendWasm, dy: Info, filter: Info, info: tf.ba
   } finally {
     release(backend, wT);
   }
+}
+
+/**
+ * One axis of a strided input gradient split by phase (see the header: dx[h] = Σ_i dy[oh]·w[i] over
+ * oh·s + i − p = h). The rows h with (h + p) mod s = ρ meet only the taps i = ρ + s·u, u < U, and
+ * with h = s·m + ρ − p, dx[h] = Σ_u dy[m − u]·w[ρ + s·u]: a stride-1 correlation of dy, shifted by
+ * U − 1 − m0 (padded, or cropped when negative), with those taps reversed, written every s-th row
+ * from h0 = s·m0 + ρ − p. For each ρ: its taps U, first m0, row count and the shift.
+ */
+function axisPhases(size: number, f: number, s: number, p: number): Array<{ rho: number; taps: number; count: number; shift: number; start: number }> {
+  return Array.from({ length: s }, (_, rho) => {
+    const taps = Math.max(0, Math.ceil((f - rho) / s));
+    const m0 = Math.ceil((p - rho) / s);
+    const count = Math.floor((size - 1 + p - rho) / s) - m0 + 1;
+    return { rho, taps, count, shift: taps - 1 - m0, start: s * m0 + rho - p };
+  });
+}
+
+/** The phase's taps w[ρ + sh·(U−1−v), σ + sw·(V−1−v'), c, oc] as [U, V, OC, C] (= [U·V·OC, C]). */
+function phaseFilter(backend: BackendWasm, filter: Info, sh: number, sw: number, rho: number, sigma: number, u: number, v: number): Info {
+  const [, fw, c, oc] = filter.shape;
+  const out = backend.makeOutput([u, v, oc, c], 'float32');
+  const [w, dst] = [heapF32(backend, filter), heapF32(backend, out)];
+  let o = 0;
+  for (let a = 0; a < u; a++) {
+    for (let b = 0; b < v; b++) {
+      const tap = ((rho + sh * (u - 1 - a)) * fw + sigma + sw * (v - 1 - b)) * c * oc;
+      for (let j = 0; j < oc; j++) for (let i = 0; i < c; i++) dst[o++] = w[tap + i * oc + j];
+    }
+  }
+  return out;
+}
+
+/** Strides > 1 on mtl's SIMD module: one stride-1 convolution per (row, column) phase, no zeros spread. */
+function simdStridedInputGrad(backend: BackendWasm, dy: Info, filter: Info, info: tf.backend_util.Conv2DInfo): Info {
+  const k = simdKernels(backend)!;
+  const [fh, fw, c, oc] = filter.shape;
+  const { batchSize: n, inHeight: h, inWidth: w, outHeight, outWidth, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const rows = axisPhases(h, fh, sh, padInfo.top).filter((r) => r.count > 0);
+  const cols = axisPhases(w, fw, sw, padInfo.left).filter((q) => q.count > 0);
+  const dx = backend.makeOutput([n, h, w, c], 'float32');
+  // Rows or columns that no tap reaches (a filter smaller than the stride) get no gradient.
+  if (rows.some((r) => r.taps === 0) || cols.some((q) => q.taps === 0)) heapF32(backend, dx).fill(0);
+  for (const r of rows.filter((r) => r.taps > 0)) {
+    for (const q of cols.filter((q) => q.taps > 0)) {
+      const f = phaseFilter(backend, filter, sh, sw, r.rho, q.rho, r.taps, q.taps);
+      const g = { n, h: outHeight, w: outWidth, c: oc, fh: r.taps, fw: q.taps, sh: 1, sw: 1, oh: r.count, ow: q.count, top: r.shift, left: q.shift };
+      const to = { ptr: heapOffset(backend, dx) + 4 * (r.start * w + q.start) * c, image: h * w * c, row: sh * w * c, pix: sw * c };
+      try {
+        simdConvInto(backend, k, dy, f, c, g, to);
+      } finally {
+        release(backend, f);
+      }
+    }
+  }
+  return dx;
 }

@@ -58,19 +58,38 @@ export function tapsInside(backend: BackendWasm, k: SimdKernels, x: Info, g: Geo
   };
 }
 
+/** Where a convolution's output goes: a byte pointer and the floats between images, rows and pixels. */
+export interface Placement {
+  ptr: number;
+  image: number;
+  row: number;
+  pix: number;
+}
+
 /**
- * y [n, oh, ow, oc] = the convolution of x with w laid out as [fh·fw·c, oc] (row-major), on conv.c;
- * then + bias [oc] and relu when given.
+ * The convolution of x with w laid out as [fh·fw·c, oc] (row-major) on conv.c, written at `to`
+ * ([n, oh, ow, oc] when contiguous), then + bias [oc] and relu when given.
  */
-export function simdConvForward(backend: BackendWasm, k: SimdKernels, x: Info, w: Info, oc: number, g: Geometry, bias?: Info, relu = false): Info {
+export function simdConvInto(backend: BackendWasm, k: SimdKernels, x: Info, w: Info, oc: number, g: Geometry, to: Placement, bias?: Info, relu = false): void {
   const taps = tapsInside(backend, k, x, g);
-  const y = backend.makeOutput([g.n, g.oh, g.ow, oc], 'float32');
   try {
-    const [biasPtr, out] = [bias ? heapOffset(backend, bias) : 0, heapOffset(backend, y)];
     const [r, q] = [taps.rows, taps.cols];
-    k.conv2d_forward(g.n, taps.ptr, taps.image, taps.row, g.c, g.fh, g.fw, g.sh, g.sw, heapOffset(backend, w), g.oh, g.ow, oc, out, r[0], r[1], q[0], q[1], biasPtr, relu ? 1 : 0);
+    const biasPtr = bias ? heapOffset(backend, bias) : 0;
+    k.conv2d_forward(g.n, taps.ptr, taps.image, taps.row, g.c, g.fh, g.fw, g.sh, g.sw, heapOffset(backend, w), g.oh, g.ow, oc, to.ptr, to.image, to.row, to.pix, r[0], r[1], q[0], q[1], biasPtr, relu ? 1 : 0);
   } finally {
     taps.dispose();
+  }
+}
+
+/** y [n, oh, ow, oc] = the convolution of x with w [fh·fw·c, oc] on conv.c, + bias and relu when given. */
+export function simdConvForward(backend: BackendWasm, k: SimdKernels, x: Info, w: Info, oc: number, g: Geometry, bias?: Info, relu = false): Info {
+  const y = backend.makeOutput([g.n, g.oh, g.ow, oc], 'float32');
+  const to = { ptr: heapOffset(backend, y), image: g.oh * g.ow * oc, row: g.ow * oc, pix: oc };
+  try {
+    simdConvInto(backend, k, x, w, oc, g, to, bias, relu);
+  } catch (e) {
+    release(backend, y);
+    throw e;
   }
   return y;
 }

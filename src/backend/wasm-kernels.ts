@@ -6,7 +6,7 @@
 // Identity and same-dtype Cast without a copy in wasm-identity.ts, Tile as block copies in
 // wasm-tile.ts, BatchMatMul and _FusedMatMul with a transposed operand in wasm-matmul.ts, broadcast
 // comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in wasm-gather.ts, Concat,
-// Slice and SplitV in wasm-layout.ts, Sum over leading axes and Add of a trailing vector in
+// Slice and SplitV in wasm-layout.ts, Sum and Mean over leading axes and Add of a trailing vector in
 // wasm-channels.ts), and their
 // registration.
 //
@@ -18,7 +18,7 @@
 // nothing recorded on a gradient tape).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { add, sum } from './wasm-channels';
+import { add, mean, sum } from './wasm-channels';
 import { conv2DBackpropFilter } from './wasm-conv-filter';
 import { conv2D, fusedConv2D } from './wasm-conv-forward';
 import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-conv-input';
@@ -238,6 +238,7 @@ const REPLACING: Array<[string, tf.KernelFunc]> = [
   ['SplitV', splitV as unknown as tf.KernelFunc],
   ['GatherV2', gatherV2 as tf.KernelFunc],
   ['Sum', sum as tf.KernelFunc],
+  ['Mean', mean as tf.KernelFunc],
   ['Add', add as tf.KernelFunc],
   ...comparisonKernels,
 ];

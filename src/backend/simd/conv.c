@@ -175,11 +175,11 @@ void conv2d_filter_grad(int n, const float* x, int xImage, int xRow, int c, int 
   }
 }
 
-// y[p, j] = max(y[p, j] + bias[j], 0) for p < count, j < oc (bias when not null, max when relu). A pass
+// y[p·pix + j] = max(y[p·pix + j] + bias[j], 0) for p < count, j < oc (bias when not null, max when relu). A pass
 // of its own over a row that is still in cache: inside the blocks, the bias vectors kept the
 // accumulators from fitting the registers (a third slower).
-static void bias_relu(float* y, int count, int oc, const float* bias, int relu) {
-  for (int p = 0; p < count; p++, y += oc) {
+static void bias_relu(float* y, int count, int pix, int oc, const float* bias, int relu) {
+  for (int p = 0; p < count; p++, y += pix) {
     for (int j = 0; j < oc; j++) {
       float v = bias ? y[j] + bias[j] : y[j];
       y[j] = relu && !(v > 0) ? 0 : v;
@@ -188,18 +188,20 @@ static void bias_relu(float* y, int count, int oc, const float* bias, int relu) 
 }
 
 // y[n, oh, ow, oc] = Σ_k x-window[k] · w[k, oc] (+ bias[oc], then max(·, 0) when relu), with w
-// [fh·fw·c, oc] (see the header). x: n images xImage floats apart, rows xRow apart, every tap inside;
+// [fh·fw·c, oc] (see the header), y's images, rows and pixels yImage, yRow and yPix floats apart (a
+// phase of a strided input gradient writes every s-th row and column). x: n images xImage floats
+// apart, rows xRow apart, every tap inside;
 // only rows rowLo ≤ r < rowHi and columns colLo ≤ q < colHi of it hold data, the rest are zeros that
 // taps need not read (a padded copy: up to half the taps of a full-padded convolution).
 EXPORT(conv2d_forward)
 void conv2d_forward(int n, const float* x, int xImage, int xRow, int c, int fh, int fw, int sh, int sw,
-                    const float* w, int oh, int ow, int oc, float* y, int rowLo, int rowHi, int colLo, int colHi,
-                    const float* bias, int relu) {
+                    const float* w, int oh, int ow, int oc, float* y, int yImage, int yRow, int yPix,
+                    int rowLo, int rowHi, int colLo, int colHi, const float* bias, int relu) {
   const int fwc = fw * c;
   for (int b = 0; b < n; b++) {
     for (int r = 0; r < oh; r++) {
       const float* xr = x + b * xImage + r * sh * xRow;
-      float* yr = y + (b * oh + r) * ow * oc;
+      float* yr = y + b * yImage + r * yRow;
       int i0 = rowLo - r * sh > 0 ? rowLo - r * sh : 0;
       int i1 = rowHi - r * sh < fh ? rowHi - r * sh : fh;
       if (i1 < i0) i1 = i0;
@@ -212,13 +214,13 @@ void conv2d_forward(int n, const float* x, int xImage, int xRow, int c, int fh, 
           int jHi = colHi - p0 * sw < fw ? colHi - p0 * sw : fw;
           if (jHi < jLo) jHi = jLo;
 #define FWD(MR, NV, TAIL)                                                                                         \
-  fwd_##MR##_##NV##_##TAIL(xr + p0 * sw * c, sw * c, xRow, i0, i1, jLo * c, jHi * c, fwc, w + j0, oc, yr + p0 * oc + j0, oc)
+  fwd_##MR##_##NV##_##TAIL(xr + p0 * sw * c, sw * c, xRow, i0, i1, jLo * c, jHi * c, fwc, w + j0, oc, yr + p0 * yPix + j0, yPix)
           DISPATCH(FWD, mr, nv, tail)
 #undef FWD
         }
         j0 += nv == 3 ? 12 : 4 * nv;
       }
-      if (bias || relu) bias_relu(yr, ow, oc, bias, relu);
+      if (bias || relu) bias_relu(yr, ow, yPix, oc, bias, relu);
     }
   }
 }

@@ -3,13 +3,15 @@
 // Conv2DBackpropInput over channel counts that exercise every register block and partial vector
 // (1–3 leftover channels, 3- and 4-row blocks, 8- and 12-channel blocks), strides, paddings ('same',
 // 'valid', numbers, explicit, explicit larger than the filter), odd sizes and batch 1; MaxPoolGrad's
-// 2×2 path over channel counts; Sum over leading axes and Add of a trailing vector, with the cases
+// 2×2 path over channel counts; Sum and Mean (bit for bit tfjs's own) over leading axes and Add of a
+// trailing vector, with the cases
 // left to tfjs; and that nothing leaks.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { leadingAxes } from '../../../src/backend/wasm-channels';
+import { originalKernel } from '../../../src/backend/wasm-ops';
 import { simdKernels } from '../../../src/backend/wasm-simd';
 import { useBackend } from '../../helpers/backend';
 import { assertNoLeak, caseName, compare, conv2dGrad, on, size, values, type ConvCase } from './wasm-compare';
@@ -130,6 +132,20 @@ describe('mtl SIMD channel kernels match cpu', () => {
   for (const [shape, axis, keepDims] of SUMS) {
     it(`Sum [${shape}] over ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''}`, async () => {
       await compare('sum', () => tf.sum(tf.tensor(values(size(shape), 61), shape), axis, keepDims), 1e-6);
+    });
+  }
+
+  for (const [shape, axis, keepDims] of SUMS) {
+    it(`Mean [${shape}] over ${JSON.stringify(axis)} equals tfjs-backend-wasm's own Mean bit for bit`, async () => {
+      await useBackend('wasm');
+      const backend = tf.backend() as unknown as BackendWasm;
+      const x = tf.tensor(values(size(shape), 64), shape);
+      const mine = tf.mean(x, axis, keepDims);
+      const theirs = originalKernel('Mean').kernelFunc({ inputs: { x }, attrs: { axis, keepDims }, backend } as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+      assert.deepEqual(mine.shape, theirs.shape);
+      assert.deepEqual(Array.from(mine.dataSync()), Array.from(backend.readSync(theirs.dataId) as Float32Array));
+      backend.disposeData(theirs.dataId);
+      tf.dispose([x, mine]);
     });
   }
 
