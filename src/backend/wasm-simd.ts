@@ -13,6 +13,8 @@ import type { Info } from './wasm-ops';
 export interface SimdKernels {
   /** C[m×n] = A[m×k]·B[k×n] (or += when accumulate is 1); row-major, row strides in elements. */
   sgemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  /** gemm.c: sgemm for large operands (B packed in cache-sized panels); scratch: SGEMM_SCRATCH floats. */
+  sgemm_packed(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, scratch: number): void;
   /** crf.c: y = e^x and y = ln x over n floats (the CRF kernels' own exp and log). */
   crf_exp(n: number, x: number, y: number): void;
   crf_log(n: number, x: number, y: number): void;
@@ -44,6 +46,9 @@ export interface SimdKernels {
   gru_forward(b: number, T: number, U: number, backwards: number, act: number, rec: number, gates: number, ur: number, mask: number, rmask: number, y: number, hprev: number, rh: number, work: number): void;
   gru_backward(b: number, T: number, U: number, backwards: number, act: number, rec: number, gates: number, ur: number, mask: number, rmask: number, hprev: number, dy: number, dz: number, work: number): void;
 }
+
+/** Floats of scratch sgemm_packed needs (GEMM_KC · GEMM_NC in gemm.c). */
+export const SGEMM_SCRATCH = 256 * 512;
 
 // The few WebAssembly API types used here (tsconfig's lib has no DOM, where they are declared).
 interface Memory { buffer: ArrayBufferLike }

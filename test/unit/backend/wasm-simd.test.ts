@@ -1,5 +1,5 @@
 // Tests mtl's own WASM SIMD module: the committed .wasm files are built from today's sources (hash
-// in kernels.json), sgemm equals a float64 product by definition (block sizes and their edges,
+// in kernels.json), sgemm and sgemm_packed equal a float64 product by definition (block sizes and their edges,
 // strides, accumulate) on tensors where they lie on tfjs's heap, and the shared-memory build loads
 // under the threaded backend in a fresh process.
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapOffset, simdKernels } from '../../../src/backend/wasm-simd';
+import { heapOffset, SGEMM_SCRATCH, simdKernels } from '../../../src/backend/wasm-simd';
 import { heapF32 } from '../../../src/backend/wasm-ops';
 import { packageRoot } from '../../../src/util/paths';
 import { useBackend } from '../../helpers/backend';
@@ -39,15 +39,21 @@ describe('sgemm on the wasm heap', () => {
   const CASES: Array<[number, number, number, number]> = [
     [1, 1, 1, 0], [4, 8, 3, 0], [3, 5, 7, 0], [5, 9, 1, 0], [9, 17, 33, 2], [8, 16, 16, 3], [64, 256, 64, 0], [7, 31, 12, 5],
   ];
-  for (const [m, n, k, pad] of CASES) {
+  // sgemm_packed also across its panels: k past 256 (KC), n past 512 (NC), and k = 0.
+  const PACKED: Array<[number, number, number, number]> = [[5, 530, 300, 1], [6, 13, 257, 0], [3, 9, 0, 2]];
+  const runs = [...CASES.map((c) => ['sgemm', c] as const), ...[...CASES, ...PACKED].map((c) => ['sgemm_packed', c] as const)];
+  for (const [kernel, [m, n, k, pad]] of runs) {
     for (const accumulate of [0, 1]) {
-      it(`${m}×${k} · ${k}×${n}, row padding ${pad}, accumulate ${accumulate}`, () => {
+      it(`${kernel} ${m}×${k} · ${k}×${n}, row padding ${pad}, accumulate ${accumulate}`, () => {
         const [lda, ldb, ldc] = [k + pad, n + pad, n + pad];
         const [a, b, c0] = [matrix(m, k, lda, 0.7), matrix(k, n, ldb, 1.3), matrix(m, n, ldc, 0.2)];
         const infos = [a, b, c0].map((v) => backend.makeOutput([v.length], 'float32'));
         infos.forEach((info, i) => heapF32(backend, info).set([a, b, c0][i]));
         const [pa, pb, pc] = infos.map((info) => heapOffset(backend, info));
-        simdKernels(backend)!.sgemm(m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+        const scratch = backend.makeOutput([SGEMM_SCRATCH], 'float32');
+        if (kernel === 'sgemm') simdKernels(backend)!.sgemm(m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+        else simdKernels(backend)!.sgemm_packed(m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, heapOffset(backend, scratch));
+        backend.disposeData(scratch.dataId);
         const c = heapF32(backend, infos[2]).slice();
         infos.forEach((info) => backend.disposeData(info.dataId));
         for (let i = 0; i < m; i++) {
