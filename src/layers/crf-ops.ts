@@ -23,7 +23,7 @@
 // below serve every other backend.
 import * as tf from '@tensorflow/tfjs';
 import { expFast } from '../util/fast-exp';
-import { crfNllWasm, crfWasm } from './crf-simd';
+import { crfNllWasm, crfWasm, valuesOf } from './crf-simd';
 
 /** The inputs of one batch as flat arrays (row-major): E [b, T, K], A [K, K], tags/mask [b, T]. */
 interface Problem {
@@ -252,7 +252,7 @@ export function crfNllFused(emissions: tf.Tensor, tags: tf.Tensor, mask: tf.Tens
 /** The rows of dy [n, k] that hold a nonzero, or null when over half of them do (not worth a gather). */
 function nonzeroRows(dy: tf.Tensor2D): Int32Array | null {
   const [n, k] = dy.shape;
-  const d = dy.dataSync();
+  const d = valuesOf(dy);
   const rows = new Int32Array(n);
   let count = 0;
   for (let r = 0; r < n; r++) {

@@ -25,6 +25,12 @@ export function crfWasm(...tensors: tf.Tensor[]): CrfWasm | null {
 
 const padded = (K: number) => (K + 3) & ~3;
 
+/** A float32 tensor's values: on the wasm heap where they lie (read them before any allocation), else a copy. */
+export function valuesOf(t: tf.Tensor): ArrayLike<number> {
+  const w = t.dtype === 'float32' ? crfWasm(t) : null;
+  return w ? heapView(w.backend, t as unknown as Info) : t.dataSync();
+}
+
 type NllResult = { value: tf.Tensor1D; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
 
 /**
