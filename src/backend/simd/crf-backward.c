@@ -149,7 +149,7 @@ void crf_backward(int b, int T, int K, const float* e, const float* a, const flo
   const double* logz = state + b * T * K;
   int n = 0;
   for (int s = 0; s < b; s++) {
-    if (first_step(mask + s * T, T) < 0 || dy[s] == 0) continue;
+    if (first_step(mask + s * T, T) < 0 || dy[s] == 0 || !tags_ok(tags + s * T, mask + s * T, T, K)) continue;
     n = backward_row(T, K, Kp, e + s * T * K, a, end, tags + s * T, mask + s * T, state + s * T * K, logz[s], dy[s], RT, d, amax, U, W, n, dE + s * T * K, dA, dStart, dEnd, work);
   }
   outer_sum(n, K, Kp, U, W, M);

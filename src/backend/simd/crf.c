@@ -69,7 +69,8 @@ static double forward_row(int T, int K, int Kp, const float* e, const float* sta
   return z + slog((float)s);
 }
 
-// NLL per row [b] = log Z − score(gold) (0 for rows without real tokens); state = α [b, T, K] then
+// NLL per row [b] = log Z − score(gold) (0 for rows without real tokens, NaN for a row with a tag
+// outside [0, K)); state = α [b, T, K] then
 // log Z [b], float64, for crf_backward. work: K·Kp + 3·Kp floats.
 EXPORT(crf_forward)
 void crf_forward(int b, int T, int K, const float* e, const float* a, const float* start, const float* end, const int* tags, const float* mask, float* nll, double* state, float* work) {
@@ -83,6 +84,6 @@ void crf_forward(int b, int T, int K, const float* e, const float* a, const floa
     nll[s] = 0;
     if (first_step(ms, T) < 0) continue;
     logz[s] = forward_row(T, K, Kp, e + s * T * K, start, end, ms, a, P, c, state + s * T * K, ex, q);
-    nll[s] = (float)(logz[s] - gold_score(T, K, e + s * T * K, a, start, end, tags + s * T, ms));
+    nll[s] = tags_ok(tags + s * T, ms, T, K) ? (float)(logz[s] - gold_score(T, K, e + s * T * K, a, start, end, tags + s * T, ms)) : __builtin_nanf("");
   }
 }

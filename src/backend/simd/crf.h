@@ -140,4 +140,11 @@ static inline double exact_lse(const double* x, const float* a, int base, int K,
 static inline int first_step(const float* mask, int T) { for (int t = 0; t < T; t++) if (mask[t] != 0) return t; return -1; }
 static inline int last_step(const float* mask, int T) { for (int t = T - 1; t >= 0; t--) if (mask[t] != 0) return t; return -1; }
 
+// Whether every real token's tag lies in [0, K): the kernels index emissions and write gradients by
+// tag, so a row with another tag is left out (NLL NaN, no gradient) rather than read or written past.
+static inline int tags_ok(const int* tags, const float* mask, int T, int K) {
+  for (int t = 0; t < T; t++) if (mask[t] != 0 && (tags[t] < 0 || tags[t] >= K)) return 0;
+  return 1;
+}
+
 #endif

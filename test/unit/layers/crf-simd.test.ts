@@ -124,6 +124,21 @@ describe('crf SIMD kernels: NLL and gradients against the JS loops', () => {
       ['nll', '∂E', '∂A', '∂start', '∂end'].forEach((what, k) => close(simd[k], js[k], 2e-5, what));
     });
 
+  it('a row with a tag outside [0, K) gets NaN and no gradient; the other rows are untouched', () => {
+    const c: Case = { name: 'bad tag', K: 5, T: 4, lengths: [4, 3] };
+    const [nll, dE, good] = tf.tidy(() => {
+      const { e, a, st, en, y } = problem(c, 3);
+      const bad = tf.tensor2d([...y.dataSync().slice(0, 4), 2, 5, 1, -1], [2, 4], 'int32'); // row 1: tag 5 = K
+      const f = (x: tf.Tensor) => crfNllFused(x, bad, tokenMask(bad), a, st, en);
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), tf.tensor1d([1, 1]))))(e);
+      const alone = crfNllFused(tf.slice(e, [0, 0, 0], [1, 4, 5]), tf.slice(bad, [0, 0], [1, 4]), tokenMask(tf.slice(bad, [0, 0], [1, 4])), a, st, en);
+      return [Array.from(f(e).dataSync()), Array.from(g.dataSync()), alone.dataSync()[0]];
+    });
+    assert.ok(Number.isNaN(nll[1]), `row 1: ${nll[1]}`);
+    assert.ok(Math.abs(nll[0] - good) < 1e-6, `row 0: ${nll[0]} vs ${good} alone`);
+    assert.ok(dE.slice(20).every((v) => v === 0), 'no gradient into the bad row');
+  });
+
   it('the transition gradient stays exact where κ·u ⊗ w would overflow (transitions 900 nats apart)', () => {
     const K = 3;
     const T = 4;
