@@ -182,7 +182,7 @@ static void bias_relu(float* y, int count, int pix, int oc, const float* bias, i
   for (int p = 0; p < count; p++, y += pix) {
     for (int j = 0; j < oc; j++) {
       float v = bias ? y[j] + bias[j] : y[j];
-      y[j] = relu && !(v > 0) ? 0 : v;
+      y[j] = relu && v < 0 ? 0 : v;  // NaN stays NaN, as in tfjs's relu
     }
   }
 }

@@ -64,6 +64,14 @@ describe('mtl SIMD convolution kernels match cpu', () => {
     for (const c of CASES) it(caseName(c), async () => compare(caseName(c), conv2dGrad(c, 'input')));
   });
 
+  it('FusedConv2D relu keeps a NaN (as tfjs does) and zeroes negatives', async () => {
+    const [got] = await on('wasm', () => {
+      const x = tf.tensor4d([NaN, 1, -2, 3], [1, 2, 2, 1]);
+      return tf.fused.conv2d({ x, filter: tf.tensor4d([1], [1, 1, 1, 1]), strides: 1, pad: 'valid', bias: tf.tensor1d([0.5]), activation: 'relu' });
+    });
+    assert.deepEqual(Array.from(got), [NaN, 1.5, 0, 3.5]);
+  });
+
   it('Conv2DBackpropFilter of a batch with no rows is zeros', async () => {
     const [got] = await on('wasm', () => {
       const x = tf.zeros([0, 5, 5, 3]);
