@@ -159,8 +159,12 @@ void rnn_gemm(int m, int n, int k, const float* a, int lda, int transA, const fl
 EXPORT(rnn_col_sums)
 void rnn_col_sums(int n, int g, const float* a, float* out) {
   zero(out, g);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < g; j += 4) stn(out + j, wasm_f32x4_add(ldn(out + j, lanes(j, g)), ldn(a + i * g + j, lanes(j, g))), lanes(j, g));
+  int g4 = g & ~3;
+  for (int i = 0; i < n; i++) {
+    const float* r = a + i * g;
+    for (int j = 0; j < g4; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_v128_load(r + j)));
+    for (int j = g4; j < g; j++) out[j] += r[j];
+  }
 }
 
 // The state a step reads, h̃ = h ⊙ recurrent-dropout mask (h itself without one), into `into`.
