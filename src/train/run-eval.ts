@@ -49,10 +49,26 @@ export function checkpointDir(runDir: string, which: string): string {
   return dir;
 }
 
+/** A seed-group or single-task folder holds runs: name them, since the folder itself is none. */
+function groupHint(dir: string): string | undefined {
+  for (const [file, what] of [['seeds.json', 'a seed-group folder'], ['single-task.json', 'a single-task baseline folder']] as const) {
+    let index: { runs?: unknown; tasks?: unknown };
+    try {
+      index = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    } catch {
+      continue;
+    }
+    const runs = Array.isArray(index.runs) ? index.runs : index.tasks && typeof index.tasks === 'object' ? Object.values(index.tasks) : [];
+    const named = runs.filter((r): r is string => typeof r === 'string').map((r) => path.join(dir, r));
+    return `it is ${what} (${file}); name one of its runs${named.length ? `: ${named.join(', ')}` : ''}`;
+  }
+  return undefined;
+}
+
 /** The spec a run was trained with; relative data paths still resolve against the original spec's folder. */
 export function loadRunSpec(runDir: string): Spec {
   const cfg = path.join(runDir, 'config.resolved.yaml');
-  if (!fs.existsSync(cfg)) throw usageError(`${runDir} is not a run folder (no config.resolved.yaml)`);
+  if (!fs.existsSync(cfg)) throw usageError([{ where: {}, message: `${runDir} is not a run folder (no config.resolved.yaml)`, hint: groupHint(runDir) }]);
   let specDir = runDir;
   try {
     const m = JSON.parse(fs.readFileSync(path.join(runDir, 'metrics.json'), 'utf8'));
