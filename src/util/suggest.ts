@@ -42,9 +42,13 @@ export function suggest(input: string, candidates: readonly string[], opts: Sugg
   const limit = Math.min(input.length - 1, opts.strict ? (input.length <= 3 ? 1 : 2) : Math.max(2, Math.floor(input.length / 3)));
   if (best !== undefined && bestD <= limit) return best;
   if (opts.strict) return undefined;
-  // Abbreviations: "acc" for "accuracy"; a part of a compound name: "f1" for "macro-f1".
-  const part = (c: string) => c.toLowerCase().split(/[-_ ]/).includes(input.toLowerCase());
-  return candidates.find((c) => (input.length >= 3 && norm(c).startsWith(norm(input))) || part(c));
+  // Abbreviations: "acc" for "accuracy"; a part of a compound name: "f1" for "macro-f1"; initials:
+  // "lr" for "learningRate" (as Keras and PyTorch spell it).
+  const low = input.toLowerCase();
+  const words = (c: string) => c.split(/(?=[A-Z])|[-_ ]/).filter(Boolean);
+  const part = (c: string) => words(c).some((w) => w.toLowerCase() === low);
+  const initials = (c: string) => words(c).length > 1 && words(c).map((w) => w[0]).join('').toLowerCase() === low;
+  return candidates.find((c) => (input.length >= 3 && norm(c).startsWith(norm(input))) || part(c)) ?? candidates.find(initials);
 }
 
 export function didYouMean(input: string, candidates: readonly string[], opts: SuggestOptions = {}): string | undefined {

@@ -21,6 +21,11 @@ test('typos and abbreviations are still suggested', () => {
   assert.equal(suggest('Conv2D', ['conv2d', 'dense']), 'conv2d');
   assert.equal(suggest('lefft', ['left', 'right']), 'left');
   assert.equal(suggest('acc', ['accuracy', 'macro-f1']), 'accuracy');
+  // Initials of a camelCase or hyphenated name: what Keras and PyTorch users type.
+  assert.equal(suggest('lr', ['type', 'learningRate', 'beta1', 'weightDecay']), 'learningRate');
+  assert.equal(suggest('wd', ['learningRate', 'weightDecay']), 'weightDecay');
+  assert.equal(suggest('bs', ['epochs', 'batchSize']), 'batchSize');
+  assert.equal(suggest('tka', METRICS), 'top-k-accuracy');
   // strict (data field names): typos only, no parts.
   assert.equal(suggest('f1', METRICS, { strict: true }), undefined);
   assert.equal(suggest('labl', ['label', 'tag'], { strict: true }), 'label');
