@@ -44,14 +44,21 @@ function overview(groups: RunGroup[]): string {
   const header = ['run', 'seeds', 'status', 'weighting', 'epochs', 'best epoch', 'monitor', 'backend', 'started'];
   const rows = groups.map((g) => {
     const m: RunRecord['metrics'] = g.members[0].metrics;
+    // A seed group's or single-task folder's runs stop and peak at their own epochs: one value per run
+    // (in the seeds' order, or named by task), or the one they share.
+    const task = g.tasks ? Object.entries(g.tasks).flatMap(([t, sub]) => sub.members.map(() => `${t} `)) : [];
+    const each = (f: (r: RunRecord['metrics']) => string, sep = ', ') => {
+      const v = g.members.map((r) => f(r.metrics));
+      return new Set(v).size === 1 ? v[0] : v.map((x, i) => (task[i] ?? '') + x).join(sep);
+    };
     return [
       g.name,
       g.seeds ? g.seeds.join(', ') : String(m.run?.seed ?? '-'),
-      [...new Set(g.members.map((r) => r.metrics.run?.status ?? '?'))].join('/'),
-      m.weighting ?? '-',
-      String(m.epochs.length),
-      String(m.best?.epoch ?? '-'),
-      m.best?.monitor ? `${m.best.monitor} ${m.best.value?.toFixed(4) ?? '-'}` : '-',
+      each((r) => r.run?.status ?? '?', '/'),
+      each((r) => r.weighting ?? '-', '/'),
+      each((r) => String(r.epochs.length)),
+      each((r) => String(r.best?.epoch ?? '-')),
+      m.best?.monitor ? `${m.best.monitor} ${each((r) => r.best?.value?.toFixed(4) ?? '-')}` : '-',
       m.run?.backend?.name ?? '-',
       m.run?.startedAt?.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') ?? '-',
     ];

@@ -81,6 +81,9 @@ describe('plot-metrics and report', () => {
     assert.doesNotMatch(html, /<script|<link\b|@import/i, 'no scripts or external style sheets');
     for (const t of ['left', 'right']) assert.match(html, new RegExp(`<th>${t} accuracy|<th>${t} rmse`));
     assert.match(html, /<th scope="row">group \(3 seeds\)<\/th>/);
+    // The runs table: the fixture's seeds 11, 12, 13 trained 1, 2 and 3 epochs, best at their last epoch
+    // with val.loss 1 each: one value per seed, not the first seed's alone.
+    assert.match(html, /<tr><th scope="row">group<\/th><td>11, 12, 13<\/td><td>completed<\/td><td>[^<]*<\/td><td>1, 2, 3<\/td><td>1, 2, 3<\/td><td>val\.loss 1\.0000<\/td>/);
     assert.match(html, /<h2>Δm% against single<\/h2>/);
     assert.match(html, /<td>12\.50<\/td>/);
     assert.match(html, /<svg id="model1-a"><text>MODEL-FIGURE<\/text><\/svg>/, 'model SVG inlined without its prolog, ids prefixed');
