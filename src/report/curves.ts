@@ -87,9 +87,10 @@ function gatePanels(runs: Named[]): ChartPanel[] {
   return [...byGate].map(([gate, points]) => ({ title: `gate ${gate}: expert utilisation`, xTitle: 'epoch', yTitle: 'share of gate weight', points, zero: true }));
 }
 
-/** The runs drawn: a seed group's first seed; each task's run of a single-task baseline. */
+/** The runs drawn: a seed group's first seed (the legend says which); each task's run of a single-task baseline. */
 function named(groups: RunGroup[]): Named[] {
-  return groups.flatMap((g) => (g.tasks ? Object.entries(g.tasks).map(([t, sub]) => ({ name: `${g.name}/${t}`, run: sub.members[0] })) : [{ name: g.name, run: g.members[0] }]));
+  const label = (name: string, g: RunGroup) => (g.seeds && g.seeds.length > 1 ? `${name} (seed ${g.seeds[0]})` : name);
+  return groups.flatMap((g) => (g.tasks ? Object.entries(g.tasks).map(([t, sub]) => ({ name: label(`${g.name}/${t}`, sub), run: sub.members[0] })) : [{ name: label(g.name, g), run: g.members[0] }]));
 }
 
 /** Loss and metric panels of every task of every run. */

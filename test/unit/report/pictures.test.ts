@@ -32,8 +32,9 @@ describe('plot-metrics and report', () => {
     const texts = svgTexts(svg);
     // One colour legend (a colour per run); line-style legends per panel: training/validation in the
     // task panels, the task in the weight and gradient-norm panels, the task pair in the cosine panel.
-    for (const legend of ['single', 'group', 'training', 'validation', 'left', 'right']) assert.ok(texts.includes(legend), legend);
-    assert.equal(texts.filter((t) => t === 'group').length, 1, 'the run legend appears once');
+    // A seed group draws its first seed's curves, and its legend says so (seeds 11, 12, 13).
+    for (const legend of ['single', 'group (seed 11)', 'training', 'validation', 'left', 'right']) assert.ok(texts.includes(legend), legend);
+    assert.equal(texts.filter((t) => t === 'group (seed 11)').length, 1, 'the run legend appears once');
     for (const title of ['left: loss', 'left: accuracy', 'right: loss', 'right: rmse', 'task weights (mean over each epoch)', 'gradient cosine between tasks: cos(left, right)']) assert.ok(texts.includes(title), title);
     for (const axis of ['epoch', 'step', 'accuracy', 'rmse', 'weight', 'cosine']) assert.ok(texts.includes(axis), `axis title ${axis}`);
   });
