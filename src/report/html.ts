@@ -90,7 +90,8 @@ function cosineTable(groups: RunGroup[]): string {
     const row: Record<string, string> = { epoch: String(last.epoch) };
     last.diagnostics.cosine.forEach((r, i) => r.forEach((v, j) => j > i && (row[`cos(${tasks[i]}, ${tasks[j]})`] = v.toFixed(3))));
     Object.keys(row).forEach((k) => k !== 'epoch' && pairs.add(k));
-    rows.set(g.name, row);
+    // Like the curves, a seed group's first seed.
+    rows.set(g.seeds && g.seeds.length > 1 ? `${g.name} (seed ${g.seeds[0]})` : g.name, row);
   }
   if (rows.size === 0) return '';
   const cols = ['epoch', ...pairs];

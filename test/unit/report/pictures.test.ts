@@ -84,6 +84,8 @@ describe('plot-metrics and report', () => {
     assert.match(html, /<th scope="row">group \(3 seeds\)<\/th>/);
     // The runs table: the fixture's seeds 11, 12, 13 trained 1, 2 and 3 epochs, best at their last epoch
     // with val.loss 1 each: one value per seed, not the first seed's alone.
+    // The cosine table, like the curves, reads the first seed and says so.
+    assert.match(html, /<th scope="row">group \(seed 11\)<\/th><td>1<\/td>/);
     assert.match(html, /<tr><th scope="row">group<\/th><td>11, 12, 13<\/td><td>completed<\/td><td>[^<]*<\/td><td>1, 2, 3<\/td><td>1, 2, 3<\/td><td>val\.loss 1\.0000<\/td>/);
     assert.match(html, /<h2>Δm% against single<\/h2>/);
     assert.match(html, /<td>12\.50<\/td>/);
