@@ -5,9 +5,12 @@
 //   [b, 1, C]; same-shape comparisons stay on tfjs's kernel;
 // - Reverse (bidirectional recurrent layers reverse the backward direction's outputs and gradients).
 // Both are one pass in JS over typed views of the tensors on the WASM heap, in contiguous runs.
+// Also the backward pass of + bias and relu after a convolution or a product (biasReluGrad), one
+// pass on mtl's SIMD kernel (elementwise.c) where tfjs runs Step, Multiply and Sum.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapView, originalKernel, type HeapArray, type Info, type KernelArgs } from './wasm-ops';
+import { heapOffset, simdKernels } from './wasm-simd';
 
 type Compare = (a: HeapArray, ia: number, sa: number, b: HeapArray, ib: number, sb: number, out: Uint8Array, io: number, n: number) => void;
 
@@ -140,4 +143,22 @@ export function reverse(args: KernelArgs): Info {
     }
   }
   return out;
+}
+
+/**
+ * For y = act(z + bias) with act relu or linear, and dy = ∂L/∂y over [..., C]: dz = ∂L/∂z (dy itself
+ * when linear) and, when withBias, db = ∂L/∂bias [C] = dz summed over the leading axes; one pass on
+ * elementwise.c. Null when not on wasm with mtl's kernels.
+ */
+export function biasReluGrad(dy: tf.Tensor, y: tf.Tensor, relu: boolean, withBias: boolean): { dz: tf.Tensor; db: tf.Tensor | null } | null {
+  const k = simdKernels();
+  if (!k || dy.dtype !== 'float32' || y.dtype !== 'float32') return null;
+  const backend = tf.backend() as unknown as BackendWasm;
+  const cols = y.shape[y.rank - 1] ?? 1;
+  const rows = cols ? y.size / cols : 0;
+  const dz = relu ? backend.makeOutput(y.shape, 'float32') : dy;
+  const db = withBias ? backend.makeOutput([cols], 'float32') : null;
+  k.bias_relu_grad(heapOffset(backend, y), heapOffset(backend, dy), rows, cols, relu ? 1 : 0, heapOffset(backend, dz), db ? heapOffset(backend, db) : 0);
+  const wrap = (t: Info) => tf.engine().makeTensorFromTensorInfo(t);
+  return { dz: relu ? wrap(dz) : dy, db: db ? wrap(db) : null };
 }

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
+import { oneKernel } from './one-kernel';
 import { activation, initializer, initializerOption, regularizer, regularizerOption, units, useBias } from './common';
 
 export const denseLayer: LayerDescriptor = layer({
@@ -15,13 +16,15 @@ export const denseLayer: LayerDescriptor = layer({
     kernelRegularizer: regularizerOption('kernel'),
   }),
   create(a, ctx) {
-    return tf.layers.dense({
-      name: ctx.name,
-      units: a.units,
-      activation: a.activation,
-      useBias: a.useBias,
-      kernelInitializer: initializer(a.kernelInitializer, 'glorotUniform', ctx.nextSeed()),
-      kernelRegularizer: regularizer(a.kernelRegularizer),
-    });
+    return oneKernel(
+      tf.layers.dense({
+        name: ctx.name,
+        units: a.units,
+        activation: a.activation,
+        useBias: a.useBias,
+        kernelInitializer: initializer(a.kernelInitializer, 'glorotUniform', ctx.nextSeed()),
+        kernelRegularizer: regularizer(a.kernelRegularizer),
+      }),
+    );
   },
 });

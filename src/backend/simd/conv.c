@@ -178,9 +178,18 @@ void conv2d_filter_grad(int n, const float* x, int xImage, int xRow, int c, int 
 // y[p·pix + j] = max(y[p·pix + j] + bias[j], 0) for p < count, j < oc (bias when not null, max when relu). A pass
 // of its own over a row that is still in cache: inside the blocks, the bias vectors kept the
 // accumulators from fitting the registers (a third slower).
+// Four values of bias_relu (b: the bias's four, or null).
+INLINE v128_t bias_relu4(v128_t v, const float* b, int relu) {
+  if (b) v = wasm_f32x4_add(v, wasm_v128_load(b));
+  return relu ? wasm_v128_bitselect(wasm_f32x4_splat(0), v, wasm_f32x4_lt(v, wasm_f32x4_splat(0))) : v;
+}
+
 static void bias_relu(float* y, int count, int pix, int oc, const float* bias, int relu) {
+  const int oc4 = oc & ~3;
   for (int p = 0; p < count; p++, y += pix) {
-    for (int j = 0; j < oc; j++) {
+    int j = 0;
+    for (; j < oc4; j += 4) wasm_v128_store(y + j, bias_relu4(wasm_v128_load(y + j), bias ? bias + j : 0, relu));
+    for (; j < oc; j++) {
       float v = bias ? y[j] + bias[j] : y[j];
       y[j] = relu && v < 0 ? 0 : v;  // NaN stays NaN, as in tfjs's relu
     }
