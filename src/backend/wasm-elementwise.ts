@@ -147,18 +147,24 @@ export function reverse(args: KernelArgs): Info {
 
 /**
  * For y = act(z + bias) with act relu or linear, and dy = ∂L/∂y over [..., C]: dz = ∂L/∂z (dy itself
- * when linear) and, when withBias, db = ∂L/∂bias [C] = dz summed over the leading axes; one pass on
- * elementwise.c. Null when not on wasm with mtl's kernels.
+ * when linear; relu: one pass of elementwise.c's relu_grad) and, when withBias, db = ∂L/∂bias [C] =
+ * dz summed over the leading axes (channels.c's sum_rows, tfjs's Sum bit for bit). Null when not on
+ * wasm with mtl's kernels.
  */
 export function biasReluGrad(dy: tf.Tensor, y: tf.Tensor, relu: boolean, withBias: boolean): { dz: tf.Tensor; db: tf.Tensor | null } | null {
   const k = simdKernels();
   if (!k || dy.dtype !== 'float32' || y.dtype !== 'float32') return null;
   const backend = tf.backend() as unknown as BackendWasm;
-  const cols = y.shape[y.rank - 1] ?? 1;
-  const rows = cols ? y.size / cols : 0;
-  const dz = relu ? backend.makeOutput(y.shape, 'float32') : dy;
-  const db = withBias ? backend.makeOutput([cols], 'float32') : null;
-  k.bias_relu_grad(heapOffset(backend, y), heapOffset(backend, dy), rows, cols, relu ? 1 : 0, heapOffset(backend, dz), db ? heapOffset(backend, db) : 0);
   const wrap = (t: Info) => tf.engine().makeTensorFromTensorInfo(t);
-  return { dz: relu ? wrap(dz) : dy, db: db ? wrap(db) : null };
+  let dz = dy;
+  if (relu) {
+    const out = backend.makeOutput(y.shape, 'float32');
+    k.relu_grad(y.size, heapOffset(backend, y), heapOffset(backend, dy), heapOffset(backend, out));
+    dz = wrap(out);
+  }
+  if (!withBias) return { dz, db: null };
+  const cols = y.shape[y.rank - 1] ?? 1;
+  const db = backend.makeOutput([cols], 'float32');
+  k.sum_rows(heapOffset(backend, dz), cols ? y.size / cols : 0, cols, heapOffset(backend, db));
+  return { dz, db: wrap(db) };
 }

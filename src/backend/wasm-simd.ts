@@ -36,8 +36,8 @@ export interface SimdKernels {
   add_row(x: number, rows: number, cols: number, v: number, out: number): void;
   /** channels.c: MaxPoolGrad of 2×2 windows at stride 2 tiling x [n, 2·oh, 2·ow, c]. */
   max_pool_grad_2x2(x: number, dy: number, dx: number, n: number, oh: number, ow: number, c: number): void;
-  /** elementwise.c: dz = dy·step(y) (relu 1) or dy (relu 0), db[c] = Σ_r dz[r, c] (db not 0); rows × cols. */
-  bias_relu_grad(y: number, dy: number, rows: number, cols: number, relu: number, dz: number, db: number): void;
+  /** elementwise.c: dz = dy·step(y) over n floats (relu's gradient from its output). */
+  relu_grad(n: number, y: number, dy: number, dz: number): void;
   /** rnn.c (the fused recurrent ops): C (+)= op(A)·B with op(A) = Aᵀ when transA is 1; dst = srcᵀ; column sums. */
   rnn_gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   rnn_transpose(rows: number, cols: number, src: number, dst: number): void;

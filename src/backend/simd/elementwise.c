@@ -1,50 +1,37 @@
 // Owns mtl's SIMD element-wise kernels for the backward pass of a fused layer (convolution or dense,
-// then + bias, then relu or nothing), one pass over rows × cols (cols = output channels, innermost):
-//   bias_relu_grad: dz[r, c] = dy[r, c] · step(y[r, c])   (relu; y the layer's output, step(y) is 1
-//                   for y > 0, 0 otherwise, NaN for NaN: tfjs's relu gradient dy·step(x), as y > 0
-//                   exactly when x > 0), or dz = dy when relu is 0 (dz may be dy then: nothing
-//                   written); db[c] = Σ_r dz[r, c] when db is not 0, summed over r in order from 0
-//                   (channels.c's sum_rows, tfjs's Sum: the same bits).
-// tfjs runs these as Step, Multiply and Sum: three passes and three kernel calls.
+// then + bias, then relu):
+//   relu_grad: dz[i] = dy[i] · step(y[i]) over n floats, y the layer's output: step(y) is 1 for
+//              y > 0, 0 otherwise and NaN for NaN — tfjs's relu gradient dy·step(x), as y > 0 exactly
+//              when x > 0 (and the same products: −0 where dy < 0 is cut). One pass, branch-free,
+//              where tfjs runs Step and then Multiply (two passes, two kernel calls).
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
 // stack — the module shares tfjs's memory and owns none of it.
 #include "lanes.h"
 
-// step(y) as above, times d.
+// step(y)·d, four at a time.
 INLINE v128_t masked(v128_t y, v128_t d) {
-  v128_t one = wasm_f32x4_splat(1), zero = wasm_f32x4_splat(0);
-  v128_t s = wasm_v128_bitselect(one, zero, wasm_f32x4_gt(y, zero));
+  v128_t zero = wasm_f32x4_splat(0);
+  v128_t s = wasm_v128_bitselect(wasm_f32x4_splat(1), zero, wasm_f32x4_gt(y, zero));
   s = wasm_v128_bitselect(y, s, wasm_f32x4_ne(y, y));
   return wasm_f32x4_mul(d, s);
 }
 
-// step(y)·d for one value (the vector form's tail).
-INLINE float masked1(float y, float d) {
-  return d * (y > 0 ? 1.0f : y != y ? y : 0.0f);
-}
-
-// One row: dz (when relu) and the running column sums db (when db); the last cols % 4 one by one.
-INLINE void grad_row(const float* y, const float* dy, int cols, int relu, float* dz, float* db) {
-  int c4 = cols & ~3, j = 0;
-  for (; j < c4; j += 4) {
-    v128_t d = wasm_v128_load(dy + j);
-    if (relu) wasm_v128_store(dz + j, d = masked(wasm_v128_load(y + j), d));
-    if (db) wasm_v128_store(db + j, wasm_f32x4_add(wasm_v128_load(db + j), d));
+EXPORT(relu_grad)
+void relu_grad(int n, const float* y, const float* dy, float* dz) {
+  int n16 = n & ~15, i = 0;
+  for (; i < n16; i += 16) {
+    v128_t d0 = masked(wasm_v128_load(y + i), wasm_v128_load(dy + i));
+    v128_t d1 = masked(wasm_v128_load(y + i + 4), wasm_v128_load(dy + i + 4));
+    v128_t d2 = masked(wasm_v128_load(y + i + 8), wasm_v128_load(dy + i + 8));
+    v128_t d3 = masked(wasm_v128_load(y + i + 12), wasm_v128_load(dy + i + 12));
+    wasm_v128_store(dz + i, d0);
+    wasm_v128_store(dz + i + 4, d1);
+    wasm_v128_store(dz + i + 8, d2);
+    wasm_v128_store(dz + i + 12, d3);
   }
-  for (; j < cols; j++) {
-    float d = relu ? (dz[j] = masked1(y[j], dy[j])) : dy[j];
-    if (db) db[j] += d;
-  }
-}
-
-EXPORT(bias_relu_grad)
-void bias_relu_grad(const float* y, const float* dy, int rows, int cols, int relu, float* dz, float* db) {
-  if (db) for (int j = 0; j < cols; j++) db[j] = 0;
-  if (relu && db) {
-    for (int r = 0; r < rows; r++) grad_row(y + r * cols, dy + r * cols, cols, 1, dz + r * cols, db);
-  } else if (relu) {
-    for (int r = 0; r < rows; r++) grad_row(y + r * cols, dy + r * cols, cols, 1, dz + r * cols, 0);
-  } else if (db) {
-    for (int r = 0; r < rows; r++) grad_row(y + r * cols, dy + r * cols, cols, 0, dz + r * cols, db);
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dz + i, masked(wasm_v128_load(y + i), wasm_v128_load(dy + i)));
+  for (; i < n; i++) {
+    float s = y[i] > 0 ? 1.0f : 0.0f;
+    dz[i] = dy[i] * (y[i] != y[i] ? y[i] : s);
   }
 }
