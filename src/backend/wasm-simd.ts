@@ -38,6 +38,8 @@ export interface SimdKernels {
   max_pool_grad_2x2(x: number, dy: number, dx: number, n: number, oh: number, ow: number, c: number): void;
   /** elementwise.c: dz = dy·step(y) over n floats (relu's gradient from its output). */
   relu_grad(n: number, y: number, dy: number, dz: number): void;
+  /** elementwise.c: y[r, c] = y + bias[c] (bias not 0), then max(·, 0) when relu is 1; in place, rows × cols. */
+  bias_relu(rows: number, cols: number, y: number, bias: number, relu: number): void;
   /** rnn.c (the fused recurrent ops): C (+)= op(A)·B with op(A) = Aᵀ when transA is 1; dst = srcᵀ; column sums. */
   rnn_gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   rnn_transpose(rows: number, cols: number, src: number, dst: number): void;

@@ -4,6 +4,7 @@
 //              y > 0, 0 otherwise and NaN for NaN — tfjs's relu gradient dy·step(x), as y > 0 exactly
 //              when x > 0 (and the same products: −0 where dy < 0 is cut). One pass, branch-free,
 //              where tfjs runs Step and then Multiply (two passes, two kernel calls).
+//   bias_relu: y = max(y + bias, 0) in place over the rows of a product (wasm-matmul.ts).
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
 // stack — the module shares tfjs's memory and owns none of it.
 #include "lanes.h"
@@ -33,5 +34,26 @@ void relu_grad(int n, const float* y, const float* dy, float* dz) {
   for (; i < n; i++) {
     float s = y[i] > 0 ? 1.0f : 0.0f;
     dz[i] = dy[i] * (y[i] != y[i] ? y[i] : s);
+  }
+}
+
+// y[r, c] = y[r, c] + bias[c] (bias not 0), then max(·, 0) when relu (NaN stays NaN, −0 stays −0,
+// as tfjs's relu), in place over rows × cols: the end of a fused product.
+EXPORT(bias_relu)
+void bias_relu(int rows, int cols, float* y, const float* bias, int relu) {
+  const int c4 = cols & ~3;
+  const v128_t zero = wasm_f32x4_splat(0);
+  for (int r = 0; r < rows; r++, y += cols) {
+    int j = 0;
+    for (; j < c4; j += 4) {
+      v128_t v = wasm_v128_load(y + j);
+      if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
+      if (relu) v = wasm_v128_bitselect(zero, v, wasm_f32x4_lt(v, zero));
+      wasm_v128_store(y + j, v);
+    }
+    for (; j < cols; j++) {
+      float v = bias ? y[j] + bias[j] : y[j];
+      y[j] = relu && v < 0 ? 0 : v;
+    }
   }
 }

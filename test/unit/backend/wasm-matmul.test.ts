@@ -1,7 +1,8 @@
-// Tests the WASM BatchMatMul/_FusedMatMul replacement (explicit transposes, then tfjs's untransposed
-// kernel) against the cpu backend: every transposeA/transposeB combination over 2-D shapes (1×1,
-// odd sizes, one row/column), batched and broadcast batch dims, fused bias + activation, the
-// gradients of a dense layer, and that nothing leaks.
+// Tests the WASM BatchMatMul/_FusedMatMul replacement (mtl's sgemm, sgemm_packed past 64 Ki floats
+// of B, explicit transposes; tfjs's kernel for the rest) against the cpu backend: every
+// transposeA/transposeB combination over 2-D shapes (1×1, odd sizes, one row/column, one large
+// enough to pack), batched and broadcast batch dims, fused bias + relu or linear or elu (tfjs's
+// kernel), the gradients of a dense layer, and that nothing leaks.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -20,6 +21,8 @@ const SHAPES: Array<[number[], number[]]> = [
   [[4, 7, 3], [1, 3, 6]], // batch broadcast on b
   [[1, 5, 2], [3, 2, 4]], // batch broadcast on a
   [[2, 2, 3, 4], [2, 2, 4, 3]],
+  [[2, 4], [3, 4, 5]], // rank 2 against rank 3
+  [[9, 300], [300, 261]], // B of 78,300 floats: sgemm_packed
 ];
 
 const swapLast2 = (s: number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
@@ -39,7 +42,7 @@ describe('wasm BatchMatMul with transposed operands matches cpu', () => {
     }
   }
 
-  for (const [ta, tb] of [[true, false], [false, true], [true, true]]) {
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
     it(`fused matMul + bias + relu, transposeA ${ta} transposeB ${tb}`, async () => {
       const [m, k, n] = [7, 5, 6];
       const aShape = ta ? [k, m] : [m, k];
@@ -56,6 +59,12 @@ describe('wasm BatchMatMul with transposed operands matches cpu', () => {
       );
     });
   }
+
+  it('fused matMul, batched, + bias, linear', async () => {
+    await compare('fused linear', () =>
+      tf.fused.matMul({ a: tf.tensor3d(values(2 * 5 * 3, 12), [2, 5, 3]), b: tf.tensor3d(values(2 * 3 * 6, 13), [2, 3, 6]), bias: tf.tensor1d(values(6, 14)) }),
+    );
+  });
 
   it('dense layer gradients (x, kernel, bias) match cpu', async () => {
     await compare('dense grads', () => {
