@@ -5,7 +5,8 @@
 // stay fused but compute every input's gradient, the image's below a stem included. Here the kernel's
 // gradient (registered once) takes one pass for dz = dy·step(y) and db = Σ dz (elementwise.c) and
 // computes each input's gradient only when the tape asks for it. Same arithmetic in the same order
-// as the three kernels: the numbers are the same bit for bit.
+// as the three kernels: the numbers are the same bit for bit. The Relu kernel's gradient (an
+// activation layer's) is registered with them, as the same one pass.
 //
 // Only the instance's call() changes: class, config and weights are tfjs's own, so saved models
 // load with stock tf.loadLayersModel. Other backends, and cases not covered, keep tfjs's call.
@@ -39,6 +40,16 @@ function activationGrads(dy: tf.Tensor, y: tf.Tensor, activation: string, withBi
 }
 
 function registerGradients(): void {
+  // Relu (activation layers, e.g. after a batch norm): tfjs's gradient dy·step(x) as one pass.
+  tf.registerGradient({
+    kernelName: tf.Relu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const [x] = saved as Saved;
+      const fast = x.dtype === 'float32' ? biasReluGrad(dy as tf.Tensor, x, true, false) : null;
+      return { x: () => fast?.dz ?? tf.mul(dy as tf.Tensor, tf.step(tf.cast(x, 'float32'))) };
+    },
+  });
   tf.registerGradient({
     kernelName: tf.FusedConv2D,
     inputsToSave: ['x', 'filter'],
