@@ -2,10 +2,12 @@
 // GPU was used: tfjs-node-gpu falls back to the CPU silently when CUDA libraries are missing).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { MtlError } from '../errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
+import { simdKernels, simdLoadError } from './wasm-simd';
 import { startWasm } from './wasm-threads';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -20,6 +22,8 @@ export interface BackendInfo {
   tried: Array<{ name: string; error: string }>;
   /** WASM only: threads its kernels run on. */
   threads?: number;
+  /** WASM only: whether mtl's own SIMD kernels (src/backend/simd) run; tfjs's own kernels run when not. */
+  simdKernels?: boolean;
   /** One line for the user when something asked for did not happen (e.g. threads fell back to 1). */
   notice?: string;
 }
@@ -136,7 +140,7 @@ export async function selectBackend(requested: BackendName, opts: BackendOptions
       registerWasmTrainingKernels();
       const started = await startWasm(opts.threads);
       await activate('wasm');
-      return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried, ...started };
+      return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried, ...withSimdStatus(started) };
     } catch (e) {
       if (requested === 'wasm') throw new MtlError('usage', `--backend wasm could not start: ${firstLine(e)}`, { cause: e });
       tried.push({ name: '@tensorflow/tfjs-backend-wasm', error: firstLine(e) });
@@ -144,6 +148,17 @@ export async function selectBackend(requested: BackendName, opts: BackendOptions
   }
   await activate('cpu');
   return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, tried };
+}
+
+/**
+ * Adds whether mtl's SIMD kernels loaded on the active wasm backend; when they did not, tfjs's own
+ * (slower, same results) kernels run and the notice says why.
+ */
+export function withSimdStatus<T extends { notice?: string }>(started: T, backend = tf.backend() as unknown as BackendWasm): T & { simdKernels: boolean; notice?: string } {
+  const ok = simdKernels(backend) !== null;
+  if (ok) return { ...started, simdKernels: true };
+  const why = `mtl's SIMD kernels did not load (${simdLoadError(backend)}); tfjs's own, slower kernels run instead`;
+  return { ...started, simdKernels: false, notice: started.notice ? `${started.notice}; ${why}` : why };
 }
 
 /** Short, for progress output: `wasm, 2 threads`, or with the notice when threads fell back. */

@@ -63,6 +63,7 @@ interface WasmApi {
 const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const loaded = new WeakMap<object, SimdKernels | null>();
+const loadErrors = new WeakMap<object, string>();
 
 /** The heap's Memory (exported by the plain build, imported by the threaded one). */
 function memoryOf(backend: BackendWasm): Memory | undefined {
@@ -90,13 +91,19 @@ export function simdKernels(backend: BackendWasm | undefined = activeWasm()): Si
     const memory = memoryOf(backend);
     let kernels: SimdKernels | null = null;
     try {
-      kernels = memory ? instantiate(memory) : null;
-    } catch {
-      kernels = null;
+      if (!memory) throw new Error("tfjs-backend-wasm's memory was not found");
+      kernels = instantiate(memory);
+    } catch (e) {
+      loadErrors.set(backend, String((e as Error).message ?? e).split('\n')[0]);
     }
     loaded.set(backend, kernels);
   }
   return loaded.get(backend)!;
+}
+
+/** Why simdKernels() gave null on this backend (after it was called), or undefined when it loaded. */
+export function simdLoadError(backend: BackendWasm): string | undefined {
+  return loadErrors.get(backend);
 }
 
 function activeWasm(): BackendWasm | undefined {

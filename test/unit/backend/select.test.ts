@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { MtlError } from '../../../src/errors';
-import { backendLabel, describeBackend, selectBackend, type BackendInfo } from '../../../src/backend/select';
+import { backendLabel, describeBackend, selectBackend, withSimdStatus, type BackendInfo } from '../../../src/backend/select';
 import { defaultWasmThreads } from '../../../src/backend/wasm-threads';
 
 function installed(pkg: string): boolean {
@@ -57,7 +57,7 @@ describe('selectBackend', () => {
 
   it("'wasm' gives wasm and tries nothing else", async () => {
     const { threads, ...info } = await selectBackend('wasm');
-    assert.deepEqual(info, { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried: [] });
+    assert.deepEqual(info, { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried: [], simdKernels: true });
     assert.equal(tf.getBackend(), 'wasm');
     // Started by the first test (auto) with the cores not busy at the time: at least 1, at most 8.
     assert.ok(threads !== undefined && threads >= 1 && threads <= Math.min(os.availableParallelism(), 8), `threads ${threads}`);
@@ -114,6 +114,28 @@ describe('WASM threads (fresh processes)', () => {
   it('--threads 1 runs the single-threaded build', () => {
     const out = inFreshProcess(`const info = await select.selectBackend('wasm', { threads: 1 }); console.log(JSON.stringify({ threads: info.threads, label: select.backendLabel(info) }));`);
     assert.deepEqual(out, { threads: 1, label: 'wasm, 1 thread' });
+  });
+});
+
+describe("mtl's SIMD kernels in the backend record", () => {
+  it("'wasm' records that mtl's SIMD kernels run", async () => {
+    const info = await selectBackend('wasm');
+    assert.equal(info.simdKernels, true);
+    assert.equal(info.notice, undefined);
+  });
+
+  it('a wasm backend whose memory cannot be found records false and says why, after any other notice', () => {
+    const fake = { wasm: {} } as never;
+    const got = withSimdStatus({ threads: 1, notice: 'the threaded WASM build did not start: x' }, fake);
+    assert.equal(got.simdKernels, false);
+    assert.equal(got.notice, "the threaded WASM build did not start: x; mtl's SIMD kernels did not load (tfjs-backend-wasm's memory was not found); tfjs's own, slower kernels run instead");
+  });
+
+  it('a memory the module cannot import records false with the WebAssembly error', () => {
+    const fake = { wasm: { asm: { memory: { buffer: new ArrayBuffer(8) } } } } as never;
+    const got = withSimdStatus({}, fake);
+    assert.equal(got.simdKernels, false);
+    assert.match(got.notice!, /^mtl's SIMD kernels did not load \(.*[Mm]emory.*\); tfjs's own, slower kernels run instead$/);
   });
 });
 
