@@ -3,9 +3,7 @@
 // All static inline (each kernel file takes what it uses); no data, no stack (see crf.c's header).
 #ifndef MTL_CRF_H
 #define MTL_CRF_H
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(#name)))
+#include "lanes.h"
 
 // ---- exp and log, 4 lanes ------------------------------------------------------------------------
 

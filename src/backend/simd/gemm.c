@@ -4,9 +4,7 @@
 // the convolution filter gradient; this kernel reads both operands where they lie.
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
 // stack — the module shares tfjs's memory and owns none of it.
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(#name)))
+#include "lanes.h"
 
 // Eight values of one row of C: written, or added to what is there.
 static inline void store2(float* c, v128_t lo, v128_t hi, int accumulate) {

@@ -3,27 +3,14 @@
 // with an optionally transposed left operand. Static functions only (included by rnn.c alone); like
 // every file here: no globals, no static data, no C stack.
 #pragma once
-#include <wasm_simd128.h>
+#include "lanes.h"
 
 #define F4(x) wasm_f32x4_splat(x)
 
-// ---- 4-lane loads and stores that stop at a row's end (n = 1…4 lanes) ---------------------------
+// ---- 4-lane loads and stores that stop at a row's end (n = 1…4 lanes): lanes.h's, by lane count --
 
-static inline v128_t ldn(const float* p, int n) {
-  if (n >= 4) return wasm_v128_load(p);
-  v128_t v = F4(0);
-  v = wasm_f32x4_replace_lane(v, 0, p[0]);
-  if (n > 1) v = wasm_f32x4_replace_lane(v, 1, p[1]);
-  if (n > 2) v = wasm_f32x4_replace_lane(v, 2, p[2]);
-  return v;
-}
-
-static inline void stn(float* p, v128_t v, int n) {
-  if (n >= 4) { wasm_v128_store(p, v); return; }
-  p[0] = wasm_f32x4_extract_lane(v, 0);
-  if (n > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
-  if (n > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
-}
+static inline v128_t ldn(const float* p, int n) { return load_part(p, n >= 4 ? 0 : n); }
+static inline void stn(float* p, v128_t v, int n) { store_part(p, v, n >= 4 ? 0 : n); }
 
 static inline int lanes(int from, int n) { return n - from < 4 ? n - from : 4; }
 

@@ -11,8 +11,6 @@
 // stack — callers pass scratch (`work`) on the heap.
 #include "rnn-math.h"
 
-#define EXPORT(name) __attribute__((export_name(#name)))
-
 // dst[cols×rows] = src[rows×cols]ᵀ.
 EXPORT(rnn_transpose)
 void rnn_transpose(int rows, int cols, const float* src, float* dst) {
