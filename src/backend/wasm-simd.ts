@@ -110,6 +110,23 @@ function activeWasm(): BackendWasm | undefined {
   return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as BackendWasm) : undefined;
 }
 
+/** mtl's kernels with the wasm backend whose heap they work on. */
+export interface SimdHeap {
+  k: SimdKernels;
+  backend: BackendWasm;
+}
+
+/**
+ * The kernels and the active wasm backend when the module is loaded and every given tensor's data is
+ * on that backend; null otherwise (callers keep their other path).
+ */
+export function simdHeap(...tensors: Array<{ dataId: object }>): SimdHeap | null {
+  const backend = activeWasm();
+  const k = simdKernels(backend);
+  if (!backend || !k || !tensors.every((t) => backend.dataIdMap.has(t.dataId))) return null;
+  return { k, backend };
+}
+
 /** A tensor's byte offset on the WASM heap (what the kernels take as a pointer). */
 export function heapOffset(backend: BackendWasm, info: Info): number {
   return backend.dataIdMap.get(info.dataId)!.memoryOffset;

@@ -23,7 +23,8 @@
 // below serve every other backend.
 import * as tf from '@tensorflow/tfjs';
 import { expFast } from '../util/fast-exp';
-import { crfNllWasm, crfWasm, valuesOf } from './crf-simd';
+import { simdHeap } from '../backend/wasm-simd';
+import { crfNllWasm, valuesOf } from './crf-simd';
 
 /** The inputs of one batch as flat arrays (row-major): E [b, T, K], A [K, K], tags/mask [b, T]. */
 interface Problem {
@@ -232,7 +233,7 @@ function problemOf(e: tf.Tensor, a: tf.Tensor, st: tf.Tensor, en: tf.Tensor, y: 
 export function crfNllFused(emissions: tf.Tensor, tags: tf.Tensor, mask: tf.Tensor, transitions: tf.Tensor, start: tf.Tensor, end: tf.Tensor, simd = true): tf.Tensor1D {
   const op = tf.customGrad((...args: unknown[]) => {
     const [e, a, st, en, y, m, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const w = simd && e.size > 0 && [e, a, st, en].every((x) => x.dtype === 'float32') ? crfWasm(e, a, st, en, y, m) : null;
+    const w = simd && e.size > 0 && [e, a, st, en].every((x) => x.dtype === 'float32') ? simdHeap(e, a, st, en, y, m) : null;
     if (w) return crfNllWasm(w, e, a, st, en, y, m, save);
     const p = problemOf(e, a, st, en, y, m);
     const alpha = new Float64Array(p.b * p.T * p.K);

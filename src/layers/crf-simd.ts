@@ -5,29 +5,14 @@
 // crf-ops.ts' header; the K² products, exp and log in float32 SIMD (4 tags per instruction), the
 // per-tag log-space state in float64.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapView, release, type Info } from '../backend/wasm-ops';
-import { heapOffset, simdKernels, type SimdKernels } from '../backend/wasm-simd';
-
-export interface CrfWasm {
-  k: SimdKernels;
-  backend: BackendWasm;
-}
-
-/** The kernels when the active backend is wasm and every tensor's data is on it; null otherwise. */
-export function crfWasm(...tensors: tf.Tensor[]): CrfWasm | null {
-  if (tf.getBackend() !== 'wasm') return null;
-  const backend = tf.backend() as unknown as BackendWasm;
-  const k = simdKernels(backend);
-  if (!k || !tensors.every((t) => backend.dataIdMap.has(t.dataId))) return null;
-  return { k, backend };
-}
+import { heapOffset, simdHeap, type SimdHeap } from '../backend/wasm-simd';
 
 const padded = (K: number) => (K + 3) & ~3;
 
 /** A float32 tensor's values: on the wasm heap where they lie (read them before any allocation), else a copy. */
 export function valuesOf(t: tf.Tensor): ArrayLike<number> {
-  const w = t.dtype === 'float32' ? crfWasm(t) : null;
+  const w = t.dtype === 'float32' ? simdHeap(t) : null;
   return w ? heapView(w.backend, t as unknown as Info) : t.dataSync();
 }
 
@@ -37,7 +22,7 @@ type NllResult = { value: tf.Tensor1D; gradFunc: (dy: tf.Tensor, saved: tf.Tenso
  * The NLL op's body on wasm (inside tf.customGrad's forward, whose tidy disposes the casts): crf_forward
  * writes NLL [b] and the float64 state (α [b, T, K], log Z [b]) that `save` keeps for crf_backward.
  */
-export function crfNllWasm(w: CrfWasm, e: tf.Tensor, a: tf.Tensor, st: tf.Tensor, en: tf.Tensor, y: tf.Tensor, m: tf.Tensor, save: tf.GradSaveFunc): NllResult {
+export function crfNllWasm(w: SimdHeap, e: tf.Tensor, a: tf.Tensor, st: tf.Tensor, en: tf.Tensor, y: tf.Tensor, m: tf.Tensor, save: tf.GradSaveFunc): NllResult {
   const { k, backend } = w;
   const [b, T, K] = e.shape;
   const Kp = padded(K);
@@ -66,7 +51,7 @@ export function crfNllWasm(w: CrfWasm, e: tf.Tensor, a: tf.Tensor, st: tf.Tensor
 
 /** Viterbi paths [b·steps] (crf.ts' viterbiDecode's contract) by crf_viterbi on the heap. */
 export function viterbiWasm(
-  w: CrfWasm,
+  w: SimdHeap,
   emissions: ArrayLike<number>,
   b: number,
   steps: number,

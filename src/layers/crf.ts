@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { int, opts } from '../util/options';
 import { layer, type LayerDescriptor } from './types';
 import { affine, crfNllFused } from './crf-ops';
-import { crfWasm, viterbiWasm } from './crf-simd';
+import { simdHeap } from '../backend/wasm-simd';
+import { viterbiWasm } from './crf-simd';
 
 interface CrfArgs {
   numTags: number;
@@ -115,7 +116,7 @@ export function viterbiDecode(
   end: ArrayLike<number>,
   lengths?: ArrayLike<number>,
 ): Int32Array {
-  const w = b * steps * n > 0 ? crfWasm() : null;
+  const w = b * steps * n > 0 ? simdHeap() : null;
   if (w) return viterbiWasm(w, emissions, b, steps, n, transitions, start, end, lengths);
   return viterbiDecodeJs(emissions, b, steps, n, transitions, start, end, lengths);
 }

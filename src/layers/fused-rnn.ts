@@ -19,7 +19,8 @@ import * as tf from '@tensorflow/tfjs';
 import { gruBackward, gruForward, type GruSaved } from './fused-gru';
 import { lstmBackward, lstmForward, type LstmSaved } from './fused-lstm';
 import { ACT_NAMES, give, read, transposed, type Seq } from './fused-seq';
-import { simdHeap, simdSequence } from './fused-simd';
+import { simdHeap } from '../backend/wasm-simd';
+import { simdSequence } from './fused-simd';
 
 /** Σ over rows of a row-major [n, k] array (the bias gradient). */
 function columnSums(m: Float32Array, k: number): Float32Array {

@@ -5,8 +5,7 @@
 // packing around a product of a few µs, and ran its gate arithmetic element by element; it stays for
 // the other backends. Same equations, layouts and saved values as that path (its files say which).
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapOffset, simdKernels, type SimdKernels } from '../backend/wasm-simd';
+import { heapOffset, type SimdHeap } from '../backend/wasm-simd';
 import { release } from '../backend/wasm-ops';
 
 /** One direction's problem, as fused-rnn.ts gives it. */
@@ -27,30 +26,19 @@ export interface SimdProblem {
 
 const CODE: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, hardSigmoid: 3, relu: 4 };
 
-interface Heap {
-  backend: BackendWasm;
-  k: SimdKernels;
-}
-
-/** The kernels and the backend when the SIMD path can run (wasm and the module loaded), else null. */
-export function simdHeap(): Heap | null {
-  const k = simdKernels();
-  return k ? { backend: tf.backend() as unknown as BackendWasm, k } : null;
-}
-
 /** A float32 tensor on the heap, left uninitialised: a kernel writes every element. */
-function alloc(h: Heap, shape: number[]): tf.Tensor {
+function alloc(h: SimdHeap, shape: number[]): tf.Tensor {
   return tf.engine().makeTensorFromTensorInfo(h.backend.makeOutput(shape, 'float32'));
 }
 
 /** Byte address of a tensor's element `floats` on the heap (0 for none: the kernels' null). */
-const at = (h: Heap, t: tf.Tensor | null, floats = 0): number => (t ? heapOffset(h.backend, t) + 4 * floats : 0);
+const at = (h: SimdHeap, t: tf.Tensor | null, floats = 0): number => (t ? heapOffset(h.backend, t) + 4 * floats : 0);
 
 /** Runs f with `floats` of scratch on the heap, freed afterwards. */
-function withScratch<T>(h: Heap, floats: number, f: (work: number) => T): T {
+function withScratch<T>(h: SimdHeap, floats: number, f: (work: number) => T): T {
   const info = h.backend.makeOutput([Math.max(1, floats)], 'float32');
   try {
-    return f(h.backend.dataIdMap.get(info.dataId)!.memoryOffset);
+    return f(heapOffset(h.backend, info));
   } finally {
     release(h.backend, info);
   }
@@ -64,7 +52,7 @@ function maskTensors(p: SimdProblem): [tf.Tensor | null, tf.Tensor | null] {
 const gateCount = (p: SimdProblem) => (p.kind === 'lstm' ? 4 : 3);
 
 /** Forward sweep: activates `gates` (x·W + b) in place; returns y [b, T, U] and the saved states. */
-function forward(h: Heap, p: SimdProblem, gates: tf.Tensor, Ur: tf.Tensor): { y: tf.Tensor; states: tf.Tensor[] } {
+function forward(h: SimdHeap, p: SimdProblem, gates: tf.Tensor, Ur: tf.Tensor): { y: tf.Tensor; states: tf.Tensor[] } {
   const { b, T, U } = p;
   const y = alloc(h, [b, T, U]);
   const states = Array.from({ length: p.kind === 'lstm' ? 3 : 2 }, () => alloc(h, [b * T, U]));
@@ -80,7 +68,7 @@ function forward(h: Heap, p: SimdProblem, gates: tf.Tensor, Ur: tf.Tensor): { y:
 }
 
 /** Backward sweep: dZ [b·T, G·U] (pre-activation gradients, time order) from dy. */
-function backwardSweep(h: Heap, p: SimdProblem, dy: tf.Tensor, gates: tf.Tensor, Ur: tf.Tensor, states: tf.Tensor[]): tf.Tensor {
+function backwardSweep(h: SimdHeap, p: SimdProblem, dy: tf.Tensor, gates: tf.Tensor, Ur: tf.Tensor, states: tf.Tensor[]): tf.Tensor {
   const { b, T, U } = p;
   const G = gateCount(p) * U;
   const dZ = alloc(h, [b * T, G]);
@@ -98,7 +86,7 @@ function backwardSweep(h: Heap, p: SimdProblem, dy: tf.Tensor, gates: tf.Tensor,
  * Gradients from dZ [n, G]: ∂x = dZ·Wᵀ, ∂W = xᵀ·dZ, ∂U = h̃ᵀ·dZ (gru: h̃ᵀ·dZ_zr beside (r ⊙ h̃)ᵀ·dZ_h),
  * ∂b = Σ_rows dZ. x2 is the (dropped-out) input [n, D].
  */
-function weightGrads(h: Heap, p: SimdProblem, dZ: tf.Tensor, x2: tf.Tensor, W: tf.Tensor, states: tf.Tensor[]): tf.Tensor[] {
+function weightGrads(h: SimdHeap, p: SimdProblem, dZ: tf.Tensor, x2: tf.Tensor, W: tf.Tensor, states: tf.Tensor[]): tf.Tensor[] {
   const { D, U } = p;
   const n = p.b * p.T;
   const G = gateCount(p) * U;
@@ -122,7 +110,7 @@ function weightGrads(h: Heap, p: SimdProblem, dZ: tf.Tensor, x2: tf.Tensor, W: t
  * The direction as one op of (x [b, T, D], kernel, recurrent kernel[, bias]) → y [b, T, U] in
  * processing order; dropX multiplies x by its dropout mask (identity without one).
  */
-export function simdSequence(h: Heap, p: SimdProblem, useBias: boolean, dropX: (x: tf.Tensor) => tf.Tensor): (...inputs: tf.Tensor[]) => tf.Tensor3D {
+export function simdSequence(h: SimdHeap, p: SimdProblem, useBias: boolean, dropX: (x: tf.Tensor) => tf.Tensor): (...inputs: tf.Tensor[]) => tf.Tensor3D {
   const n = p.b * p.T;
   const op = tf.customGrad((...args: unknown[]) => {
     const [xs, W, Ur] = args as tf.Tensor[];

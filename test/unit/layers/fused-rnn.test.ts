@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { fuseLoadedModel, fuseRecurrent } from '../../../src/layers/fused-rnn';
-import { simdHeap } from '../../../src/layers/fused-simd';
+import { simdHeap } from '../../../src/backend/wasm-simd';
 import { restoreGlobalRandom, seedGlobalRandom } from '../../../src/util/global-random';
 import { layers } from '../../../src/layers/index';
 import { useBackend } from '../../helpers/backend';
