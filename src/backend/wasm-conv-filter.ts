@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tapsInside } from './wasm-conv-simd';
-import { heapF32, release, run, type Info, type KernelArgs } from './wasm-ops';
+import { heapF32, release, run, type Attrs, type Info, type KernelArgs } from './wasm-ops';
 import { heapOffset, simdKernels } from './wasm-simd';
 
 export function conv2DBackpropFilter(args: KernelArgs): Info {
@@ -80,44 +80,41 @@ function simdFilterGrad(backend: BackendWasm, x: Info, dy: Info, info: tf.backen
 
 /** dw through XNNPACK's Conv2D with the roles swapped (the header's second formulation). */
 function composedFilterGrad(backend: BackendWasm, x: Info, dy: Info, info: tf.backend_util.Conv2DInfo, filterShape: number[], channelsFirst: boolean): Info {
-  const [fh, fw, inC, outC] = filterShape;
-  const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
-  const { top, left } = info.padInfo;
-  const bottom = (outHeight - 1) * strideHeight + fh - inHeight - top;
-  const right = (outWidth - 1) * strideWidth + fw - inWidth - left;
-
+  const [fh, fw] = filterShape;
   // X' = [C, H, W, N], F = [OH, OW, N, OC].
   const xT = run(backend, 'Transpose', { x }, { perm: channelsFirst ? [1, 2, 3, 0] : [3, 1, 2, 0] });
   const dyT = run(backend, 'Transpose', { x: dy }, { perm: channelsFirst ? [2, 3, 0, 1] : [1, 2, 0, 3] });
   let z: Info;
   try {
-    z = run(
-      backend,
-      'Conv2D',
-      { x: xT, filter: dyT },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [top, Math.max(bottom, 0)],
-          [left, Math.max(right, 0)],
-          [0, 0],
-        ],
-        dataFormat: 'NHWC',
-        dilations: [strideHeight, strideWidth],
-      },
-    );
+    z = swappedRolesConv(backend, 'Conv2D', { x: xT, filter: dyT }, info, fh, fw, { dataFormat: 'NHWC' });
   } finally {
     // Disposing dyT also drops the XNNPACK operator the conv cached for this "filter".
     release(backend, xT, dyT);
-  }
-  if (z.shape[1] !== fh || z.shape[2] !== fw) {
-    const cropped = run(backend, 'Slice', { x: z }, { begin: [0, 0, 0, 0], size: [inC, fh, fw, outC] });
-    release(backend, z);
-    z = cropped;
   }
   const dw = run(backend, 'Transpose', { x: z }, { perm: [1, 2, 0, 3] });
   release(backend, z);
   return dw;
 }
 
+/**
+ * The stride-1 convolution (Conv2D or DepthwiseConv2dNative) of a filter gradient with the roles
+ * swapped (this file's header): dilation = the forward stride, top/left pads as the forward pass,
+ * bottom/right pads that make the output FH × FW (clamped at 0; taps beyond the filter sliced off).
+ */
+export function swappedRolesConv(backend: BackendWasm, kernel: string, inputs: { x: Info; filter: Info }, info: tf.backend_util.Conv2DInfo, fh: number, fw: number, attrs: Attrs = {}): Info {
+  const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { top, left } = info.padInfo;
+  const bottom = (outHeight - 1) * strideHeight + fh - inHeight - top;
+  const right = (outWidth - 1) * strideWidth + fw - inWidth - left;
+  const pad = [
+    [0, 0],
+    [top, Math.max(bottom, 0)],
+    [left, Math.max(right, 0)],
+    [0, 0],
+  ];
+  const z = run(backend, kernel, inputs, { ...attrs, strides: [1, 1], pad, dilations: [strideHeight, strideWidth] } as unknown as Attrs);
+  if (z.shape[1] === fh && z.shape[2] === fw) return z;
+  const cropped = run(backend, 'Slice', { x: z }, { begin: [0, 0, 0, 0], size: [z.shape[0], fh, fw, z.shape[3]] });
+  release(backend, z);
+  return cropped;
+}

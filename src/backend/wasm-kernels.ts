@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { add, mean, sum } from './wasm-channels';
-import { conv2DBackpropFilter } from './wasm-conv-filter';
+import { conv2DBackpropFilter, swappedRolesConv } from './wasm-conv-filter';
 import { conv2D, fusedConv2D } from './wasm-conv-forward';
 import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-conv-input';
 import { comparisonKernels, reverse } from './wasm-elementwise';
@@ -116,7 +116,8 @@ function depthwiseGeometry(kernel: string, xShape: number[], filterShape: number
 // fold the batch into the channels and use a depthwise convolution (batch 1, N·C channels,
 // multiplier m, dilation = stride), then sum the batch back out:
 //   X'[0,h,w,(n,c)] = x[n,h,w,c]             F[oh,ow,(n,c),k] = dy[n,oh,ow,c·m+k]
-//   Z = depthwise(X', F, dilation (sh,sw), pads as for Conv2DBackpropFilter) → [1, FH, FW, N·C·m]
+//   Z = depthwise(X', F, dilation (sh,sw), pads and crop as for Conv2DBackpropFilter:
+//       swappedRolesConv in wasm-conv-filter.ts) → [1, FH, FW, N·C·m]
 //   dw = Σ_n Z reshaped to [FH, FW, N, C·m]
 function depthwiseConv2dNativeBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: Attrs }): Info {
   const backend = args.backend as BackendWasm;
@@ -125,14 +126,10 @@ function depthwiseConv2dNativeBackpropFilter(args: { inputs: tf.NamedTensorInfoM
   const filterShape = (attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs).filterShape;
   const info = depthwiseGeometry('DepthwiseConv2dNativeBackpropFilter', x.shape, filterShape, attrs);
   const [fh, fw, inC, mult] = filterShape;
-  const { batchSize: n, inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
-  const { top, left } = info.padInfo;
+  const { batchSize: n, inHeight, inWidth, outHeight, outWidth } = info;
   if (dy.shape.join() !== [n, outHeight, outWidth, inC * mult].join()) {
     throw new Error(`wasm DepthwiseConv2dNativeBackpropFilter: dy has shape [${dy.shape}], expected [${[n, outHeight, outWidth, inC * mult]}]`);
   }
-  const bottom = (outHeight - 1) * strideHeight + fh - inHeight - top;
-  const right = (outWidth - 1) * strideWidth + fw - inWidth - left;
-
   const xT = run(backend, 'Transpose', { x }, { perm: [1, 2, 0, 3] }); // [H, W, N, C]
   const xF = run(backend, 'Reshape', { x: xT }, { shape: [1, inHeight, inWidth, n * inC] });
   release(backend, xT);
@@ -143,28 +140,9 @@ function depthwiseConv2dNativeBackpropFilter(args: { inputs: tf.NamedTensorInfoM
   release(backend, dyT);
   let z: Info;
   try {
-    z = run(
-      backend,
-      'DepthwiseConv2dNative',
-      { x: xF, filter: f },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [top, Math.max(bottom, 0)],
-          [left, Math.max(right, 0)],
-          [0, 0],
-        ],
-        dilations: [strideHeight, strideWidth],
-      },
-    );
+    z = swappedRolesConv(backend, 'DepthwiseConv2dNative', { x: xF, filter: f }, info, fh, fw);
   } finally {
     release(backend, xF, f);
-  }
-  if (z.shape[1] !== fh || z.shape[2] !== fw) {
-    const cropped = run(backend, 'Slice', { x: z }, { begin: [0, 0, 0, 0], size: [1, fh, fw, n * inC * mult] });
-    release(backend, z);
-    z = cropped;
   }
   const perSample = run(backend, 'Reshape', { x: z }, { shape: [fh, fw, n, inC * mult] });
   release(backend, z);
