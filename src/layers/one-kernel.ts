@@ -101,7 +101,8 @@ function fusedCall(l: LayerFields, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor |
     if (x.rank !== 2) return null;
     const attrs = { transposeA: false, transposeB: false, activation: fused };
     // The kernel takes batched operands [1, m, k] and [1, k, n] (as tf.fused.matMul passes them).
-    const [a, b] = [x.reshape([1, ...x.shape]), l.kernel.read().reshape([1, ...l.kernel.read().shape])];
+    const kernel = l.kernel.read();
+    const [a, b] = [x.reshape([1, ...x.shape]), kernel.reshape([1, ...kernel.shape])];
     y = (tf.engine().runKernel(tf._FusedMatMul, { a, b, ...(bias ? { bias } : {}) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).reshape([x.shape[0], b.shape[2]!]);
   } else return null;
   return fused === act ? y : l.activation.apply(y);
