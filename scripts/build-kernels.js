@@ -3,7 +3,9 @@
 // tfjs-backend-wasm's plain build) and kernels-shared.wasm (its threaded build, whose memory is shared),
 // and records the sources' hash in kernels.json. The .wasm files are committed, so users and CI need
 // no compiler; a test fails when the sources changed without a rebuild. Needs Debian's clang and lld
-// (`apt-get install clang lld`): `npm run build:kernels`.
+// (`apt-get install clang lld clang-19 lld-19`): `npm run build:kernels`. The relaxed-SIMD variants
+// (kernels-relaxed*.wasm: MAD in lanes.h as a fused multiply-add) need clang ≥ 16 for the final
+// relaxed-SIMD opcodes; the plain ones are built by Debian's default clang 14 as before.
 //
 // The modules import tfjs-backend-wasm's memory and work on tensors where they lie, so they must own
 // none of it: every object file is checked to define only functions and to reference nothing
@@ -17,10 +19,20 @@ const path = require('node:path');
 
 const dir = path.resolve(__dirname, '..', 'src', 'backend', 'simd');
 const CFLAGS = ['--target=wasm32', '-O3', '-msimd128', '-fno-builtin', '-Wall', '-Werror'];
+const SHARED = ['-matomics', '-mbulk-memory', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296'];
+// clang 19 turns reference types on by default, which makes every object import a function table.
+const RELAXED = ['-mrelaxed-simd', '-mno-reference-types', '-DMTL_RELAXED'];
 const VARIANTS = {
   'kernels.wasm': [],
-  'kernels-shared.wasm': ['-matomics', '-mbulk-memory', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296'],
+  'kernels-shared.wasm': SHARED,
+  'kernels-relaxed.wasm': RELAXED,
+  'kernels-shared-relaxed.wasm': [...SHARED, ...RELAXED],
 };
+
+/** The compiler for a variant: clang 19 for relaxed SIMD (clang 14 knows only draft opcodes). */
+function compiler(extra) {
+  return extra.includes('-mrelaxed-simd') ? 'clang-19' : 'clang';
+}
 
 /** The hash the built modules stand for: every source file's name and text, and the flags. */
 function sourcesHash() {
@@ -47,12 +59,12 @@ function build() {
   for (const [out, extra] of Object.entries(VARIANTS)) {
     const objs = cFiles.map((f) => {
       const o = path.join(tmp, `${path.basename(f, '.c')}-${out}.o`);
-      execFileSync('clang', [...CFLAGS, ...extra.filter((x) => !x.startsWith('-Wl')), '-c', '-o', o, f], { stdio: 'inherit' });
+      execFileSync(compiler(extra), [...CFLAGS, ...extra.filter((x) => !x.startsWith('-Wl')), '-c', '-o', o, f], { stdio: 'inherit' });
       checkObject(o, f);
       return o;
     });
     const link = ['--target=wasm32', '-nostdlib', '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--strip-all', ...extra];
-    execFileSync('clang', [...link, '-o', path.join(dir, out), ...objs], { stdio: 'inherit' });
+    execFileSync(compiler(extra), [...link, '-o', path.join(dir, out), ...objs], { stdio: 'inherit' });
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.writeFileSync(path.join(dir, 'kernels.json'), `${JSON.stringify({ sources: sourcesHash() }, null, 2)}\n`);

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { MtlError } from '../errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
-import { simdKernels, simdLoadError } from './wasm-simd';
+import { simdFused, simdKernels, simdLoadError } from './wasm-simd';
 import { startWasm } from './wasm-threads';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -24,6 +24,8 @@ export interface BackendInfo {
   threads?: number;
   /** WASM only: whether mtl's own SIMD kernels (src/backend/simd) run; tfjs's own kernels run when not. */
   simdKernels?: boolean;
+  /** WASM only: whether those kernels are the relaxed-SIMD build, with fused multiply-adds (MTL_FMA=0: no). */
+  fma?: boolean;
   /** One line for the user when something asked for did not happen (e.g. threads fell back to 1). */
   notice?: string;
 }
@@ -154,9 +156,9 @@ export async function selectBackend(requested: BackendName, opts: BackendOptions
  * Adds whether mtl's SIMD kernels loaded on the active wasm backend; when they did not, tfjs's own
  * (slower, same results) kernels run and the notice says why.
  */
-export function withSimdStatus<T extends { notice?: string }>(started: T, backend = tf.backend() as unknown as BackendWasm): T & { simdKernels: boolean; notice?: string } {
+export function withSimdStatus<T extends { notice?: string }>(started: T, backend = tf.backend() as unknown as BackendWasm): T & { simdKernels: boolean; fma?: boolean; notice?: string } {
   const ok = simdKernels(backend) !== null;
-  if (ok) return { ...started, simdKernels: true };
+  if (ok) return { ...started, simdKernels: true, fma: simdFused(backend) };
   const why = `mtl's SIMD kernels did not load (${simdLoadError(backend)}); tfjs's own, slower kernels run instead`;
   return { ...started, simdKernels: false, notice: started.notice ? `${started.notice}; ${why}` : why };
 }

@@ -17,8 +17,6 @@
 
 #include "lanes.h"
 
-#define MAD(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
-
 // Up to 4 rows × 3 vectors of accumulators (cRV); blocks use 4×2 or 3×3 (13 of V8's 16 registers).
 #define ACC_DECL                                                                 \
   v128_t z = wasm_f32x4_splat(0);                                                \

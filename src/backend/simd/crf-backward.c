@@ -38,10 +38,10 @@ static void outer_sum(int N, int K, int Kp, const float* U, const float* W, floa
         const float *u = U + n * Kp + i, *w = W + n * Kp + j;
         v128_t b0 = wasm_v128_load(w), b1 = wasm_v128_load(w + 4);
         v128_t a0 = wasm_v128_load32_splat(u), a1 = wasm_v128_load32_splat(u + 1), a2 = wasm_v128_load32_splat(u + 2), a3 = wasm_v128_load32_splat(u + 3);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
-        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
-        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+        MAD(c00, a0, b0); MAD(c01, a0, b1);
+        MAD(c10, a1, b0); MAD(c11, a1, b1);
+        MAD(c20, a2, b0); MAD(c21, a2, b1);
+        MAD(c30, a3, b0); MAD(c31, a3, b1);
       }
       float* m = M + i * Kp + j;
       wasm_v128_store(m, c00); wasm_v128_store(m + 4, c01);
@@ -54,10 +54,10 @@ static void outer_sum(int N, int K, int Kp, const float* U, const float* W, floa
       for (int n = 0; n < N; n++) {
         const float* u = U + n * Kp + i;
         v128_t b0 = wasm_v128_load(W + n * Kp + j);
-        c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load32_splat(u), b0));
-        c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(wasm_v128_load32_splat(u + 1), b0));
-        c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(wasm_v128_load32_splat(u + 2), b0));
-        c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(wasm_v128_load32_splat(u + 3), b0));
+        MAD(c0, wasm_v128_load32_splat(u), b0);
+        MAD(c1, wasm_v128_load32_splat(u + 1), b0);
+        MAD(c2, wasm_v128_load32_splat(u + 2), b0);
+        MAD(c3, wasm_v128_load32_splat(u + 3), b0);
       }
       float* m = M + i * Kp + j;
       wasm_v128_store(m, c0);

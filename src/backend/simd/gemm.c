@@ -21,10 +21,10 @@ static inline void block4x8(int k, const float* a, int lda, const float* b, int 
     v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
     v128_t a0 = wasm_f32x4_splat(a[p]), a1 = wasm_f32x4_splat(a[lda + p]);
     v128_t a2 = wasm_f32x4_splat(a[2 * lda + p]), a3 = wasm_f32x4_splat(a[3 * lda + p]);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+    MAD(c00, a0, b0); MAD(c01, a0, b1);
+    MAD(c10, a1, b0); MAD(c11, a1, b1);
+    MAD(c20, a2, b0); MAD(c21, a2, b1);
+    MAD(c30, a3, b0); MAD(c31, a3, b1);
   }
   store2(c, c00, c01, accumulate);
   store2(c + ldc, c10, c11, accumulate);
@@ -103,10 +103,10 @@ static inline __attribute__((always_inline)) void packed_block(int mr, int kc, c
   for (int p = 0; p < kc; p++, bp += 8) {
     v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
     v128_t a0 = wasm_f32x4_splat(a[p]);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
-    if (mr > 1) { v128_t a1 = wasm_f32x4_splat(a[lda + p]); c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1)); }
-    if (mr > 2) { v128_t a2 = wasm_f32x4_splat(a[2 * lda + p]); c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1)); }
-    if (mr > 3) { v128_t a3 = wasm_f32x4_splat(a[3 * lda + p]); c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1)); }
+    MAD(c00, a0, b0); MAD(c01, a0, b1);
+    if (mr > 1) { v128_t a1 = wasm_f32x4_splat(a[lda + p]); MAD(c10, a1, b0); MAD(c11, a1, b1); }
+    if (mr > 2) { v128_t a2 = wasm_f32x4_splat(a[2 * lda + p]); MAD(c20, a2, b0); MAD(c21, a2, b1); }
+    if (mr > 3) { v128_t a3 = wasm_f32x4_splat(a[3 * lda + p]); MAD(c30, a3, b0); MAD(c31, a3, b1); }
   }
   store_cols(c, c00, c01, cols, accumulate);
   if (mr > 1) store_cols(c + ldc, c10, c11, cols, accumulate);

@@ -6,6 +6,15 @@
 #define EXPORT(name) __attribute__((export_name(#name)))
 #define INLINE static inline __attribute__((always_inline))
 
+// acc += a·b on four lanes. The relaxed-SIMD build (-DMTL_RELAXED, kernels-relaxed*.wasm) makes it one
+// fused multiply-add where the CPU has one (one rounding instead of two; about a fifth faster in the
+// products, which wait on the multiply-add chain); the plain build keeps a multiply then an add.
+#ifdef MTL_RELAXED
+#define MAD(acc, a, b) acc = wasm_f32x4_relaxed_madd(a, b, acc)
+#else
+#define MAD(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+#endif
+
 // Four floats, or the first `tail` (1–3) of them with zeros after: never reads past them.
 INLINE v128_t load_part(const float* p, int tail) {
   if (tail == 0) return wasm_v128_load(p);

@@ -78,12 +78,12 @@ static inline void block(int rows, int k, const float* a, int ai, int ap, const 
     v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
     const float* ar = a + p * ap;
     v128_t a0 = F4(ar[0]);
-    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(a0, b0)); s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(a0, b1));
+    MAD(s0, a0, b0); MAD(s1, a0, b1);
     if (rows == 4) {
       v128_t a1 = F4(ar[ai]), a2 = F4(ar[2 * ai]), a3 = F4(ar[3 * ai]);
-      s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(a1, b0)); s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(a1, b1));
-      s4 = wasm_f32x4_add(s4, wasm_f32x4_mul(a2, b0)); s5 = wasm_f32x4_add(s5, wasm_f32x4_mul(a2, b1));
-      s6 = wasm_f32x4_add(s6, wasm_f32x4_mul(a3, b0)); s7 = wasm_f32x4_add(s7, wasm_f32x4_mul(a3, b1));
+      MAD(s2, a1, b0); MAD(s3, a1, b1);
+      MAD(s4, a2, b0); MAD(s5, a2, b1);
+      MAD(s6, a3, b0); MAD(s7, a3, b1);
     }
   }
   for (int r = 0; r < rows; r++) {
