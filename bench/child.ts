@@ -35,14 +35,18 @@ async function throughput(a: Args): Promise<object> {
   w.step();
   w.step();
   const ms: number[] = [];
+  const cpu: number[] = [];
   for (let k = 0; k < (a.steps ?? 10); k++) {
-    const t0 = performance.now();
+    const [t0, c0] = [performance.now(), process.cpuUsage()];
     w.step();
+    const c = process.cpuUsage(c0);
     ms.push(performance.now() - t0);
+    cpu.push((c.user + c.system) / 1000);
   }
   w.dispose();
   const step = median(ms);
-  return { backend: info.name, threads: info.threads ?? null, notice: info.notice ?? null, batch: w.batch.size, stepMs: step, samplesPerSecond: (1000 * w.batch.size) / step };
+  // CPU time per step: on one thread, what the step costs however loaded the machine is.
+  return { backend: info.name, threads: info.threads ?? null, notice: info.notice ?? null, batch: w.batch.size, stepMs: step, cpuStepMs: median(cpu), samplesPerSecond: (1000 * w.batch.size) / step };
 }
 
 async function profile(a: Args): Promise<object> {

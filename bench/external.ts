@@ -51,6 +51,8 @@ export interface TorchResult {
   threads: number;
   samplesPerSecond: number;
   stepMs: number;
+  /** CPU time of a step, all threads (on one thread: its cost whatever the load). */
+  cpuStepMs: number;
   torch: string;
 }
 
