@@ -7,7 +7,8 @@
 //   dw[i,j,c,oc]  = Σ_{n,oh,ow} x[n, i + oh·sh − pt, j + ow·sw − pl, c] · dy[n,oh,ow,oc].
 // On mtl's SIMD module this is computed as written (conv.c's conv2d_filter_grad): x and dy are read
 // where they lie (x through a zero-padded copy when the convolution pads), one image at a time so
-// both stay in cache, with each 4-tap × 8-channel block of dw in registers.
+// both stay in cache, with each 4-tap × 8-channel block of dw in registers (single-channel inputs:
+// blocks of taps × filters over 4 pixels at a time, conv-c1.h).
 //
 // Without the module (or for NCHW), XNNPACK computes it with the roles swapped. Read with c as the
 // batch, n as the input channel and (oh,ow) as filter taps spaced sh/sw apart, the sum is a stride-1
@@ -70,10 +71,14 @@ function simdFilterGrad(backend: BackendWasm, x: Info, dy: Info, info: tf.backen
     return dw;
   }
   const taps = tapsInside(backend, k, x, { n, h, w, c, fh, fw, sh, sw, oh, ow, top: info.padInfo.top, left: info.padInfo.left });
+  // Single-channel inputs take pixel vectors over a per-image transposed dy and partial sums (conv-c1.h).
+  const floats = k.conv2d_filter_grad_scratch(c, fh, fw, sw, oh, ow, oc);
+  const scratch = floats > 0 ? backend.makeOutput([floats], 'float32') : null;
   try {
-    k.conv2d_filter_grad(n, taps.ptr, taps.image, taps.row, c, fh, fw, sh, sw, heapOffset(backend, dy), oh, ow, oc, heapOffset(backend, dw));
+    k.conv2d_filter_grad(n, taps.ptr, taps.image, taps.row, c, fh, fw, sh, sw, heapOffset(backend, dy), oh, ow, oc, heapOffset(backend, dw), scratch ? heapOffset(backend, scratch) : 0);
   } finally {
     taps.dispose();
+    if (scratch) release(backend, scratch);
   }
   return dw;
 }

@@ -11,11 +11,13 @@
 //   conv2d_forward:      y[n, oh, ow, oc] = Σ_k x[n, pixel + off(k)] · w[k, oc]
 // Blocks of 4 rows (k for the first, pixels for the second) × 8 output channels, or 3 rows × 12, keep
 // their accumulators in registers over the whole sum; oc is the vector axis, its last vector may be
-// partial (loaded and stored lane by lane, never past the tensor).
+// partial (loaded and stored lane by lane, never past the tensor). The forward adds the bias and
+// applies the relu as a block is written. Single-channel images at stride 1 along the width take
+// conv-c1.h's blocks instead (pixels as the vector axis).
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
 // stack — the module shares tfjs's memory and owns none of it.
 
-#include "lanes.h"
+#include "conv-c1.h"
 
 // Up to 4 rows × 3 vectors of accumulators (cRV); blocks use 4×2 or 3×3 (13 of V8's 16 registers).
 #define ACC_DECL                                                                 \
@@ -38,22 +40,24 @@
     if (nv >= 3) MAD(c##r##2, a, b2);              \
   }
 
-// Writes (or, with accumulate, adds) the block's mr rows (ld floats apart) of nv vectors.
-#define STORE_ROW(r, p, accumulate)                                           \
+// Writes (or, with accumulate, adds) the block's mr rows (ld floats apart) of nv vectors, each + the
+// bias's values at b when b is not null, then max(·, 0) when relu (bias_relu4).
+#define STORE_ROW(r, p, accumulate, b, relu)                                  \
   if (mr > r) {                                                               \
     v128_t row[3] = {c##r##0, c##r##1, c##r##2};                              \
     for (int v = 0; v < nv; v++) {                                            \
       int t = v == nv - 1 ? tail : 0;                                         \
       v128_t s = row[v];                                                      \
       if (accumulate) s = wasm_f32x4_add(s, load_part((p) + 4 * v, t));       \
+      s = bias_relu4(s, (b) ? (b) + 4 * v : 0, t, relu);                      \
       store_part((p) + 4 * v, s, t);                                          \
     }                                                                         \
   }
-#define STORE(p, ld, accumulate)                \
-  STORE_ROW(0, p, accumulate)                   \
-  STORE_ROW(1, (p) + (ld), accumulate)          \
-  STORE_ROW(2, (p) + 2 * (ld), accumulate)      \
-  STORE_ROW(3, (p) + 3 * (ld), accumulate)
+#define STORE(p, ld, accumulate, b, relu)                \
+  STORE_ROW(0, p, accumulate, b, relu)                   \
+  STORE_ROW(1, (p) + (ld), accumulate, b, relu)          \
+  STORE_ROW(2, (p) + 2 * (ld), accumulate, b, relu)      \
+  STORE_ROW(3, (p) + 3 * (ld), accumulate, b, relu)
 
 // One block of the filter gradient: rows k with offsets o0..o3 (mr of them) × nv vectors of oc,
 // summed over one image's output pixels, written (accumulate = 0) or added to dw (rows ldw apart).
@@ -68,14 +72,14 @@ INLINE void fgrad_block(int mr, int nv, int tail, const float* x, int o0, int o1
       ROW(0, xp + o0) ROW(1, xp + o1) ROW(2, xp + o2) ROW(3, xp + o3)
     }
   }
-  STORE(dw, ldw, accumulate)
+  STORE(dw, ldw, accumulate, (const float*)0, 0)
 }
 
 // One block of the forward convolution: mr output pixels (colStep floats apart in x, ldy in y)
 // × nv vectors of oc, summed over filter rows i0 ≤ i < i1 and, within each, the consecutive taps
-// t0 ≤ t < t1 (rows xRow apart in x, fwc·ldw apart in w).
+// t0 ≤ t < t1 (rows xRow apart in x, fwc·ldw apart in w), + bias (when not null) and relu as it writes.
 INLINE void fwd_block(int mr, int nv, int tail, const float* x, int colStep, int xRow, int i0, int i1, int t0, int t1, int fwc,
-                      const float* w, int ldw, float* y, int ldy) {
+                      const float* w, int ldw, float* y, int ldy, const float* bias, int relu) {
   const int s1 = colStep, s2 = 2 * colStep, s3 = 3 * colStep;
   ACC_DECL;
   const float* xi = x + i0 * xRow + t0;
@@ -87,7 +91,7 @@ INLINE void fwd_block(int mr, int nv, int tail, const float* x, int colStep, int
       ROW(0, xp) ROW(1, xp + s1) ROW(2, xp + s2) ROW(3, xp + s3)
     }
   }
-  STORE(y, ldy, 0)
+  STORE(y, ldy, 0, bias, relu)
 }
 
 // The shape of the oc block starting rem channels before the end: 8 channels in 2 vectors while more
@@ -100,11 +104,10 @@ INLINE void fwd_block(int mr, int nv, int tail, const float* x, int colStep, int
 
 // Each (mr, nv, tail) of a block as a function of its own: V8 allocates registers per function, and
 // with all the cases inlined into one body it kept the accumulators on the stack (a third slower).
-#define NOINLINE static __attribute__((noinline))
 #define FGRAD_ARGS const float *x, int o0, int o1, int o2, int o3, int rowStep, int colStep, const float *dy, int oh, int ow, int oc, float *dw, int ldw, int accumulate
 #define FGRAD_PASS x, o0, o1, o2, o3, rowStep, colStep, dy, oh, ow, oc, dw, ldw, accumulate
-#define FWD_ARGS const float *x, int colStep, int xRow, int i0, int i1, int t0, int t1, int fwc, const float *w, int ldw, float *y, int ldy
-#define FWD_PASS x, colStep, xRow, i0, i1, t0, t1, fwc, w, ldw, y, ldy
+#define FWD_ARGS const float *x, int colStep, int xRow, int i0, int i1, int t0, int t1, int fwc, const float *w, int ldw, float *y, int ldy, const float *bias, int relu
+#define FWD_PASS x, colStep, xRow, i0, i1, t0, t1, fwc, w, ldw, y, ldy, bias, relu
 #define DEFINE_CASE(MR, NV, TAIL)                                                              \
   NOINLINE void fgrad_##MR##_##NV##_##TAIL(FGRAD_ARGS) { fgrad_block(MR, NV, TAIL, FGRAD_PASS); } \
   NOINLINE void fwd_##MR##_##NV##_##TAIL(FWD_ARGS) { fwd_block(MR, NV, TAIL, FWD_PASS); }
@@ -147,10 +150,24 @@ DEFINE_TAILS(1, 1) DEFINE_TAILS(1, 2) DEFINE_TAILS(1, 3)
 INLINE int tap_offset(int k, int fwc, int xRow) { return (k / fwc) * xRow + k % fwc; }
 
 // dw[fh·fw·c, oc] = Σ over n images and their oh×ow output pixels of x-window ⊗ dy (see the header).
-// x: n images xImage floats apart, rows xRow apart, every tap inside; dy: [n, oh, ow, oc].
+// x: n images xImage floats apart, rows xRow apart, every tap inside; dy: [n, oh, ow, oc]. Single-
+// channel images at stride 1 along the width take conv-c1.h's pixel vectors, with scratch of
+// conv2d_filter_grad_scratch floats (0 floats: conv.c's blocks).
+EXPORT(conv2d_filter_grad_scratch)
+int conv2d_filter_grad_scratch(int c, int fh, int fw, int sw, int oh, int ow, int oc) {
+  return c == 1 && sw == 1 ? c1_dyt_floats(oh, ow, oc) + 4 * fh * fw * oc : 0;
+}
+
 EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(int n, const float* x, int xImage, int xRow, int c, int fh, int fw, int sh, int sw,
-                        const float* dy, int oh, int ow, int oc, float* dw) {
+                        const float* dy, int oh, int ow, int oc, float* dw, float* scratch) {
+  if (c == 1 && sw == 1 && scratch) {
+    float* part = scratch + c1_dyt_floats(oh, ow, oc);
+    for (int b = 0; b < n; b++)
+      conv_c1_filter_grad_image(x + b * xImage, xRow, fh, fw, sh, dy + b * oh * ow * oc, oh, ow, oc, scratch, part, b > 0);
+    conv_c1_filter_grad_finish(part, fh * fw, oc, dw);
+    return;
+  }
   const int fwc = fw * c, taps = fh * fwc;
   for (int b = 0; b < n; b++) {
     const float* xb = x + b * xImage;
@@ -173,27 +190,6 @@ void conv2d_filter_grad(int n, const float* x, int xImage, int xRow, int c, int 
   }
 }
 
-// y[p·pix + j] = max(y[p·pix + j] + bias[j], 0) for p < count, j < oc (bias when not null, max when relu). A pass
-// of its own over a row that is still in cache: inside the blocks, the bias vectors kept the
-// accumulators from fitting the registers (a third slower).
-// Four values of bias_relu (b: the bias's four, or null).
-INLINE v128_t bias_relu4(v128_t v, const float* b, int relu) {
-  if (b) v = wasm_f32x4_add(v, wasm_v128_load(b));
-  return relu ? wasm_v128_bitselect(wasm_f32x4_splat(0), v, wasm_f32x4_lt(v, wasm_f32x4_splat(0))) : v;
-}
-
-static void bias_relu(float* y, int count, int pix, int oc, const float* bias, int relu) {
-  const int oc4 = oc & ~3;
-  for (int p = 0; p < count; p++, y += pix) {
-    int j = 0;
-    for (; j < oc4; j += 4) wasm_v128_store(y + j, bias_relu4(wasm_v128_load(y + j), bias ? bias + j : 0, relu));
-    for (; j < oc; j++) {
-      float v = bias ? y[j] + bias[j] : y[j];
-      y[j] = relu && v < 0 ? 0 : v;  // NaN stays NaN, as in tfjs's relu
-    }
-  }
-}
-
 // y[n, oh, ow, oc] = Σ_k x-window[k] · w[k, oc] (+ bias[oc], then max(·, 0) when relu), with w
 // [fh·fw·c, oc] (see the header), y's images, rows and pixels yImage, yRow and yPix floats apart (a
 // phase of a strided input gradient writes every s-th row and column). x: n images xImage floats
@@ -212,22 +208,24 @@ void conv2d_forward(int n, const float* x, int xImage, int xRow, int c, int fh, 
       int i0 = rowLo - r * sh > 0 ? rowLo - r * sh : 0;
       int i1 = rowHi - r * sh < fh ? rowHi - r * sh : fh;
       if (i1 < i0) i1 = i0;
+      // Single-channel images at stride 1: pixels as the vector axis (conv-c1.h), 4 at a time.
+      const int ow4 = c == 1 && sw == 1 ? ow & ~3 : 0;
+      if (ow4) conv_c1_forward_row(xr, xRow, i0, i1, fw, colLo, colHi, w, oc, yr, yPix, ow4, bias, relu);
       for (int j0 = 0; j0 < oc;) {
         OC_SHAPE(oc - j0, nv, tail, rows);
-        for (int p0 = 0; p0 < ow; p0 += rows) {
+        for (int p0 = ow4; p0 < ow; p0 += rows) {
           int mr = ow - p0 < rows ? ow - p0 : rows;
           // Taps some pixel of the block reads data with: colLo ≤ p·sw + j < colHi for a p in the block.
           int jLo = colLo - (p0 + mr - 1) * sw > 0 ? colLo - (p0 + mr - 1) * sw : 0;
           int jHi = colHi - p0 * sw < fw ? colHi - p0 * sw : fw;
           if (jHi < jLo) jHi = jLo;
 #define FWD(MR, NV, TAIL)                                                                                         \
-  fwd_##MR##_##NV##_##TAIL(xr + p0 * sw * c, sw * c, xRow, i0, i1, jLo * c, jHi * c, fwc, w + j0, oc, yr + p0 * yPix + j0, yPix)
+  fwd_##MR##_##NV##_##TAIL(xr + p0 * sw * c, sw * c, xRow, i0, i1, jLo * c, jHi * c, fwc, w + j0, oc, yr + p0 * yPix + j0, yPix, bias ? bias + j0 : 0, relu)
           DISPATCH(FWD, mr, nv, tail)
 #undef FWD
         }
         j0 += nv == 3 ? 12 : 4 * nv;
       }
-      if (bias || relu) bias_relu(yr, ow, yPix, oc, bias, relu);
     }
   }
 }

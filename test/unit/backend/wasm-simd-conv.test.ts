@@ -14,7 +14,7 @@ import { leadingAxes } from '../../../src/backend/wasm-channels';
 import { originalKernel } from '../../../src/backend/wasm-ops';
 import { simdKernels } from '../../../src/backend/wasm-simd';
 import { useBackend } from '../../helpers/backend';
-import { assertNoLeak, caseName, compare, conv2dGrad, on, size, values, type ConvCase } from './wasm-compare';
+import { assertNoLeak, caseName, compare, conv2dGrad, on, size, values, type ConvCase, type Pad } from './wasm-compare';
 
 const CASES: ConvCase[] = [
   { batch: 1, inH: 12, inW: 12, inC: 1, outC: 10, k: 9, stride: 1, pad: 'valid' }, // quickstart's stem, smaller
@@ -31,6 +31,21 @@ const CASES: ConvCase[] = [
   { batch: 3, inH: 5, inW: 5, inC: 12, outC: 5, k: 1, stride: 1, pad: 'valid' },
   { batch: 1, inH: 4, inW: 4, inC: 2, outC: 25, k: 4, stride: 1, pad: 'valid' }, // one output pixel
 ];
+
+// Single-channel inputs at stride 1 along the width take conv-c1.h's pixel vectors: every filter
+// count up to 20 (blocks of 1–4 filters, 1–3 pixel vectors, 1–4 taps), rows of 1–3 pixels past a
+// multiple of 4 (left to conv.c's blocks), paddings, row strides, batch 1.
+const C1_CASES: ConvCase[] = [1, 3, 4, 5, 8, 9, 10, 12, 13, 20].map((outC, i) => ({
+  batch: 1 + (i % 3),
+  inH: 9 + (i % 4),
+  inW: 10 + i,
+  inC: 1,
+  outC,
+  k: [2 + (i % 4), 1 + (i % 5)] as [number, number],
+  stride: [1 + (i % 2), 1] as [number, number],
+  pad: (['valid', 'same', 1, [[0, 0], [2, 0], [0, 3], [0, 0]]] as Pad[])[i % 4],
+}));
+C1_CASES.push({ batch: 2, inH: 36, inW: 36, inC: 1, outC: 10, k: 9, stride: 1, pad: 'valid' }); // quickstart's stem
 
 function forward(c: ConvCase, fused?: 'relu' | 'linear'): () => tf.Tensor {
   const [kh, kw] = typeof c.k === 'number' ? [c.k, c.k] : c.k;
@@ -64,6 +79,17 @@ describe('mtl SIMD convolution kernels match cpu', () => {
     for (const c of CASES) it(caseName(c), async () => compare(caseName(c), conv2dGrad(c, 'input')));
   });
 
+  describe('single-channel inputs (pixel vectors): Conv2D, FusedConv2D, both gradients', () => {
+    for (const c of C1_CASES) {
+      it(caseName(c), async () => {
+        await compare(caseName(c), forward(c, 'relu'));
+        await compare(caseName(c), forward(c));
+        await compare(caseName(c), conv2dGrad(c, 'filter'));
+        await compare(caseName(c), conv2dGrad(c, 'input'));
+      });
+    }
+  });
+
   it('FusedConv2D relu keeps a NaN (as tfjs does) and zeroes negatives', async () => {
     const [got] = await on('wasm', () => {
       const x = tf.tensor4d([NaN, 1, -2, 3], [1, 2, 2, 1]);
@@ -81,10 +107,11 @@ describe('mtl SIMD convolution kernels match cpu', () => {
     assert.deepEqual(Array.from(got), new Array(3 * 3 * 3 * 6).fill(0));
   });
 
-  it('does not leak tensors or wasm memory (padded copies released)', async () => {
-    const c = CASES[2];
+  it('does not leak tensors or wasm memory (padded copies and scratch released)', async () => {
+    const [c, c1] = [CASES[2], C1_CASES[1]];
     await assertNoLeak(() => tf.tidy(() => {
       conv2dGrad(c, 'filter')();
+      conv2dGrad(c1, 'filter')(); // with the single-channel path's scratch
       conv2dGrad(c, 'input')();
       forward(c, 'relu')();
     }));
