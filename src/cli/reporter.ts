@@ -16,8 +16,13 @@ export const consoleOutput: Output = {
   isTTY: Boolean(process.stderr.isTTY),
 };
 
-export const fmt = (v: number | undefined | null, digits = 4): string =>
-  v === undefined || v === null ? '-' : Number.isNaN(v) ? 'NaN' : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(digits);
+/** A number for a table: `digits` decimals (none from 1000 up); a value that rounds to zero prints without a sign (no "-0.0000"). */
+export const fmt = (v: number | undefined | null, digits = 4): string => {
+  if (v === undefined || v === null) return '-';
+  if (Number.isNaN(v)) return 'NaN';
+  const s = Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(digits);
+  return /^-[0.]+$/.test(s) ? s.slice(1) : s;
+};
 
 /** A plain-text table with aligned columns. */
 export function table(header: string[], rows: string[][]): string {

@@ -15,7 +15,7 @@ export interface TargetProfile {
   labelled: number;
   missing: number;
   missingRate: number;
-  /** classification: count per class (by name when the data learnt names). */
+  /** classification: count per class (by name when the data learnt names); binary: count of 0 and of 1. */
   distribution?: Record<string, number>;
   /** other tasks: over the labelled values. */
   range?: { min: number; max: number; mean: number };
@@ -42,6 +42,9 @@ export interface DataReport {
 
 /** Labels shown per task in the table; the rest are counted (the JSON report has them all). */
 const SHOWN_LABELS = 12;
+
+/** Targets shown as counts per label rather than a value range: classes, and a binary task's 0/1. */
+const counted = (type: string) => type === 'classification' || type === 'binary';
 
 type EncoderState = { vocabulary?: string[]; categories?: string[]; other?: string };
 
@@ -82,7 +85,7 @@ export async function inspectData(specFile: string): Promise<DataReport> {
             if (m && !m[perTokenMask ? k : i]) continue;
             any = true;
             const x = v[k];
-            if (task.type === 'classification') s.counts.set(x, (s.counts.get(x) ?? 0) + 1);
+            if (counted(task.type)) s.counts.set(x, (s.counts.get(x) ?? 0) + 1);
             else {
               s.n++;
               s.sum += x;
@@ -103,6 +106,10 @@ export async function inspectData(specFile: string): Promise<DataReport> {
         const st = encoders[`targets.${t}`];
         const names = st?.categories && st.other ? [...st.categories, st.other] : st?.categories;
         p.distribution = Object.fromEntries([...s.counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, c]) => [names?.[k] ?? String(k), c]));
+      } else if (r.tasks[t].type === 'binary') {
+        // Both labels always, so that a split without positives (or negatives) shows 1:0.
+        const counts = new Map([[0, 0], [1, 0], ...s.counts]);
+        p.distribution = Object.fromEntries([...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, c]) => [String(k), c]));
       } else if (s.n) p.range = { min: s.min, max: s.max, mean: s.sum / s.n };
     }
     report.splits[name] = prof;
