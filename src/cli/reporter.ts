@@ -2,6 +2,7 @@
 // and JSON for --json. No other module writes to stdout or stderr.
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import type { SplitMetrics } from '../eval/evaluate';
+import type { EarlyStopSummary } from '../train/callbacks';
 import type { EpochRecord, RunStartInfo, StepProgress, TrainReporter } from '../train/events';
 
 export interface Output {
@@ -54,6 +55,14 @@ function epochLine(rec: EpochRecord, epochs: number): string {
   return parts.join(' | ');
 }
 
+/** Why early stopping ended the run, in its own monitor's terms (the best checkpoint may watch another). */
+export function stoppedEarlyLine(es: EarlyStopSummary, lastEpoch: number | undefined): string {
+  const best = es.best === null ? 'no finite value' : `the best ${fmt(es.best)} (epoch ${es.bestEpoch ?? '-'})`;
+  const delta = es.minDelta ? ` by more than minDelta ${es.minDelta}` : '';
+  const n = es.sinceImprovement;
+  return `stopped early${lastEpoch !== undefined ? ` after epoch ${lastEpoch}` : ''}: early stopping's ${es.monitor} (${es.mode}) did not improve on ${best}${delta} for ${n} epoch${n === 1 ? '' : 's'} (patience ${es.patience})`;
+}
+
 /** Training display: a cli-progress bar per epoch on a TTY, one line per epoch otherwise. */
 export function trainReporter(o: Output, opts: { progress: boolean; quiet: boolean; summary: boolean }): TrainReporter {
   const bars = opts.progress && o.isTTY && !opts.quiet;
@@ -104,7 +113,9 @@ export function trainReporter(o: Output, opts: { progress: boolean; quiet: boole
     end(s) {
       if (!opts.summary) return;
       const last = s.last;
-      o.out(`${s.status === 'early-stopped' ? 'stopped early' : 'done'}: best epoch ${s.best.epoch ?? '-'} (${s.best.monitor} ${fmt(s.best.value)})`);
+      if (s.stoppedEarly) o.out(stoppedEarlyLine(s.stoppedEarly, s.last?.epoch));
+      if (s.stoppedEarly) o.out(`best checkpoint: epoch ${s.best.epoch ?? '-'} (${s.best.monitor} ${fmt(s.best.value)})`);
+      else o.out(`${s.status === 'early-stopped' ? 'stopped early' : 'done'}: best epoch ${s.best.epoch ?? '-'} (${s.best.monitor} ${fmt(s.best.value)})`);
       if (last) o.out(`\nlast epoch, ${last.val ? 'validation' : 'training'}:\n${metricsTable(last.val ?? last.train)}`);
       if (s.test) o.out(`\ntest (best checkpoint):\n${metricsTable(s.test)}`);
       o.out(`\nrun folder: ${s.runDir}`);

@@ -200,11 +200,25 @@ export class EpochCheckpoints implements Callback {
   }
 }
 
+/** What early stopping watched when it stopped a run: its monitor, best value and epoch, patience. */
+export interface EarlyStopSummary {
+  monitor: string;
+  mode: 'min' | 'max';
+  best: number | null;
+  /** The epoch of `best` (null in a checkpoint written before it was recorded). */
+  bestEpoch: number | null;
+  patience: number;
+  minDelta: number;
+  /** Epochs since the best, when it stopped. */
+  sinceImprovement: number;
+}
+
 /** Stops after `patience` epochs without an improvement of more than minDelta. */
 export class EarlyStopping implements Callback {
   readonly stateKey = 'earlyStopping';
   readonly monitor: Monitor;
   private sinceImprovement = 0;
+  private bestEpoch: number | null = null;
   stop = false;
 
   constructor(private readonly spec: MonitorSpec & { patience: number; minDelta: number }) {
@@ -212,21 +226,28 @@ export class EarlyStopping implements Callback {
   }
 
   state() {
-    return { best: this.monitor.best, sinceImprovement: this.sinceImprovement };
+    return { best: this.monitor.best, sinceImprovement: this.sinceImprovement, bestEpoch: this.bestEpoch };
   }
 
   restore(saved: unknown): void {
-    const s = saved as { best: number | null; sinceImprovement: number } | undefined;
+    const s = saved as { best: number | null; sinceImprovement: number; bestEpoch?: number | null } | undefined;
     this.monitor.best = s?.best ?? null;
     this.sinceImprovement = s?.sinceImprovement ?? 0;
+    this.bestEpoch = s?.bestEpoch ?? null;
     // A run killed right after the epoch that stopped it stops again at once.
     this.stop = this.sinceImprovement >= this.spec.patience;
+  }
+
+  summary(): EarlyStopSummary {
+    const { monitor, mode, patience, minDelta } = this.spec;
+    return { monitor, mode, best: this.monitor.best, bestEpoch: this.bestEpoch, patience, minDelta, sinceImprovement: this.sinceImprovement };
   }
 
   epochEnd(rec: EpochRecord): void {
     const v = this.monitor.value(rec);
     if (v !== undefined && Number.isFinite(v) && this.monitor.improves(v)) {
       this.monitor.best = v;
+      this.bestEpoch = rec.epoch;
       this.sinceImprovement = 0;
       this.stop = false;
     } else this.stop = ++this.sinceImprovement >= this.spec.patience;

@@ -1,6 +1,7 @@
 // Owns the records a training run produces and the reporter interface that displays them.
 import type { GateStats } from '../architectures/gates';
 import type { SplitMetrics } from '../eval/evaluate';
+import type { EarlyStopSummary } from './callbacks';
 import type { EpochDiagnostics } from '../weighting/diagnostics';
 
 export interface EpochRecord {
@@ -54,7 +55,7 @@ export interface TrainReporter {
   epochStart(epoch: number, epochs: number, steps: number): void;
   step(p: StepProgress): void;
   epochEnd(rec: EpochRecord): void;
-  end(summary: { status: string; best: { epoch: number | null; value: number | null; monitor: string }; test?: SplitMetrics; last: EpochRecord | undefined; runDir: string }): void;
+  end(summary: { status: string; best: { epoch: number | null; value: number | null; monitor: string }; stoppedEarly?: EarlyStopSummary; test?: SplitMetrics; last: EpochRecord | undefined; runDir: string }): void;
   /** A setting that is legal but does not do what it seems to (train/preflight.ts): shown before training starts. */
   warning?(message: string): void;
 }

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../util/fs';
 import { phaseHook } from '../util/phase-hook';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { validateSpecFile } from '../spec/validate';
-import { BestCheckpoint, Checkpointer, EarlyStopping, EpochCheckpoints, LastCheckpoint, taskMonitors, type Callback } from './callbacks';
+import { BestCheckpoint, Checkpointer, EarlyStopping, EpochCheckpoints, LastCheckpoint, taskMonitors, type Callback, type EarlyStopSummary } from './callbacks';
 import { deltaMCallback } from './delta-m-epoch';
 import { gateDiagnosticsFor } from './gate-diagnostics';
 import { runEpoch, type EpochHooks } from './epoch';
@@ -48,6 +48,8 @@ export interface TrainResult {
   status: 'completed' | 'early-stopped';
   epochs: EpochRecord[];
   best: { epoch: number | null; value: number | null; monitor: string };
+  /** status early-stopped: what early stopping watched (its monitor may differ from the checkpoint's). */
+  stoppedEarly?: EarlyStopSummary;
   test?: SplitMetrics;
   backend: BackendInfo;
 }
@@ -76,6 +78,7 @@ interface RunCallbacks {
   best: BestCheckpoint;
   recorder: MetricsRecorder;
   keep?: EpochCheckpoints;
+  early?: EarlyStopping;
   midEpoch?: EpochHooks['midEpoch'];
 }
 
@@ -85,7 +88,7 @@ function callbacksFor(run: Run, reporter: TrainReporter): RunCallbacks {
   const best = new BestCheckpoint(checkpoint, checkpoints);
   const perTask = checkpoint.perTask ? Object.entries(taskMonitors(run.r)).map(([t, m]) => new BestCheckpoint(m, checkpoints, `best-${t}`)) : [];
   const recorder = new MetricsRecorder(run, best, perTask);
-  const es = train.earlyStopping;
+  const early = train.earlyStopping ? new EarlyStopping(train.earlyStopping) : undefined;
   const keep = checkpoint.keep ? new EpochCheckpoints(run.runDir, checkpoint.keep) : undefined;
   // Δm% against the baselines goes into the record first: monitor delta-m reads it.
   const delta = deltaMCallback(run.r);
@@ -106,7 +109,7 @@ function callbacksFor(run: Run, reporter: TrainReporter): RunCallbacks {
   };
   // Gate statistics first: they fill the record the others save, and their state goes into the checkpoints.
   const gates = gateDiagnosticsFor(run);
-  const callbacks: Callback[] = [...(gates ? [gates] : []), ...(delta ? [delta] : []), ...(es ? [new EarlyStopping(es)] : []), best, ...perTask, new LastCheckpoint(checkpoints), ...(keep ? [keep] : []), recorder, commit, show];
+  const callbacks: Callback[] = [...(gates ? [gates] : []), ...(delta ? [delta] : []), ...(early ? [early] : []), best, ...perTask, new LastCheckpoint(checkpoints), ...(keep ? [keep] : []), recorder, commit, show];
   checkpoints.callbacks = callbacks;
   // checkpoint.everySteps: checkpoints/last inside an epoch, committed alone (no epoch record yet).
   const every = checkpoint.everySteps;
@@ -119,7 +122,7 @@ function callbacksFor(run: Run, reporter: TrainReporter): RunCallbacks {
         },
       }
     : undefined;
-  return { callbacks, best, recorder, keep, midEpoch };
+  return { callbacks, best, recorder, keep, early, midEpoch };
 }
 
 /** --resume: weights, optimizer slots, strategy, step counters, callbacks' state and the seeded random. */
@@ -177,8 +180,10 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
     if (test) recorder.file.test = test;
     recorder.status = status;
     const summary = best.summary();
-    reporter.end({ status, best: summary, test, last: recorder.file.epochs[recorder.file.epochs.length - 1], runDir });
-    return { runDir, status, epochs: recorder.file.epochs, best: summary, test, backend };
+    const stoppedEarly = status === 'early-stopped' ? cbs.early?.summary() : undefined;
+    if (stoppedEarly) recorder.file.stoppedEarly = stoppedEarly;
+    reporter.end({ status, best: summary, stoppedEarly, test, last: recorder.file.epochs[recorder.file.epochs.length - 1], runDir });
+    return { runDir, status, epochs: recorder.file.epochs, best: summary, ...(stoppedEarly ? { stoppedEarly } : {}), test, backend };
   } catch (caught) {
     // A full or read-only disk while writing checkpoints or records: the committed epoch stays whole.
     const io = caught as NodeJS.ErrnoException;

@@ -9,7 +9,7 @@ import { METRICS_VERSION } from '../eval/record';
 import { appendLine, writeFileAtomic } from '../util/fs';
 import { packageVersion } from '../util/paths';
 import { strategyRecord } from '../weighting/diagnostics';
-import type { BestCheckpoint, Callback, StepEnd } from './callbacks';
+import type { BestCheckpoint, Callback, EarlyStopSummary, StepEnd } from './callbacks';
 import type { EpochRecord } from './events';
 import { stepTaken, trimRecords, type ResumePoint } from './resume';
 import { readLines, staged } from './run-folder';
@@ -49,6 +49,8 @@ function metricsFile(run: Run, best: BestCheckpoint, perTask: BestCheckpoint[]) 
     /** The runs epochs[].deltaM is measured against. */
     baselines: r.baselines,
     earlyStopping: r.train.earlyStopping,
+    /** status early-stopped: early stopping's monitor, best value and epoch, patience (train/callbacks.ts). */
+    stoppedEarly: undefined as EarlyStopSummary | undefined,
     epochs: [] as EpochRecord[],
     best: best.summary(),
     /** checkpoint.perTask: each task's best epoch by its own monitor (checkpoints/best-<task>). */

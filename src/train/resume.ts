@@ -19,7 +19,7 @@ import type { StepMemory } from './step';
 
 /** What checkpoints/last holds beyond the base CheckpointState (older checkpoints may lack it). */
 export interface ResumeExtras {
-  earlyStopping?: { best: number | null; sinceImprovement: number };
+  earlyStopping?: { best: number | null; sinceImprovement: number; bestEpoch?: number | null };
   stepMemory?: StepMemory;
   /** Stable names of the variables in the order the optimizer keyed its slots. */
   gradOrder?: string[];

@@ -57,6 +57,6 @@ export async function trainCommand(spec: string, opts: TrainCliOptions, o: Outpu
   const res = await train(spec, { out: opts.out, resume: opts.resume, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal, ...(checked ? { spec: checked } : {}) });
   if (opts.json) {
     const last = res.epochs[res.epochs.length - 1];
-    o.out(JSON.stringify({ runDir: res.runDir, status: res.status, backend: res.backend.name, gpu: res.backend.gpu, best: res.best, last, test: res.test ?? null }, null, 2));
+    o.out(JSON.stringify({ runDir: res.runDir, status: res.status, backend: res.backend.name, gpu: res.backend.gpu, best: res.best, ...(res.stoppedEarly ? { stoppedEarly: res.stoppedEarly } : {}), last, test: res.test ?? null }, null, 2));
   }
 }
