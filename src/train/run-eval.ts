@@ -18,6 +18,7 @@ import { evalRecord } from '../eval/record';
 import { CHECKPOINT_NAME, checkpointNames, verifyCheckpoint } from './checkpoint';
 import { ensureEpochLine } from './recorder';
 import { lockHolder, recoverRunDir } from './run-folder';
+import { checkpointPartial, readRunStatus, type RunStatus } from './run-status';
 
 export interface EvalOptions {
   /** best, last, or the path of a checkpoint folder (e.g. another run's checkpoints/best). */
@@ -29,7 +30,7 @@ export interface EvalOptions {
 
 export interface EvalResult {
   file: string;
-  record: SplitMetrics & { checkpoint: string; split: string; epoch: number | null };
+  record: SplitMetrics & { checkpoint: string; split: string; epoch: number | null; partial?: { epoch: number; steps: number }; runStatus: RunStatus };
 }
 
 /**
@@ -110,7 +111,10 @@ export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promi
     const { model } = await loadModelFiles(ckpt);
     try {
       const m = await evaluateSource(model, Object.keys(spec.resolved.inputs), taskRuntimes(spec.resolved, bundle.classNames), set, opts.batchSize ?? spec.resolved.train.batchSize);
-      const record = evalRecord(runDir, which, split, m, backend, ckpt) as EvalResult['record'];
+      // How far the run got goes with its numbers: a killed run's checkpoint is not a finished model.
+      const runStatus = readRunStatus(runDir, spec.resolved.train.epochs);
+      const partial = checkpointPartial(ckpt);
+      const record = { ...evalRecord(runDir, which, split, m, backend, ckpt), ...(partial ? { partial } : {}), runStatus } as EvalResult['record'];
       const file = path.join(runDir, evalFileName(split, which));
       writeFileAtomic(file, JSON.stringify(record, null, 2));
       return { file, record };

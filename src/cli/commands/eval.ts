@@ -3,7 +3,8 @@ import type { BackendName } from '../../backend/select';
 import { usageError } from '../../errors';
 import type { ClassificationDetails, EntityDetails, TaskDetails } from '../../eval/details';
 import { evaluateDetails } from '../../train/eval-details';
-import { evaluateRun } from '../../train/run-eval';
+import { evaluateRun, type EvalResult } from '../../train/run-eval';
+import { runStatusLine } from '../../train/run-status';
 import { writeFileAtomic } from '../../util/fs';
 import { fmt, metricsTable, table, type Output } from '../reporter';
 
@@ -45,17 +46,25 @@ function detailsText(task: string, d: TaskDetails | null): string {
   return `${task} residuals (prediction − target), ${d.rows} rows:\n${table(['column', 'bias', 'mae', 'rmse', 'residual std', 'max |r|'], rows)}`;
 }
 
+/** `best (epoch 3)`; a checkpoint written inside an epoch: `last (epoch 3, then 12 steps of epoch 4)`. */
+function checkpointLabel(r: EvalResult['record']): string {
+  const at = r.epoch === null ? 'no epoch recorded' : `epoch ${r.epoch}`;
+  return `${r.checkpoint} (${at}${r.partial ? `, then ${r.partial.steps} steps of epoch ${r.partial.epoch}` : ''})`;
+}
+
 export async function evalCommand(run: string, opts: EvalCliOptions, o: Output): Promise<void> {
   const splits = opts.split.split(',').map((s) => s.trim());
   for (const s of splits) if (s !== 'val' && s !== 'test') throw usageError([{ where: {}, message: 'unknown --split', received: s, allowed: 'val, test, or both: val,test' }]);
   const records: unknown[] = [];
-  for (const split of splits as Array<'val' | 'test'>) {
+  for (const [i, split] of (splits as Array<'val' | 'test'>).entries()) {
     const { file, record } = await evaluateRun(run, { checkpoint: opts.checkpoint, split, backend: opts.backend });
+    // First, how far the run got: a killed or interrupted run's checkpoint is not a finished model.
+    if (i === 0 && !opts.json) o.out(runStatusLine(record.runStatus, run, checkpointLabel(record)));
     const details = opts.details ? await evaluateDetails(run, { checkpoint: opts.checkpoint, split, backend: opts.backend }) : undefined;
     if (details) writeFileAtomic(file, JSON.stringify({ ...record, details }, null, 2));
     records.push(details ? { ...record, details } : record);
     if (opts.json) continue;
-    o.out(`${record.split} split, checkpoint ${record.checkpoint} (${record.epoch === null ? 'no epoch recorded' : `epoch ${record.epoch}`}), ${record.samples} samples, combined loss ${fmt(record.loss)}`);
+    o.out(`${record.split} split, checkpoint ${checkpointLabel(record)}, ${record.samples} samples, combined loss ${fmt(record.loss)}`);
     o.out(metricsTable(record));
     for (const [task, d] of Object.entries(details ?? {})) o.out(`\n${detailsText(task, d)}`);
     o.out(`written: ${file}\n`);
