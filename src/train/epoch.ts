@@ -1,5 +1,6 @@
 // Owns one epoch: the batch loop over the training split (a trainStep per batch, running metrics,
-// progress, divergence, Ctrl-C), then validation, giving the epoch's record for the callbacks.
+// progress, divergence, Ctrl-C — which saves the epoch so far as a mid-epoch checkpoint), then
+// validation, giving the epoch's record for the callbacks.
 import * as tf from '@tensorflow/tfjs';
 import { disposeBatch, type Batch } from '../data/batching';
 import { toBatchSource } from '../data/source';
@@ -19,8 +20,11 @@ export interface EpochHooks {
   reporter: TrainReporter;
   callbacks: Callback[];
   signal?: AbortSignal;
-  /** checkpoint.everySteps: called after every that many steps of the run inside an epoch. */
-  midEpoch?: { every: number; save: (p: PartialEpoch) => Promise<void> };
+  /**
+   * Saves a mid-epoch checkpoint: after every `every` steps of the run inside an epoch
+   * (checkpoint.everySteps), and when `signal` aborts before the epoch's last step.
+   */
+  midEpoch?: { every?: number | null; save: (p: PartialEpoch) => Promise<void> };
   /** A mid-epoch checkpoint to continue this epoch from (--resume). */
   resumeFrom?: PartialEpoch;
 }
@@ -39,8 +43,16 @@ interface EpochTotals {
   taskBatches?: Record<string, number>;
 }
 
-/** Train one epoch and validate: the record the callbacks receive (best fields still to be filled). */
-export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Promise<EpochRecord> {
+/** An epoch interrupted before its end (Ctrl-C): checkpoints/last holds it after `steps` of its steps. */
+export interface EpochInterrupted {
+  interrupted: { epoch: number; steps: number };
+}
+
+/**
+ * Train one epoch and validate: the record the callbacks receive (best fields still to be filled), or,
+ * after Ctrl-C inside it, where its mid-epoch checkpoint stands (no validation, no record).
+ */
+export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Promise<EpochRecord | EpochInterrupted> {
   const { r, built, tasks } = run;
   const t0 = performance.now() - (hooks.resumeFrom?.seconds ?? 0) * 1000;
   hooks.reporter.epochStart(epoch, r.train.epochs, run.stepsPerEpoch);
@@ -48,6 +60,7 @@ export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Prom
   // The pretrained backbone's weights join the variables the step differentiates and updates.
   if (unfreezeIfDue(r.backbone, built.model, epoch)) refreshStepVariables(run.parts);
   const totals = await trainEpoch(run, epoch, t0, hooks);
+  if ('interrupted' in totals) return totals;
   const trainSeconds = (performance.now() - t0) / 1000;
   run.progress.epochLosses.push(tasks.map((task) => totals.train.tasks[task.name].loss));
   const val = run.sets.val ? await evaluateSource(built.model, built.inputNames, tasks, run.sets.val, r.train.batchSize) : undefined;
@@ -75,12 +88,13 @@ export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Prom
 }
 
 /**
- * The batch loop: at most stepsPerEpoch steps; stops early (after a whole step) when `signal` aborts.
+ * The batch loop: at most stepsPerEpoch steps; stops (after a whole step) when `signal` aborts, saving
+ * the epoch so far unless that step was its last (so that --resume continues it exactly).
  * A batch with no labelled task is not a step (docs/weighting.md, partial labels): it does not count
  * toward stepsPerEpoch nor enter the averages; a task's running loss is its mean over the steps where
  * it was present.
  */
-async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks): Promise<EpochTotals> {
+async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks): Promise<EpochTotals | EpochInterrupted> {
   const { r, tasks, progress } = run;
   const acc = new Accumulator(tasks);
   const diag = new DiagnosticsAccumulator(run.built.taskNames);
@@ -129,14 +143,18 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
     // In-memory batches resolve as microtasks, so without this the event loop would never run
     // during an epoch: no Ctrl-C handler, no progress-bar redraw until the epoch ends.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (hooks.signal?.aborted) break;
     const mid = hooks.midEpoch;
-    if (mid && progress.step % mid.every === 0 && done < run.stepsPerEpoch) {
-      const seconds = (performance.now() - t0) / 1000;
+    const snapshot = (): PartialEpoch => {
       const { lossSums, lossCounts, weightSums } = sums;
       const counts = { batches, done, applied, skipped, taskBatches };
-      await mid.save({ epoch, ...counts, learningRate: lr, lossSums, lossCounts, weightSums, seconds, acc: dataFields(acc, ['tasks']), diag: dataFields(diag, ['taskNames']) });
+      return { epoch, ...counts, learningRate: lr, lossSums, lossCounts, weightSums, seconds: (performance.now() - t0) / 1000, acc: dataFields(acc, ['tasks']), diag: dataFields(diag, ['taskNames']) };
+    };
+    if (hooks.signal?.aborted) {
+      if (done >= run.stepsPerEpoch || !mid) break;
+      await mid.save(snapshot());
+      return { interrupted: { epoch, steps: done } };
     }
+    if (mid?.every && progress.step % mid.every === 0 && done < run.stepsPerEpoch) await mid.save(snapshot());
   }
   return {
     train: acc.result(),

@@ -111,17 +111,14 @@ function callbacksFor(run: Run, reporter: TrainReporter): RunCallbacks {
   const gates = gateDiagnosticsFor(run);
   const callbacks: Callback[] = [...(gates ? [gates] : []), ...(delta ? [delta] : []), ...(early ? [early] : []), best, ...perTask, new LastCheckpoint(checkpoints), ...(keep ? [keep] : []), recorder, commit, show];
   checkpoints.callbacks = callbacks;
-  // checkpoint.everySteps: checkpoints/last inside an epoch, committed alone (no epoch record yet).
-  const every = checkpoint.everySteps;
-  const midEpoch = every
-    ? {
-        every,
-        save: async (p: PartialEpoch) => {
-          await checkpoints.save('last', p.epoch - 1, p);
-          commitEpoch(run.runDir, p.epoch - 1, () => {}, run.progress.step);
-        },
-      }
-    : undefined;
+  // checkpoints/last inside an epoch (checkpoint.everySteps, Ctrl-C), committed alone (no epoch record yet).
+  const midEpoch = {
+    every: checkpoint.everySteps,
+    save: async (p: PartialEpoch) => {
+      await checkpoints.save('last', p.epoch - 1, p);
+      commitEpoch(run.runDir, p.epoch - 1, () => {}, run.progress.step);
+    },
+  };
   return { callbacks, best, recorder, keep, early, midEpoch };
 }
 
@@ -166,10 +163,15 @@ async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainRepo
       // A mid-epoch checkpoint continues its epoch where it was written.
       const resumeFrom = run.resumeFrom?.state.partial?.epoch === epoch ? readPartial(run.resumeFrom.dir) : undefined;
       const rec = await runEpoch(run, epoch, { reporter, callbacks, signal: opts.signal, midEpoch: cbs.midEpoch, resumeFrom });
+      if ('interrupted' in rec) {
+        recorder.status = 'interrupted';
+        const at = `after step ${rec.interrupted.steps} of ${run.stepsPerEpoch}`;
+        throw new MtlError('interrupted', `interrupted during epoch ${epoch} ${at}; checkpoints/last holds the run at that step (${runDir}); continue with: mtl train ${spec.file} --resume ${runDir} (it resumes there, as if never stopped)`);
+      }
       for (const cb of callbacks) await cb.epochEnd?.(rec);
       if (opts.signal?.aborted) {
         recorder.status = 'interrupted';
-        throw new MtlError('interrupted', `interrupted during epoch ${epoch}; checkpoints/last holds the state after step ${run.progress.step} (${runDir}); continue with: mtl train ${spec.file} --resume ${runDir}`);
+        throw new MtlError('interrupted', `interrupted during epoch ${epoch}, after its last step: the epoch is committed, checkpoints/last holds it (${runDir}); continue with: mtl train ${spec.file} --resume ${runDir}`);
       }
       if (callbacks.some((cb) => cb.stop)) {
         status = 'early-stopped';

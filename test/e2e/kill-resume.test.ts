@@ -5,23 +5,19 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { runOutcome, stripTiming } from '../helpers/run-outcome';
-import { TINY_SPEC } from '../helpers/tiny';
+import { resumeSpecFile, TIMING } from '../helpers/tiny';
 
 const root = path.resolve(__dirname, '../../..');
 const bin = path.join(root, 'bin/mtl.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-kill-'));
-const SPEC = path.join(tmp, 'kill.yaml');
-fs.writeFileSync(
-  SPEC,
-  TINY_SPEC.replace('trainSize: 8', 'trainSize: 64').replace('  - dense: {units: 8, activation: relu}', '  - dense: {units: 8, activation: relu}\n  - dropout: {rate: 0.3}') +
-    'weighting: {method: uw, diagnostics: {every: 5}}\ntrain: {epochs: 6, batchSize: 4, optimizer: {type: adam, learningRate: 0.01}}\ncheckpoint: {perTask: true, keep: 2, everySteps: 5}\n',
+const { tmp, spec: SPEC } = resumeSpecFile(
+  'kill',
+  64,
+  'weighting: {method: uw, diagnostics: {every: 5}}\ntrain: {epochs: 6, batchSize: 4, optimizer: {type: adam, learningRate: 0.01}}\ncheckpoint: {perTask: true, keep: 2, everySteps: 5}\n',
 );
 
-const TIMING = new Set(['wallTime', 'samplesPerSecond', 'evaluatedAt', 'runDir']);
 /** What must be equal: epochs, best, test, every metrics.jsonl line, every checkpoint's weights and optimizer bytes (per task, the kept epochs), eval-test.json. */
 function outcome(run: string) {
   return { ...runOutcome(run, TIMING), evalTest: stripTiming(JSON.parse(fs.readFileSync(path.join(run, 'eval-test.json'), 'utf8')).tasks, TIMING) };
