@@ -87,33 +87,58 @@ export async function profileKernels(w: Workload, steps = 2): Promise<KernelShar
 /**
  * CPU time of `steps` steps by kernel name, largest first: every registered wasm kernel wrapped, only
  * top-level calls counted (a kernel composed of others, e.g. Conv2DBackpropFilter's inner Conv2D,
- * counts once, under its own name). CPU time, unlike tf.profile's wall time, holds up under load.
+ * counts once, under its own name). Gradient functions are wrapped too: a row `∇Name` is the time
+ * of Name's gradient outside the kernels it runs — the work it does itself, e.g. the one-kernel
+ * layers' relu_grad / bias_relu passes straight on mtl's SIMD module. CPU time, unlike tf.profile's
+ * wall time, holds up under load.
  */
 export function cpuProfileKernels(w: Workload, steps = 5): { rows: KernelShare[]; stepMs: number } {
   const totals = new Map<string, number>();
+  const cpuMs = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
+  // Open timings; each adds its own time less its children's (exclusive time).
+  const stack: Array<{ t0: number; child: number }> = [];
+  const timed = <T>(name: string, f: () => T): T => {
+    const frame = { t0: cpuMs(), child: 0 };
+    stack.push(frame);
+    try {
+      return f();
+    } finally {
+      stack.pop();
+      const total = cpuMs() - frame.t0;
+      totals.set(name, (totals.get(name) ?? 0) + total - frame.child);
+      if (stack.length) stack[stack.length - 1].child += total;
+    }
+  };
   let depth = 0;
   const kernels = tf.getKernelsForBackend('wasm');
+  const grads = kernels.map((k) => tf.getGradient(k.kernelName)).filter((g): g is tf.GradConfig => !!g);
   for (const k of kernels) {
     const f = k.kernelFunc;
-    const timed: tf.KernelFunc = (a) => {
-      if (depth++) {
-        try {
-          return f(a);
-        } finally {
-          depth--;
-        }
-      }
-      const c0 = process.cpuUsage();
+    const wrapped: tf.KernelFunc = (a) => {
+      if (depth) return f(a);
+      depth++;
       try {
-        return f(a);
+        return timed(k.kernelName, () => f(a));
       } finally {
         depth--;
-        const c = process.cpuUsage(c0);
-        totals.set(k.kernelName, (totals.get(k.kernelName) ?? 0) + (c.user + c.system) / 1000);
       }
     };
     tf.unregisterKernel(k.kernelName, 'wasm');
-    tf.registerKernel({ ...k, kernelFunc: timed });
+    tf.registerKernel({ ...k, kernelFunc: wrapped });
+  }
+  for (const g of grads) {
+    const name = `∇${g.kernelName}`;
+    tf.registerGradient({
+      ...g,
+      gradFunc: (dy, saved, attrs) =>
+        timed(name, () => {
+          const thunks = g.gradFunc(dy, saved, attrs);
+          return Object.fromEntries(Object.entries(thunks).map(([input, thunk]) => [input, () => timed(name, thunk)]));
+        }),
+    });
   }
   const c0 = process.cpuUsage();
   for (let s = 0; s < steps; s++) w.step();
@@ -122,6 +147,7 @@ export function cpuProfileKernels(w: Workload, steps = 5): { rows: KernelShare[]
     tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
   }
+  for (const g of grads) tf.registerGradient(g);
   const sum = [...totals.values()].reduce((a, b) => a + b, 0) || 1;
   const rows = [...totals.entries()].map(([kernel, ms]) => ({ kernel, ms: ms / steps, share: ms / sum })).sort((a, b) => b.ms - a.ms);
   return { rows, stepMs: (c.user + c.system) / 1000 / steps };

@@ -9,6 +9,7 @@
 // all tasks. Weightless trunk layers (pooling, flatten, dropout) carry â along unchanged in kind.
 import * as tf from '@tensorflow/tfjs';
 import { bool, opts } from '../util/options';
+import { oneKernelBatchNorm } from '../layers/batch-norm-train';
 import { SHARED_GROUP } from '../tasks';
 import { architecture, single, weightsOf, type ArchitectureDescriptor } from './types';
 
@@ -26,7 +27,7 @@ export const mtanArchitecture: ArchitectureDescriptor = architecture({
     const unit = (name: string, units: number, activation: 'relu' | 'sigmoid', group: string, x: tf.SymbolicTensor): tf.SymbolicTensor => {
       const d = ctx.own(tf.layers.dense({ name, units, activation: c.batchNorm ? 'linear' : activation, kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.nextSeed() }) }), group).apply(x) as tf.SymbolicTensor;
       if (!c.batchNorm) return d;
-      const n = ctx.own(tf.layers.batchNormalization({ name: `${name}_bn`, axis: -1 }), group).apply(d) as tf.SymbolicTensor;
+      const n = ctx.own(oneKernelBatchNorm(tf.layers.batchNormalization({ name: `${name}_bn`, axis: -1 })), group).apply(d) as tf.SymbolicTensor;
       return ctx.own(tf.layers.activation({ name: `${name}_${activation}`, activation }), group).apply(n) as tf.SymbolicTensor;
     };
     items.forEach((item, i) => {

@@ -145,9 +145,23 @@ export function reverse(args: KernelArgs): Info {
   return out;
 }
 
+// Relu's mask applied early: tensors whose data a fused relu produced (one-kernel layers mark them),
+// and gradients already multiplied by step() of such data (max pooling's gradient, fused with it:
+// wasm-pool-grads.ts). The relu's own gradient then has nothing left to mask — every gradient of y
+// reaches it, and step(y)·step(y)·d = step(y)·d bit for bit. Keyed by data (views share it: the
+// same values), never reused by tfjs.
+const reluData = new WeakSet<object>();
+const maskedBy = new WeakMap<object, object>();
+
+/** Records that t's data is the output of a relu (values max(·, 0), NaN kept). */
+export const markReluOutput = (t: { dataId: object }): void => void reluData.add(t.dataId);
+export const isReluOutput = (t: { dataId: object }): boolean => reluData.has(t.dataId);
+/** Records that grad's values are already multiplied by step(y) (y a relu's output). */
+export const markMaskedBy = (grad: { dataId: object }, y: { dataId: object }): void => void maskedBy.set(grad.dataId, y.dataId);
+
 /**
  * For y = act(z + bias) with act relu or linear, and dy = ∂L/∂y over [..., C]: dz = ∂L/∂z (dy itself
- * when linear; relu: one pass of elementwise.c's relu_grad) and, when withBias, db = ∂L/∂bias [C] =
+ * when linear; relu: one pass of elementwise.c's relu_grad, or dy itself when already masked) and, when withBias, db = ∂L/∂bias [C] =
  * dz summed over the leading axes (channels.c's sum_rows, tfjs's Sum bit for bit). Null when not on
  * wasm with mtl's kernels.
  */
@@ -157,7 +171,7 @@ export function biasReluGrad(dy: tf.Tensor, y: tf.Tensor, relu: boolean, withBia
   const backend = tf.backend() as unknown as BackendWasm;
   const wrap = (t: Info) => tf.engine().makeTensorFromTensorInfo(t);
   let dz = dy;
-  if (relu) {
+  if (relu && maskedBy.get(dy.dataId) !== y.dataId) {
     const out = backend.makeOutput(y.shape, 'float32');
     k.relu_grad(y.size, heapOffset(backend, y), heapOffset(backend, dy), heapOffset(backend, out));
     dz = wrap(out);

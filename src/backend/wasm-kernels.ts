@@ -2,11 +2,11 @@
 // wasm-conv-filter.ts,
 // UnsortedSegmentSum, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput),
 // faster replacements for ones it has (Conv2D and FusedConv2D on few channels in wasm-conv-forward.ts,
-// Conv2DBackpropInput in wasm-conv-input.ts, MaxPoolGrad and AvgPoolGrad in wasm-pool-grads.ts,
+// Conv2DBackpropInput in wasm-conv-input.ts, MaxPool, MaxPoolGrad and AvgPoolGrad in wasm-pool-grads.ts,
 // Identity and same-dtype Cast without a copy in wasm-identity.ts, Tile as block copies in
 // wasm-tile.ts, BatchMatMul and _FusedMatMul with a transposed operand in wasm-matmul.ts, broadcast
 // comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in wasm-gather.ts, Concat,
-// Slice and SplitV in wasm-layout.ts, Sum and Mean over leading axes and Add of a trailing vector in
+// Slice and SplitV in wasm-layout.ts, PadV2 of the spatial axes in wasm-pad.ts, Sum and Mean over leading axes and Add of a trailing vector in
 // wasm-channels.ts), and their
 // registration.
 //
@@ -29,7 +29,8 @@ import { cast, identity } from './wasm-identity';
 import { tile } from './wasm-tile';
 import { batchMatMul, fusedMatMul } from './wasm-matmul';
 import { BACKEND, keepOriginal, release, run, setupOriginals, type Attrs, type Info } from './wasm-ops';
-import { avgPoolGrad, maxPoolGrad } from './wasm-pool-grads';
+import { padV2 } from './wasm-pad';
+import { avgPoolGrad, maxPool, maxPoolGrad } from './wasm-pool-grads';
 
 // ---------------------------------------------------------------------------------------------
 // UnsortedSegmentSum: out[s, ...] = Σ_{i: ids[i] = s} x[i, ...], out shape [numSegments, ...rest].
@@ -206,6 +207,8 @@ const REPLACING: Array<[string, tf.KernelFunc]> = [
   ['Cast', cast as tf.KernelFunc],
   ['Tile', tile as tf.KernelFunc],
   ['Conv2DBackpropInput', conv2DBackpropInput as tf.KernelFunc],
+  ['MaxPool', maxPool as tf.KernelFunc],
+  ['PadV2', padV2 as tf.KernelFunc],
   ['MaxPoolGrad', maxPoolGrad as tf.KernelFunc],
   ['AvgPoolGrad', avgPoolGrad as tf.KernelFunc],
   ['BatchMatMul', batchMatMul as tf.KernelFunc],

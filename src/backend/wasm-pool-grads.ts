@@ -1,4 +1,6 @@
-// Owns MaxPoolGrad and AvgPoolGrad for the WASM backend. tfjs-backend-wasm's versions walk NHWC
+// Owns MaxPool, MaxPoolGrad and AvgPoolGrad for the WASM backend. MaxPool runs on mtl's SIMD module
+// (pool.c) with the cpu backend's semantics (first maximum by strict >, so NaN never wins), which
+// the gradient below shares; tfjs-backend-wasm's (XNNPACK) lets a NaN hide the values after it. tfjs-backend-wasm's versions walk NHWC
 // tensors channel-outermost (a cache miss per element) and, for max pooling, start the running max
 // at FLT_MIN (the smallest positive float), so windows of zeros or negative values get no gradient,
 // and break ties towards the last maximum where the cpu backend takes the first.
@@ -12,7 +14,8 @@
 //         tfjs-backend-wasm's divisor: the full window, padded positions included)
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapF32, type Info, type KernelArgs } from './wasm-ops';
+import { heapF32, originalKernel, type Info, type KernelArgs } from './wasm-ops';
+import { isReluOutput, markMaskedBy } from './wasm-elementwise';
 import { heapOffset, simdKernels } from './wasm-simd';
 
 interface PoolGeometry {
@@ -30,11 +33,11 @@ interface PoolGeometry {
   left: number;
 }
 
-function poolGeometry(kernel: string, input: Info, dy: Info, attrs: tf.NamedAttrMap): PoolGeometry {
+function poolGeometry(kernel: string, input: Info, dy: Info | null, attrs: tf.NamedAttrMap): PoolGeometry {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-  if (input.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`wasm ${kernel} needs float32 tensors, got ${input.dtype}, dy ${dy.dtype}`);
-  if (dy.shape.join() !== info.outShape.join()) throw new Error(`wasm ${kernel}: dy has shape [${dy.shape}], expected [${info.outShape}]`);
+  if (input.dtype !== 'float32' || (dy && dy.dtype !== 'float32')) throw new Error(`wasm ${kernel} needs float32 tensors, got ${input.dtype}, dy ${dy?.dtype}`);
+  if (dy && dy.shape.join() !== info.outShape.join()) throw new Error(`wasm ${kernel}: dy has shape [${dy.shape}], expected [${info.outShape}]`);
   return {
     n: info.batchSize,
     h: info.inHeight,
@@ -117,6 +120,20 @@ function maxPoolGrad2x2(x: Float32Array, d: Float32Array, dx: Float32Array, g: P
 
 const tiles2x2 = (g: PoolGeometry) => g.fh === 2 && g.fw === 2 && g.sh === 2 && g.sw === 2 && g.top === 0 && g.left === 0 && g.h === 2 * g.oh && g.w === 2 * g.ow;
 
+const geometryArgs = (g: PoolGeometry) => [g.n, g.h, g.w, g.c, g.oh, g.ow, g.fh, g.fw, g.sh, g.sw, g.top, g.left] as const;
+
+/** MaxPool on pool.c; tfjs-backend-wasm's own kernel without the module or for other dtypes. */
+export function maxPool(args: KernelArgs): Info {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: Info };
+  const k = simdKernels(backend);
+  if (!k || x.dtype !== 'float32' || x.shape.length !== 4) return originalKernel('MaxPool').kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
+  const g = poolGeometry('MaxPool', x, null, args.attrs ?? {});
+  const out = backend.makeOutput([g.n, g.oh, g.ow, g.c], 'float32');
+  k.max_pool(heapOffset(backend, x), heapOffset(backend, out), ...geometryArgs(g));
+  return out;
+}
+
 export function maxPoolGrad(args: KernelArgs): Info {
   const backend = args.backend as BackendWasm;
   const { dy, input } = args.inputs as { dy: Info; input: Info };
@@ -124,7 +141,14 @@ export function maxPoolGrad(args: KernelArgs): Info {
   const out = backend.makeOutput(input.shape, 'float32');
   const k = simdKernels(backend);
   if (k && tiles2x2(g)) {
-    k.max_pool_grad_2x2(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), g.n, g.oh, g.ow, g.c);
+    // After a fused relu: its mask in the same pass (its gradient then skips it).
+    const relu = isReluOutput(input);
+    k.max_pool_grad_2x2(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), g.n, g.oh, g.ow, g.c, relu ? 1 : 0);
+    if (relu) markMaskedBy(out, input);
+    return out;
+  }
+  if (k) {
+    k.max_pool_grad(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), ...geometryArgs(g));
     return out;
   }
   const [x, d, dx] = [heapF32(backend, input), heapF32(backend, dy), heapF32(backend, out)];

@@ -42,12 +42,23 @@ export interface SimdKernels {
   sum_rows(x: number, rows: number, cols: number, out: number): void;
   /** channels.c: out[r, c] = x[r, c] + v[c]. */
   add_row(x: number, rows: number, cols: number, v: number, out: number): void;
-  /** channels.c: MaxPoolGrad of 2×2 windows at stride 2 tiling x [n, 2·oh, 2·ow, c]. */
-  max_pool_grad_2x2(x: number, dy: number, dx: number, n: number, oh: number, ow: number, c: number): void;
+  /** channels.c: out [n, oh, ow, c] = x [n, h, w, c] at (top, left), `value` around it. */
+  pad_hw(x: number, out: number, n: number, h: number, w: number, c: number, oh: number, ow: number, top: number, left: number, value: number): void;
+  /** channels.c: MaxPoolGrad of 2×2 windows at stride 2 tiling x [n, 2·oh, 2·ow, c] (relu 1: times step(x), see wasm-elementwise.ts). */
+  max_pool_grad_2x2(x: number, dy: number, dx: number, n: number, oh: number, ow: number, c: number, relu: number): void;
   /** elementwise.c: dz = dy·step(y) over n floats (relu's gradient from its output). */
   relu_grad(n: number, y: number, dy: number, dz: number): void;
   /** elementwise.c: y[r, c] = y + bias[c] (bias not 0), then max(·, 0) when relu is 1; in place, rows × cols. */
   bias_relu(rows: number, cols: number, y: number, bias: number, relu: number): void;
+  /** batchnorm.c: batch normalisation's training pass over [rows, cols] (see wasm-batchnorm.ts); k: cols, coef: 3·cols floats of scratch. */
+  bn_train_forward(rows: number, cols: number, x: number, gamma: number, beta: number, eps: number, y: number, mean: number, variance: number, k: number): void;
+  bn_train_backward(rows: number, cols: number, x: number, dy: number, gamma: number, mean: number, variance: number, eps: number, gmean: number, gvar: number, dx: number, dgamma: number, dbeta: number, coef: number): void;
+  /** optim.c: one variable's Adam / momentum SGD step, slots in place, the new weights to out (see optim.c). */
+  adam_update(n: number, x: number, g: number, m: number, v: number, out: number, b1: number, b2: number, a1: number, a2: number, c1: number, c2: number, nlr: number, eps: number): void;
+  momentum_update(n: number, x: number, g: number, acc: number, out: number, momentum: number, c: number, nesterov: number): void;
+  /** pool.c: max pooling (first maximum by strict >) and its gradient, any window, stride and padding, NHWC. */
+  max_pool(x: number, y: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
+  max_pool_grad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   /** rnn.c (the fused recurrent ops): C (+)= op(A)·B with op(A) = Aᵀ when transA is 1; dst = srcᵀ; column sums. */
   rnn_gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   rnn_transpose(rows: number, cols: number, src: number, dst: number): void;

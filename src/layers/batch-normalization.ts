@@ -1,6 +1,7 @@
 // Owns the `batchNormalization` layer: normalises with batch statistics (moving averages at inference).
 import * as tf from '@tensorflow/tfjs';
 import { bool, int, num, opts } from '../util/options';
+import { oneKernelBatchNorm } from './batch-norm-train';
 import { layer, type LayerDescriptor } from './types';
 
 export const batchNormalizationLayer: LayerDescriptor = layer({
@@ -14,6 +15,6 @@ export const batchNormalizationLayer: LayerDescriptor = layer({
     scale: bool({ default: true, description: 'Learn a scale (gamma)' }),
   }),
   create(a, ctx) {
-    return tf.layers.batchNormalization({ name: ctx.name, axis: a.axis, momentum: a.momentum, epsilon: a.epsilon, center: a.center, scale: a.scale });
+    return oneKernelBatchNorm(tf.layers.batchNormalization({ name: ctx.name, axis: a.axis, momentum: a.momentum, epsilon: a.epsilon, center: a.center, scale: a.scale }));
   },
 });

@@ -7,6 +7,7 @@ import { opts } from '../util/options';
 import { makeBlock } from './block';
 import { layer, type LayerDescriptor } from './types';
 import { activation } from './common';
+import { oneKernel } from './one-kernel';
 
 export const lenetLayer: LayerDescriptor = layer({
   type: 'lenet',
@@ -18,13 +19,13 @@ export const lenetLayer: LayerDescriptor = layer({
     return makeBlock(ctx, (b, input) => {
       if (input.shape.length !== 4) throw new Error(`lenet needs (rows, cols, channels) input, received rank ${input.shape.length - 1}`);
       const init = () => tf.initializers.glorotUniform({ seed: b.seed() });
-      let x = b.apply('c1', (name) => tf.layers.conv2d({ name, filters: 6, kernelSize: 5, padding: 'same', activation: a.activation, kernelInitializer: init() }), input);
+      let x = b.apply('c1', (name) => oneKernel(tf.layers.conv2d({ name, filters: 6, kernelSize: 5, padding: 'same', activation: a.activation, kernelInitializer: init() })), input);
       x = b.apply('s2', (name) => tf.layers.averagePooling2d({ name, poolSize: 2 }), x);
-      x = b.apply('c3', (name) => tf.layers.conv2d({ name, filters: 16, kernelSize: 5, activation: a.activation, kernelInitializer: init() }), x);
+      x = b.apply('c3', (name) => oneKernel(tf.layers.conv2d({ name, filters: 16, kernelSize: 5, activation: a.activation, kernelInitializer: init() })), x);
       x = b.apply('s4', (name) => tf.layers.averagePooling2d({ name, poolSize: 2 }), x);
       x = b.apply('flatten', (name) => tf.layers.flatten({ name }), x);
-      x = b.apply('f5', (name) => tf.layers.dense({ name, units: 120, activation: a.activation, kernelInitializer: init() }), x);
-      return b.apply('f6', (name) => tf.layers.dense({ name, units: 84, activation: a.activation, kernelInitializer: init() }), x);
+      x = b.apply('f5', (name) => oneKernel(tf.layers.dense({ name, units: 120, activation: a.activation, kernelInitializer: init() })), x);
+      return b.apply('f6', (name) => oneKernel(tf.layers.dense({ name, units: 84, activation: a.activation, kernelInitializer: init() })), x);
     });
   },
 });

@@ -5,6 +5,7 @@ import { int, list, num, opts } from '../util/options';
 import { makeBlock } from './block';
 import { layer, type LayerDescriptor } from './types';
 import { activation } from './common';
+import { oneKernel } from './one-kernel';
 
 export const mlpLayer: LayerDescriptor = layer({
   type: 'mlp',
@@ -19,7 +20,7 @@ export const mlpLayer: LayerDescriptor = layer({
     return makeBlock(ctx, (b, input) => {
       let x = input;
       units.forEach((u, i) => {
-        x = b.apply(`dense${i + 1}`, (name) => tf.layers.dense({ name, units: u, activation: a.activation, kernelInitializer: tf.initializers.glorotUniform({ seed: b.seed() }) }), x);
+        x = b.apply(`dense${i + 1}`, (name) => oneKernel(tf.layers.dense({ name, units: u, activation: a.activation, kernelInitializer: tf.initializers.glorotUniform({ seed: b.seed() }) })), x);
         // No seed for dropout (see dropout.ts: a fixed seed repeats one mask at every step). The seed is
         // still drawn so that the layers after it keep the initial weights they always had.
         if (a.dropout > 0) x = b.apply(`dropout${i + 1}`, (name) => (b.seed(), tf.layers.dropout({ name, rate: a.dropout })), x);

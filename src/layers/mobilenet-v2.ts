@@ -4,6 +4,7 @@
 // counts rounded to multiples of 8), so alpha 1 has Keras's 2,257,984 parameters.
 import * as tf from '@tensorflow/tfjs';
 import { oneOf, opts } from '../util/options';
+import { oneKernelBatchNorm } from './batch-norm-train';
 import type { BlockBuilder } from './block';
 import { makeBlock } from './block';
 import { layer, type LayerDescriptor } from './types';
@@ -26,7 +27,7 @@ const ROWS: Array<[t: number, c: number, n: number, s: number]> = [
   [6, 320, 1, 1],
 ];
 
-const bn = (b: BlockBuilder, part: string, x: tf.SymbolicTensor) => b.apply(part, (name) => tf.layers.batchNormalization({ name, axis: -1, epsilon: 1e-3, momentum: 0.999 }), x);
+const bn = (b: BlockBuilder, part: string, x: tf.SymbolicTensor) => b.apply(part, (name) => oneKernelBatchNorm(tf.layers.batchNormalization({ name, axis: -1, epsilon: 1e-3, momentum: 0.999 })), x);
 const relu6 = (b: BlockBuilder, part: string, x: tf.SymbolicTensor) => b.apply(part, (name) => tf.layers.activation({ name, activation: 'relu6' }), x);
 const pointwise = (b: BlockBuilder, part: string, x: tf.SymbolicTensor, filters: number) =>
   b.apply(part, (name) => tf.layers.conv2d({ name, filters, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: b.seed() }) }), x);

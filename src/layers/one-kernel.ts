@@ -11,7 +11,7 @@
 // Only the instance's call() changes: class, config and weights are tfjs's own, so saved models
 // load with stock tf.loadLayersModel. Other backends, and cases not covered, keep tfjs's call.
 import * as tf from '@tensorflow/tfjs';
-import { biasReluGrad } from '../backend/wasm-elementwise';
+import { biasReluGrad, markReluOutput } from '../backend/wasm-elementwise';
 import { simdKernels } from '../backend/wasm-simd';
 
 /** The fields of tfjs-layers' Conv2D and Dense that the fused call reads. */
@@ -98,13 +98,16 @@ function fusedCall(l: LayerFields, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor |
     const attrs = { strides: l.strides, pad: l.padding, dataFormat: 'NHWC', dilations: [1, 1], activation: fused };
     y = tf.engine().runKernel(tf.FusedConv2D, { x, filter: l.kernel.read(), ...(bias ? { bias } : {}) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   } else if (l.rank === undefined) {
-    if (x.rank !== 2) return null;
+    if (x.rank < 2) return null;
     const attrs = { transposeA: false, transposeB: false, activation: fused };
-    // The kernel takes batched operands [1, m, k] and [1, k, n] (as tf.fused.matMul passes them).
+    // The kernel takes batched operands [1, m, k] and [1, k, n] (as tf.fused.matMul passes them); the
+    // leading axes of x (e.g. a sequence's [batch, time]) are its m rows.
     const kernel = l.kernel.read();
-    const [a, b] = [x.reshape([1, ...x.shape]), kernel.reshape([1, ...kernel.shape])];
-    y = (tf.engine().runKernel(tf._FusedMatMul, { a, b, ...(bias ? { bias } : {}) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).reshape([x.shape[0], b.shape[2]!]);
+    const k = x.shape[x.rank - 1];
+    const [a, b] = [x.reshape([1, x.size / k, k]), kernel.reshape([1, ...kernel.shape])];
+    y = (tf.engine().runKernel(tf._FusedMatMul, { a, b, ...(bias ? { bias } : {}) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).reshape([...x.shape.slice(0, -1), b.shape[2]!]);
   } else return null;
+  if (fused === 'relu') markReluOutput(y);
   return fused === act ? y : l.activation.apply(y);
 }
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { int, oneOf, opts } from '../util/options';
 import type { BlockBuilder } from './block';
 import { makeBlock } from './block';
+import { oneKernelBatchNorm } from './batch-norm-train';
 import { oneKernel } from './one-kernel';
 import { layer, type LayerDescriptor } from './types';
 
@@ -22,7 +23,7 @@ const EPS = 1.001e-5;
 function conv(b: BlockBuilder, part: string, x: tf.SymbolicTensor, filters: number, kernelSize: number, strides = 1, padding: 'same' | 'valid' = 'same'): tf.SymbolicTensor {
   return b.apply(part, (name) => oneKernel(tf.layers.conv2d({ name, filters, kernelSize, strides, padding, kernelInitializer: tf.initializers.heNormal({ seed: b.seed() }) })), x);
 }
-const bn = (b: BlockBuilder, part: string, x: tf.SymbolicTensor) => b.apply(part, (name) => tf.layers.batchNormalization({ name, axis: -1, epsilon: EPS }), x);
+const bn = (b: BlockBuilder, part: string, x: tf.SymbolicTensor) => b.apply(part, (name) => oneKernelBatchNorm(tf.layers.batchNormalization({ name, axis: -1, epsilon: EPS })), x);
 const relu = (b: BlockBuilder, part: string, x: tf.SymbolicTensor) => b.apply(part, (name) => tf.layers.activation({ name, activation: 'relu' }), x);
 const add = (b: BlockBuilder, part: string, xs: tf.SymbolicTensor[]) => b.apply(part, (name) => tf.layers.add({ name }), xs);
 

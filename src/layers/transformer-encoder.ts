@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { int, num, opts } from '../util/options';
 import { makeBlock } from './block';
+import { oneKernel } from './one-kernel';
 import { layer, type LayerDescriptor } from './types';
 
 const shapeOf = (s: tf.Shape | tf.Shape[]) => (Array.isArray(s[0]) ? s[0] : s) as tf.Shape;
@@ -112,7 +113,7 @@ export const transformerEncoderLayer: LayerDescriptor = layer({
       if (input.shape.length !== 3) throw new Error(`transformerEncoder needs (steps, features) input, received rank ${input.shape.length - 1}`);
       const glorot = () => tf.initializers.glorotUniform({ seed: b.seed() });
       let x = input;
-      if (input.shape[2] !== a.dModel) x = b.apply('input_proj', (name) => tf.layers.dense({ name, units: a.dModel, kernelInitializer: glorot() }), x);
+      if (input.shape[2] !== a.dModel) x = b.apply('input_proj', (name) => oneKernel(tf.layers.dense({ name, units: a.dModel, kernelInitializer: glorot() })), x);
       x = b.apply('positions', (name) => new PositionEmbedding({ name, seed: b.seed() }), x);
       // Unseeded dropout (see dropout.ts: a fixed seed repeats one mask at every step); the seed is still
       // drawn so that the layers after it keep their initial weights.
@@ -123,8 +124,8 @@ export const transformerEncoderLayer: LayerDescriptor = layer({
         y = dropout(`${p}_attention_dropout`, y);
         x = b.apply(`${p}_attention_add`, (name) => tf.layers.add({ name }), [x, y]);
         x = b.apply(`${p}_attention_norm`, (name) => tf.layers.layerNormalization({ name, epsilon: 1e-6 }), x);
-        y = b.apply(`${p}_ff1`, (name) => tf.layers.dense({ name, units: a.dFf, activation: 'relu', kernelInitializer: glorot() }), x);
-        y = b.apply(`${p}_ff2`, (name) => tf.layers.dense({ name, units: a.dModel, kernelInitializer: glorot() }), y);
+        y = b.apply(`${p}_ff1`, (name) => oneKernel(tf.layers.dense({ name, units: a.dFf, activation: 'relu', kernelInitializer: glorot() })), x);
+        y = b.apply(`${p}_ff2`, (name) => oneKernel(tf.layers.dense({ name, units: a.dModel, kernelInitializer: glorot() })), y);
         y = dropout(`${p}_ff_dropout`, y);
         x = b.apply(`${p}_ff_add`, (name) => tf.layers.add({ name }), [x, y]);
         x = b.apply(`${p}_ff_norm`, (name) => tf.layers.layerNormalization({ name, epsilon: 1e-6 }), x);

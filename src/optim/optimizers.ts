@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { component, Registry, type ComponentDef, type ComponentInput, type Descriptor } from '../registry';
 import { bool, num, opts } from '../util/options';
 import { withWasmAdam } from './wasm-adam';
+import { withWasmMomentum } from './wasm-momentum';
 
 export interface OptimizerHandle {
   optimizer: tf.Optimizer;
@@ -48,7 +49,7 @@ export const sgdOptimizer: OptimizerDescriptor = optimizer({
     weightDecay: wd,
   }),
   create(c) {
-    const opt = c.momentum > 0 ? tf.train.momentum(c.learningRate, c.momentum, c.nesterov) : tf.train.sgd(c.learningRate);
+    const opt = c.momentum > 0 ? withWasmMomentum(tf.train.momentum(c.learningRate, c.momentum, c.nesterov)) : tf.train.sgd(c.learningRate);
     return handle(opt, coupled(c.weightDecay));
   },
 });

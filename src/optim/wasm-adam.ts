@@ -1,4 +1,5 @@
-// Owns Adam's update on the WASM backend as one loop per variable over its memory, in place of
+// Owns Adam's update on the WASM backend as one pass per variable over its memory (optim.c's
+// adam_update; a JS loop of the same operations without the module), in place of
 // tfjs's ~14 kernels per variable (each with ~10 µs of engine overhead: ~1.5 ms a step for a
 // BiLSTM tagger's dozen variables). The update is tfjs's AdamOptimizer's (Kingma & Ba 2015,
 // arXiv:1412.6980, Algorithm 1, with tfjs's placement of ε):
@@ -12,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND, heapF32, type Info } from '../backend/wasm-ops';
+import { heapOffset, simdKernels } from '../backend/wasm-simd';
 
 interface Slot {
   originalName: string;
@@ -31,7 +33,7 @@ interface AdamState {
   incrementIterations(): void;
 }
 
-type Grads = tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor | null }>;
+export type Grads = tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor | null }>;
 
 /** Creates the slots tfjs would create (zeros, not trainable, named <variable>/m and /v). */
 function ensureSlots(o: AdamState, i: number, name: string, value: tf.Variable): void {
@@ -40,8 +42,15 @@ function ensureSlots(o: AdamState, i: number, name: string, value: tf.Variable):
   o.accumulatedSecondMoment[i] ??= make('v');
 }
 
+/** The variable's value becomes `fresh` (a new buffer on the heap, see update). */
+export function replace(value: tf.Variable, fresh: Info): void {
+  const t = tf.engine().makeTensorFromTensorInfo(fresh);
+  value.assign(t);
+  t.dispose();
+}
+
 /** Whether t is float32 and on the heap, and no other tensor shares its memory (safe to write in place). */
-function owned(backend: BackendWasm, t: tf.Tensor): boolean {
+export function owned(backend: BackendWasm, t: tf.Tensor): boolean {
   const d = backend.dataIdMap.get(t.dataId) as { refCount?: number } | undefined;
   return !!d && t.dtype === 'float32' && (d.refCount ?? 1) === 1;
 }
@@ -67,10 +76,18 @@ function update(o: AdamState, grads: Grads): boolean {
   const [b1, b2, a1, a2, lr, eps] = [f(o.beta1), f(o.beta2), f(1 - o.beta1), f(1 - o.beta2), f(o.learningRate), f(o.epsilon)];
   const beta = () => [heapF32(backend, o.accBeta1 as unknown as Info), heapF32(backend, o.accBeta2 as unknown as Info)];
   const [c1, c2] = beta().map((acc) => f(1 - acc[0]));
+  // optim.c's adam_update: the same operations four lanes at a time (the loop below without the module).
+  const k = simdKernels(backend);
   for (const [value, g, m, v] of work) {
     // The new weights go to a new buffer: the wasm backend caches XNNPACK's packed copy of a matMul's or
     // convolution's weights per buffer, so values written in place would leave it stale.
     const fresh = backend.makeOutput(value.shape, 'float32');
+    if (k) {
+      const p = (t: tf.Tensor | Info) => heapOffset(backend, t as unknown as Info);
+      k.adam_update(value.size, p(value), p(g), p(m), p(v), p(fresh), b1, b2, a1, a2, c1, c2, -lr, eps);
+      replace(value, fresh);
+      continue;
+    }
     const [x, nx, gd, md, vd] = [value, fresh, g, m, v].map((t) => heapF32(backend, t as unknown as Info));
     // tfjs's kernels one by one, each rounded to float32 (f): the same bits as its update.
     for (let j = 0; j < x.length; j++) {
@@ -82,9 +99,7 @@ function update(o: AdamState, grads: Grads): boolean {
       const step = f(f(f(mj / c1) / f(f(Math.sqrt(f(vj / c2))) + eps)) * -lr);
       nx[j] = f(step + x[j]);
     }
-    const t = tf.engine().makeTensorFromTensorInfo(fresh);
-    value.assign(t);
-    t.dispose();
+    replace(value, fresh);
   }
   const [acc1, acc2] = beta();
   acc1[0] *= b1;
@@ -93,11 +108,14 @@ function update(o: AdamState, grads: Grads): boolean {
   return true;
 }
 
-/** Gives a tfjs Adam optimizer this update on wasm (its own update elsewhere). */
-export function withWasmAdam(optimizer: tf.AdamOptimizer): tf.AdamOptimizer {
+/** Gives a tfjs optimizer `update` (its own applyGradients wherever update returns false). */
+export function withUpdate<O extends tf.Optimizer, State>(optimizer: O, update: (o: State, grads: Grads) => boolean): O {
   const stock = optimizer.applyGradients.bind(optimizer);
   optimizer.applyGradients = ((grads: Grads) => {
-    if (!update(optimizer as unknown as AdamState, grads)) stock(grads as Parameters<typeof stock>[0]);
+    if (!update(optimizer as unknown as State, grads)) stock(grads as Parameters<typeof stock>[0]);
   }) as typeof optimizer.applyGradients;
   return optimizer;
 }
+
+/** Gives a tfjs Adam optimizer this update on wasm (its own update elsewhere). */
+export const withWasmAdam = (optimizer: tf.AdamOptimizer): tf.AdamOptimizer => withUpdate(optimizer, update);

@@ -3,11 +3,13 @@
 //   sum_rows:          out[c] = Σ_r x[r, c]       (Sum over leading axes: a bias gradient; tfjs
 //                                                  transposes first, then sums)
 //   add_row:           out[r, c] = x[r, c] + v[c] (Add of a trailing vector: a bias)
-//   max_pool_grad_2x2: MaxPoolGrad of 2×2 windows at stride 2 tiling the input
+//   max_pool_grad_2x2: MaxPoolGrad of 2×2 windows at stride 2 tiling the input (optionally times a
+//                      relu's mask: the relu's gradient after it in the same pass)
+//   pad_hw:            PadV2 of the spatial axes (a zeroPadding2d layer), a row at a time
 // Sums run over r in order, so they equal tfjs's sums bit for bit.
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
 // stack — the module shares tfjs's memory and owns none of it.
-#include "lanes.h"
+#include "mask.h"
 
 // Columns j0 … j0 + 4·nv of out, the last vector `tail` wide (0: full), summed over `rows` rows.
 INLINE void sum_block(int nv, int tail, const float* x, int rows, int cols, float* out) {
@@ -65,7 +67,9 @@ void add_row(const float* x, int rows, int cols, const float* v, float* out) {
 // dx of 2×2 max pooling at stride 2 over x [n, 2·oh, 2·ow, c] (every input in exactly one window):
 // each window's dy goes to its first maximum in row-major order (strict >, so NaN never wins and a
 // window of NaN gets nothing), as tfjs's cpu backend and TensorFlow do; the other three get 0.
-INLINE void pool_window(const float* x, const float* dy, float* dx, int c, int row, int tail) {
+// With relu (x a relu's output, whose gradient would multiply dx by step(x) next): each value times
+// step(x) at its place (mask.h), the two passes' result in one.
+INLINE void pool_window(const float* x, const float* dy, float* dx, int c, int row, int tail, int relu) {
   v128_t a0 = load_part(x, tail), a1 = load_part(x + c, tail);
   v128_t a2 = load_part(x + row, tail), a3 = load_part(x + row + c, tail);
   v128_t best = wasm_f32x4_splat(-__builtin_inff());
@@ -81,23 +85,57 @@ INLINE void pool_window(const float* x, const float* dy, float* dx, int c, int r
   v128_t w1 = wasm_v128_andnot(wasm_v128_andnot(g1, g2), g3);
   v128_t w0 = wasm_v128_andnot(wasm_v128_andnot(wasm_v128_andnot(g0, g1), g2), g3);
   v128_t d = load_part(dy, tail);
-  store_part(dx, wasm_v128_and(d, w0), tail);
-  store_part(dx + c, wasm_v128_and(d, w1), tail);
-  store_part(dx + row, wasm_v128_and(d, w2), tail);
-  store_part(dx + row + c, wasm_v128_and(d, g3), tail);
+  v128_t d0 = wasm_v128_and(d, w0), d1 = wasm_v128_and(d, w1), d2 = wasm_v128_and(d, w2), d3 = wasm_v128_and(d, g3);
+  if (relu) d0 = masked(a0, d0), d1 = masked(a1, d1), d2 = masked(a2, d2), d3 = masked(a3, d3);
+  store_part(dx, d0, tail);
+  store_part(dx + c, d1, tail);
+  store_part(dx + row, d2, tail);
+  store_part(dx + row + c, d3, tail);
 }
 
 EXPORT(max_pool_grad_2x2)
-void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int n, int oh, int ow, int c) {
+void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int n, int oh, int ow, int c, int relu) {
   const int row = 2 * ow * c, c4 = c & ~3, tail = c & 3;
   for (int b = 0; b < n; b++) {
     for (int y = 0; y < oh; y++) {
       const int in = (b * 2 * oh + 2 * y) * row;
       for (int q = 0; q < ow; q++) {
         const int i = in + 2 * q * c, o = ((b * oh + y) * ow + q) * c;
-        for (int k = 0; k < c4; k += 4) pool_window(x + i + k, dy + o + k, dx + i + k, c, row, 0);
-        if (tail) pool_window(x + i + c4, dy + o + c4, dx + i + c4, c, row, tail);
+        if (relu) {
+          for (int k = 0; k < c4; k += 4) pool_window(x + i + k, dy + o + k, dx + i + k, c, row, 0, 1);
+          if (tail) pool_window(x + i + c4, dy + o + c4, dx + i + c4, c, row, tail, 1);
+        } else {
+          for (int k = 0; k < c4; k += 4) pool_window(x + i + k, dy + o + k, dx + i + k, c, row, 0, 0);
+          if (tail) pool_window(x + i + c4, dy + o + c4, dx + i + c4, c, row, tail, 0);
+        }
       }
     }
+  }
+}
+
+// out [n, oh, ow, c] = x [n, h, w, c] placed at row `top`, column `left`, `value` around it
+// (PadV2 of the spatial axes: a zeroPadding2d layer); each row one contiguous copy.
+INLINE void fill(float* p, int count, v128_t v) {
+  int i = 0;
+  for (; i + 4 <= count; i += 4) wasm_v128_store(p + i, v);
+  for (; i < count; i++) p[i] = wasm_f32x4_extract_lane(v, 0);
+}
+
+EXPORT(pad_hw)
+void pad_hw(const float* x, float* out, int n, int h, int w, int c, int oh, int ow, int top, int left, float value) {
+  const v128_t v = wasm_f32x4_splat(value);
+  const int row = w * c, orow = ow * c, before = left * c, after = orow - before - row;
+  for (int b = 0; b < n; b++) {
+    fill(out, top * orow, v);
+    out += top * orow;
+    for (int r = 0; r < h; r++, x += row, out += orow) {
+      fill(out, before, v);
+      int i = 0;
+      for (; i + 4 <= row; i += 4) wasm_v128_store(out + before + i, wasm_v128_load(x + i));
+      for (; i < row; i++) out[before + i] = x[i];
+      fill(out + before + row, after, v);
+    }
+    fill(out, (oh - top - h) * orow, v);
+    out += (oh - top - h) * orow;
   }
 }

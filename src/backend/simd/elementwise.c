@@ -7,15 +7,7 @@
 //   bias_relu: y = max(y + bias, 0) in place over the rows of a product (wasm-matmul.ts).
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
 // stack — the module shares tfjs's memory and owns none of it.
-#include "lanes.h"
-
-// step(y)·d, four at a time.
-INLINE v128_t masked(v128_t y, v128_t d) {
-  v128_t zero = wasm_f32x4_splat(0);
-  v128_t s = wasm_v128_bitselect(wasm_f32x4_splat(1), zero, wasm_f32x4_gt(y, zero));
-  s = wasm_v128_bitselect(y, s, wasm_f32x4_ne(y, y));
-  return wasm_f32x4_mul(d, s);
-}
+#include "mask.h"
 
 EXPORT(relu_grad)
 void relu_grad(int n, const float* y, const float* dy, float* dz) {

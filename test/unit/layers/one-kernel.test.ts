@@ -40,6 +40,7 @@ const CONV: [string, Make, number[]][] = [
 const DENSE: [string, Make, number[]][] = [
   ['dense relu', () => tf.layers.dense({ units: 13, activation: 'relu' }), [5, 7]],
   ['dense softmax', () => tf.layers.dense({ units: 4, activation: 'softmax' }), [3, 6]],
+  ['dense relu on a sequence [batch, time, features]', () => tf.layers.dense({ units: 6, activation: 'relu' }), [2, 3, 5]],
 ];
 
 describe('one-kernel layers', () => {

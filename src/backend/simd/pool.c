@@ -1,0 +1,134 @@
+// Owns max pooling over NHWC tensors (float32, on tfjs-backend-wasm's memory) for any window,
+// stride and padding, four channels at a time (the channel vector innermost, so every load is
+// contiguous), with the semantics of tfjs's cpu backend and TensorFlow's MaxPoolGrad:
+//   max_pool:      y = the first maximum of the window's in-bounds values in row-major order, by
+//                  strict > from −∞ (NaN never wins; a window of NaN or −∞ only gives −∞)
+//   max_pool_grad: dx[that first maximum] += dy (windows may overlap); a window whose values never
+//                  beat −∞ passes nothing on
+// tfjs-backend-wasm's MaxPool (XNNPACK) lets a NaN hide the values after it and orders ±0 the other
+// way, and its MaxPoolGrad is a channel-outermost loop; mtl's JS loop for the general gradient was
+// ~6 ms at a ResNet stem's 3×3 / 2 pooling (batch 256).
+// Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
+// stack — the module shares tfjs's memory and owns none of it.
+#include "lanes.h"
+
+#define SCALAR _Pragma("clang loop vectorize(disable) interleave(disable)")
+
+// The in-bounds rows r0 … r1 and columns q0 … q1 of output pixel (oy, ox)'s window.
+#define WINDOW                                                        \
+  const int rs = oy * sh - top, qs = ox * sw - left;                  \
+  const int r0 = rs < 0 ? 0 : rs, r1 = rs + fh > h ? h : rs + fh;     \
+  const int q0 = qs < 0 ? 0 : qs, q1 = qs + fw > w ? w : qs + fw;
+
+// The first maximum of four vectors in window order.
+INLINE v128_t max4(v128_t a, v128_t b, v128_t c, v128_t d) {
+  v128_t best = wasm_v128_bitselect(a, wasm_f32x4_splat(-__builtin_inff()), wasm_f32x4_gt(a, wasm_f32x4_splat(-__builtin_inff())));
+  best = wasm_v128_bitselect(b, best, wasm_f32x4_gt(b, best));
+  best = wasm_v128_bitselect(c, best, wasm_f32x4_gt(c, best));
+  return wasm_v128_bitselect(d, best, wasm_f32x4_gt(d, best));
+}
+
+// 2×2 windows at stride 2 without padding, c ≥ 4 (LeNet's pooling): the last vector of a pixel
+// overlaps the one before it instead of a scalar tail (the same values written twice).
+INLINE void max_pool_2x2(const float* x, float* y, int n, int h, int w, int c, int oh, int ow) {
+  const int row = w * c;
+  for (int b = 0; b < n; b++) {
+    for (int oy = 0; oy < oh; oy++) {
+      const float* in = x + (b * h + 2 * oy) * row;
+      for (int ox = 0; ox < ow; ox++, y += c, in += 2 * c) {
+        for (int k = 0; k < c; k += 4) {
+          const int j = k + 4 > c ? c - 4 : k;
+          const float* p = in + j;
+          wasm_v128_store(y + j, max4(wasm_v128_load(p), wasm_v128_load(p + c), wasm_v128_load(p + row), wasm_v128_load(p + row + c)));
+        }
+      }
+    }
+  }
+}
+
+EXPORT(max_pool)
+void max_pool(const float* x, float* y, int n, int h, int w, int c, int oh, int ow, int fh, int fw, int sh, int sw, int top, int left) {
+  if (fh == 2 && fw == 2 && sh == 2 && sw == 2 && top == 0 && left == 0 && c >= 4 && 2 * oh <= h && 2 * ow <= w) {
+    max_pool_2x2(x, y, n, h, w, c, oh, ow);
+    return;
+  }
+  const int c4 = c & ~3;
+  for (int b = 0; b < n; b++) {
+    const float* img = x + b * h * w * c;
+    for (int oy = 0; oy < oh; oy++) {
+      for (int ox = 0; ox < ow; ox++, y += c) {
+        WINDOW
+        int k = 0;
+        for (; k < c4; k += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          for (int r = r0; r < r1; r++) {
+            for (int q = q0; q < q1; q++) {
+              v128_t v = wasm_v128_load(img + (r * w + q) * c + k);
+              best = wasm_v128_bitselect(v, best, wasm_f32x4_gt(v, best));
+            }
+          }
+          wasm_v128_store(y + k, best);
+        }
+        SCALAR for (; k < c; k++) {
+          float best = -__builtin_inff();
+          for (int r = r0; r < r1; r++) {
+            for (int q = q0; q < q1; q++) {
+              float v = img[(r * w + q) * c + k];
+              if (v > best) best = v;
+            }
+          }
+          y[k] = best;
+        }
+      }
+    }
+  }
+}
+
+EXPORT(max_pool_grad)
+void max_pool_grad(const float* x, const float* dy, float* dx, int n, int h, int w, int c, int oh, int ow, int fh, int fw, int sh, int sw, int top, int left) {
+  const int c4 = c & ~3;
+  SCALAR for (int i = 0; i < n * h * w * c; i++) dx[i] = 0;
+  for (int b = 0; b < n; b++) {
+    const int base = b * h * w * c;
+    for (int oy = 0; oy < oh; oy++) {
+      for (int ox = 0; ox < ow; ox++, dy += c) {
+        WINDOW
+        int k = 0;
+        for (; k < c4; k += 4) {
+          // Pass 1: each lane's first maximum, as its position in the window (−1: none).
+          v128_t best = wasm_f32x4_splat(-__builtin_inff()), at = wasm_i32x4_splat(-1);
+          int p = 0;
+          for (int r = r0; r < r1; r++) {
+            for (int q = q0; q < q1; q++, p++) {
+              v128_t v = wasm_v128_load(x + base + (r * w + q) * c + k);
+              v128_t g = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, g);
+              at = wasm_v128_bitselect(wasm_i32x4_splat(p), at, g);
+            }
+          }
+          // Pass 2: dy to the lanes whose maximum sits at each position.
+          const v128_t d = wasm_v128_load(dy + k);
+          p = 0;
+          for (int r = r0; r < r1; r++) {
+            for (int q = q0; q < q1; q++, p++) {
+              float* o = dx + base + (r * w + q) * c + k;
+              v128_t m = wasm_i32x4_eq(at, wasm_i32x4_splat(p));
+              if (wasm_v128_any_true(m)) wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), wasm_v128_and(d, m)));
+            }
+          }
+        }
+        SCALAR for (; k < c; k++) {
+          float best = -__builtin_inff();
+          int at = -1;
+          for (int r = r0; r < r1; r++) {
+            for (int q = q0; q < q1; q++) {
+              const int i = base + (r * w + q) * c + k;
+              if (x[i] > best) best = x[i], at = i;
+            }
+          }
+          if (at >= 0) dx[at] += dy[k];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,139 @@
+// Tests max pooling on mtl's SIMD module (pool.c via wasm-pool-grads.ts), forward and gradient,
+// against the cpu backend over window sizes, strides, paddings, odd sizes, batch 1 and channel
+// counts with and without a vector tail, with many ties; NaN, −∞ and ±0 by hand (the first maximum
+// by strict >, as the cpu backend; tfjs-backend-wasm's XNNPACK kernel answers differently).
+// MaxPoolGrad of a relu's output with the relu's mask fused in: by definition (NaN, ±0, negatives)
+// and, in a conv2d → maxPool model, the same bits as tfjs's own layers. Also PadV2 of the spatial
+// axes (wasm-pad.ts, channels.c) and its gradient against the cpu backend.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { markReluOutput } from '../../../src/backend/wasm-elementwise';
+import { oneKernel } from '../../../src/layers/one-kernel';
+import { useBackend } from '../../helpers/backend';
+import { compare, on, size, values } from './wasm-compare';
+
+type Case = [batch: number, h: number, w: number, c: number, pool: number | [number, number], stride: number | [number, number], pad: 'same' | 'valid' | number];
+
+const CASES: Case[] = [
+  [1, 4, 4, 1, 2, 2, 'valid'],
+  [3, 8, 8, 8, 2, 2, 'valid'],
+  [2, 7, 9, 10, 2, 2, 'valid'], // odd: last row and column unread; 10 channels: two vectors and a tail of 2
+  [2, 7, 9, 5, 2, 2, 'same'], // windows cut by the edge
+  [1, 9, 9, 13, 3, 2, 'same'], // overlapping windows
+  [2, 16, 16, 8, 3, 2, 'valid'], // a ResNet stem's pooling (after its zero padding)
+  [2, 6, 7, 4, 3, 1, 'valid'],
+  [1, 10, 11, 6, 3, 3, 'same'],
+  [2, 8, 6, 7, [2, 3], [1, 2], 'same'],
+  [1, 5, 5, 9, 5, 1, 'valid'], // one window over everything
+  [1, 7, 7, 4, 3, 2, 1],
+];
+
+const name = ([b, h, w, c, p, s, pad]: Case) => `b${b} ${h}x${w}x${c} pool${p} s${s} ${pad}`;
+
+/** y = maxPool(x) and d/dx of Σ y ⊙ r; `quantise` makes many ties. */
+function pool([b, h, w, c, p, s, pad]: Case, quantise: boolean): () => tf.Tensor[] {
+  return () => {
+    const raw = values(b * h * w * c, 61);
+    const x = tf.tensor4d(quantise ? raw.map((v) => Math.round(v * 2) / 2) : raw, [b, h, w, c]);
+    const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, p, s, pad);
+    const y = f(x);
+    const r = tf.tensor(values(size(y.shape), 62), y.shape);
+    return [y, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), r)))(x)];
+  };
+}
+
+describe('max pooling on the SIMD module', () => {
+  before(() => useBackend('wasm'));
+
+  for (const c of CASES) {
+    it(`${name(c)}: forward and gradient as on cpu`, () => compare(name(c), pool(c, false)));
+    it(`${name(c)}, with ties`, () => compare(name(c), pool(c, true)));
+  }
+
+  it('overlapping windows over NaN and −∞ sprinkled in: forward and gradient as on cpu', () =>
+    compare('nan', () => {
+      const shape: [number, number, number, number] = [2, 7, 7, 6];
+      const x = tf.tensor4d(values(size(shape), 63).map((v, i) => (i % 7 === 3 ? NaN : i % 11 === 5 ? -Infinity : v)), shape);
+      const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, 'same');
+      const r = tf.tensor(values(2 * 4 * 4 * 6, 64), [2, 4, 4, 6]);
+      return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), r)))(x)];
+    }));
+
+  it('NaN never wins, ties and ±0 go to the first, −∞ windows give −∞ and pass nothing (scalar and vector lanes)', async () => {
+    // One 4×4 image, 2×2 windows: [NaN 1 | 2 3], [NaN NaN | NaN NaN], [−1 NaN | −5 −2], [0 −0 | −0 0].
+    const img = [NaN, 1, 2, 3, NaN, NaN, NaN, NaN, -1, NaN, -5, -2, 0, -0, -0, 0];
+    const ninf = -Infinity;
+    const img2 = [ninf, ninf, 4, 4, ninf, ninf, 4, 4, 7, 7, 7, 7, 7, 7, 7, 7];
+    const wantY = [[1, 3, 0, -0], [ninf, 4, 7, 7]];
+    const wantDx = [[0, 5, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 8, 0], [0, 0, 6, 0, 0, 0, 0, 0, 7, 0, 8, 0, 0, 0, 0, 0]];
+    // c = 1 (scalar lanes) and c = 4 (one vector: the channels are four copies of one image).
+    for (const c of [1, 4]) {
+      for (const [k, data] of [img, img2].entries()) {
+        const [y, dx] = await on('wasm', () => {
+          const x = tf.tensor4d(data.flatMap((v) => Array(c).fill(v)), [1, 4, 4, c]);
+          const r = tf.tensor4d([5, 6, 7, 8].flatMap((v) => Array(c).fill(v)), [1, 2, 2, c]);
+          const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid');
+          return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), r)))(x)];
+        });
+        const ch0 = (a: Float32Array) => Array.from(a).filter((_, i) => i % c === 0);
+        assert.deepEqual(ch0(y), wantY[k], `y, c ${c}, image ${k}`);
+        assert.ok(ch0(y).every((v, i) => Object.is(v, wantY[k][i])), `signed zeros of y, c ${c}, image ${k}: ${ch0(y)}`);
+        assert.deepEqual(ch0(dx), wantDx[k], `dx, c ${c}, image ${k}`);
+      }
+    }
+  });
+
+  const PADS: Array<[number[], Array<[number, number]>, number]> = [
+    [[2, 28, 28, 1], [[0, 0], [3, 3], [3, 3], [0, 0]], 0], // a ResNet stem's zeroPadding2d
+    [[1, 5, 7, 6], [[0, 0], [1, 0], [0, 2], [0, 0]], 0], // uneven; rows of 42 floats (a tail of 2)
+    [[3, 4, 3, 5], [[0, 0], [0, 0], [2, 1], [0, 0]], -1.5], // columns only, a constant
+    [[2, 3, 3, 4], [[0, 0], [0, 0], [0, 0], [0, 0]], 0], // nothing to pad
+    [[2, 3, 3, 4], [[1, 0], [1, 1], [0, 0], [0, 2]], 0], // batch and channel axes: tfjs's own kernel
+  ];
+  for (const [shape, pads, value] of PADS) {
+    it(`PadV2 [${shape}] by ${JSON.stringify(pads)} with ${value}: output and gradient as on cpu`, () =>
+      compare('pad', () => {
+        const x = tf.tensor(values(size(shape), 65), shape);
+        const f = (a: tf.Tensor) => tf.pad(a, pads, value);
+        const y = f(x);
+        const r = tf.tensor(values(size(y.shape), 66), y.shape);
+        return [y, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), r)))(x)];
+      }));
+  }
+
+  it('MaxPoolGrad of a marked relu output: dx·step(x) by definition (NaN, 0, negatives, c with a tail)', async () => {
+    await useBackend('wasm');
+    const c = 5;
+    const base = [3, 0, -1, 2, NaN, 1, 0, 0, 4, -2, 7, NaN, 0, 0, 0, 0];
+    const xs = Array.from({ length: 16 * c }, (_, i) => base[(Math.floor(i / c) + 3 * (i % c)) % 16]);
+    const dys = Array.from({ length: 4 * c }, (_, i) => (i % 3) - 1.25);
+    const [plain, fused] = [false, true].map((relu) =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xs, [1, 4, 4, c]);
+        if (relu) markReluOutput(x);
+        const dx = tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor4d(dys, [1, 2, 2, c]), input: x, output: tf.maxPool(x, 2, 2, 'valid') }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor;
+        return Array.from(dx.dataSync());
+      }),
+    );
+    const step = (v: number) => (Number.isNaN(v) ? NaN : v > 0 ? 1 : 0);
+    const want = plain.map((d, i) => Math.fround(d * step(xs[i])));
+    assert.ok(fused.every((v, i) => Object.is(v, want[i])), `fused ${fused}\nwant ${want}`);
+    assert.ok(plain.some((v, i) => v !== 0 && !(xs[i] > 0)) || plain.some((v, i) => Number.isNaN(want[i]) && !Number.isNaN(v)), 'the mask changes something here');
+  });
+
+  it('conv2d (relu, one kernel) → maxPool 2×2: input, kernel and bias gradients the same bits as tfjs\'s own layers', async () => {
+    const run = (wrap: boolean) => () => {
+      const conv = tf.layers.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }), biasInitializer: 'zeros' });
+      const layer = wrap ? oneKernel(conv) : conv;
+      const x = tf.tensor4d(values(2 * 10 * 10 * 3, 67), [2, 10, 10, 3]); // conv 8×8: windows tile it
+      layer.apply(x);
+      const ws = layer.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
+      const r = tf.tensor4d(values(2 * 4 * 4 * 6, 68), [2, 4, 4, 6]);
+      const f = (a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => (void k, void b, tf.sum(tf.mul(tf.maxPool(layer.apply(a) as tf.Tensor4D, 2, 2, 'valid'), r)));
+      return tf.grads(f)([x, ...ws]);
+    };
+    const [fused, stock] = [await on('wasm', run(true)), await on('wasm', run(false))];
+    fused.forEach((g, i) => assert.deepEqual(g, stock[i], `gradient ${i}`));
+  });
+});
