@@ -19,7 +19,7 @@
 // the cost model below, fitted on XNNPACK's wasm SIMD timings, predicts a clear gain.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdConvForward } from './wasm-conv-simd';
+import { channelVectors, simdConvForward } from './wasm-conv-simd';
 import { heapF32, originalKernel, release, run, type Info, type KernelArgs } from './wasm-ops';
 import { simdKernels } from './wasm-simd';
 
@@ -91,8 +91,9 @@ function convInfo(x: Info, filter: Info, attrs: tf.Conv2DAttrs): tf.backend_util
 }
 
 /**
- * mtl's SIMD convolution (conv.c reads the filter [FH, FW, C, OC] as the [FH·FW·C, OC] it is), with
- * the bias and a relu applied as it writes; null when the case is not one it covers.
+ * mtl's SIMD convolution (conv.c reads the filter [FH, FW, C, OC] as the [FH·FW·C, OC] it is, or
+ * transposed to [OC, FH·FW·C] for channelVectors), with the bias and a relu applied as it writes;
+ * null when the case is not one it covers.
  */
 function simdConv(backend: BackendWasm, x: Info, filter: Info, info: tf.backend_util.Conv2DInfo, bias: Info | undefined, activation: string): Info | null {
   const k = simdKernels(backend);
@@ -100,7 +101,13 @@ function simdConv(backend: BackendWasm, x: Info, filter: Info, info: tf.backend_
   if (!k || info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   if ((activation !== 'linear' && activation !== 'relu') || (bias && (bias.shape.length !== 1 || bias.shape[0] !== oc)) || n * oh * ow === 0) return null;
   const g = { n, h, w, c, fh: info.filterHeight, fw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth, oh, ow, top: info.padInfo.top, left: info.padInfo.left };
-  return simdConvForward(backend, k, x, filter, oc, g, bias, activation === 'relu');
+  if (!channelVectors(c, oc)) return simdConvForward(backend, k, x, filter, oc, g, bias, activation === 'relu');
+  const wT = run(backend, 'Transpose', { x: filter }, { perm: [3, 0, 1, 2] });
+  try {
+    return simdConvForward(backend, k, x, wT, oc, g, bias, activation === 'relu');
+  } finally {
+    release(backend, wT);
+  }
 }
 
 /**

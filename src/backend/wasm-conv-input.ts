@@ -17,7 +17,7 @@
 // multiply meets a spread zero.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdConvForward, simdConvInto } from './wasm-conv-simd';
+import { channelVectors, simdConvForward, simdConvInto } from './wasm-conv-simd';
 import { heapF32, originalKernel, release, run, type Info, type KernelArgs } from './wasm-ops';
 import { heapOffset, simdKernels } from './wasm-simd';
 
@@ -110,13 +110,14 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
 
 /**
  * Stride 1 on mtl's SIMD module: the correlation of the header on dy itself (no spread needed), padded
- * FH−1−pt on top and FW−1−pl on the left (a negative pad crops), with W' laid out as [FH·FW·OC, C].
+ * FH−1−pt on top and FW−1−pl on the left (a negative pad crops), with W' laid out as [FH·FW·OC, C]
+ * (as [C, FH·FW·OC] when channelVectors(OC, C): simdConvInto's layouts).
  */
 function simdInputGrad(backend: BackendWasm, dy: Info, filter: Info, info: tf.backend_util.Conv2DInfo): Info {
   const [fh, fw, c, oc] = filter.shape;
   const { batchSize: n, inHeight: h, inWidth: w, outHeight, outWidth, padInfo } = info;
   const flipped = run(backend, 'Reverse', { x: filter }, { dims: [0, 1] });
-  const wT = run(backend, 'Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
+  const wT = run(backend, 'Transpose', { x: flipped }, { perm: channelVectors(oc, c) ? [2, 0, 1, 3] : [0, 1, 3, 2] });
   release(backend, flipped);
   try {
     const g = { n, h: outHeight, w: outWidth, c: oc, fh, fw, sh: 1, sw: 1, oh: h, ow: w, top: fh - 1 - padInfo.top, left: fw - 1 - padInfo.left };
@@ -142,16 +143,20 @@ function axisPhases(size: number, f: number, s: number, p: number): Array<{ rho:
   });
 }
 
-/** The phase's taps w[ρ + sh·(U−1−v), σ + sw·(V−1−v'), c, oc] as [U, V, OC, C] (= [U·V·OC, C]). */
+/**
+ * The phase's taps w[ρ + sh·(U−1−v), σ + sw·(V−1−v'), c, oc] as [U, V, OC, C] (= [U·V·OC, C]), or as
+ * [C, U·V·OC] when channelVectors(OC, C) (simdConvInto's layouts).
+ */
 function phaseFilter(backend: BackendWasm, filter: Info, sh: number, sw: number, rho: number, sigma: number, u: number, v: number): Info {
   const [, fw, c, oc] = filter.shape;
   const out = backend.makeOutput([u, v, oc, c], 'float32');
   const [w, dst] = [heapF32(backend, filter), heapF32(backend, out)];
-  let o = 0;
+  // Where W'[tap, j, i] goes: tap-major, or i-major (C rows of U·V·OC).
+  const at = channelVectors(oc, c) ? (t: number, j: number, i: number) => i * u * v * oc + t * oc + j : (t: number, j: number, i: number) => (t * oc + j) * c + i;
   for (let a = 0; a < u; a++) {
     for (let b = 0; b < v; b++) {
       const tap = ((rho + sh * (u - 1 - a)) * fw + sigma + sw * (v - 1 - b)) * c * oc;
-      for (let j = 0; j < oc; j++) for (let i = 0; i < c; i++) dst[o++] = w[tap + i * oc + j];
+      for (let j = 0; j < oc; j++) for (let i = 0; i < c; i++) dst[at(a * v + b, j, i)] = w[tap + i * oc + j];
     }
   }
   return out;

@@ -67,21 +67,30 @@ export interface Placement {
 }
 
 /**
- * The convolution of x with w laid out as [fh·fw·c, oc] (row-major) on conv.c, written at `to`
- * ([n, oh, ow, oc] when contiguous), then + bias [oc] and relu when given.
+ * Whether conv2d_forward_cvec (the input channels as the vector axis) suits a convolution of c input
+ * channels into oc outputs: c fills whole vectors and oc does not (10 outputs fill 10 of conv.c's 12
+ * lanes); it then takes the filter transposed, as [oc, fh·fw·c].
+ */
+export const channelVectors = (c: number, oc: number): boolean => c % 4 === 0 && oc % 4 !== 0;
+
+/**
+ * The convolution of x with w laid out as [fh·fw·c, oc] (row-major; [oc, fh·fw·c] when
+ * channelVectors(c, oc)) on conv.c, written at `to` ([n, oh, ow, oc] when contiguous), then + bias
+ * [oc] and relu when given.
  */
 export function simdConvInto(backend: BackendWasm, k: SimdKernels, x: Info, w: Info, oc: number, g: Geometry, to: Placement, bias?: Info, relu = false): void {
   const taps = tapsInside(backend, k, x, g);
   try {
     const [r, q] = [taps.rows, taps.cols];
     const biasPtr = bias ? heapOffset(backend, bias) : 0;
-    k.conv2d_forward(g.n, taps.ptr, taps.image, taps.row, g.c, g.fh, g.fw, g.sh, g.sw, heapOffset(backend, w), g.oh, g.ow, oc, to.ptr, to.image, to.row, to.pix, r[0], r[1], q[0], q[1], biasPtr, relu ? 1 : 0);
+    const conv = channelVectors(g.c, oc) ? k.conv2d_forward_cvec : k.conv2d_forward;
+    conv(g.n, taps.ptr, taps.image, taps.row, g.c, g.fh, g.fw, g.sh, g.sw, heapOffset(backend, w), g.oh, g.ow, oc, to.ptr, to.image, to.row, to.pix, r[0], r[1], q[0], q[1], biasPtr, relu ? 1 : 0);
   } finally {
     taps.dispose();
   }
 }
 
-/** y [n, oh, ow, oc] = the convolution of x with w [fh·fw·c, oc] on conv.c, + bias and relu when given. */
+/** y [n, oh, ow, oc] = the convolution of x with w (as simdConvInto takes it) on conv.c, + bias and relu when given. */
 export function simdConvForward(backend: BackendWasm, k: SimdKernels, x: Info, w: Info, oc: number, g: Geometry, bias?: Info, relu = false): Info {
   const y = backend.makeOutput([g.n, g.oh, g.ow, oc], 'float32');
   const to = { ptr: heapOffset(backend, y), image: g.oh * g.ow * oc, row: g.ow * oc, pix: oc };

@@ -36,6 +36,8 @@ export interface SimdKernels {
   conv2d_filter_grad_scratch(c: number, fh: number, fw: number, sw: number, oh: number, ow: number, oc: number): number;
   /** conv.c: y[n, oh, ow, oc] = Σ_k input window[k] · w[k, oc] (+ bias, relu; every tap inside x, data in rows/cols lo…hi; y strided). */
   conv2d_forward(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, w: number, oh: number, ow: number, oc: number, y: number, yImage: number, yRow: number, yPix: number, rowLo: number, rowHi: number, colLo: number, colHi: number, bias: number, relu: number): void;
+  /** conv.c: conv2d_forward with the filter as wT [oc, fh·fw·c] and the input channels (c a multiple of 4) as the vector axis. */
+  conv2d_forward_cvec(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, wT: number, oh: number, ow: number, oc: number, y: number, yImage: number, yRow: number, yPix: number, rowLo: number, rowHi: number, colLo: number, colHi: number, bias: number, relu: number): void;
   /** conv.c: out [n, ph, pw, c] = x [n, h, w, c] shifted by (top, left), zeros around it. */
   pad_nhwc(n: number, h: number, w: number, c: number, x: number, ph: number, pw: number, top: number, left: number, out: number): void;
   /** channels.c: out[c] = Σ_r x[r, c] over rows × cols. */

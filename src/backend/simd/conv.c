@@ -18,6 +18,7 @@
 // stack — the module shares tfjs's memory and owns none of it.
 
 #include "conv-c1.h"
+#include "conv-cvec.h"
 
 // Up to 4 rows × 3 vectors of accumulators (cRV); blocks use 4×2 or 3×3 (13 of V8's 16 registers).
 #define ACC_DECL                                                                 \
@@ -226,6 +227,23 @@ void conv2d_forward(int n, const float* x, int xImage, int xRow, int c, int fh, 
         }
         j0 += nv == 3 ? 12 : 4 * nv;
       }
+    }
+  }
+}
+
+// conv2d_forward with the input channels as the vector axis (conv-cvec.h: c a multiple of 4), the
+// filter given as wT [oc, fh·fw·c]; arguments as conv2d_forward's.
+EXPORT(conv2d_forward_cvec)
+void conv2d_forward_cvec(int n, const float* x, int xImage, int xRow, int c, int fh, int fw, int sh, int sw,
+                         const float* wT, int oh, int ow, int oc, float* y, int yImage, int yRow, int yPix,
+                         int rowLo, int rowHi, int colLo, int colHi, const float* bias, int relu) {
+  for (int b = 0; b < n; b++) {
+    for (int r = 0; r < oh; r++) {
+      int i0 = rowLo - r * sh > 0 ? rowLo - r * sh : 0;
+      int i1 = rowHi - r * sh < fh ? rowHi - r * sh : fh;
+      if (i1 < i0) i1 = i0;
+      cv_row(x + b * xImage + r * sh * xRow, sw, c, xRow, i0, i1, fw, colLo, colHi, wT, oc, fh * fw * c, ow,
+             y + b * yImage + r * yRow, yPix, bias, relu);
     }
   }
 }

@@ -47,6 +47,21 @@ const C1_CASES: ConvCase[] = [1, 3, 4, 5, 8, 9, 10, 12, 13, 20].map((outC, i) =>
 }));
 C1_CASES.push({ batch: 2, inH: 36, inW: 36, inC: 1, outC: 10, k: 9, stride: 1, pad: 'valid' }); // quickstart's stem
 
+// Input channels a multiple of 4 into outputs that are not (conv-cvec.h: the input channels as the
+// vector axis): forward cases C → OC and input-gradient cases OC → C (its correlation runs dy's OC
+// channels into C), every remainder of 1–3 outputs, blocks of 1–4 pixels, strides (phases), paddings.
+const CVEC_CASES: ConvCase[] = [1, 2, 3, 5, 6, 7, 9, 10, 11, 13].map((outC, i) => ({
+  batch: 1 + (i % 2),
+  inH: 7 + (i % 3),
+  inW: 8 + (i % 5),
+  inC: 4 * (1 + (i % 3)),
+  outC,
+  k: [1 + (i % 4), 2 + (i % 3)] as [number, number],
+  stride: [1, 1, 2, [1, 2]][i % 4] as number | [number, number],
+  pad: (['same', 'valid', 1, [[0, 0], [1, 0], [2, 1], [0, 0]]] as Pad[])[i % 4],
+}));
+const swapped = (c: ConvCase): ConvCase => ({ ...c, inC: c.outC, outC: c.inC });
+
 function forward(c: ConvCase, fused?: 'relu' | 'linear'): () => tf.Tensor {
   const [kh, kw] = typeof c.k === 'number' ? [c.k, c.k] : c.k;
   const [xs, ws] = [[c.batch, c.inH, c.inW, c.inC], [kh, kw, c.inC, c.outC]];
@@ -86,6 +101,16 @@ describe('mtl SIMD convolution kernels match cpu', () => {
         await compare(caseName(c), forward(c));
         await compare(caseName(c), conv2dGrad(c, 'filter'));
         await compare(caseName(c), conv2dGrad(c, 'input'));
+      });
+    }
+  });
+
+  describe('channels as the vector axis: Conv2D, FusedConv2D (C → OC), input gradient (OC → C)', () => {
+    for (const c of CVEC_CASES) {
+      it(caseName(c), async () => {
+        await compare(caseName(c), forward(c, 'relu'));
+        await compare(caseName(c), forward(c));
+        await compare(caseName(swapped(c)), conv2dGrad(swapped(c), 'input'));
       });
     }
   });
