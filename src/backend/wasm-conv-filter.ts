@@ -6,7 +6,7 @@
 // so the filter gradient is
 //   dw[i,j,c,oc]  = Σ_{n,oh,ow} x[n, i + oh·sh − pt, j + ow·sw − pl, c] · dy[n,oh,ow,oc].
 // On mtl's SIMD module this is computed as written (conv.c's conv2d_filter_grad): x and dy are read
-// where they lie (x through a zero-padded copy when the convolution pads), one image at a time so
+// where they lie (x padded image by image into a scratch when the convolution pads), one image at a time so
 // both stay in cache, with each 4-tap × 8-channel block of dw in registers (single-channel inputs:
 // blocks of taps × filters over 4 pixels at a time, conv-c1.h).
 //
@@ -70,12 +70,12 @@ function simdFilterGrad(backend: BackendWasm, x: Info, dy: Info, info: tf.backen
     heapF32(backend, dw).fill(0);
     return dw;
   }
-  const taps = tapsInside(backend, k, x, { n, h, w, c, fh, fw, sh, sw, oh, ow, top: info.padInfo.top, left: info.padInfo.left });
+  const taps = tapsInside(backend, x, { n, h, w, c, fh, fw, sh, sw, oh, ow, top: info.padInfo.top, left: info.padInfo.left });
   // Single-channel inputs take pixel vectors over a per-image transposed dy and partial sums (conv-c1.h).
   const floats = k.conv2d_filter_grad_scratch(c, fh, fw, sw, oh, ow, oc);
   const scratch = floats > 0 ? backend.makeOutput([floats], 'float32') : null;
   try {
-    k.conv2d_filter_grad(n, taps.ptr, taps.image, taps.row, c, fh, fw, sh, sw, heapOffset(backend, dy), oh, ow, oc, heapOffset(backend, dw), scratch ? heapOffset(backend, scratch) : 0);
+    k.conv2d_filter_grad(n, taps.ptr, taps.image, taps.row, c, fh, fw, sh, sw, heapOffset(backend, dy), oh, ow, oc, heapOffset(backend, dw), scratch ? heapOffset(backend, scratch) : 0, ...taps.raw);
   } finally {
     taps.dispose();
     if (scratch) release(backend, scratch);

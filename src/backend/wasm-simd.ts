@@ -30,16 +30,14 @@ export interface SimdKernels {
   crf_backward(b: number, T: number, K: number, e: number, a: number, end: number, tags: number, mask: number, state: number, dy: number, dE: number, dA: number, dStart: number, dEnd: number, work: number): void;
   /** crf.c: Viterbi paths over each row's leading lengths[s] tokens. */
   crf_viterbi(b: number, T: number, K: number, e: number, a: number, start: number, end: number, lengths: number, out: number, work: number, back: number): void;
-  /** conv.c: dw[fh·fw·c × oc] = Σ over images and output pixels of the input window ⊗ dy (every tap inside x). */
-  conv2d_filter_grad(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, dy: number, oh: number, ow: number, oc: number, dw: number, scratch: number): void;
+  /** conv.c: dw[fh·fw·c × oc] = Σ over images and output pixels of the input window ⊗ dy (every tap inside x, or raw padded into x image by image). */
+  conv2d_filter_grad(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, dy: number, oh: number, ow: number, oc: number, dw: number, scratch: number, raw: number, rawH: number, rawW: number, top: number, left: number): void;
   /** Floats of scratch conv2d_filter_grad takes for this geometry (0: none, pass a null pointer). */
   conv2d_filter_grad_scratch(c: number, fh: number, fw: number, sw: number, oh: number, ow: number, oc: number): number;
   /** conv.c: y[n, oh, ow, oc] = Σ_k input window[k] · w[k, oc] (+ bias, relu; every tap inside x, data in rows/cols lo…hi; y strided). */
-  conv2d_forward(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, w: number, oh: number, ow: number, oc: number, y: number, yImage: number, yRow: number, yPix: number, rowLo: number, rowHi: number, colLo: number, colHi: number, bias: number, relu: number): void;
+  conv2d_forward(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, w: number, oh: number, ow: number, oc: number, y: number, yImage: number, yRow: number, yPix: number, rowLo: number, rowHi: number, colLo: number, colHi: number, bias: number, relu: number, raw: number, rawH: number, rawW: number, top: number, left: number): void;
   /** conv.c: conv2d_forward with the filter as wT [oc, fh·fw·c] and the input channels (c a multiple of 4) as the vector axis. */
-  conv2d_forward_cvec(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, wT: number, oh: number, ow: number, oc: number, y: number, yImage: number, yRow: number, yPix: number, rowLo: number, rowHi: number, colLo: number, colHi: number, bias: number, relu: number): void;
-  /** conv.c: out [n, ph, pw, c] = x [n, h, w, c] shifted by (top, left), zeros around it. */
-  pad_nhwc(n: number, h: number, w: number, c: number, x: number, ph: number, pw: number, top: number, left: number, out: number): void;
+  conv2d_forward_cvec(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, wT: number, oh: number, ow: number, oc: number, y: number, yImage: number, yRow: number, yPix: number, rowLo: number, rowHi: number, colLo: number, colHi: number, bias: number, relu: number, raw: number, rawH: number, rawW: number, top: number, left: number): void;
   /** channels.c: out[c] = Σ_r x[r, c] over rows × cols. */
   sum_rows(x: number, rows: number, cols: number, out: number): void;
   /** channels.c: out[r, c] = x[r, c] + v[c]. */

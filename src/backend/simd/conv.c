@@ -19,6 +19,7 @@
 
 #include "conv-c1.h"
 #include "conv-cvec.h"
+#include "conv-pad.h"
 
 // Up to 4 rows × 3 vectors of accumulators (cRV); blocks use 4×2 or 3×3 (13 of V8's 16 registers).
 #define ACC_DECL                                                                 \
@@ -151,7 +152,7 @@ DEFINE_TAILS(1, 1) DEFINE_TAILS(1, 2) DEFINE_TAILS(1, 3)
 INLINE int tap_offset(int k, int fwc, int xRow) { return (k / fwc) * xRow + k % fwc; }
 
 // dw[fh·fw·c, oc] = Σ over n images and their oh×ow output pixels of x-window ⊗ dy (see the header).
-// x: n images xImage floats apart, rows xRow apart, every tap inside; dy: [n, oh, ow, oc]. Single-
+// x: as RAW_ARGS says (conv-pad.h); dy: [n, oh, ow, oc]. Single-
 // channel images at stride 1 along the width take conv-c1.h's pixel vectors, with scratch of
 // conv2d_filter_grad_scratch floats (0 floats: conv.c's blocks).
 EXPORT(conv2d_filter_grad_scratch)
@@ -161,17 +162,18 @@ int conv2d_filter_grad_scratch(int c, int fh, int fw, int sw, int oh, int ow, in
 
 EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(int n, const float* x, int xImage, int xRow, int c, int fh, int fw, int sh, int sw,
-                        const float* dy, int oh, int ow, int oc, float* dw, float* scratch) {
+                        const float* dy, int oh, int ow, int oc, float* dw, float* scratch, RAW_ARGS) {
   if (c == 1 && sw == 1 && scratch) {
     float* part = scratch + c1_dyt_floats(oh, ow, oc);
     for (int b = 0; b < n; b++)
-      conv_c1_filter_grad_image(x + b * xImage, xRow, fh, fw, sh, dy + b * oh * ow * oc, oh, ow, oc, scratch, part, b > 0);
+      conv_c1_filter_grad_image(image_at(x, xImage, xRow, c, b, raw, rawH, rawW, top, left), xRow, fh, fw, sh, dy + b * oh * ow * oc, oh, ow,
+                                oc, scratch, part, b > 0);
     conv_c1_filter_grad_finish(part, fh * fw, oc, dw);
     return;
   }
   const int fwc = fw * c, taps = fh * fwc;
   for (int b = 0; b < n; b++) {
-    const float* xb = x + b * xImage;
+    const float* xb = image_at(x, xImage, xRow, c, b, raw, rawH, rawW, top, left);
     const float* db = dy + b * oh * ow * oc;
     for (int j0 = 0; j0 < oc;) {
       OC_SHAPE(oc - j0, nv, tail, rows);
@@ -193,18 +195,18 @@ void conv2d_filter_grad(int n, const float* x, int xImage, int xRow, int c, int 
 
 // y[n, oh, ow, oc] = Σ_k x-window[k] · w[k, oc] (+ bias[oc], then max(·, 0) when relu), with w
 // [fh·fw·c, oc] (see the header), y's images, rows and pixels yImage, yRow and yPix floats apart (a
-// phase of a strided input gradient writes every s-th row and column). x: n images xImage floats
-// apart, rows xRow apart, every tap inside;
-// only rows rowLo ≤ r < rowHi and columns colLo ≤ q < colHi of it hold data, the rest are zeros that
+// phase of a strided input gradient writes every s-th row and column). x: as RAW_ARGS says
+// (conv-pad.h); only rows rowLo ≤ r < rowHi and columns colLo ≤ q < colHi of it hold data, the rest are zeros that
 // taps need not read (a padded copy: up to half the taps of a full-padded convolution).
 EXPORT(conv2d_forward)
 void conv2d_forward(int n, const float* x, int xImage, int xRow, int c, int fh, int fw, int sh, int sw,
                     const float* w, int oh, int ow, int oc, float* y, int yImage, int yRow, int yPix,
-                    int rowLo, int rowHi, int colLo, int colHi, const float* bias, int relu) {
+                    int rowLo, int rowHi, int colLo, int colHi, const float* bias, int relu, RAW_ARGS) {
   const int fwc = fw * c;
   for (int b = 0; b < n; b++) {
+    const float* xb = image_at(x, xImage, xRow, c, b, raw, rawH, rawW, top, left);
     for (int r = 0; r < oh; r++) {
-      const float* xr = x + b * xImage + r * sh * xRow;
+      const float* xr = xb + r * sh * xRow;
       float* yr = y + b * yImage + r * yRow;
       int i0 = rowLo - r * sh > 0 ? rowLo - r * sh : 0;
       int i1 = rowHi - r * sh < fh ? rowHi - r * sh : fh;
@@ -236,37 +238,15 @@ void conv2d_forward(int n, const float* x, int xImage, int xRow, int c, int fh, 
 EXPORT(conv2d_forward_cvec)
 void conv2d_forward_cvec(int n, const float* x, int xImage, int xRow, int c, int fh, int fw, int sh, int sw,
                          const float* wT, int oh, int ow, int oc, float* y, int yImage, int yRow, int yPix,
-                         int rowLo, int rowHi, int colLo, int colHi, const float* bias, int relu) {
+                         int rowLo, int rowHi, int colLo, int colHi, const float* bias, int relu, RAW_ARGS) {
   for (int b = 0; b < n; b++) {
+    const float* xb = image_at(x, xImage, xRow, c, b, raw, rawH, rawW, top, left);
     for (int r = 0; r < oh; r++) {
       int i0 = rowLo - r * sh > 0 ? rowLo - r * sh : 0;
       int i1 = rowHi - r * sh < fh ? rowHi - r * sh : fh;
       if (i1 < i0) i1 = i0;
-      cv_row(x + b * xImage + r * sh * xRow, sw, c, xRow, i0, i1, fw, colLo, colHi, wT, oc, fh * fw * c, ow,
+      cv_row(xb + r * sh * xRow, sw, c, xRow, i0, i1, fw, colLo, colHi, wT, oc, fh * fw * c, ow,
              y + b * yImage + r * yRow, yPix, bias, relu);
-    }
-  }
-}
-
-// out[b, r, q, :] = x[b, r − top, q − left, :] inside x, 0 outside; out is [n, ph, pw, c], x [n, h, w, c].
-// A negative top/left crops instead; rows and columns of x beyond ph − top / pw − left are left out.
-EXPORT(pad_nhwc)
-void pad_nhwc(int n, int h, int w, int c, const float* x, int ph, int pw, int top, int left, float* out) {
-  int q0 = left < 0 ? 0 : left < pw ? left : pw;
-  int q1 = left + w < pw ? left + w : pw;
-  if (q1 < q0) q1 = q0;
-  for (int b = 0; b < n; b++) {
-    for (int r = 0; r < ph; r++) {
-      float* o = out + (b * ph + r) * pw * c;
-      int sr = r - top;
-      if (sr < 0 || sr >= h) {
-        for (int i = 0; i < pw * c; i++) o[i] = 0;
-        continue;
-      }
-      const float* s = x + (b * h + sr) * w * c;
-      for (int i = 0; i < q0 * c; i++) o[i] = 0;
-      for (int i = q0 * c; i < q1 * c; i++) o[i] = s[i - left * c];
-      for (int i = q1 * c; i < pw * c; i++) o[i] = 0;
     }
   }
 }
