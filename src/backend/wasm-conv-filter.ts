@@ -71,7 +71,8 @@ function simdFilterGrad(backend: BackendWasm, x: Info, dy: Info, info: tf.backen
     return dw;
   }
   const taps = tapsInside(backend, x, { n, h, w, c, fh, fw, sh, sw, oh, ow, top: info.padInfo.top, left: info.padInfo.left });
-  // Single-channel inputs take pixel vectors over a per-image transposed dy and partial sums (conv-c1.h).
+  // Single-channel inputs into filter counts not a multiple of 4 take pixel vectors over a per-image
+  // transposed dy and partial sums (conv-c1.h).
   const floats = k.conv2d_filter_grad_scratch(c, fh, fw, sw, oh, ow, oc);
   const scratch = floats > 0 ? backend.makeOutput([floats], 'float32') : null;
   try {

@@ -151,12 +151,15 @@ function phaseFilter(backend: BackendWasm, filter: Info, sh: number, sw: number,
   const [, fw, c, oc] = filter.shape;
   const out = backend.makeOutput([u, v, oc, c], 'float32');
   const [w, dst] = [heapF32(backend, filter), heapF32(backend, out)];
-  // Where W'[tap, j, i] goes: tap-major, or i-major (C rows of U·V·OC).
-  const at = channelVectors(oc, c) ? (t: number, j: number, i: number) => i * u * v * oc + t * oc + j : (t: number, j: number, i: number) => (t * oc + j) * c + i;
+  // W'[t, j, i] goes to (t·OC + j)·C + i, or to (i·U·V + t)·OC + j (C rows of U·V·OC).
+  const [rows, taps] = [channelVectors(oc, c), u * v];
   for (let a = 0; a < u; a++) {
     for (let b = 0; b < v; b++) {
       const tap = ((rho + sh * (u - 1 - a)) * fw + sigma + sw * (v - 1 - b)) * c * oc;
-      for (let j = 0; j < oc; j++) for (let i = 0; i < c; i++) dst[at(a * v + b, j, i)] = w[tap + i * oc + j];
+      const t = a * v + b;
+      for (let j = 0; j < oc; j++) {
+        for (let i = 0; i < c; i++) dst[rows ? (i * taps + t) * oc + j : (t * oc + j) * c + i] = w[tap + i * oc + j];
+      }
     }
   }
   return out;

@@ -8,7 +8,7 @@
 // out[r, q, :] = x[r − top, q − left, :] inside x (one image [h, w, c]), 0 outside; out is [ph, pw, c].
 // A negative top/left crops instead; rows and columns of x beyond ph − top / pw − left are left out.
 // With zeros = 0 only the part that holds x is written (the zeros are there from an earlier call).
-static void pad_image(const float* x, int h, int w, int c, float* out, int ph, int pw, int top, int left, int zeros) {
+__attribute__((noinline)) static void pad_image(const float* x, int h, int w, int c, float* out, int ph, int pw, int top, int left, int zeros) {
   int q0 = left < 0 ? 0 : left < pw ? left : pw;
   int q1 = left + w < pw ? left + w : pw;
   if (q1 < q0) q1 = q0;

@@ -12,8 +12,8 @@
 // Blocks of 4 rows (k for the first, pixels for the second) × 8 output channels, or 3 rows × 12, keep
 // their accumulators in registers over the whole sum; oc is the vector axis, its last vector may be
 // partial (loaded and stored lane by lane, never past the tensor). The forward adds the bias and
-// applies the relu as a block is written. Single-channel images at stride 1 along the width take
-// conv-c1.h's blocks instead (pixels as the vector axis).
+// applies the relu as a block is written. Single-channel images at stride 1 along the width into a
+// filter count not a multiple of 4 take conv-c1.h's blocks instead (pixels as the vector axis).
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
 // stack — the module shares tfjs's memory and owns none of it.
 
@@ -157,13 +157,13 @@ INLINE int tap_offset(int k, int fwc, int xRow) { return (k / fwc) * xRow + k % 
 // conv2d_filter_grad_scratch floats (0 floats: conv.c's blocks).
 EXPORT(conv2d_filter_grad_scratch)
 int conv2d_filter_grad_scratch(int c, int fh, int fw, int sw, int oh, int ow, int oc) {
-  return c == 1 && sw == 1 ? c1_dyt_floats(oh, ow, oc) + 4 * fh * fw * oc : 0;
+  return C1_PATH(c, sw, oc) ? c1_dyt_floats(oh, ow, oc) + 4 * fh * fw * oc : 0;
 }
 
 EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(int n, const float* x, int xImage, int xRow, int c, int fh, int fw, int sh, int sw,
                         const float* dy, int oh, int ow, int oc, float* dw, float* scratch, RAW_ARGS) {
-  if (c == 1 && sw == 1 && scratch) {
+  if (C1_PATH(c, sw, oc) && scratch) {
     float* part = scratch + c1_dyt_floats(oh, ow, oc);
     for (int b = 0; b < n; b++)
       conv_c1_filter_grad_image(image_at(x, xImage, xRow, c, b, raw, rawH, rawW, top, left), xRow, fh, fw, sh, dy + b * oh * ow * oc, oh, ow,
@@ -212,7 +212,7 @@ void conv2d_forward(int n, const float* x, int xImage, int xRow, int c, int fh, 
       int i1 = rowHi - r * sh < fh ? rowHi - r * sh : fh;
       if (i1 < i0) i1 = i0;
       // Single-channel images at stride 1: pixels as the vector axis (conv-c1.h), 4 at a time.
-      const int ow4 = c == 1 && sw == 1 ? ow & ~3 : 0;
+      const int ow4 = C1_PATH(c, sw, oc) ? ow & ~3 : 0;
       if (ow4) conv_c1_forward_row(xr, xRow, i0, i1, fw, colLo, colHi, w, oc, yr, yPix, ow4, bias, relu);
       for (int j0 = 0; j0 < oc;) {
         OC_SHAPE(oc - j0, nv, tail, rows);

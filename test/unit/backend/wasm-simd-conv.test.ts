@@ -32,9 +32,10 @@ const CASES: ConvCase[] = [
   { batch: 1, inH: 4, inW: 4, inC: 2, outC: 25, k: 4, stride: 1, pad: 'valid' }, // one output pixel
 ];
 
-// Single-channel inputs at stride 1 along the width take conv-c1.h's pixel vectors: every filter
-// count up to 20 (blocks of 1–4 filters, 1–3 pixel vectors, 1–4 taps), rows of 1–3 pixels past a
-// multiple of 4 (left to conv.c's blocks), paddings, row strides, batch 1.
+// Single-channel inputs at stride 1 along the width into filter counts not a multiple of 4 take
+// conv-c1.h's pixel vectors (blocks of 1–4 filters, 1–3 pixel vectors, 1–4 taps; 4, 8, 12 and 20
+// filters conv.c's), rows of 1–3 pixels past a multiple of 4 (left to conv.c's blocks), paddings,
+// row strides, batch 1.
 const C1_CASES: ConvCase[] = [1, 3, 4, 5, 8, 9, 10, 12, 13, 20].map((outC, i) => ({
   batch: 1 + (i % 3),
   inH: 9 + (i % 4),
