@@ -6,6 +6,7 @@ import { disposeBatch } from '../../data/batching';
 import { loadData, splitsFor } from '../../data/run-data';
 import { toBatchSource } from '../../data/source';
 import type { DataBundle } from '../../data/types';
+import type { ResolvedSpec } from '../../spec/types';
 import { validateSpecFile } from '../../spec/validate';
 import { fmt, table, type Output } from '../reporter';
 
@@ -15,7 +16,10 @@ export interface TargetProfile {
   labelled: number;
   missing: number;
   missingRate: number;
-  /** classification: count per class (by name when the data learnt names); binary: count of 0 and of 1. */
+  /**
+   * classification: count per class (by name when the data learnt names); binary: count of 0 and of 1;
+   * multilabel: per label (by name when the data has names), the labelled rows that have it.
+   */
   distribution?: Record<string, number>;
   /** other tasks: over the labelled values. */
   range?: { min: number; max: number; mean: number };
@@ -47,6 +51,8 @@ const SHOWN_LABELS = 12;
 const counted = (type: string) => type === 'classification' || type === 'binary';
 
 type EncoderState = { vocabulary?: string[]; categories?: string[]; other?: string };
+/** A target's running statistics over a split: the value range, counts per value, multilabel positives per label. */
+type TargetStats = { n: number; sum: number; min: number; max: number; counts: Map<number, number>; positives: number[] };
 
 export async function inspectData(specFile: string): Promise<DataReport> {
   await tf.setBackend('cpu');
@@ -65,14 +71,14 @@ export async function inspectData(specFile: string): Promise<DataReport> {
     const data = splits[name];
     if (!data) continue;
     const prof: SplitProfile = { rows: 0, inputs: {}, targets: {} };
-    const stats: Record<string, { n: number; sum: number; min: number; max: number; counts: Map<number, number> }> = {};
+    const stats: Record<string, TargetStats> = {};
     for await (const b of toBatchSource(data).batches({ batchSize: 256, shuffle: false, seed: 0, epoch: 0 })) {
       prof.rows += b.size;
       for (const [n, t] of Object.entries(b.inputs)) prof.inputs[n] = { shape: t.shape.slice(1), dtype: t.dtype };
       for (const [t, y] of Object.entries(b.targets)) {
         const task = r.tasks[t];
         if (!task) continue;
-        const s = (stats[t] ??= { n: 0, sum: 0, min: Infinity, max: -Infinity, counts: new Map() });
+        const s = (stats[t] ??= { n: 0, sum: 0, min: Infinity, max: -Infinity, counts: new Map(), positives: [] });
         const p = (prof.targets[t] ??= { type: task.type, labelled: 0, missing: 0, missingRate: 0 });
         const v = y.dataSync();
         const m = b.masks[t]?.dataSync();
@@ -86,6 +92,7 @@ export async function inspectData(specFile: string): Promise<DataReport> {
             any = true;
             const x = v[k];
             if (counted(task.type)) s.counts.set(x, (s.counts.get(x) ?? 0) + 1);
+            else if (task.type === 'multilabel') s.positives[j] = (s.positives[j] ?? 0) + (x === 1 ? 1 : 0);
             else {
               s.n++;
               s.sum += x;
@@ -99,22 +106,33 @@ export async function inspectData(specFile: string): Promise<DataReport> {
       }
       disposeBatch(b);
     }
-    for (const [t, p] of Object.entries(prof.targets)) {
-      const s = stats[t];
-      p.missingRate = p.labelled + p.missing ? p.missing / (p.labelled + p.missing) : 0;
-      if (r.tasks[t].type === 'classification') {
-        const st = encoders[`targets.${t}`];
-        const names = st?.categories && st.other ? [...st.categories, st.other] : st?.categories;
-        p.distribution = Object.fromEntries([...s.counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, c]) => [names?.[k] ?? String(k), c]));
-      } else if (r.tasks[t].type === 'binary') {
-        // Both labels always, so that a split without positives (or negatives) shows 1:0.
-        const counts = new Map([[0, 0], [1, 0], ...s.counts]);
-        p.distribution = Object.fromEntries([...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, c]) => [String(k), c]));
-      } else if (s.n) p.range = { min: s.min, max: s.max, mean: s.sum / s.n };
-    }
+    for (const [t, p] of Object.entries(prof.targets)) finishTarget(r, t, p, stats[t], encoders);
     report.splits[name] = prof;
   }
   return report;
+}
+
+/** A target's profile from its statistics: counts per label, or the value range. */
+function finishTarget(r: ResolvedSpec, t: string, p: TargetProfile, s: TargetStats, encoders: Record<string, EncoderState>): void {
+  p.missingRate = p.labelled + p.missing ? p.missing / (p.labelled + p.missing) : 0;
+  const byKey = (counts: Map<number, number>, names?: string[]) => Object.fromEntries([...counts.entries()].sort((a, b) => a[0] - b[0]).map(([k, c]) => [names?.[k] ?? String(k), c]));
+  const type = r.tasks[t].type;
+  if (type === 'classification') {
+    const st = encoders[`targets.${t}`];
+    p.distribution = byKey(s.counts, st?.categories && st.other ? [...st.categories, st.other] : st?.categories);
+  } else if (type === 'binary') {
+    // Both labels always, so that a split without positives (or negatives) shows 1:0.
+    p.distribution = byKey(new Map([[0, 0], [1, 0], ...s.counts]));
+  } else if (type === 'multilabel') {
+    // Every label of the row counts (+0 when off), so a label no row has still shows :0.
+    p.distribution = byKey(new Map(s.positives.map((c, j) => [j, c])), multilabelNames(r, t, encoders));
+  } else if (s.n) p.range = { min: s.min, max: s.max, mean: s.sum / s.n };
+}
+
+/** A multilabel target's label names: its columns or its categories (a list, or learnt on train); else none (indices). */
+function multilabelNames(r: ResolvedSpec, t: string, encoders: Record<string, EncoderState>): string[] | undefined {
+  const m = (r.data as { targets?: Record<string, { columns?: string[]; categories?: unknown }> }).targets?.[t];
+  return m?.columns ?? (Array.isArray(m?.categories) ? (m.categories as string[]) : encoders[`targets.${t}`]?.categories);
 }
 
 export async function dataInspectCommand(spec: string, opts: { json?: boolean }, o: Output): Promise<void> {
