@@ -3,8 +3,8 @@
 // contiguous), with the semantics of tfjs's cpu backend and TensorFlow's MaxPoolGrad:
 //   max_pool:      y = the first maximum of the window's in-bounds values in row-major order, by
 //                  strict > from −∞ (NaN never wins; a window of NaN or −∞ only gives −∞)
-//   max_pool_grad: dx[that first maximum] += dy (windows may overlap); a window whose values never
-//                  beat −∞ passes nothing on
+//   max_pool_grad: dx[that first maximum] += dy (windows may overlap; +0 is added at the window's
+//                  other places); a window whose values never beat −∞ passes nothing on
 // tfjs-backend-wasm's MaxPool (XNNPACK) lets a NaN hide the values after it and orders ±0 the other
 // way, and its MaxPoolGrad is a channel-outermost loop; mtl's JS loop for the general gradient was
 // ~6 ms at a ResNet stem's 3×3 / 2 pooling (batch 256).
@@ -86,34 +86,38 @@ void max_pool(const float* x, float* y, int n, int h, int w, int c, int oh, int 
 
 EXPORT(max_pool_grad)
 void max_pool_grad(const float* x, const float* dy, float* dx, int n, int h, int w, int c, int oh, int ow, int fh, int fw, int sh, int sw, int top, int left) {
-  const int c4 = c & ~3;
-  SCALAR for (int i = 0; i < n * h * w * c; i++) dx[i] = 0;
+  const int c4 = c & ~3, total = n * h * w * c;
+  int i = 0;
+  for (; i + 4 <= total; i += 4) wasm_v128_store(dx + i, wasm_f32x4_splat(0));
+  SCALAR for (; i < total; i++) dx[i] = 0;
   for (int b = 0; b < n; b++) {
-    const int base = b * h * w * c;
+    const float* img = x + b * h * w * c;
+    float* dimg = dx + b * h * w * c;
     for (int oy = 0; oy < oh; oy++) {
       for (int ox = 0; ox < ow; ox++, dy += c) {
         WINDOW
+        const int first = (r0 * w + q0) * c, skip = (w - (q1 - q0)) * c;
         int k = 0;
         for (; k < c4; k += 4) {
           // Pass 1: each lane's first maximum, as its position in the window (−1: none).
-          v128_t best = wasm_f32x4_splat(-__builtin_inff()), at = wasm_i32x4_splat(-1);
-          int p = 0;
-          for (int r = r0; r < r1; r++) {
-            for (int q = q0; q < q1; q++, p++) {
-              v128_t v = wasm_v128_load(x + base + (r * w + q) * c + k);
+          v128_t best = wasm_f32x4_splat(-__builtin_inff()), at = wasm_i32x4_splat(-1), pos = wasm_i32x4_splat(0);
+          const v128_t one = wasm_i32x4_splat(1);
+          const float* p = img + first + k;
+          for (int r = r0; r < r1; r++, p += skip) {
+            for (int q = q0; q < q1; q++, p += c, pos = wasm_i32x4_add(pos, one)) {
+              v128_t v = wasm_v128_load(p);
               v128_t g = wasm_f32x4_gt(v, best);
               best = wasm_v128_bitselect(v, best, g);
-              at = wasm_v128_bitselect(wasm_i32x4_splat(p), at, g);
+              at = wasm_v128_bitselect(pos, at, g);
             }
           }
-          // Pass 2: dy to the lanes whose maximum sits at each position.
+          // Pass 2: dy to the lanes whose maximum sits at each position (+0 to the others).
           const v128_t d = wasm_v128_load(dy + k);
-          p = 0;
-          for (int r = r0; r < r1; r++) {
-            for (int q = q0; q < q1; q++, p++) {
-              float* o = dx + base + (r * w + q) * c + k;
-              v128_t m = wasm_i32x4_eq(at, wasm_i32x4_splat(p));
-              if (wasm_v128_any_true(m)) wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), wasm_v128_and(d, m)));
+          float* o = dimg + first + k;
+          pos = wasm_i32x4_splat(0);
+          for (int r = r0; r < r1; r++, o += skip) {
+            for (int q = q0; q < q1; q++, o += c, pos = wasm_i32x4_add(pos, one)) {
+              wasm_v128_store(o, wasm_f32x4_add(wasm_v128_load(o), wasm_v128_and(d, wasm_i32x4_eq(at, pos))));
             }
           }
         }
@@ -122,11 +126,11 @@ void max_pool_grad(const float* x, const float* dy, float* dx, int n, int h, int
           int at = -1;
           for (int r = r0; r < r1; r++) {
             for (int q = q0; q < q1; q++) {
-              const int i = base + (r * w + q) * c + k;
-              if (x[i] > best) best = x[i], at = i;
+              const int j = (r * w + q) * c + k;
+              if (img[j] > best) best = img[j], at = j;
             }
           }
-          if (at >= 0) dx[at] += dy[k];
+          if (at >= 0) dimg[at] += dy[k];
         }
       }
     }
