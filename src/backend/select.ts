@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { MtlError } from '../errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { simdFused, simdKernels, simdLoadError } from './wasm-simd';
+import { startKernelThreads } from './wasm-split';
 import { startWasm } from './wasm-threads';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -26,6 +27,8 @@ export interface BackendInfo {
   simdKernels?: boolean;
   /** WASM only: whether those kernels are the relaxed-SIMD build, with fused multiply-adds (MTL_FMA=0: no). */
   fma?: boolean;
+  /** WASM only: threads mtl's own SIMD kernels run on (their pool under the threaded build; 1 otherwise). */
+  kernelThreads?: number;
   /** One line for the user when something asked for did not happen (e.g. threads fell back to 1). */
   notice?: string;
 }
@@ -142,7 +145,7 @@ export async function selectBackend(requested: BackendName, opts: BackendOptions
       registerWasmTrainingKernels();
       const started = await startWasm(opts.threads);
       await activate('wasm');
-      return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried, ...withSimdStatus(started) };
+      return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried, ...withKernelThreads(withSimdStatus(started)) };
     } catch (e) {
       if (requested === 'wasm') throw new MtlError('usage', `--backend wasm could not start: ${firstLine(e)}`, { cause: e });
       tried.push({ name: '@tensorflow/tfjs-backend-wasm', error: firstLine(e) });
@@ -161,6 +164,14 @@ export function withSimdStatus<T extends { notice?: string }>(started: T, backen
   if (ok) return { ...started, simdKernels: true, fma: simdFused(backend) };
   const why = `mtl's SIMD kernels did not load (${simdLoadError(backend)}); tfjs's own, slower kernels run instead`;
   return { ...started, simdKernels: false, notice: started.notice ? `${started.notice}; ${why}` : why };
+}
+
+/** Starts mtl's kernels on the threads the threaded build runs (wasm-split.ts); a notice when they could not. */
+function withKernelThreads<T extends { threads: number; simdKernels: boolean; notice?: string }>(started: T): T & { kernelThreads?: number } {
+  if (!started.simdKernels) return started;
+  const { kernelThreads, notice } = startKernelThreads(tf.backend() as unknown as BackendWasm, started.threads);
+  if (!notice) return { ...started, kernelThreads };
+  return { ...started, kernelThreads, notice: started.notice ? `${started.notice}; ${notice}` : notice };
 }
 
 /** Short, for progress output: `wasm, 2 threads`, or with the notice when threads fell back. */

@@ -83,12 +83,13 @@ interface WasmApi {
 const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const loaded = new WeakMap<object, SimdKernels | null>();
+const split = new WeakMap<object, SimdKernels>();
 const loadErrors = new WeakMap<object, string>();
 const fused = new WeakMap<object, boolean>();
 const modules = new WeakMap<object, object>();
 
 /** The heap's Memory (exported by the plain build, imported by the threaded one). */
-function memoryOf(backend: BackendWasm): Memory | undefined {
+export function memoryOf(backend: BackendWasm): Memory | undefined {
   const m = backend.wasm as unknown as { wasmMemory?: Memory; asm?: { memory?: Memory } };
   return m.wasmMemory ?? m.asm?.memory;
 }
@@ -135,7 +136,12 @@ export function simdKernels(backend: BackendWasm | undefined = activeWasm()): Si
     }
     loaded.set(backend, kernels);
   }
-  return loaded.get(backend)!;
+  return split.get(backend) ?? loaded.get(backend)!;
+}
+
+/** From now on simdKernels(backend) hands out k: the kernels spread over threads (wasm-split.ts). */
+export function useSplitKernels(backend: BackendWasm, k: SimdKernels): void {
+  split.set(backend, k);
 }
 
 /** Whether the kernels loaded on this backend are the relaxed build, whose multiply-adds are fused. */

@@ -56,8 +56,9 @@ describe('selectBackend', () => {
   });
 
   it("'wasm' gives wasm and tries nothing else", async () => {
-    const { threads, ...info } = await selectBackend('wasm');
+    const { threads, kernelThreads, ...info } = await selectBackend('wasm');
     assert.deepEqual(info, { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, tried: [], simdKernels: true, fma: process.env.MTL_FMA !== '0' });
+    assert.equal(kernelThreads, threads, "mtl's kernels run on the backend's threads");
     assert.equal(tf.getBackend(), 'wasm');
     // Started by the first test (auto) with the cores not busy at the time: at least 1, at most 8.
     assert.ok(threads !== undefined && threads >= 1 && threads <= Math.min(os.availableParallelism(), 8), `threads ${threads}`);

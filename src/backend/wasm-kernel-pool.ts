@@ -1,0 +1,179 @@
+// Owns the threads mtl's own SIMD kernels run on under tfjs's threaded WASM build: N−1 worker_threads,
+// each with the kernel module instantiated on the same shared WebAssembly.Memory, and a synchronous
+// dispatch. A task is one kernel cut into chunks (each a full argument list, chunks writing disjoint
+// memory); the main thread publishes it in an Int32Array on a SharedArrayBuffer, wakes the workers
+// (Atomics.notify), claims chunks itself like any worker, and then waits (Atomics.wait) for the
+// chunks workers claimed. Claiming — not a fixed share per thread — is what makes it hold up on
+// shared cores: a worker that is slow to wake just claims nothing, and the main thread never waits
+// for work nobody started. Workers are unref'd, so they never keep the process alive.
+//
+// A worker's error is thrown on the main thread (the kernel's name and message). A chunk a worker
+// claimed but did not finish within the timeout is run again on the main thread, the pool is shut
+// down, and the kernels run on the main thread alone from then on, after a one-line notice.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+
+/** The control words (Int32 indices) of a pool's SharedArrayBuffer; the worker reads them from here. */
+const CTL = {
+  GEN: 0, // generation: bumped (and notified) for every task
+  NEXT: 1, // the claim word: tag (generation & 0x7fff) << 16 | chunks << 8 | next chunk
+  DONE: 2, // chunks finished in this task
+  FN: 3, // the kernel: index into names
+  NARGS: 4,
+  ERR: 5, // 1 when a worker's chunk threw (its message on the port)
+  STOP: 6,
+  READY: 7, // workers whose module instantiated (negative when one failed)
+  STATE: 16, // per chunk: 0 unclaimed, 1 running, 2 done
+  ARGS: 16 + 64, // per chunk, MAX_ARGS ints
+  MAX_ARGS: 32,
+};
+export const MAX_CHUNKS = 64;
+const CTL_INTS = CTL.ARGS + MAX_CHUNKS * CTL.MAX_ARGS;
+const START_TIMEOUT_MS = 20_000;
+
+type Kernel = (...args: number[]) => void;
+
+export interface PoolOptions {
+  /** How long a claimed chunk may run before the pool is given up (default 30 s). */
+  timeoutMs?: number;
+  /** Test only: make the workers fail ('throw') or never finish ('stall') their chunks. */
+  fault?: 'throw' | 'stall';
+}
+
+export class KernelPool {
+  /** Run every task on the calling thread (the one-thread reference, in the same process). */
+  paused = false;
+  private size: number;
+  private readonly ctl: Int32Array;
+  private readonly workers: Worker[];
+  private readonly ports: MessagePort[] = [];
+  private readonly timeoutMs: number;
+  private gen = 0;
+  /** Tasks run across threads so far. */
+  tasks = 0;
+
+  /** The module (kernels-shared.wasm, compiled) on memory, with `names`' kernels callable by index. */
+  constructor(
+    module: object,
+    memory: object,
+    private readonly names: string[],
+    private readonly local: Kernel[],
+    workers: number,
+    opts: PoolOptions = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.ctl = new Int32Array(new SharedArrayBuffer(4 * CTL_INTS));
+    const file = path.join(__dirname, 'wasm-kernel-pool-worker.js');
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing (run npm run build)`);
+    this.workers = Array.from({ length: workers }, () => {
+      // Each worker reports errors on a port of its own, which the main thread reads synchronously.
+      const { port1, port2 } = new MessageChannel();
+      this.ports.push(port1);
+      const workerData = { memory, module, ctl: this.ctl.buffer, names, ctlLayout: CTL, fault: opts.fault, port: port2 };
+      const w = new Worker(file, { workerData, transferList: [port2] });
+      w.on('error', () => {}); // the worker reports its own errors on its port; this one only keeps the process up
+      w.unref();
+      port1.unref();
+      return w;
+    });
+    this.size = workers + 1;
+  }
+
+  /** Threads a task runs on (workers + the main thread); 1 when paused or once the pool was given up. */
+  get threads(): number {
+    return this.paused ? 1 : this.size;
+  }
+
+  /** Waits (blocking) until every worker's module is instantiated; throws when one failed or took too long. */
+  waitReady(timeoutMs = START_TIMEOUT_MS): void {
+    const until = Date.now() + timeoutMs;
+    for (let r = Atomics.load(this.ctl, CTL.READY); r < this.workers.length; r = Atomics.load(this.ctl, CTL.READY)) {
+      if (r < 0) throw new Error(this.message() ?? 'a kernel thread did not start');
+      if (Date.now() >= until) throw new Error(`the kernel threads did not start in ${timeoutMs / 1000} s`);
+      Atomics.wait(this.ctl, CTL.READY, r, Math.max(1, until - Date.now()));
+    }
+  }
+
+  /** Runs kernel `fn` once per chunk (argument lists), spread over the pool; returns when all are done. */
+  run(fn: number, chunks: number[][]): void {
+    if (chunks.length <= 1 || this.threads === 1) {
+      for (const args of chunks) this.local[fn](...args);
+      return;
+    }
+    if (chunks.length > MAX_CHUNKS) throw new Error(`kernel pool: ${chunks.length} chunks, at most ${MAX_CHUNKS}`);
+    this.tasks++;
+    this.publish(fn, chunks);
+    this.drain(fn, chunks);
+    this.awaitWorkers(fn, chunks);
+    if (Atomics.load(this.ctl, CTL.ERR)) {
+      Atomics.store(this.ctl, CTL.ERR, 0);
+      throw new Error(`mtl's kernel ${this.message() ?? this.names[fn]} (on a worker thread)`);
+    }
+  }
+
+  private publish(fn: number, chunks: number[][]): void {
+    const c = this.ctl;
+    c[CTL.FN] = fn;
+    c[CTL.NARGS] = chunks[0].length;
+    chunks.forEach((args, i) => {
+      if (args.length > CTL.MAX_ARGS) throw new Error(`kernel pool: ${args.length} arguments, at most ${CTL.MAX_ARGS}`);
+      c.set(args.map((a) => a | 0), CTL.ARGS + i * CTL.MAX_ARGS);
+    });
+    c.fill(0, CTL.STATE, CTL.STATE + chunks.length);
+    c[CTL.DONE] = 0;
+    this.gen = (this.gen + 1) | 0;
+    // The claim word goes last: from this store on, workers may claim (Atomics order the plain writes).
+    Atomics.store(c, CTL.NEXT, ((this.gen & 0x7fff) << 16) | (chunks.length << 8));
+    Atomics.store(c, CTL.GEN, this.gen);
+    Atomics.notify(c, CTL.GEN, Math.min(this.workers.length, chunks.length - 1));
+  }
+
+  /** The main thread's share: claims chunks exactly as a worker does (wasm-kernel-pool-worker.ts). */
+  private drain(fn: number, chunks: number[][]): void {
+    const c = this.ctl;
+    for (;;) {
+      const v = Atomics.load(c, CTL.NEXT);
+      const idx = v & 255;
+      if (idx >= chunks.length) return;
+      if (Atomics.compareExchange(c, CTL.NEXT, v, v + 1) !== v) continue;
+      this.local[fn](...chunks[idx]);
+      Atomics.store(c, CTL.STATE + idx, 2);
+      Atomics.add(c, CTL.DONE, 1);
+    }
+  }
+
+  /** Waits for the workers' chunks; after timeoutMs without progress, gives the pool up (header). */
+  private awaitWorkers(fn: number, chunks: number[][]): void {
+    const c = this.ctl;
+    for (let done = Atomics.load(c, CTL.DONE); done < chunks.length; done = Atomics.load(c, CTL.DONE)) {
+      if (Atomics.wait(c, CTL.DONE, done, this.timeoutMs) === 'timed-out' && Atomics.load(c, CTL.DONE) === done) {
+        this.close();
+        chunks.forEach((args, i) => Atomics.load(c, CTL.STATE + i) !== 2 && this.local[fn](...args));
+        process.emitWarning(`mtl's kernel threads did not finish ${this.names[fn]} in ${this.timeoutMs / 1000} s; its kernels run on the main thread from now on`);
+        return;
+      }
+    }
+  }
+
+  /** The first message a worker sent (an error), if any. */
+  private message(): string | undefined {
+    for (const port of this.ports) {
+      const m = receiveMessageOnPort(port);
+      if (m) return String(m.message);
+    }
+    return undefined;
+  }
+
+  /** Stops the workers; tasks run on the main thread from then on. */
+  close(): void {
+    if (this.size === 1) return;
+    this.size = 1;
+    Atomics.store(this.ctl, CTL.STOP, 1);
+    Atomics.add(this.ctl, CTL.GEN, 1);
+    Atomics.notify(this.ctl, CTL.GEN);
+    Atomics.notify(this.ctl, CTL.STOP);
+    for (const w of this.workers) void w.terminate();
+    for (const port of this.ports) port.close();
+  }
+}

@@ -1,0 +1,160 @@
+// Tests mtl's kernel threads (wasm-kernel-pool.ts, wasm-split.ts) under the threaded build, each case in a
+// fresh process that must end by itself (the pool's workers never keep it alive): every split kernel
+// gives the same bits on 2 threads as on one (the pool paused: the same kernels on the calling thread),
+// the filter gradient's reordered sum stays within float rounding of the cpu backend, heap scratch is
+// given back, and a worker's error or stall surfaces as an error or a fallback with a notice.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { packageRoot } from '../../../src/util/paths';
+
+const dist = path.join(__dirname, '../../../src/backend');
+const mod = (name: string) => JSON.stringify(path.join(dist, `${name}.js`));
+
+/** Runs body (JS with tf, select, split, simd in scope) in a fresh process; its printed JSON. */
+function fresh(body: string): Record<string, unknown> {
+  const script = `const tf = require('@tensorflow/tfjs'); const select = require(${mod('select')}); const split = require(${mod('wasm-split')});
+    const values = (n, k) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k + 0.1));
+    (async () => { ${body} })().catch((e) => { console.error(e); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000, cwd: packageRoot() });
+  assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+// Each op is large enough for its kernels to split (above wasm-split.ts's thresholds).
+const OPS = `
+  const x = tf.tensor4d(values(16 * 32 * 32 * 16, 0.37), [16, 32, 32, 16]);
+  const w = tf.tensor4d(values(3 * 3 * 16 * 16, 0.71), [3, 3, 16, 16]);
+  const a = tf.tensor2d(values(700 * 200, 0.13), [700, 200]);
+  const bias = tf.tensor1d(values(400, 0.5));
+  const x1 = tf.tensor4d(values(32 * 36 * 36, 0.23), [32, 36, 36, 1]);
+  const w1 = tf.tensor4d(values(9 * 9 * 10, 0.61), [9, 9, 1, 10]);
+  const loss = (x, w) => tf.sum(tf.square(tf.conv2d(x, w, 2, 'same')));
+  const ops = {
+    conv2d: () => tf.conv2d(x, w, 1, 'same'),
+    convInputGradStrided: () => tf.grad((x) => loss(x, w))(x),
+    matMul: () => tf.matMul(a, tf.tensor2d(values(200 * 400, 0.29), [200, 400])),
+    matMulPacked: () => tf.matMul(a, tf.tensor2d(values(200 * 1000, 0.29), [200, 1000])),
+    matMulBiasRelu: () => tf.fused.matMul({ a, b: tf.tensor2d(values(200 * 400, 0.29), [200, 400]), bias, activation: 'relu' }),
+    maxPoolGrad: () => tf.grad((x) => tf.sum(tf.mul(tf.maxPool(x, 2, 2, 'valid'), tf.tensor4d(values(16 * 16 * 16 * 16, 0.53), [16, 16, 16, 16]))))(x),
+    filterGrad: () => tf.grad((w) => loss(x, w))(w),
+    // One input channel at stride 1: conv.c's pixel-vector path, with scratch of its own per chunk.
+    filterGradC1: () => tf.grad((w1) => tf.sum(tf.square(tf.conv2d(x1, w1, 1, 'valid'))))(w1),
+  };`;
+
+describe("mtl's kernels on 2 threads (fresh processes)", () => {
+  it('every split kernel gives the same bits as on one thread; the filter gradient is within rounding of the cpu backend', () => {
+    const out = fresh(`const info = await select.selectBackend('wasm', { threads: 2 });
+      ${OPS}
+      const b = tf.backend();
+      const pool = split.kernelPool(b);
+      const res = {};
+      for (const [name, op] of Object.entries(ops)) {
+        const before = pool.tasks;
+        const two = tf.tidy(() => Array.from(op().dataSync()));
+        const tasks = pool.tasks - before;
+        pool.paused = true;
+        const one = tf.tidy(() => Array.from(op().dataSync()));
+        pool.paused = false;
+        res[name] = { tasks, same: two.every((v, i) => Object.is(v, one[i])), two };
+      }
+      await select.selectBackend('cpu');
+      const rel = {};
+      for (const name of ['filterGrad', 'filterGradC1']) {
+        const cpu = tf.tidy(() => Array.from(ops[name]().dataSync()));
+        const scale = Math.max(...cpu.map(Math.abs));
+        rel[name] = Math.max(...cpu.map((v, i) => Math.abs(v - res[name].two[i]))) / scale;
+      }
+      for (const r of Object.values(res)) delete r.two;
+      console.log(JSON.stringify({ kernelThreads: info.kernelThreads, res, rel }));`);
+    assert.equal(out.kernelThreads, 2);
+    const res = out.res as Record<string, { tasks: number; same: boolean }>;
+    for (const [name, r] of Object.entries(res)) assert.ok(r.tasks > 0, `${name} was split across the threads`);
+    for (const name of ['conv2d', 'convInputGradStrided', 'matMul', 'matMulPacked', 'matMulBiasRelu', 'maxPoolGrad']) assert.ok(res[name].same, `${name}: same bits`);
+    for (const [name, rel] of Object.entries(out.rel as Record<string, number>)) assert.ok(rel < 1e-5, `${name} vs cpu: largest difference ${rel} of the largest value`);
+  });
+
+  it('relu_grad split over ranges gives the same bits; heap scratch is given back', () => {
+    const out = fresh(`
+      const simd = require(${mod('wasm-simd')});
+      await select.selectBackend('wasm', { threads: 2 });
+      const b = tf.backend();
+      const pool = split.kernelPool(b);
+      const k = simd.simdKernels(b);
+      const n = 200003;
+      const [y, dy, dz1, dz2] = [values(n, 0.3), values(n, 0.9), new Float32Array(n), new Float32Array(n)].map((v) => tf.tensor1d(v));
+      const p = (t) => simd.heapOffset(b, t);
+      const t0 = pool.tasks;
+      k.relu_grad(n, p(y), p(dy), p(dz2));
+      pool.paused = true;
+      k.relu_grad(n, p(y), p(dy), p(dz1));
+      pool.paused = false;
+      const [yv, dyv, one, two] = [y, dy, dz1, dz2].map((t) => t.dataSync());
+      const relu = { tasks: pool.tasks - t0, same: one.every((v, i) => Object.is(v, two[i])) };
+      const reluRight = two.every((v, i) => v === (yv[i] > 0 ? dyv[i] : 0));
+      const ids = b.dataIdMap.numDataIds();
+      const x = tf.tensor4d(values(16 * 32 * 32 * 8, 0.37), [16, 32, 32, 8]);
+      const w = tf.tensor4d(values(3 * 3 * 8 * 16, 0.71), [3, 3, 8, 16]);
+      tf.tidy(() => { tf.grads((x, w) => tf.sum(tf.square(tf.conv2d(x, w, 2, 'same'))))([x, w]).forEach((g) => g.dataSync()); tf.matMul(tf.ones([64, 700]), tf.ones([700, 512])).dataSync(); });
+      tf.dispose([x, w]);
+      console.log(JSON.stringify({ relu, reluRight, idsBefore: ids, idsAfter: b.dataIdMap.numDataIds(), split: pool.tasks - t0 }));`);
+    assert.deepEqual(out.relu, { tasks: 1, same: true });
+    assert.equal(out.reluRight, true, 'dz = dy where y > 0, else 0');
+    assert.ok((out.split as number) >= 3, 'relu_grad, the filter gradient and the packed product were split');
+    assert.equal(out.idsAfter, out.idsBefore, 'no heap scratch (partial sums, packing buffers) left behind');
+  });
+});
+
+describe('the run record (fresh process)', () => {
+  it('metrics.json records the threads mtl\'s kernels ran on, and the process ends after training', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-kpool-')), 'run');
+    const spec = path.join(packageRoot(), 'test/fixtures/specs/tiny.yaml');
+    const loop = JSON.stringify(path.join(dist, '../train/loop.js'));
+    fresh(`await require(${loop}).train(${JSON.stringify(spec)}, { out: ${JSON.stringify(out)}, backend: 'wasm', threads: 2 }); console.log('{}');`);
+    const backend = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')).run.backend;
+    assert.deepEqual({ threads: backend.threads, simdKernels: backend.simdKernels, kernelThreads: backend.kernelThreads }, { threads: 2, simdKernels: true, kernelThreads: 2 });
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  });
+});
+
+describe("mtl's kernel threads when a worker fails (fresh processes)", () => {
+  // The backend started without its pool, then one with a test fault; the product repeats until a
+  // worker has claimed a chunk (the main thread may take them all while a worker is still waking).
+  const start = (fault: string) => `
+    require(${mod('wasm-kernels')}).registerWasmTrainingKernels();
+    await require(${mod('wasm-threads')}).startWasm(2);
+    await tf.setBackend('wasm');
+    const b = tf.backend();
+    const started = split.startKernelThreads(b, 2, { fault: '${fault}', timeoutMs: ${fault === 'stall' ? 300 : 30_000} });
+    const a = tf.tensor2d(values(256 * 256, 0.13), [256, 256]);
+    const product = () => tf.tidy(() => Array.from(tf.matMul(a, a).dataSync()));`;
+
+  it("a worker's error is thrown on the main thread, naming the kernel", () => {
+    const out = fresh(`${start('throw')}
+      let error = null;
+      for (let i = 0; i < 200 && !error; i++) { try { product(); } catch (e) { error = e.message; } }
+      console.log(JSON.stringify({ started, error }));`);
+    assert.deepEqual(out.started, { kernelThreads: 2 });
+    assert.match(String(out.error), /sgemm: test fault \(on a worker thread\)/);
+  });
+
+  it('a stalled worker: its chunk runs on the main thread, right, with a one-line notice, and one thread from then on', () => {
+    const out = fresh(`${start('stall')}
+      const warnings = [];
+      process.on('warning', (w) => warnings.push(w.message));
+      const pool = split.kernelPool(b);
+      pool.paused = true;
+      const one = product();
+      pool.paused = false;
+      let two;
+      for (let i = 0; i < 200 && pool.threads > 1; i++) two = product();
+      await new Promise((r) => setImmediate(r));
+      console.log(JSON.stringify({ same: two.every((v, i) => Object.is(v, one[i])), threads: pool.threads, warnings }));`);
+    assert.equal(out.same, true);
+    assert.equal(out.threads, 1);
+    assert.deepEqual(out.warnings, ["mtl's kernel threads did not finish sgemm in 0.3 s; its kernels run on the main thread from now on"]);
+  });
+});
