@@ -1,7 +1,7 @@
 // Owns choosing the tfjs backend at run time and recording which one really ran (and whether a
 // GPU was used: tfjs-node-gpu falls back to the CPU silently when CUDA libraries are missing).
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -166,12 +166,15 @@ export function withSimdStatus<T extends { notice?: string }>(started: T, backen
   return { ...started, simdKernels: false, notice: started.notice ? `${started.notice}; ${why}` : why };
 }
 
-/** Starts mtl's kernels on the threads the threaded build runs (wasm-split.ts); a notice when they could not. */
+/**
+ * Starts mtl's kernels on the threads the backend was started for (wasm-split.ts: the threaded build
+ * runs tfjs's own kernels on one thread, wasm-threads.ts); a notice when they could not.
+ */
 function withKernelThreads<T extends { threads: number; simdKernels: boolean; notice?: string }>(started: T): T & { kernelThreads?: number } {
-  if (!started.simdKernels) return started;
+  if (!started.simdKernels) return { ...started, threads: getThreadsCount() };
   const { kernelThreads, notice } = startKernelThreads(tf.backend() as unknown as BackendWasm, started.threads);
   if (!notice) return { ...started, kernelThreads };
-  return { ...started, kernelThreads, notice: started.notice ? `${started.notice}; ${notice}` : notice };
+  return { ...started, threads: kernelThreads, kernelThreads, notice: started.notice ? `${started.notice}; ${notice}` : notice };
 }
 
 /** Short, for progress output: `wasm, 2 threads`, or with the notice when threads fell back. */

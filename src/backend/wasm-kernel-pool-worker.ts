@@ -9,8 +9,9 @@ interface Data {
   memory: object;
   module: object;
   ctl: SharedArrayBuffer;
+  args: SharedArrayBuffer;
   names: string[];
-  ctlLayout: { GEN: number; NEXT: number; DONE: number; FN: number; NARGS: number; ERR: number; STOP: number; READY: number; STATE: number; ARGS: number; MAX_ARGS: number };
+  ctlLayout: { GEN: number; NEXT: number; DONE: number; FN: number; NARGS: number; ERR: number; STOP: number; READY: number; STATE: number; MAX_ARGS: number };
   /** Test only: 'throw' fails every chunk, 'stall' sleeps instead of running one. */
   fault?: 'throw' | 'stall';
   /** Where this worker's errors go (read synchronously by the main thread). */
@@ -25,6 +26,7 @@ interface WasmApi {
 const data = workerData as Data;
 const L = data.ctlLayout;
 const ctl = new Int32Array(data.ctl);
+const args = new Float64Array(data.args);
 
 /** Claims and runs chunks of the task tagged with generation gen until none is left. */
 function drain(gen: number, kernels: Kernel[]): void {
@@ -39,8 +41,8 @@ function drain(gen: number, kernels: Kernel[]): void {
     try {
       if (data.fault === 'stall' && Atomics.wait(ctl, L.STOP, 0, 60_000) !== 'timed-out') return;
       if (data.fault === 'throw') throw new Error('test fault');
-      const at = L.ARGS + idx * L.MAX_ARGS;
-      kernels[Atomics.load(ctl, L.FN)](...Array.from(ctl.subarray(at, at + Atomics.load(ctl, L.NARGS))));
+      const at = idx * L.MAX_ARGS;
+      kernels[Atomics.load(ctl, L.FN)](...args.subarray(at, at + Atomics.load(ctl, L.NARGS)));
     } catch (e) {
       data.port.postMessage(`${data.names[Atomics.load(ctl, L.FN)]}: ${(e as Error).message ?? e}`);
       Atomics.store(ctl, L.ERR, 1);

@@ -25,11 +25,10 @@ const CTL = {
   STOP: 6,
   READY: 7, // workers whose module instantiated (negative when one failed)
   STATE: 16, // per chunk: 0 unclaimed, 1 running, 2 done
-  ARGS: 16 + 64, // per chunk, MAX_ARGS ints
-  MAX_ARGS: 32,
+  MAX_ARGS: 32, // per chunk, in a Float64Array of their own (float arguments stay exact)
 };
 export const MAX_CHUNKS = 64;
-const CTL_INTS = CTL.ARGS + MAX_CHUNKS * CTL.MAX_ARGS;
+const CTL_INTS = CTL.STATE + MAX_CHUNKS;
 const START_TIMEOUT_MS = 20_000;
 
 type Kernel = (...args: number[]) => void;
@@ -46,12 +45,15 @@ export class KernelPool {
   paused = false;
   private size: number;
   private readonly ctl: Int32Array;
+  private readonly args: Float64Array;
   private readonly workers: Worker[];
   private readonly ports: MessagePort[] = [];
   private readonly timeoutMs: number;
   private gen = 0;
-  /** Tasks run across threads so far. */
+  /** Tasks run across threads so far, and of their chunks, those the workers ran (the rest: the main thread). */
   tasks = 0;
+  chunks = 0;
+  workerChunks = 0;
 
   /** The module (kernels-shared.wasm, compiled) on memory, with `names`' kernels callable by index. */
   constructor(
@@ -64,13 +66,14 @@ export class KernelPool {
   ) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.ctl = new Int32Array(new SharedArrayBuffer(4 * CTL_INTS));
+    this.args = new Float64Array(new SharedArrayBuffer(8 * MAX_CHUNKS * CTL.MAX_ARGS));
     const file = path.join(__dirname, 'wasm-kernel-pool-worker.js');
     if (!fs.existsSync(file)) throw new Error(`${file} is missing (run npm run build)`);
     this.workers = Array.from({ length: workers }, () => {
       // Each worker reports errors on a port of its own, which the main thread reads synchronously.
       const { port1, port2 } = new MessageChannel();
       this.ports.push(port1);
-      const workerData = { memory, module, ctl: this.ctl.buffer, names, ctlLayout: CTL, fault: opts.fault, port: port2 };
+      const workerData = { memory, module, ctl: this.ctl.buffer, args: this.args.buffer, names, ctlLayout: CTL, fault: opts.fault, port: port2 };
       const w = new Worker(file, { workerData, transferList: [port2] });
       w.on('error', () => {}); // the worker reports its own errors on its port; this one only keeps the process up
       w.unref();
@@ -104,7 +107,8 @@ export class KernelPool {
     if (chunks.length > MAX_CHUNKS) throw new Error(`kernel pool: ${chunks.length} chunks, at most ${MAX_CHUNKS}`);
     this.tasks++;
     this.publish(fn, chunks);
-    this.drain(fn, chunks);
+    this.workerChunks += chunks.length - this.drain(fn, chunks);
+    this.chunks += chunks.length;
     this.awaitWorkers(fn, chunks);
     if (Atomics.load(this.ctl, CTL.ERR)) {
       Atomics.store(this.ctl, CTL.ERR, 0);
@@ -118,7 +122,7 @@ export class KernelPool {
     c[CTL.NARGS] = chunks[0].length;
     chunks.forEach((args, i) => {
       if (args.length > CTL.MAX_ARGS) throw new Error(`kernel pool: ${args.length} arguments, at most ${CTL.MAX_ARGS}`);
-      c.set(args.map((a) => a | 0), CTL.ARGS + i * CTL.MAX_ARGS);
+      this.args.set(args, i * CTL.MAX_ARGS);
     });
     c.fill(0, CTL.STATE, CTL.STATE + chunks.length);
     c[CTL.DONE] = 0;
@@ -129,13 +133,13 @@ export class KernelPool {
     Atomics.notify(c, CTL.GEN, Math.min(this.workers.length, chunks.length - 1));
   }
 
-  /** The main thread's share: claims chunks exactly as a worker does (wasm-kernel-pool-worker.ts). */
-  private drain(fn: number, chunks: number[][]): void {
+  /** The main thread's share: claims chunks exactly as a worker does (wasm-kernel-pool-worker.ts); how many it ran. */
+  private drain(fn: number, chunks: number[][]): number {
     const c = this.ctl;
-    for (;;) {
+    for (let ran = 0; ; ran++) {
       const v = Atomics.load(c, CTL.NEXT);
       const idx = v & 255;
-      if (idx >= chunks.length) return;
+      if (idx >= chunks.length) return ran;
       if (Atomics.compareExchange(c, CTL.NEXT, v, v + 1) !== v) continue;
       this.local[fn](...chunks[idx]);
       Atomics.store(c, CTL.STATE + idx, 2);

@@ -2,7 +2,8 @@
 // threaded WASM build — the one place the split rules live. startKernelThreads() wraps the object
 // simdKernels() hands out, so call sites stay unchanged; a kernel is split only when its work is large
 // enough to pay for the dispatch (~10–30 µs to wake a worker, measured), else it runs as before:
-//   conv2d_forward, pad_nhwc, max_pool_grad_2x2: over images (pointers advance by an image's floats);
+//   conv2d_forward(_cvec), pad_hw, max_pool, max_pool_grad(_2x2): over images (pointers advance by an
+//     image's floats; a padded input's one-image scratch is per chunk);
 //   conv2d_filter_grad: over images into one partial dw per chunk on heap scratch, summed in chunk
 //     order by sum_rows (so the sum's order differs from one thread's: ~1 ulp per added term);
 //   sgemm (accumulate 0), sgemm_packed: over rows of A and C in multiples of 4 (the kernels' blocks;
@@ -15,7 +16,7 @@ import { KernelPool, MAX_CHUNKS, type PoolOptions } from './wasm-kernel-pool';
 import { memoryOf, SGEMM_SCRATCH, simdKernels, simdModule, useSplitKernels, type SimdKernels } from './wasm-simd';
 
 /** The kernels that can be split, by index (the pool's task words name them so). */
-const NAMES = ['conv2d_forward', 'pad_nhwc', 'conv2d_filter_grad', 'sgemm', 'sgemm_packed', 'max_pool_grad_2x2', 'relu_grad', 'bias_relu'] as const;
+const NAMES = ['conv2d_forward', 'conv2d_forward_cvec', 'conv2d_filter_grad', 'pad_hw', 'sgemm', 'sgemm_packed', 'max_pool', 'max_pool_grad', 'max_pool_grad_2x2', 'relu_grad', 'bias_relu'] as const;
 type Name = (typeof NAMES)[number];
 const FN = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 
@@ -48,6 +49,7 @@ const withArgs = (args: number[], set: Record<number, number>): number[] => args
 
 /** Heap scratch of `floats` floats for the duration of f (the backend's own allocator). */
 function withHeap<T>(backend: BackendWasm, floats: number, f: (ptr: number) => T): T {
+  if (floats === 0) return f(0);
   const info = backend.makeOutput([floats], 'float32');
   try {
     return f(backend.dataIdMap.get(info.dataId)!.memoryOffset);
@@ -57,40 +59,76 @@ function withHeap<T>(backend: BackendWasm, floats: number, f: (ptr: number) => T
 }
 
 type Args = number[];
+type Raw = Record<Name, (...a: Args) => void>;
+
+/**
+ * The image arguments of conv.c's kernels for chunk i from image s on (x at 1, xImage at 2, c at 4, the
+ * raw source at rawAt: conv-pad.h). x read where it lies advances by images; a padded input is one
+ * image's scratch the kernel pads each raw image into, so each chunk but the first gets its own
+ * (xImage floats at `pads`) and the raw pointer advances instead.
+ */
+function imageArgs(a: Args, rawAt: number, s: number, i: number, pads: number): Record<number, number> {
+  const [x, xImage, c, raw, rawH, rawW] = [a[1], a[2], a[4], a[rawAt], a[rawAt + 1], a[rawAt + 2]];
+  if (!raw) return { 1: x + 4 * s * xImage };
+  return { 1: i === 0 ? x : pads + 4 * (i - 1) * xImage, [rawAt]: raw + 4 * s * rawH * rawW * c };
+}
+
+/** The forward convolutions (conv2d_forward and its _cvec twin: the same arguments) over images. */
+function convForward(name: 'conv2d_forward' | 'conv2d_forward_cvec', raw: Raw, pool: KernelPool, backend: BackendWasm) {
+  return (...a: Args): void => {
+    const [n, , xImage, , c, fh, fw, , , , oh, ow, oc, y, yImage] = a;
+    if (pool.threads === 1 || n < 2 || 2 * n * oh * ow * oc * fh * fw * c < MIN_FLOPS) return raw[name](...a);
+    const parts = ranges(n, pool.threads * CHUNKS_PER_THREAD);
+    withHeap(backend, a[23] ? (parts.length - 1) * xImage : 0, (pads) => {
+      pool.run(FN[name], parts.map(([s, cnt], i) => withArgs(a, { 0: cnt, ...imageArgs(a, 23, s, i, pads), 13: y + 4 * s * yImage })));
+    });
+  };
+}
+
+/** The filter gradient over images: per chunk a partial dw (and scratch), summed in chunk order. */
+function filterGrad(k: SimdKernels, raw: Raw, pool: KernelPool, backend: BackendWasm) {
+  return (...a: Args): void => {
+    const [n, , xImage, , c, fh, fw, , sw, dy, oh, ow, oc, dw, scratch] = a;
+    const size = fh * fw * c * oc;
+    // Work: the products, and dw read and written once per image (what dominates a 1×1 output).
+    if (pool.threads === 1 || n < 2 || 2 * n * size * (oh * ow + 4) < MIN_FLOPS) return raw.conv2d_filter_grad(...a);
+    const parts = ranges(n, pool.threads);
+    const more = scratch ? k.conv2d_filter_grad_scratch(c, fh, fw, sw, oh, ow, oc) : 0;
+    const pad = a[15] ? xImage : 0;
+    withHeap(backend, parts.length * size + (parts.length - 1) * (more + pad), (partials) => {
+      const extra = partials + 4 * parts.length * size;
+      const own = (i: number) => (i === 0 || !scratch ? scratch : extra + 4 * (i - 1) * more);
+      const pads = extra + 4 * (parts.length - 1) * more;
+      pool.run(FN.conv2d_filter_grad, parts.map(([s, cnt], i) => withArgs(a, { 0: cnt, ...imageArgs(a, 15, s, i, pads), 9: dy + 4 * s * oh * ow * oc, 13: partials + 4 * i * size, 14: own(i) })));
+      k.sum_rows(partials, parts.length, size, dw);
+    });
+  };
+}
 
 /** k with the splittable kernels spread over pool (rules in the header). */
 export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendWasm): SimdKernels {
-  const raw = k as unknown as Record<Name, (...a: number[]) => void>;
+  const raw = k as unknown as Raw;
   const many = () => pool.threads * CHUNKS_PER_THREAD;
-  const over = (name: Name, args: Args, total: number, parts: number, align: number, set: (s: number, c: number, i: number) => Record<number, number>): void => {
+  const over = (name: Name, args: Args, total: number, parts: number, align: number, set: (s: number, c: number) => Record<number, number>): void => {
     if (pool.threads === 1 || total < 2 * align) return raw[name](...args);
-    pool.run(FN[name], ranges(total, parts, align).map(([s, c], i) => withArgs(args, set(s, c, i))));
+    pool.run(FN[name], ranges(total, parts, align).map(([s, c]) => withArgs(args, set(s, c))));
+  };
+  // Kernels over images whose every per-image operand is [n, rows, cols, c]-shaped: positions → floats per image.
+  const images = (name: Name, nAt: number, perImage: Record<number, number>, a: Args): void => {
+    const floats = Object.values(perImage).reduce((t, f) => t + f, 0) * a[nAt];
+    if (floats < MIN_FLOATS) return raw[name](...a);
+    over(name, a, a[nAt], many(), 1, (s, cnt) => ({ [nAt]: cnt, ...Object.fromEntries(Object.entries(perImage).map(([at, f]) => [at, a[Number(at)] + 4 * s * f])) }));
   };
   const split: Record<Name, (...a: Args) => void> = {
-    conv2d_forward: (...a) => {
-      const [n, x, xImage, , c, fh, fw, , , , oh, ow, oc, y, yImage] = a;
-      if (2 * n * oh * ow * oc * fh * fw * c < MIN_FLOPS) return raw.conv2d_forward(...a);
-      over('conv2d_forward', a, n, many(), 1, (s, cnt) => ({ 0: cnt, 1: x + 4 * s * xImage, 13: y + 4 * s * yImage }));
-    },
-    pad_nhwc: (...a) => {
-      const [n, h, w, c, x, ph, pw, , , out] = a;
-      if (n * (h * w + ph * pw) * c < MIN_FLOATS) return raw.pad_nhwc(...a);
-      over('pad_nhwc', a, n, many(), 1, (s, cnt) => ({ 0: cnt, 4: x + 4 * s * h * w * c, 9: out + 4 * s * ph * pw * c }));
-    },
-    conv2d_filter_grad: (...a) => {
-      const [n, x, xImage, , c, fh, fw, , sw, dy, oh, ow, oc, dw, scratch] = a;
-      const size = fh * fw * c * oc;
-      // Work: the products, and dw read and written once per image (what dominates a 1×1 output).
-      if (pool.threads === 1 || n < 2 || 2 * n * size * (oh * ow + 4) < MIN_FLOPS) return raw.conv2d_filter_grad(...a);
-      const parts = ranges(n, pool.threads);
-      // Each chunk: its partial dw, and its own scratch when the kernel takes some (the first keeps the caller's).
-      const more = scratch ? k.conv2d_filter_grad_scratch(c, fh, fw, sw, oh, ow, oc) : 0;
-      withHeap(backend, parts.length * size + (parts.length - 1) * more, (partials) => {
-        const own = (i: number) => (i === 0 || !scratch ? scratch : partials + 4 * (parts.length * size + (i - 1) * more));
-        pool.run(FN.conv2d_filter_grad, parts.map(([s, cnt], i) => withArgs(a, { 0: cnt, 1: x + 4 * s * xImage, 9: dy + 4 * s * oh * ow * oc, 13: partials + 4 * i * size, 14: own(i) })));
-        k.sum_rows(partials, parts.length, size, dw);
-      });
-    },
+    conv2d_forward: convForward('conv2d_forward', raw, pool, backend),
+    conv2d_forward_cvec: convForward('conv2d_forward_cvec', raw, pool, backend),
+    conv2d_filter_grad: filterGrad(k, raw, pool, backend),
+    // pad_hw(x, out, n, h, w, c, oh, ow, …); max_pool(x, y, n, h, w, c, oh, ow, …); max_pool_grad(x, dy, dx, n, h, w, c, oh, ow, …)
+    pad_hw: (...a) => images('pad_hw', 2, { 0: a[3] * a[4] * a[5], 1: a[6] * a[7] * a[5] }, a),
+    max_pool: (...a) => images('max_pool', 2, { 0: a[3] * a[4] * a[5], 1: a[6] * a[7] * a[5] }, a),
+    max_pool_grad: (...a) => images('max_pool_grad', 3, { 0: a[4] * a[5] * a[6], 1: a[7] * a[8] * a[6], 2: a[4] * a[5] * a[6] }, a),
+    // max_pool_grad_2x2(x, dy, dx, n, oh, ow, c): x and dx images 2oh × 2ow.
+    max_pool_grad_2x2: (...a) => images('max_pool_grad_2x2', 3, { 0: 4 * a[4] * a[5] * a[6], 1: a[4] * a[5] * a[6], 2: 4 * a[4] * a[5] * a[6] }, a),
     sgemm: (...a) => {
       const [m, n, kk, pa, lda, , , pc, ldc, accumulate] = a;
       // accumulate stays whole: a chunk run again after a timeout (wasm-kernel-pool.ts) must give the same bits.
@@ -105,12 +143,6 @@ export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendW
         const chunks = parts.map(([s, cnt], i) => withArgs(a, { 0: cnt, 3: pa + 4 * s * lda, 7: pc + 4 * s * ldc, 10: i === 0 ? scratch : more + 4 * (i - 1) * SGEMM_SCRATCH }));
         pool.run(FN.sgemm_packed, chunks);
       });
-    },
-    max_pool_grad_2x2: (...a) => {
-      const [x, dy, dx, n, oh, ow, c] = a;
-      const [image, dyImage] = [4 * oh * ow * c, oh * ow * c]; // floats of an x (and dx) image, of a dy image
-      if (n * (2 * image + dyImage) < MIN_FLOATS) return raw.max_pool_grad_2x2(...a);
-      over('max_pool_grad_2x2', a, n, many(), 1, (s, cnt) => ({ 0: x + 4 * s * image, 1: dy + 4 * s * dyImage, 2: dx + 4 * s * image, 3: cnt }));
     },
     relu_grad: (...a) => {
       const [n, y, dy, dz] = a;

@@ -110,24 +110,30 @@ export async function initThreadedWasm(threads: number): Promise<number> {
 
 /**
  * The default thread count: the cores not already busy (cores − 1-minute load average, rounded), at
- * most 8. The pool's threads spin while they wait for work, so on cores other processes keep busy
- * they slow a step down instead of speeding it up (measured on 2 shared cores at load 10: 1 thread
- * 1.5–2× faster than 2 for every shipped config).
+ * most 8. On cores other processes keep busy, extra threads wait for them instead of speeding a step
+ * up (measured on 2 shared cores at load 5–8: 1 thread as fast as 2 or faster for every shipped config).
  */
 export function defaultWasmThreads(): number {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   return Math.max(1, Math.min(Math.round(cores - os.loadavg()[0]), MAX_WASM_THREADS));
 }
 
+/** The thread count the running backend was started for (1 until startWasm started the threaded build). */
+let started = 1;
+
 /**
- * Starts the WASM backend with `threads` threads (default: defaultWasmThreads()) when it is not
- * running yet: the threaded build for more than one, falling back to one thread with a notice saying
- * why. Once running, the backend keeps its thread count for the life of the process; an explicit
- * request for another count gets a notice.
+ * Starts the WASM backend for `threads` threads (default: defaultWasmThreads()) when it is not
+ * running yet: for more than one, the threaded build — whose shared memory lets mtl's own kernels run
+ * on `threads` threads (wasm-split.ts) — with tfjs's own thread pool at one thread. That pool's
+ * threads spin for a while after each of its parallel kernels, which now run a small part of a step,
+ * and the spinning took the cores from mtl's kernel threads (seed-resnet-two-heads-small on 2 shared
+ * cores at load 6–8: 82 ms per step with tfjs's pool at 2 threads, 61 ms at 1).
+ * Falls back to one thread with a notice saying why. Once running, the backend keeps its thread count
+ * for the life of the process; an explicit request for another count gets a notice.
  */
 export async function startWasm(threads?: number): Promise<{ threads: number; notice?: string }> {
   if (tf.findBackend('wasm')) {
-    const running = getThreadsCount();
+    const running = Math.max(started, getThreadsCount());
     if (threads === undefined || threads === running) return { threads: running };
     return { threads: running, notice: `wasm already runs on ${running} thread${running === 1 ? '' : 's'}` };
   }
@@ -137,7 +143,9 @@ export async function startWasm(threads?: number): Promise<{ threads: number; no
     return { threads: 1 };
   }
   try {
-    return { threads: await initThreadedWasm(want) };
+    await initThreadedWasm(1);
+    started = want;
+    return { threads: want };
   } catch (e) {
     return { threads: 1, notice: `the threaded WASM build did not start: ${(e as Error).message.split('\n')[0]}` };
   }

@@ -31,6 +31,7 @@ const OPS = `
   const a = tf.tensor2d(values(700 * 200, 0.13), [700, 200]);
   const bias = tf.tensor1d(values(400, 0.5));
   const x1 = tf.tensor4d(values(32 * 36 * 36, 0.23), [32, 36, 36, 1]);
+  const x2 = tf.tensor4d(values(32 * 32 * 32 * 16, 0.31), [32, 32, 32, 16]);
   const w1 = tf.tensor4d(values(9 * 9 * 10, 0.61), [9, 9, 1, 10]);
   const loss = (x, w) => tf.sum(tf.square(tf.conv2d(x, w, 2, 'same')));
   const ops = {
@@ -43,6 +44,10 @@ const OPS = `
     filterGrad: () => tf.grad((w) => loss(x, w))(w),
     // One input channel at stride 1: conv.c's pixel-vector path, with scratch of its own per chunk.
     filterGradC1: () => tf.grad((w1) => tf.sum(tf.square(tf.conv2d(x1, w1, 1, 'valid'))))(w1),
+    // Overlapping windows with padding (pool.c), and a constant pad of the spatial axes (pad_hw).
+    maxPoolSame: () => tf.maxPool(x2, 3, 2, 'same'),
+    maxPoolSameGrad: () => tf.grad((x) => tf.sum(tf.mul(tf.maxPool(x, 3, 2, 'same'), tf.tensor4d(values(32 * 16 * 16 * 16, 0.47), [32, 16, 16, 16]))))(x2),
+    pad: () => tf.pad(x2, [[0, 0], [1, 1], [2, 2], [0, 0]], 0.25),
   };`;
 
 describe("mtl's kernels on 2 threads (fresh processes)", () => {
@@ -73,7 +78,7 @@ describe("mtl's kernels on 2 threads (fresh processes)", () => {
     assert.equal(out.kernelThreads, 2);
     const res = out.res as Record<string, { tasks: number; same: boolean }>;
     for (const [name, r] of Object.entries(res)) assert.ok(r.tasks > 0, `${name} was split across the threads`);
-    for (const name of ['conv2d', 'convInputGradStrided', 'matMul', 'matMulPacked', 'matMulBiasRelu', 'maxPoolGrad']) assert.ok(res[name].same, `${name}: same bits`);
+    for (const name of ['conv2d', 'convInputGradStrided', 'matMul', 'matMulPacked', 'matMulBiasRelu', 'maxPoolGrad', 'maxPoolSame', 'maxPoolSameGrad', 'pad']) assert.ok(res[name].same, `${name}: same bits`);
     for (const [name, rel] of Object.entries(out.rel as Record<string, number>)) assert.ok(rel < 1e-5, `${name} vs cpu: largest difference ${rel} of the largest value`);
   });
 
