@@ -74,8 +74,10 @@ describe("mtl's kernels on 2 threads (fresh processes)", () => {
         rel[name] = Math.max(...cpu.map((v, i) => Math.abs(v - res[name].two[i]))) / scale;
       }
       for (const r of Object.values(res)) delete r.two;
-      console.log(JSON.stringify({ kernelThreads: info.kernelThreads, res, rel }));`);
+      const tfjsThreads = require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
+      console.log(JSON.stringify({ kernelThreads: info.kernelThreads, tfjsThreads, res, rel }));`);
     assert.equal(out.kernelThreads, 2);
+    assert.equal(out.tfjsThreads, 1, "tfjs's own pool runs one thread (wasm-threads.ts)");
     const res = out.res as Record<string, { tasks: number; same: boolean }>;
     for (const [name, r] of Object.entries(res)) assert.ok(r.tasks > 0, `${name} was split across the threads`);
     for (const name of ['conv2d', 'convInputGradStrided', 'matMul', 'matMulPacked', 'matMulBiasRelu', 'maxPoolGrad', 'maxPoolSame', 'maxPoolSameGrad', 'pad']) assert.ok(res[name].same, `${name}: same bits`);
