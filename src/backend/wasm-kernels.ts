@@ -29,6 +29,7 @@ import { cast, identity } from './wasm-identity';
 import { tile } from './wasm-tile';
 import { batchMatMul, fusedMatMul } from './wasm-matmul';
 import { BACKEND, keepOriginal, release, run, setupOriginals, type Attrs, type Info } from './wasm-ops';
+import { registerReductionGradients } from './reduce-grads';
 import { installWasmClone } from './wasm-engine';
 import { padV2 } from './wasm-pad';
 import { avgPoolGrad, maxPool, maxPoolGrad } from './wasm-pool-grads';
@@ -231,6 +232,7 @@ export const REPLACED_KERNELS = REPLACING.map(([name]) => name);
 /** Registers the kernels above for the 'wasm' backend, replacing any other registration. Idempotent. */
 export function registerWasmTrainingKernels(): void {
   installWasmClone();
+  registerReductionGradients();
   for (const [name, kernelFunc] of REPLACING) keepOriginal(name, kernelFunc);
   // The originals' set-up (C function bindings) runs when the backend starts, through the replacements'.
   const configs = [...MISSING, ...REPLACING.map(([kernelName, kernelFunc]) => ({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: setupOriginals }))];

@@ -1,0 +1,41 @@
+// Owns the gradients of Sum and Mean as a broadcast of dy (the Tile kernel: block copies on wasm,
+// wasm-tile.ts) where tfjs multiplies the reshaped dy by a materialised tensor of ones (built in JS
+// and uploaded) — a broadcasting Multiply, which tfjs-backend-wasm runs with an index computation per
+// element — and for Mean then divides the whole result by the count. Here the count divides dy
+// before the broadcast. The values are tfjs's bit for bit: dy·1 = dy, and (dy·1)/n = dy/n element by
+// element. Registered for every backend (the gradient registry is global); same results on each.
+import * as tf from '@tensorflow/tfjs';
+
+/** x's shape with the reduced axes set to 1 (where dy's values go before the broadcast). */
+function expandedShape(x: tf.Tensor, axis: number | number[]): number[] {
+  const shape = x.shape.slice();
+  for (const a of tf.util.parseAxisParam(axis, x.shape)) shape[a] = 1;
+  return shape;
+}
+
+let registered = false;
+
+export function registerReductionGradients(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerGradient({
+    kernelName: tf.Sum,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const { axis } = attrs as unknown as tf.SumAttrs;
+      return { x: () => tf.broadcastTo(tf.reshape(dy as tf.Tensor, expandedShape(x, axis)), x.shape) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: tf.Mean,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const { axis } = attrs as unknown as tf.MeanAttrs;
+      const shape = expandedShape(x, axis);
+      const count = x.size / tf.util.sizeFromShape(shape);
+      return { x: () => tf.broadcastTo(tf.div(tf.reshape(dy as tf.Tensor, shape), count), x.shape) };
+    },
+  });
+}
