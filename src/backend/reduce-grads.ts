@@ -13,29 +13,25 @@ function expandedShape(x: tf.Tensor, axis: number | number[]): number[] {
   return shape;
 }
 
+/** The gradient of a reduction over `axis`: dy (divided by the count for a mean) at every reduced place. */
+function broadcastGradient(kernelName: string, mean: boolean): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const shape = expandedShape(x, (attrs as unknown as tf.SumAttrs).axis);
+      const d = tf.reshape(dy as tf.Tensor, shape);
+      return { x: () => tf.broadcastTo(mean ? tf.div(d, x.size / tf.util.sizeFromShape(shape)) : d, x.shape) };
+    },
+  };
+}
+
 let registered = false;
 
 export function registerReductionGradients(): void {
   if (registered) return;
   registered = true;
-  tf.registerGradient({
-    kernelName: tf.Sum,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const { axis } = attrs as unknown as tf.SumAttrs;
-      return { x: () => tf.broadcastTo(tf.reshape(dy as tf.Tensor, expandedShape(x, axis)), x.shape) };
-    },
-  });
-  tf.registerGradient({
-    kernelName: tf.Mean,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const { axis } = attrs as unknown as tf.MeanAttrs;
-      const shape = expandedShape(x, axis);
-      const count = x.size / tf.util.sizeFromShape(shape);
-      return { x: () => tf.broadcastTo(tf.div(tf.reshape(dy as tf.Tensor, shape), count), x.shape) };
-    },
-  });
+  tf.registerGradient(broadcastGradient(tf.Sum, false));
+  tf.registerGradient(broadcastGradient(tf.Mean, true));
 }
