@@ -51,7 +51,8 @@ export interface SimdKernels {
   /** elementwise.c: y[r, c] = y + bias[c] (bias not 0), then max(·, 0) when relu is 1; in place, rows × cols. */
   bias_relu(rows: number, cols: number, y: number, bias: number, relu: number): void;
   /** batchnorm.c: batch normalisation's training pass over [rows, cols] (see wasm-batchnorm.ts); k: cols, coef: 3·cols floats of scratch. */
-  bn_train_forward(rows: number, cols: number, x: number, gamma: number, beta: number, eps: number, y: number, mean: number, variance: number, k: number): void;
+  bn_train_forward(rows: number, cols: number, x: number, gamma: number, beta: number, eps: number, y: number, mean: number, variance: number, k: number, relu: number): void;
+  bn_relu_mask(rows: number, cols: number, x: number, dy: number, gamma: number, beta: number, mean: number, variance: number, eps: number, g: number, k: number): void;
   bn_train_backward(rows: number, cols: number, x: number, dy: number, gamma: number, mean: number, variance: number, eps: number, gmean: number, gvar: number, dx: number, dgamma: number, dbeta: number, coef: number): void;
   /** optim.c: one variable's Adam / momentum SGD step, slots in place, the new weights to out (see optim.c). */
   adam_update(n: number, x: number, g: number, m: number, v: number, out: number, b1: number, b2: number, a1: number, a2: number, c1: number, c2: number, nlr: number, eps: number): void;

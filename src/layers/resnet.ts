@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { int, oneOf, opts } from '../util/options';
 import type { BlockBuilder } from './block';
 import { makeBlock } from './block';
-import { oneKernelBatchNorm } from './batch-norm-train';
+import { oneKernelBatchNorm, reluOnce } from './batch-norm-train';
 import { oneKernel } from './one-kernel';
 import { layer, type LayerDescriptor } from './types';
 
@@ -24,7 +24,10 @@ function conv(b: BlockBuilder, part: string, x: tf.SymbolicTensor, filters: numb
   return b.apply(part, (name) => oneKernel(tf.layers.conv2d({ name, filters, kernelSize, strides, padding, kernelInitializer: tf.initializers.heNormal({ seed: b.seed() }) })), x);
 }
 const bn = (b: BlockBuilder, part: string, x: tf.SymbolicTensor) => b.apply(part, (name) => oneKernelBatchNorm(tf.layers.batchNormalization({ name, axis: -1, epsilon: EPS })), x);
-const relu = (b: BlockBuilder, part: string, x: tf.SymbolicTensor) => b.apply(part, (name) => tf.layers.activation({ name, activation: 'relu' }), x);
+const relu = (b: BlockBuilder, part: string, x: tf.SymbolicTensor) => b.apply(part, (name) => reluOnce(tf.layers.activation({ name, activation: 'relu' })), x);
+/** Batch norm then relu, the relu computed by the batch norm's training kernel (batch-norm-train.ts). */
+const bnRelu = (b: BlockBuilder, bnPart: string, reluPart: string, x: tf.SymbolicTensor) =>
+  relu(b, reluPart, b.apply(bnPart, (name) => oneKernelBatchNorm(tf.layers.batchNormalization({ name, axis: -1, epsilon: EPS }), true), x));
 const add = (b: BlockBuilder, part: string, xs: tf.SymbolicTensor[]) => b.apply(part, (name) => tf.layers.add({ name }), xs);
 
 /** Basic block (18/34): 3×3 → 3×3, identity or 1×1 projection shortcut. */
@@ -32,7 +35,7 @@ function basic(b: BlockBuilder, p: string, x: tf.SymbolicTensor, filters: number
   const inC = x.shape[x.shape.length - 1];
   let shortcut = x;
   if (strides !== 1 || inC !== filters) shortcut = bn(b, `${p}_0_bn`, conv(b, `${p}_0_conv`, x, filters, 1, strides));
-  let y = relu(b, `${p}_1_relu`, bn(b, `${p}_1_bn`, conv(b, `${p}_1_conv`, x, filters, 3, strides)));
+  let y = bnRelu(b, `${p}_1_bn`, `${p}_1_relu`, conv(b, `${p}_1_conv`, x, filters, 3, strides));
   y = bn(b, `${p}_2_bn`, conv(b, `${p}_2_conv`, y, filters, 3));
   return relu(b, `${p}_out`, add(b, `${p}_add`, [shortcut, y]));
 }
@@ -40,8 +43,8 @@ function basic(b: BlockBuilder, p: string, x: tf.SymbolicTensor, filters: number
 /** Bottleneck block (50): 1×1 (stride) → 3×3 → 1×1 with 4× the filters; projection in each stage's first block. */
 function bottleneck(b: BlockBuilder, p: string, x: tf.SymbolicTensor, filters: number, strides: number, project: boolean): tf.SymbolicTensor {
   const shortcut = project ? bn(b, `${p}_0_bn`, conv(b, `${p}_0_conv`, x, 4 * filters, 1, strides)) : x;
-  let y = relu(b, `${p}_1_relu`, bn(b, `${p}_1_bn`, conv(b, `${p}_1_conv`, x, filters, 1, strides)));
-  y = relu(b, `${p}_2_relu`, bn(b, `${p}_2_bn`, conv(b, `${p}_2_conv`, y, filters, 3)));
+  let y = bnRelu(b, `${p}_1_bn`, `${p}_1_relu`, conv(b, `${p}_1_conv`, x, filters, 1, strides));
+  y = bnRelu(b, `${p}_2_bn`, `${p}_2_relu`, conv(b, `${p}_2_conv`, y, filters, 3));
   y = bn(b, `${p}_3_bn`, conv(b, `${p}_3_conv`, y, 4 * filters, 1));
   return relu(b, `${p}_out`, add(b, `${p}_add`, [shortcut, y]));
 }
@@ -60,7 +63,7 @@ export const resnetLayer: LayerDescriptor = layer({
     return makeBlock(ctx, (b, input) => {
       if (input.shape.length !== 4) throw new Error(`resnet needs (rows, cols, channels) input, received rank ${input.shape.length - 1}`);
       let x = b.apply('conv1_pad', (name) => tf.layers.zeroPadding2d({ name, padding: 3 }), input);
-      x = relu(b, 'conv1_relu', bn(b, 'conv1_bn', conv(b, 'conv1_conv', x, f0, 7, 2, 'valid')));
+      x = bnRelu(b, 'conv1_bn', 'conv1_relu', conv(b, 'conv1_conv', x, f0, 7, 2, 'valid'));
       x = b.apply('pool1_pad', (name) => tf.layers.zeroPadding2d({ name, padding: 1 }), x);
       x = b.apply('pool1_pool', (name) => tf.layers.maxPooling2d({ name, poolSize: 3, strides: 2 }), x);
       layout.blocks.forEach((n, s) => {

@@ -8,11 +8,12 @@
 //             dβ = Σ dy,  dγ = s·rstd,
 //             dx = A·dy + B·(x − μ) + C,  A = γ·rstd,  B = −γ·rstd³·s/N + 2·gσ²/N,
 //                                          C = −γ·rstd·Σdy/N + gμ/N
+// optionally with a relu after y (forward: max(y, 0); backward: dy·step(y) first, y recomputed),
 // where tfjs's composition (moments, then FusedBatchNorm, each with its own gradient) runs ~30
 // kernels, most of them broadcasting element-wise ones that walk an index per element.
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
 // stack — the module shares tfjs's memory and owns none of it.
-#include "lanes.h"
+#include "mask.h"
 
 // Per-channel loops stay scalar: clang's vectoriser would spill vectors to the C stack here.
 #define SCALAR _Pragma("clang loop vectorize(disable) interleave(disable)")
@@ -84,25 +85,34 @@ INLINE v128_t affine4(const float* p, const float* x, const float* m, const floa
   return a ? wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(a + j), wasm_v128_load(p + j)), v) : v;
 }
 
-INLINE void affine(int rows, int cols, const float* p, const float* x, const float* m, const float* a, const float* b, const float* d, float* out) {
+// relu: then max(·, 0) (NaN and −0 kept, as tfjs's Relu); mask: w = mask(·, p) of mask.h instead,
+// the relu's gradient at that output (p = dy).
+INLINE void affine(int rows, int cols, const float* p, const float* x, const float* m, const float* a, const float* b, const float* d, float* out, int relu, int mask) {
+  const v128_t zero = wasm_f32x4_splat(0);
   for (int r = 0; r < rows; r++, x += cols, out += cols, p = p ? p + cols : 0) {
     if (cols >= 4) {
       for (int k = 0; k < cols; k += 4) {
         const int j = k + 4 > cols ? cols - 4 : k;
-        wasm_v128_store(out + j, affine4(p, x, m, a, b, d, j));
+        v128_t v = affine4(p, x, m, a, b, d, j);
+        if (relu) v = wasm_v128_bitselect(zero, v, wasm_f32x4_lt(v, zero));
+        if (mask) v = masked(v, wasm_v128_load(p + j));
+        wasm_v128_store(out + j, v);
       }
       continue;
     }
     SCALAR for (int j = 0; j < cols; j++) {
       float v = b[j] * (x[j] - m[j]) + d[j];
-      out[j] = a ? a[j] * p[j] + v : v;
+      v = a ? a[j] * p[j] + v : v;
+      if (relu && v < 0) v = 0;
+      if (mask) v = p[j] * (v != v ? v : v > 0 ? 1.0f : 0.0f);
+      out[j] = v;
     }
   }
 }
 
 // y, mean and variance of x [rows, cols]; k: cols floats of scratch.
 EXPORT(bn_train_forward)
-void bn_train_forward(int rows, int cols, const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean, float* var, float* k) {
+void bn_train_forward(int rows, int cols, const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean, float* var, float* k, int relu) {
   col_sums(SUM, rows, cols, x, 0, 0, mean);
   SCALAR for (int j = 0; j < cols; j++) mean[j] = mean[j] / (float)rows;
   col_sums(SQDEV, rows, cols, x, mean, 0, var);
@@ -110,7 +120,15 @@ void bn_train_forward(int rows, int cols, const float* x, const float* gamma, co
     var[j] = var[j] / (float)rows;
     k[j] = gamma[j] / __builtin_sqrtf(var[j] + eps);
   }
-  affine(rows, cols, 0, x, mean, 0, k, beta, y);
+  affine(rows, cols, 0, x, mean, 0, k, beta, y, relu, 0);
+}
+
+// g = dy·step(y) for y the forward pass's output before its relu, recomputed with the same operations
+// (so the same values); k: cols floats of scratch. The backward pass of a relu-fused forward runs on g.
+EXPORT(bn_relu_mask)
+void bn_relu_mask(int rows, int cols, const float* x, const float* dy, const float* gamma, const float* beta, const float* mean, const float* var, float eps, float* g, float* k) {
+  SCALAR for (int j = 0; j < cols; j++) k[j] = gamma[j] / __builtin_sqrtf(var[j] + eps);
+  affine(rows, cols, dy, x, mean, 0, k, beta, g, 0, 1);
 }
 
 // dx, dgamma and dbeta from dy and the forward pass's x, gamma, mean and variance; gmean and gvar:
@@ -129,5 +147,5 @@ void bn_train_backward(int rows, int cols, const float* x, const float* dy, cons
     C[j] = (float)(-g * rstd * (double)dbeta[j] / n + (double)gmean[j] / n);
     dgamma[j] = (float)(s * rstd);
   }
-  affine(rows, cols, dy, x, mean, A, B, C, dx);
+  affine(rows, cols, dy, x, mean, A, B, C, dx, 0, 0);
 }
