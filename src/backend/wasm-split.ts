@@ -4,13 +4,13 @@
 // enough to pay for the dispatch (~10–30 µs to wake a worker, measured), else it runs as before:
 //   conv2d_forward(_cvec), pad_hw, max_pool, max_pool_grad(_2x2): over images (pointers advance by an
 //     image's floats; a padded input's one-image scratch is per chunk);
-//   conv2d_filter_grad: over images into one partial dw per chunk on heap scratch, summed in chunk
-//     order by sum_rows (so the sum's order differs from one thread's: ~1 ulp per added term);
+//   conv2d_filter_grad: over filter rows (each chunk computes its rows of dw over every image, x moved
+//     down by the chunk's first row), unless the kernel pads the input itself;
 //   sgemm (accumulate 0), sgemm_packed: over rows of A and C in multiples of 4 (the kernels' blocks;
 //     sgemm_packed with its own scratch per chunk);
 //   relu_grad, bias_relu: over contiguous ranges / rows.
-// Every chunk writes memory no other chunk touches, so forward convolutions and products give the same
-// bits as on one thread. The CRF and recurrent kernels stay on the calling thread (sequential sweeps).
+// Every chunk writes memory no other chunk touches and sums its outputs' terms in one thread's order, so
+// every split kernel gives the same bits as on one thread: a run's numbers do not depend on --threads. The CRF and recurrent kernels stay on the calling thread (sequential sweeps).
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KernelPool, MAX_CHUNKS, type PoolOptions } from './wasm-kernel-pool';
 import { memoryOf, SGEMM_SCRATCH, simdKernels, simdModule, useSplitKernels, type SimdKernels } from './wasm-simd';
@@ -85,22 +85,24 @@ function convForward(name: 'conv2d_forward' | 'conv2d_forward_cvec', raw: Raw, p
   };
 }
 
-/** The filter gradient over images: per chunk a partial dw (and scratch), summed in chunk order. */
+/**
+ * The filter gradient over filter rows: chunk i computes dw's rows r0…r0+rows wholly — the same kernel
+ * on x moved down r0 rows with a filter `rows` high —, so every weight sums the same terms in the same
+ * order as on one thread, and a run's numbers do not depend on its thread count. A padded input (the
+ * kernel pads each raw image into x itself) and a one-row filter stay whole.
+ */
 function filterGrad(k: SimdKernels, raw: Raw, pool: KernelPool, backend: BackendWasm) {
   return (...a: Args): void => {
-    const [n, , xImage, , c, fh, fw, , sw, dy, oh, ow, oc, dw, scratch] = a;
+    const [n, x, , xRow, c, fh, fw, , sw, , oh, ow, oc, dw, scratch] = a;
     const size = fh * fw * c * oc;
     // Work: the products, and dw read and written once per image (what dominates a 1×1 output).
-    if (pool.threads === 1 || n < 2 || 2 * n * size * (oh * ow + 4) < MIN_FLOPS) return raw.conv2d_filter_grad(...a);
-    const parts = ranges(n, pool.threads);
+    if (pool.threads === 1 || a[15] || fh < 2 || 2 * n * size * (oh * ow + 4) < MIN_FLOPS) return raw.conv2d_filter_grad(...a);
+    const parts = ranges(fh, pool.threads);
+    // The kernel's scratch for a filter of fh rows is enough for one of fewer.
     const more = scratch ? k.conv2d_filter_grad_scratch(c, fh, fw, sw, oh, ow, oc) : 0;
-    const pad = a[15] ? xImage : 0;
-    withHeap(backend, parts.length * size + (parts.length - 1) * (more + pad), (partials) => {
-      const extra = partials + 4 * parts.length * size;
+    withHeap(backend, (parts.length - 1) * more, (extra) => {
       const own = (i: number) => (i === 0 || !scratch ? scratch : extra + 4 * (i - 1) * more);
-      const pads = extra + 4 * (parts.length - 1) * more;
-      pool.run(FN.conv2d_filter_grad, parts.map(([s, cnt], i) => withArgs(a, { 0: cnt, ...imageArgs(a, 15, s, i, pads), 9: dy + 4 * s * oh * ow * oc, 13: partials + 4 * i * size, 14: own(i) })));
-      k.sum_rows(partials, parts.length, size, dw);
+      pool.run(FN.conv2d_filter_grad, parts.map(([r0, rows], i) => withArgs(a, { 1: x + 4 * r0 * xRow, 5: rows, 13: dw + 4 * r0 * fw * c * oc, 14: own(i) })));
     });
   };
 }
