@@ -21,11 +21,16 @@ import type { PredictEncoding } from '../data/types';
 import type { ResolvedSpec, Spec } from '../spec/types';
 import { restoreGlobalRandom, seedGlobalRandom } from '../util/global-random';
 import { checkpointDir, loadRunSpec } from './run-eval';
+import { lockHolder, recoverRunDir } from './run-folder';
+import { ensureEpochLine } from './recorder';
+import { readRunStatus, type RunStatus } from './run-status';
 
 export type { TaskPrediction } from '../eval/predictions';
 export type PredictSplit = 'train' | 'val' | 'test';
 
 export interface PredictOptions {
+  /** Told how far the run got (after a kill's recovery) before any row is predicted. */
+  onRunStatus?: (s: RunStatus) => void;
   /** best, last, or the path of a checkpoint folder. */
   checkpoint?: string;
   split?: PredictSplit;
@@ -191,6 +196,10 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
   const which = opts.checkpoint ?? 'best';
   await selectBackend(opts.backend ?? 'auto');
   const spec = loadRunSpec(runDir);
+  // As eval: what a kill left is finished or dropped first (unless a live training run owns the
+  // folder), so that a partial run's predictions are never taken for a finished model's.
+  if (lockHolder(runDir) === undefined) recoverRunDir(runDir, (epoch, step) => ensureEpochLine(runDir, epoch, step));
+  opts.onRunStatus?.(readRunStatus(runDir, spec.resolved.train.epochs));
   const ckpt = checkpointDir(runDir, which);
   const state = readDataState(runDir);
   const pe = predictEncodingOf(spec, spec.resolved.inputs, state);

@@ -1,4 +1,4 @@
-// Owns what `mtl eval` (and anything else reading a run folder back) says about how far the run got:
+// Owns what `mtl eval` and `mtl predict` (and anything else reading a run folder back) say about how far the run got:
 // its status in metrics.json (after a kill's recovery: killed), the epochs it committed of those its
 // spec asked for, and where an interrupted run's checkpoints/last stands inside an epoch — so that a
 // partial run is never mistaken for a finished one.
@@ -65,9 +65,9 @@ export function readRunStatus(runDir: string, plannedEpochs: number): RunStatus 
  * One line: `run status: killed during epoch 4 of 12 (3 whole epochs committed) — evaluating checkpoint
  * best (epoch 3); …` for what was evaluated (`checkpoint`: its name and epoch).
  */
-export function runStatusLine(s: RunStatus, runDir: string, checkpoint: string): string {
+export function runStatusLine(s: RunStatus, runDir: string, checkpoint: string, doing = 'evaluating'): string {
   const of = `of ${s.plannedEpochs}`;
-  const evaluating = `evaluating checkpoint ${checkpoint}`;
+  const evaluating = `${doing} checkpoint ${checkpoint}`;
   if (s.status === 'completed') return `run status: completed (${s.epochs} ${of} epochs) — ${evaluating}`;
   if (s.status === 'early-stopped') return `run status: early-stopped after epoch ${s.epochs} ${of} — ${evaluating}`;
   if (s.status === 'unknown') return `run status: unknown (no readable metrics.json) — ${evaluating}; the run may be incomplete`;

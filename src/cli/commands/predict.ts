@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { BackendName } from '../../backend/select';
 import { dataError, formatProblem, usageError, type Problem } from '../../errors';
 import { predictRun, type PredictSplit } from '../../train/predict';
+import { runStatusLine, type RunStatus } from '../../train/run-status';
 import { makeDirs } from '../../util/fs';
 import type { Output } from '../reporter';
 import { csvWriter, jsonlWriter } from './predict-writers';
@@ -95,8 +96,12 @@ export async function predictCommand(run: string, input: string | undefined, opt
   const onProblems = (ps: Problem[]) => {
     if (shown++ < SHOWN_PROBLEMS) for (const p of ps) o.err(formatProblem(p));
   };
+  // A run that did not finish is named on stderr before any row: its checkpoint is not a finished model's.
+  const onRunStatus = (rs: RunStatus) => {
+    if (!rs.finished) o.err(runStatusLine(rs, run, opts.checkpoint, 'predicting with'));
+  };
   try {
-    const s = await predictRun(run, { split: given ? undefined : (opts.split ?? 'test'), input, ...(fields ? { inputFields: fields } : {}), inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary, masks: opts.masks }, writer.row);
+    const s = await predictRun(run, { onRunStatus, split: given ? undefined : (opts.split ?? 'test'), input, ...(fields ? { inputFields: fields } : {}), inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary, masks: opts.masks }, writer.row);
     writer.end();
     // Every row bad is not a result: exit 3, nothing written (as --strict would).
     if (s.rows === 0 && s.skipped > 0) throw dataError([{ where: { file: s.input }, message: `none of the ${s.skipped} rows could be read (listed above); nothing written` }]);

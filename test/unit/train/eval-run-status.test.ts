@@ -8,10 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { evalCommand } from '../../../src/cli/commands/eval';
-import { MtlError } from '../../../src/errors';
-import { silentReporter } from '../../../src/train/events';
 import { train } from '../../../src/train/loop';
-import { TINY_SPEC } from '../../helpers/tiny';
+import { interruptedRun, markKilled } from '../../helpers/partial-run';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-eval-status-'));
 
@@ -23,22 +21,13 @@ async function evalLines(run: string, json = false): Promise<string[]> {
 
 describe('mtl eval: the run status', () => {
   it('names an interrupted, a killed and a completed run, with the epochs committed of those planned', async () => {
-    const spec = path.join(tmp, 'st.yaml');
-    fs.writeFileSync(spec, `${TINY_SPEC}train: {epochs: 4, batchSize: 4}\n`);
-    const run = path.join(tmp, 'run');
-    const stop = new AbortController();
-    const reporter = { ...silentReporter, epochEnd: (rec: { epoch: number }) => (rec.epoch === 2 ? stop.abort() : undefined) };
-    await assert.rejects(train(spec, { out: run, backend: 'cpu', signal: stop.signal, reporter }), (e: unknown) => e instanceof MtlError && e.kind === 'interrupted');
+    const { spec, run } = await interruptedRun(tmp);
 
     const interrupted = await evalLines(run);
     assert.match(interrupted[0], /^run status: interrupted during epoch 3 of 4 \(2 whole epochs committed\) — evaluating checkpoint best \(epoch [12]\); a partial run, not a finished one \(continue it with: mtl train .*st\.yaml --resume .*run\)$/);
     assert.match(interrupted[1], /^test split, checkpoint best \(epoch [12]\),/);
 
-    // SIGKILL leaves status "running" and a lock of a dead process.
-    const mf = path.join(run, 'metrics.json');
-    const m = JSON.parse(fs.readFileSync(mf, 'utf8'));
-    m.run.status = 'running';
-    fs.writeFileSync(mf, JSON.stringify(m));
+    markKilled(run);
     const json = JSON.parse((await evalLines(run, true)).join('\n'));
     assert.deepEqual(json.runStatus, { status: 'killed', epochs: 2, plannedEpochs: 4, finished: false, spec: path.resolve(spec) });
     assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'eval-test.json'), 'utf8')).runStatus.status, 'killed');
