@@ -83,11 +83,17 @@ interface WasmApi {
 }
 const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-const loaded = new WeakMap<object, SimdKernels | null>();
-const split = new WeakMap<object, SimdKernels>();
-const loadErrors = new WeakMap<object, string>();
-const fused = new WeakMap<object, boolean>();
-const modules = new WeakMap<object, object>();
+/** What loading the module on one backend gave: the kernels (null: why in error) and where they came from. */
+interface Loaded {
+  kernels: SimdKernels | null;
+  /** The kernels spread over threads (wasm-split.ts), handed out instead once set. */
+  split?: SimdKernels;
+  error?: string;
+  /** The relaxed build, whose multiply-adds are fused. */
+  fused: boolean;
+  module?: object;
+}
+const loaded = new WeakMap<object, Loaded>();
 
 /** The heap's Memory (exported by the plain build, imported by the threaded one). */
 export function memoryOf(backend: BackendWasm): Memory | undefined {
@@ -109,12 +115,12 @@ function relaxedUsable(bytes: Uint8Array): boolean {
   return WebAssembly.validate(bytes);
 }
 
-function instantiate(memory: Memory): { kernels: SimdKernels; relaxed: boolean; module: object } {
+function instantiate(memory: Memory): Loaded {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const relaxedBytes = fs.readFileSync(simdModulePath(shared, true));
-  const relaxed = relaxedUsable(relaxedBytes);
-  const module = new WebAssembly.Module(relaxed ? relaxedBytes : fs.readFileSync(simdModulePath(shared)));
-  return { kernels: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels, relaxed, module };
+  const fused = relaxedUsable(relaxedBytes);
+  const module = new WebAssembly.Module(fused ? relaxedBytes : fs.readFileSync(simdModulePath(shared)));
+  return { kernels: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels, fused, module };
 }
 
 /**
@@ -123,41 +129,41 @@ function instantiate(memory: Memory): { kernels: SimdKernels; relaxed: boolean; 
  */
 export function simdKernels(backend: BackendWasm | undefined = activeWasm()): SimdKernels | null {
   if (!backend) return null;
-  if (!loaded.has(backend)) {
+  const l = loaded.get(backend) ?? load(backend);
+  return l.split ?? l.kernels;
+}
+
+function load(backend: BackendWasm): Loaded {
+  let l: Loaded;
+  try {
     const memory = memoryOf(backend);
-    let kernels: SimdKernels | null = null;
-    try {
-      if (!memory) throw new Error("tfjs-backend-wasm's memory was not found");
-      const built = instantiate(memory);
-      kernels = built.kernels;
-      fused.set(backend, built.relaxed);
-      modules.set(backend, built.module);
-    } catch (e) {
-      loadErrors.set(backend, String((e as Error).message ?? e).split('\n')[0]);
-    }
-    loaded.set(backend, kernels);
+    if (!memory) throw new Error("tfjs-backend-wasm's memory was not found");
+    l = instantiate(memory);
+  } catch (e) {
+    l = { kernels: null, fused: false, error: String((e as Error).message ?? e).split('\n')[0] };
   }
-  return split.get(backend) ?? loaded.get(backend)!;
+  loaded.set(backend, l);
+  return l;
 }
 
 /** From now on simdKernels(backend) hands out k: the kernels spread over threads (wasm-split.ts). */
 export function useSplitKernels(backend: BackendWasm, k: SimdKernels): void {
-  split.set(backend, k);
+  loaded.get(backend)!.split = k;
 }
 
 /** Whether the kernels loaded on this backend are the relaxed build, whose multiply-adds are fused. */
 export function simdFused(backend: BackendWasm): boolean {
-  return fused.get(backend) ?? false;
+  return loaded.get(backend)?.fused ?? false;
 }
 
 /** The compiled WebAssembly.Module the kernels on this backend came from (e.g. for other threads to instantiate on the same shared memory). */
 export function simdModule(backend: BackendWasm): object | undefined {
-  return modules.get(backend);
+  return loaded.get(backend)?.module;
 }
 
 /** Why simdKernels() gave null on this backend (after it was called), or undefined when it loaded. */
 export function simdLoadError(backend: BackendWasm): string | undefined {
-  return loadErrors.get(backend);
+  return loaded.get(backend)?.error;
 }
 
 function activeWasm(): BackendWasm | undefined {
