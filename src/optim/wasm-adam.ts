@@ -55,22 +55,40 @@ export function owned(backend: BackendWasm, t: tf.Tensor): boolean {
   return !!d && t.dtype === 'float32' && (d.refCount ?? 1) === 1;
 }
 
+/** A variable to update: its value, its gradient and its slots (the optimizer's own variables). */
+export interface Work {
+  value: tf.Variable;
+  g: tf.Tensor;
+  slots: tf.Variable[];
+}
+
+/**
+ * The variables with a gradient, each with the slots slotsOf gives (creating them as tfjs would), or
+ * null when one of them cannot be updated in place on this heap (then tfjs's own update runs).
+ */
+export function updateWork(backend: BackendWasm, grads: Grads, slotsOf: (i: number, name: string, value: tf.Variable) => tf.Variable[]): Work[] | null {
+  const names = Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads);
+  const work: Work[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const value = tf.engine().registeredVariables[names[i]];
+    const slots = slotsOf(i, names[i], value);
+    const g = Array.isArray(grads) ? grads[i].tensor : grads[names[i]];
+    if (g == null) continue;
+    if (!slots.every((t) => owned(backend, t)) || value.dtype !== 'float32' || g.dtype !== 'float32' || !backend.dataIdMap.has(g.dataId) || !backend.dataIdMap.has(value.dataId)) return null;
+    work.push({ value, g, slots });
+  }
+  return work;
+}
+
 /** One Adam step (slots in place, weights into new buffers); false (nothing changed) when it cannot run here. */
 function update(o: AdamState, grads: Grads): boolean {
   if (tf.getBackend() !== BACKEND) return false;
   const backend = tf.backend() as unknown as BackendWasm;
-  const names = Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads);
-  const work: Array<[tf.Variable, tf.Tensor, tf.Variable, tf.Variable]> = [];
-  for (let i = 0; i < names.length; i++) {
-    const value = tf.engine().registeredVariables[names[i]];
-    ensureSlots(o, i, names[i], value);
-    const g = Array.isArray(grads) ? grads[i].tensor : grads[names[i]];
-    if (g == null) continue;
-    const [m, v] = [o.accumulatedFirstMoment[i].variable, o.accumulatedSecondMoment[i].variable];
-    if (![m, v].every((t) => owned(backend, t)) || value.dtype !== 'float32' || g.dtype !== 'float32' || !backend.dataIdMap.has(g.dataId) || !backend.dataIdMap.has(value.dataId)) return false;
-    work.push([value, g, m, v]);
-  }
-  if (![o.accBeta1, o.accBeta2].every((t) => owned(backend, t))) return false;
+  const work = updateWork(backend, grads, (i, name, value) => {
+    ensureSlots(o, i, name, value);
+    return [o.accumulatedFirstMoment[i].variable, o.accumulatedSecondMoment[i].variable];
+  });
+  if (!work || ![o.accBeta1, o.accBeta2].every((t) => owned(backend, t))) return false;
   // The constants as tfjs's scalar tensors hold them (float32).
   const f = Math.fround;
   const [b1, b2, a1, a2, lr, eps] = [f(o.beta1), f(o.beta2), f(1 - o.beta1), f(1 - o.beta2), f(o.learningRate), f(o.epsilon)];
@@ -78,7 +96,7 @@ function update(o: AdamState, grads: Grads): boolean {
   const [c1, c2] = beta().map((acc) => f(1 - acc[0]));
   // optim.c's adam_update: the same operations four lanes at a time (the loop below without the module).
   const k = simdKernels(backend);
-  for (const [value, g, m, v] of work) {
+  for (const { value, g, slots: [m, v] } of work) {
     // The new weights go to a new buffer: the wasm backend caches XNNPACK's packed copy of a matMul's or
     // convolution's weights per buffer, so values written in place would leave it stale.
     const fresh = backend.makeOutput(value.shape, 'float32');

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND, heapF32, type Info } from '../backend/wasm-ops';
 import { heapOffset, simdKernels } from '../backend/wasm-simd';
-import { owned, replace, withUpdate, type Grads } from './wasm-adam';
+import { replace, updateWork, withUpdate, type Grads } from './wasm-adam';
 
 /** The MomentumOptimizer fields the update reads and writes (tfjs keeps them protected). */
 interface MomentumState {
@@ -29,21 +29,14 @@ function update(o: MomentumState, grads: Grads): boolean {
   const backend = tf.getBackend() === BACKEND ? (tf.backend() as unknown as BackendWasm) : undefined;
   const k = simdKernels(backend);
   if (!backend || !k) return false;
-  const names = Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads);
-  const work: Array<[tf.Variable, tf.Tensor, tf.Variable]> = [];
-  for (let i = 0; i < names.length; i++) {
-    const value = tf.engine().registeredVariables[names[i]];
-    o.accumulations[i] ??= { originalName: `${names[i]}/momentum`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-    const g = Array.isArray(grads) ? grads[i].tensor : grads[names[i]];
-    if (g == null) continue;
-    const acc = o.accumulations[i].variable;
-    if (!owned(backend, acc) || value.dtype !== 'float32' || g.dtype !== 'float32' || !backend.dataIdMap.has(g.dataId) || !backend.dataIdMap.has(value.dataId)) return false;
-    work.push([value, g, acc]);
-  }
-  if (![o.m, o.c].every((t) => backend.dataIdMap.has(t.dataId))) return false;
+  const work = updateWork(backend, grads, (i, name, value) => {
+    o.accumulations[i] ??= { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+    return [o.accumulations[i].variable];
+  });
+  if (!work || ![o.m, o.c].every((t) => backend.dataIdMap.has(t.dataId))) return false;
   const [m, c] = [o.m, o.c].map((t) => heapF32(backend, t as unknown as Info)[0]);
   const p = (t: tf.Tensor | Info) => heapOffset(backend, t as unknown as Info);
-  for (const [value, g, acc] of work) {
+  for (const { value, g, slots: [acc] } of work) {
     const fresh = backend.makeOutput(value.shape, 'float32');
     k.momentum_update(value.size, p(value), p(g), p(acc), p(fresh), m, c, o.useNesterov ? 1 : 0);
     replace(value, fresh);
