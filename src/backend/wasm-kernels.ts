@@ -6,7 +6,7 @@
 // Identity and same-dtype Cast without a copy in wasm-identity.ts, Tile as block copies in
 // wasm-tile.ts, BatchMatMul and _FusedMatMul with a transposed operand in wasm-matmul.ts, broadcast
 // comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in wasm-gather.ts, Concat,
-// Slice and SplitV in wasm-layout.ts, PadV2 of the spatial axes in wasm-pad.ts, Sum and Mean over leading axes and Add of a trailing vector in
+// Slice, SplitV, Pack and Unpack in wasm-layout.ts, PadV2 of the spatial axes in wasm-pad.ts, Sum and Mean over leading axes and Add of a trailing vector in
 // wasm-channels.ts), and their
 // registration.
 //
@@ -23,7 +23,7 @@ import { conv2DBackpropFilter, swappedRolesConv } from './wasm-conv-filter';
 import { conv2D, fusedConv2D } from './wasm-conv-forward';
 import { conv2DBackpropInput, correlationPads, cropTo, spread } from './wasm-conv-input';
 import { comparisonKernels, reverse } from './wasm-elementwise';
-import { concat, slice, splitV } from './wasm-layout';
+import { concat, pack, slice, splitV, unpack } from './wasm-layout';
 import { gatherV2 } from './wasm-gather';
 import { cast, identity } from './wasm-identity';
 import { tile } from './wasm-tile';
@@ -219,6 +219,8 @@ const REPLACING: Array<[string, tf.KernelFunc]> = [
   ['Concat', concat as tf.KernelFunc],
   ['Slice', slice as tf.KernelFunc],
   ['SplitV', splitV as unknown as tf.KernelFunc],
+  ['Pack', pack as tf.KernelFunc],
+  ['Unpack', unpack as unknown as tf.KernelFunc],
   ['GatherV2', gatherV2 as tf.KernelFunc],
   ['Sum', sum as tf.KernelFunc],
   ['Mean', mean as tf.KernelFunc],

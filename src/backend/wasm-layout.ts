@@ -1,6 +1,8 @@
 // Owns data-movement kernels for the WASM backend that tfjs-backend-wasm runs with per-element loops
 // in JS or a full copy of the input out of the heap: Concat (a bidirectional layer joins its two
-// directions along the last axis), Slice and SplitV (Concat's gradient splits them again). They copy
+// directions along the last axis), Slice and SplitV (Concat's gradient splits them again), Pack and
+// Unpack (stack and unstack: tfjs's Unpack reads the whole input out of the heap once per piece, T²
+// copies for T pieces — 1 MB per step of a representation-mode method at T = 8). They copy
 // contiguous runs on the heap (copyWithin over the heap's bytes: a memmove, no allocation); at
 // [64, 16, 32] Concat ~100 → ~50 µs, Slice ~95 → ~30 µs, SplitV in two ~165 → ~75 µs. (A Max over an
 // inner axis and a 2-D Transpose written the same way were not faster than tfjs's; not kept.)
@@ -86,5 +88,29 @@ export function splitV(args: KernelArgs): Info[] {
     const piece = slice({ inputs: { x }, backend: args.backend, attrs: { begin: [...begin], size } as unknown as tf.NamedAttrMap });
     begin[axis] += s;
     return piece;
+  });
+}
+
+/** Pack (stack) along `axis`: a Concat of the inputs seen with a unit axis there (same buffers). */
+export function pack(args: KernelArgs): Info {
+  const inputs = args.inputs as unknown as Info[];
+  const r = inputs[0]?.shape.length ?? 0;
+  const axis = tf.util.parseAxisParam((args.attrs as unknown as tf.PackAttrs).axis, new Array<number>(r + 1).fill(1))[0];
+  if (inputs.length < 2 || inputs.some((t) => !tf.util.arraysEqual(t.shape, inputs[0].shape))) return originalKernel('Pack').kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
+  const unit = inputs.map((t) => ({ ...t, shape: [...t.shape.slice(0, axis), 1, ...t.shape.slice(axis)] }));
+  return concat({ inputs: unit as unknown as tf.NamedTensorInfoMap, backend: args.backend, attrs: { axis } as unknown as tf.NamedAttrMap });
+}
+
+/** Unpack (unstack) along `axis`: one Slice per index (the Slice above), without the axis. */
+export function unpack(args: KernelArgs): Info[] {
+  const { value } = args.inputs as { value: Info };
+  const axis = tf.util.parseAxisParam((args.attrs as unknown as tf.UnpackAttrs).axis, value.shape)[0];
+  const shape = value.shape.filter((_, j) => j !== axis);
+  const begin = new Array<number>(value.shape.length).fill(0);
+  const size = value.shape.map((d, j) => (j === axis ? 1 : d));
+  return Array.from({ length: value.shape[axis] }, (_, i) => {
+    begin[axis] = i;
+    const piece = slice({ inputs: { x: value }, backend: args.backend, attrs: { begin: [...begin], size } as unknown as tf.NamedAttrMap });
+    return { ...piece, shape };
   });
 }

@@ -1,4 +1,4 @@
-// Tests the WASM Concat, Slice and SplitV (src/backend/wasm-layout.ts) against the cpu backend over
+// Tests the WASM Concat, Slice, SplitV, Pack and Unpack (src/backend/wasm-layout.ts) against the cpu backend over
 // axes, ranks 1–4, dtypes, uneven pieces, slices that keep or cut the trailing axes, a hand-written
 // case, the gradient of a last-axis concat (which splits), and no leaks.
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { assertNoLeak, compare, size, values } from './wasm-compare';
 
 const t = (shape: number[], seed: number) => tf.tensor(values(size(shape), seed), shape);
 
-describe('wasm Concat, Slice and SplitV match cpu', () => {
+describe('wasm Concat, Slice, SplitV, Pack and Unpack match cpu', () => {
   before(() => useBackend('wasm'));
 
   it('concat along every axis of ranks 1–4, two and three inputs of uneven sizes', async () => {
@@ -67,8 +67,34 @@ describe('wasm Concat, Slice and SplitV match cpu', () => {
     });
   });
 
+  it('stack and unstack along every axis of ranks 1–3, int32 and bool, and one input', async () => {
+    const cases: Array<[number[], number]> = [[[5], 0], [[5], 1], [[2, 3], 0], [[2, 3], 1], [[2, 3], 2], [[4, 3, 2], 1], [[4, 3, 2], -1]];
+    for (const [shape, axis] of cases) {
+      await compare(`stack ${shape} axis ${axis}`, () => tf.stack([t(shape, 1), t(shape, 2), t(shape, 3)], axis));
+      if (axis < shape.length) await compare(`unstack ${shape} axis ${axis}`, () => tf.unstack(t(shape, 4), axis));
+    }
+    await compare('int32 stack', () => tf.cast(tf.stack([tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32')], 1), 'float32'));
+    await compare('bool unstack', () => tf.unstack(tf.tensor2d([[true, false], [false, false]], undefined, 'bool')).map((b) => tf.cast(b, 'float32')));
+    await compare('stack of one', () => tf.stack([t([2, 3], 5)], 1));
+  });
+
+  it('by hand: stack([1, 2], [3, 4]) along axis 1 = [[1, 3], [2, 4]]; unstack of it along axis 0 = [1, 3], [2, 4]', () => {
+    const s = tf.stack([tf.tensor1d([1, 2]), tf.tensor1d([3, 4])], 1);
+    assert.deepEqual(s.arraySync(), [[1, 3], [2, 4]]);
+    assert.deepEqual(tf.unstack(s).map((p) => [p.shape, p.arraySync()]), [[[2], [1, 3]], [[2], [2, 4]]]);
+    assert.deepEqual(tf.unstack(s, 1).map((p) => p.arraySync()), [[1, 2], [3, 4]]);
+  });
+
+  it('the gradient of a stack then unstack (the representation fan-out) routes each dy row to its copy', async () => {
+    await compare('stack/unstack grad', () => {
+      const z = t([3, 4], 11);
+      const ws = [t([3, 4], 12), t([3, 4], 13), t([3, 4], 14)];
+      return tf.grad((x: tf.Tensor) => tf.addN(tf.unstack(tf.stack([x, x, x])).map((c, i) => tf.sum(tf.mul(c, ws[i])))))(z);
+    });
+  });
+
   it('leaks nothing', async () => {
     const x = t([4, 6, 8], 10);
-    await assertNoLeak(() => tf.dispose(tf.tidy(() => [tf.concat([x, x], 2), tf.slice(x, [1, 0, 2], [2, 6, 3]), ...tf.split(x, 2, 2)])));
+    await assertNoLeak(() => tf.dispose(tf.tidy(() => [tf.concat([x, x], 2), tf.slice(x, [1, 0, 2], [2, 6, 3]), ...tf.split(x, 2, 2), tf.stack([x, x], 1), ...tf.unstack(x, 2)])));
   });
 });
