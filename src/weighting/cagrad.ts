@@ -8,6 +8,9 @@ import { gradientStrategy } from './gradient-common';
 import { dot, gramOf, matVec, quad, simplexMinimize, type Mat, type SolverStatus } from './gradmath';
 import { strategy, type StrategyDescriptor } from './strategy';
 
+/** The solver stops when f(w) is within this fraction of f's scale from its minimum (duality gap). */
+const GAP_TOL = 1e-12;
+
 /**
  * Task weights w_t of the direction d = g0 + λ g_w (Liu et al. eq. 7–8): w solves
  * min_{w∈Δ} g_wᵀg0 + √φ‖g_w‖ with φ = c²‖g0‖², λ = √φ/‖g_w‖; d is divided by 1+c² (rescale 1) or
@@ -21,13 +24,20 @@ export function cagradWeights(M: Mat, c: number, rescale: 0 | 1 | 2, out?: Solve
   const Mb = matVec(M, mean);
   let coef = [...mean];
   if (c > 0) {
-    const f = (x: number[]) => dot(x, Mb) + sqrtPhi * Math.sqrt(Math.max(quad(M, x), 0) + 1e-8);
+    const norm = (x: number[]) => Math.sqrt(Math.max(quad(M, x), 0) + 1e-8);
+    // f(x) = xᵀMb + √φ‖g_x‖; its change along d, with ‖g_{x+d}‖ − ‖g_x‖ = dᵀM(2x + d)/(‖g_{x+d}‖ + ‖g_x‖).
+    const change = (x: number[], d: number[]) => {
+      const y = x.map((v, i) => v + d[i]);
+      return dot(d, Mb) + (sqrtPhi * dot(d, matVec(M, x.map((v, i) => v + y[i])))) / (norm(y) + norm(x));
+    };
     const grad = (x: number[]) => {
       const Mx = matVec(M, x);
-      const n = Math.sqrt(Math.max(dot(x, Mx), 0) + 1e-8);
+      const n = norm(x);
       return Mb.map((b, i) => b + (sqrtPhi * Mx[i]) / n);
     };
-    const w = simplexMinimize(f, grad, mean, undefined, out);
+    // The gap is in f's units; f's two terms are at most max|b_t| and √φ·max‖g_t‖.
+    const scale = Math.max(...Mb.map(Math.abs)) + sqrtPhi * Math.sqrt(Math.max(...M.map((r, i) => r[i]), 0));
+    const w = simplexMinimize(change, grad, mean, GAP_TOL * scale, out);
     const gw = Math.sqrt(Math.max(quad(M, w), 0));
     // d = g0 + √φ·g_w/‖g_w‖. A (near-)zero g_w (a zero task gradient, or all of them) has no direction:
     // dividing by it only inflates the reported weights (1e7 before), so d = g0, said in the status.
