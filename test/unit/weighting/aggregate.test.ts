@@ -7,6 +7,7 @@ import { before, describe, it } from 'node:test';
 import { MtlError } from '../../../src/errors';
 import { mulberry32 } from '../../../src/util/random';
 import { aggregate } from '../../../src/weighting/aggregate';
+import { graddrop } from '../../../src/weighting/graddrop';
 import { useBackend } from '../../helpers/backend';
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
@@ -105,6 +106,25 @@ describe('aggregate', () => {
     }
     // leak 1 passes every gradient through: the plain sum.
     assertClose(aggregate('graddrop', [[1, 2], [-1, 3]], { leak: 1 }).direction, [0, 5], 1e-6, 'leak 1');
+  });
+
+  it('GradDrop is the paper\'s per-entry masks (eq. 1–3) for the seed\'s draws U, at purities other than ½, with and without leak', () => {
+    // Column 0: (3, −1) → P = ½(1 + 2/4) = 0.75; column 1: (−2, −1, …) P = 0; others random.
+    const J = randJ(21, 5, 40);
+    J[0][0] = 3; J[1][0] = -1; J[2][0] = 0; J[3][0] = 0; J[4][0] = 0;
+    for (let t = 0; t < 5; t++) J[t][1] = -(t + 1);
+    for (const [seed, leak] of [[3, 0], [4, 0], [9, 0.3]]) {
+      const U = tf.tidy(() => Array.from(tf.randomUniform([40], 0, 1, 'float32', seed).dataSync()));
+      const want = J[0].map((_, j) => {
+        const col = J.map((r) => r[j]);
+        const P = 0.5 * (1 + col.reduce((a, b) => a + b, 0) / (col.reduce((a, b) => a + Math.abs(b), 0) + 1e-7));
+        return col.reduce((acc, g) => acc + leak * g + (1 - leak) * ((P > U[j] && g > 0) || (P < U[j] && g < 0) ? g : 0), 0);
+      });
+      const got = tf.tidy(() => Array.from(graddrop(tf.tensor2d(J), leak, seed).dataSync()));
+      assertClose(got, want, 1e-5, `seed ${seed} leak ${leak}`);
+      assert.ok(Math.abs(got[0] - ((U[0] < 0.75 ? 3 : -1) * (1 - leak) + leak * 2)) < 1e-6, `column 0, U = ${U[0]}: ${got[0]}`);
+      assert.ok(Math.abs(got[1] + 15) < 1e-5, 'column 1: every entry negative, all kept');
+    }
   });
 
   it('CAGrad with c = 0 is the mean gradient (any rescale)', () => {
