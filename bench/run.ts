@@ -30,8 +30,8 @@ interface Args extends WeightingArgs {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sections: [...SECTIONS], steps: 12, warmup: 3, tasks: [2, 4, 8], batch: 64, trainSteps: 8, configs: CONFIGS.map((c) => c[0]) };
-  const usage = `npm run bench -- [--sections ${SECTIONS.join(',')}] [--configs ${a.configs.join(',')}] [--train-steps 8] [--steps 12] [--warmup 3] [--tasks 2,4,8] [--methods mgda,pcgrad] [--batch 64]\n`;
+  const a: Args = { sections: [...SECTIONS], steps: 40, warmup: 3, tasks: [2, 4, 8], batch: 64, trainSteps: 8, configs: CONFIGS.map((c) => c[0]) };
+  const usage = `npm run bench -- [--sections ${SECTIONS.join(',')}] [--configs ${a.configs.join(',')}] [--train-steps 8] [--steps 40] [--warmup 3] [--tasks 2,4,8] [--methods mgda,pcgrad] [--batch 64]\n`;
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i] ?? '';
     switch (argv[i]) {
@@ -140,8 +140,8 @@ async function weightingSection(a: Args): Promise<object> {
   const info = await selectBackend('wasm', { threads: 1 });
   const base = validateSpecFile(path.join(packageRoot(), 'configs/quickstart.yaml')).resolved;
   const r = weightingRatios(base, a);
-  const rows = Object.entries(r.ratios).map(([m, v]) => [m, ...v.map((x) => x.toFixed(2))]);
-  out(`step time ÷ equal weighting (backend ${info.name}, ${info.threads} thread; synthetic MLP 128-256-256-64, T ten-way heads, batch ${a.batch}; median CPU time of ${a.steps} steps after ${a.warmup})\n`);
+  const rows = Object.entries(r.ratios).map(([m, v]) => [m, ...v.map((x) => (x === null ? '–' : x.toFixed(2)))]);
+  out(`step time ÷ equal weighting (backend ${info.name}, ${info.threads} thread; synthetic MLP 128-256-256-64, T ten-way heads, batch ${a.batch}; median over ${a.steps} rounds of the paired CPU-time ratio, after ${a.warmup})\n`);
   out(table(['method', ...a.tasks.flatMap((T) => [`T=${T} param`, `T=${T} repr`])], rows));
   out(`equal weighting: ${a.tasks.map((T) => `T=${T} ${fmt(r.equalMs[T], 1)} ms`).join(', ')}\n\n`);
   return r;

@@ -1,6 +1,7 @@
 // Owns the bench's gradient-method timings: time per train step of every registered gradient-based
 // weighting method divided by equal weighting's, at T tasks on a synthetic MLP (random data), in
-// both gradient spaces. Medians of process CPU time over `steps` steps after `warmup` untimed ones.
+// both gradient spaces: the median over `steps` rounds (after `warmup` untimed ones) of the method's
+// step ÷ equal weighting's step in the same round, in process CPU time.
 import Ajv from 'ajv';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../src/data/batching';
@@ -23,14 +24,14 @@ export interface WeightingArgs {
 }
 
 export interface WeightingResult {
-  /** method → [T=t param ratio, T=t repr ratio, …] in the order of `tasks`. */
-  ratios: Record<string, number[]>;
+  /** method → [T=t param ratio, T=t repr ratio (null: a loss-based method), …] in the order of `tasks`. */
+  ratios: Record<string, Array<number | null>>;
   /** Equal weighting's median step (ms CPU) per T. */
   equalMs: Record<number, number>;
 }
 
 const ajv = new Ajv({ useDefaults: true, strict: false });
-function strategyOf(method: string, T: number): WeightingStrategy {
+export function strategyOf(method: string, T: number): WeightingStrategy {
   const d = strategies.get(method);
   const config: Record<string, unknown> = {};
   ajv.compile(d.schema)(config); // fills the method's defaults
@@ -38,7 +39,7 @@ function strategyOf(method: string, T: number): WeightingStrategy {
 }
 
 /** The quickstart spec's resolved form with a synthetic MLP trunk and T ten-way heads. */
-function syntheticSpec(base: ResolvedSpec, T: number): ResolvedSpec {
+export function syntheticSpec(base: ResolvedSpec, T: number): ResolvedSpec {
   const s = structuredClone(base) as ResolvedSpec;
   s.inputs = { x: { shape: [128], dtype: 'float32' } };
   s.backbone = [{ dense: { units: 256, activation: 'relu' } }, { dense: { units: 256, activation: 'relu' } }, { dense: { units: 64, activation: 'relu' } }];
@@ -47,7 +48,7 @@ function syntheticSpec(base: ResolvedSpec, T: number): ResolvedSpec {
   return s;
 }
 
-function randomBatch(spec: ResolvedSpec, n: number): Batch {
+export function randomBatch(spec: ResolvedSpec, n: number): Batch {
   const inputs = Object.fromEntries(Object.entries(spec.inputs).map(([k, v]) => [k, tf.randomUniform([n, ...v.shape], 0, 1, 'float32', 7)]));
   const targets = Object.fromEntries(Object.keys(spec.tasks).map((t, i) => [t, tf.tensor1d(Array.from({ length: n }, (_, r) => (r * 7 + i * 3) % 10), 'int32')]));
   return { size: n, inputs, targets, masks: Object.fromEntries(Object.keys(spec.tasks).map((t) => [t, undefined])) };
@@ -65,7 +66,7 @@ interface Runner {
  * calling thread). A look-ahead strategy (auto-lambda) gets the same batch as its validation batch at
  * every step where its update is due (every step by default): the cost of the look-ahead is in the ratio.
  */
-function runner(spec: ResolvedSpec, strategy: WeightingStrategy, gradSpace: GradSpace, batch: Batch, opt = 'sgd'): Runner {
+export function runner(spec: ResolvedSpec, strategy: WeightingStrategy, gradSpace: GradSpace, batch: Batch, opt = 'sgd'): Runner {
   const every = strategy.needs === 'losses' ? strategy.lookahead?.every : undefined;
   const built = buildModel(spec);
   const o = optimizers.get(opt);
@@ -91,8 +92,8 @@ function runner(spec: ResolvedSpec, strategy: WeightingStrategy, gradSpace: Grad
   };
 }
 
-/** Median ms per step of each runner, stepping them in turn so that load drift hits all alike. */
-function timeInterleaved(runners: Runner[], a: WeightingArgs): number[] {
+/** Each runner's CPU ms per step, stepping them in turn so that load drift hits all alike. */
+function timeInterleaved(runners: Runner[], a: WeightingArgs): number[][] {
   const times = runners.map(() => [] as number[]);
   for (let k = 0; k < a.warmup + a.steps; k++) {
     runners.forEach((r, i) => {
@@ -101,8 +102,14 @@ function timeInterleaved(runners: Runner[], a: WeightingArgs): number[] {
     });
   }
   runners.forEach((r) => r.dispose());
-  return times.map(median);
+  return times;
 }
+
+/**
+ * The median over rounds of one step's time ÷ the equal step's in the same round: a burst of load
+ * inflates both of a round's steps, so the paired ratio is steadier than a ratio of two medians.
+ */
+const pairedRatio = (times: number[], equal: number[]) => median(times.map((t, k) => t / equal[k]));
 
 /** Loss-based methods timed beside the gradient ones: each step does more than a weighted sum. */
 const LOSS_METHODS_TIMED = ['scale-invariant', 'auto-lambda'];
@@ -110,19 +117,18 @@ const LOSS_METHODS_TIMED = ['scale-invariant', 'auto-lambda'];
 /** The ratio table of every gradient-based method and LOSS_METHODS_TIMED (or `a.methods`) at each T. */
 export function weightingRatios(base: ResolvedSpec, a: WeightingArgs): WeightingResult {
   const gradientMethods = strategies.types().filter((m) => (a.methods ? a.methods.includes(m) : strategyOf(m, 2).needs === 'task-gradients' || LOSS_METHODS_TIMED.includes(m)));
-  const ratios: Record<string, number[]> = {};
+  const ratios: Record<string, Array<number | null>> = {};
   const equalMs: Record<number, number[]> = {};
   for (const T of a.tasks) {
     const spec = syntheticSpec(base, T);
     const batch = randomBatch(spec, a.batch);
     for (const m of gradientMethods) {
-      // Equal weighting is re-timed beside each method: ratios come from the same stretch of time.
-      const [eq, param, repr] = timeInterleaved(
-        [runner(spec, strategyOf('equal', T), 'parameters', batch), runner(spec, strategyOf(m, T), 'parameters', batch), runner(spec, strategyOf(m, T), 'representation', batch)],
-        a,
-      );
-      (equalMs[T] ??= []).push(eq);
-      (ratios[m] ??= []).push(param / eq, repr / eq);
+      // Equal weighting is re-timed beside each method: ratios come from the same stretch of time. A
+      // loss-based method has no gradient space: its representation column is null (printed "–").
+      const spaces: GradSpace[] = strategyOf(m, T).needs === 'task-gradients' ? ['parameters', 'representation'] : ['parameters'];
+      const [eq, ...timed] = timeInterleaved([runner(spec, strategyOf('equal', T), 'parameters', batch), ...spaces.map((g) => runner(spec, strategyOf(m, T), g, batch))], a);
+      (equalMs[T] ??= []).push(median(eq));
+      (ratios[m] ??= []).push(pairedRatio(timed[0], eq), timed[1] ? pairedRatio(timed[1], eq) : null);
     }
     tf.dispose([...Object.values(batch.inputs), ...Object.values(batch.targets)]);
   }
