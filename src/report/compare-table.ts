@@ -1,7 +1,9 @@
 // Owns the cells of the compare table (one row per run or seed group, one column per task metric)
 // and its Markdown and HTML forms; the terminal form is the CLI reporter's aligned table.
+import * as path from 'node:path';
 import { escapeHtml } from '../plot/dot';
-import type { Comparison, CompareRow, Stat } from './compare';
+import { runStatusText } from '../train/run-status';
+import type { Comparison, CompareRow, MemberStatus, Stat } from './compare';
 
 export interface Cells {
   header: string[];
@@ -70,9 +72,18 @@ export function htmlTable({ header, rows }: Cells): string {
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${trs.join('\n')}\n</tbody>\n</table>`;
 }
 
-/** The header line above the table: which split, the std convention, the baseline and any skipped Δm terms. */
+/** What the table holds of a run that did not finish: eval's run-status line, in compare's words. */
+function statusNote(s: MemberStatus, split: 'test' | 'val'): string {
+  const at = s.comparedEpoch === null ? '' : ` (epoch ${s.comparedEpoch})`;
+  const what = split === 'test' ? `comparing the test metrics of its checkpoint best${at}` : `comparing the validation metrics of its best epoch${at}`;
+  return runStatusText(s, s.dir, what);
+}
+
+/** The notes under the table: which split (and why), the std convention, unfinished runs, the baseline and any skipped Δm terms. */
 export function compareNotes(c: Comparison): string[] {
-  const notes = [`final metrics: ${c.split === 'test' ? 'test split, best checkpoint' : 'validation split, best epoch'}; seed groups: mean ± sample std (n − 1)`];
+  const why = c.withoutTest ? ` (no test metrics in ${c.withoutTest.map((d) => path.relative(process.cwd(), path.resolve(d)) || '.').join(', ')})` : '';
+  const notes = [`final metrics: ${c.split === 'test' ? 'test split, best checkpoint' : `validation split, best epoch${why}`}; seed groups: mean ± sample std (n − 1)`];
+  for (const r of c.rows) for (const s of r.runStatus.filter((m) => !m.finished)) notes.push(`${r.name}${r.runStatus.length > 1 ? ` (${path.basename(s.dir)})` : ''}: ${statusNote(s, c.split)}`);
   if (c.baseline !== null) {
     notes.push(`Δm%: mean over tasks of the mean signed relative change of each metric against ${c.baseline} (positive = better; Maninis et al. 2019)`);
     for (const r of c.rows) {

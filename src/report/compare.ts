@@ -1,8 +1,10 @@
 // Owns `mtl compare`'s numbers: each run's (or seed group's) final per-task metrics as mean ± sample
 // standard deviation (n − 1 in the denominator), Δm% against a baseline, epochs, wall time,
-// samples/s and backend; and their text, Markdown and JSON forms. Reads run folders only.
+// samples/s and backend, and how far each run got (train/run-status.ts: a partial run is named as such);
+// and their text, Markdown and JSON forms. Reads run folders only.
 import { deltaM, type DeltaM, type Direction, type TaskMetrics } from '../eval/delta-m';
 import { metrics as metricRegistry } from '../metrics';
+import { readRunStatus, type RunStatus } from '../train/run-status';
 import { taskNames, type RunGroup, type RunRecord, type SplitRecord } from './runs';
 
 export type SplitChoice = 'auto' | 'test' | 'val';
@@ -28,11 +30,18 @@ export interface CompareRow {
   wallTime: Stat;
   samplesPerSecond: Stat;
   backend: string;
+  /** How far each run of the row got (one per seed of a group), as eval and predict report it. */
+  runStatus: MemberStatus[];
 }
+
+/** A run's status (train/run-status.ts) with its folder and the epoch whose numbers are compared. */
+export type MemberStatus = RunStatus & { dir: string; comparedEpoch: number | null };
 
 export interface Comparison {
   /** The split the final metrics come from: test (best checkpoint) or val (best epoch). */
   split: 'test' | 'val';
+  /** With --split auto: the runs without test metrics, which made the comparison use val. */
+  withoutTest?: string[];
   baseline: string | null;
   rows: CompareRow[];
 }
@@ -52,9 +61,24 @@ export function finalSplit(run: RunRecord, split: 'test' | 'val'): SplitRecord |
   return (best ?? epochs[epochs.length - 1])?.val ?? run.evals.val;
 }
 
-function chooseSplit(groups: RunGroup[], split: SplitChoice): 'test' | 'val' {
-  if (split !== 'auto') return split;
-  return groups.every((g) => g.members.every((m) => finalSplit(m, 'test'))) ? 'test' : 'val';
+function chooseSplit(groups: RunGroup[], split: SplitChoice): { split: 'test' | 'val'; withoutTest?: string[] } {
+  if (split !== 'auto') return { split };
+  const withoutTest = groups.flatMap((g) => g.members.filter((m) => !finalSplit(m, 'test')).map((m) => m.dir));
+  return withoutTest.length ? { split: 'val', withoutTest } : { split: 'test' };
+}
+
+/** The epoch whose numbers a run contributes: the evaluated checkpoint's (test) or the best epoch (val). */
+function comparedEpoch(run: RunRecord, split: 'test' | 'val'): number | null {
+  const evaluated = split === 'test' && !run.metrics.test ? (run.evals.test as { epoch?: unknown } | undefined)?.epoch : undefined;
+  if (typeof evaluated === 'number') return evaluated;
+  const best = run.metrics.best?.epoch;
+  if (typeof best === 'number' && run.metrics.epochs.some((e) => e.epoch === best)) return best;
+  return run.metrics.epochs.length ? run.metrics.epochs[run.metrics.epochs.length - 1].epoch : null;
+}
+
+function memberStatus(run: RunRecord, split: 'test' | 'val'): MemberStatus {
+  const planned = (run.config.train as { epochs?: unknown } | undefined)?.epochs;
+  return { dir: run.dir, ...readRunStatus(run.dir, typeof planned === 'number' ? planned : 0), comparedEpoch: comparedEpoch(run, split) };
 }
 
 /** Direction of each metric key of each task, from the runs' resolved specs and the metric registry. */
@@ -117,6 +141,7 @@ function groupRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
     wallTime: stat(g.members.map(wallSeconds)),
     samplesPerSecond: stat(g.members.map(samplesPerSecond)),
     backend: backends.join('/'),
+    runStatus: g.members.map((m) => memberStatus(m, split)),
   };
 }
 
@@ -131,7 +156,7 @@ function withoutAuxiliary(m: TaskMetrics, groups: RunGroup[]): TaskMetrics {
 /** Compare run folders / seed groups; with `baseline`, it comes first and every row gets Δm%. */
 export function compareRuns(groups: RunGroup[], opts: { baseline?: RunGroup; split?: SplitChoice } = {}): Comparison {
   const all = opts.baseline ? [opts.baseline, ...groups.filter((g) => g.dir !== opts.baseline!.dir)] : groups;
-  const split = chooseSplit(all, opts.split ?? 'auto');
+  const { split, withoutTest } = chooseSplit(all, opts.split ?? 'auto');
   const rows = all.map((g) => groupRow(g, split));
   if (opts.baseline) {
     rows[0].baseline = true;
@@ -139,5 +164,5 @@ export function compareRuns(groups: RunGroup[], opts: { baseline?: RunGroup; spl
     const base = withoutAuxiliary(means(rows[0]), all);
     for (const [i, row] of rows.entries()) row.deltaM = deltaM(means(row), base, { direction: directions([...all[i].members, ...all[0].members]) });
   }
-  return { split, baseline: opts.baseline ? rows[0].name : null, rows };
+  return { split, ...(withoutTest ? { withoutTest } : {}), baseline: opts.baseline ? rows[0].name : null, rows };
 }

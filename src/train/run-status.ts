@@ -1,5 +1,6 @@
-// Owns what `mtl eval` and `mtl predict` (and anything else reading a run folder back) say about how far the run got:
-// its status in metrics.json (after a kill's recovery: killed), the epochs it committed of those its
+// Owns what `mtl eval`, `mtl predict` and `mtl compare` (anything reading a run folder back) say about how far the
+// run got: its status in metrics.json (killed after a kill's recovery, or when a `running` run's process is gone —
+// compare reads without recovering), the epochs it committed of those its
 // spec asked for, and where an interrupted run's checkpoints/last stands inside an epoch — so that a
 // partial run is never mistaken for a finished one.
 import * as fs from 'node:fs';
@@ -40,15 +41,19 @@ export function checkpointPartial(dir: string): RunStatus['partial'] {
   return p && typeof p.epoch === 'number' && typeof p.steps === 'number' ? { epoch: p.epoch, steps: p.steps } : undefined;
 }
 
-/** The run's status as its folder records it (read after recoverRunDir, which marks a dead `running` run killed). */
+/**
+ * The run's status as its folder records it. A `running` run without a live process holding its lock is
+ * reported killed, as recoverRunDir (run by eval and predict first) marks it; nothing is written here.
+ */
 export function readRunStatus(runDir: string, plannedEpochs: number): RunStatus {
   const m = readObject(path.join(runDir, 'metrics.json'));
   const run = (m?.run ?? {}) as { status?: unknown; reason?: unknown; spec?: unknown };
   const records = Array.isArray(m?.epochs) ? (m.epochs as Array<{ epoch?: unknown }>) : [];
   const lastEpoch = records.length ? records[records.length - 1].epoch : 0;
-  const status = typeof run.status === 'string' ? run.status : 'unknown';
+  const recorded = typeof run.status === 'string' ? run.status : 'unknown';
   const partial = checkpointPartial(path.join(runDir, 'checkpoints', 'last'));
-  const pid = status === 'running' ? lockHolder(runDir) : undefined;
+  const pid = recorded === 'running' ? lockHolder(runDir) : undefined;
+  const status = recorded === 'running' && pid === undefined ? 'killed' : recorded;
   return {
     status,
     epochs: typeof lastEpoch === 'number' ? lastEpoch : 0,
@@ -66,8 +71,12 @@ export function readRunStatus(runDir: string, plannedEpochs: number): RunStatus 
  * best (epoch 3); …` for what was evaluated (`checkpoint`: its name and epoch).
  */
 export function runStatusLine(s: RunStatus, runDir: string, checkpoint: string, doing = 'evaluating'): string {
+  return runStatusText(s, runDir, `${doing} checkpoint ${checkpoint}`);
+}
+
+/** The same line with what is done with the run in words of the caller's (`comparing its test metrics …`). */
+export function runStatusText(s: RunStatus, runDir: string, evaluating: string): string {
   const of = `of ${s.plannedEpochs}`;
-  const evaluating = `${doing} checkpoint ${checkpoint}`;
   if (s.status === 'completed') return `run status: completed (${s.epochs} ${of} epochs) — ${evaluating}`;
   if (s.status === 'early-stopped') return `run status: early-stopped after epoch ${s.epochs} ${of} — ${evaluating}`;
   if (s.status === 'unknown') return `run status: unknown (no readable metrics.json) — ${evaluating}; the run may be incomplete`;
