@@ -96,9 +96,11 @@ export function directions(runs: RunRecord[]): (task: string, key: string) => Di
   return (task, key) => table.get(`${task}\u0000${key}`) ?? byType(key);
 }
 
+/** Time the run trained: first start to last end, less the pauses between a stop and its --resume. */
 function wallSeconds(run: RunRecord): number {
-  const { startedAt, endedAt } = run.metrics.run ?? {};
-  if (startedAt && endedAt) return (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
+  const { startedAt, endedAt, resumed } = run.metrics.run ?? {};
+  const paused = (resumed ?? []).reduce((a, r) => a + (typeof r.pausedSeconds === 'number' ? r.pausedSeconds : 0), 0);
+  if (startedAt && endedAt) return (Date.parse(endedAt) - Date.parse(startedAt)) / 1000 - paused;
   return run.metrics.epochs.reduce((a, e) => a + (e.wallTime ?? 0), 0);
 }
 

@@ -35,7 +35,7 @@ export interface StepRecord {
 }
 
 export interface MetricsFile {
-  run?: { name?: string; status?: string; backend?: { name?: string }; seed?: number; startedAt?: string; endedAt?: string; spec?: string; data?: string };
+  run?: { name?: string; status?: string; backend?: { name?: string }; seed?: number; startedAt?: string; endedAt?: string; spec?: string; data?: string; resumed?: Array<{ pausedSeconds?: number }> };
   tasks?: Record<string, { type?: string; loss?: string; metrics?: string[] }>;
   weighting?: string;
   epochs: EpochRecord[];

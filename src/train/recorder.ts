@@ -75,7 +75,7 @@ export class MetricsRecorder implements Callback {
   /** A new run starts both files; a resumed one keeps its records up to the checkpointed epoch. */
   begin(resumeFrom?: ResumePoint): void {
     if (resumeFrom) {
-      const old = trimRecords(resumeFrom);
+      const old = trimRecords(resumeFrom, this.run.startedAt);
       this.file.epochs = old.epochs;
       if (old.startedAt) this.file.run.startedAt = old.startedAt;
       Object.assign(this.file.run, { resumed: old.resumed });

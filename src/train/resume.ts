@@ -127,21 +127,46 @@ export async function restoreInto(point: ResumePoint, model: tf.LayersModel, opt
   strategy.restore(point.state.strategy);
 }
 
+/** One `run.resumed` entry: when and after which epoch; when the session before stopped and the pause since. */
+export interface ResumedEntry {
+  at: string;
+  afterEpoch: number;
+  /** The previous session's end (its endedAt; after a SIGKILL, its last write of metrics.json). */
+  stoppedAt?: string;
+  /** Seconds from stoppedAt to this session's start: time the run did not train (compare's wall time leaves it out). */
+  pausedSeconds?: number;
+  changes?: string[];
+}
+
+/** When the session before a resume stopped: its endedAt, or (killed: none) when it last wrote metrics.json. */
+function stoppedAt(run: { endedAt?: unknown } | undefined, metricsFile: string): Date | undefined {
+  if (typeof run?.endedAt === 'string' && !Number.isNaN(Date.parse(run.endedAt))) return new Date(run.endedAt);
+  try {
+    return fs.statSync(metricsFile).mtime;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The run folder's records up to the checkpointed epoch: metrics.json's epochs (returned, with when the
- * run first started) and metrics.jsonl (rewritten without lines from later epochs).
+ * run first started) and metrics.jsonl (rewritten without lines from later epochs). `sessionStart`: when
+ * this (resuming) session started, for the pause since the last one stopped.
  */
-export function trimRecords(point: ResumePoint): { epochs: EpochRecord[]; startedAt?: string; resumed: Array<{ at: string; afterEpoch: number; changes?: string[] }> } {
+export function trimRecords(point: ResumePoint, sessionStart: Date): { epochs: EpochRecord[]; startedAt?: string; resumed: ResumedEntry[] } {
   const keep = (rec: { epoch?: number; type?: string; step?: number }) => typeof rec.epoch === 'number' && (rec.epoch <= point.state.epoch || stepTaken(rec, point.state));
   const jsonl = path.join(point.runDir, 'metrics.jsonl');
   if (fs.existsSync(jsonl)) writeFileAtomic(jsonl, readLines(jsonl).filter(keep).map((l) => JSON.stringify(l) + '\n').join(''));
-  let old: { epochs?: EpochRecord[]; run?: { startedAt?: string; resumed?: Array<{ at: string; afterEpoch: number }> } } = {};
+  const file = path.join(point.runDir, 'metrics.json');
+  let old: { epochs?: EpochRecord[]; run?: { startedAt?: string; endedAt?: unknown; resumed?: ResumedEntry[] } } = {};
   try {
-    old = JSON.parse(fs.readFileSync(path.join(point.runDir, 'metrics.json'), 'utf8'));
+    old = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
     // A missing or damaged metrics.json loses the history, not the training state.
   }
-  const resumed = { at: new Date().toISOString(), afterEpoch: point.state.epoch, ...(point.changes.length ? { changes: point.changes } : {}) };
+  const stopped = stoppedAt(old?.run, file);
+  const pause = stopped ? { stoppedAt: stopped.toISOString(), pausedSeconds: Math.max(0, (sessionStart.getTime() - stopped.getTime()) / 1000) } : {};
+  const resumed: ResumedEntry = { at: new Date().toISOString(), afterEpoch: point.state.epoch, ...pause, ...(point.changes.length ? { changes: point.changes } : {}) };
   return {
     epochs: (Array.isArray(old?.epochs) ? old.epochs : []).filter(keep),
     startedAt: old?.run?.startedAt,

@@ -139,7 +139,7 @@ function swapIn(target: string): void {
 /**
  * After a kill: with a commit marker, finish its swaps (and its jsonl line, via `ensureEpochLine`);
  * without one, drop the staged parts. Leftover .old folders are restored when their target is missing.
- * A stale `running` status becomes `killed`. Returns what it did, for the user.
+ * A stale `running` status becomes `killed`, ended at its last write of metrics.json. Returns what it did, for the user.
  */
 export function recoverRunDir(runDir: string, ensureEpochLine: (epoch: number, step?: number) => void): string[] {
   const done: string[] = [];
@@ -178,6 +178,8 @@ function markKilled(runDir: string, done: string[]): void {
     const m = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (m?.run?.status !== 'running' || lockHolder(runDir) !== undefined) return;
     m.run.status = 'killed';
+    // When it stopped, as near as the folder tells: its last write of metrics.json (a resume's pause is measured from it).
+    if (!m.run.endedAt) m.run.endedAt = fs.statSync(file).mtime.toISOString();
     writeFileAtomic(file, JSON.stringify(m, null, 2));
     done.push('marked the run killed (it was still "running" without a live process)');
   } catch {
