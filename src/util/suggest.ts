@@ -26,32 +26,54 @@ export interface SuggestOptions {
   strict?: boolean;
 }
 
-/** The closest candidate, when it is close enough to be a plausible typo. */
-export function suggest(input: string, candidates: readonly string[], opts: SuggestOptions = {}): string | undefined {
+/**
+ * The candidates a misspelt name plausibly meant, best first: a name equal but for case and separators
+ * alone; else the closest candidate within the edit limit, or an abbreviation. For a name of up to 4
+ * characters, every candidate at the smallest distance and an abbreviation (at most 3): "acc" is one
+ * edit from "auc" and the start of "accuracy", "mse" one edit from both "mae" and "rmse" — naming only
+ * the first would send a user to another metric.
+ */
+export function suggestions(input: string, candidates: readonly string[], opts: SuggestOptions = {}): string[] {
   const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = norm(c) === norm(input) ? 0 : editDistance(input, c);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
+  const same = candidates.find((c) => norm(c) === norm(input));
+  if (same !== undefined) return [same];
+  const d = candidates.map((c) => editDistance(input, c));
+  const bestD = Math.min(Infinity, ...d);
   // Below the input's length: rewriting every character of "f1" gives "r2", which is no typo of it.
   const limit = Math.min(input.length - 1, opts.strict ? (input.length <= 3 ? 1 : 2) : Math.max(2, Math.floor(input.length / 3)));
-  if (best !== undefined && bestD <= limit) return best;
-  if (opts.strict) return undefined;
-  // Abbreviations: "acc" for "accuracy"; a part of a compound name: "f1" for "macro-f1"; initials:
-  // "lr" for "learningRate" (as Keras and PyTorch spell it).
+  const typos = bestD <= limit ? candidates.filter((_, i) => d[i] === bestD) : [];
+  // One edit changes a name of up to 4 characters into another name easily: name every such reading.
+  const all = input.length <= 4;
+  if (opts.strict) return typos.slice(0, all ? 3 : 1);
+  const short = abbreviationOf(input, candidates);
+  if (!all) return typos.length ? [typos[0]] : short !== undefined ? [short] : [];
+  return [...typos.slice(0, short !== undefined && !typos.includes(short) ? 2 : 3), ...(short !== undefined && !typos.includes(short) ? [short] : [])];
+}
+
+/**
+ * A candidate the input abbreviates: its start ("acc" for "accuracy"), a part of a compound name ("f1"
+ * for "macro-f1"), its initials ("lr" for "learningRate", as Keras and PyTorch spell it); or, for
+ * Keras's long names, the input's initials ("mean_squared_error" → "mse") or its last word
+ * ("sparse_categorical_accuracy" → "accuracy").
+ */
+function abbreviationOf(input: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
   const low = input.toLowerCase();
   const words = (c: string) => c.split(/(?=[A-Z])|[-_ ]/).filter(Boolean);
   const part = (c: string) => words(c).some((w) => w.toLowerCase() === low);
-  const initials = (c: string) => words(c).length > 1 && words(c).map((w) => w[0]).join('').toLowerCase() === low;
-  return candidates.find((c) => (input.length >= 3 && norm(c).startsWith(norm(input))) || part(c)) ?? candidates.find(initials);
+  const initials = (c: string) => words(c).length > 1 && words(c).map((w) => w[0]).join('').toLowerCase();
+  const own = words(input);
+  const fromLong = (c: string) => own.length > 1 && (initials(input) === c.toLowerCase() || own[own.length - 1].toLowerCase() === c.toLowerCase());
+  return candidates.find((c) => (input.length >= 3 && norm(c).startsWith(norm(input))) || part(c)) ?? candidates.find((c) => initials(c) === low) ?? candidates.find(fromLong);
+}
+
+/** The closest candidate, when it is close enough to be a plausible typo (or an abbreviation of it). */
+export function suggest(input: string, candidates: readonly string[], opts: SuggestOptions = {}): string | undefined {
+  return suggestions(input, candidates, opts)[0];
 }
 
 export function didYouMean(input: string, candidates: readonly string[], opts: SuggestOptions = {}): string | undefined {
-  const s = suggest(input, candidates, opts);
-  return s ? `did you mean "${s}"?` : undefined;
+  const s = suggestions(input, candidates, opts).map((c) => `"${c}"`);
+  if (!s.length) return undefined;
+  return `did you mean ${s.length === 1 ? s[0] : `${s.slice(0, -1).join(', ')} or ${s[s.length - 1]}`}?`;
 }

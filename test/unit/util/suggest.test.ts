@@ -2,7 +2,7 @@
 // that merely has as many characters as the edit limit allows.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { suggest } from '../../../src/util/suggest';
+import { didYouMean, suggest } from '../../../src/util/suggest';
 
 const METRICS = ['accuracy', 'top-k-accuracy', 'macro-f1', 'auc', 'mae', 'rmse', 'r2', 'token-accuracy', 'mean-iou', 'entity-precision', 'entity-recall', 'entity-f1', 'exact-match', 'frame-accuracy'];
 
@@ -29,4 +29,27 @@ test('typos and abbreviations are still suggested', () => {
   // strict (data field names): typos only, no parts.
   assert.equal(suggest('f1', METRICS, { strict: true }), undefined);
   assert.equal(suggest('labl', ['label', 'tag'], { strict: true }), 'label');
+});
+
+test('a short name one edit from one candidate and the start of another names both, never just the other metric', () => {
+  // "acc" (Keras's accuracy) is one substitution from "auc": a hint naming only "auc" sends a Keras user to AUC.
+  assert.equal(didYouMean('acc', METRICS), 'did you mean "auc" or "accuracy"?');
+  // Keras's "mse" metric: one edit from "mae" (delete s, insert a) and from "rmse" (insert r).
+  assert.equal(didYouMean('mse', METRICS), 'did you mean "mae" or "rmse"?');
+  assert.equal(didYouMean('mea', METRICS), 'did you mean "mae" or "mean-iou"?');
+  // Longer names keep one suggestion: "adamm" is "adam" plus a letter, not "adamw".
+  assert.equal(didYouMean('adamm', ['sgd', 'adam', 'adamw']), 'did you mean "adam"?');
+  assert.equal(didYouMean('f1', METRICS), 'did you mean "macro-f1"?');
+});
+
+test("Keras's long names find mtl's short ones", () => {
+  const LOSSES = ['categorical-crossentropy', 'sparse-categorical-crossentropy', 'binary-crossentropy', 'mse', 'mae', 'huber', 'crf-nll'];
+  assert.equal(suggest('mean_squared_error', LOSSES), 'mse');
+  assert.equal(suggest('mean-absolute-error', LOSSES), 'mae');
+  assert.equal(suggest('sparse_categorical_crossentropy', LOSSES), 'sparse-categorical-crossentropy');
+  assert.equal(suggest('root_mean_squared_error', METRICS), 'rmse');
+  assert.equal(suggest('sparse_categorical_accuracy', METRICS), 'accuracy');
+  assert.equal(suggest('binary_accuracy', METRICS), 'accuracy');
+  // Keras's loss_weights, per task: tasks.<t>.weight.
+  assert.equal(suggest('loss_weight', ['type', 'head', 'loss', 'metrics', 'weight']), 'weight');
 });
