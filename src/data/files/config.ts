@@ -94,6 +94,7 @@ export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
     if (m.type === 'classification' && m.classes !== undefined && m.classes < 2) problems.push({ where: { path: `${at}.classes` }, message: 'a classification target needs at least 2 classes', received: m.classes, hint: 'for one yes/no label use type: binary' });
     if (m.type === 'multilabel' && !m.columns && m.classes === undefined && !Array.isArray(m.categories)) problems.push({ where: { path: `${at}.classes` }, message: 'a multilabel target in one field needs classes or a categories list' });
     if (m.shape) checkPixelTarget(m, `${at}.shape`, problems);
+    checkTargetKeys(m, at, problems);
     // Only learnt categories have "labels no training row has"; elsewhere unseen would be silently ignored.
     if (m.unseen !== undefined && m.unseen !== 'error' && m.categories !== 'learn') {
       problems.push({ where: { path: `${at}.unseen` }, message: 'unseen applies to categories: learn (labels of val/test that no training row has)', received: m.unseen, hint: Array.isArray(m.categories) ? 'with a categories list every label outside it is a data error: add it to the list, or use categories: learn' : 'set categories: learn' });
@@ -111,6 +112,33 @@ export function readFilesConfig(config: Record<string, unknown>): FilesConfig {
   const sampling = samplingOf(c.sampling as unknown, problems);
   if (problems.length) throw configError(problems);
   return { ...c, sampling, shuffleBuffer: c.shuffleBuffer ?? 10000, chunkSize: c.chunkSize ?? 1 << 20, interleave: c.interleave ?? 4, streamAbove: c.streamAbove ?? 256 };
+}
+
+/**
+ * Target options that apply to some task types only. Given to another type they were silently ignored —
+ * or worse: normalize z-scored a binary target's 0/1 labels (into about ±1, so binary cross-entropy went
+ * negative and accuracy meant nothing).
+ */
+const TARGET_KEYS: Array<{ key: 'normalize' | 'classes' | 'categories' | 'above' | 'dim' | 'length'; types: string[]; what: string; hint: (m: TargetMap) => string }> = [
+  { key: 'normalize', types: ['regression'], what: 'normalize z-scores a regression target', hint: (m) => (m.type === 'regression' ? '' : `drop normalize: a ${m.type} target's labels must stay as they are`) },
+  { key: 'classes', types: ['classification', 'multilabel'], what: 'classes is the head width of a classification or multilabel target', hint: (m) => (m.type === 'binary' ? 'drop classes: a binary target has one output (its probability)' : 'drop classes') },
+  {
+    key: 'categories',
+    types: ['classification', 'multilabel'],
+    what: 'categories names the labels of a classification or multilabel target',
+    hint: (m) => (m.type === 'binary' ? `a binary target reads 0/1 or true/false (or a number, with above); for two named labels use type: classification, classes: 2${Array.isArray(m.categories) ? ` and categories: [${m.categories.join(', ')}]` : ''}` : 'drop categories'),
+  },
+  { key: 'above', types: ['binary'], what: 'above turns a number into a binary label', hint: () => 'set type: binary, or drop above' },
+  { key: 'dim', types: ['regression'], what: 'dim is the width of a regression target in one field', hint: () => 'drop dim' },
+  { key: 'length', types: ['classification'], what: 'length makes a classification target one tag per token', hint: () => 'drop length' },
+];
+
+function checkTargetKeys(m: TargetMap, at: string, problems: Problem[]): void {
+  for (const k of TARGET_KEYS) {
+    const v = m[k.key];
+    if (v === undefined || v === false || k.types.includes(m.type)) continue;
+    problems.push({ where: { path: `${at}.${k.key}` }, message: `${k.what}, not a ${m.type} target`, received: v, hint: k.hint(m) || undefined });
+  }
 }
 
 /** A per-pixel target (shape): a grid of class indices or values in one field, nothing that sets another row shape. */

@@ -140,6 +140,21 @@ const CASES: Case[] = [
     ],
   },
   {
+    // normalize on a binary target z-scored its 0/1 labels (labels 0, 1 → −1, +1 with mean ½, std ½):
+    // binary cross-entropy went negative and accuracy meant nothing, and validate said ok.
+    name: 'target options of another task type: normalize on binary, categories on binary, classes and above on regression',
+    text: FILES_SPEC.replace(
+      'targets: {kind: {column: k, type: classification, classes: 3, categories: [a, b, c], unseen: missing}}',
+      'targets: {kind: {column: k, type: binary, normalize: true}, sex: {column: s, type: binary, categories: [F, M]}, mass: {column: m, type: regression, classes: 1, above: 3}}',
+    ),
+    expect: [
+      { line: 6, has: ['data.targets.kind.normalize:', 'normalize z-scores a regression target, not a binary target', 'received true', 'drop normalize'] },
+      { line: 6, has: ['data.targets.sex.categories:', 'not a binary target', 'received ["F","M"]', 'use type: classification, classes: 2 and categories: [F, M]'] },
+      { line: 6, has: ['data.targets.mass.classes:', 'not a regression target', 'received 1'] },
+      { line: 6, has: ['data.targets.mass.above:', 'above turns a number into a binary label, not a regression target', 'set type: binary'] },
+    ],
+  },
+  {
     // softmax over one unit is exp(z)/exp(z) = 1 for every input: the regression cannot learn.
     name: 'regression head ending in softmax over 1 unit',
     text: FILES_SPEC.replace('type: classification, classes: 3, categories: [a, b, c], unseen: missing', 'type: regression').replace(

@@ -69,7 +69,7 @@ describe('files: per-pixel targets (shape)', () => {
     const c = cfg('ok.jsonl');
     const wrong = { ...c, targets: { depth: { field: 'depth', type: 'binary', shape: [2, 3] }, seg: { field: 'seg', type: 'classification', classes: 2, shape: [2, 3, 1], dim: 2 } } };
     await assert.rejects(loadFiles(wrong, { seed: 1, specDir: dir }), (e: MtlError) => {
-      assert.deepEqual(e.problems.map((p) => p.where.path), ['data.targets.depth.shape', 'data.targets.seg.shape', 'data.targets.seg.shape']);
+      assert.deepEqual(e.problems.map((p) => p.where.path), ['data.targets.depth.shape', 'data.targets.seg.shape', 'data.targets.seg.shape', 'data.targets.seg.dim']);
       return true;
     });
   });
