@@ -68,6 +68,8 @@ export interface KernelShare {
   kernel: string;
   ms: number;
   share: number;
+  /** cpuProfileKernels only: the row's wall time per step (CPU ÷ wall: the threads it kept busy). */
+  wallMs?: number;
 }
 
 /** Kernel time of `steps` steps by kernel name (tf.profile), largest first, with shares of the total. */
@@ -90,26 +92,32 @@ export async function profileKernels(w: Workload, steps = 2): Promise<KernelShar
  * counts once, under its own name). Gradient functions are wrapped too: a row `∇Name` is the time
  * of Name's gradient outside the kernels it runs — the work it does itself, e.g. the one-kernel
  * layers' relu_grad / bias_relu passes straight on mtl's SIMD module. CPU time, unlike tf.profile's
- * wall time, holds up under load.
+ * wall time, holds up under load; it is the whole process's, so on kernel threads a row's CPU ÷ wall
+ * is how many threads it kept busy.
  */
-export function cpuProfileKernels(w: Workload, steps = 5): { rows: KernelShare[]; stepMs: number } {
+export function cpuProfileKernels(w: Workload, steps = 5): { rows: KernelShare[]; stepMs: number; wallStepMs: number } {
   const totals = new Map<string, number>();
+  const walls = new Map<string, number>();
   const cpuMs = () => {
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
   };
   // Open timings; each adds its own time less its children's (exclusive time).
-  const stack: Array<{ t0: number; child: number }> = [];
+  const stack: Array<{ t0: number; w0: number; child: number; wallChild: number }> = [];
   const timed = <T>(name: string, f: () => T): T => {
-    const frame = { t0: cpuMs(), child: 0 };
+    const frame = { t0: cpuMs(), w0: performance.now(), child: 0, wallChild: 0 };
     stack.push(frame);
     try {
       return f();
     } finally {
       stack.pop();
-      const total = cpuMs() - frame.t0;
+      const [total, wall] = [cpuMs() - frame.t0, performance.now() - frame.w0];
       totals.set(name, (totals.get(name) ?? 0) + total - frame.child);
-      if (stack.length) stack[stack.length - 1].child += total;
+      walls.set(name, (walls.get(name) ?? 0) + wall - frame.wallChild);
+      if (stack.length) {
+        stack[stack.length - 1].child += total;
+        stack[stack.length - 1].wallChild += wall;
+      }
     }
   };
   let depth = 0;
@@ -140,15 +148,15 @@ export function cpuProfileKernels(w: Workload, steps = 5): { rows: KernelShare[]
         }),
     });
   }
-  const c0 = process.cpuUsage();
+  const [c0, w0] = [process.cpuUsage(), performance.now()];
   for (let s = 0; s < steps; s++) w.step();
-  const c = process.cpuUsage(c0);
+  const [c, wall] = [process.cpuUsage(c0), performance.now() - w0];
   for (const k of kernels) {
     tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
   }
   for (const g of grads) tf.registerGradient(g);
   const sum = [...totals.values()].reduce((a, b) => a + b, 0) || 1;
-  const rows = [...totals.entries()].map(([kernel, ms]) => ({ kernel, ms: ms / steps, share: ms / sum })).sort((a, b) => b.ms - a.ms);
-  return { rows, stepMs: (c.user + c.system) / 1000 / steps };
+  const rows = [...totals.entries()].map(([kernel, ms]) => ({ kernel, ms: ms / steps, share: ms / sum, wallMs: walls.get(kernel)! / steps })).sort((a, b) => b.ms - a.ms);
+  return { rows, stepMs: (c.user + c.system) / 1000 / steps, wallStepMs: wall / steps };
 }

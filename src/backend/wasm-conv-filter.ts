@@ -76,7 +76,7 @@ function simdFilterGrad(backend: BackendWasm, x: Info, dy: Info, info: tf.backen
   const floats = k.conv2d_filter_grad_scratch(c, fh, fw, sw, oh, ow, oc);
   const scratch = floats > 0 ? backend.makeOutput([floats], 'float32') : null;
   try {
-    k.conv2d_filter_grad(n, taps.ptr, taps.image, taps.row, c, fh, fw, sh, sw, heapOffset(backend, dy), oh, ow, oc, heapOffset(backend, dw), scratch ? heapOffset(backend, scratch) : 0, ...taps.raw);
+    k.conv2d_filter_grad(n, taps.ptr, taps.image, taps.row, c, fh, fw, sh, sw, heapOffset(backend, dy), oh, ow, oc, heapOffset(backend, dw), scratch ? heapOffset(backend, scratch) : 0, ...taps.raw, 0, fh * fw * c);
   } finally {
     taps.dispose();
     if (scratch) release(backend, scratch);

@@ -30,8 +30,8 @@ export interface SimdKernels {
   crf_backward(b: number, T: number, K: number, e: number, a: number, end: number, tags: number, mask: number, state: number, dy: number, dE: number, dA: number, dStart: number, dEnd: number, work: number): void;
   /** crf.c: Viterbi paths over each row's leading lengths[s] tokens. */
   crf_viterbi(b: number, T: number, K: number, e: number, a: number, start: number, end: number, lengths: number, out: number, work: number, back: number): void;
-  /** conv.c: dw[fh·fw·c × oc] = Σ over images and output pixels of the input window ⊗ dy (every tap inside x, or raw padded into x image by image). */
-  conv2d_filter_grad(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, dy: number, oh: number, ow: number, oc: number, dw: number, scratch: number, raw: number, rawH: number, rawW: number, top: number, left: number): void;
+  /** conv.c: dw[fh·fw·c × oc] = Σ over images and output pixels of the input window ⊗ dy (every tap inside x, or raw padded into x image by image); only rows tap0 ≤ k < tap1 written. */
+  conv2d_filter_grad(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, dy: number, oh: number, ow: number, oc: number, dw: number, scratch: number, raw: number, rawH: number, rawW: number, top: number, left: number, tap0: number, tap1: number): void;
   /** Floats of scratch conv2d_filter_grad takes for this geometry (0: none, pass a null pointer). */
   conv2d_filter_grad_scratch(c: number, fh: number, fw: number, sw: number, oh: number, ow: number, oc: number): number;
   /** conv.c: y[n, oh, ow, oc] = Σ_k input window[k] · w[k, oc] (+ bias, relu; every tap inside x, data in rows/cols lo…hi; y strided). */

@@ -4,8 +4,8 @@
 // enough to pay for the dispatch (~10–30 µs to wake a worker, measured), else it runs as before:
 //   conv2d_forward(_cvec), pad_hw, max_pool, max_pool_grad(_2x2): over images (pointers advance by an
 //     image's floats; a padded input's one-image scratch is per chunk);
-//   conv2d_filter_grad: over filter rows (each chunk computes its rows of dw over every image, x moved
-//     down by the chunk's first row), unless the kernel pads the input itself;
+//   conv2d_filter_grad: over taps (each chunk computes its rows of dw over every image; a padded input's
+//     one-image scratch and the kernel's own scratch per chunk);
 //   sgemm (accumulate 0), sgemm_packed: over rows of A and C in multiples of 4 (the kernels' blocks;
 //     sgemm_packed with its own scratch per chunk);
 //   relu_grad, bias_relu: over contiguous ranges / rows.
@@ -86,23 +86,39 @@ function convForward(name: 'conv2d_forward' | 'conv2d_forward_cvec', raw: Raw, p
 }
 
 /**
- * The filter gradient over filter rows: chunk i computes dw's rows r0…r0+rows wholly — the same kernel
- * on x moved down r0 rows with a filter `rows` high —, so every weight sums the same terms in the same
- * order as on one thread, and a run's numbers do not depend on its thread count. A padded input (the
- * kernel pads each raw image into x itself) and a one-row filter stay whole.
+ * `parts` near-equal tap ranges of 0…taps, starting at multiples of the coarsest of 12, 6, 4, 1 that
+ * keeps the largest within 3 % of an even share: whole blocks of conv.c's 4 and 3 taps and conv-c1.h's
+ * 2–4 where that costs no balance (81 taps in 2: 40 + 41, not 36 + 45).
+ */
+export function tapRanges(taps: number, parts: number): Array<[number, number]> {
+  for (const align of [12, 6, 4]) {
+    const r = ranges(taps, parts, align);
+    if (r.length === Math.min(parts, taps) && Math.max(...r.map(([, n]) => n)) <= (1.03 * taps) / r.length) return r;
+  }
+  return ranges(taps, parts);
+}
+
+/**
+ * The filter gradient over tap ranges (rows of dw): chunk i computes dw's rows k0…k1 wholly over
+ * every image — the kernel's tap0/tap1 —, so every weight sums the same terms in the same order as on
+ * one thread, and a run's numbers do not depend on its thread count. Ranges are near-equal
+ * (tapRanges: a 5-row filter no longer splits 3:2 as it did over filter rows). One range per thread: each chunk
+ * reads all of x and dy (and the single-channel path transposes dy per image), so more would cost
+ * more passes. Each chunk but the first gets scratch of its own: the kernel's (conv-c1.h's transposed
+ * dy and partial sums) and, when the kernel pads the input itself, one image's padded copy.
  */
 function filterGrad(k: SimdKernels, raw: Raw, pool: KernelPool, backend: BackendWasm) {
   return (...a: Args): void => {
-    const [n, x, , xRow, c, fh, fw, , sw, , oh, ow, oc, dw, scratch] = a;
-    const size = fh * fw * c * oc;
+    const [n, , xImage, , c, fh, fw, , sw, , oh, ow, oc, , scratch] = a;
+    const taps = fh * fw * c;
     // Work: the products, and dw read and written once per image (what dominates a 1×1 output).
-    if (pool.threads === 1 || a[15] || fh < 2 || 2 * n * size * (oh * ow + 4) < MIN_FLOPS) return raw.conv2d_filter_grad(...a);
-    const parts = ranges(fh, pool.threads);
-    // The kernel's scratch for a filter of fh rows is enough for one of fewer.
+    if (pool.threads === 1 || taps < 2 || 2 * n * taps * oc * (oh * ow + 4) < MIN_FLOPS) return raw.conv2d_filter_grad(...a);
+    const parts = tapRanges(taps, pool.threads);
     const more = scratch ? k.conv2d_filter_grad_scratch(c, fh, fw, sw, oh, ow, oc) : 0;
-    withHeap(backend, (parts.length - 1) * more, (extra) => {
-      const own = (i: number) => (i === 0 || !scratch ? scratch : extra + 4 * (i - 1) * more);
-      pool.run(FN.conv2d_filter_grad, parts.map(([r0, rows], i) => withArgs(a, { 1: x + 4 * r0 * xRow, 5: rows, 13: dw + 4 * r0 * fw * c * oc, 14: own(i) })));
+    const pads = a[15] ? xImage : 0;
+    withHeap(backend, (parts.length - 1) * (more + pads), (extra) => {
+      const own = (i: number, at: number, floats: number, first: number) => (i === 0 || !floats ? first : extra + 4 * (i - 1) * (more + pads) + 4 * at);
+      pool.run(FN.conv2d_filter_grad, parts.map(([k0, cnt], i) => withArgs(a, { 1: own(i, more, pads, a[1]), 14: own(i, 0, more, scratch), 20: k0, 21: k0 + cnt })));
     });
   };
 }

@@ -194,19 +194,20 @@ INLINE void c1_fgrad_block(int T, int O, const float* x, int o0, int o1, int o2,
 C1_FGRAD_CASES(1) C1_FGRAD_CASES(2) C1_FGRAD_CASES(3) C1_FGRAD_CASES(4)
 C1_FGRAD_CASE(1, 3) C1_FGRAD_CASE(2, 3) C1_FGRAD_CASE(3, 3) C1_FGRAD_CASE(1, 4) C1_FGRAD_CASE(2, 4)
 
-// One image's filter gradient (C = 1, stride 1 along the width) added to the partial sums part
-// [fh·fw, oc, 4] (written when accumulate is 0): dy transposed into dyT (oc·oh·owp floats), then
-// the filters in blocks of at most 4 (as even as can be) × taps in blocks of 4, 3 or 2 (see above).
-static void conv_c1_filter_grad_image(const float* x, int xRow, int fh, int fw, int sh, const float* dy, int oh, int ow, int oc,
-                                      float* dyT, float* part, int accumulate) {
+// One image's filter gradient (C = 1, stride 1 along the width) for taps tap0 ≤ k < tap1, added to
+// the partial sums part [fh·fw, oc, 4] (written when accumulate is 0): dy transposed into dyT
+// (oc·oh·owp floats), then the filters in blocks of at most 4 (as even as can be) × taps in blocks of
+// 4, 3 or 2 (see above).
+static void conv_c1_filter_grad_image(const float* x, int xRow, int fw, int sh, const float* dy, int oh, int ow, int oc,
+                                      int tap0, int tap1, float* dyT, float* part, int accumulate) {
   c1_transpose_dy(dy, oh, ow, oc, dyT);
-  const int taps = fh * fw, plane = oh * ((ow + 3) & ~3);
+  const int plane = oh * ((ow + 3) & ~3);
   const int blocks = (oc + 3) / 4;
   for (int ob = 0, j0 = 0; ob < blocks; ob++) {
     const int O = oc / blocks + (ob < oc % blocks);
     const int tmax = O == 4 ? 2 : O == 3 ? 3 : 4;
-    for (int k0 = 0; k0 < taps;) {
-      const int T = taps - k0 < tmax ? taps - k0 : tmax;
+    for (int k0 = tap0; k0 < tap1;) {
+      const int T = tap1 - k0 < tmax ? tap1 - k0 : tmax;
       int o[4];
       for (int t = 0; t < 4; t++) o[t] = t < T ? ((k0 + t) / fw) * xRow + (k0 + t) % fw : 0;
 #define FGRAD(T, O) \
@@ -231,7 +232,8 @@ static void conv_c1_filter_grad_image(const float* x, int xRow, int fh, int fw, 
   }
 }
 
-// dw[k, o] = the sum of part's 4 lanes for (k, o).
-static void conv_c1_filter_grad_finish(const float* part, int taps, int oc, float* dw) {
-  for (int i = 0; i < taps * oc; i++, part += 4) dw[i] = (part[0] + part[1]) + (part[2] + part[3]);
+// dw[k, o] = the sum of part's 4 lanes for (k, o), taps tap0 ≤ k < tap1.
+static void conv_c1_filter_grad_finish(const float* part, int tap0, int tap1, int oc, float* dw) {
+  part += 4 * tap0 * oc;
+  for (int i = tap0 * oc; i < tap1 * oc; i++, part += 4) dw[i] = (part[0] + part[1]) + (part[2] + part[3]);
 }

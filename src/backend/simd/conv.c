@@ -151,10 +151,12 @@ DEFINE_TAILS(1, 1) DEFINE_TAILS(1, 2) DEFINE_TAILS(1, 3)
 // Where tap k's input value lies relative to its output pixel's (see the header).
 INLINE int tap_offset(int k, int fwc, int xRow) { return (k / fwc) * xRow + k % fwc; }
 
-// dw[fh·fw·c, oc] = Σ over n images and their oh×ow output pixels of x-window ⊗ dy (see the header).
-// x: as RAW_ARGS says (conv-pad.h); dy: [n, oh, ow, oc]. Single-
-// channel images at stride 1 along the width take conv-c1.h's pixel vectors, with scratch of
-// conv2d_filter_grad_scratch floats (0 floats: conv.c's blocks).
+// dw[fh·fw·c, oc] = Σ over n images and their oh×ow output pixels of x-window ⊗ dy (see the header),
+// only dw's rows (taps) tap0 ≤ k < tap1 written: each weight's sum is the same terms in the same order
+// whatever the range (every lane of a block sums on its own), so a filter gradient cut into tap ranges
+// gives the bits of the whole (wasm-split.ts runs the ranges on threads). x: as RAW_ARGS says
+// (conv-pad.h); dy: [n, oh, ow, oc]. Single-channel images at stride 1 along the width take
+// conv-c1.h's pixel vectors, with scratch of conv2d_filter_grad_scratch floats (0 floats: conv.c's blocks).
 EXPORT(conv2d_filter_grad_scratch)
 int conv2d_filter_grad_scratch(int c, int fh, int fw, int sw, int oh, int ow, int oc) {
   return C1_PATH(c, sw, oc) ? c1_dyt_floats(oh, ow, oc) + 4 * fh * fw * oc : 0;
@@ -162,23 +164,23 @@ int conv2d_filter_grad_scratch(int c, int fh, int fw, int sw, int oh, int ow, in
 
 EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(int n, const float* x, int xImage, int xRow, int c, int fh, int fw, int sh, int sw,
-                        const float* dy, int oh, int ow, int oc, float* dw, float* scratch, RAW_ARGS) {
+                        const float* dy, int oh, int ow, int oc, float* dw, float* scratch, RAW_ARGS, int tap0, int tap1) {
   if (C1_PATH(c, sw, oc) && scratch) {
     float* part = scratch + c1_dyt_floats(oh, ow, oc);
     for (int b = 0; b < n; b++)
-      conv_c1_filter_grad_image(image_at(x, xImage, xRow, c, b, raw, rawH, rawW, top, left), xRow, fh, fw, sh, dy + b * oh * ow * oc, oh, ow,
-                                oc, scratch, part, b > 0);
-    conv_c1_filter_grad_finish(part, fh * fw, oc, dw);
+      conv_c1_filter_grad_image(image_at(x, xImage, xRow, c, b, raw, rawH, rawW, top, left), xRow, fw, sh, dy + b * oh * ow * oc, oh, ow,
+                                oc, tap0, tap1, scratch, part, b > 0);
+    conv_c1_filter_grad_finish(part, tap0, tap1, oc, dw);
     return;
   }
-  const int fwc = fw * c, taps = fh * fwc;
+  const int fwc = fw * c;
   for (int b = 0; b < n; b++) {
     const float* xb = image_at(x, xImage, xRow, c, b, raw, rawH, rawW, top, left);
     const float* db = dy + b * oh * ow * oc;
     for (int j0 = 0; j0 < oc;) {
       OC_SHAPE(oc - j0, nv, tail, rows);
-      for (int k0 = 0; k0 < taps; k0 += rows) {
-        int mr = taps - k0 < rows ? taps - k0 : rows;
+      for (int k0 = tap0; k0 < tap1; k0 += rows) {
+        int mr = tap1 - k0 < rows ? tap1 - k0 : rows;
         int o0 = tap_offset(k0, fwc, xRow);
         int o1 = mr > 1 ? tap_offset(k0 + 1, fwc, xRow) : o0;
         int o2 = mr > 2 ? tap_offset(k0 + 2, fwc, xRow) : o0;

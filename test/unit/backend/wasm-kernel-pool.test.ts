@@ -33,6 +33,8 @@ const OPS = `
   const x1 = tf.tensor4d(values(32 * 36 * 36, 0.23), [32, 36, 36, 1]);
   const x2 = tf.tensor4d(values(32 * 32 * 32 * 16, 0.31), [32, 32, 32, 16]);
   const w1 = tf.tensor4d(values(9 * 9 * 10, 0.61), [9, 9, 1, 10]);
+  const x5 = tf.tensor4d(values(32 * 14 * 14 * 10, 0.43), [32, 14, 14, 10]);
+  const w5 = tf.tensor4d(values(5 * 5 * 10 * 20, 0.67), [5, 5, 10, 20]);
   const loss = (x, w) => tf.sum(tf.square(tf.conv2d(x, w, 2, 'same')));
   const ops = {
     conv2d: () => tf.conv2d(x, w, 1, 'same'),
@@ -41,10 +43,15 @@ const OPS = `
     matMulPacked: () => tf.matMul(a, tf.tensor2d(values(200 * 1000, 0.29), [200, 1000])),
     matMulBiasRelu: () => tf.fused.matMul({ a, b: tf.tensor2d(values(200 * 400, 0.29), [200, 400]), bias, activation: 'relu' }),
     maxPoolGrad: () => tf.grad((x) => tf.sum(tf.mul(tf.maxPool(x, 2, 2, 'valid'), tf.tensor4d(values(16 * 16 * 16 * 16, 0.53), [16, 16, 16, 16]))))(x),
-    // Strided and unpadded: split over filter rows. (Padded, the kernel pads x itself: kept whole.)
+    // The filter gradient over tap ranges: strided and unpadded; padded (each chunk pads every image
+    // into a scratch of its own); quickstart's second layer (5×5×10 → 20: 250 taps, not a multiple of
+    // the split's alignment); one input channel at stride 1 (conv-c1.h's path, scratch of its own per
+    // chunk), unpadded and padded.
     filterGrad: () => tf.grad((w) => tf.sum(tf.square(tf.conv2d(x, w, 2, 'valid'))))(w),
-    // One input channel at stride 1: conv.c's pixel-vector path, with scratch of its own per chunk.
+    filterGradPadded: () => tf.grad((w) => tf.sum(tf.square(tf.conv2d(x, w, 2, 'same'))))(w),
+    filterGrad5x5: () => tf.grad((w5) => tf.sum(tf.square(tf.conv2d(x5, w5, 1, 'valid'))))(w5),
     filterGradC1: () => tf.grad((w1) => tf.sum(tf.square(tf.conv2d(x1, w1, 1, 'valid'))))(w1),
+    filterGradC1Padded: () => tf.grad((w1) => tf.sum(tf.square(tf.conv2d(x1, w1, 1, 'same'))))(w1),
     // Overlapping windows with padding (pool.c), and a constant pad of the spatial axes (pad_hw).
     maxPoolSame: () => tf.maxPool(x2, 3, 2, 'same'),
     maxPoolSameGrad: () => tf.grad((x) => tf.sum(tf.mul(tf.maxPool(x, 3, 2, 'same'), tf.tensor4d(values(32 * 16 * 16 * 16, 0.47), [32, 16, 16, 16]))))(x2),
@@ -69,7 +76,7 @@ describe("mtl's kernels on 2 threads (fresh processes)", () => {
       }
       await select.selectBackend('cpu');
       const rel = {};
-      for (const name of ['filterGrad', 'filterGradC1']) {
+      for (const name of ['filterGrad', 'filterGradPadded', 'filterGrad5x5', 'filterGradC1', 'filterGradC1Padded']) {
         const cpu = tf.tidy(() => Array.from(ops[name]().dataSync()));
         const scale = Math.max(...cpu.map(Math.abs));
         rel[name] = Math.max(...cpu.map((v, i) => Math.abs(v - res[name].two[i]))) / scale;

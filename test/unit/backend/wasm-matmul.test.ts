@@ -2,11 +2,14 @@
 // of B, explicit transposes; tfjs's kernel for the rest) against the cpu backend: every
 // transposeA/transposeB combination over 2-D shapes (1×1, odd sizes, one row/column, one large
 // enough to pack), batched and broadcast batch dims, fused bias + relu or linear or elu (tfjs's
-// kernel), the gradients of a dense layer, and that nothing leaks.
+// kernel), the gradients of a dense layer, that nothing leaks, and the transpose itself (rnn.c's
+// rnn_transpose: 4×4 blocks and 1–3 leftover rows and columns) exactly.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { assertNoLeak, compare, size, values } from './wasm-compare';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset, simdKernels } from '../../../src/backend/wasm-simd';
 import { useBackend } from '../../helpers/backend';
 
 /** [a shape, b shape] of the product op(a)·op(b) before transposition: a [..., m, k], b [..., k, n]. */
@@ -86,6 +89,22 @@ describe('wasm BatchMatMul with transposed operands matches cpu', () => {
     assert.deepEqual(Array.from(tf.matMul(a, b, false, true).dataSync()), [17, 23, 39, 53]);
     assert.deepEqual(Array.from(tf.matMul(a, b, true, true).dataSync()), [23, 31, 34, 46]);
     tf.dispose([a, b]);
+  });
+
+  it('rnn_transpose gives src[r, c] at dst[c, r] for every size class (4×4 blocks, 1–3 rows or columns left)', async () => {
+    await useBackend('wasm');
+    const backend = tf.backend() as unknown as BackendWasm;
+    const k = simdKernels(backend)!;
+    for (const [rows, cols] of [[1, 1], [1, 7], [6, 1], [4, 4], [3, 5], [5, 9], [8, 12], [13, 7], [256, 50], [50, 10]]) {
+      const got = tf.tidy(() => {
+        const src = tf.tensor1d(Float32Array.from({ length: rows * cols }, (_, i) => i));
+        const dst = tf.fill([rows * cols], -1);
+        k.rnn_transpose(rows, cols, heapOffset(backend, src), heapOffset(backend, dst));
+        return Array.from(dst.dataSync());
+      });
+      const want = Array.from({ length: rows * cols }, (_, j) => (j % rows) * cols + Math.floor(j / rows));
+      assert.deepEqual(got, want, `${rows}×${cols}`);
+    }
   });
 
   it('leaks no tensors or wasm buffers', async () => {

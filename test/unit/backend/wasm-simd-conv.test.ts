@@ -11,8 +11,9 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { leadingAxes } from '../../../src/backend/wasm-channels';
+import { tapsInside } from '../../../src/backend/wasm-conv-simd';
 import { originalKernel } from '../../../src/backend/wasm-ops';
-import { simdKernels } from '../../../src/backend/wasm-simd';
+import { heapOffset, simdKernels } from '../../../src/backend/wasm-simd';
 import { useBackend } from '../../helpers/backend';
 import { assertNoLeak, caseName, compare, conv2dGrad, on, size, values, type ConvCase, type Pad } from './wasm-compare';
 
@@ -75,6 +76,53 @@ function forward(c: ConvCase, fused?: 'relu' | 'linear'): () => tf.Tensor {
   };
 }
 
+/**
+ * conv.c's filter gradient of case c computed whole (taps 0…fh·fw·c) and then over ranges cut at odd
+ * places (as wasm-split.ts cuts it across threads, one range at a time here), into a dw filled with
+ * a NaN of its own bits: each range's rows must equal the whole's, bit for bit, and no row outside
+ * the ranges so far may be written.
+ */
+function filterGradRanges(c: ConvCase): void {
+  const backend = tf.backend() as unknown as BackendWasm;
+  const k = simdKernels(backend)!;
+  const [fh, fw] = typeof c.k === 'number' ? [c.k, c.k] : c.k;
+  const info = tf.backend_util.computeConv2DInfo([c.batch, c.inH, c.inW, c.inC], [fh, fw, c.inC, c.outC], c.stride, 1, c.pad as 'same');
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const g = { n: c.batch, h: c.inH, w: c.inW, c: c.inC, fh, fw, sh, sw, oh, ow, top: info.padInfo.top, left: info.padInfo.left };
+  const taps = fh * fw * c.inC;
+  tf.tidy(() => {
+    const x = tf.tensor4d(values(c.batch * c.inH * c.inW * c.inC, 31), [c.batch, c.inH, c.inW, c.inC]);
+    const dy = tf.tensor4d(values(c.batch * oh * ow * c.outC, 32), [c.batch, oh, ow, c.outC]);
+    const floats = k.conv2d_filter_grad_scratch(c.inC, fh, fw, sw, oh, ow, c.outC);
+    const scratch = tf.zeros([Math.max(floats, 1)]);
+    const inside = tapsInside(backend, x, g);
+    const run = (dw: tf.Tensor, k0: number, k1: number) =>
+      k.conv2d_filter_grad(c.batch, inside.ptr, inside.image, inside.row, c.inC, fh, fw, sh, sw, heapOffset(backend, dy), oh, ow, c.outC, heapOffset(backend, dw), floats ? heapOffset(backend, scratch) : 0, ...inside.raw, k0, k1);
+    const bits = (t: tf.Tensor) => new Uint32Array(Float32Array.from(t.dataSync()).buffer);
+    try {
+      const whole = tf.zeros([taps * c.outC]);
+      run(whole, 0, taps);
+      const want = bits(whole);
+      const sentinel = new Float32Array(new Uint32Array([0x7fc01234]).buffer)[0];
+      const parts = tf.fill([taps * c.outC], sentinel);
+      const cuts = [...new Set([0, Math.min(1, taps), Math.floor(taps / 3), Math.floor((2 * taps) / 3) + 1, taps].filter((t) => t <= taps))].sort((a, b) => a - b);
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        // In reverse order, so a range writing past its end would be caught by the next check.
+        const [k0, k1] = [cuts[cuts.length - 2 - i], cuts[cuts.length - 1 - i]];
+        run(parts, k0, k1);
+        const got = bits(parts);
+        for (let j = 0; j < taps * c.outC; j++) {
+          const row = Math.floor(j / c.outC);
+          const expected = row >= k0 ? want[j] : 0x7fc01234;
+          if (got[j] !== expected) assert.fail(`range [${k0}, ${k1}): dw[${row}, ${j % c.outC}] has bits ${got[j].toString(16)}, expected ${expected.toString(16)}`);
+        }
+      }
+    } finally {
+      inside.dispose();
+    }
+  });
+}
+
 describe('mtl SIMD convolution kernels match cpu', () => {
   before(async () => {
     await useBackend('wasm');
@@ -112,6 +160,15 @@ describe('mtl SIMD convolution kernels match cpu', () => {
         await compare(caseName(c), forward(c, 'relu'));
         await compare(caseName(c), forward(c));
         await compare(caseName(swapped(c)), conv2dGrad(swapped(c), 'input'));
+      });
+    }
+  });
+
+  describe('conv2d_filter_grad over tap ranges gives those rows of the whole filter gradient, bit for bit, and writes no other', () => {
+    for (const c of [...CASES, ...C1_CASES]) {
+      it(caseName(c), async () => {
+        await useBackend('wasm');
+        filterGradRanges(c);
       });
     }
   });

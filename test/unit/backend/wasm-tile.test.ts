@@ -1,6 +1,7 @@
-// Tests mtl's WASM Tile (block copies) against the cpu backend: ranks 0–5, repeats of 1 and more on
-// every dimension, odd sizes, float32/int32/bool, empty results, batch normalisation's gradient
-// (which tiles a per-channel factor), and that nothing leaks.
+// Tests mtl's WASM Tile (block copies; element by element for small outputs) against the cpu backend:
+// ranks 0–5, repeats of 1 and more on every dimension, odd sizes, small and large outputs,
+// float32/int32/bool, empty results, batch normalisation's gradient (which tiles a per-channel
+// factor), and that nothing leaks.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +19,9 @@ const CASES: Array<[number[], number[]]> = [
   [[3, 1, 2, 5], [1, 3, 1, 2]],
   [[2, 3, 1, 2, 3], [2, 1, 3, 1, 2]],
   [[7, 5], [1, 1]],
+  [[256, 1], [1, 10]], // a loss's column tiled to the classes (element by element below 16 Ki outputs)
+  [[1], [256]],
+  [[3, 1, 700], [2, 9, 1]], // 37,800 outputs: block copies
 ];
 
 describe('wasm Tile as block copies', () => {
