@@ -127,6 +127,24 @@ describe('aggregate', () => {
     }
   });
 
+  it('every method follows its scaling law when all gradients are scaled by 1e-4 or 1e3: no absolute epsilon steers the direction', () => {
+    // d(aJ) = a^k d(J): k = 1 for the methods built from inner products and projections, k = 0 for the
+    // ones that normalise each gradient's length away (Nash-MTL α ∝ 1/‖g‖, FairGrad, MoCo).
+    const invariant = ['nash-mtl', 'fairgrad', 'moco'];
+    // Scale-dependent by their papers' design: MoDo's weight step γ·GGᵀλ and ExcessMTL's first-step risks
+    // (and AdaGrad ε) are in gradient units.
+    const byDesign = ['modo', 'excessmtl'];
+    const J = randJ(5, 3, 6);
+    for (const m of GRADIENT_METHODS.filter((x) => !byDesign.includes(x))) {
+      const k = invariant.includes(m) ? 0 : 1;
+      const d1 = aggregate(m, J, { losses: [1, 1, 1] }).direction;
+      for (const a of [1e-4, 1e3]) {
+        const d2 = aggregate(m, J.map((r) => r.map((v) => v * a)), { losses: [1, 1, 1] }).direction;
+        assertClose(d2.map((x) => x / a ** k), d1, 1e-4, `${m} at scale ${a}`);
+      }
+    }
+  });
+
   it('CAGrad with c = 0 is the mean gradient (any rescale)', () => {
     const J = randJ(8, 3, 5);
     const mean = J[0].map((_, j) => (J[0][j] + J[1][j] + J[2][j]) / 3);

@@ -63,17 +63,21 @@ describe('Nash-MTL solver', () => {
 });
 
 /**
- * CAGrad's dual, min_{w∈Δ} F(w) = wᵀMḡ + √φ·√(wᵀMw + 1e-8) with ḡ the mean weights and √φ = c·√(ḡᵀMḡ + 1e-8)
+ * CAGrad's dual, min_{w∈Δ} F(w) = wᵀMḡ + √φ·√(wᵀMw + 1e-8) with ḡ the mean weights and √φ = c·√(ḡᵀMḡ)
  * (Liu et al. eq. 8), written out here: its gradient, and the simplex weights w recovered from the
  * coefficients cagradWeights returns (coef·(1 + c²) = ḡ + λw with Σw = 1).
  */
-function cagradDual(M: number[][], c: number) {
+function cagradDual(raw: number[][], c: number) {
+  // mtl solves on the Gram matrix divided by its largest diagonal entry (the weights do not depend on
+  // scale); the residual it reports is the duality gap there.
+  const top = Math.max(...raw.map((r, i) => r[i]));
+  const M = raw.map((r) => r.map((v) => v / top));
   const T = M.length;
   const mv = (x: number[]) => M.map((r) => r.reduce((a, v, j) => a + v * x[j], 0));
   const dotp = (a: number[], b: number[]) => a.reduce((acc, v, i) => acc + v * b[i], 0);
   const mean = new Array<number>(T).fill(1 / T);
   const b = mv(mean);
-  const s = c * Math.sqrt(dotp(mean, b) + 1e-8);
+  const s = c * Math.sqrt(dotp(mean, b));
   const grad = (w: number[]) => {
     const Mw = mv(w);
     const n = Math.sqrt(dotp(w, Mw) + 1e-8);
@@ -152,6 +156,15 @@ describe('CAGrad simplex solver: converges, and says how far from the minimum it
       assertStationary(M, c, coef, 1e-10, what);
       if (what === 'conflict') assert.ok(w.some((x) => x < 1e-9), `conflict: some weight at 0 (w ${w})`);
     }
+  });
+
+  it('the weights do not depend on the gradients\' scale (gradients of norm 1e-6 … 1e3: Gram × 1e-12 … 1e6)', () => {
+    // Before, the 1e-8 guards acted on the raw Gram matrix: at norm 1e-6 the coefficients were 20.8 and 41.3
+    // instead of 0.39 and 0.50 — a 50× step, silently.
+    const M = [[1, -0.5, 0.2], [-0.5, 2, 0.1], [0.2, 0.1, 0.5]];
+    const ref = cagradWeights(M, 0.5, 1);
+    for (const a of [1e-6, 1e-4, 1e-2, 1e3]) close(cagradWeights(M.map((r) => r.map((v) => v * a * a)), 0.5, 1), ref, 1e-9, `scale ${a}`);
+    assertStationary(M, 0.5, ref, 1e-10, 'scale 1');
   });
 
   it('identical tasks: every w is a minimum — converged at once, direction (1 + c)/(1 + c²)·g', () => {
