@@ -3,6 +3,7 @@
 // run its model plot and resolved spec.
 import { escapeHtml } from '../plot/dot';
 import { chartSpec, chartSvg } from '../plot/charts';
+import { readRunStatus } from '../train/run-status';
 import { packageVersion } from '../util/paths';
 import { compareRuns, type Comparison } from './compare';
 import { compareCells, compareNotes, htmlTable } from './compare-table';
@@ -41,20 +42,21 @@ export function inlineSvg(svg: string, prefix: string): string {
 }
 
 function overview(groups: RunGroup[]): string {
-  const header = ['run', 'seeds', 'status', 'weighting', 'epochs', 'best epoch', 'monitor', 'backend', 'started'];
+  const header = ['run', 'seed', 'status', 'weighting', 'epochs', 'best epoch', 'monitor', 'backend', 'started'];
   const rows = groups.map((g) => {
     const m: RunRecord['metrics'] = g.members[0].metrics;
     // A seed group's or single-task folder's runs stop and peak at their own epochs: one value per run
     // (in the seeds' order, or named by task), or the one they share.
     const task = g.tasks ? Object.entries(g.tasks).flatMap(([t, sub]) => sub.members.map(() => `${t} `)) : [];
-    const each = (f: (r: RunRecord['metrics']) => string, sep = ', ') => {
-      const v = g.members.map((r) => f(r.metrics));
+    const each = (f: (r: RunRecord['metrics'], run: RunRecord) => string, sep = ', ') => {
+      const v = g.members.map((r) => f(r.metrics, r));
       return new Set(v).size === 1 ? v[0] : v.map((x, i) => (task[i] ?? '') + x).join(sep);
     };
     return [
       g.name,
       g.seeds ? g.seeds.join(', ') : String(m.run?.seed ?? '-'),
-      each((r) => r.run?.status ?? '?', '/'),
+      // As compare and eval say it: a run left `running` by a SIGKILL reads as killed.
+      each((_, run) => readRunStatus(run.dir, 0).status, '/'),
       each((r) => r.weighting ?? '-', '/'),
       each((r) => String(r.epochs.length)),
       each((r) => String(r.best?.epoch ?? '-')),

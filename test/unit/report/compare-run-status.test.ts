@@ -1,6 +1,7 @@
 // `mtl compare` names every run it compares that did not finish (killed, interrupted, failed, running)
 // with eval's run-status line, in the text and in --json, and says why it fell back to validation
-// metrics; a finished run adds no line. Expected epochs by hand: the helper stops after epoch 2 of 4.
+// metrics; a finished run adds no line. The report's runs table names a killed run killed. Expected
+// epochs by hand: the helper stops after epoch 2 of 4.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,6 +9,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { main } from '../../../src/cli/main';
 import type { Output } from '../../../src/cli/reporter';
+import { reportHtml } from '../../../src/report/html';
+import { readRunGroup } from '../../../src/report/runs';
 import { interruptedRun, markKilled } from '../../helpers/partial-run';
 import { writeFixtures } from '../../helpers/run-folders';
 
@@ -48,6 +51,11 @@ describe('mtl compare: the status of runs that did not finish', () => {
     const killed = await compare([run]);
     assert.match(killed.lines.join('\n'), new RegExp(`^run: run status: killed during epoch 3 of 4 \\(2 whole epochs committed\\) — comparing the validation metrics of its best epoch \\(epoch ${best}\\); a partial run`, 'm'));
     assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'metrics.json'), 'utf8')).run.status, 'running', 'compare reads, it does not recover');
+    // The report's runs table says it too (it printed metrics.json's "running").
+    const html = await reportHtml([readRunGroup(run)], { modelFigure: async () => ({ error: 'none' }) });
+    const overview = html.slice(html.indexOf('<th>status</th>'), html.indexOf('</table>'));
+    assert.match(overview, /<td>killed<\/td>/);
+    assert.doesNotMatch(overview, /running/);
   });
 
   it('a failed member of a seed group and a run still training (live lock) are named; finished runs are not', async () => {
