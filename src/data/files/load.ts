@@ -82,8 +82,9 @@ function prepareSources(c: FilesConfig, ctx: DataContext, enc: Encoders): Placed
       if (!s && split !== 'train' && draws[split] !== undefined) s = g.splits.train;
       if (s && drawn && (split === 'train' || s === g.splits.train)) holdOut = { ...draws, keep: split };
       if (!s) continue;
-      const needed = [...new Set([...enc.inputs, ...g.targets].flatMap(([, e]) => e.fields))];
-      const reader = readerOptions(s, ctx, c, needed);
+      const users = [...enc.inputs, ...g.targets];
+      const needed = [...new Set(users.flatMap(([, e]) => e.fields))];
+      const reader = { ...readerOptions(s, ctx, c, needed), owners: fieldOwners(users, g.task) };
       const streaming = s.streaming === true || (s.streaming !== false && totalBytes(reader.paths) > c.streamAbove * 1048576);
       const name = `${g.task ? `tasks.${g.task}.` : ''}${split}`;
       placed.push({ task: g.task, split, p: { name, reader, streaming, inputs: enc.inputs, targets: g.targets, holdOut } });
@@ -102,6 +103,16 @@ function totalBytes(paths: string[]): number {
     }
   }
   return n;
+}
+
+/** The spec key that names each field (the first encoder reading it): where a missing column was asked for. */
+function fieldOwners(users: Array<[string, Encoder]>, task: string | undefined): Record<string, string> {
+  const owners: Record<string, string> = {};
+  for (const [, e] of users) {
+    const key = task && e.key.startsWith('targets.') ? `tasks.${task}.target` : e.key;
+    for (const f of e.fields) owners[f] ??= `data.${key}`;
+  }
+  return owners;
 }
 
 function readerOptions(s: SourceConfig, ctx: DataContext, c: FilesConfig, needed: string[]): ReaderOptions {

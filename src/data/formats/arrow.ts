@@ -54,7 +54,7 @@ export async function* readArrow(file: string, opts: ReaderOptions, report: Repo
     for await (const batch of reader as AsyncIterable<RecordBatch>) {
       if (!checked) {
         const columns = batch.schema.fields.map((f) => f.name);
-        if (!checkColumns(file, columns, opts.needed, report)) return;
+        if (!checkColumns(file, columns, opts.needed, report, opts.owners)) return;
         wanted = [...new Set([...opts.needed, ...(opts.optional ?? []).filter((n) => columns.includes(n) || columns.includes(n.split('.')[0]))].map((n) => (columns.includes(n) ? n : n.split('.')[0])))];
         checked = true;
       }

@@ -5,10 +5,11 @@ import { didYouMean } from '../../util/suggest';
 import type { Report } from './record';
 
 /** True when every needed field's first part is a column; otherwise one problem per missing column. */
-export function checkColumns(file: string, columns: string[], needed: string[], report: Report): boolean {
+export function checkColumns(file: string, columns: string[], needed: string[], report: Report, owners: Record<string, string> = {}): boolean {
   const have = new Set(columns);
+  const owner = (m: string) => owners[m] ?? owners[needed.find((n) => n.split('.')[0] === m) ?? ''];
   const missing = [...new Set(needed.map((n) => (have.has(n) ? n : n.split('.')[0])))].filter((n) => !have.has(n));
-  for (const m of missing) report({ where: { file }, message: `no column "${m}" in the file`, allowed: columns.join(', '), hint: didYouMean(m, columns) });
+  for (const m of missing) report({ where: { file, path: owner(m) }, message: `no column "${m}" in the file`, allowed: columns.join(', '), hint: didYouMean(m, columns) });
   return missing.length === 0;
 }
 

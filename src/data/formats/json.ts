@@ -21,7 +21,7 @@ export async function* readJsonArray(file: string, opts: ReaderOptions, report: 
   // A key any object holds is a column (objects may leave out keys: those cells are missing).
   const keys = new Set<string>();
   for (const x of v) if (x && typeof x === 'object' && !Array.isArray(x)) for (const k of Object.keys(x)) keys.add(k);
-  if (v.length && !checkColumns(file, [...keys], opts.needed, report)) return;
+  if (v.length && !checkColumns(file, [...keys], opts.needed, report, opts.owners)) return;
   for (let i = 0; i < v.length; i++) {
     const o = v[i];
     if (typeof o !== 'object' || o === null || Array.isArray(o)) {

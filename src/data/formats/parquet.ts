@@ -56,7 +56,7 @@ async function openParquet(file: string, opts: ReaderOptions, report: Report): P
     return null;
   }
   const columns = meta.schema.slice(1).filter((s) => !s.num_children).map((s) => s.name);
-  if (!checkColumns(file, columns, opts.needed, report)) {
+  if (!checkColumns(file, columns, opts.needed, report, opts.owners)) {
     await buf.close();
     return null;
   }

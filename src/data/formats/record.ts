@@ -35,6 +35,8 @@ export interface ReaderOptions {
   chunkSize: number;
   /** Field names the mapping refers to (checked against a CSV header or the idx/npy files). */
   needed: string[];
+  /** The spec key of each needed field (`data.targets.species`), so that a missing column names what asked for it. */
+  owners?: Record<string, string>;
   /** Fields read too when the file has them (the optional labels of `mtl predict` INPUT); columnar formats read only named columns. */
   optional?: string[];
   /** parquet: read the row groups in this seed's random order (a shuffled streamed epoch); unset: file order. */

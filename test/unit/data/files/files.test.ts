@@ -177,11 +177,12 @@ describe('files: data errors name the file and the line or row', () => {
     return path.join(dir, name);
   };
   const base = (file: string, targets: Cfg = { k: { column: 'k', type: 'classification', classes: 2 } }) => ({ inputs: { x: { columns: ['a', 'b'] } }, targets, train: { format: 'csv', path: file } });
-  const cases: Array<{ name: string; cfg: () => Cfg; where: { file?: string; line?: number; row?: number }; re: RegExp }> = [
+  const cases: Array<{ name: string; cfg: () => Cfg; where: { file?: string; line?: number; row?: number }; path?: string; re: RegExp }> = [
     {
       name: 'missing column',
       cfg: () => ({ inputs: { x: { columns: ['alpha', 'beta'] } }, targets: { k: { column: 'k', type: 'regression' } }, train: { format: 'csv', path: write('c1.csv', 'alpha,betta,k\n1,2,0\n') } }),
       where: { file: path.join(dir, 'c1.csv'), line: 1 },
+      path: 'data.inputs.x',
       re: /no column "beta" in the header.*did you mean "betta"/,
     },
     { name: 'ragged row', cfg: () => base(write('c2.csv', 'a,b,k\n1,2,0\n1,2\n')), where: { file: path.join(dir, 'c2.csv'), line: 3 }, re: /ragged row: 2 fields/ },
@@ -218,6 +219,7 @@ describe('files: data errors name the file and the line or row', () => {
         assert.match(e.message, c.re);
         const p = e.problems.find((x) => c.re.test(`${x.message} (received ${JSON.stringify(x.received)}; allowed: ${x.allowed}; ${x.hint})`)) ?? e.problems[0];
         const w = { ...p.where };
+        if (c.path !== undefined) assert.equal(w.path, c.path);
         delete w.path;
         assert.deepEqual(w, c.where);
         return true;

@@ -125,14 +125,21 @@ describe('columnar formats: bad inputs', () => {
     return true;
   };
 
-  it('a missing column names the file and suggests the near one', async () => {
+  it('a missing column names the file, the spec key that asked for it, and suggests the near one', async () => {
     for (const f of ['small.parquet', 'small.arrow', 'small.json']) {
       await assert.rejects(load(f.split('.')[1], f, { x: { column: 'xx' } }), (e: unknown) => {
         dataError(/no column "xx"/, { file: f })(e);
         assert.match((e as MtlError).problems[0].hint ?? '', /"x"/);
+        assert.equal((e as MtlError).problems[0].where.path, 'data.inputs.x');
         return true;
       });
     }
+    // A target's column, and a dotted field (a timestamp's part) whose column is missing.
+    await assert.rejects(loadFiles({ type: 'files', inputs: { x: { columns: ['x', 'when.hour'] } }, targets: { label: { column: 'Label', type: 'classification', classes: 3 } }, train: { format: 'json', path: 'small.json' } }, { seed: 1, specDir: dir }), (e: unknown) => {
+      const paths = Object.fromEntries((e as MtlError).problems.map((p) => [p.message, p.where.path]));
+      assert.deepEqual(paths, { 'no column "when" in the file': 'data.inputs.x', 'no column "Label" in the file': 'data.targets.label' });
+      return true;
+    });
   });
 
   it('a text column where numbers are needed names file and row', async () => {
