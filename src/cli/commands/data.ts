@@ -119,7 +119,8 @@ function finishTarget(r: ResolvedSpec, t: string, p: TargetProfile, s: TargetSta
   const type = r.tasks[t].type;
   if (type === 'classification') {
     const st = encoders[`targets.${t}`];
-    p.distribution = byKey(s.counts, st?.categories && st.other ? [...st.categories, st.other] : st?.categories);
+    // Learnt names (with <other>), or the spec's categories list (a list is not saved: nothing is learnt).
+    p.distribution = byKey(s.counts, st?.categories && st.other ? [...st.categories, st.other] : st?.categories ?? listedCategories(r, t));
   } else if (type === 'binary') {
     // Both labels always, so that a split without positives (or negatives) shows 1:0.
     p.distribution = byKey(new Map([[0, 0], [1, 0], ...s.counts]));
@@ -129,10 +130,21 @@ function finishTarget(r: ResolvedSpec, t: string, p: TargetProfile, s: TargetSta
   } else if (s.n) p.range = { min: s.min, max: s.max, mean: s.sum / s.n };
 }
 
+/** A files target's mapping (data.targets.<t>, or data.tasks.<t>.target). */
+function targetMap(r: ResolvedSpec, t: string): { columns?: string[]; categories?: unknown } | undefined {
+  const d = r.data as { targets?: Record<string, { columns?: string[]; categories?: unknown }>; tasks?: Record<string, { target?: { columns?: string[]; categories?: unknown } }> };
+  return d.targets?.[t] ?? d.tasks?.[t]?.target;
+}
+
+/** The categories list a target names its classes with in the spec (class i = its i-th name). */
+function listedCategories(r: ResolvedSpec, t: string): string[] | undefined {
+  const c = targetMap(r, t)?.categories;
+  return Array.isArray(c) ? (c as string[]) : undefined;
+}
+
 /** A multilabel target's label names: its columns or its categories (a list, or learnt on train); else none (indices). */
 function multilabelNames(r: ResolvedSpec, t: string, encoders: Record<string, EncoderState>): string[] | undefined {
-  const m = (r.data as { targets?: Record<string, { columns?: string[]; categories?: unknown }> }).targets?.[t];
-  return m?.columns ?? (Array.isArray(m?.categories) ? (m.categories as string[]) : encoders[`targets.${t}`]?.categories);
+  return targetMap(r, t)?.columns ?? listedCategories(r, t) ?? encoders[`targets.${t}`]?.categories;
 }
 
 export async function dataInspectCommand(spec: string, opts: { json?: boolean }, o: Output): Promise<void> {

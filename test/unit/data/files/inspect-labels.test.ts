@@ -1,7 +1,8 @@
 // `mtl data inspect` on a z-scored regression target and a binary target, with values worked out by
 // hand: the z-scores' mean is 0 (float32 rounding makes it −7.45e-9, which must print as 0.0000, not
 // −0.0000), a binary task's labels are counted per value like classes, not shown as a range, and a
-// multilabel task's per label (the rows that have it).
+// multilabel task's per label (the rows that have it), a classification task with a categories list by
+// the list's names (it printed class indices: nothing is learnt, so no names were saved).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,7 +16,9 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-inspect-labels-'));
 // b = 1, 0, 1, 1 → one 0 and three 1s; val b = 1, 1 → no 0 (shown as 0:0).
 // Multilabel columns hot, cold, wet: (1,0,0) (1,1,0) (0,1,0) (1,0,0) → hot 3, cold 2, wet 0.
 const hot = [[1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 0]];
-const rows = (ys: number[], bs: number[]) => ys.map((y, i) => JSON.stringify({ x: i, y, b: bs[i], hot: hot[i][0], cold: hot[i][1], wet: hot[i][2] })).join('\n') + '\n';
+// s (a list [F, M]): F, M, M, null → F 1, M 2 (one missing); val M, F → F 1, M 1.
+const sex = ['F', 'M', 'M', null];
+const rows = (ys: number[], bs: number[]) => ys.map((y, i) => JSON.stringify({ x: i, y, b: bs[i], hot: hot[i][0], cold: hot[i][1], wet: hot[i][2], s: bs.length === 2 ? ['M', 'F'][i] : sex[i] })).join('\n') + '\n';
 fs.writeFileSync(path.join(dir, 'train.jsonl'), rows([1, 1, 2, 6], [1, 0, 1, 1]));
 fs.writeFileSync(path.join(dir, 'val.jsonl'), rows([2.5, 2.5], [1, 1]));
 fs.writeFileSync(
@@ -29,6 +32,7 @@ data:
     y: {field: y, type: regression, normalize: true}
     b: {field: b, type: binary}
     m: {columns: [hot, cold, wet], type: multilabel}
+    s: {field: s, type: classification, classes: 2, categories: [F, M]}
   train: {format: jsonl, path: train.jsonl}
   val: {format: jsonl, path: val.jsonl}
 inputs:
@@ -38,6 +42,7 @@ tasks:
   y: {type: regression, head: [{dense: {units: 1}}], loss: mse}
   b: {type: binary, head: [{dense: {units: 1, activation: sigmoid}}], loss: binary-crossentropy}
   m: {type: multilabel, head: [{dense: {units: 3, activation: sigmoid}}], loss: binary-crossentropy}
+  s: {type: classification, head: [{dense: {units: 2, activation: softmax}}], loss: sparse-categorical-crossentropy}
 `,
 );
 
@@ -51,6 +56,8 @@ describe('data inspect: z-scored and binary targets', () => {
     assert.deepEqual(train.m.distribution, { hot: 3, cold: 2, wet: 0 });
     assert.deepEqual(rep.splits.val.targets.m.distribution, { hot: 2, cold: 1, wet: 0 }); // val: (1,0,0) (1,1,0)
     assert.equal(train.m.range, undefined);
+    assert.deepEqual(train.s.distribution, { F: 1, M: 2 });
+    assert.deepEqual(rep.splits.val.targets.s.distribution, { F: 1, M: 1 });
     assert.ok(Math.abs(train.y.range!.min - -1.5 / Math.sqrt(4.25)) < 1e-6);
     assert.ok(Math.abs(train.y.range!.max - 3.5 / Math.sqrt(4.25)) < 1e-6);
     const lines: string[] = [];
