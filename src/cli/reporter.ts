@@ -4,6 +4,7 @@ import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import type { SplitMetrics } from '../eval/evaluate';
 import type { EarlyStopSummary } from '../train/callbacks';
 import type { EpochRecord, RunStartInfo, StepProgress, TrainReporter } from '../train/events';
+import { unitNotes, zScoredTargets } from './units';
 
 export interface Output {
   out(line: string): void;
@@ -116,8 +117,10 @@ export function trainReporter(o: Output, opts: { progress: boolean; quiet: boole
       if (s.stoppedEarly) o.out(stoppedEarlyLine(s.stoppedEarly, s.last?.epoch));
       if (s.stoppedEarly) o.out(`best checkpoint: epoch ${s.best.epoch ?? '-'} (${s.best.monitor} ${fmt(s.best.value)})`);
       else o.out(`${s.status === 'early-stopped' ? 'stopped early' : 'done'}: best epoch ${s.best.epoch ?? '-'} (${s.best.monitor} ${fmt(s.best.value)})`);
-      if (last) o.out(`\nlast epoch, ${last.val ? 'validation' : 'training'}:\n${metricsTable(last.val ?? last.train)}`);
-      if (s.test) o.out(`\ntest (best checkpoint):\n${metricsTable(s.test)}`);
+      const scales = zScoredTargets(s.runDir);
+      const notes = (m: SplitMetrics) => unitNotes(scales, m).map((n) => `\n${n}`).join('');
+      if (last) o.out(`\nlast epoch, ${last.val ? 'validation' : 'training'}:\n${metricsTable(last.val ?? last.train)}${notes(last.val ?? last.train)}`);
+      if (s.test) o.out(`\ntest (best checkpoint):\n${metricsTable(s.test)}${notes(s.test)}`);
       o.out(`\nrun folder: ${s.runDir}`);
     },
   };

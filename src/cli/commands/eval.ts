@@ -7,6 +7,7 @@ import { evaluateRun, type EvalResult } from '../../train/run-eval';
 import { runStatusLine } from '../../train/run-status';
 import { writeFileAtomic } from '../../util/fs';
 import { fmt, metricsTable, table, type Output } from '../reporter';
+import { unitNotes, zScoredTargets } from '../units';
 
 export interface EvalCliOptions {
   checkpoint: string;
@@ -66,6 +67,7 @@ export async function evalCommand(run: string, opts: EvalCliOptions, o: Output):
     if (opts.json) continue;
     o.out(`${record.split} split, checkpoint ${checkpointLabel(record)}, ${record.samples} samples, combined loss ${fmt(record.loss)}`);
     o.out(metricsTable(record));
+    for (const n of unitNotes(zScoredTargets(run), record)) o.out(n);
     for (const [task, d] of Object.entries(details ?? {})) o.out(`\n${detailsText(task, d)}`);
     o.out(`written: ${file}\n`);
   }
