@@ -9,7 +9,7 @@ export function checkColumns(file: string, columns: string[], needed: string[], 
   const have = new Set(columns);
   const owner = (m: string) => owners[m] ?? owners[needed.find((n) => n.split('.')[0] === m) ?? ''];
   const missing = [...new Set(needed.map((n) => (have.has(n) ? n : n.split('.')[0])))].filter((n) => !have.has(n));
-  for (const m of missing) report({ where: { file, path: owner(m) }, message: `no column "${m}" in the file`, allowed: columns.join(', '), hint: didYouMean(m, columns) });
+  for (const m of missing) report({ where: { file, ...(owner(m) ? { path: owner(m) } : {}) }, message: `no column "${m}" in the file`, allowed: columns.join(', '), hint: didYouMean(m, columns) });
   return missing.length === 0;
 }
 

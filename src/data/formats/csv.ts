@@ -146,7 +146,7 @@ export async function* readDelimited(file: string, delimiter: string, opts: Read
           seen.add(h);
         }
         const missing = opts.needed.filter((n) => !seen.has(n));
-        for (const m of missing) report({ where: { file, line: r.line, path: opts.owners?.[m] }, message: `no column "${m}" in the header`, allowed: header.join(', '), hint: didYouMean(m, header) });
+        for (const m of missing) report({ where: { file, line: r.line, ...(opts.owners?.[m] ? { path: opts.owners[m] } : {}) }, message: `no column "${m}" in the header`, allowed: header.join(', '), hint: didYouMean(m, header) });
         if (missing.length) {
           yield 'stop';
           return;
