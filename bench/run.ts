@@ -88,7 +88,8 @@ function throughputSection(a: Args, allThreads: number): Throughput[] {
     { backend: 'wasm', threads: 1, kernels: 'mtl' },
     ...(allThreads > 1 ? [{ backend: 'wasm', threads: allThreads, kernels: 'mtl' as const }] : []),
     { backend: 'cpu', threads: null, kernels: 'mtl' },
-    ...(hasTfjsNode() ? [{ backend: 'tensorflow', threads: null, kernels: 'mtl' as const }] : []),
+    // TensorFlow's own kernels (kernels: 'mtl' only means nothing is put back), on its CPU threads.
+    ...(hasTfjsNode() ? [...new Set([1, allThreads])].map((threads) => ({ backend: 'tensorflow', threads, kernels: 'mtl' as const })) : []),
   ];
   for (const [config, batch] of CONFIGS.filter((c) => a.configs.includes(c[0]))) {
     for (const v of variants) {

@@ -5,6 +5,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { MtlError } from '../errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { simdFused, simdKernels, simdLoadError } from './wasm-simd';
@@ -21,7 +22,11 @@ export interface BackendInfo {
   gpuDevice?: string;
   /** Backends tried before this one, and why each failed. */
   tried: Array<{ name: string; error: string }>;
-  /** WASM only: threads its kernels run on. */
+  /** tensorflow only: the native package's version, e.g. '4.22.0'. */
+  version?: string;
+  /** tensorflow only: the libtensorflow it runs on (TF_Version()): 2.9.1 as npm downloads it, or a locally built one's. */
+  libtensorflow?: string;
+  /** WASM: threads its kernels run on. tensorflow: TensorFlow's CPU threads (intra-op pool). */
   threads?: number;
   /** WASM only: whether mtl's own SIMD kernels (src/backend/simd) run; tfjs's own kernels run when not. */
   simdKernels?: boolean;
@@ -49,9 +54,33 @@ const HOW_TO_GET_TENSORFLOW =
  * The two optional native packages. Literal names so bundlers and readers see them; required
  * lazily inside the caller's try/catch because they are usually not installed.
  */
-function loadNative(pkg: NativePackage): void {
-  if (pkg === '@tensorflow/tfjs-node-gpu') require('@tensorflow/tfjs-node-gpu');
-  else require('@tensorflow/tfjs-node');
+function loadNative(pkg: NativePackage): { version?: string } {
+  if (pkg === '@tensorflow/tfjs-node-gpu') {
+    require('@tensorflow/tfjs-node-gpu');
+    return require('@tensorflow/tfjs-node-gpu/package.json');
+  }
+  require('@tensorflow/tfjs-node');
+  return require('@tensorflow/tfjs-node/package.json');
+}
+
+/**
+ * TensorFlow's CPU threads. libtensorflow reads TF_NUM_INTRAOP_THREADS (the pool its kernels split
+ * over) and TF_NUM_INTEROP_THREADS once, when it creates its first device, so `threads` must be set
+ * before then; a count set by the user in the environment is kept when `threads` is not given.
+ * Unset, TensorFlow uses every CPU the process may run on.
+ */
+function tensorflowThreads(threads: number | undefined): number {
+  if (threads !== undefined) {
+    process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+    process.env.TF_NUM_INTEROP_THREADS = String(threads);
+  }
+  return Number(process.env.TF_NUM_INTRAOP_THREADS) || os.availableParallelism();
+}
+
+/** The version of the libtensorflow under the active tensorflow backend (tfjs-node's binding). */
+function libtensorflowVersion(): string | undefined {
+  const v = (tf.backend() as unknown as { binding?: { TF_Version?: unknown } }).binding?.TF_Version;
+  return typeof v === 'string' ? v : undefined;
 }
 
 /**
@@ -96,15 +125,16 @@ async function activate(name: BackendInfo['name']): Promise<void> {
   if (tf.getBackend() !== name) throw new Error(`backend ${name} was set but ${tf.getBackend()} is active`);
 }
 
-async function tryTensorflow(tried: BackendInfo['tried']): Promise<BackendInfo | undefined> {
+async function tryTensorflow(tried: BackendInfo['tried'], opts: BackendOptions): Promise<BackendInfo | undefined> {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const) {
     try {
-      loadNative(pkg);
+      const threads = tensorflowThreads(opts.threads);
+      const { version } = loadNative(pkg);
       await activate('tensorflow');
       // One small op makes libtensorflow create its devices (and load CUDA, if it can).
       tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)).dataSync());
       const gpu = pkg === '@tensorflow/tfjs-node-gpu' && gpuInUse();
-      const info: BackendInfo = { name: 'tensorflow', package: pkg, gpu, tried };
+      const info: BackendInfo = { name: 'tensorflow', package: pkg, gpu, tried, version, libtensorflow: libtensorflowVersion(), threads };
       if (gpu) {
         const device = gpuName();
         if (device) info.gpuDevice = device;
@@ -128,7 +158,7 @@ export async function selectBackend(requested: BackendName, opts: BackendOptions
   tf.enableProdMode();
   const tried: BackendInfo['tried'] = [];
   if (requested === 'tensorflow' || requested === 'auto') {
-    const info = await tryTensorflow(tried);
+    const info = await tryTensorflow(tried, opts);
     if (info) return info;
     if (requested === 'tensorflow') {
       throw new MtlError('usage', [
@@ -179,14 +209,16 @@ function withKernelThreads<T extends { threads: number; simdKernels: boolean; no
 
 /** Short, for progress output: `wasm, 2 threads`, or with the notice when threads fell back. */
 export function backendLabel(info: BackendInfo): string {
+  const lib = info.libtensorflow ? ` (libtensorflow ${info.libtensorflow})` : '';
   const threads = info.threads ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
-  return `${info.name}${threads}${info.notice ? ` (${info.notice})` : ''}`;
+  return `${info.name}${lib}${threads}${info.notice ? ` (${info.notice})` : ''}`;
 }
 
-/** One line for humans, e.g. `tensorflow (@tensorflow/tfjs-node-gpu, GPU: Tesla T4)`. */
+/** One line for humans, e.g. `tensorflow (@tensorflow/tfjs-node-gpu 4.22.0, libtensorflow 2.9.1, GPU: Tesla T4)`. */
 export function describeBackend(info: BackendInfo): string {
   let where = '';
   if (info.name === 'tensorflow') where = info.gpu ? `, GPU${info.gpuDevice ? `: ${info.gpuDevice}` : ''}` : ', CPU';
+  const versions = `${info.version ? ` ${info.version}` : ''}${info.libtensorflow ? `, libtensorflow ${info.libtensorflow}` : ''}`;
   const fallbacks = info.tried.length ? `; unavailable: ${info.tried.map((t) => t.name).join(', ')}` : '';
-  return `${info.name} (${info.package}${where}${fallbacks})`;
+  return `${info.name} (${info.package}${versions}${where}${fallbacks})`;
 }

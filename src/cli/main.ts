@@ -27,7 +27,7 @@ function positiveNumber(v: string): number {
 }
 
 const threadsOption = () =>
-  new Option('--threads <n>', 'WASM backend threads (default: the cores not already busy, at most 8; 1 when the threaded build cannot start)').argParser((v) => {
+  new Option('--threads <n>', 'WASM backend threads (default: the cores not already busy, at most 8; 1 when the threaded build cannot start); tensorflow: its CPU threads (default: all cores)').argParser((v) => {
     if (!/^[1-9][0-9]*$/.test(v)) throw new MtlError('usage', `--threads must be a positive integer (received ${v})`);
     return Number(v);
   });

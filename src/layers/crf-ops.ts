@@ -241,9 +241,11 @@ export function crfNllFused(emissions: tf.Tensor, tags: tf.Tensor, mask: tf.Tens
     const nll = forwardPass(p, alpha, logZ);
     return {
       value: tf.tensor1d(Float32Array.from(nll)),
+      // Tags and mask get zeros by shape: they are not saved, so by the backward pass they may be
+      // disposed (zerosLike reads its input on tfjs-node, where a disposed one throws).
       gradFunc: (dy: tf.Tensor) => {
         const r = backwardPass(p, alpha, logZ, dy.dataSync());
-        return [tf.tensor3d(r.dE, [p.b, p.T, p.K]), tf.tensor2d(r.dA, [p.K, p.K]), tf.tensor1d(r.dStart), tf.tensor1d(r.dEnd), tf.zerosLike(y), tf.zerosLike(m)];
+        return [tf.tensor3d(r.dE, [p.b, p.T, p.K]), tf.tensor2d(r.dA, [p.K, p.K]), tf.tensor1d(r.dStart), tf.tensor1d(r.dEnd), tf.zeros(y.shape, y.dtype), tf.zeros(m.shape, m.dtype)];
       },
     };
   });

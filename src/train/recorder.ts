@@ -31,7 +31,7 @@ function metricsFile(run: Run, best: BestCheckpoint, perTask: BestCheckpoint[]) 
       /** Why a failed run failed: 'non-finite', or the error kind. */
       reason: undefined as string | undefined,
       error: undefined as string | undefined,
-      backend: { name: backend.name, package: backend.package, gpu: backend.gpu, gpuDevice: backend.gpuDevice ?? null, threads: backend.threads ?? null, simdKernels: backend.simdKernels ?? null, fma: backend.fma ?? null, kernelThreads: backend.kernelThreads ?? null },
+      backend: { name: backend.name, package: backend.package, version: backend.version ?? null, libtensorflow: backend.libtensorflow ?? null, gpu: backend.gpu, gpuDevice: backend.gpuDevice ?? null, threads: backend.threads ?? null, simdKernels: backend.simdKernels ?? null, fma: backend.fma ?? null, kernelThreads: backend.kernelThreads ?? null },
       seed: r.seed,
       startedAt: run.startedAt.toISOString(),
       endedAt: null as string | null,

@@ -150,6 +150,10 @@ describe('describeBackend', () => {
     ],
     [{ name: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', gpu: false, tried: [] }, 'tensorflow (@tensorflow/tfjs-node-gpu, CPU)'],
     [
+      { name: 'tensorflow', package: '@tensorflow/tfjs-node', version: '4.22.0', libtensorflow: '2.21.0', gpu: false, tried: [], threads: 2 },
+      'tensorflow (@tensorflow/tfjs-node 4.22.0, libtensorflow 2.21.0, CPU)',
+    ],
+    [
       { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, tried: [{ name: '@tensorflow/tfjs-node', error: 'x' }] },
       'cpu (@tensorflow/tfjs-backend-cpu; unavailable: @tensorflow/tfjs-node)',
     ],
@@ -183,5 +187,6 @@ describe('backendLabel', () => {
     assert.equal(backendLabel({ ...wasm, threads: 4 }), 'wasm, 4 threads');
     assert.equal(backendLabel({ ...wasm, threads: 1, notice: 'the threaded WASM build did not start: x' }), 'wasm, 1 thread (the threaded WASM build did not start: x)');
     assert.equal(backendLabel({ ...wasm, name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' }), 'cpu');
+    assert.equal(backendLabel({ ...wasm, name: 'tensorflow', package: '@tensorflow/tfjs-node', libtensorflow: '2.21.0', threads: 1 }), 'tensorflow (libtensorflow 2.21.0), 1 thread');
   });
 });

@@ -252,6 +252,29 @@ for (const backend of ['cpu', 'wasm'] as const) describe(`crf fused forward–ba
     grads(crfNll);
     assert.equal(tf.memory().numTensors, before);
   });
+
+  it('takes a gradient when its tags and mask were disposed after the forward pass (tfjs-node reads ZerosLike inputs)', () => {
+    // As the crf-nll loss does: tags and mask made inside a tidy in the differentiated function, so
+    // they are gone by the backward pass. The cpu and wasm ZerosLike never read their input; tfjs-node's
+    // hands it to TensorFlow and throws on a disposed one, so here ZerosLike reads it too.
+    const zerosLike = tf.getKernel('ZerosLike', backend)!;
+    tf.unregisterKernel('ZerosLike', backend);
+    tf.registerKernel({ ...zerosLike, kernelFunc: (args) => ((args.backend as unknown as { readSync(id: object): unknown }).readSync(args.inputs.x!.dataId), zerosLike.kernelFunc(args)) });
+    try {
+      const got = tf.tidy(() => {
+        const f = (e: tf.Tensor) =>
+          tf.tidy(() => {
+            const tags = tf.tensor2d(Y, [b, T], 'int32');
+            return tf.sum(crfNll(e, tags, tokenMask(tags, maskOf()), tf.tensor2d(A, [K, K]), tf.tensor1d(start), tf.tensor1d(end)));
+          });
+        return Array.from(tf.grad(f)(tf.tensor3d(E, [b, T, K])).dataSync());
+      });
+      grads(crfNll)[0].forEach((v, i) => assert.equal(got[i], v, `∂/∂E[${i}]`));
+    } finally {
+      tf.unregisterKernel('ZerosLike', backend);
+      tf.registerKernel(zerosLike);
+    }
+  });
 });
 
 for (const backend of ['cpu', 'wasm'] as const) describe(`crf emission projection (${backend})`, () => {
