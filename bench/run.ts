@@ -98,7 +98,7 @@ function throughputSection(a: Args, allThreads: number): Throughput[] {
       results.push({ config, ...v, ...r });
     }
   }
-  const rows = results.map((r) => [r.config, String(r.batch ?? '–'), r.backend, String(r.threads ?? '–'), r.kernels === 'tfjs' ? 'tfjs (before)' : 'mtl', r.error ? `error: ${r.error.slice(0, 60)}` : fmt(r.samplesPerSecond), fmt(r.stepMs, 1)]);
+  const rows = results.map((r) => [r.config, String(r.batch ?? '–'), r.backend, String(r.threads ?? '–'), r.kernels === 'tfjs' ? 'tfjs (before)' : r.backend === 'tensorflow' ? 'TensorFlow' : 'mtl', r.error ? `error: ${r.error.slice(0, 60)}` : fmt(r.samplesPerSecond), fmt(r.stepMs, 1)]);
   out('training throughput (one fixed batch; median wall time of a step)\n' + table(['config', 'batch', 'backend', 'threads', 'gradient kernels', 'samples/s', 'ms/step'], rows) + '\n');
   return results;
 }

@@ -48,7 +48,8 @@ type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 const HOW_TO_GET_TENSORFLOW =
   'run `npm install @tensorflow/tfjs-node-gpu` (NVIDIA GPU: needs CUDA 11.2 and cuDNN 8.1) or ' +
   '`npm install @tensorflow/tfjs-node` (CPU only); both download libtensorflow 2.9.1 while installing, ' +
-  'so they need internet access. Or use --backend wasm';
+  'so they need internet access (without it, tfjs-node can be built against a local TensorFlow wheel: ' +
+  'docs/backends.md). Or use --backend wasm';
 
 /**
  * The two optional native packages. Literal names so bundlers and readers see them; required

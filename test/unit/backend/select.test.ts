@@ -78,6 +78,19 @@ describe('selectBackend', () => {
       return true;
     });
   });
+
+  // Runs where tfjs-node is installed, e.g. under NODE_PATH with one built from a local TensorFlow
+  // wheel (bench/tfjs-node-from-wheel.sh); the stand-in test covers the rest without it.
+  it("'tensorflow' when installed runs on libtensorflow and records both versions", { skip: nativeAbsent && 'no native tfjs package installed' }, async () => {
+    const info = await selectBackend('tensorflow', { threads: 1 });
+    assert.equal(tf.getBackend(), 'tensorflow');
+    assert.match(info.version ?? '', /^\d+\.\d+\.\d+/);
+    assert.match(info.libtensorflow ?? '', /^\d+\.\d+\.\d+/);
+    assert.equal(info.threads, 1);
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    assert.deepEqual(Array.from(tf.matMul(x, x).dataSync()), [7, 10, 15, 22]);
+    x.dispose();
+  });
 });
 
 /**
