@@ -1,6 +1,7 @@
 // `mtl validate SPEC`: every problem at once, or "ok".
 import * as tf from '@tensorflow/tfjs';
 import { formatProblem, MtlError, type Problem } from '../../errors';
+import { missingDataFiles } from '../../spec/data-files';
 import { validateSpecFile } from '../../spec/validate';
 import { preflight } from '../../train/preflight';
 import type { Output } from '../reporter';
@@ -19,6 +20,10 @@ export async function validateCommand(spec: string, opts: { json?: boolean }, o:
   const warnings = preflight(s);
   const tasks = Object.keys(s.resolved.tasks);
   for (const w of warnings) o.err(`warning: ${spec}: ${w}`);
+  // Files the data names but the disk lacks: data inspect and train would stop there (exit 3).
+  const missing = missingDataFiles(s).map((p) => `${formatProblem(p)} — data inspect and train stop there`);
+  for (const w of missing) o.err(`warning: ${w}`);
+  warnings.push(...missing);
   if (opts.json) o.out(JSON.stringify({ ok: true, file: spec, tasks, warnings, resolved: s.resolved }, null, 2));
   else o.out(`ok: ${spec} (${tasks.length} tasks: ${tasks.join(', ')})`);
 }

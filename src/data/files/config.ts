@@ -166,3 +166,17 @@ function samplingOf(s: unknown, problems: Problem[]): FilesConfig['sampling'] {
   if (T !== undefined) problems.push({ where: { path: 'data.sampling.T' }, message: `T applies to temperature sampling only, not "${type}"` });
   return type as FilesConfig['sampling'];
 }
+
+/** Every file a files config names, with the spec path that names it (`data.train.path`, `data.tasks.t.val.paths.1`). */
+export function namedFiles(config: Record<string, unknown>): Array<{ path: Array<string | number>; file: string }> {
+  const c = config as unknown as Partial<FilesConfig>;
+  const out: Array<{ path: Array<string | number>; file: string }> = [];
+  const add = (s: SourceConfig | undefined, at: Array<string | number>) => {
+    if (s?.path) out.push({ path: [...at, 'path'], file: s.path });
+    s?.paths?.forEach((p, i) => out.push({ path: [...at, 'paths', i], file: p }));
+    for (const [k, f] of Object.entries(s?.files ?? {})) out.push({ path: [...at, 'files', k], file: f });
+  };
+  for (const s of SPLITS) add(c[s], ['data', s]);
+  for (const [t, tc] of Object.entries(c.tasks ?? {})) for (const s of SPLITS) add(tc[s], ['data', 'tasks', t, s]);
+  return out;
+}
