@@ -49,6 +49,8 @@ export interface DataBundle {
   idCounts?: Record<string, Record<string, { values: number; oov: number; missing: number }>>;
   /** Labels of val/test that no training row has (unseen: missing | other): split → task → label → count. */
   unseen?: Record<string, Record<string, Record<string, number>>>;
+  /** Loaded with a run's state: one line per data file that differs from the one the run trained on. */
+  dataChanged?: string[];
 }
 
 /** What a recipe will produce, known without reading any file (used by `mtl validate`). */

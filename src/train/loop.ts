@@ -141,7 +141,8 @@ async function restoreRun(run: Run, callbacks: Callback[]): Promise<void> {
 async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainReporter, opts: TrainOptions, warnings: string[]): Promise<TrainResult> {
   const run = await setupRun(spec, backend, opts);
   const { r, runDir } = run;
-  for (const w of unusedTableWarnings(r, run.bundle.state)) {
+  // A resumed run whose data files changed trains on other rows than it started with.
+  for (const w of [...unusedTableWarnings(r, run.bundle.state), ...(run.bundle.dataChanged ?? [])]) {
     reporter.warning?.(w);
     warnings.push(w);
   }

@@ -31,6 +31,8 @@ export type PredictSplit = 'train' | 'val' | 'test';
 export interface PredictOptions {
   /** Told how far the run got (after a kill's recovery) before any row is predicted. */
   onRunStatus?: (s: RunStatus) => void;
+  /** A split of the run's own data read from files that changed since training (see data/files/fingerprint.ts). */
+  onWarning?: (message: string) => void;
   /** best, last, or the path of a checkpoint folder. */
   checkpoint?: string;
   split?: PredictSplit;
@@ -215,6 +217,7 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
       batches = inputBatches(plan, { batchSize, strict: opts.strict, stats: opts.inputStats ??= { records: 0, skipped: 0, maxRowsHeld: 0 } }, opts.onProblems ?? (() => undefined));
     } else {
       const bundle = await loadData(spec, state);
+      for (const w of bundle.dataChanged ?? []) opts.onWarning?.(w);
       const data = splitsFor(spec.resolved, bundle)[opts.split ?? 'test'];
       if (!data) throw usageError(`the run has no ${opts.split ?? 'test'} split (train.validation: ${spec.resolved.train.validation})`);
       classNames = bundle.classNames;

@@ -30,7 +30,7 @@ export interface EvalOptions {
 
 export interface EvalResult {
   file: string;
-  record: SplitMetrics & { checkpoint: string; split: string; epoch: number | null; partial?: { epoch: number; steps: number }; runStatus: RunStatus };
+  record: SplitMetrics & { checkpoint: string; split: string; epoch: number | null; partial?: { epoch: number; steps: number }; runStatus: RunStatus; dataChanged?: string[] };
 }
 
 /**
@@ -114,7 +114,8 @@ export async function evaluateRun(runDir: string, opts: EvalOptions = {}): Promi
       // How far the run got goes with its numbers: a killed run's checkpoint is not a finished model.
       const runStatus = readRunStatus(runDir, spec.resolved.train.epochs);
       const partial = checkpointPartial(ckpt);
-      const record = { ...evalRecord(runDir, which, split, m, backend, ckpt), ...(partial ? { partial } : {}), runStatus } as EvalResult['record'];
+      const changed = bundle.dataChanged?.length ? { dataChanged: bundle.dataChanged } : {};
+      const record = { ...evalRecord(runDir, which, split, m, backend, ckpt), ...(partial ? { partial } : {}), runStatus, ...changed } as EvalResult['record'];
       const file = path.join(runDir, evalFileName(split, which));
       writeFileAtomic(file, JSON.stringify(record, null, 2));
       return { file, record };

@@ -61,6 +61,8 @@ export async function evalCommand(run: string, opts: EvalCliOptions, o: Output):
     const { file, record } = await evaluateRun(run, { checkpoint: opts.checkpoint, split, backend: opts.backend });
     // First, how far the run got: a killed or interrupted run's checkpoint is not a finished model.
     if (i === 0 && !opts.json) o.out(runStatusLine(record.runStatus, run, checkpointLabel(record)));
+    // The data files differ from the ones the run trained on: these are not the run's held-out rows.
+    if (i === 0) for (const w of record.dataChanged ?? []) o.err(`warning: ${w}`);
     const details = opts.details ? await evaluateDetails(run, { checkpoint: opts.checkpoint, split, backend: opts.backend }) : undefined;
     if (details) writeFileAtomic(file, JSON.stringify({ ...record, details }, null, 2));
     records.push(details ? { ...record, details } : record);

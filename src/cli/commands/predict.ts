@@ -101,7 +101,8 @@ export async function predictCommand(run: string, input: string | undefined, opt
     if (!rs.finished) o.err(runStatusLine(rs, run, opts.checkpoint, 'predicting with'));
   };
   try {
-    const s = await predictRun(run, { onRunStatus, split: given ? undefined : (opts.split ?? 'test'), input, ...(fields ? { inputFields: fields } : {}), inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary, masks: opts.masks }, writer.row);
+    const onWarning = (w: string) => o.err(`warning: ${w}`);
+    const s = await predictRun(run, { onRunStatus, onWarning, split: given ? undefined : (opts.split ?? 'test'), input, ...(fields ? { inputFields: fields } : {}), inputFormat: opts.inputFormat, strict: opts.strict, onProblems, checkpoint: opts.checkpoint, backend: opts.backend, topK: k, labels: opts.labels, auxiliary: opts.auxiliary, masks: opts.masks }, writer.row);
     writer.end();
     // Every row bad is not a result: exit 3, nothing written (as --strict would).
     if (s.rows === 0 && s.skipped > 0) throw dataError([{ where: { file: s.input }, message: `none of the ${s.skipped} rows could be read (listed above); nothing written` }]);

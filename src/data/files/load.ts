@@ -15,6 +15,7 @@ import { EmbeddingEncoder } from './embedding-encoder';
 import type { Encoder } from './encoder';
 import { inputEncoder, targetEncoder } from './encoders';
 import { FieldCensus } from './census';
+import { changedFiles, fingerprintFiles, type FileFingerprint } from './fingerprint';
 import { ProblemList } from './problems';
 import { encodeRow, keptRecords, toArraySet, type Prepared, type Row } from './rows';
 import { StreamSource } from './stream-source';
@@ -47,7 +48,12 @@ export async function loadFiles(config: Record<string, unknown>, ctx: DataContex
   const { states, sizes } = await fitOrLoadEncoders(placed, encoders.all, ctx.state, problems);
   const splits = await encodeSplits(placed, sizes, c.shuffleBuffer, problems, ctx.countIds ?? false);
   const idCounts = Object.keys(splits.idCounts).length ? { idCounts: splits.idCounts } : {};
-  return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states }, encoders: encoders.all, unseen: splits.unseen, classNames: classNames(encoders.targets), ...idCounts };
+  // The files as trained on are kept (a resumed run rewrites data-state.json with the trained ones).
+  const now = await fingerprintFiles(placed.flatMap(({ p }) => [...p.reader.paths, ...Object.values(p.reader.files ?? {})]));
+  const trained = (ctx.state as { files?: Record<string, FileFingerprint> } | undefined)?.files;
+  const changed = ctx.state ? { dataChanged: changedFiles(trained, now) } : {};
+  const files = ctx.state ? (trained ? { files: trained } : {}) : { files: now };
+  return { ...assemble(c, encoders.targets, placed, splits), state: { version: DATA_STATE_VERSION, encoders: states, ...files }, encoders: encoders.all, unseen: splits.unseen, classNames: classNames(encoders.targets), ...idCounts, ...changed };
 }
 
 export function classNames(targets: Record<string, Encoder>): Record<string, string[]> {
