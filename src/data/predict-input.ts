@@ -11,6 +11,7 @@ import type { Batch } from './batching';
 import { UNKNOWN_WORD } from './categorical';
 import { arrayFormat, checkArrayRows, folderFields, namedFields } from './predict-arrays';
 import { CategoryEncoder } from './files/category-encoder';
+import { EmbeddingEncoder } from './files/embedding-encoder';
 import type { Encoder } from './files/encoder';
 import { RawInputEncoder } from './files/raw-encoder';
 import { batchOf, encodeRow, type Prepared, type Row } from './files/rows';
@@ -44,6 +45,8 @@ export interface InputStats {
   skipped: number;
   /** Most encoded rows held at once (the batch being filled). */
   maxRowsHeld: number;
+  /** Per embedded input, the values of the kept rows that the training vocabulary lacks (given the out-of-vocabulary id). */
+  outOfVocabulary?: Record<string, number>;
 }
 
 const EXTENSIONS: Record<string, Format> = { '.csv': 'csv', '.tsv': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'json', '.parquet': 'parquet', '.arrow': 'arrow', '.feather': 'arrow', '.conll': 'conll' };
@@ -174,6 +177,11 @@ async function* readBatches(plan: InputPlan, opts: { batchSize: number; strict?:
     const index = stats.records++;
     if (files && index === 0) checkArrayRows(rec, files, [...plan.prepared.inputs, ...plan.prepared.targets]);
     const row = encodeRecord(plan.prepared, rec, problems);
+    // The embedding encoders count each row's out-of-vocabulary values; only kept rows' are reported.
+    for (const [name, e] of plan.prepared.inputs) {
+      const oov = e instanceof EmbeddingEncoder ? e.drainCounts().oov : 0;
+      if (row && oov) (stats.outOfVocabulary ??= {})[name] = (stats.outOfVocabulary[name] ?? 0) + oov;
+    }
     if (!row) {
       bad(problems);
       continue;

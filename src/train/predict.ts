@@ -81,6 +81,8 @@ export interface PredictSummary {
   input?: string;
   /** INPUT's rows left out because the preprocessing could not read them. */
   skipped: number;
+  /** Per embedded input, INPUT's values the training vocabulary lacks (each got the out-of-vocabulary id). */
+  outOfVocabulary?: Record<string, number>;
 }
 
 /** Everything one batch's forward pass needs. */
@@ -246,7 +248,8 @@ export async function predictRun(runDir: string, opts: PredictOptions, emit: (ro
       p.model.dispose();
     }
     const where = input !== undefined ? { input: typeof input === 'string' ? input : Object.entries(input).map(([f, p]) => `${f}=${p}`).join(' ') } : { split: opts.split ?? 'test' };
-    return { rows: row, seconds: Number(process.hrtime.bigint() - started) / 1e9, checkpoint: which, ...where, skipped: opts.inputStats?.skipped ?? 0 };
+    const oov = opts.inputStats?.outOfVocabulary;
+    return { rows: row, seconds: Number(process.hrtime.bigint() - started) / 1e9, checkpoint: which, ...where, skipped: opts.inputStats?.skipped ?? 0, ...(oov ? { outOfVocabulary: oov } : {}) };
   } finally {
     restoreGlobalRandom();
   }

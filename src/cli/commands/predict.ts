@@ -110,6 +110,8 @@ export async function predictCommand(run: string, input: string | undefined, opt
     const from = s.input !== undefined ? `of ${s.input}` : `of the ${s.split} split`;
     const left = s.skipped ? `; ${s.skipped} row${s.skipped === 1 ? '' : 's'} left out (${s.skipped > SHOWN_PROBLEMS ? `the first ${SHOWN_PROBLEMS} listed above` : 'listed above'})` : '';
     o.err(`${s.rows} rows ${from}, checkpoint ${s.checkpoint}: ${s.seconds.toFixed(2)} s (${(s.rows / Math.max(s.seconds, 1e-9)).toFixed(0)} rows/s)${left}${opts.out ? `; written: ${opts.out}` : ''}`);
+    // A category training never saw is predicted from the out-of-vocabulary id's vector, which training rarely or never set.
+    for (const [name, n] of Object.entries(s.outOfVocabulary ?? {})) o.err(`warning: input ${name}: ${n} value${n === 1 ? '' : 's'} of ${s.input} not in the training vocabulary (each predicted with the out-of-vocabulary id, whose vector training rarely or never saw; mtl data inspect counts them in the run's own splits)`);
   } catch (e) {
     sink?.abort();
     throw e;
