@@ -4,11 +4,27 @@ import type { ErrorObject } from 'ajv';
 import * as path from 'node:path';
 import { configError, type PathSeg, type Problem } from '../errors';
 import { validatorFor, type JSONSchema } from '../registry';
-import { didYouMean } from '../util/suggest';
+import { didYouMean, suggest } from '../util/suggest';
 import { crossFieldChecks, type CheckOptions } from './checks';
 import { loadSpecFile, loadSpecText, locate, type LoadedSpec } from './load';
 import { buildSchema } from './schema';
 import type { ResolvedSpec, Spec } from './types';
+
+/**
+ * A key one level too high (Keras's `epochs`, `batch_size`, `loss_weights` at the top of a spec): the
+ * key it names under one of the allowed keys (`train.epochs`, `tasks.<task>.weight`), when it is no typo
+ * of an allowed key itself.
+ */
+function nestedKeyHint(key: string, parent: Obj | undefined): string | undefined {
+  const where = new Map<string, string>();
+  for (const [p, s] of Object.entries((parent?.properties as Record<string, Obj> | undefined) ?? {})) {
+    const each = s?.additionalProperties as Obj | undefined;
+    const [props, prefix] = s?.properties ? [s.properties as Obj, p] : each && typeof each === 'object' && each.properties ? [each.properties as Obj, `${p}.<${p.replace(/s$/, '')}>`] : [undefined, ''];
+    for (const k of Object.keys(props ?? {})) if (!where.has(k)) where.set(k, `${prefix}.${k}`);
+  }
+  const s = suggest(key, [...where.keys()]);
+  return s === undefined ? undefined : `did you mean "${where.get(s)}"?`;
+}
 
 let schema: JSONSchema | undefined;
 /** The spec schema, built once, checked by the shared options validator (all errors, defaults filled). */
@@ -115,7 +131,7 @@ function ajvProblems(spec: LoadedSpec, data: unknown, errors: ErrorObject[]): Pr
           where: locate(spec, [...p, key], { key: true }),
           message: `unknown key "${key}"`,
           allowed: allowedKeys.length ? allowedKeys.join(', ') : 'no keys',
-          hint: didYouMean(key, allowedKeys),
+          hint: didYouMean(key, allowedKeys) ?? nestedKeyHint(key, e.parentSchema as Obj),
         });
         break;
       }

@@ -53,8 +53,8 @@ export function suggestions(input: string, candidates: readonly string[], opts: 
 /**
  * A candidate the input abbreviates: its start ("acc" for "accuracy"), a part of a compound name ("f1"
  * for "macro-f1"), its initials ("lr" for "learningRate", as Keras and PyTorch spell it); or, for
- * Keras's long names, the input's initials ("mean_squared_error" → "mse") or its last word
- * ("sparse_categorical_accuracy" → "accuracy").
+ * Keras's long names, the input's initials ("mean_squared_error" → "mse") or its last word, also
+ * as a singular ("sparse_categorical_accuracy" → "accuracy", "loss_weights" → "weight").
  */
 function abbreviationOf(input: string, candidates: readonly string[]): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
@@ -63,7 +63,8 @@ function abbreviationOf(input: string, candidates: readonly string[]): string | 
   const part = (c: string) => words(c).some((w) => w.toLowerCase() === low);
   const initials = (c: string) => words(c).length > 1 && words(c).map((w) => w[0]).join('').toLowerCase();
   const own = words(input);
-  const fromLong = (c: string) => own.length > 1 && (initials(input) === c.toLowerCase() || own[own.length - 1].toLowerCase() === c.toLowerCase());
+  const last = own.length > 1 ? own[own.length - 1].toLowerCase() : '';
+  const fromLong = (c: string) => own.length > 1 && (initials(input) === c.toLowerCase() || last === c.toLowerCase() || last === `${c.toLowerCase()}s`);
   return candidates.find((c) => (input.length >= 3 && norm(c).startsWith(norm(input))) || part(c)) ?? candidates.find((c) => initials(c) === low) ?? candidates.find(fromLong);
 }
 

@@ -62,6 +62,16 @@ const CASES: Case[] = [
     expect: [{ line: 20, has: ['unknown key "trian"', 'did you mean "train"?'] }],
   },
   {
+    // Keras's fit()/compile() arguments at the top of a spec: the key they name one level down.
+    name: 'top-level keys that belong one level down',
+    text: GOOD + 'epochs: 2\nbatch_size: 8\nloss_weights: {left: 1}\n',
+    expect: [
+      { line: 20, has: ['unknown key "epochs"', 'did you mean "train.epochs"?'] },
+      { line: 21, has: ['unknown key "batch_size"', 'did you mean "train.batchSize"?'] },
+      { line: 22, has: ['unknown key "loss_weights"', 'did you mean "tasks.<task>.weight"?'] },
+    ],
+  },
+  {
     name: 'unknown layer type with suggestion',
     text: sub('  - conv2d: {filters: 4', '  - conv2D: {filters: 4'),
     expect: [{ line: 6, has: ['unknown layer type "conv2D"', 'did you mean "conv2d"?'] }],

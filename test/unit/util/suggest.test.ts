@@ -52,4 +52,5 @@ test("Keras's long names find mtl's short ones", () => {
   assert.equal(suggest('binary_accuracy', METRICS), 'accuracy');
   // Keras's loss_weights, per task: tasks.<t>.weight.
   assert.equal(suggest('loss_weight', ['type', 'head', 'loss', 'metrics', 'weight']), 'weight');
+  assert.equal(suggest('loss_weights', ['type', 'head', 'loss', 'metrics', 'weight']), 'weight');
 });
