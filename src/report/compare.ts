@@ -6,6 +6,7 @@ import { deltaM, type DeltaM, type Direction, type TaskMetrics } from '../eval/d
 import { metrics as metricRegistry } from '../metrics';
 import { readRunStatus, type RunStatus } from '../train/run-status';
 import { taskNames, type RunGroup, type RunRecord, type SplitRecord } from './runs';
+import { differentRowsNote } from './split-rows';
 
 export type SplitChoice = 'auto' | 'test' | 'val';
 
@@ -42,6 +43,8 @@ export interface Comparison {
   split: 'test' | 'val';
   /** With --split auto: the runs without test metrics, which made the comparison use val. */
   withoutTest?: string[];
+  /** When some rows were measured on other rows of the split than the first (report/split-rows.ts). */
+  differentRows?: string;
   baseline: string | null;
   rows: CompareRow[];
 }
@@ -166,5 +169,6 @@ export function compareRuns(groups: RunGroup[], opts: { baseline?: RunGroup; spl
     const base = withoutAuxiliary(means(rows[0]), all);
     for (const [i, row] of rows.entries()) row.deltaM = deltaM(means(row), base, { direction: directions([...all[i].members, ...all[0].members]) });
   }
-  return { split, ...(withoutTest ? { withoutTest } : {}), baseline: opts.baseline ? rows[0].name : null, rows };
+  const differentRows = differentRowsNote(all, rows.map((r) => r.name), split);
+  return { split, ...(withoutTest ? { withoutTest } : {}), ...(differentRows ? { differentRows } : {}), baseline: opts.baseline ? rows[0].name : null, rows };
 }
