@@ -1,5 +1,5 @@
 // Owns one thread of mtl's kernel pool (wasm-kernel-pool.ts): the SIMD module instantiated on tfjs's shared
-// memory, a loop that sleeps until the main thread publishes a task, then claims the task's chunks
+// memory, a loop that spins briefly, then sleeps, until the main thread publishes a task, then claims the task's chunks
 // one at a time (the same claim the main thread makes, so whoever is awake does the work) and runs
 // each as one kernel call. The control words and their meanings are wasm-kernel-pool.ts's (CTL).
 // Loaded by path as a worker script; imports nothing of mtl's, so a worker starts in milliseconds.
@@ -11,7 +11,7 @@ interface Data {
   ctl: SharedArrayBuffer;
   args: SharedArrayBuffer;
   names: string[];
-  ctlLayout: { GEN: number; NEXT: number; DONE: number; FN: number; NARGS: number; ERR: number; STOP: number; READY: number; STATE: number; MAX_ARGS: number };
+  ctlLayout: { GEN: number; NEXT: number; DONE: number; FN: number; NARGS: number; ERR: number; STOP: number; READY: number; SPIN: number; STATE: number; MAX_ARGS: number };
   /** Test only: 'throw' fails every chunk, 'stall' sleeps instead of running one. */
   fault?: 'throw' | 'stall';
   /** Where this worker's errors go (read synchronously by the main thread). */
@@ -62,7 +62,12 @@ function main(): void {
   let seen = Atomics.load(ctl, L.GEN);
   drain(seen, kernels);
   while (Atomics.load(ctl, L.STOP) === 0) {
-    Atomics.wait(ctl, L.GEN, seen);
+    // A short spin first: the next task usually comes within a fraction of a millisecond, sooner than a
+    // sleeping thread wakes (wasm-kernel-pool.ts, SPIN_US). The same loop as spinWhile there, which this
+    // file cannot import (it loads nothing of mtl's).
+    const until = performance.now() + Atomics.load(ctl, L.SPIN) / 1000;
+    for (let i = 1; Atomics.load(ctl, L.GEN) === seen; i++) if ((i & 63) === 0 && performance.now() >= until) break;
+    if (Atomics.load(ctl, L.GEN) === seen) Atomics.wait(ctl, L.GEN, seen);
     seen = Atomics.load(ctl, L.GEN);
     if (Atomics.load(ctl, L.STOP) === 0) drain(seen, kernels);
   }

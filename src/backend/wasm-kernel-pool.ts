@@ -5,12 +5,16 @@
 // (Atomics.notify), claims chunks itself like any worker, and then waits (Atomics.wait) for the
 // chunks workers claimed. Claiming — not a fixed share per thread — is what makes it hold up on
 // shared cores: a worker that is slow to wake just claims nothing, and the main thread never waits
-// for work nobody started. Workers are unref'd, so they never keep the process alive.
+// for work nobody started. A waiting thread (a worker between tasks, the main thread for the last
+// chunks) polls for SPIN_US before it sleeps, since waking from Atomics.wait takes longer than the
+// usual gap — while other processes leave cores to spare (adaptSpin). Workers are unref'd, so they
+// never keep the process alive.
 //
 // A worker's error is thrown on the main thread (the kernel's name and message). A chunk a worker
 // claimed but did not finish within the timeout is run again on the main thread, the pool is shut
 // down, and the kernels run on the main thread alone from then on, after a one-line notice.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
@@ -24,12 +28,35 @@ const CTL = {
   ERR: 5, // 1 when a worker's chunk threw (its message on the port)
   STOP: 6,
   READY: 7, // workers whose module instantiated (negative when one failed)
+  SPIN: 8, // microseconds a thread spins for the next task or chunk before it sleeps (header)
   STATE: 16, // per chunk: 0 unclaimed, 1 running, 2 done
   MAX_ARGS: 32, // per chunk, in a Float64Array of their own (float arguments stay exact)
 };
 export const MAX_CHUNKS = 64;
 const CTL_INTS = CTL.STATE + MAX_CHUNKS;
 const START_TIMEOUT_MS = 20_000;
+/**
+ * Microseconds a waiting thread polls before it sleeps (Atomics.wait). A sleeping thread took ~0.1–0.2 ms
+ * to wake on this kind of machine (a VM's idle vCPU halts): the worker started each task that late and
+ * the main thread saw the last chunk done that late — at ~12 split kernels a quickstart step, enough
+ * that a 0.3 ms product gained nothing from its second thread. Tasks mostly follow each other within a
+ * fraction of a millisecond, so a short spin keeps the worker on hand; bounded, so a loaded machine
+ * loses little to it.
+ */
+const SPIN_US = 300;
+/**
+ * The spin is for a machine with cores to spare: on a loaded one it took them from the other threads
+ * (quickstart at 2 threads, load 5–7: 7–11 % slower with it; idle machine: 4 % faster). Every ADAPT_MS
+ * the pool measures the CPU other processes used (the machine's busy time less this process's) and
+ * spins only while that stayed under BUSY_CORES cores.
+ */
+const ADAPT_MS = 500;
+const BUSY_CORES = 0.5;
+
+/** Milliseconds of CPU the whole machine has been busy (every core's user, nice, sys and irq time). */
+function machineBusyMs(): number {
+  return os.cpus().reduce((t, c) => t + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+}
 
 type Kernel = (...args: number[]) => void;
 
@@ -38,6 +65,18 @@ export interface PoolOptions {
   timeoutMs?: number;
   /** Test only: make the workers fail ('throw') or never finish ('stall') their chunks. */
   fault?: 'throw' | 'stall';
+  /** Microseconds a waiting thread polls before it sleeps, fixed (default: SPIN_US while the machine has cores to spare). */
+  spinUs?: number;
+}
+
+/** Polls ctl[at] for up to `us` microseconds while it still reads `seen`; whether it changed. */
+export function spinWhile(ctl: Int32Array, at: number, seen: number, us: number): boolean {
+  if (us <= 0) return false;
+  const until = performance.now() + us / 1000;
+  for (let i = 1; ; i++) {
+    if (Atomics.load(ctl, at) !== seen) return true;
+    if ((i & 63) === 0 && performance.now() >= until) return false;
+  }
 }
 
 export class KernelPool {
@@ -50,6 +89,9 @@ export class KernelPool {
   private readonly ports: MessagePort[] = [];
   private readonly timeoutMs: number;
   private gen = 0;
+  private readonly adaptive: boolean;
+  /** When the spin was last decided, and the machine's and this process's CPU milliseconds then. */
+  private watch = { at: 0, busy: 0, own: 0 };
   /** Tasks run across threads so far, and of their chunks, those the workers ran (the rest: the main thread). */
   tasks = 0;
   chunks = 0;
@@ -66,6 +108,8 @@ export class KernelPool {
   ) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.ctl = new Int32Array(new SharedArrayBuffer(4 * CTL_INTS));
+    this.ctl[CTL.SPIN] = opts.spinUs ?? 0;
+    this.adaptive = opts.spinUs === undefined;
     this.args = new Float64Array(new SharedArrayBuffer(8 * MAX_CHUNKS * CTL.MAX_ARGS));
     const file = path.join(__dirname, 'wasm-kernel-pool-worker.js');
     if (!fs.existsSync(file)) throw new Error(`${file} is missing (run npm run build)`);
@@ -81,6 +125,14 @@ export class KernelPool {
       return w;
     });
     this.size = workers + 1;
+  }
+
+  /** Microseconds a waiting thread polls before it sleeps (all threads read it at every wait). */
+  get spinUs(): number {
+    return this.ctl[CTL.SPIN];
+  }
+  set spinUs(us: number) {
+    Atomics.store(this.ctl, CTL.SPIN, Math.max(0, Math.round(us)));
   }
 
   /** Threads a task runs on (workers + the main thread); 1 when paused or once the pool was given up. */
@@ -105,6 +157,7 @@ export class KernelPool {
       return;
     }
     if (chunks.length > MAX_CHUNKS) throw new Error(`kernel pool: ${chunks.length} chunks, at most ${MAX_CHUNKS}`);
+    this.adaptSpin();
     this.tasks++;
     this.publish(fn, chunks);
     this.workerChunks += chunks.length - this.drain(fn, chunks);
@@ -114,6 +167,16 @@ export class KernelPool {
       Atomics.store(this.ctl, CTL.ERR, 0);
       throw new Error(`mtl's kernel ${this.message() ?? this.names[fn]} (on a worker thread)`);
     }
+  }
+
+  /** Every ADAPT_MS: spin (SPIN_US) while other processes used under BUSY_CORES cores since the last look. */
+  private adaptSpin(): void {
+    const now = performance.now();
+    if (!this.adaptive || now - this.watch.at < ADAPT_MS) return;
+    const u = process.cpuUsage();
+    const [busy, own] = [machineBusyMs(), (u.user + u.system) / 1000];
+    if (this.watch.at > 0) this.spinUs = (busy - this.watch.busy - (own - this.watch.own)) / (now - this.watch.at) < BUSY_CORES ? SPIN_US : 0;
+    this.watch = { at: now, busy, own };
   }
 
   private publish(fn: number, chunks: number[][]): void {
@@ -151,6 +214,7 @@ export class KernelPool {
   private awaitWorkers(fn: number, chunks: number[][]): void {
     const c = this.ctl;
     for (let done = Atomics.load(c, CTL.DONE); done < chunks.length; done = Atomics.load(c, CTL.DONE)) {
+      if (spinWhile(c, CTL.DONE, done, c[CTL.SPIN])) continue;
       if (Atomics.wait(c, CTL.DONE, done, this.timeoutMs) === 'timed-out' && Atomics.load(c, CTL.DONE) === done) {
         this.close();
         chunks.forEach((args, i) => Atomics.load(c, CTL.STATE + i) !== 2 && this.local[fn](...args));

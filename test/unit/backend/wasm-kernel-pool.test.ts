@@ -2,13 +2,15 @@
 // fresh process that must end by itself (the pool's workers never keep it alive): every split kernel
 // gives the same bits on 2 threads as on one (the pool paused: the same kernels on the calling thread) —
 // the filter gradient too, so a run's numbers do not depend on its thread count —, heap scratch is
-// given back, and a worker's error or stall surfaces as an error or a fallback with a notice.
+// given back, a worker's error or stall surfaces as an error or a fallback with a notice, and threads that
+// sleep at once (no spin before waiting) give the same bits.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { spinWhile } from '../../../src/backend/wasm-kernel-pool';
 import { packageRoot } from '../../../src/util/paths';
 
 const dist = path.join(__dirname, '../../../src/backend');
@@ -107,8 +109,14 @@ describe("mtl's kernels on 2 threads (fresh processes)", () => {
       pool.paused = true;
       k.relu_grad(n, p(y), p(dy), p(dz1));
       pool.paused = false;
-      const [yv, dyv, one, two] = [y, dy, dz1, dz2].map((t) => t.dataSync());
-      const relu = { tasks: pool.tasks - t0, same: one.every((v, i) => Object.is(v, two[i])) };
+      // Threads that sleep at once (no spin) between tasks and chunks run it the same.
+      const dz3 = tf.zeros([n]);
+      const spin = pool.spinUs;
+      pool.spinUs = 0;
+      k.relu_grad(n, p(y), p(dy), p(dz3));
+      pool.spinUs = spin;
+      const [yv, dyv, one, two, three] = [y, dy, dz1, dz2, dz3].map((t) => t.dataSync());
+      const relu = { tasks: pool.tasks - t0, same: one.every((v, i) => Object.is(v, two[i]) && Object.is(v, three[i])) };
       const reluRight = two.every((v, i) => v === (yv[i] > 0 ? dyv[i] : 0));
       const ids = b.dataIdMap.numDataIds();
       const x = tf.tensor4d(values(16 * 32 * 32 * 8, 0.37), [16, 32, 32, 8]);
@@ -116,10 +124,22 @@ describe("mtl's kernels on 2 threads (fresh processes)", () => {
       tf.tidy(() => { tf.grads((x, w) => tf.sum(tf.square(tf.conv2d(x, w, 2, 'same'))))([x, w]).forEach((g) => g.dataSync()); tf.matMul(tf.ones([64, 700]), tf.ones([700, 512])).dataSync(); });
       tf.dispose([x, w]);
       console.log(JSON.stringify({ relu, reluRight, idsBefore: ids, idsAfter: b.dataIdMap.numDataIds(), split: pool.tasks - t0 }));`);
-    assert.deepEqual(out.relu, { tasks: 1, same: true });
+    assert.deepEqual(out.relu, { tasks: 2, same: true });
     assert.equal(out.reluRight, true, 'dz = dy where y > 0, else 0');
     assert.ok((out.split as number) >= 3, 'relu_grad, the convolution and the packed product were split');
     assert.equal(out.idsAfter, out.idsBefore, 'no heap scratch (partial sums, packing buffers) left behind');
+  });
+});
+
+describe('spinWhile (a waiting thread polls before it sleeps)', () => {
+  it('returns true as soon as the word differs, false once the time is up', () => {
+    const ctl = new Int32Array(new SharedArrayBuffer(8));
+    ctl[1] = 5;
+    assert.equal(spinWhile(ctl, 1, 4, 1_000_000), true, 'already changed: at once');
+    const t0 = performance.now();
+    assert.equal(spinWhile(ctl, 1, 5, 2000), false);
+    assert.ok(performance.now() - t0 >= 2, 'polled for the 2 ms given');
+    assert.equal(spinWhile(ctl, 1, 5, 0), false, 'no spin: at once');
   });
 });
 
