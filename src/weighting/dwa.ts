@@ -7,12 +7,21 @@ import { num, opts } from '../util/options';
 import { expand, pick } from './present';
 import { strategy, type LossStrategy, type StrategyDescriptor } from './strategy';
 
-/** DWA weights from the finished epochs' mean losses (oldest first). */
-export function dwaWeights(epochLosses: readonly (readonly number[])[], T: number, temperature: number): { weights: number[]; ratios: number[] | null } {
+/**
+ * DWA weights from the finished epochs' mean losses (oldest first). A task without a training loss in
+ * one of the last two epochs (no labelled batch: task sampling, partial labels; NaN, or null after a
+ * resume) has no ratio: it counts as r = 1, the ratio of a loss that did not change, and its entry in
+ * `ratios` is null. (Before, its NaN made every weight NaN and training stopped as "non-finite".)
+ */
+export function dwaWeights(epochLosses: readonly (readonly (number | null)[])[], T: number, temperature: number): { weights: number[]; ratios: (number | null)[] | null } {
   const n = epochLosses.length;
   if (n < 2) return { weights: new Array<number>(T).fill(1), ratios: null };
-  const ratios = epochLosses[n - 1].map((l, t) => l / Math.max(epochLosses[n - 2][t], 1e-12));
-  const e = ratios.map((r) => Math.exp(r / temperature));
+  const known = (x: number | null): x is number => typeof x === 'number' && Number.isFinite(x);
+  const ratios = epochLosses[n - 1].map((l, t) => {
+    const prev = epochLosses[n - 2][t];
+    return known(l) && known(prev) ? l / Math.max(prev, 1e-12) : null;
+  });
+  const e = ratios.map((r) => Math.exp((r ?? 1) / temperature));
   const z = e.reduce((a, b) => a + b, 0);
   return { weights: e.map((v) => (T * v) / z), ratios };
 }

@@ -12,6 +12,7 @@ import type { BatchSource } from '../../../src/data/source';
 import { TaskSampler } from '../../../src/data/task-sampler';
 import { drawTask, temperatureProbabilities } from '../../../src/data/temperature';
 import { parse, stringify } from 'yaml';
+import { main } from '../../../src/cli/main';
 import { train } from '../../../src/train/loop';
 import { packageRoot } from '../../../src/util/paths';
 import { mixSeed, mulberry32 } from '../../../src/util/random';
@@ -149,6 +150,32 @@ train: {epochs: 2, batchSize: 4, validation: none, evaluateTest: false}
       const c = r.epochs[0].taskBatches!;
       assert.deepEqual(Object.keys(c), ['type', 'price']);
       assert.equal(c.type + c.price, 2);
+    });
+
+    it('an epoch without a task\'s batch: its loss is "–" (named) on the epoch line and null in metrics.json, and DWA counts its ratio as 1 — training goes on', async () => {
+      // One step an epoch: every epoch trains one task, the other has no batch. Before, the missing task's
+      // epoch loss was NaN, the line printed "loss NaN", and DWA's weights all became NaN at epoch 3: the
+      // run stopped as "non-finite training … lower the learning rate".
+      const spec = parse(fs.readFileSync(path.join(packageRoot(), 'configs', 'temperature-sampling.yaml'), 'utf8'));
+      for (const t of Object.values(spec.data.tasks) as Array<{ train: { path: string } }>) t.train.path = path.resolve(packageRoot(), 'configs', t.train.path);
+      spec.train = { ...spec.train, epochs: 4, stepsPerEpoch: 1 };
+      spec.weighting = { method: 'dwa' };
+      const file = path.join(dir, 'temperature-dwa.yaml');
+      fs.writeFileSync(file, stringify(spec));
+      const out = path.join(dir, 'temperature-dwa');
+      const lines: string[] = [];
+      const code = await main(['train', file, '--out', out, '--backend', 'cpu', '--no-progress'], { out: () => {}, err: (l) => lines.push(l), isTTY: false });
+      assert.equal(code, 0, lines.join('\n'));
+      const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+      assert.equal(m.epochs.length, 4);
+      for (const e of m.epochs) {
+        const missing = ['type', 'price'].filter((t) => !e.taskBatches[t]);
+        assert.equal(missing.length, 1, JSON.stringify(e.taskBatches));
+        assert.equal(e.train.tasks[missing[0]].loss, null);
+        assert.ok(Object.values(e.weights as Record<string, number>).every(Number.isFinite), JSON.stringify(e.weights));
+        const line = lines.find((l) => l.startsWith(`epoch ${e.epoch}/4 `));
+        assert.ok(line?.includes(`loss – (no labelled ${missing[0]} batch this epoch)`), line);
+      }
     });
   });
 });

@@ -85,6 +85,17 @@ describe('loss-based weighting strategies', () => {
     closeAll(combineOn(s, [2, 4], { epochLosses: [[1, 2]] }).weights, [1, 1]);
   });
 
+  it('dwa: a task without a loss in one of the last two epochs (no labelled batch: NaN, or null after a resume) counts as r = 1, said as a null ratio', () => {
+    // r = [0.5, 1 (missing)] → w = 2·exp(r/2)/Σ: exp(0.25) = 1.2840254, exp(0.5) = 1.6487213.
+    const hand = [(2 * 1.2840254) / (1.2840254 + 1.6487213), (2 * 1.6487213) / (1.2840254 + 1.6487213)];
+    for (const missing of [NaN, null]) {
+      const { weights, ratios } = dwaWeights([[1, 2], [0.5, missing]], 2, 2);
+      closeAll(weights, hand, 1e-6);
+      assert.deepEqual([ratios?.[0], ratios?.[1]], [0.5, null]);
+      closeAll(dwaWeights([[1, missing], [0.5, 3]], 2, 2).weights, hand, 1e-6);
+    }
+  });
+
   it('gls: the geometric mean of the losses, effective weights L/(T·L_t)', () => {
     const { loss, weights } = combineOn(make('gls') as LossStrategy, [2, 8]);
     close(loss, 4);
