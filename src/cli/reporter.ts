@@ -44,7 +44,7 @@ export function metricsTable(m: SplitMetrics): string {
 function epochLine(rec: EpochRecord, epochs: number): string {
   // A task without a labelled batch this epoch (task sampling, partial labels) has no training loss, so
   // neither has the weighted sum: say which, instead of printing NaN.
-  const unlabelled = Object.entries(rec.train.tasks).filter(([, m]) => Number.isNaN(m.loss)).map(([t]) => t);
+  const unlabelled = rec.train.unlabelled ?? [];
   const loss = unlabelled.length ? `loss – (no labelled ${unlabelled.join(', ')} batch this epoch)` : `loss ${fmt(rec.train.loss)}`;
   const parts = [`epoch ${rec.epoch}/${epochs}`, loss];
   if (rec.val) parts.push(`val_loss ${fmt(rec.val.loss)}`);

@@ -65,6 +65,8 @@ export interface SplitMetrics {
   loss: number;
   tasks: Record<string, TaskMetrics>;
   samples: number;
+  /** Tasks with no labelled row in the split (their loss and metrics are NaN); absent when none. */
+  unlabelled?: string[];
 }
 
 /** Collects per-task loss sums, predictions and targets over many batches. */
@@ -177,7 +179,8 @@ export class Accumulator {
       });
       tasks[task.name] = out;
     });
-    return { loss: combined, tasks, samples: this.samples };
+    const unlabelled = this.tasks.filter((_, t) => !this.labelled[t]).map((task) => task.name);
+    return { loss: combined, tasks, samples: this.samples, ...(unlabelled.length ? { unlabelled } : {}) };
   }
 }
 

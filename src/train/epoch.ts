@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeBatch, type Batch } from '../data/batching';
 import { toBatchSource } from '../data/source';
-import { MtlError } from '../errors';
+import { dataError, MtlError } from '../errors';
 import { Accumulator, evaluateSource, toPredictions, type SplitMetrics } from '../eval/evaluate';
 import { unfreezeIfDue } from '../model/pretrained';
 import { DiagnosticsAccumulator, type EpochDiagnostics } from '../weighting/diagnostics';
@@ -43,6 +43,12 @@ interface EpochTotals {
   taskBatches?: Record<string, number>;
 }
 
+/** A validation split without a labelled row of a task: val.loss, their weighted sum, has no value. */
+function noValidationLabels(names: string[]): MtlError {
+  const list = names.map((n) => `"${n}"`).join(', ');
+  return dataError([{ where: { path: 'data' }, message: `the validation rows have no label for task ${list}, so its validation loss — and val.loss, the weighted sum of the tasks' — has no value`, hint: 'give those labels in the validation data, or let train.validation hold out labelled training rows' }]);
+}
+
 /** An epoch interrupted before its end (Ctrl-C): checkpoints/last holds it after `steps` of its steps. */
 export interface EpochInterrupted {
   interrupted: { epoch: number; steps: number };
@@ -64,6 +70,7 @@ export async function runEpoch(run: Run, epoch: number, hooks: EpochHooks): Prom
   const trainSeconds = (performance.now() - t0) / 1000;
   run.progress.epochLosses.push(tasks.map((task) => totals.train.tasks[task.name].loss));
   const val = run.sets.val ? await evaluateSource(built.model, built.inputNames, tasks, run.sets.val, r.train.batchSize) : undefined;
+  if (val?.unlabelled) throw noValidationLabels(val.unlabelled);
   const badVal = val ? tasks.filter((t) => !Number.isFinite(val.tasks[t.name].loss)) : [];
   if (badVal.length) {
     const what = badVal.map((t) => `task "${t.name}" loss is ${val!.tasks[t.name].loss}`).join(', ');

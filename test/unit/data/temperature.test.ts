@@ -172,6 +172,7 @@ train: {epochs: 2, batchSize: 4, validation: none, evaluateTest: false}
         const missing = ['type', 'price'].filter((t) => !e.taskBatches[t]);
         assert.equal(missing.length, 1, JSON.stringify(e.taskBatches));
         assert.equal(e.train.tasks[missing[0]].loss, null);
+        assert.deepEqual(e.train.unlabelled, missing);
         assert.ok(Object.values(e.weights as Record<string, number>).every(Number.isFinite), JSON.stringify(e.weights));
         const line = lines.find((l) => l.startsWith(`epoch ${e.epoch}/4 `));
         assert.ok(line?.includes(`loss – (no labelled ${missing[0]} batch this epoch)`), line);
