@@ -56,10 +56,17 @@ export interface TorchResult {
   torch: string;
 }
 
-/** PyTorch LeNet-HPS throughput at each thread count, from one python process. */
+/**
+ * PyTorch LeNet-HPS throughput at each thread count, one python process each with OMP_NUM_THREADS set:
+ * torch.set_num_threads(1) alone left Debian's OpenMP build a second busy thread (70 ms of CPU for a
+ * 35 ms step; 42 ms on one thread), so "1 thread" was nearly two.
+ */
 export function torchThroughput(py: string, batch: number, threads: number[], steps: number): TorchResult[] {
   const script = path.join(root, 'bench/lenet_hps_torch.py');
-  const r = spawnSync(py, [script, '--batch', String(batch), '--threads', threads.join(','), '--steps', String(steps)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${py} ${script} failed: ${r.stderr.trim().split('\n').pop()}`);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as TorchResult);
+  return threads.map((t) => {
+    const env = { ...process.env, OMP_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t) };
+    const r = spawnSync(py, [script, '--batch', String(batch), '--threads', String(t), '--steps', String(steps)], { encoding: 'utf8', env });
+    if (r.status !== 0) throw new Error(`${py} ${script} failed: ${r.stderr.trim().split('\n').pop()}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchResult;
+  });
 }

@@ -10,6 +10,8 @@ heads `left` and `right` (dense 10 each); loss = sum of the two sparse categoric
 Initialisation follows Keras' defaults (Glorot-uniform kernels, zero biases), as in tfjs-layers.
 
 Usage: python3 bench/lenet_hps_torch.py [--batch 256] [--steps 20] [--warmup 3] [--threads 1,2]
+For a true N-thread figure run one thread count per process with OMP_NUM_THREADS=N (the bench does):
+torch.set_num_threads(1) alone leaves Debian's OpenMP build a second busy thread.
 Not a dependency of mtl: Debian/Ubuntu `apt-get install python3-torch`, or `pip install torch`.
 """
 import argparse
