@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { num, oneOf, opts } from '../util/options';
 import { gradientStrategy } from './gradient-common';
-import { dot, gramOf, matVec, quad, simplexMinimize, type Mat, type SolverStatus } from './gradmath';
+import { dot, gramOf, matVec, quad, type Mat, type SolverStatus } from './gradmath';
+import { simplexMinimize } from './simplex';
 import { strategy, type StrategyDescriptor } from './strategy';
 
 /** The solver stops when f(w) is within this fraction of f's scale from its minimum (duality gap). */
