@@ -37,8 +37,11 @@ export function table(header: string[], rows: string[][]): string {
 export function metricsTable(m: SplitMetrics): string {
   const tasks = Object.keys(m.tasks);
   const keys = [...new Set(tasks.flatMap((t) => Object.keys(m.tasks[t])))];
-  const rows = tasks.map((t) => [t, ...keys.map((k) => fmt(m.tasks[t][k]))]);
-  return table(['task', ...keys], rows);
+  const none = new Set(m.unlabelled ?? []);
+  const rows = tasks.map((t) => [t, ...keys.map((k) => (none.has(t) ? '–' : fmt(m.tasks[t][k])))]);
+  // A task without a labelled row has no values here (NaN in memory, null in the JSON): say why.
+  const note = none.size ? `\n${[...none].join(', ')}: no labelled row in this split, so no loss or metrics` : '';
+  return table(['task', ...keys], rows) + note;
 }
 
 function epochLine(rec: EpochRecord, epochs: number): string {

@@ -67,7 +67,7 @@ export async function evalCommand(run: string, opts: EvalCliOptions, o: Output):
     if (details) writeFileAtomic(file, JSON.stringify({ ...record, details }, null, 2));
     records.push(details ? { ...record, details } : record);
     if (opts.json) continue;
-    o.out(`${record.split} split, checkpoint ${checkpointLabel(record)}, ${record.samples} samples, combined loss ${fmt(record.loss)}`);
+    o.out(`${record.split} split, checkpoint ${checkpointLabel(record)}, ${record.samples} samples, combined loss ${record.unlabelled ? '–' : fmt(record.loss)}`);
     o.out(metricsTable(record));
     for (const n of unitNotes(zScoredTargets(run), record)) o.out(n);
     for (const [task, d] of Object.entries(details ?? {})) o.out(`\n${detailsText(task, d)}`);

@@ -1,5 +1,6 @@
 // A validation split without any label of a task: a data error (exit 3) that says so, not "non-finite
-// validation … lower the learning rate" (what a NaN validation loss was taken for before).
+// validation … lower the learning rate" (what a NaN validation loss was taken for before). A test split
+// without them: the metrics table says so instead of printing NaN.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,6 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { main } from '../../../src/cli/main';
+import { metricsTable } from '../../../src/cli/reporter';
 import { packageRoot } from '../../../src/util/paths';
 
 describe('validation rows without a task\'s labels', () => {
@@ -29,5 +31,16 @@ describe('validation rows without a task\'s labels', () => {
     assert.match(text, /the validation rows have no label for task "balcony"/);
     assert.match(text, /train\.validation/);
     assert.doesNotMatch(text, /learningRate|non-finite/);
+  });
+
+  it('a split without a task\'s labels: its row reads – and a line says why, instead of NaN', () => {
+    const text = metricsTable({ loss: NaN, samples: 4, unlabelled: ['balcony'], tasks: { type: { loss: 0.5, accuracy: 0.75 }, balcony: { loss: NaN, accuracy: NaN } } });
+    assert.deepEqual(text.split('\n'), [
+      'task       loss  accuracy',
+      '-------  ------  --------',
+      'type     0.5000    0.7500',
+      'balcony       –         –',
+      'balcony: no labelled row in this split, so no loss or metrics',
+    ]);
   });
 });
