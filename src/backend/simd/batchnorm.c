@@ -52,29 +52,11 @@ INLINE void block(int mode, int nv, int tail, int rows, int cols, const float* x
   if (nv > 3) store_part(out + 12, s3, t3);
 }
 
-#define BLOCK(NV, T) block(mode, NV, T, rows, cols, x + j, m ? m + j : 0, w ? w + j : 0, out + j)
-#define TAILS(NV)                    \
-  switch (tail) {                    \
-    case 0: BLOCK(NV, 0); break;     \
-    case 1: BLOCK(NV, 1); break;     \
-    case 2: BLOCK(NV, 2); break;     \
-    default: BLOCK(NV, 3); break;    \
-  }
+#define COL_BLOCK(NV, T, j) block(mode, NV, T, rows, cols, x + j, m ? m + j : 0, w ? w + j : 0, out + j)
 
 // out[c] = Σ_r term(x[r, c], m[c], w[r, c]) for every column, 16 at a time.
 INLINE void col_sums(int mode, int rows, int cols, const float* x, const float* m, const float* w, float* out) {
-  for (int j = 0; j < cols; j += 16) {
-    const int rem = cols - j, nv = rem >= 16 ? 4 : (rem + 3) / 4, tail = rem >= 16 ? 0 : rem & 3;
-    if (nv == 4) {
-      TAILS(4)
-    } else if (nv == 3) {
-      TAILS(3)
-    } else if (nv == 2) {
-      TAILS(2)
-    } else {
-      TAILS(1)
-    }
-  }
+  FOR_COLUMN_BLOCKS(cols, COL_BLOCK)
 }
 
 // out[r, c] = a[c]·p[r, c] + (b[c]·(x[r, c] − m[c]) + d[c]) (a = 0: without the first term). For

@@ -26,31 +26,12 @@ INLINE void sum_block(int nv, int tail, const float* x, int rows, int cols, floa
   if (nv > 3) store_part(out + 12, s3, tail);
 }
 
-#define SUM_TAILS(NV)                                    \
-  switch (tail) {                                        \
-    case 0: sum_block(NV, 0, x + j, rows, cols, out + j); break; \
-    case 1: sum_block(NV, 1, x + j, rows, cols, out + j); break; \
-    case 2: sum_block(NV, 2, x + j, rows, cols, out + j); break; \
-    default: sum_block(NV, 3, x + j, rows, cols, out + j); break; \
-  }
+#define SUM_BLOCK(NV, T, j) sum_block(NV, T, x + j, rows, cols, out + j)
 
 // out[c] = Σ_{r < rows} x[r·cols + c]; 16 columns at a time, the sums in registers.
 EXPORT(sum_rows)
 void sum_rows(const float* x, int rows, int cols, float* out) {
-  for (int j = 0; j < cols; j += 16) {
-    int rem = cols - j;
-    int nv = rem >= 16 ? 4 : (rem + 3) / 4;
-    int tail = rem >= 16 ? 0 : rem & 3;
-    if (nv == 4) {
-      SUM_TAILS(4)
-    } else if (nv == 3) {
-      SUM_TAILS(3)
-    } else if (nv == 2) {
-      SUM_TAILS(2)
-    } else {
-      SUM_TAILS(1)
-    }
-  }
+  FOR_COLUMN_BLOCKS(cols, SUM_BLOCK)
 }
 
 // out[r·cols + c] = x[r·cols + c] + v[c] for r < rows (out may be x).

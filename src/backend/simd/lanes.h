@@ -1,5 +1,6 @@
-// Owns what mtl's SIMD kernel files share: the export attribute, and loads/stores of a vector whose
-// last lanes lie past the end of a row (1–3 values), which never touch memory beyond them.
+// Owns what mtl's SIMD kernel files share: the export attribute, loads/stores of a vector whose
+// last lanes lie past the end of a row (1–3 values), which never touch memory beyond them, and the
+// walk over a row's columns 16 at a time that such loads serve.
 #pragma once
 #include <wasm_simd128.h>
 
@@ -34,3 +35,26 @@ INLINE void store_part(float* p, v128_t v, int tail) {
   }
 }
 
+// For j = 0, 16, 32, … < cols: CALL(NV, T, j) on the block of columns at j, NV its vectors (1–4) and T
+// the live lanes of its last one (0: all four). Both are literal constants at every call, so the block
+// function is specialised for each of the 16 cases (an inner loop with a variable count is not).
+#define COLUMN_TAILS(NV, CALL, j, tail) \
+  switch (tail) {                       \
+    case 0: CALL(NV, 0, j); break;      \
+    case 1: CALL(NV, 1, j); break;      \
+    case 2: CALL(NV, 2, j); break;      \
+    default: CALL(NV, 3, j); break;     \
+  }
+#define FOR_COLUMN_BLOCKS(cols, CALL)                                                                      \
+  for (int j_ = 0; j_ < (cols); j_ += 16) {                                                              \
+    const int rem_ = (cols) - j_, nv_ = rem_ >= 16 ? 4 : (rem_ + 3) / 4, tail_ = rem_ >= 16 ? 0 : rem_ & 3; \
+    if (nv_ == 4) {                                                                                      \
+      COLUMN_TAILS(4, CALL, j_, tail_)                                                                   \
+    } else if (nv_ == 3) {                                                                               \
+      COLUMN_TAILS(3, CALL, j_, tail_)                                                                   \
+    } else if (nv_ == 2) {                                                                               \
+      COLUMN_TAILS(2, CALL, j_, tail_)                                                                   \
+    } else {                                                                                             \
+      COLUMN_TAILS(1, CALL, j_, tail_)                                                                   \
+    }                                                                                                    \
+  }
