@@ -125,8 +125,10 @@ export function weightingRatios(base: ResolvedSpec, a: WeightingArgs): Weighting
     for (const m of gradientMethods) {
       // Equal weighting is re-timed beside each method: ratios come from the same stretch of time. A
       // loss-based method has no gradient space: its representation column is null (printed "–").
-      const spaces: GradSpace[] = strategyOf(m, T).needs === 'task-gradients' ? ['parameters', 'representation'] : ['parameters'];
-      const [eq, ...timed] = timeInterleaved([runner(spec, strategyOf('equal', T), 'parameters', batch), ...spaces.map((g) => runner(spec, strategyOf(m, T), g, batch))], a);
+      const first = strategyOf(m, T);
+      const more: GradSpace[] = first.needs === 'task-gradients' ? ['representation'] : [];
+      const runners = [runner(spec, strategyOf('equal', T), 'parameters', batch), runner(spec, first, 'parameters', batch), ...more.map((g) => runner(spec, strategyOf(m, T), g, batch))];
+      const [eq, ...timed] = timeInterleaved(runners, a);
       (equalMs[T] ??= []).push(median(eq));
       (ratios[m] ??= []).push(pairedRatio(timed[0], eq), timed[1] ? pairedRatio(timed[1], eq) : null);
     }
