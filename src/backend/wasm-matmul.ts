@@ -1,7 +1,8 @@
 // Owns BatchMatMul and _FusedMatMul for the WASM backend. Float32 products with relu or no
 // activation run on mtl's sgemm (gemm.c; sgemm_packed once B outgrows the cache), with + bias and
-// relu in one pass after (elementwise.c); a transposed operand is transposed once into a scratch
-// copy first:  op(A)·op(B) with op(M) = Mᵀ when flagged  =  A'·B'  with A' = op(A), B' = op(B).
+// relu in one pass after (elementwise.c). A transposed A is read where it lies (sgemm_at: a dense
+// layer's weight gradient xᵀ·dy, whose x is the largest operand); a transposed B (or A on the packed
+// path) is transposed once into a scratch copy first:  op(A)·op(B) = A'·B'  with A' = op(A), B' = op(B).
 // XNNPACK, which tfjs hands untransposed products to, packs its right operand anew for every new
 // tensor — every weight after an optimizer step, every gradient —, which dominated the small
 // products of dense layers (~0.1–0.5 ms per call at quickstart's shapes); with transposeA or
@@ -84,13 +85,16 @@ function simdMatMul(args: KernelArgs): Info | null {
   if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
   const out = backend.makeOutput([...outBatch, m, n], 'float32');
   if (batch * m * n === 0) return out;
-  const A = operand(backend, k, a, ta, m, ka);
-  const B = operand(backend, k, b, tb, ka, n);
   const scratch = ka * n > PACK_ABOVE ? backend.makeOutput([SGEMM_SCRATCH], 'float32') : undefined;
+  // sgemm_at reads a transposed A where it lies; sgemm_packed takes A as stored, so gets a copy.
+  const readAt = ta && !scratch;
+  const A = readAt ? { ptr: heapOffset(backend, a) } : operand(backend, k, a, ta, m, ka);
+  const B = operand(backend, k, b, tb, ka, n);
   const c = heapOffset(backend, out);
   for (let i = 0; i < batch; i++) {
     const [pa, pb, pc] = [A.ptr + (batchA === 1 ? 0 : 4 * i * m * ka), B.ptr + (batchB === 1 ? 0 : 4 * i * ka * n), c + 4 * i * m * n];
     if (scratch) k.sgemm_packed(m, n, ka, pa, ka, pb, n, pc, n, 0, heapOffset(backend, scratch));
+    else if (readAt) k.sgemm_at(m, n, ka, pa, m, pb, n, pc, n, 0);
     else k.sgemm(m, n, ka, pa, ka, pb, n, pc, n, 0);
   }
   if (bias || activation === 'relu') k.bias_relu(batch * m, n, c, bias ? heapOffset(backend, bias) : 0, activation === 'relu' ? 1 : 0);

@@ -19,6 +19,8 @@ import type { Info } from './wasm-ops';
 export interface SimdKernels {
   /** C[m×n] = A[m×k]·B[k×n] (or += when accumulate is 1); row-major, row strides in elements. */
   sgemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  /** C[m×n] = Aᵀ·B (or += when accumulate is 1) for A stored [k×m] with row stride lda; otherwise as sgemm. */
+  sgemm_at(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   /** gemm.c: sgemm for large operands (B packed in cache-sized panels); scratch: SGEMM_SCRATCH floats. */
   sgemm_packed(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, scratch: number): void;
   /** crf.c: y = e^x and y = ln x over n floats (the CRF kernels' own exp and log). */

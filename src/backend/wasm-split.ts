@@ -6,7 +6,7 @@
 //     image's floats; a padded input's one-image scratch is per chunk);
 //   conv2d_filter_grad: over taps (each chunk computes its rows of dw over every image; a padded input's
 //     one-image scratch and the kernel's own scratch per chunk);
-//   sgemm (accumulate 0), sgemm_packed: over rows of A and C in multiples of 4 (the kernels' blocks;
+//   sgemm, sgemm_at (accumulate 0), sgemm_packed: over rows of C in multiples of 4 (the kernels' blocks;
 //     sgemm_packed with its own scratch per chunk);
 //   relu_grad, bias_relu: over contiguous ranges / rows.
 // Every chunk writes memory no other chunk touches and sums its outputs' terms in one thread's order, so
@@ -16,7 +16,7 @@ import { KernelPool, MAX_CHUNKS, type PoolOptions } from './wasm-kernel-pool';
 import { memoryOf, SGEMM_SCRATCH, simdKernels, simdModule, useSplitKernels, type SimdKernels } from './wasm-simd';
 
 /** The kernels that can be split, by index (the pool's task words name them so). */
-const NAMES = ['conv2d_forward', 'conv2d_forward_cvec', 'conv2d_filter_grad', 'pad_hw', 'sgemm', 'sgemm_packed', 'max_pool', 'max_pool_grad', 'max_pool_grad_2x2', 'relu_grad', 'bias_relu'] as const;
+const NAMES = ['conv2d_forward', 'conv2d_forward_cvec', 'conv2d_filter_grad', 'pad_hw', 'sgemm', 'sgemm_at', 'sgemm_packed', 'max_pool', 'max_pool_grad', 'max_pool_grad_2x2', 'relu_grad', 'bias_relu'] as const;
 type Name = (typeof NAMES)[number];
 const FN = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 
@@ -152,6 +152,12 @@ export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendW
       // accumulate stays whole: a chunk run again after a timeout (wasm-kernel-pool.ts) must give the same bits.
       if (accumulate || 2 * m * n * kk < MIN_FLOPS) return raw.sgemm(...a);
       over('sgemm', a, m, many(), 4, (s, cnt) => ({ 0: cnt, 3: pa + 4 * s * lda, 7: pc + 4 * s * ldc }));
+    },
+    sgemm_at: (...a) => {
+      const [m, n, kk, pa, , , , pc, ldc, accumulate] = a;
+      // Rows of C are columns of the A stored: a chunk's A starts s columns in.
+      if (accumulate || 2 * m * n * kk < MIN_FLOPS) return raw.sgemm_at(...a);
+      over('sgemm_at', a, m, many(), 4, (s, cnt) => ({ 0: cnt, 3: pa + 4 * s, 7: pc + 4 * s * ldc }));
     },
     sgemm_packed: (...a) => {
       const [m, n, kk, pa, lda, , , pc, ldc, accumulate, scratch] = a;

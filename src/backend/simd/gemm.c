@@ -1,7 +1,10 @@
 // Owns mtl's SIMD matrix product on tfjs-backend-wasm's own memory: C[m×n] (+)= A[m×k]·B[k×n] with
-// row strides, no packing. XNNPACK packs its right operand anew whenever the tensor is new, which
-// dominates the many small products of the fused recurrent ops and the large, once-used operands of
-// the convolution filter gradient; this kernel reads both operands where they lie.
+// row strides, no packing (sgemm), the same with A stored transposed (sgemm_at: a dense layer's weight
+// gradient xᵀ·dy), and a packed variant for large B (sgemm_packed). XNNPACK packs its right operand
+// anew whenever the tensor is new, which dominates the small products of dense layers; these kernels
+// read both operands where they lie. Blocks are 4 rows × 8 columns; the edges (1–3 rows, 1–7 columns)
+// run as vector blocks too, with partial loads and stores (lanes.h) — as scalar loops they took a
+// third of quickstart's 256×500·500×50 product for its last 2 of 50 columns.
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C
 // stack — the module shares tfjs's memory and owns none of it.
 #include "lanes.h"
@@ -13,43 +16,100 @@ static inline void store2(float* c, v128_t lo, v128_t hi, int accumulate) {
   wasm_v128_store(c + 4, hi);
 }
 
-// A 4×8 block of C: four rows of A, two 4-lane columns of B, eight accumulators in registers.
-static inline void block4x8(int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, int accumulate) {
-  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (int p = 0; p < k; p++) {
-    const float* bp = b + p * ldb;
-    v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
-    v128_t a0 = wasm_f32x4_splat(a[p]), a1 = wasm_f32x4_splat(a[lda + p]);
-    v128_t a2 = wasm_f32x4_splat(a[2 * lda + p]), a3 = wasm_f32x4_splat(a[3 * lda + p]);
-    MAD(c00, a0, b0); MAD(c01, a0, b1);
-    MAD(c10, a1, b0); MAD(c11, a1, b1);
-    MAD(c20, a2, b0); MAD(c21, a2, b1);
-    MAD(c30, a3, b0); MAD(c31, a3, b1);
+// One row of a block's NV (1–2) vectors of C, the last with T live lanes (0: all four): written, or
+// added to what is there; lanes past T are never touched.
+INLINE void store_row(float* c, v128_t lo, v128_t hi, int NV, int T, int accumulate) {
+  if (NV == 2) {
+    if (accumulate) lo = wasm_f32x4_add(lo, wasm_v128_load(c));
+    wasm_v128_store(c, lo);
+    c += 4;
+    lo = hi;
   }
-  store2(c, c00, c01, accumulate);
-  store2(c + ldc, c10, c11, accumulate);
-  store2(c + 2 * ldc, c20, c21, accumulate);
-  store2(c + 3 * ldc, c30, c31, accumulate);
+  if (accumulate) lo = wasm_f32x4_add(lo, load_part(c, T));
+  store_part(c, lo, T);
 }
 
-// One element of C, for the edges the blocks leave.
-static inline void element(int k, const float* a, const float* b, int ldb, float* c, int accumulate) {
-  float s = 0;
-  for (int p = 0; p < k; p++) s += a[p] * b[p * ldb];
-  *c = accumulate ? *c + s : s;
+// A block of C: MR rows (1–4) × NV (1–2) 4-lane vectors of columns, the last with T live lanes (0: all
+// four), up to eight accumulators in registers. A's element (r, p) is a[r·lda + p], or with TA a[p·lda + r]
+// (A stored transposed, [k × m]: the rows of Aᵀ·B read where they lie, no transposed copy). Each
+// element of C sums its k products in order p = 0 … k−1, whichever block computes it.
+INLINE void gemm_block(int MR, int NV, int T, int TA, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, int accumulate) {
+  v128_t z = wasm_f32x4_splat(0), c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  const int ar = TA ? 1 : lda, ap = TA ? lda : 1;
+  for (int p = 0; p < k; p++, a += ap, b += ldb) {
+    v128_t b0 = NV == 1 ? load_part(b, T) : wasm_v128_load(b);
+    v128_t b1 = NV == 2 ? load_part(b + 4, T) : z;
+    v128_t a0 = wasm_v128_load32_splat(a);
+    MAD(c00, a0, b0); if (NV == 2) MAD(c01, a0, b1);
+    if (MR > 1) { v128_t a1 = wasm_v128_load32_splat(a + ar); MAD(c10, a1, b0); if (NV == 2) MAD(c11, a1, b1); }
+    if (MR > 2) { v128_t a2 = wasm_v128_load32_splat(a + 2 * ar); MAD(c20, a2, b0); if (NV == 2) MAD(c21, a2, b1); }
+    if (MR > 3) { v128_t a3 = wasm_v128_load32_splat(a + 3 * ar); MAD(c30, a3, b0); if (NV == 2) MAD(c31, a3, b1); }
+  }
+  store_row(c, c00, c01, NV, T, accumulate);
+  if (MR > 1) store_row(c + ldc, c10, c11, NV, T, accumulate);
+  if (MR > 2) store_row(c + 2 * ldc, c20, c21, NV, T, accumulate);
+  if (MR > 3) store_row(c + 3 * ldc, c30, c31, NV, T, accumulate);
 }
+
+// One function per block shape (rows of A as stored or transposed, row count, column vectors and live
+// lanes), so that V8 keeps each one's accumulators in registers and its loads fixed.
+#define GEMM_BLOCK_ARGS int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, int acc
+#define GEMM_BLOCK(TA, MR, NV, T) \
+  static __attribute__((noinline)) void block_##TA##_##MR##_##NV##_##T(GEMM_BLOCK_ARGS) { gemm_block(MR, NV, T, TA, k, a, lda, b, ldb, c, ldc, acc); }
+#define GEMM_BLOCKS(TA, MR) \
+  GEMM_BLOCK(TA, MR, 2, 0) GEMM_BLOCK(TA, MR, 1, 1) GEMM_BLOCK(TA, MR, 1, 2) GEMM_BLOCK(TA, MR, 1, 3) \
+  GEMM_BLOCK(TA, MR, 1, 0) GEMM_BLOCK(TA, MR, 2, 1) GEMM_BLOCK(TA, MR, 2, 2) GEMM_BLOCK(TA, MR, 2, 3)
+GEMM_BLOCKS(0, 4) GEMM_BLOCKS(0, 1) GEMM_BLOCKS(1, 4) GEMM_BLOCKS(1, 1)
+
+// `nb` blocks of MR (4 or 1) rows of C, the next block's A `as` floats on: blocks of 8 columns, then
+// the last 1–7 in one block. Column by column, so that one column block of B and the nb row blocks of A
+// (in the TA case the same cache lines of A) stay in L1 while they are reused.
+#define GEMM_ROWS(TA, MR)                                                                                          \
+  static void rows_##TA##_##MR(int nb, int as, int n, GEMM_BLOCK_ARGS) {                                           \
+    int j = 0;                                                                                                     \
+    for (; j + 8 <= n; j += 8)                                                                                     \
+      for (int r = 0; r < nb; r++) block_##TA##_##MR##_2_0(k, a + r * as, lda, b + j, ldb, c + r * MR * ldc + j, ldc, acc); \
+    b += j, c += j;                                                                                                \
+    for (int r = 0; r < nb; r++, a += as, c += MR * ldc) {                                                         \
+      switch (n - j) {                                                                                             \
+        case 1: block_##TA##_##MR##_1_1(k, a, lda, b, ldb, c, ldc, acc); break;                                     \
+        case 2: block_##TA##_##MR##_1_2(k, a, lda, b, ldb, c, ldc, acc); break;                                     \
+        case 3: block_##TA##_##MR##_1_3(k, a, lda, b, ldb, c, ldc, acc); break;                                     \
+        case 4: block_##TA##_##MR##_1_0(k, a, lda, b, ldb, c, ldc, acc); break;                                     \
+        case 5: block_##TA##_##MR##_2_1(k, a, lda, b, ldb, c, ldc, acc); break;                                     \
+        case 6: block_##TA##_##MR##_2_2(k, a, lda, b, ldb, c, ldc, acc); break;                                     \
+        case 7: block_##TA##_##MR##_2_3(k, a, lda, b, ldb, c, ldc, acc); break;                                     \
+      }                                                                                                            \
+    }                                                                                                              \
+  }
+GEMM_ROWS(0, 4) GEMM_ROWS(0, 1) GEMM_ROWS(1, 4) GEMM_ROWS(1, 1)
+
+// Row blocks of 4 taken GEMM_MB at a time (rows_*): 16 rows are one cache line of a transposed A.
+#define GEMM_MB 4
 
 // C = A·B (accumulate = 0) or C += A·B (accumulate = 1); all row-major with row strides lda/ldb/ldc.
 EXPORT(sgemm)
 void sgemm(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, int accumulate) {
-  int m4 = m & ~3, n8 = n & ~7;
-  for (int i = 0; i < m4; i += 4) {
-    for (int j = 0; j < n8; j += 8) block4x8(k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, accumulate);
-    for (int r = i; r < i + 4; r++)
-      for (int j = n8; j < n; j++) element(k, a + r * lda, b + j, ldb, c + r * ldc + j, accumulate);
+  int i = 0;
+  for (; i + 4 <= m; i += 4 * GEMM_MB) {
+    int nb = (m - i) / 4 < GEMM_MB ? (m - i) / 4 : GEMM_MB;
+    rows_0_4(nb, 4 * lda, n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
   }
-  for (int r = m4; r < m; r++)
-    for (int j = 0; j < n; j++) element(k, a + r * lda, b + j, ldb, c + r * ldc + j, accumulate);
+  i = m & ~3;
+  if (i < m) rows_0_1(m - i, lda, n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+}
+
+// C = Aᵀ·B (or += ) for A stored [k × m] (row stride lda): sgemm's blocks reading A's columns where they
+// lie, e.g. a dense layer's weight gradient xᵀ·dy without a transposed copy of x.
+EXPORT(sgemm_at)
+void sgemm_at(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc, int accumulate) {
+  int i = 0;
+  for (; i + 4 <= m; i += 4 * GEMM_MB) {
+    int nb = (m - i) / 4 < GEMM_MB ? (m - i) / 4 : GEMM_MB;
+    rows_1_4(nb, 4, n, k, a + i, lda, b, ldb, c + i * ldc, ldc, accumulate);
+  }
+  i = m & ~3;
+  if (i < m) rows_1_1(m - i, 1, n, k, a + i, lda, b, ldb, c + i * ldc, ldc, accumulate);
 }
 
 // ---------------------------------------------------------------------------------------------

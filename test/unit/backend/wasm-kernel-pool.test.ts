@@ -43,6 +43,8 @@ const OPS = `
     convInputGradStrided: () => tf.grad((x) => loss(x, w))(x),
     matMul: () => tf.matMul(a, tf.tensor2d(values(200 * 400, 0.29), [200, 400])),
     matMulPacked: () => tf.matMul(a, tf.tensor2d(values(200 * 1000, 0.29), [200, 1000])),
+    // A read transposed where it lies (sgemm_at): chunks start columns of the stored A apart; 503 rows, 50 columns (edges).
+    matMulTransposeA: () => tf.matMul(tf.tensor2d(values(256 * 503, 0.19), [256, 503]), tf.tensor2d(values(256 * 50, 0.41), [256, 50]), true, false),
     matMulBiasRelu: () => tf.fused.matMul({ a, b: tf.tensor2d(values(200 * 400, 0.29), [200, 400]), bias, activation: 'relu' }),
     maxPoolGrad: () => tf.grad((x) => tf.sum(tf.mul(tf.maxPool(x, 2, 2, 'valid'), tf.tensor4d(values(16 * 16 * 16 * 16, 0.53), [16, 16, 16, 16]))))(x),
     // The filter gradient over tap ranges: strided and unpadded; padded (each chunk pads every image

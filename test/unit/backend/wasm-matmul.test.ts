@@ -1,5 +1,5 @@
-// Tests the WASM BatchMatMul/_FusedMatMul replacement (mtl's sgemm, sgemm_packed past 64 Ki floats
-// of B, explicit transposes; tfjs's kernel for the rest) against the cpu backend: every
+// Tests the WASM BatchMatMul/_FusedMatMul replacement (mtl's sgemm, sgemm_at for a transposed A,
+// sgemm_packed past 64 Ki floats of B, explicit transposes; tfjs's kernel for the rest) against the cpu backend: every
 // transposeA/transposeB combination over 2-D shapes (1×1, odd sizes, one row/column, one large
 // enough to pack), batched and broadcast batch dims, fused bias + relu or linear or elu (tfjs's
 // kernel), the gradients of a dense layer, that nothing leaks, and the transpose itself (rnn.c's
@@ -26,6 +26,9 @@ const SHAPES: Array<[number[], number[]]> = [
   [[2, 2, 3, 4], [2, 2, 4, 3]],
   [[2, 4], [3, 4, 5]], // rank 2 against rank 3
   [[9, 300], [300, 261]], // B of 78,300 floats: sgemm_packed
+  [[23, 40], [40, 50]], // 16 + 4 + 3 rows, 48 + 2 columns
+  [[500, 256], [256, 50]], // quickstart's dense weight gradient xᵀ·dy (transposeA: sgemm_at, A read where it lies)
+  [[1, 256], [256, 10]], // one row
 ];
 
 const swapLast2 = (s: number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];

@@ -1,6 +1,6 @@
 // Tests mtl's own WASM SIMD module: the committed .wasm files are built from today's sources (hash
-// in kernels.json), sgemm and sgemm_packed equal a float64 product by definition (block sizes and their edges,
-// strides, accumulate) on tensors where they lie on tfjs's heap, and the shared-memory build loads
+// in kernels.json), sgemm, sgemm_at (A read transposed) and sgemm_packed equal a float64 product by
+// definition (block sizes and every edge, strides, accumulate) on tensors where they lie on tfjs's heap, and the shared-memory build loads
 // under the threaded backend in a fresh process.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -39,19 +39,25 @@ describe('sgemm on the wasm heap', () => {
   const CASES: Array<[number, number, number, number]> = [
     [1, 1, 1, 0], [4, 8, 3, 0], [3, 5, 7, 0], [5, 9, 1, 0], [9, 17, 33, 2], [8, 16, 16, 3], [64, 256, 64, 0], [7, 31, 12, 5],
   ];
+  // Every last column block of 1–7 columns (n % 8: 2, 3, 4, 6 here, the rest above), past groups of 16
+  // rows (4 blocks of 4) with 1–3 rows left, and k = 0.
+  const EDGES: Array<[number, number, number, number]> = [[21, 2, 5, 1], [18, 3, 4, 0], [37, 12, 9, 2], [6, 14, 3, 1], [23, 50, 17, 0], [4, 8, 0, 1]];
   // sgemm_packed also across its panels: k past 256 (KC), n past 512 (NC), and k = 0.
   const PACKED: Array<[number, number, number, number]> = [[5, 530, 300, 1], [6, 13, 257, 0], [3, 9, 0, 2]];
-  const runs = [...CASES.map((c) => ['sgemm', c] as const), ...[...CASES, ...PACKED].map((c) => ['sgemm_packed', c] as const)];
+  const runs = [...[...CASES, ...EDGES].flatMap((c) => [['sgemm', c], ['sgemm_at', c]] as const), ...[...CASES, ...PACKED].map((c) => ['sgemm_packed', c] as const)];
   for (const [kernel, [m, n, k, pad]] of runs) {
     for (const accumulate of [0, 1]) {
       it(`${kernel} ${m}×${k} · ${k}×${n}, row padding ${pad}, accumulate ${accumulate}`, () => {
-        const [lda, ldb, ldc] = [k + pad, n + pad, n + pad];
-        const [a, b, c0] = [matrix(m, k, lda, 0.7), matrix(k, n, ldb, 1.3), matrix(m, n, ldc, 0.2)];
-        const infos = [a, b, c0].map((v) => backend.makeOutput([v.length], 'float32'));
+        // sgemm_at reads A stored transposed, [k × m]: A's element (i, p) at a[p·lda + i].
+        const at = kernel === 'sgemm_at';
+        const [lda, ldb, ldc] = [(at ? m : k) + pad, n + pad, n + pad];
+        const [a, b, c0] = [at ? matrix(k, m, lda, 0.7) : matrix(m, k, lda, 0.7), matrix(k, n, ldb, 1.3), matrix(m, n, ldc, 0.2)];
+        const infos = [a, b, c0].map((v) => backend.makeOutput([Math.max(v.length, 1)], 'float32'));
         infos.forEach((info, i) => heapF32(backend, info).set([a, b, c0][i]));
         const [pa, pb, pc] = infos.map((info) => heapOffset(backend, info));
         const scratch = backend.makeOutput([SGEMM_SCRATCH], 'float32');
         if (kernel === 'sgemm') simdKernels(backend)!.sgemm(m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+        else if (at) simdKernels(backend)!.sgemm_at(m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
         else simdKernels(backend)!.sgemm_packed(m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, heapOffset(backend, scratch));
         backend.disposeData(scratch.dataId);
         const c = heapF32(backend, infos[2]).slice();
@@ -63,7 +69,7 @@ describe('sgemm on the wasm heap', () => {
               continue;
             }
             let s = accumulate ? c0[i * ldc + j] : 0;
-            for (let p = 0; p < k; p++) s += a[i * lda + p] * b[p * ldb + j];
+            for (let p = 0; p < k; p++) s += (at ? a[p * lda + i] : a[i * lda + p]) * b[p * ldb + j];
             assert.ok(Math.abs(c[i * ldc + j] - s) <= 1e-5 * (1 + Math.abs(s)), `c[${i},${j}] = ${c[i * ldc + j]}, expected ${s}`);
           }
         }
