@@ -7,8 +7,8 @@
 // wasm-tile.ts, BatchMatMul and _FusedMatMul with a transposed operand in wasm-matmul.ts, broadcast
 // comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in wasm-gather.ts, Concat,
 // Slice, SplitV, Pack and Unpack in wasm-layout.ts, PadV2 of the spatial axes in wasm-pad.ts, Sum and Mean over leading axes and Add of a trailing vector in
-// wasm-channels.ts), and their
-// registration.
+// wasm-channels.ts), a probability head's cross-entropy as one kernel each way (wasm-xent.ts), and
+// their registration.
 //
 // The missing ones are composed from kernels the WASM backend already has (Transpose, Conv2D,
 // DepthwiseConv2dNative, Slice, Reshape, PadV2, Reverse, Sum, ScatterNd). They call those kernels'
@@ -33,6 +33,7 @@ import { registerReductionGradients } from './reduce-grads';
 import { installWasmClone } from './wasm-engine';
 import { padV2 } from './wasm-pad';
 import { avgPoolGrad, maxPool, maxPoolGrad } from './wasm-pool-grads';
+import { XENT_GRADIENT, XENT_KERNELS } from './wasm-xent';
 
 // ---------------------------------------------------------------------------------------------
 // UnsortedSegmentSum: out[s, ...] = Σ_{i: ids[i] = s} x[i, ...], out shape [numSegments, ...rest].
@@ -199,6 +200,7 @@ const MISSING: tf.KernelConfig[] = [
   { kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSum as tf.KernelFunc },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropFilter as tf.KernelFunc },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: BACKEND, kernelFunc: depthwiseConv2dNativeBackpropInput as tf.KernelFunc },
+  ...XENT_KERNELS,
 ];
 
 /** Replacements of tfjs-backend-wasm's own kernels; they hand some cases back to the kept original. */
@@ -235,6 +237,7 @@ export const REPLACED_KERNELS = REPLACING.map(([name]) => name);
 export function registerWasmTrainingKernels(): void {
   installWasmClone();
   registerReductionGradients();
+  tf.registerGradient(XENT_GRADIENT);
   for (const [name, kernelFunc] of REPLACING) keepOriginal(name, kernelFunc);
   // The originals' set-up (C function bindings) runs when the backend starts, through the replacements'.
   const configs = [...MISSING, ...REPLACING.map(([kernelName, kernelFunc]) => ({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: setupOriginals }))];

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { bool, list, num, opts } from '../util/options';
 import { loss, type LossDescriptor } from './types';
+import { probCrossEntropy, probXentComposite } from '../backend/wasm-xent';
 
 /** Keras's backend epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON]. */
 export const EPSILON = 1e-7;
@@ -85,15 +86,10 @@ export function categoricalCrossentropy(target: tf.Tensor, yPred: tf.Tensor, fro
       if (classWeights.length !== numClasses) throw new RangeError(`classWeights has ${classWeights.length} weights for a head of ${numClasses} classes`);
       y = tf.mul(y, tf.tensor1d(classWeights as number[], 'float32'));
     }
-    let logP: tf.Tensor;
-    if (fromLogits) {
-      logP = tf.logSoftmax(yPred, -1);
-    } else {
-      const p = tf.div(yPred, tf.sum(yPred, -1, true));
-      logP = tf.log(tf.clipByValue(p, EPSILON, 1 - EPSILON));
-    }
     // A [batch, steps, C] or [batch, h, w, C] head keeps one loss per token or pixel, for the masked mean.
-    return tf.neg(tf.sum(tf.mul(y, logP), -1));
+    if (fromLogits) return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(yPred, -1)), -1));
+    // On wasm one kernel each way, the same numbers (backend/wasm-xent.ts); else these tf ops.
+    return probCrossEntropy(y, yPred, EPSILON) ?? probXentComposite(y, yPred, EPSILON);
   });
 }
 
