@@ -100,12 +100,13 @@ function fusedCall(l: LayerFields, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor |
   } else if (l.rank === undefined) {
     if (x.rank < 2) return null;
     const attrs = { transposeA: false, transposeB: false, activation: fused };
-    // The kernel takes batched operands [1, m, k] and [1, k, n] (as tf.fused.matMul passes them); the
-    // leading axes of x (e.g. a sequence's [batch, time]) are its m rows.
-    const kernel = l.kernel.read();
+    // x [m, k] and the kernel [k, n] as they are (wasm-matmul.ts takes rank-2 operands; no reshapes on the
+    // tape, where tf.fused.matMul adds three each way); the leading axes of x (a sequence's [batch, time]) are its m rows.
+    const b = l.kernel.read();
     const k = x.shape[x.rank - 1];
-    const [a, b] = [x.reshape([1, x.size / k, k]), kernel.reshape([1, ...kernel.shape])];
-    y = (tf.engine().runKernel(tf._FusedMatMul, { a, b, ...(bias ? { bias } : {}) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).reshape([...x.shape.slice(0, -1), b.shape[2]!]);
+    const a = x.rank === 2 ? x : x.reshape([x.size / k, k]);
+    y = tf.engine().runKernel(tf._FusedMatMul, { a, b, ...(bias ? { bias } : {}) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    if (x.rank !== 2) y = y.reshape([...x.shape.slice(0, -1), b.shape[1]!]);
   } else return null;
   if (fused === 'relu') markReluOutput(y);
   return fused === act ? y : l.activation.apply(y);

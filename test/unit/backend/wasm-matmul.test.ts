@@ -72,6 +72,18 @@ describe('wasm BatchMatMul with transposed operands matches cpu', () => {
     );
   });
 
+  for (const [ta, tb] of [[false, false], [true, true]]) {
+    it(`the _FusedMatMul kernel on rank-2 operands (one-kernel dense layers), elu on tfjs's kernel, transposeA ${ta} transposeB ${tb}`, async () => {
+      const [m, k, n] = [6, 5, 7];
+      await compare('fused rank 2', () => {
+        const a = tf.tensor2d(values(m * k, 15), ta ? [k, m] : [m, k]);
+        const b = tf.tensor2d(values(k * n, 16), tb ? [n, k] : [k, n]);
+        const attrs = { transposeA: ta, transposeB: tb, activation: 'elu' };
+        return tf.engine().runKernel('_FusedMatMul', { a, b, bias: tf.tensor1d(values(n, 17)) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      });
+    });
+  }
+
   it('dense layer gradients (x, kernel, bias) match cpu', async () => {
     await compare('dense grads', () => {
       const x = tf.tensor2d(values(12 * 9, 6), [12, 9]);
