@@ -7,7 +7,8 @@
 // wasm-tile.ts, BatchMatMul and _FusedMatMul with a transposed operand in wasm-matmul.ts, broadcast
 // comparisons and Reverse in wasm-elementwise.ts, GatherV2 along axis 0 in wasm-gather.ts, Concat,
 // Slice, SplitV, Pack and Unpack in wasm-layout.ts, PadV2 of the spatial axes in wasm-pad.ts, Sum and Mean over leading axes and Add of a trailing vector in
-// wasm-channels.ts), a probability head's cross-entropy as one kernel each way (wasm-xent.ts), and
+// wasm-channels.ts), a probability head's cross-entropy as one kernel each way and the softmax's
+// gradient as one (wasm-xent.ts), and
 // their registration.
 //
 // The missing ones are composed from kernels the WASM backend already has (Transpose, Conv2D,
@@ -33,7 +34,7 @@ import { registerReductionGradients } from './reduce-grads';
 import { installWasmClone } from './wasm-engine';
 import { padV2 } from './wasm-pad';
 import { avgPoolGrad, maxPool, maxPoolGrad } from './wasm-pool-grads';
-import { XENT_GRADIENT, XENT_KERNELS } from './wasm-xent';
+import { SOFTMAX_GRADIENT, XENT_GRADIENT, XENT_KERNELS } from './wasm-xent';
 
 // ---------------------------------------------------------------------------------------------
 // UnsortedSegmentSum: out[s, ...] = Σ_{i: ids[i] = s} x[i, ...], out shape [numSegments, ...rest].
@@ -238,6 +239,7 @@ export function registerWasmTrainingKernels(): void {
   installWasmClone();
   registerReductionGradients();
   tf.registerGradient(XENT_GRADIENT);
+  tf.registerGradient(SOFTMAX_GRADIENT);
   for (const [name, kernelFunc] of REPLACING) keepOriginal(name, kernelFunc);
   // The originals' set-up (C function bindings) runs when the backend starts, through the replacements'.
   const configs = [...MISSING, ...REPLACING.map(([kernelName, kernelFunc]) => ({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: setupOriginals }))];

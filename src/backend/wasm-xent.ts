@@ -1,4 +1,5 @@
-// Owns the categorical cross-entropy of a probability head on the WASM backend as one kernel each way:
+// Owns the backward pass of a softmax head on the WASM backend: its categorical cross-entropy as one
+// kernel each way, and the softmax's gradient as one kernel. The cross-entropy:
 //   loss[r] = −Σ_c y[r,c]·log(clip(p[r,c] / Σ_c' p[r,c'], ε, 1 − ε))        (Keras's, losses/common.ts)
 // tfjs runs it as seven kernels forward (Sum, RealDiv, ClipByValue, Log, Multiply, Sum, Neg) and about
 // twenty backward (Tile, Multiply, RealDiv, GreaterEqual, LessEqual, LogicalAnd, ZerosLike, Select,
@@ -10,12 +11,15 @@
 // so the numbers are the composite's bit for bit. The gradient:
 //   s = Σ_c p_c,  q = p / s,  g = −dy·y / clip(q)  where ε ≤ q ≤ 1 − ε, else 0,
 //   ∂/∂p_c = g_c / s − (Σ_c' g_c'·p_c') / s²      (tfjs's RealDiv gradient: its two terms, then added)
+// The softmax's gradient, tfjs's four kernels (Multiply, Sum, a broadcast Multiply, Sub) as one pass:
+//   ∂/∂z_c = dy_c·y_c − (Σ_c' dy_c'·y_c')·y_c    (y the softmax's output; each product rounded first)
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND, heapF32, release, run, type Info, type KernelArgs } from './wasm-ops';
 
 export const PROB_XENT = 'MtlProbCrossEntropy';
 export const PROB_XENT_GRAD = 'MtlProbCrossEntropyGrad';
+export const SOFTMAX_GRAD = 'MtlSoftmaxGrad';
 
 const f = Math.fround;
 
@@ -85,7 +89,23 @@ function probXentGrad(args: KernelArgs): Info {
   return out;
 }
 
+/** The softmax's gradient kernel over the last axis: inputs dy and y (the softmax's output), same shape. */
+function softmaxGrad(args: KernelArgs): Info {
+  const backend = args.backend as BackendWasm;
+  const { dy, y } = args.inputs as { dy: Info; y: Info };
+  const C = y.shape[y.shape.length - 1];
+  const out = backend.makeOutput(y.shape, 'float32');
+  const [dv, yv, ov] = [heapF32(backend, dy), heapF32(backend, y), heapF32(backend, out)];
+  for (let at = 0; at < yv.length; at += C) {
+    let s = 0;
+    for (let c = 0; c < C; c++) s = f(s + (ov[at + c] = f(dv[at + c] * yv[at + c])));
+    for (let c = 0; c < C; c++) ov[at + c] = f(ov[at + c] - f(s * yv[at + c]));
+  }
+  return out;
+}
+
 export const XENT_KERNELS: tf.KernelConfig[] = [
+  { kernelName: SOFTMAX_GRAD, backendName: BACKEND, kernelFunc: softmaxGrad as tf.KernelFunc },
   { kernelName: PROB_XENT, backendName: BACKEND, kernelFunc: probXent as tf.KernelFunc },
   { kernelName: PROB_XENT_GRAD, backendName: BACKEND, kernelFunc: probXentGrad as tf.KernelFunc },
 ];
@@ -107,6 +127,23 @@ export const XENT_GRADIENT: tf.GradConfig = {
       // Targets hardly ever depend on variables; when they do: −dy·log(clip(p / Σp)), with tf ops.
       y: () => tf.mul(tf.expandDims(tf.neg(dy as tf.Tensor), -1), tf.log(tf.clipByValue(tf.div(p, tf.sum(p, -1, true)), epsilon, 1 - epsilon))),
     };
+  },
+};
+
+/** Softmax's gradient (registered for every backend, as tfjs's is): the kernel on wasm over the last axis, else tfjs's ops. */
+export const SOFTMAX_GRADIENT: tf.GradConfig = {
+  kernelName: tf.Softmax,
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [y] = saved;
+    const d = dy as tf.Tensor;
+    const dim = (attrs as unknown as tf.SoftmaxAttrs).dim;
+    const last = dim === -1 || dim === y.rank - 1;
+    if (last && tf.getBackend() === BACKEND && tf.getKernel(SOFTMAX_GRAD, BACKEND) && y.dtype === 'float32' && d.dtype === 'float32' && y.size > 0) {
+      return { logits: () => tf.engine().runKernel(SOFTMAX_GRAD, { dy: d, y }) as tf.Tensor };
+    }
+    const dyTimesY = tf.mul(d, y);
+    return { logits: () => tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [dim], true), y)) };
   },
 };
 

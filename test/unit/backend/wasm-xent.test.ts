@@ -1,14 +1,15 @@
-// Tests the one-kernel cross-entropy of a probability head on wasm (wasm-xent.ts) against tfjs's own
-// kernels composing the same formula (Sum, RealDiv, ClipByValue, Log, Multiply, Sum, Neg and their
-// gradients) on the same backend: loss and ∂/∂p bit for bit, on rows that exercise every branch —
-// probabilities that do not sum to 1, values clipped below ε and above 1 − ε, a target that is not
-// one-hot (label smoothing), zeros, NaN and ±Inf, a rank-3 head, one row, odd class counts — and the
-// losses against a hand computation; the kernel really runs (not the composite);
-// the target's gradient, when asked, is the composite's; nothing leaks.
+// Tests the one-kernel cross-entropy of a probability head and the softmax's one-kernel gradient on
+// wasm (wasm-xent.ts) against tfjs's own kernels composing the same formulas (Sum, RealDiv,
+// ClipByValue, Log, Multiply, Sum, Neg and their gradients) on the same backend: loss and ∂/∂p bit for
+// bit, on rows that exercise every branch — probabilities that do not sum to 1, values clipped below ε
+// and above 1 − ε, a target that is not one-hot (label smoothing), zeros, NaN and ±Inf, a rank-3 head,
+// one row, odd class counts — and the losses against a hand computation; the kernels really run (not
+// the composite); the target's gradient, when asked, is the composite's; the softmax's gradient equals
+// tfjs's four kernels bit for bit (NaN included); nothing leaks.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { PROB_XENT, PROB_XENT_GRAD, probCrossEntropy, probXentComposite } from '../../../src/backend/wasm-xent';
+import { PROB_XENT, PROB_XENT_GRAD, SOFTMAX_GRAD, probCrossEntropy, probXentComposite } from '../../../src/backend/wasm-xent';
 import { EPSILON } from '../../../src/losses/common';
 import { useBackend } from '../../helpers/backend';
 import { assertNoLeak, values } from './wasm-compare';
@@ -112,6 +113,26 @@ describe('wasm one-kernel probability cross-entropy', () => {
     assert.equal(probCrossEntropy(tf.tensor2d([[0, 1]], undefined, 'int32'), p, EPSILON), null);
     tf.dispose(p);
   });
+
+  for (const shape of [[256, 10], [5, 4, 13], [1, 1], [3, 7]]) {
+    it(`softmax's gradient [${shape}]: one kernel, tfjs's four kernels' numbers bit for bit`, async () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const z = tf.tensor(values(n, 21).map((v, i) => (i === 5 ? NaN : 8 * v)), shape);
+      const dy = tf.tensor(values(n, 22), shape);
+      const got = tf.tidy(() => Float32Array.from(tf.grad((zz: tf.Tensor) => tf.sum(tf.mul(tf.softmax(zz), dy)))(z).dataSync()));
+      // tfjs's gradient, written out: dy·y − Σ(dy·y)·y.
+      const want = tf.tidy(() => {
+        const y = tf.softmax(z);
+        const dyTimesY = tf.mul(dy, y);
+        return Float32Array.from(tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, -1, true), y)).dataSync());
+      });
+      sameBits(got, want, 'softmax ∂/∂z');
+      const info = await tf.profile(() => tf.tidy(() => tf.grad((zz: tf.Tensor) => tf.sum(tf.mul(tf.softmax(zz), dy)))(z)));
+      const names = info.kernels.map((k) => k.name);
+      assert.ok(names.includes(SOFTMAX_GRAD) && !names.includes('Sub'), names.join());
+      tf.dispose([z, dy]);
+    });
+  }
 
   it('leaks no tensors or wasm buffers', async () => {
     const y = tf.tensor2d([[0, 1, 0]]);
