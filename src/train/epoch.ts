@@ -166,7 +166,8 @@ async function trainEpoch(run: Run, epoch: number, t0: number, hooks: EpochHooks
   return {
     train: acc.result(),
     steps: done,
-    weights: Object.fromEntries(tasks.map((task, t) => [task.name, sums.weightSums[t] / Math.max(applied, 1)])),
+    // Over the steps where the task was present: an absent task's 0 is no weight the method chose.
+    weights: Object.fromEntries(tasks.map((task, t) => [task.name, sums.weightSums[t] / Math.max(sums.lossCounts[t], 1)])),
     learningRate: lr,
     samples: acc.samples,
     diagnostics: diag.result(run.strategy),

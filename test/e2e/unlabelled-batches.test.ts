@@ -90,4 +90,19 @@ describe('a batch without any labelled task is not a step', () => {
       'final weights differ',
     );
   });
+
+  it("an epoch's task weight is the mean over the steps where the task was present, not a mean with the absent steps' 0", async () => {
+    // j is labelled in batches 1, 4, 5, 6 only (rows 4..11 lack it; shuffle off): 4 of 6 steps.
+    const onlyK = new Set([4, 5, 6, 7, 8, 9, 10, 11]);
+    const line = (i: number) => `${(i % 5) / 4},${(i % 3) / 2},${(i % 5) % 3},${onlyK.has(i) ? '' : i % 2}`;
+    fs.writeFileSync(path.join(dir, 'sparse-j.csv'), 'a,b,k,j\n' + rows.map(line).join('\n') + '\n');
+    const file = spec('sparse-j', 'sparse-j.csv');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('stepsPerEpoch: 3', 'stepsPerEpoch: 6').replace('{method: equal}', '{method: static, weights: {k: 1, j: 2}}'));
+    const m = await train(file, { out: path.join(dir, 'run-sparse'), backend: 'cpu', reporter: silentReporter });
+    for (const e of m.epochs) {
+      assert.deepEqual(e.diagnostics?.presentSteps, { k: 6, j: 4 });
+      // By hand: static gives j weight 2 in each of its 4 steps (before: 2·4/6 = 1.333…).
+      assert.deepEqual(e.weights, { k: 1, j: 2 });
+    }
+  });
 });
