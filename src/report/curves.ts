@@ -56,11 +56,13 @@ function gradientPanels(runs: Named[]): ChartPanel[] {
   for (const r of runs) {
     const tasks = taskNames(r.run);
     const records = bySteps
-      ? r.run.steps.map((s) => ({ x: s.step, gradNorms: s.gradNorms, cosine: s.cosine }))
-      : r.run.metrics.epochs.map((e) => ({ x: e.epoch, gradNorms: e.diagnostics?.gradNorms, cosine: e.diagnostics?.cosine }));
+      ? r.run.steps.map((s) => ({ x: s.step, gradNorms: s.gradNorms, cosine: s.cosine, present: s.present }))
+      : r.run.metrics.epochs.map((e) => ({ x: e.epoch, gradNorms: e.diagnostics?.gradNorms, cosine: e.diagnostics?.cosine, present: undefined }));
     for (const rec of records) {
-      for (const [task, n] of Object.entries(rec.gradNorms ?? {})) norms.push({ x: rec.x, y: n, ...colourStyle(runs, r, task) });
-      rec.cosine?.forEach((row, i) => row.forEach((c, j) => j > i && cosines.push({ x: rec.x, y: c, ...colourStyle(runs, r, `cos(${tasks[i]}, ${tasks[j]})`) })));
+      // A task without labels in the step has no gradient: its 0 entries are no norm or cosine to draw.
+      const has = (task: string) => !rec.present || rec.present.includes(task);
+      for (const [task, n] of Object.entries(rec.gradNorms ?? {})) if (has(task)) norms.push({ x: rec.x, y: n, ...colourStyle(runs, r, task) });
+      rec.cosine?.forEach((row, i) => row.forEach((c, j) => j > i && has(tasks[i]) && has(tasks[j]) && cosines.push({ x: rec.x, y: c, ...colourStyle(runs, r, `cos(${tasks[i]}, ${tasks[j]})`) })));
     }
   }
   const xTitle = bySteps ? 'step' : 'epoch';

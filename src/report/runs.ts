@@ -32,6 +32,8 @@ export interface StepRecord {
   weights?: Record<string, number>;
   gradNorms?: Record<string, number>;
   cosine?: number[][];
+  /** The tasks labelled in the step, when some task was not (the others' entries are 0 placeholders). */
+  present?: string[];
 }
 
 export interface MetricsFile {

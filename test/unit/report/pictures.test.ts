@@ -76,6 +76,21 @@ describe('plot-metrics and report', () => {
     for (const t of ['gate gate_left: expert utilisation', 'expert 0', 'expert 2', 'share of gate weight']) assert.ok(texts.includes(t), t);
   });
 
+  it('a step where a task had no labels draws no gradient norm or cosine for it (its 0 entries are placeholders)', () => {
+    const dir = writeRun(path.join(f.root, 'absent'), { acc: 0.8, leftLoss: 0.5, rmse: 2, rightLoss: 1, epochs: 1 });
+    // Step 0: both tasks; step 1: right unlabelled, written as metrics.jsonl writes it (norm 0, cosine row 0).
+    const steps = [
+      { type: 'step', epoch: 1, step: 0, weights: { left: 1, right: 1 }, gradNorms: { left: 2, right: 3 }, cosine: [[1, 0.5], [0.5, 1]] },
+      { type: 'step', epoch: 1, step: 1, weights: { left: 1, right: 0 }, gradNorms: { left: 4, right: 0 }, cosine: [[1, 0], [0, 0]], present: ['left'] },
+    ];
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), steps.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const panels = diagnosticPanels([readRunGroup(dir)]);
+    const norms = panels.find((p) => p.title === 'gradient norm ‖g_t‖ over shared parameters')!.points.map((p) => [p.x, p.series, p.y]);
+    assert.deepEqual(norms, [[0, 'left', 2], [0, 'right', 3], [1, 'left', 4]]);
+    const cosines = panels.find((p) => p.title === 'gradient cosine between tasks')!.points.map((p) => [p.x, p.y]);
+    assert.deepEqual(cosines, [[0, 0.5]]);
+  });
+
   it('report: self-contained HTML naming every run and task, with Δm% and the model figure', async () => {
     const html = await reportHtml([readRunGroup(f.group)], { baseline: readRunGroup(f.single), modelFigure: async () => ({ svg: '<?xml version="1.0"?><svg id="a"><text>MODEL-FIGURE</text></svg>' }) });
     assert.doesNotMatch(html, /(src|href)\s*=\s*["']?\s*(https?:)?\/\//i, 'no network references');
