@@ -62,9 +62,11 @@ export type TaskDetails = ClassificationDetails | RegressionDetails | EntityDeta
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 
-/** Per-class precision, recall, F1 and support of a confusion matrix (rows true, columns predicted); 0 where undefined. */
+/**
+ * Per-class precision, recall, F1 and support of a confusion matrix (rows true, columns predicted); 0
+ * where undefined. The macro means are over the classes that occur in the targets or the predictions.
+ */
 export function classStats(confusion: number[][]): { perClass: ClassStats[]; macro: ClassificationDetails['macro'] } {
-  const k = confusion.length;
   const perClass = confusion.map((row, c) => {
     const tp = row[c];
     const support = row.reduce((a, b) => a + b, 0);
@@ -73,7 +75,11 @@ export function classStats(confusion: number[][]): { perClass: ClassStats[]; mac
     const recall = ratio(tp, support);
     return { precision, recall, f1: ratio(2 * precision * recall, precision + recall), support };
   });
-  const mean = (f: (s: ClassStats) => number) => perClass.reduce((a, s) => a + f(s), 0) / Math.max(k, 1);
+  // Over the classes that occur in the targets or the predictions, as the macro-f1 metric (and
+  // scikit-learn) average: a class of the head that no row has or gets would pull every mean down.
+  const occurs = perClass.map((st, c) => st.support > 0 || confusion.some((r) => r[c] > 0));
+  const n = occurs.filter(Boolean).length;
+  const mean = (f: (s: ClassStats) => number) => perClass.reduce((a, s, c) => a + (occurs[c] ? f(s) : 0), 0) / Math.max(n, 1);
   return { perClass, macro: { precision: mean((s) => s.precision), recall: mean((s) => s.recall), f1: mean((s) => s.f1) } };
 }
 
@@ -83,8 +89,10 @@ export class ConfusionCounter {
   rows = 0;
   private names: string[] = [];
 
-  constructor(classes = 0) {
-    this.grow(classes);
+  /** `names`: every class's name where the run knows them (learnt or listed), so that a class no row names is named too. */
+  constructor(classes = 0, names?: readonly string[]) {
+    this.grow(Math.max(classes, names?.length ?? 0));
+    if (names) this.names = [...names];
   }
 
   private grow(k: number): void {

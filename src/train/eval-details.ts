@@ -2,6 +2,8 @@
 // (classification; binary and multilabel per output at 0.5) or residual statistics (regression),
 // accumulated from predictRun's rows as they stream, so nothing per row is kept; per-entity-type
 // precision/recall/F1 for a tagging task with an entity metric (its `tags` name the classes).
+import { predictEncodingOf } from '../data/predict-input';
+import { readDataState } from '../data/state';
 import { ConfusionCounter, EntityCounter, ResidualCounter, type TaskDetails } from '../eval/details';
 import { predictRun, type PredictOptions, type TaskPrediction } from './predict';
 import { loadRunSpec } from './run-eval';
@@ -13,8 +15,8 @@ type Counter =
   | { kind: 'entities'; e: EntityCounter; names?: string[] }
   | { kind: 'none' };
 
-function counterFor(p: TaskPrediction, entityTags: string[] | 'learn' | undefined): Counter {
-  if ('class' in p) return { kind: 'class', c: new ConfusionCounter() };
+function counterFor(p: TaskPrediction, entityTags: string[] | 'learn' | undefined, names: string[] | undefined): Counter {
+  if ('class' in p) return { kind: 'class', c: new ConfusionCounter(0, names) };
   if ('probabilities' in p) return { kind: 'outputs', cs: p.probabilities.map(() => new ConfusionCounter(2)) };
   if ('value' in p) return { kind: 'residual', r: new ResidualCounter() };
   // Token rows: entity details when the task has an entity metric (names from its tags, else from the row).
@@ -65,14 +67,17 @@ export async function evaluateDetails(runDir: string, opts: Omit<PredictOptions,
   const counters = new Map<string, Counter>();
   // The tags of each task's entity metric (entity-f1/precision/recall), if it has one.
   const entityTags: Record<string, string[] | 'learn'> = {};
-  for (const [t, task] of Object.entries(loadRunSpec(runDir).resolved.tasks)) {
+  const spec = loadRunSpec(runDir);
+  // Every class's name, also of a class that no row of the split has or gets (a row names only its own).
+  const names = predictEncodingOf(spec, spec.resolved.inputs, readDataState(runDir)).classNames ?? {};
+  for (const [t, task] of Object.entries(spec.resolved.tasks)) {
     const m = task.metrics.find((x) => x.type.startsWith('entity-')) as { tags?: string[] | 'learn' } | undefined;
     if (m?.tags) entityTags[t] = m.tags;
   }
   // Residuals in the units the metrics use (standard deviations for a z-scored target).
   await predictRun(runDir, { ...opts, labels: true, topK: 1, denormalize: false }, (row) => {
     for (const [task, p] of Object.entries(row.tasks)) {
-      if (!counters.has(task)) counters.set(task, counterFor(p, entityTags[task]));
+      if (!counters.has(task)) counters.set(task, counterFor(p, entityTags[task], names[task]));
       add(counters.get(task)!, p);
     }
   });

@@ -39,6 +39,32 @@ describe('evaluation details', () => {
     assert.equal(plain.result().names, undefined);
   });
 
+  it('macro means are over the classes that occur in targets or predictions, as the macro-f1 metric and scikit-learn', () => {
+    // A head of 4 classes; the split has rows of classes 0 and 1 only (movies: "Concert/Performance"
+    // had no test film and was never predicted).
+    const c = new ConfusionCounter(4);
+    for (const [t, p] of [[0, 0], [0, 1], [1, 1]]) c.add(t, p);
+    const d = c.result();
+    // class 0: P 1, R 1/2, F1 2/3; class 1: P 1/2, R 1, F1 2/3; classes 2, 3 left out (before: /4 → 0.375, 0.375, 1/3)
+    close(d.macro.precision, 0.75);
+    close(d.macro.recall, 0.75);
+    close(d.macro.f1, 2 / 3);
+    // A class only predicted counts: F1 0 enters the mean.
+    const e = new ConfusionCounter(3);
+    for (const [t, p] of [[0, 0], [0, 2]]) e.add(t, p);
+    // class 0: P 1, R 1/2, F1 2/3; class 2: P 0, R 0, F1 0; class 1 left out
+    close(e.result().macro.f1, 1 / 3);
+    close(e.result().macro.precision, 0.5);
+  });
+
+  it("the run's class names name every class, also one that no row has or gets", () => {
+    const c = new ConfusionCounter(0, ['Action', 'Concert/Performance', 'Drama']);
+    c.add(0, 2, 'Action', 'Drama');
+    const d = c.result();
+    assert.deepEqual(d.names, ['Action', 'Concert/Performance', 'Drama']);
+    assert.deepEqual(d.confusion, [[0, 0, 1], [0, 0, 0], [0, 0, 0]]);
+  });
+
   it('residual statistics per column', () => {
     const r = new ResidualCounter();
     r.add([1, 10], [0, 10]);
