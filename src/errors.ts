@@ -72,13 +72,16 @@ export function formatProblem(p: Problem): string {
 export class MtlError extends Error {
   readonly kind: ErrorKind;
   readonly problems: Problem[];
+  /** The check stopped at a limit: `problems` are the first found, and there may be more. */
+  readonly truncated: boolean;
 
-  constructor(kind: ErrorKind, problems: Problem[] | string, opts: { cause?: unknown } = {}) {
+  constructor(kind: ErrorKind, problems: Problem[] | string, opts: { cause?: unknown; truncated?: boolean } = {}) {
     const list = typeof problems === 'string' ? [{ where: {}, message: problems }] : problems;
     super(list.map(formatProblem).join('\n'));
     this.name = 'MtlError';
     this.kind = kind;
     this.problems = list;
+    this.truncated = opts.truncated ?? false;
     if (opts.cause !== undefined) (this as { cause?: unknown }).cause = opts.cause;
   }
 
@@ -87,11 +90,11 @@ export class MtlError extends Error {
   }
 
   toJSON(): object {
-    return { kind: this.kind, exitCode: this.exitCode, problems: this.problems };
+    return { kind: this.kind, exitCode: this.exitCode, problems: this.problems, ...(this.truncated ? { truncated: true } : {}) };
   }
 }
 
 export const configError = (problems: Problem[] | string) => new MtlError('config', problems);
-export const dataError = (problems: Problem[] | string) => new MtlError('data', problems);
+export const dataError = (problems: Problem[] | string, opts: { truncated?: boolean } = {}) => new MtlError('data', problems, opts);
 export const checkpointError = (problems: Problem[] | string) => new MtlError('checkpoint', problems);
 export const usageError = (problems: Problem[] | string) => new MtlError('usage', problems);

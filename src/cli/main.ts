@@ -210,7 +210,9 @@ export async function main(argv: string[], o: Output = consoleOutput): Promise<n
     }
     if (e instanceof MtlError) {
       for (const p of e.problems) o.err(formatProblem(p));
-      if (e.problems.length > 1) o.err(`${e.problems.length} problems`);
+      const n = e.problems.length;
+      if (e.truncated) o.err(`${n} problems, the first found: the check stops at ${n}, so later rows were not checked and may have more`);
+      else if (n > 1) o.err(`${n} problems`);
       return e.exitCode;
     }
     o.err(`internal error: ${(e as Error)?.stack ?? String(e)}`);

@@ -12,8 +12,8 @@ export class ProblemList {
     if (this.list.length >= MAX_PROBLEMS) this.throw();
   };
   throw(): never {
-    const more = this.list.length >= MAX_PROBLEMS ? [{ where: {}, message: `stopped after ${MAX_PROBLEMS} problems` }] : [];
-    throw dataError([...this.list, ...more]);
+    // At the limit the count is of the problems found so far, not of all: the error says so.
+    throw dataError(this.list, { truncated: this.list.length >= MAX_PROBLEMS });
   }
   check(): void {
     if (this.list.length) this.throw();
