@@ -180,3 +180,16 @@ export function namedFiles(config: Record<string, unknown>): Array<{ path: Array
   for (const [t, tc] of Object.entries(c.tasks ?? {})) for (const s of SPLITS) add(tc[s], ['data', 'tasks', t, s]);
   return out;
 }
+
+/**
+ * Fields that a target reads and an input reads too: the model is then given the label it is to
+ * predict. `at` is the target's spec path (data.targets.<t>, or data.tasks.<t>.target).
+ */
+export function fieldsReadByInputAndTarget(config: Record<string, unknown>): Array<{ task: string; at: string; field: string; input: string }> {
+  const c = config as unknown as Partial<FilesConfig>;
+  const names = (m: { field?: string; column?: string; columns?: string[] }) => m.columns ?? [m.field ?? m.column ?? ''];
+  const readers = new Map<string, string>();
+  for (const [input, m] of Object.entries(c.inputs ?? {})) for (const f of names(m)) if (!readers.has(f)) readers.set(f, input);
+  const targets = c.tasks ? Object.entries(c.tasks).map(([t, tc]) => [t, tc.target, `data.tasks.${t}.target`] as const) : Object.entries(c.targets ?? {}).map(([t, m]) => [t, m, `data.targets.${t}`] as const);
+  return targets.flatMap(([task, m, at]) => names(m ?? {}).flatMap((field) => (readers.has(field) ? [{ task, at, field, input: readers.get(field)! }] : [])));
+}

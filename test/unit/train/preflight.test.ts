@@ -44,6 +44,32 @@ describe('preflight', () => {
     assert.deepEqual(unusedTableWarnings({ features: { island: { embedding: 4, inputDim: 999 } } } as never, state), []);
   });
 
+  it('a target whose field an input reads too is a warning: the model would be given the label', () => {
+    const files = (inputs: string, targets: string) => `name: leak
+data:
+  type: files
+  train: {format: json, path: movies.json}
+  inputs:
+${inputs}
+  targets:
+${targets}
+inputs: {numbers: {shape: [2]}, mpaa: {shape: [1], dtype: int32}}
+features: {numbers: null, mpaa: {embedding: 3}}
+backbone: [{dense: {units: 4}}]
+tasks:
+  imdb: {type: regression, head: [{dense: {units: 1}}], loss: mse}
+  rating: {type: classification, head: [{dense: {units: 7, activation: softmax}}], loss: sparse-categorical-crossentropy}
+`;
+    const targets = '    imdb: {column: IMDB Rating, type: regression}\n    rating: {column: MPAA Rating, type: classification, classes: 7, categories: learn}';
+    const leaky = preflight(validateSpecText(files('    numbers: {columns: [Production Budget, IMDB Rating]}\n    mpaa: {column: MPAA Rating, encoding: embedding}', targets), 'leak.yaml'));
+    assert.deepEqual(leaky, [
+      'data.targets.imdb reads "IMDB Rating", which input "numbers" (data.inputs.numbers) reads too: the model is given the label it predicts, so imdb\'s metrics measure a copy, not a prediction; drop "IMDB Rating" from the input (unless imdb is meant to reconstruct it)',
+      'data.targets.rating reads "MPAA Rating", which input "mpaa" (data.inputs.mpaa) reads too: the model is given the label it predicts, so rating\'s metrics measure a copy, not a prediction; drop "MPAA Rating" from the input (unless rating is meant to reconstruct it)',
+    ]);
+    const clean = preflight(validateSpecText(files('    numbers: {columns: [Production Budget, IMDB Votes]}\n    mpaa: {column: Distributor, encoding: embedding}', targets), 'clean.yaml'));
+    assert.deepEqual(clean, []);
+  });
+
   it('a task weight with a method that ignores it is a warning; static and stch read it', () => {
     const w = (method: string) => preflight(validateSpecText(TINY_SPEC.replace('  left:\n', '  left:\n    weight: 2\n') + `weighting: {method: ${method}}\n`, 'weighted.yaml'));
     assert.match(w('mgda').join('\n'), /tasks\.left\.weight is ignored by weighting method "mgda"/);
