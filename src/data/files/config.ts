@@ -1,6 +1,7 @@
 // Owns the `files` data type's configuration: the mapping types (input, target, source), the
 // cross-field checks the JSON Schema cannot express, and the target mapping of every task.
 import { configError, type Problem } from '../../errors';
+import { fieldsOf } from './fields';
 import type { TaskType } from '../../tasks';
 import type { Format } from '../formats/record';
 
@@ -187,9 +188,8 @@ export function namedFiles(config: Record<string, unknown>): Array<{ path: Array
  */
 export function fieldsReadByInputAndTarget(config: Record<string, unknown>): Array<{ task: string; at: string; field: string; input: string }> {
   const c = config as unknown as Partial<FilesConfig>;
-  const names = (m: { field?: string; column?: string; columns?: string[] }) => m.columns ?? [m.field ?? m.column ?? ''];
   const readers = new Map<string, string>();
-  for (const [input, m] of Object.entries(c.inputs ?? {})) for (const f of names(m)) if (!readers.has(f)) readers.set(f, input);
+  for (const [input, m] of Object.entries(c.inputs ?? {})) for (const f of fieldsOf(m)) if (!readers.has(f)) readers.set(f, input);
   const targets = c.tasks ? Object.entries(c.tasks).map(([t, tc]) => [t, tc.target, `data.tasks.${t}.target`] as const) : Object.entries(c.targets ?? {}).map(([t, m]) => [t, m, `data.targets.${t}`] as const);
-  return targets.flatMap(([task, m, at]) => names(m ?? {}).flatMap((field) => (readers.has(field) ? [{ task, at, field, input: readers.get(field)! }] : [])));
+  return targets.flatMap(([task, m, at]) => fieldsOf(m ?? {}).flatMap((field) => (readers.has(field) ? [{ task, at, field, input: readers.get(field)! }] : [])));
 }
