@@ -1,6 +1,7 @@
 // Owns MaxPool, MaxPoolGrad and AvgPoolGrad for the WASM backend. MaxPool runs on mtl's SIMD module
 // (pool.c) with the cpu backend's semantics (first maximum by strict >, so NaN never wins), which
-// the gradient below shares; tfjs-backend-wasm's (XNNPACK) lets a NaN hide the values after it. tfjs-backend-wasm's versions walk NHWC
+// the gradient below shares (a 2×2 / 2 pooling under a gradient tape also leaves a byte per value
+// saying where its maximum was, which the gradient reads instead of the input); tfjs-backend-wasm's (XNNPACK) lets a NaN hide the values after it. tfjs-backend-wasm's versions walk NHWC
 // tensors channel-outermost (a cache miss per element) and, for max pooling, start the running max
 // at FLT_MIN (the smallest positive float), so windows of zeros or negative values get no gradient,
 // and break ties towards the last maximum where the cpu backend takes the first.
@@ -14,7 +15,7 @@
 //         tfjs-backend-wasm's divisor: the full window, padded positions included)
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapF32, originalKernel, type Info, type KernelArgs } from './wasm-ops';
+import { heapF32, heapView, originalKernel, type Info, type KernelArgs } from './wasm-ops';
 import { isReluOutput, markMaskedBy } from './wasm-elementwise';
 import { heapOffset, simdKernels } from './wasm-simd';
 
@@ -122,6 +123,36 @@ const tiles2x2 = (g: PoolGeometry) => g.fh === 2 && g.fw === 2 && g.sh === 2 && 
 
 const geometryArgs = (g: PoolGeometry) => [g.n, g.h, g.w, g.c, g.oh, g.ow, g.fh, g.fw, g.sh, g.sw, g.top, g.left] as const;
 
+/**
+ * The codes a 2×2 pooling wrote while a gradient was being recorded (pool.c's max_pool_2x2_codes), by
+ * its output's data, with the input they describe: its gradient reads them instead of the input. They
+ * live on the heap as long as the output's data does (freed with it: withCodeRelease).
+ */
+const codesOf = new WeakMap<object, { codes: Info; x: object; count: number }>();
+const releasing = new WeakSet<object>();
+
+/** The codes a pooled output carries, if any (tests use it to see which path a gradient takes). */
+export const poolCodes = (y: { dataId: object }): Info | undefined => codesOf.get(y.dataId)?.codes;
+
+/** Has the backend free an output's codes when it frees the output's data. */
+function withCodeRelease(backend: BackendWasm): void {
+  if (releasing.has(backend)) return;
+  releasing.add(backend);
+  const dispose = backend.disposeData.bind(backend);
+  backend.disposeData = (dataId: object, force?: boolean): boolean => {
+    const freed = dispose(dataId, force);
+    const entry = codesOf.get(dataId);
+    if (entry && !backend.dataIdMap.has(dataId)) {
+      codesOf.delete(dataId);
+      dispose(entry.codes.dataId, true);
+    }
+    return freed;
+  };
+}
+
+/** Whether tfjs is recording a gradient tape (then an op's backward pass may follow). */
+const recording = (): boolean => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+
 /** MaxPool on pool.c; tfjs-backend-wasm's own kernel without the module or for other dtypes. */
 export function maxPool(args: KernelArgs): Info {
   const backend = args.backend as BackendWasm;
@@ -130,6 +161,16 @@ export function maxPool(args: KernelArgs): Info {
   if (!k || x.dtype !== 'float32' || x.shape.length !== 4) return originalKernel('MaxPool').kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
   const g = poolGeometry('MaxPool', x, null, args.attrs ?? {});
   const out = backend.makeOutput([g.n, g.oh, g.ow, g.c], 'float32');
+  if (tiles2x2(g) && g.c >= 4 && recording()) {
+    withCodeRelease(backend);
+    // The codes, then a byte per image: 1 when it may hold a NaN.
+    const count = g.n * g.oh * g.ow * g.c;
+    const codes = backend.makeOutput([count + g.n], 'bool');
+    const at = heapOffset(backend, codes);
+    k.max_pool_2x2_codes(heapOffset(backend, x), heapOffset(backend, out), at, at + count, g.n, g.oh, g.ow, g.c);
+    codesOf.set(out.dataId, { codes, x: x.dataId, count });
+    return out;
+  }
   k.max_pool(heapOffset(backend, x), heapOffset(backend, out), ...geometryArgs(g));
   return out;
 }
@@ -143,7 +184,13 @@ export function maxPoolGrad(args: KernelArgs): Info {
   if (k && tiles2x2(g)) {
     // After a fused relu: its mask in the same pass (its gradient then skips it).
     const relu = isReluOutput(input);
-    k.max_pool_grad_2x2(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), g.n, g.oh, g.ow, g.c, relu ? 1 : 0);
+    const { output } = args.inputs as { output?: Info };
+    const coded = output && codesOf.get(output.dataId);
+    if (coded && coded.x === input.dataId && !heapView(backend, coded.codes).subarray(coded.count).includes(1)) {
+      k.max_pool_grad_2x2_codes(heapOffset(backend, coded.codes), heapOffset(backend, dy), heapOffset(backend, out), g.n, g.oh, g.ow, g.c, relu ? 1 : 0);
+    } else {
+      k.max_pool_grad_2x2(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), g.n, g.oh, g.ow, g.c, relu ? 1 : 0);
+    }
     if (relu) markMaskedBy(out, input);
     return out;
   }

@@ -2,7 +2,7 @@
 // threaded WASM build — the one place the split rules live. startKernelThreads() wraps the object
 // simdKernels() hands out, so call sites stay unchanged; a kernel is split only when its work is large
 // enough to pay for the dispatch (~10–30 µs to wake a worker, measured), else it runs as before:
-//   conv2d_forward(_cvec), pad_hw, max_pool, max_pool_grad(_2x2): over images (pointers advance by an
+//   conv2d_forward(_cvec), pad_hw, max_pool, max_pool_grad(_2x2), the max pooling codes kernels: over images (pointers advance by an
 //     image's floats; a padded input's one-image scratch is per chunk);
 //   conv2d_filter_grad: over taps (each chunk computes its rows of dw over every image; a padded input's
 //     one-image scratch and the kernel's own scratch per chunk);
@@ -16,7 +16,7 @@ import { KernelPool, MAX_CHUNKS, type PoolOptions } from './wasm-kernel-pool';
 import { memoryOf, SGEMM_SCRATCH, simdKernels, simdModule, useSplitKernels, type SimdKernels } from './wasm-simd';
 
 /** The kernels that can be split, by index (the pool's task words name them so). */
-const NAMES = ['conv2d_forward', 'conv2d_forward_cvec', 'conv2d_filter_grad', 'pad_hw', 'sgemm', 'sgemm_at', 'sgemm_packed', 'max_pool', 'max_pool_grad', 'max_pool_grad_2x2', 'relu_grad', 'bias_relu'] as const;
+const NAMES = ['conv2d_forward', 'conv2d_forward_cvec', 'conv2d_filter_grad', 'pad_hw', 'sgemm', 'sgemm_at', 'sgemm_packed', 'max_pool', 'max_pool_grad', 'max_pool_grad_2x2', 'max_pool_2x2_codes', 'max_pool_grad_2x2_codes', 'relu_grad', 'bias_relu'] as const;
 type Name = (typeof NAMES)[number];
 const FN = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 
@@ -137,6 +137,12 @@ export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendW
     if (floats < MIN_FLOATS) return raw[name](...a);
     over(name, a, a[nAt], many(), 1, (s, cnt) => ({ [nAt]: cnt, ...Object.fromEntries(Object.entries(perImage).map(([at, f]) => [at, a[Number(at)] + 4 * s * f])) }));
   };
+  // Kernels over images whose operand at position p advances by perImage[p] bytes an image.
+  const byteImages = (name: Name, nAt: number, perImage: Record<number, number>, a: Args): void => {
+    const bytes = Object.values(perImage).reduce((t, b) => t + b, 0) * a[nAt];
+    if (bytes < 4 * MIN_FLOATS) return raw[name](...a);
+    over(name, a, a[nAt], many(), 1, (s, cnt) => ({ [nAt]: cnt, ...Object.fromEntries(Object.entries(perImage).map(([at, b]) => [at, a[Number(at)] + s * b])) }));
+  };
   const split: Record<Name, (...a: Args) => void> = {
     conv2d_forward: convForward('conv2d_forward', raw, pool, backend),
     conv2d_forward_cvec: convForward('conv2d_forward_cvec', raw, pool, backend),
@@ -147,6 +153,10 @@ export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendW
     max_pool_grad: (...a) => images('max_pool_grad', 3, { 0: a[4] * a[5] * a[6], 1: a[7] * a[8] * a[6], 2: a[4] * a[5] * a[6] }, a),
     // max_pool_grad_2x2(x, dy, dx, n, oh, ow, c): x and dx images 2oh × 2ow.
     max_pool_grad_2x2: (...a) => images('max_pool_grad_2x2', 3, { 0: 4 * a[4] * a[5] * a[6], 1: a[4] * a[5] * a[6], 2: 4 * a[4] * a[5] * a[6] }, a),
+    // max_pool_2x2_codes(x, y, codes, nans, n, oh, ow, c), max_pool_grad_2x2_codes(codes, dy, dx, n, oh, ow, c, relu):
+    // x and dx 4·oh·ow·c floats an image, y and dy oh·ow·c floats, codes oh·ow·c bytes, nans 1 byte.
+    max_pool_2x2_codes: (...a) => byteImages('max_pool_2x2_codes', 4, { 0: 16 * a[5] * a[6] * a[7], 1: 4 * a[5] * a[6] * a[7], 2: a[5] * a[6] * a[7], 3: 1 }, a),
+    max_pool_grad_2x2_codes: (...a) => byteImages('max_pool_grad_2x2_codes', 3, { 0: a[4] * a[5] * a[6], 1: 4 * a[4] * a[5] * a[6], 2: 16 * a[4] * a[5] * a[6] }, a),
     sgemm: (...a) => {
       const [m, n, kk, pa, lda, , , pc, ldc, accumulate] = a;
       // accumulate stays whole: a chunk run again after a timeout (wasm-kernel-pool.ts) must give the same bits.

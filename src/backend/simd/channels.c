@@ -94,6 +94,43 @@ void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int n, int oh
   }
 }
 
+// max_pool_grad_2x2 from the codes max_pool_2x2_codes (pool.c) wrote instead of x, when x holds no
+// NaN: the same values. The window's place named by bits 0–2 gets dy (with relu: dy·step(maximum),
+// bit 3) and the others 0 (with relu: 0·step(x) = 0, x not NaN).
+INLINE void code_window(const unsigned char* code, const float* dy, float* dx, int c, int row, int relu) {
+  const v128_t k = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(code)));
+  const v128_t at = wasm_v128_and(k, wasm_i32x4_splat(7));
+  v128_t d = wasm_v128_load(dy);
+  if (relu) {
+    const v128_t pos = wasm_i32x4_ne(wasm_v128_and(k, wasm_i32x4_splat(8)), wasm_i32x4_splat(0));
+    d = wasm_f32x4_mul(d, wasm_v128_bitselect(wasm_f32x4_splat(1), wasm_f32x4_splat(0), pos));
+  }
+  wasm_v128_store(dx, wasm_v128_and(d, wasm_i32x4_eq(at, wasm_i32x4_splat(0))));
+  wasm_v128_store(dx + c, wasm_v128_and(d, wasm_i32x4_eq(at, wasm_i32x4_splat(1))));
+  wasm_v128_store(dx + row, wasm_v128_and(d, wasm_i32x4_eq(at, wasm_i32x4_splat(2))));
+  wasm_v128_store(dx + row + c, wasm_v128_and(d, wasm_i32x4_eq(at, wasm_i32x4_splat(3))));
+}
+
+EXPORT(max_pool_grad_2x2_codes)
+void max_pool_grad_2x2_codes(const unsigned char* codes, const float* dy, float* dx, int n, int oh, int ow, int c, int relu) {
+  const int row = 2 * ow * c;
+  for (int b = 0; b < n; b++) {
+    for (int y = 0; y < oh; y++) {
+      float* out = dx + (b * 2 * oh + 2 * y) * row;
+      for (int q = 0; q < ow; q++, codes += c, dy += c, out += 2 * c) {
+        for (int k = 0; k < c; k += 4) {
+          const int j = k + 4 > c ? c - 4 : k;
+          if (relu) {
+            code_window(codes + j, dy + j, out + j, c, row, 1);
+          } else {
+            code_window(codes + j, dy + j, out + j, c, row, 0);
+          }
+        }
+      }
+    }
+  }
+}
+
 // out [n, oh, ow, c] = x [n, h, w, c] placed at row `top`, column `left`, `value` around it
 // (PadV2 of the spatial axes: a zeroPadding2d layer); each row one contiguous copy.
 INLINE void fill(float* p, int count, v128_t v) {

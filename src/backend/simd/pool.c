@@ -46,6 +46,55 @@ INLINE void max_pool_2x2(const float* x, float* y, int n, int h, int w, int c, i
   }
 }
 
+// The same 2×2 pooling that also writes a code byte per output value, which its gradient reads
+// instead of x (x is the largest operand there, usually out of cache by the backward pass: ~1 ms of
+// the ~3 ms of LeNet's first pooling gradient at batch 256). Bits 0–2: the first maximum's place in
+// the window (0–3, row-major; 4: no value beat −∞); bit 3: that maximum > 0. That is all
+// max_pool_grad_2x2 (channels.c) reads of x, with or without the relu mask, unless x holds a NaN (a
+// NaN that does not win still makes relu's mask NaN at its place): nans[b] is 1 when image b may
+// hold one (its values' sum is NaN), and the gradient then reads x.
+INLINE v128_t pool_codes(const float* p, int c, int row, float* y, unsigned char* code, v128_t sum) {
+  const v128_t a0 = wasm_v128_load(p), a1 = wasm_v128_load(p + c), a2 = wasm_v128_load(p + row), a3 = wasm_v128_load(p + row + c);
+  // best < a ? a : best (pmax) is the strict > of the cpu backend's loop; g_i: whether a_i won.
+  const v128_t inf = wasm_f32x4_splat(-__builtin_inff());
+  v128_t best = wasm_f32x4_pmax(inf, a0);
+  const v128_t g1 = wasm_f32x4_gt(a1, best);
+  best = wasm_f32x4_pmax(best, a1);
+  const v128_t g2 = wasm_f32x4_gt(a2, best);
+  best = wasm_f32x4_pmax(best, a2);
+  const v128_t g3 = wasm_f32x4_gt(a3, best);
+  best = wasm_f32x4_pmax(best, a3);
+  wasm_v128_store(y, best);
+  // The last a_i that won is the first maximum (a0 when none of the others did); 4 when none beat −∞.
+  v128_t k = wasm_u32x4_max(wasm_v128_and(g1, wasm_i32x4_splat(1)), wasm_v128_and(g2, wasm_i32x4_splat(2)));
+  k = wasm_u32x4_max(k, wasm_v128_and(g3, wasm_i32x4_splat(3)));
+  k = wasm_v128_or(k, wasm_v128_andnot(wasm_i32x4_splat(4), wasm_f32x4_gt(best, inf)));
+  k = wasm_v128_or(k, wasm_v128_and(wasm_f32x4_gt(best, wasm_f32x4_splat(0)), wasm_i32x4_splat(8)));
+  const v128_t k16 = wasm_i16x8_narrow_i32x4(k, k);
+  wasm_v128_store32_lane(code, wasm_u8x16_narrow_i16x8(k16, k16), 0);
+  return wasm_f32x4_add(sum, wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)));
+}
+
+// y and codes [n, oh, ow, c] of 2×2 windows at stride 2 tiling x [n, 2·oh, 2·ow, c], c ≥ 4 (the last
+// vector of a pixel overlaps the one before it, as in max_pool_2x2), and nans [n].
+EXPORT(max_pool_2x2_codes)
+void max_pool_2x2_codes(const float* x, float* y, unsigned char* codes, unsigned char* nans, int n, int oh, int ow, int c) {
+  const int row = 2 * ow * c;
+  for (int b = 0; b < n; b++) {
+    v128_t sum = wasm_f32x4_splat(0);
+    for (int oy = 0; oy < oh; oy++) {
+      const float* in = x + (b * 2 * oh + 2 * oy) * row;
+      for (int ox = 0; ox < ow; ox++, y += c, codes += c, in += 2 * c) {
+        for (int k = 0; k < c; k += 4) {
+          const int j = k + 4 > c ? c - 4 : k;
+          sum = pool_codes(in + j, c, row, y + j, codes + j, sum);
+        }
+      }
+    }
+    nans[b] = wasm_v128_any_true(wasm_f32x4_ne(sum, sum));
+  }
+}
+
 EXPORT(max_pool)
 void max_pool(const float* x, float* y, int n, int h, int w, int c, int oh, int ow, int fh, int fw, int sh, int sw, int top, int left) {
   if (fh == 2 && fw == 2 && sh == 2 && sw == 2 && top == 0 && left == 0 && c >= 4 && 2 * oh <= h && 2 * ow <= w) {

@@ -46,7 +46,10 @@ const OPS = `
     // A read transposed where it lies (sgemm_at): chunks start columns of the stored A apart; 503 rows, 50 columns (edges).
     matMulTransposeA: () => tf.matMul(tf.tensor2d(values(256 * 503, 0.19), [256, 503]), tf.tensor2d(values(256 * 50, 0.41), [256, 50]), true, false),
     matMulBiasRelu: () => tf.fused.matMul({ a, b: tf.tensor2d(values(200 * 400, 0.29), [200, 400]), bias, activation: 'relu' }),
-    maxPoolGrad: () => tf.grad((x) => tf.sum(tf.mul(tf.maxPool(x, 2, 2, 'valid'), tf.tensor4d(values(16 * 16 * 16 * 16, 0.53), [16, 16, 16, 16]))))(x),
+    // 2×2 pooling under a tape writes codes its gradient reads (pool.c, channels.c); outside one, the
+    // gradient reads x.
+    maxPoolGrad: () => tf.grad((x) => tf.sum(tf.mul(tf.maxPool(x, 2, 2, 'valid'), tf.tensor4d(values(32 * 16 * 16 * 16, 0.53), [32, 16, 16, 16]))))(x2),
+    maxPoolGradFromX: () => tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor4d(values(16 * 16 * 16 * 16, 0.53), [16, 16, 16, 16]), input: x, output: tf.maxPool(x, 2, 2, 'valid') }, { filterSize: 2, strides: 2, pad: 'valid' }),
     // The filter gradient over tap ranges: strided and unpadded; padded (each chunk pads every image
     // into a scratch of its own); quickstart's second layer (5×5×10 → 20: 250 taps, not a multiple of
     // the split's alignment); one input channel at stride 1 (conv-c1.h's path, scratch of its own per

@@ -3,13 +3,20 @@
 // counts with and without a vector tail, with many ties; NaN, −∞ and ±0 by hand (the first maximum
 // by strict >, as the cpu backend; tfjs-backend-wasm's XNNPACK kernel answers differently).
 // MaxPoolGrad of a relu's output with the relu's mask fused in: by definition (NaN, ±0, negatives)
-// and, in a conv2d → maxPool model, the same bits as tfjs's own layers. Also PadV2 of the spatial
-// axes (wasm-pad.ts, channels.c) and its gradient against the cpu backend.
+// and, in a conv2d → maxPool model, the same bits as tfjs's own layers. 2×2 pooling under a gradient
+// tape, whose gradient reads the forward's code bytes instead of x: the codes by hand, the gradient as
+// on cpu and as from x (relu mask, ties, ±0, −∞ windows, NaN images falling back to x), codes freed
+// with the output. Also PadV2 of the spatial axes (wasm-pad.ts, channels.c) and its gradient against
+// the cpu backend.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { markReluOutput } from '../../../src/backend/wasm-elementwise';
 import { oneKernel } from '../../../src/layers/one-kernel';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapView } from '../../../src/backend/wasm-ops';
+import { poolCodes } from '../../../src/backend/wasm-pool-grads';
+import { heapOffset, simdKernels } from '../../../src/backend/wasm-simd';
 import { useBackend } from '../../helpers/backend';
 import { compare, on, size, values } from './wasm-compare';
 
@@ -136,4 +143,127 @@ describe('max pooling on the SIMD module', () => {
     const [fused, stock] = [await on('wasm', run(true)), await on('wasm', run(false))];
     fused.forEach((g, i) => assert.deepEqual(g, stock[i], `gradient ${i}`));
   });
+
+  describe('2×2 pooling under a gradient tape: the gradient from the forward\'s codes', () => {
+    it('codes by hand: the first maximum\'s place, 4 for a window that never beats −∞, bit 3 for a maximum > 0; an image with a NaN flagged', async () => {
+      await useBackend('wasm');
+      // Two images 2×4, c = 4: two windows each; lane j of window q is the j-th column below.
+      // window (a0, a1, a2, a3) per lane:
+      const windows = [
+        [[1, 3, 3, 2], [0, -0, -0, 0], [-Infinity, -Infinity, -Infinity, -Infinity], [-1, -5, -1, -2]],
+        [[2, 2, 2, 2], [-3, -1, -2, -1], [5, 4, 6, 6], [-Infinity, -7, -Infinity, -Infinity]],
+        [[NaN, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1]], // image 2: a NaN
+        [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
+      ];
+      const want = [[1 | 8, 0, 4, 0], [0 | 8, 1, 2 | 8, 1], [1 | 8, 0, 0 | 8, 0 | 8], [0, 0, 0, 0]];
+      const wantY = [[3, 0, -Infinity, -1], [2, -1, 6, -7], [1, 0, 1, 1], [0, 0, 0, 0]];
+      // x [2, 2, 4, 4]: image b, row r, column 2q + s holds a_{2r+s} of window (b, q).
+      const x = new Float32Array(2 * 2 * 4 * 4);
+      windows.forEach((win, w) => {
+        const [b, q] = [w >> 1, w & 1];
+        for (let lane = 0; lane < 4; lane++) {
+          for (let i = 0; i < 4; i++) x[((b * 2 + (i >> 1)) * 4 + 2 * q + (i & 1)) * 4 + lane] = win[lane][i];
+        }
+      });
+      const backend = tf.backend() as BackendWasm;
+      const [xt, yt] = [tf.tensor4d(x, [2, 2, 4, 4]), tf.zeros([2, 1, 2, 4])];
+      const codes = backend.makeOutput([16 + 2], 'bool');
+      try {
+        simdKernels()!.max_pool_2x2_codes(heapOffset(backend, xt), heapOffset(backend, yt), heapOffset(backend, codes), heapOffset(backend, codes) + 16, 2, 1, 2, 4);
+        const bytes = Array.from(heapView(backend, codes));
+        assert.deepEqual(bytes.slice(0, 16), want.flat(), 'codes');
+        assert.deepEqual(bytes.slice(16), [0, 1], 'NaN flags per image');
+        const y = Array.from(yt.dataSync());
+        assert.ok(y.every((v, i) => Object.is(v, wantY.flat()[i])), `y ${y}`);
+      } finally {
+        tf.dispose([xt, yt]);
+        backend.disposeData(codes.dataId);
+      }
+    });
+
+    const TILED: Array<[number, number, number, number]> = [
+      [1, 2, 2, 4],
+      [3, 6, 8, 5], // a tail of 1: the last vector overlaps
+      [2, 8, 8, 10], // LeNet's 10 channels: 4 + 4 + overlapping 4
+      [1, 4, 6, 12],
+      [2, 4, 4, 13],
+    ];
+    for (const [b, h, w, c] of TILED) {
+      for (const ties of [false, true]) {
+        it(`b${b} ${h}x${w}x${c}${ties ? ', with ties and zeros' : ''}: forward and gradient as on cpu, through the codes`, async () => {
+          await compare(`tiled ${h}x${w}x${c}`, pool([b, h, w, c, 2, 2, 'valid'], ties));
+          await useBackend('wasm');
+          const x = tf.tensor4d(values(b * h * w * c, 76), [b, h, w, c]);
+          const y = tapePool(x);
+          assert.ok(poolCodes(y), 'the pooling under the tape wrote codes');
+          tf.dispose([x, y]);
+        });
+      }
+    }
+
+    it('after a relu (the mask fused): the same bits as the gradient from x; with a NaN in an image, from x', async () => {
+      for (const nan of [false, true]) {
+        const shape: [number, number, number, number] = [3, 6, 4, 10];
+        const raw = values(size(shape), 71).map((v, i) => (nan && i === 300 ? NaN : Math.round(v * 3) / 3));
+        const dy = values(3 * 3 * 2 * 10, 72).map((v) => Math.round(v * 4) / 4);
+        const grad = (viaCodes: boolean) => () => {
+          const x = tf.relu(tf.tensor4d(raw, shape));
+          markReluOutput(x);
+          const attrs = { filterSize: 2, strides: 2, pad: 'valid' };
+          // Under a tape the pooling writes codes; outside it does not, so the gradient reads x.
+          const y = viaCodes ? tapePool(x) : tf.maxPool(x, 2, 2, 'valid');
+          return tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor4d(dy, [3, 3, 2, 10]), input: x, output: y }, attrs) as tf.Tensor;
+        };
+        const [coded, fromX] = [...(await on('wasm', grad(true))), ...(await on('wasm', grad(false)))];
+        assert.ok(coded.every((v, i) => Object.is(v, fromX[i])), `nan ${nan}: same bits`);
+        const step = (v: number) => (Number.isNaN(v) ? NaN : v > 0 ? 1 : 0);
+        assert.ok(coded.some((v, i) => v === 0 && step(Math.max(raw[i], 0)) === 0 && fromX[i] === 0), 'the mask zeroed something');
+        // Which path ran: codes that say "no maximum anywhere" give a zero gradient only if they are read.
+        const zeroed = await on('wasm', () => {
+          const x = tf.relu(tf.tensor4d(raw, shape));
+          markReluOutput(x);
+          const y = tapePool(x);
+          const codes = poolCodes(y)!;
+          heapView(tf.backend() as BackendWasm, codes).fill(4, 0, 3 * 3 * 2 * 10);
+          return tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor4d(dy, [3, 3, 2, 10]), input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor;
+        });
+        if (nan) assert.ok(zeroed[0].every((v, i) => Object.is(v, fromX[i])), 'an image with a NaN: the gradient read x, not the codes');
+        else assert.ok(zeroed[0].every((v) => v === 0), 'the gradient read the codes');
+      }
+    });
+
+    it('the codes are freed with the pooled output, and a gradient asked for another input reads that input', async () => {
+      await useBackend('wasm');
+      const backend = tf.backend() as BackendWasm;
+      const shape: [number, number, number, number] = [2, 4, 4, 8];
+      const [a, b] = [tf.tensor4d(values(size(shape), 73), shape), tf.tensor4d(values(size(shape), 74), shape)];
+      const r = tf.tensor4d(values(2 * 2 * 2 * 8, 75), [2, 2, 2, 8]);
+      const before = backend.dataIdMap.numDataIds();
+      for (let i = 0; i < 3; i++) {
+        const y = tapePool(a); // kept past tidy (tf.keep): disposed by hand
+        assert.ok(poolCodes(y));
+        y.dispose();
+        tf.tidy(() => void tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), r)))(a));
+      }
+      assert.equal(backend.dataIdMap.numDataIds(), before, 'no data left on the heap');
+      const [mixed, own] = tf.tidy(() => {
+        const y = tapePool(a);
+        const attrs = { filterSize: 2, strides: 2, pad: 'valid' };
+        const g = (input: tf.Tensor, output: tf.Tensor) => Array.from((tf.engine().runKernel('MaxPoolGrad', { dy: r, input, output }, attrs) as tf.Tensor).dataSync());
+        return [g(b, y), g(b, tf.maxPool(b, 2, 2, 'valid'))];
+      });
+      assert.deepEqual(mixed, own);
+      tf.dispose([a, b, r]);
+    });
+  });
 });
+
+/** maxPool 2×2 run while a gradient tape records (so it writes its codes); the tape is dropped. */
+function tapePool(x: tf.Tensor): tf.Tensor {
+  let y: tf.Tensor | undefined;
+  tf.grad((v: tf.Tensor) => {
+    y = tf.keep(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid'));
+    return tf.sum(y);
+  })(x).dispose();
+  return y!;
+}
