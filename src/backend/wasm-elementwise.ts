@@ -9,7 +9,7 @@
 // pass on mtl's SIMD kernel (elementwise.c) where tfjs runs Step, Multiply and Sum.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapView, originalKernel, type HeapArray, type Info, type KernelArgs } from './wasm-ops';
+import { attachment, heapView, IMAGE_SUMS, originalKernel, type HeapArray, type Info, type KernelArgs } from './wasm-ops';
 import { heapOffset, simdKernels } from './wasm-simd';
 
 type Compare = (a: HeapArray, ia: number, sa: number, b: HeapArray, ib: number, sb: number, out: Uint8Array, io: number, n: number) => void;
@@ -162,8 +162,8 @@ export const markMaskedBy = (grad: { dataId: object }, y: { dataId: object }): v
 /**
  * For y = act(z + bias) with act relu or linear, and dy = ∂L/∂y over [..., C]: dz = ∂L/∂z (dy itself
  * when linear; relu: one pass of elementwise.c's relu_grad, or dy itself when already masked) and, when withBias, db = ∂L/∂bias [C] =
- * dz summed over the leading axes (channels.c's sum_rows, tfjs's Sum bit for bit). Null when not on
- * wasm with mtl's kernels.
+ * dz summed over the leading axes (channels.c's sum_rows, tfjs's Sum bit for bit; or, when dz came
+ * with per-image column sums, those summed in image order). Null when not on wasm with mtl's kernels.
  */
 export function biasReluGrad(dy: tf.Tensor, y: tf.Tensor, relu: boolean, withBias: boolean): { dz: tf.Tensor; db: tf.Tensor | null } | null {
   const k = simdKernels();
@@ -179,6 +179,9 @@ export function biasReluGrad(dy: tf.Tensor, y: tf.Tensor, relu: boolean, withBia
   if (!withBias) return { dz, db: null };
   const cols = y.shape[y.rank - 1] ?? 1;
   const db = backend.makeOutput([cols], 'float32');
-  k.sum_rows(heapOffset(backend, dz), cols ? y.size / cols : 0, cols, heapOffset(backend, db));
+  // dz's column sums per image, when the kernel that made it left them (max pooling's gradient).
+  const sums = dz === dy ? attachment(dy, IMAGE_SUMS)?.info : undefined;
+  if (sums && sums.shape[1] === cols) k.sum_rows(heapOffset(backend, sums), sums.shape[0], cols, heapOffset(backend, db));
+  else k.sum_rows(heapOffset(backend, dz), cols ? y.size / cols : 0, cols, heapOffset(backend, db));
   return { dz, db: wrap(db) };
 }

@@ -1,6 +1,6 @@
 // Owns the few helpers the WASM training kernels share: running a registered WASM kernel function
-// directly on TensorInfos (no engine, no tape), releasing intermediates, and typed views of tensors
-// that live on the WASM heap.
+// directly on TensorInfos (no engine, no tape), releasing intermediates, typed views of tensors
+// that live on the WASM heap, and heap data one kernel leaves attached to a tensor's data for another.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -75,6 +75,46 @@ export function heapView(backend: BackendWasm, info: Info): HeapArray {
   if (info.dtype === 'bool') return new Uint8Array(buffer, offset, n);
   throw new Error(`no heap view for dtype ${info.dtype}`);
 }
+
+/**
+ * The key of a gradient's per-image column sums ([n, c] floats for a gradient [n, …, c]; each image's
+ * terms summed in a fixed order): sum_rows over them in image order gives the column sums over all
+ * images with the same bits whatever the threads.
+ */
+export const IMAGE_SUMS = 'image-sums';
+
+/** Heap data attached to a tensor's data, by key, with what the attaching kernel noted about it. */
+const attachments = new WeakMap<object, Map<string, { info: Info; note: unknown }>>();
+const freeing = new WeakSet<object>();
+
+/**
+ * Attaches heap data `info` to owner's data under `key` (a pooling's codes for its gradient, a
+ * gradient's column sums for a bias gradient), freed when owner's data is freed — never before, so
+ * a later kernel can find it for as long as the owner exists.
+ */
+export function attach(backend: BackendWasm, owner: Info, key: string, info: Info, note: unknown = null): void {
+  if (!freeing.has(backend)) {
+    freeing.add(backend);
+    const dispose = backend.disposeData.bind(backend);
+    backend.disposeData = (dataId: object, force?: boolean): boolean => {
+      const freed = dispose(dataId, force);
+      const held = attachments.get(dataId);
+      if (held && !backend.dataIdMap.has(dataId)) {
+        attachments.delete(dataId);
+        for (const a of held.values()) dispose(a.info.dataId, true);
+      }
+      return freed;
+    };
+  }
+  const held = attachments.get(owner.dataId) ?? new Map<string, { info: Info; note: unknown }>();
+  const old = held.get(key);
+  if (old) backend.disposeData(old.info.dataId, true);
+  held.set(key, { info, note });
+  attachments.set(owner.dataId, held);
+}
+
+/** The data attached to owner's data under key, if any. */
+export const attachment = (owner: { dataId: object }, key: string): { info: Info; note: unknown } | undefined => attachments.get(owner.dataId)?.get(key);
 
 /**
  * rows [n, k] · m [k, c] straight on the WASM kernel, bypassing the engine (no tensors to create,

@@ -15,7 +15,7 @@
 //         tfjs-backend-wasm's divisor: the full window, padded positions included)
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapF32, heapView, originalKernel, type Info, type KernelArgs } from './wasm-ops';
+import { attach, attachment, heapF32, heapView, IMAGE_SUMS, originalKernel, type Info, type KernelArgs } from './wasm-ops';
 import { isReluOutput, markMaskedBy } from './wasm-elementwise';
 import { heapOffset, simdKernels } from './wasm-simd';
 
@@ -123,32 +123,14 @@ const tiles2x2 = (g: PoolGeometry) => g.fh === 2 && g.fw === 2 && g.sh === 2 && 
 
 const geometryArgs = (g: PoolGeometry) => [g.n, g.h, g.w, g.c, g.oh, g.ow, g.fh, g.fw, g.sh, g.sw, g.top, g.left] as const;
 
-/**
- * The codes a 2×2 pooling wrote while a gradient was being recorded (pool.c's max_pool_2x2_codes), by
- * its output's data, with the input they describe: its gradient reads them instead of the input. They
- * live on the heap as long as the output's data does (freed with it: withCodeRelease).
- */
-const codesOf = new WeakMap<object, { codes: Info; x: object; count: number }>();
-const releasing = new WeakSet<object>();
+/** What a 2×2 pooling's codes describe: its input's data and where the per-image NaN flags start. */
+interface CodesNote {
+  x: object;
+  count: number;
+}
 
 /** The codes a pooled output carries, if any (tests use it to see which path a gradient takes). */
-export const poolCodes = (y: { dataId: object }): Info | undefined => codesOf.get(y.dataId)?.codes;
-
-/** Has the backend free an output's codes when it frees the output's data. */
-function withCodeRelease(backend: BackendWasm): void {
-  if (releasing.has(backend)) return;
-  releasing.add(backend);
-  const dispose = backend.disposeData.bind(backend);
-  backend.disposeData = (dataId: object, force?: boolean): boolean => {
-    const freed = dispose(dataId, force);
-    const entry = codesOf.get(dataId);
-    if (entry && !backend.dataIdMap.has(dataId)) {
-      codesOf.delete(dataId);
-      dispose(entry.codes.dataId, true);
-    }
-    return freed;
-  };
-}
+export const poolCodes = (y: { dataId: object }): Info | undefined => attachment(y, 'codes')?.info;
 
 /** Whether tfjs is recording a gradient tape (then an op's backward pass may follow). */
 const recording = (): boolean => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
@@ -162,13 +144,12 @@ export function maxPool(args: KernelArgs): Info {
   const g = poolGeometry('MaxPool', x, null, args.attrs ?? {});
   const out = backend.makeOutput([g.n, g.oh, g.ow, g.c], 'float32');
   if (tiles2x2(g) && g.c >= 4 && recording()) {
-    withCodeRelease(backend);
     // The codes, then a byte per image: 1 when it may hold a NaN.
     const count = g.n * g.oh * g.ow * g.c;
     const codes = backend.makeOutput([count + g.n], 'bool');
     const at = heapOffset(backend, codes);
     k.max_pool_2x2_codes(heapOffset(backend, x), heapOffset(backend, out), at, at + count, g.n, g.oh, g.ow, g.c);
-    codesOf.set(out.dataId, { codes, x: x.dataId, count });
+    attach(backend, out, 'codes', codes, { x: x.dataId, count } satisfies CodesNote);
     return out;
   }
   k.max_pool(heapOffset(backend, x), heapOffset(backend, out), ...geometryArgs(g));
@@ -185,9 +166,13 @@ export function maxPoolGrad(args: KernelArgs): Info {
     // After a fused relu: its mask in the same pass (its gradient then skips it).
     const relu = isReluOutput(input);
     const { output } = args.inputs as { output?: Info };
-    const coded = output && codesOf.get(output.dataId);
-    if (coded && coded.x === input.dataId && !heapView(backend, coded.codes).subarray(coded.count).includes(1)) {
-      k.max_pool_grad_2x2_codes(heapOffset(backend, coded.codes), heapOffset(backend, dy), heapOffset(backend, out), g.n, g.oh, g.ow, g.c, relu ? 1 : 0);
+    const coded = output && attachment(output, 'codes');
+    const note = coded?.note as CodesNote | undefined;
+    if (coded && note!.x === input.dataId && !heapView(backend, coded.info).subarray(note!.count).includes(1)) {
+      // Each image's column sums of dx on the way (the bias gradient when a layer's own: wasm-elementwise.ts).
+      const sums = backend.makeOutput([g.n, g.c], 'float32');
+      k.max_pool_grad_2x2_codes(heapOffset(backend, coded.info), heapOffset(backend, dy), heapOffset(backend, out), heapOffset(backend, sums), g.n, g.oh, g.ow, g.c, relu ? 1 : 0);
+      attach(backend, out, IMAGE_SUMS, sums);
     } else {
       k.max_pool_grad_2x2(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), g.n, g.oh, g.ow, g.c, relu ? 1 : 0);
     }

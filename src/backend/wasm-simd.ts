@@ -64,8 +64,8 @@ export interface SimdKernels {
   max_pool_grad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   /** pool.c: 2×2 / 2 max pooling tiling x [n, 2·oh, 2·ow, c ≥ 4], with a code byte per output value for its gradient and nans[b] = 1 when image b may hold a NaN. */
   max_pool_2x2_codes(x: number, y: number, codes: number, nans: number, n: number, oh: number, ow: number, c: number): void;
-  /** channels.c: max_pool_grad_2x2 from max_pool_2x2_codes' codes instead of x. */
-  max_pool_grad_2x2_codes(codes: number, dy: number, dx: number, n: number, oh: number, ow: number, c: number, relu: number): void;
+  /** channels.c: max_pool_grad_2x2 from max_pool_2x2_codes' codes instead of x, and each image's column sums of dx [n, c]. */
+  max_pool_grad_2x2_codes(codes: number, dy: number, dx: number, sums: number, n: number, oh: number, ow: number, c: number, relu: number): void;
   /** rnn.c (the fused recurrent ops): C (+)= op(A)·B with op(A) = Aᵀ when transA is 1; dst = srcᵀ; column sums. */
   rnn_gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   rnn_transpose(rows: number, cols: number, src: number, dst: number): void;

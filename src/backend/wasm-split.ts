@@ -153,10 +153,10 @@ export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendW
     max_pool_grad: (...a) => images('max_pool_grad', 3, { 0: a[4] * a[5] * a[6], 1: a[7] * a[8] * a[6], 2: a[4] * a[5] * a[6] }, a),
     // max_pool_grad_2x2(x, dy, dx, n, oh, ow, c): x and dx images 2oh × 2ow.
     max_pool_grad_2x2: (...a) => images('max_pool_grad_2x2', 3, { 0: 4 * a[4] * a[5] * a[6], 1: a[4] * a[5] * a[6], 2: 4 * a[4] * a[5] * a[6] }, a),
-    // max_pool_2x2_codes(x, y, codes, nans, n, oh, ow, c), max_pool_grad_2x2_codes(codes, dy, dx, n, oh, ow, c, relu):
-    // x and dx 4·oh·ow·c floats an image, y and dy oh·ow·c floats, codes oh·ow·c bytes, nans 1 byte.
+    // max_pool_2x2_codes(x, y, codes, nans, n, oh, ow, c), max_pool_grad_2x2_codes(codes, dy, dx, sums, n, oh, ow, c, relu):
+    // x and dx 4·oh·ow·c floats an image, y and dy oh·ow·c floats, codes oh·ow·c bytes, nans 1 byte, sums c floats.
     max_pool_2x2_codes: (...a) => byteImages('max_pool_2x2_codes', 4, { 0: 16 * a[5] * a[6] * a[7], 1: 4 * a[5] * a[6] * a[7], 2: a[5] * a[6] * a[7], 3: 1 }, a),
-    max_pool_grad_2x2_codes: (...a) => byteImages('max_pool_grad_2x2_codes', 3, { 0: a[4] * a[5] * a[6], 1: 4 * a[4] * a[5] * a[6], 2: 16 * a[4] * a[5] * a[6] }, a),
+    max_pool_grad_2x2_codes: (...a) => byteImages('max_pool_grad_2x2_codes', 4, { 0: a[5] * a[6] * a[7], 1: 4 * a[5] * a[6] * a[7], 2: 16 * a[5] * a[6] * a[7], 3: 4 * a[7] }, a),
     sgemm: (...a) => {
       const [m, n, kk, pa, lda, , , pc, ldc, accumulate] = a;
       // accumulate stays whole: a chunk run again after a timeout (wasm-kernel-pool.ts) must give the same bits.

@@ -96,8 +96,9 @@ void max_pool_grad_2x2(const float* x, const float* dy, float* dx, int n, int oh
 
 // max_pool_grad_2x2 from the codes max_pool_2x2_codes (pool.c) wrote instead of x, when x holds no
 // NaN: the same values. The window's place named by bits 0–2 gets dy (with relu: dy·step(maximum),
-// bit 3) and the others 0 (with relu: 0·step(x) = 0, x not NaN).
-INLINE void code_window(const unsigned char* code, const float* dy, float* dx, int c, int row, int relu) {
+// bit 3) and the others 0 (with relu: 0·step(x) = 0, x not NaN). Returns the window's one value
+// (0 when none), lanes below `fresh` zeroed (lanes an overlapping last vector has already counted).
+INLINE v128_t code_window(const unsigned char* code, const float* dy, float* dx, int c, int row, int relu, v128_t fresh) {
   const v128_t k = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(code)));
   const v128_t at = wasm_v128_and(k, wasm_i32x4_splat(7));
   v128_t d = wasm_v128_load(dy);
@@ -109,22 +110,26 @@ INLINE void code_window(const unsigned char* code, const float* dy, float* dx, i
   wasm_v128_store(dx + c, wasm_v128_and(d, wasm_i32x4_eq(at, wasm_i32x4_splat(1))));
   wasm_v128_store(dx + row, wasm_v128_and(d, wasm_i32x4_eq(at, wasm_i32x4_splat(2))));
   wasm_v128_store(dx + row + c, wasm_v128_and(d, wasm_i32x4_eq(at, wasm_i32x4_splat(3))));
+  return wasm_v128_and(d, wasm_v128_and(wasm_i32x4_lt(at, wasm_i32x4_splat(4)), fresh));
 }
 
+// dx [n, 2·oh, 2·ow, c] from codes and dy [n, oh, ow, c] (c ≥ 4), and sums [n, c]: each image's
+// column sums of dx, its windows' values added in window order (sum_rows over them in image order is
+// dx's column sums, the same bits however the images are split over threads).
 EXPORT(max_pool_grad_2x2_codes)
-void max_pool_grad_2x2_codes(const unsigned char* codes, const float* dy, float* dx, int n, int oh, int ow, int c, int relu) {
+void max_pool_grad_2x2_codes(const unsigned char* codes, const float* dy, float* dx, float* sums, int n, int oh, int ow, int c, int relu) {
   const int row = 2 * ow * c;
-  for (int b = 0; b < n; b++) {
+  const v128_t all = wasm_i32x4_splat(-1), lane = wasm_i32x4_make(0, 1, 2, 3);
+  for (int b = 0; b < n; b++, sums += c) {
+    for (int k = 0; k < c; k += 4) wasm_v128_store(sums + (k + 4 > c ? c - 4 : k), wasm_f32x4_splat(0));
     for (int y = 0; y < oh; y++) {
       float* out = dx + (b * 2 * oh + 2 * y) * row;
       for (int q = 0; q < ow; q++, codes += c, dy += c, out += 2 * c) {
         for (int k = 0; k < c; k += 4) {
           const int j = k + 4 > c ? c - 4 : k;
-          if (relu) {
-            code_window(codes + j, dy + j, out + j, c, row, 1);
-          } else {
-            code_window(codes + j, dy + j, out + j, c, row, 0);
-          }
+          const v128_t fresh = j == k ? all : wasm_i32x4_ge(lane, wasm_i32x4_splat(k - j));
+          const v128_t v = relu ? code_window(codes + j, dy + j, out + j, c, row, 1, fresh) : code_window(codes + j, dy + j, out + j, c, row, 0, fresh);
+          wasm_v128_store(sums + j, wasm_f32x4_add(wasm_v128_load(sums + j), v));
         }
       }
     }

@@ -18,7 +18,7 @@ const mod = (name: string) => JSON.stringify(path.join(dist, `${name}.js`));
 
 /** Runs body (JS with tf, select, split, simd in scope) in a fresh process; its printed JSON. */
 function fresh(body: string): Record<string, unknown> {
-  const script = `const tf = require('@tensorflow/tfjs'); const select = require(${mod('select')}); const split = require(${mod('wasm-split')});
+  const script = `const tf = require('@tensorflow/tfjs'); const select = require(${mod('select')}); const split = require(${mod('wasm-split')}); const oneKernel = require(${mod('../layers/one-kernel')});
     const values = (n, k) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k + 0.1));
     (async () => { ${body} })().catch((e) => { console.error(e); process.exit(1); });`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000, cwd: packageRoot() });
@@ -49,6 +49,16 @@ const OPS = `
     // 2×2 pooling under a tape writes codes its gradient reads (pool.c, channels.c); outside one, the
     // gradient reads x.
     maxPoolGrad: () => tf.grad((x) => tf.sum(tf.mul(tf.maxPool(x, 2, 2, 'valid'), tf.tensor4d(values(32 * 16 * 16 * 16, 0.53), [32, 16, 16, 16]))))(x2),
+    // A one-kernel conv layer (relu) → 2×2 pooling: its bias gradient from the pooling gradient's per-image sums.
+    convPoolBias: () => {
+      const layer = oneKernel.oneKernel(tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+      const xc = tf.tensor4d(values(64 * 30 * 30 * 3, 0.41), [64, 30, 30, 3]);
+      layer.apply(xc);
+      const r = tf.tensor4d(values(64 * 14 * 14 * 8, 0.59), [64, 14, 14, 8]);
+      const ws = layer.trainableWeights.map((w) => w.read());
+      const g = tf.grads((k, b) => tf.sum(tf.mul(tf.maxPool(layer.apply(xc), 2, 2, 'valid'), r)))(ws);
+      return tf.concat([g[0].flatten(), g[1]]);
+    },
     maxPoolGradFromX: () => tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor4d(values(16 * 16 * 16 * 16, 0.53), [16, 16, 16, 16]), input: x, output: tf.maxPool(x, 2, 2, 'valid') }, { filterSize: 2, strides: 2, pad: 'valid' }),
     // The filter gradient over tap ranges: strided and unpadded; padded (each chunk pads every image
     // into a scratch of its own); quickstart's second layer (5×5×10 → 20: 250 taps, not a multiple of

@@ -3,7 +3,8 @@
 // counts with and without a vector tail, with many ties; NaN, −∞ and ±0 by hand (the first maximum
 // by strict >, as the cpu backend; tfjs-backend-wasm's XNNPACK kernel answers differently).
 // MaxPoolGrad of a relu's output with the relu's mask fused in: by definition (NaN, ±0, negatives)
-// and, in a conv2d → maxPool model, the same bits as tfjs's own layers. 2×2 pooling under a gradient
+// and, in a conv2d → maxPool model, the same bits as tfjs's own layers (the bias gradient, summed per
+// image by the pooling gradient, against its closed form). 2×2 pooling under a gradient
 // tape, whose gradient reads the forward's code bytes instead of x: the codes by hand, the gradient as
 // on cpu and as from x (relu mask, ties, ±0, −∞ windows, NaN images falling back to x), codes freed
 // with the output. Also PadV2 of the spatial axes (wasm-pad.ts, channels.c) and its gradient against
@@ -129,7 +130,7 @@ describe('max pooling on the SIMD module', () => {
     assert.ok(plain.some((v, i) => v !== 0 && !(xs[i] > 0)) || plain.some((v, i) => Number.isNaN(want[i]) && !Number.isNaN(v)), 'the mask changes something here');
   });
 
-  it('conv2d (relu, one kernel) → maxPool 2×2: input, kernel and bias gradients the same bits as tfjs\'s own layers', async () => {
+  it('conv2d (relu, one kernel) → maxPool 2×2: input and kernel gradients the same bits as tfjs\'s own layers; the bias gradient from the pooling gradient\'s per-image sums, Σ r·step(max) by hand', async () => {
     const run = (wrap: boolean) => () => {
       const conv = tf.layers.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }), biasInitializer: 'zeros' });
       const layer = wrap ? oneKernel(conv) : conv;
@@ -137,11 +138,17 @@ describe('max pooling on the SIMD module', () => {
       layer.apply(x);
       const ws = layer.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
       const r = tf.tensor4d(values(2 * 4 * 4 * 6, 68), [2, 4, 4, 6]);
-      const f = (a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => (void k, void b, tf.sum(tf.mul(tf.maxPool(layer.apply(a) as tf.Tensor4D, 2, 2, 'valid'), r)));
-      return tf.grads(f)([x, ...ws]);
+      const pooled = (a: tf.Tensor) => tf.maxPool(layer.apply(a) as tf.Tensor4D, 2, 2, 'valid');
+      const f = (a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => (void k, void b, tf.sum(tf.mul(pooled(a), r)));
+      return [...tf.grads(f)([x, ...ws]), pooled(x), r];
     };
     const [fused, stock] = [await on('wasm', run(true)), await on('wasm', run(false))];
-    fused.forEach((g, i) => assert.deepEqual(g, stock[i], `gradient ${i}`));
+    for (const i of [0, 1]) assert.deepEqual(fused[i], stock[i], `gradient ${i}`);
+    // d/db Σ maxPool(relu(z + b)) ⊙ r = Σ over windows of r · step(the window's maximum), per channel.
+    const [y, r] = [fused[3], fused[4]];
+    const [want, scale] = [new Float64Array(6), new Float64Array(6)];
+    y.forEach((v, i) => ((want[i % 6] += v > 0 ? r[i] : 0), (scale[i % 6] += Math.abs(r[i]))));
+    for (const got of [fused[2], stock[2]]) got.forEach((v, c) => assert.ok(Math.abs(v - want[c]) <= 1e-6 * scale[c], `bias ${c}: ${v} vs ${want[c]}`));
   });
 
   describe('2×2 pooling under a gradient tape: the gradient from the forward\'s codes', () => {
