@@ -31,7 +31,8 @@ export function splitRowsKey(run: RunRecord, split: 'test' | 'val'): string | un
  * Within a seed group the seeds' rows differ by design; groups are compared seed list to seed list.
  */
 export function differentRowsNote(groups: RunGroup[], names: string[], split: 'test' | 'val'): string | undefined {
-  const keys = groups.map((g) => g.members.map((m) => splitRowsKey(m, split)));
+  // Distinct keys in order: a single-task baseline's task runs share their seed's rows (one key per seed).
+  const keys = groups.map((g) => [...new Set(g.members.map((m) => splitRowsKey(m, split)))]);
   if (keys.some((k) => k.some((x) => x === undefined))) return undefined;
   const first = JSON.stringify(keys[0]);
   const other = names.filter((_, i) => JSON.stringify(keys[i]) !== first);

@@ -55,4 +55,14 @@ describe('compare: runs measured on other rows', () => {
     const old = readRunGroup(filesRun(path.join(root, 'old'), { seed: 9, noFiles: true }));
     assert.equal(note([a, old]), undefined);
   });
+
+  it('a single-task baseline of the same seed was measured on the same rows (its task runs share them)', () => {
+    // Before: the baseline's key list held one key per task run ([k, k]) against the run's [k], and the
+    // note said a multi-task run of the same seed and file was measured on other rows.
+    const single = path.join(root, 'single');
+    for (const t of ['left', 'right']) filesRun(path.join(single, `task-${t}`), { seed: 3 });
+    fs.writeFileSync(path.join(single, 'single-task.json'), JSON.stringify({ version: 1, kind: 'single-task', spec: 'f.yaml', tasks: { left: 'task-left', right: 'task-right' } }));
+    assert.equal(note([readRunGroup(single), a]), undefined);
+    assert.match(note([readRunGroup(single), seed4]) ?? '', /^seed4 was measured on other test rows than single/);
+  });
 });
