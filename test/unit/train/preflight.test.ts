@@ -70,6 +70,29 @@ tasks:
     assert.deepEqual(clean, []);
   });
 
+  it('a z-scored regression target under a head ending in relu, sigmoid or tanh is a warning; linear, or a raw target, is not', () => {
+    const files = (act: string, normalize: boolean) => `name: bounded
+data:
+  type: files
+  train: {format: csv, path: d.csv}
+  inputs: {x: {columns: [a, b]}}
+  targets: {imdb: {column: r, type: regression${normalize ? ', normalize: true' : ''}}}
+inputs: {x: {shape: [2]}}
+backbone: [{dense: {units: 4, activation: relu}}]
+tasks:
+  imdb: {type: regression, head: [{dense: {units: 3, activation: relu}}, {dense: {units: 1${act ? `, activation: ${act}` : ''}}}], loss: mse}
+`;
+    const w = (act: string, normalize = true) => preflight(validateSpecText(files(act, normalize), 'bounded.yaml'));
+    assert.deepEqual(w('relu'), [
+      'tasks.imdb.head[1]: the head ends with activation "relu", whose outputs are ≥ 0, but imdb\'s target is z-scored (normalize: true): negative for every value below the training mean; end the head with a dense layer without activation (linear)',
+    ]);
+    assert.match(w('sigmoid').join('\n'), /activation "sigmoid", whose outputs are in \(0, 1\)/);
+    assert.match(w('tanh').join('\n'), /activation "tanh", whose outputs are in \(−1, 1\)/);
+    // The hidden head layer's relu is fine; so is relu on a target in its own units.
+    assert.deepEqual(w(''), []);
+    assert.deepEqual(w('relu', false), []);
+  });
+
   it('a task weight with a method that ignores it is a warning; static and stch read it', () => {
     const w = (method: string) => preflight(validateSpecText(TINY_SPEC.replace('  left:\n', '  left:\n    weight: 2\n') + `weighting: {method: ${method}}\n`, 'weighted.yaml'));
     assert.match(w('mgda').join('\n'), /tasks\.left\.weight is ignored by weighting method "mgda"/);
