@@ -169,6 +169,15 @@ export class KernelPool {
     }
   }
 
+  /**
+   * Whether the machine has cores to spare: other processes used under BUSY_CORES cores at the last
+   * look (looked at again every ADAPT_MS), or — spin fixed by the options — assumed.
+   */
+  quiet(): boolean {
+    this.adaptSpin();
+    return !this.adaptive || this.spinUs > 0;
+  }
+
   /** Every ADAPT_MS: spin (SPIN_US) while other processes used under BUSY_CORES cores since the last look. */
   private adaptSpin(): void {
     const now = performance.now();

@@ -3,7 +3,8 @@
 // gives the same bits on 2 threads as on one (the pool paused: the same kernels on the calling thread) —
 // the filter gradient too, so a run's numbers do not depend on its thread count —, heap scratch is
 // given back, a worker's error or stall surfaces as an error or a fallback with a notice, and threads that
-// sleep at once (no spin before waiting) give the same bits.
+// sleep at once (no spin before waiting) give the same bits, and mid-size products split only while the
+// machine has cores to spare.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -43,8 +44,9 @@ const OPS = `
     convInputGradStrided: () => tf.grad((x) => loss(x, w))(x),
     matMul: () => tf.matMul(a, tf.tensor2d(values(200 * 400, 0.29), [200, 400])),
     matMulPacked: () => tf.matMul(a, tf.tensor2d(values(200 * 1000, 0.29), [200, 1000])),
-    // A read transposed where it lies (sgemm_at): chunks start columns of the stored A apart; 503 rows, 50 columns (edges).
-    matMulTransposeA: () => tf.matMul(tf.tensor2d(values(256 * 503, 0.19), [256, 503]), tf.tensor2d(values(256 * 50, 0.41), [256, 50]), true, false),
+    // A read transposed where it lies (sgemm_at): chunks start columns of the stored A apart; 1303 rows, 50
+    // columns (edges); 33 M multiply-adds ×2, split on a busy machine too (QUIET_FLOPS).
+    matMulTransposeA: () => tf.matMul(tf.tensor2d(values(256 * 1303, 0.19), [256, 1303]), tf.tensor2d(values(256 * 50, 0.41), [256, 50]), true, false),
     matMulBiasRelu: () => tf.fused.matMul({ a, b: tf.tensor2d(values(200 * 400, 0.29), [200, 400]), bias, activation: 'relu' }),
     // 2×2 pooling under a tape writes codes its gradient reads (pool.c, channels.c); outside one, the
     // gradient reads x.
@@ -143,6 +145,28 @@ describe("mtl's kernels on 2 threads (fresh processes)", () => {
     assert.equal(out.reluRight, true, 'dz = dy where y > 0, else 0');
     assert.ok((out.split as number) >= 3, 'relu_grad, the convolution and the packed product were split');
     assert.equal(out.idsAfter, out.idsBefore, 'no heap scratch (partial sums, packing buffers) left behind');
+  });
+});
+
+describe('products between MIN_FLOPS and QUIET_FLOPS (fresh process)', () => {
+  it('split only while the machine has cores to spare (pool.quiet), with the same bits either way', () => {
+    const out = fresh(`await select.selectBackend('wasm', { threads: 2 });
+      const pool = split.kernelPool(tf.backend());
+      // 256×500 · 500×50: 12.8 M multiply-adds ×2, a dense layer of quickstart.
+      const a = tf.tensor2d(values(256 * 500, 0.3), [256, 500]);
+      const b = tf.tensor2d(values(500 * 50, 0.7), [500, 50]);
+      const run = (quiet) => {
+        pool.quiet = () => quiet;
+        const t0 = pool.tasks;
+        const v = tf.tidy(() => Array.from(tf.matMul(a, b).dataSync()));
+        return { tasks: pool.tasks - t0, v };
+      };
+      const [busy, spare] = [run(false), run(true)];
+      console.log(JSON.stringify({ busy: busy.tasks, spare: spare.tasks, same: busy.v.every((x, i) => Object.is(x, spare.v[i])), flops: 2 * 256 * 500 * 50, min: split.MIN_FLOPS, quiet: split.QUIET_FLOPS }));`);
+    assert.ok((out.min as number) <= (out.flops as number) && (out.flops as number) < (out.quiet as number), 'the product lies between the thresholds');
+    assert.equal(out.busy, 0, 'busy machine: on one thread');
+    assert.equal(out.spare, 1, 'cores to spare: split');
+    assert.equal(out.same, true);
   });
 });
 
