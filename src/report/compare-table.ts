@@ -44,6 +44,23 @@ export function rowLabel(row: CompareRow): string {
   return `${row.name}${kind ? ` (${kind})` : ''}${row.baseline ? ' [baseline]' : ''}`;
 }
 
+/**
+ * The baseline's tasks that a row's Δm% leaves out because the run has none of their metrics: its Δm%
+ * is then a mean over fewer tasks, not comparable with a row's over all of them. Undefined when none.
+ */
+export function missingDeltaTasks(c: Comparison, r: CompareRow): { covered: string[]; missing: string[] } | undefined {
+  const base = c.rows.find((x) => x.baseline)?.deltaM;
+  if (!base || !r.deltaM || r.baseline) return undefined;
+  const covered = Object.keys(r.deltaM.tasks);
+  const missing = Object.keys(base.tasks).filter((t) => !(t in r.deltaM!.tasks) && r.deltaM!.skipped.some((s) => s.task === t && s.reason === 'missing in run'));
+  return missing.length ? { covered, missing } : undefined;
+}
+
+/** Δm% as the tables print it: `*` marks a mean over fewer tasks than the baseline's. */
+export function deltaCell(c: Comparison, r: CompareRow, v: string): string {
+  return missingDeltaTasks(c, r) && v !== '-' ? `${v}*` : v;
+}
+
 export function compareCells(c: Comparison): Cells {
   const cols = metricColumns(c.rows);
   const withDelta = c.baseline !== null;
@@ -51,7 +68,7 @@ export function compareCells(c: Comparison): Cells {
   const rows = c.rows.map((r) => [
     rowLabel(r),
     ...cols.map(([t, k]) => formatStat(r.tasks[t]?.[k])),
-    ...(withDelta ? [signed(r.deltaM?.value ?? NaN)] : []),
+    ...(withDelta ? [deltaCell(c, r, signed(r.deltaM?.value ?? NaN))] : []),
     formatStat(r.epochs, r.epochs.std ? 1 : 0),
     formatStat(r.wallTime, 1),
     formatStat(r.samplesPerSecond, 0),
@@ -88,7 +105,10 @@ export function compareNotes(c: Comparison): string[] {
   if (c.baseline !== null) {
     notes.push(`Δm%: mean over tasks of the mean signed relative change of each metric against ${c.baseline} (positive = better; Maninis et al. 2019)`);
     for (const r of c.rows) {
-      for (const s of r.deltaM?.skipped ?? []) notes.push(`Δm% of ${r.name}: ${s.task} ${s.metric} left out (${s.reason})`);
+      const partial = missingDeltaTasks(c, r);
+      if (partial) notes.push(`Δm% of ${r.name} (*) is over ${partial.covered.join(', ') || 'no task'} alone: the run has no metric of the baseline's ${partial.missing.join(', ')}, so it is not comparable with a Δm% over all the baseline's tasks`);
+      // A missing task is said once above, not once per metric.
+      for (const s of r.deltaM?.skipped ?? []) if (!partial?.missing.includes(s.task)) notes.push(`Δm% of ${r.name}: ${s.task} ${s.metric} left out (${s.reason})`);
     }
   }
   return notes;

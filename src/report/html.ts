@@ -6,7 +6,7 @@ import { chartSpec, chartSvg } from '../plot/charts';
 import { readRunStatus } from '../train/run-status';
 import { packageVersion } from '../util/paths';
 import { compareRuns, type Comparison } from './compare';
-import { compareCells, compareNotes, htmlTable } from './compare-table';
+import { compareCells, compareNotes, deltaCell, htmlTable } from './compare-table';
 import { curvePanels, diagnosticPanels } from './curves';
 import { taskNames, type RunGroup, type RunRecord } from './runs';
 
@@ -76,7 +76,7 @@ function overview(groups: RunGroup[]): string {
 
 function deltaTable(c: Comparison): string {
   const tasks = [...new Set(c.rows.flatMap((r) => Object.keys(r.deltaM?.tasks ?? {})))];
-  const rows = c.rows.map((r) => [r.name, ...tasks.map((t) => r.deltaM?.tasks[t]?.toFixed(2) ?? '-'), r.deltaM ? r.deltaM.value.toFixed(2) : '-']);
+  const rows = c.rows.map((r) => [r.name, ...tasks.map((t) => r.deltaM?.tasks[t]?.toFixed(2) ?? '-'), deltaCell(c, r, r.deltaM ? r.deltaM.value.toFixed(2) : '-')]);
   return htmlTable({ header: ['run', ...tasks.map((t) => `Δ ${t} %`), 'Δm %'], rows });
 }
 

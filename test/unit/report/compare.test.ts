@@ -1,11 +1,13 @@
 // mtl compare on run folders written by the test: exact table cells, mean ± sample std, Δm%.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { main } from '../../../src/cli/main';
 import type { Output } from '../../../src/cli/reporter';
 import { compareRuns, stat } from '../../../src/report/compare';
 import { readRunGroup } from '../../../src/report/runs';
-import { writeFixtures } from '../../helpers/run-folders';
+import { writeFixtures, writeRun } from '../../helpers/run-folders';
 
 function capture(): Output & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -64,6 +66,25 @@ describe('compare', () => {
     const parsed = JSON.parse(js.lines.join('\n'));
     close(parsed.rows[1].deltaM.value, 12.5);
     close(parsed.rows[1].tasks.left.accuracy.std, 0.1);
+  });
+
+  it("a run without some of the baseline's tasks: its Δm% is marked and said to be over fewer tasks, once per task", async () => {
+    // leftOnly has task left alone (accuracy 0.88): Δm% = (0.88 − 0.8)/0.8 = +10 over left only, where a
+    // run of both tasks averages over two. Before, the cell read "+10.00" like any other, with a
+    // "right rmse left out (missing in run)" line among the notes.
+    const dir = writeRun(path.join(f.root, 'left-only'), { acc: 0.88, leftLoss: 0.5, rmse: 2, rightLoss: 1, epochs: 1 });
+    const file = path.join(dir, 'metrics.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete m.test.tasks.right;
+    fs.writeFileSync(file, JSON.stringify(m));
+    const o = capture();
+    assert.equal(await main(['compare', dir, f.group, '--baseline', f.single], o), 0);
+    const text = o.lines.join('\n');
+    const row = (name: string) => text.split('\n').find((l) => l.startsWith(name))!.trim().split(/\s{2,}/);
+    assert.equal(row('left-only')[5], '+10.00*');
+    assert.equal(row('group (3 seeds)')[5], '+12.50');
+    assert.match(text, /Δm% of left-only \(\*\) is over left alone: the run has no metric of the baseline's right, so it is not comparable with a Δm% over all the baseline's tasks/);
+    assert.doesNotMatch(text, /Δm% of left-only: right rmse left out/);
   });
 
   it('--split val takes the best epoch\'s validation metrics', async () => {
