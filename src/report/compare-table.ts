@@ -101,6 +101,11 @@ export function compareNotes(c: Comparison): string[] {
   const why = c.withoutTest ? ` (no test metrics in ${c.withoutTest.map((d) => path.relative(process.cwd(), path.resolve(d)) || '.').join(', ')})` : '';
   const notes = [`final metrics: ${c.split === 'test' ? 'test split, best checkpoint' : `validation split, best epoch${why}`}; seed groups: mean ± sample std (n − 1)`];
   if (c.differentRows) notes.push(c.differentRows);
+  for (const r of c.rows) {
+    const missing = r.missingSeeds ?? [];
+    const planned = (r.seeds?.length ?? 0) + missing.length;
+    if (missing.length) notes.push(`${r.name}: ${r.seeds?.length ?? 0} of the ${planned} planned seeds; seed ${missing.join(', ')} did not finish and is not in the means (resume an interrupted one with: mtl train SPEC --resume ${path.join(r.dir, `seed-${missing[0]}`)})`);
+  }
   for (const r of c.rows) for (const s of r.runStatus.filter((m) => !m.finished)) notes.push(`${r.name}${r.runStatus.length > 1 ? ` (${path.basename(s.dir)})` : ''}: ${statusNote(s, c.split)}`);
   if (c.baseline !== null) {
     notes.push(`Δm%: mean over tasks of the mean signed relative change of each metric against ${c.baseline} (positive = better; Maninis et al. 2019)`);

@@ -33,6 +33,8 @@ export interface CompareRow {
   backend: string;
   /** How far each run of the row got (one per seed of a group), as eval and predict report it. */
   runStatus: MemberStatus[];
+  /** Seeds the group was asked for whose runs did not finish (not in its means). */
+  missingSeeds?: number[];
 }
 
 /** A run's status (train/run-status.ts) with its folder and the epoch whose numbers are compared. */
@@ -123,6 +125,8 @@ function singleTaskRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
   return { ...all, singleTask: true, tasks: Object.fromEntries(parts.map(([task, row]) => [task, row.tasks[task] ?? {}])), wallTime: { mean: wall, std: null, n: parts.length } };
 }
 
+const missingOf = (g: RunGroup): number[] => (g.planned ?? []).filter((x) => !(g.seeds ?? []).includes(x));
+
 function groupRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
   if (g.tasks) return singleTaskRow(g, split);
   const finals = g.members.map((m) => finalSplit(m, split));
@@ -147,6 +151,7 @@ function groupRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
     samplesPerSecond: stat(g.members.map(samplesPerSecond)),
     backend: backends.join('/'),
     runStatus: g.members.map((m) => memberStatus(m, split)),
+    ...(missingOf(g).length ? { missingSeeds: missingOf(g) } : {}),
   };
 }
 

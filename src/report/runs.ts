@@ -63,6 +63,8 @@ export interface RunGroup {
   members: RunRecord[];
   /** The seeds of a seed group; null for a plain run folder. */
   seeds: number[] | null;
+  /** Every seed the group was asked for (seeds.json), when it records them. */
+  planned?: number[];
   /** A single-task baseline folder: each task's own run (or seed group); `members` holds all their runs. */
   tasks?: Record<string, RunGroup>;
 }
@@ -108,12 +110,12 @@ export function readRun(dir: string): RunRecord {
   return { dir, metrics, evals, steps: readSteps(path.join(dir, 'metrics.jsonl')), configText, config };
 }
 
-function seedMembers(dir: string): { seeds: number[]; runs: string[] } | null {
+function seedMembers(dir: string): { seeds: number[]; runs: string[]; planned?: number[] } | null {
   const file = path.join(dir, SEEDS_FILE);
   if (fs.existsSync(file)) {
     const s = readJson(file) as Partial<SeedsIndex>;
     const seeds = s.seeds ?? [];
-    return { seeds, runs: s.runs ?? seeds.map(seedFolder) };
+    return { seeds, runs: s.runs ?? seeds.map(seedFolder), ...(s.planned ? { planned: s.planned } : {}) };
   }
   const found = fs
     .readdirSync(dir)
@@ -138,7 +140,7 @@ export function readRunGroup(dir: string): RunGroup {
   }
   const group = fs.existsSync(path.join(dir, 'metrics.json')) ? null : seedMembers(dir);
   if (!group) return { dir, name, members: [readRun(dir)], seeds: null };
-  return { dir, name, members: group.runs.map((r) => readRun(path.join(dir, r))), seeds: group.seeds };
+  return { dir, name, members: group.runs.map((r) => readRun(path.join(dir, r))), seeds: group.seeds, ...(group.planned ? { planned: group.planned } : {}) };
 }
 
 /** Task names of a run, in the order it trained them. */

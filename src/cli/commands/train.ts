@@ -1,6 +1,7 @@
 // `mtl train SPEC`: options → train() → reporter.
 import { selectBackend, type BackendName } from '../../backend/select';
 import { MtlError } from '../../errors';
+import { memberSpec, membership, recordMember } from '../../train/group-resume';
 import { trainSeeds, trainSingleTask } from '../../train/groups';
 import { train } from '../../train/loop';
 import type { Spec } from '../../spec/types';
@@ -53,8 +54,13 @@ export async function trainCommand(spec: string, opts: TrainCliOptions, o: Outpu
   const checked = flagSeeds === undefined && !opts.resume ? await validated(spec, opts) : undefined;
   const seeds = flagSeeds ?? checked?.resolved.train.seeds ?? 1;
   if (seeds > 1 || opts.singleTask) return trainGroup(spec, opts, seeds, o, signal, checked);
+  // A member of a group (seed-<n>, task-<t>) resumes under the variant of SPEC it was trained on.
+  const member = opts.resume !== undefined ? membership(opts.resume) : undefined;
+  const base = member ? await validated(spec, opts) : undefined;
+  const variant = member && base ? memberSpec(base, member) : checked;
   const reporter = trainReporter(o, { progress: opts.progress, quiet: false, summary: !opts.json });
-  const res = await train(spec, { out: opts.out, resume: opts.resume, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal, ...(checked ? { spec: checked } : {}) });
+  const res = await train(spec, { out: opts.out, resume: opts.resume, overwrite: opts.overwrite, backend: opts.backend, threads: opts.threads, reporter, signal, ...(variant ? { spec: variant } : {}) });
+  if (member && base) recordMember(member, base);
   if (opts.json) {
     const last = res.epochs[res.epochs.length - 1];
     o.out(JSON.stringify({ runDir: res.runDir, status: res.status, backend: res.backend.name, gpu: res.backend.gpu, best: res.best, ...(res.stoppedEarly ? { stoppedEarly: res.stoppedEarly } : {}), last, test: res.test ?? null }, null, 2));
