@@ -7,7 +7,9 @@
 // shared cores: a worker that is slow to wake just claims nothing, and the main thread never waits
 // for work nobody started. A waiting thread (a worker between tasks, the main thread for the last
 // chunks) polls for SPIN_US before it sleeps, since waking from Atomics.wait takes longer than the
-// usual gap — while other processes leave cores to spare (adaptSpin). Workers are unref'd, so they
+// usual gap — while other processes leave cores to spare (adaptSpin). While they keep the cores busy,
+// tasks run on the main thread alone (threads reads 1): a worker woken onto a busy core starts late or
+// is preempted mid-chunk, and waking it took the main thread's core. Workers are unref'd, so they
 // never keep the process alive.
 //
 // A worker's error is thrown on the main thread (the kernel's name and message). A chunk a worker
@@ -52,6 +54,14 @@ const SPIN_US = 300;
  */
 const ADAPT_MS = 500;
 const BUSY_CORES = 0.5;
+/**
+ * Tasks are split only while the cores other processes leave are at least the pool's threads less
+ * BUSY_CORES (on 2 cores and 2 threads: the spin's rule). Quickstart at 2 threads on 2 shared cores, one
+ * process alternating blocks of steps split and on the main thread alone: while other processes used
+ * half a core or more, 50–54 ms a step split against 48–50 alone (5 runs, every one slower split:
+ * waking workers onto busy cores and waiting for their last chunks); while they did not, 30 against 46.
+ */
+const cores = (): number => os.availableParallelism?.() ?? os.cpus().length;
 
 /** Milliseconds of CPU the whole machine has been busy (every core's user, nice, sys and irq time). */
 function machineBusyMs(): number {
@@ -92,6 +102,8 @@ export class KernelPool {
   private readonly adaptive: boolean;
   /** When the spin was last decided, and the machine's and this process's CPU milliseconds then. */
   private watch = { at: 0, busy: 0, own: 0 };
+  /** Whether other processes left cores for every thread at the last look (assumed until measured). */
+  private spare = true;
   /** Tasks run across threads so far, and of their chunks, those the workers ran (the rest: the main thread). */
   tasks = 0;
   chunks = 0;
@@ -135,9 +147,9 @@ export class KernelPool {
     Atomics.store(this.ctl, CTL.SPIN, Math.max(0, Math.round(us)));
   }
 
-  /** Threads a task runs on (workers + the main thread); 1 when paused or once the pool was given up. */
+  /** Threads a task runs on (workers + the main thread); 1 when paused, while the cores are busy (quiet) or once the pool was given up. */
   get threads(): number {
-    return this.paused ? 1 : this.size;
+    return this.paused || !this.quiet() ? 1 : this.size;
   }
 
   /** Waits (blocking) until every worker's module is instantiated; throws when one failed or took too long. */
@@ -170,21 +182,28 @@ export class KernelPool {
   }
 
   /**
-   * Whether the machine has cores to spare: other processes used under BUSY_CORES cores at the last
-   * look (looked at again every ADAPT_MS), or — spin fixed by the options — assumed.
+   * Whether the machine has a core for each thread: other processes left them at the last look (looked
+   * at again every ADAPT_MS), or — spin fixed by the options — assumed.
    */
   quiet(): boolean {
     this.adaptSpin();
-    return !this.adaptive || this.spinUs > 0;
+    return !this.adaptive || this.spare;
   }
 
-  /** Every ADAPT_MS: spin (SPIN_US) while other processes used under BUSY_CORES cores since the last look. */
+  /**
+   * Every ADAPT_MS, from the cores other processes used since the last look: spin (SPIN_US) while under
+   * BUSY_CORES, split tasks while they left a core for each thread (less BUSY_CORES).
+   */
   private adaptSpin(): void {
     const now = performance.now();
     if (!this.adaptive || now - this.watch.at < ADAPT_MS) return;
     const u = process.cpuUsage();
     const [busy, own] = [machineBusyMs(), (u.user + u.system) / 1000];
-    if (this.watch.at > 0) this.spinUs = (busy - this.watch.busy - (own - this.watch.own)) / (now - this.watch.at) < BUSY_CORES ? SPIN_US : 0;
+    if (this.watch.at > 0) {
+      const others = (busy - this.watch.busy - (own - this.watch.own)) / (now - this.watch.at);
+      this.spinUs = others < BUSY_CORES ? SPIN_US : 0;
+      this.spare = others < cores() - (this.workers.length + 1) + BUSY_CORES;
+    }
     this.watch = { at: now, busy, own };
   }
 

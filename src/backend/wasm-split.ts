@@ -1,13 +1,14 @@
 // Owns how mtl's SIMD kernels are cut across the kernel pool's threads (wasm-kernel-pool.ts) under tfjs's
 // threaded WASM build — the one place the split rules live. startKernelThreads() wraps the object
 // simdKernels() hands out, so call sites stay unchanged; a kernel is split only when its work is large
-// enough to pay for the dispatch (~10–30 µs to wake a worker, measured), else it runs as before:
+// enough to pay for the dispatch (~10–30 µs to wake a worker, measured), and only while other processes
+// leave the pool's threads their cores (KernelPool.threads reads 1 otherwise), else it runs as before:
 //   conv2d_forward(_cvec), pad_hw, max_pool, max_pool_grad(_2x2), the max pooling codes kernels: over images (pointers advance by an
 //     image's floats; a padded input's one-image scratch is per chunk);
 //   conv2d_filter_grad: over taps (each chunk computes its rows of dw over every image; a padded input's
 //     one-image scratch and the kernel's own scratch per chunk);
 //   sgemm, sgemm_at (accumulate 0), sgemm_packed: over rows of C in multiples of 4 (the kernels' blocks;
-//     sgemm_packed with its own scratch per chunk); below QUIET_FLOPS only while the machine has cores to spare;
+//     sgemm_packed with its own scratch per chunk);
 //   relu_grad, bias_relu: over contiguous ranges / rows.
 // Every chunk writes memory no other chunk touches and sums its outputs' terms in one thread's order, so
 // every split kernel gives the same bits as on one thread: a run's numbers do not depend on --threads. The CRF and recurrent kernels stay on the calling thread (sequential sweeps).
@@ -26,13 +27,6 @@ const FN = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, numbe
  * holds the main thread up); the large ones still paid.
  */
 export const MIN_FLOPS = 8e6;
-/**
- * Multiply-adds ×2 below which a product is split only while the machine has cores to spare
- * (KernelPool.quiet). On busy cores a worker wakes late or is preempted mid-chunk and the main thread
- * waits for it: quickstart's three dense products (12.8 M each, ~0.3 ms on one thread) took 1.0 ms
- * a step together on one thread and 1.3–1.75 split, at load 5–8.
- */
-export const QUIET_FLOPS = 32e6;
 /** Floats touched below which a memory-bound kernel stays on one thread. */
 export const MIN_FLOATS = 512 * 1024;
 /** Chunks per thread for splits with no per-chunk scratch (claimed dynamically: evens out late workers). */
@@ -134,7 +128,6 @@ function filterGrad(k: SimdKernels, raw: Raw, pool: KernelPool, backend: Backend
 export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendWasm): SimdKernels {
   const raw = k as unknown as Raw;
   const many = () => pool.threads * CHUNKS_PER_THREAD;
-  const productSplits = (flops: number) => flops >= MIN_FLOPS && (flops >= QUIET_FLOPS || pool.quiet());
   const over = (name: Name, args: Args, total: number, parts: number, align: number, set: (s: number, c: number) => Record<number, number>): void => {
     if (pool.threads === 1 || total < 2 * align) return raw[name](...args);
     pool.run(FN[name], ranges(total, parts, align).map(([s, c]) => withArgs(args, set(s, c))));
@@ -168,18 +161,18 @@ export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendW
     sgemm: (...a) => {
       const [m, n, kk, pa, lda, , , pc, ldc, accumulate] = a;
       // accumulate stays whole: a chunk run again after a timeout (wasm-kernel-pool.ts) must give the same bits.
-      if (accumulate || !productSplits(2 * m * n * kk)) return raw.sgemm(...a);
+      if (accumulate || 2 * m * n * kk < MIN_FLOPS) return raw.sgemm(...a);
       over('sgemm', a, m, many(), 4, (s, cnt) => ({ 0: cnt, 3: pa + 4 * s * lda, 7: pc + 4 * s * ldc }));
     },
     sgemm_at: (...a) => {
       const [m, n, kk, pa, , , , pc, ldc, accumulate] = a;
       // Rows of C are columns of the A stored: a chunk's A starts s columns in.
-      if (accumulate || !productSplits(2 * m * n * kk)) return raw.sgemm_at(...a);
+      if (accumulate || 2 * m * n * kk < MIN_FLOPS) return raw.sgemm_at(...a);
       over('sgemm_at', a, m, many(), 4, (s, cnt) => ({ 0: cnt, 3: pa + 4 * s, 7: pc + 4 * s * ldc }));
     },
     sgemm_packed: (...a) => {
       const [m, n, kk, pa, lda, , , pc, ldc, accumulate, scratch] = a;
-      if (pool.threads === 1 || accumulate || m < 8 || !productSplits(2 * m * n * kk)) return raw.sgemm_packed(...a);
+      if (pool.threads === 1 || accumulate || m < 8 || 2 * m * n * kk < MIN_FLOPS) return raw.sgemm_packed(...a);
       const parts = ranges(m, pool.threads, 4);
       withHeap(backend, (parts.length - 1) * SGEMM_SCRATCH, (more) => {
         const chunks = parts.map(([s, cnt], i) => withArgs(a, { 0: cnt, 3: pa + 4 * s * lda, 7: pc + 4 * s * ldc, 10: i === 0 ? scratch : more + 4 * (i - 1) * SGEMM_SCRATCH }));
