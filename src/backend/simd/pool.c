@@ -52,8 +52,8 @@ INLINE void max_pool_2x2(const float* x, float* y, int n, int h, int w, int c, i
 // the window (0–3, row-major; 4: no value beat −∞); bit 3: that maximum > 0. That is all
 // max_pool_grad_2x2 (channels.c) reads of x, with or without the relu mask, unless x holds a NaN (a
 // NaN that does not win still makes relu's mask NaN at its place): nans[b] is 1 when image b may
-// hold one (its values' sum is NaN), and the gradient then reads x.
-INLINE v128_t pool_codes(const float* p, int c, int row, float* y, unsigned char* code, v128_t sum) {
+// hold one (a window's sum is NaN), and the gradient then reads x.
+INLINE v128_t pool_codes(const float* p, int c, int row, float* y, unsigned char* code, v128_t nan) {
   const v128_t a0 = wasm_v128_load(p), a1 = wasm_v128_load(p + c), a2 = wasm_v128_load(p + row), a3 = wasm_v128_load(p + row + c);
   // best < a ? a : best (pmax) is the strict > of the cpu backend's loop; g_i: whether a_i won.
   const v128_t inf = wasm_f32x4_splat(-__builtin_inff());
@@ -72,7 +72,10 @@ INLINE v128_t pool_codes(const float* p, int c, int row, float* y, unsigned char
   k = wasm_v128_or(k, wasm_v128_and(wasm_f32x4_gt(best, wasm_f32x4_splat(0)), wasm_i32x4_splat(8)));
   const v128_t k16 = wasm_i16x8_narrow_i32x4(k, k);
   wasm_v128_store32_lane(code, wasm_u8x16_narrow_i16x8(k16, k16), 0);
-  return wasm_f32x4_add(sum, wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)));
+  // Lanes whose four values sum to NaN (a NaN among them, or +∞ with −∞: a needless fallback at worst),
+  // or-ed into `nan`: a one-cycle chain, where adding every value into one sum waited on each add.
+  const v128_t s = wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3));
+  return wasm_v128_or(nan, wasm_f32x4_ne(s, s));
 }
 
 // y and codes [n, oh, ow, c] of 2×2 windows at stride 2 tiling x [n, 2·oh, 2·ow, c], c ≥ 4 (the last
@@ -81,17 +84,17 @@ EXPORT(max_pool_2x2_codes)
 void max_pool_2x2_codes(const float* x, float* y, unsigned char* codes, unsigned char* nans, int n, int oh, int ow, int c) {
   const int row = 2 * ow * c;
   for (int b = 0; b < n; b++) {
-    v128_t sum = wasm_f32x4_splat(0);
+    v128_t nan = wasm_i32x4_splat(0);
     for (int oy = 0; oy < oh; oy++) {
       const float* in = x + (b * 2 * oh + 2 * oy) * row;
       for (int ox = 0; ox < ow; ox++, y += c, codes += c, in += 2 * c) {
         for (int k = 0; k < c; k += 4) {
           const int j = k + 4 > c ? c - 4 : k;
-          sum = pool_codes(in + j, c, row, y + j, codes + j, sum);
+          nan = pool_codes(in + j, c, row, y + j, codes + j, nan);
         }
       }
     }
-    nans[b] = wasm_v128_any_true(wasm_f32x4_ne(sum, sum));
+    nans[b] = wasm_v128_any_true(nan);
   }
 }
 
