@@ -131,7 +131,9 @@ export function movieStats(rows: MovieRow[]): MovieStats {
   for (const [k, keep] of Object.entries(CATEGORICAL) as Array<[Cat, number]>) {
     const counts = new Map<string, number>();
     for (const r of rows) if (r.cats[k] !== null) counts.set(r.cats[k]!, (counts.get(r.cats[k]!) ?? 0) + 1);
-    vocab[k] = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, keep).map(([v]) => v);
+    // Ties in code-point order, as learnVocabulary's: localeCompare follows the machine's locale, which
+    // would give the same films other one-hot columns on another machine.
+    vocab[k] = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, keep).map(([v]) => v);
   }
   return { mean, sd, vocab };
 }

@@ -95,6 +95,13 @@ describe('movies', () => {
     assert.deepEqual(Array.from(again.test!.inputs.mpaa.data), Array.from(b.test!.inputs.mpaa.data, flip));
   });
 
+  it('vocabularies break count ties in code-point order, not the locale\'s ("B" before "a", "Z" before "É")', () => {
+    const film = (source: string) => ({ 'Major Genre': 'Drama', Source: source, 'IMDB Rating': 7 });
+    const rows = parseMovies(['a', 'B', 'É', 'Z', 'B', 'a'].map(film), 'films.json');
+    // "a" and "B" twice each, "É" and "Z" once: by count, then code point (B 66 < a 97; Z 90 < É 201).
+    assert.deepEqual(movieStats(rows).vocab.Source, ['B', 'a', 'Z', 'É']);
+  });
+
   it('reads 204x release years as 194x; an unknown genre names the row', () => {
     assert.equal(releaseYear('Dec 25 2046'), 1946);
     assert.equal(releaseYear('Dec 25 2009'), 2009);
