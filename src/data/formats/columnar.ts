@@ -13,6 +13,47 @@ export function checkColumns(file: string, columns: string[], needed: string[], 
   return missing.length === 0;
 }
 
+const DATE_PARTS = ['time', 'year', 'month', 'day', 'weekday', 'hour', 'minute'];
+
+/**
+ * Dotted names (`meta.price`, `Release Date.year`) that no row can reach because the value on the way
+ * is text or a number wherever it is not empty: one problem each, naming what the rows hold (a name
+ * that some row's object merely lacks is the census's to report). Returns whether all are fine.
+ */
+export function checkPaths(file: string, rows: unknown[], columns: Set<string>, needed: string[], report: Report, owners: Record<string, string> = {}): boolean {
+  let ok = true;
+  for (const name of new Set(needed)) {
+    if (columns.has(name) || !name.includes('.')) continue;
+    const parts = name.split('.');
+    let stop: { at: string; value: unknown } | undefined;
+    // Whether some row reaches the field, or holds an object on the way that merely lacks the rest.
+    const objectOnTheWay = rows.some((row) => {
+      let v: unknown = row;
+      for (let i = 0; i < parts.length; i++) {
+        if (v === null || v === undefined) return i > 1;
+        if (typeof v !== 'object') {
+          stop ??= { at: parts.slice(0, i).join('.'), value: v };
+          return false;
+        }
+        v = (v as Record<string, unknown>)[parts[i]];
+      }
+      return true;
+    });
+    if (objectOnTheWay || !stop) continue;
+    ok = false;
+    const last = parts[parts.length - 1];
+    const kind = typeof stop.value === 'string' ? 'text' : typeof stop.value;
+    report({
+      where: { file, ...(owners[name] ? { path: owners[name] } : {}) },
+      message: `no row has a field "${name}": "${stop.at}" holds ${kind} (e.g. ${JSON.stringify(stop.value)}), which has no field "${parts.slice(stop.at.split('.').length).join('.')}"`,
+      hint: DATE_PARTS.includes(last)
+        ? `.${last} is read from a parquet or arrow timestamp column; for dates written as text, add a column holding the ${last} to the file`
+        : 'a dotted name reads a field of a JSON object',
+    });
+  }
+  return ok;
+}
+
 /** The parts of a timestamp (UTC) a model can use; `time` is milliseconds since 1970. */
 export function dateParts(d: Date): Record<string, number> {
   return {

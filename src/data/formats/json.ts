@@ -2,7 +2,7 @@
 // The whole file is parsed at once — for files larger than memory, use jsonl, parquet or arrow.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkColumns, plainValue } from './columnar';
+import { checkColumns, checkPaths, plainValue } from './columnar';
 import type { DataRecord, ReaderOptions, Report } from './record';
 
 export async function* readJsonArray(file: string, opts: ReaderOptions, report: Report): AsyncGenerator<DataRecord> {
@@ -22,6 +22,7 @@ export async function* readJsonArray(file: string, opts: ReaderOptions, report: 
   const keys = new Set<string>();
   for (const x of v) if (x && typeof x === 'object' && !Array.isArray(x)) for (const k of Object.keys(x)) keys.add(k);
   if (v.length && !checkColumns(file, [...keys], opts.needed, report, opts.owners)) return;
+  if (v.length && !checkPaths(file, v, keys, opts.needed, report, opts.owners)) return;
   for (let i = 0; i < v.length; i++) {
     const o = v[i];
     if (typeof o !== 'object' || o === null || Array.isArray(o)) {

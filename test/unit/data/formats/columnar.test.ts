@@ -47,6 +47,20 @@ describe('columnar formats: values', () => {
     });
   }
 
+  it('json: a dotted name that stops at text or a number in every row is one problem naming what the rows hold; one object reaching it is enough', async () => {
+    const rows = [{ d: 'Jun 12 1998', m: { p: 3 }, n: 5 }, { d: null, m: 7, n: 6 }, { d: 'Aug 07 1998', n: { q: 1 } }];
+    fs.writeFileSync(at('paths.json'), JSON.stringify(rows));
+    const text = await read('json', at('paths.json'), ['d.year']);
+    assert.deepEqual(text.problems.map((p) => [p.message, p.hint]), [
+      ['no row has a field "d.year": "d" holds text (e.g. "Jun 12 1998"), which has no field "year"', '.year is read from a parquet or arrow timestamp column; for dates written as text, add a column holding the year to the file'],
+    ]);
+    assert.equal(text.recs.length, 0, 'nothing read');
+    const number = await read('json', at('paths.json'), ['n.q.r']);
+    assert.deepEqual(number.problems.map((p) => [p.message, p.hint]), [['no row has a field "n.q.r": "n" holds number (e.g. 5), which has no field "q.r"', 'a dotted name reads a field of a JSON object']]);
+    // Row 1 reaches m.p (row 2's 7 is then a cell without it); a name no row has at all is the census's.
+    for (const name of ['m.p', 'm.z']) assert.deepEqual((await read('json', at('paths.json'), [name])).problems, [], name);
+  });
+
   it('parquet and arrow timestamps give their UTC parts (row 6: 2024-03-06 05:00, a Wednesday)', async () => {
     for (const f of ['small.parquet', 'small.arrow']) {
       const { recs } = await read(f.endsWith('parquet') ? 'parquet' : 'arrow', at(f), ['when.hour']);
