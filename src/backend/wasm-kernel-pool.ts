@@ -92,7 +92,7 @@ export function spinWhile(ctl: Int32Array, at: number, seen: number, us: number)
 export class KernelPool {
   /** Run every task on the calling thread (the one-thread reference, in the same process). */
   paused = false;
-  private size: number;
+  private width: number;
   private readonly ctl: Int32Array;
   private readonly args: Float64Array;
   private readonly workers: Worker[];
@@ -136,7 +136,7 @@ export class KernelPool {
       port1.unref();
       return w;
     });
-    this.size = workers + 1;
+    this.width = workers + 1;
   }
 
   /** Microseconds a waiting thread polls before it sleeps (all threads read it at every wait). */
@@ -147,9 +147,14 @@ export class KernelPool {
     Atomics.store(this.ctl, CTL.SPIN, Math.max(0, Math.round(us)));
   }
 
+  /** Threads the pool runs tasks on when it splits them (workers + the main thread; 1 once given up). */
+  get size(): number {
+    return this.width;
+  }
+
   /** Threads a task runs on (workers + the main thread); 1 when paused, while the cores are busy (quiet) or once the pool was given up. */
   get threads(): number {
-    return this.paused || !this.quiet() ? 1 : this.size;
+    return this.paused || !this.quiet() ? 1 : this.width;
   }
 
   /** Waits (blocking) until every worker's module is instantiated; throws when one failed or took too long. */
@@ -263,8 +268,8 @@ export class KernelPool {
 
   /** Stops the workers; tasks run on the main thread from then on. */
   close(): void {
-    if (this.size === 1) return;
-    this.size = 1;
+    if (this.width === 1) return;
+    this.width = 1;
     Atomics.store(this.ctl, CTL.STOP, 1);
     Atomics.add(this.ctl, CTL.GEN, 1);
     Atomics.notify(this.ctl, CTL.GEN);

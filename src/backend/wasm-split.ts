@@ -202,7 +202,7 @@ const pools = new WeakMap<object, KernelPool>();
  */
 export function startKernelThreads(backend: BackendWasm, threads: number, opts: PoolOptions = {}): { kernelThreads: number; notice?: string } {
   const running = pools.get(backend);
-  if (running) return { kernelThreads: running.threads };
+  if (running) return { kernelThreads: running.size };
   const k = simdKernels(backend);
   const memory = memoryOf(backend);
   if (!k || !memory || threads <= 1 || !(memory.buffer instanceof SharedArrayBuffer)) return { kernelThreads: 1 };
@@ -226,7 +226,7 @@ export function startKernelThreads(backend: BackendWasm, threads: number, opts: 
     pool.close();
     dispose();
   };
-  return { kernelThreads: pool.threads };
+  return { kernelThreads: pool.size };
 }
 
 /** The kernel pool running on this backend, if any. */

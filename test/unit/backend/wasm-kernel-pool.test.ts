@@ -166,10 +166,14 @@ describe('a busy machine (fresh process)', () => {
         return { tasks: pool.tasks - t0, threads: pool.threads, v };
       };
       const [busy, spare] = [run(false), run(true)];
-      console.log(JSON.stringify({ busy: [busy.tasks, busy.threads], spare: [spare.tasks > 0, spare.threads], same: busy.v.every((x, i) => Object.is(x, spare.v[i])) }));`);
+      // What a run records (metrics.json's kernelThreads) is the pool's size, busy or not.
+      pool.quiet = () => false;
+      const recorded = split.startKernelThreads(tf.backend(), 2).kernelThreads;
+      console.log(JSON.stringify({ busy: [busy.tasks, busy.threads], spare: [spare.tasks > 0, spare.threads], same: busy.v.every((x, i) => Object.is(x, spare.v[i])), recorded }));`);
     assert.deepEqual(out.busy, [0, 1], 'busy: no task split, one thread');
     assert.deepEqual(out.spare, [true, 2], 'cores to spare: split over 2 threads');
     assert.equal(out.same, true);
+    assert.equal(out.recorded, 2);
   });
 });
 
