@@ -18,7 +18,7 @@ import { deltaMCallback } from './delta-m-epoch';
 import { gateDiagnosticsFor } from './gate-diagnostics';
 import { runEpoch, type EpochHooks } from './epoch';
 import { readPartial, type PartialEpoch } from './partial-epoch';
-import { preflight, unusedTableWarnings } from './preflight';
+import { constantTargetWarnings, preflight, unusedTableWarnings } from './preflight';
 import { silentReporter, type EpochRecord, type TrainReporter } from './events';
 import { MetricsRecorder } from './recorder';
 import { restoreInto } from './resume';
@@ -141,8 +141,9 @@ async function restoreRun(run: Run, callbacks: Callback[]): Promise<void> {
 async function runTraining(spec: Spec, backend: BackendInfo, reporter: TrainReporter, opts: TrainOptions, warnings: string[]): Promise<TrainResult> {
   const run = await setupRun(spec, backend, opts);
   const { r, runDir } = run;
-  // A resumed run whose data files changed trains on other rows than it started with.
-  for (const w of [...unusedTableWarnings(r, run.bundle.state), ...(run.bundle.dataChanged ?? [])]) {
+  // Tables larger than the data, tasks with one label, and a resumed run whose data files changed
+  // (it trains on other rows than it started with).
+  for (const w of [...unusedTableWarnings(r, run.bundle.state), ...constantTargetWarnings(run.bundle.sources ? undefined : run.bundle.train, run.bundle.classNames, run.bundle.state), ...(run.bundle.dataChanged ?? [])]) {
     reporter.warning?.(w);
     warnings.push(w);
   }

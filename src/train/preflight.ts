@@ -5,6 +5,7 @@ import { configError, MtlError, type PathSeg, type Problem } from '../errors';
 import { fieldsReadByInputAndTarget } from '../data/files/config';
 import { buildModel } from '../model/build';
 import { splitModel } from '../model/split';
+import type { ArraySet } from '../data/types';
 import type { ResolvedSpec, Spec } from '../spec/types';
 import { metrics } from '../metrics/index';
 import { strategies } from '../weighting/index';
@@ -87,6 +88,44 @@ export function unusedTableWarnings(r: ResolvedSpec, dataState: unknown): string
     if (f.inputDim < LARGE_TABLE || ids * 10 >= f.inputDim) return [];
     const unused = (f.inputDim - ids) * f.embedding;
     return [`features.${name}: the embedding table has ${f.inputDim} rows, but the training data gives input "${name}" ${ids} ids (${vocabulary.length} values, padding, out of vocabulary): ${unused.toLocaleString('en-US')} of its ${(f.inputDim * f.embedding).toLocaleString('en-US')} parameters are never read; set vocabulary: ${Math.max(3, ids)} on data.inputs.${name}`];
+  });
+}
+
+/**
+ * A task whose labelled training rows all carry the same label has nothing to learn: predicting that
+ * value drives its loss to 0, its metrics say nothing (r2 is 0 by convention, accuracy 1), and a
+ * z-scored one gets sd 1 from a guard. Most often a filter or a join went wrong upstream. Reads the
+ * in-memory training split (streamed sources are not read twice for this).
+ */
+export function constantTargetWarnings(train: ArraySet | undefined, classNames?: Record<string, string[]>, dataState?: unknown): string[] {
+  if (!train?.size) return [];
+  const encoders = (dataState as { encoders?: Record<string, { mean?: number[]; std?: number[] }> } | undefined)?.encoders ?? {};
+  // A z-scored target's labels in the data's units.
+  const raw = (t: string, v: number, at: number) => {
+    const e = encoders[`targets.${t}`];
+    return e?.mean && e.std ? v * e.std[at] + e.mean[at] : v;
+  };
+  return Object.entries(train.targets).flatMap(([t, col]) => {
+    const per = col.data.length / train.size;
+    const perRow = col.mask && col.mask.length === train.size ? col.mask : undefined;
+    const perValue = col.mask && col.mask.length !== train.size ? col.mask : undefined;
+    // Each position of a row against the first labelled row's (every token against the first, per token).
+    const first = new Map<number, number>();
+    let labelled = 0;
+    for (let k = 0; k < col.data.length; k++) {
+      if ((perRow && !perRow[Math.floor(k / per)]) || (perValue && !perValue[k])) continue;
+      const at = perValue ? 0 : k % per;
+      const v = col.data[k];
+      if (!first.has(at)) first.set(at, v);
+      else if (!Object.is(first.get(at), v)) return [];
+      if (at === 0) labelled++;
+    }
+    if (labelled < 2) return [];
+    const v = first.get(0)!;
+    const name = classNames?.[t]?.[v];
+    const values = [...first.entries()].map(([at, x]) => raw(t, x, at));
+    const label = name !== undefined ? `class ${v} (${name})` : values.length > 1 ? `[${values.join(', ')}]` : String(values[0]);
+    return [`task ${t}: all ${labelled} labelled training ${perValue ? 'tokens have' : 'rows have'} the label ${label}: the task has nothing to learn and its metrics will say nothing; check the data (a filter or a join upstream?)`];
   });
 }
 

@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { MtlError } from '../../../src/errors';
-import { preflight, unusedTableWarnings } from '../../../src/train/preflight';
+import { constantTargetWarnings, preflight, unusedTableWarnings } from '../../../src/train/preflight';
+import type { ArraySet, TargetColumn } from '../../../src/data/types';
 import { useBackend } from '../../helpers/backend';
 import { TINY_SPEC, tinySpec } from '../../helpers/tiny';
 import { validateSpecText } from '../../../src/spec/validate';
@@ -202,5 +203,40 @@ describe('auto-lambda and weighting.updateEvery', () => {
     // A stage's auto-lambda is checked at the stage's weighting; updateEvery 2 with another method is fine.
     const staged = TINY_SPEC + 'weighting: {method: uw, updateEvery: 2}\ntrain: {epochs: 2, validation: 0.25}\nstages:\n  - {name: a, epochs: 1}\n  - {name: b, epochs: 1, weighting: {method: auto-lambda, updateEvery: 2}}\n';
     assert.throws(() => preflight(validateSpecText(staged, 's.yaml')), (e: unknown) => e instanceof MtlError && e.problems.length === 1 && /^s\.yaml:\d+:\d+ stages\[1\]\.weighting\.updateEvery: /.test(e.message));
+  });
+});
+
+describe('constantTargetWarnings: a task whose labelled training rows all carry one label', () => {
+  const set = (size: number, targets: Record<string, TargetColumn>): ArraySet => ({ size, inputs: {}, targets });
+  const f32 = (...v: number[]) => Float32Array.from(v);
+
+  it('warns for one label among the labelled rows (masked rows ignored), in the data\'s units when z-scored', () => {
+    const train = set(5, {
+      y: { data: f32(0, 0, 9, 0, 0), shape: [], mask: Uint8Array.from([1, 1, 0, 1, 1]) },
+      z: { data: f32(0, 0, 0, 0, 0), shape: [] },
+      moving: { data: f32(1, 1, 1, 1, 2), shape: [] },
+    });
+    const state = { encoders: { 'targets.z': { mean: [5], std: [1] } } };
+    const w = constantTargetWarnings(train, undefined, state);
+    assert.equal(w.length, 2);
+    assert.match(w[0], /^task y: all 4 labelled training rows have the label 0: the task has nothing to learn/);
+    assert.match(w[1], /^task z: all 5 labelled training rows have the label 5:/, 'z-scored 0 is the value 5');
+  });
+
+  it('names the class; a row of several values compares position by position; tokens against one label', () => {
+    const train = set(3, {
+      kind: { data: Int32Array.from([2, 2, 2]), shape: [] },
+      pair: { data: f32(1, 7, 1, 7, 1, 7), shape: [2] },
+      mixed: { data: f32(1, 7, 1, 7, 7, 1), shape: [2] },
+      tags: { data: Int32Array.from([3, 3, 0, 3, 0, 0]), shape: [2], mask: Uint8Array.from([1, 1, 0, 1, 0, 0]) },
+    });
+    const w = constantTargetWarnings(train, { kind: ['dog', 'cow', 'cat'] });
+    assert.deepEqual(w.map((x) => x.split(':')[0] + ':' + x.split(':')[1]), ['task kind: all 3 labelled training rows have the label class 2 (cat)', 'task pair: all 3 labelled training rows have the label [1, 7]', 'task tags: all 3 labelled training tokens have the label 3']);
+  });
+
+  it('says nothing for two labels, one labelled row, or no in-memory split', () => {
+    const train = set(3, { a: { data: f32(1, 2, 1), shape: [] }, b: { data: f32(4, 4, 4), shape: [], mask: Uint8Array.from([0, 1, 0]) } });
+    assert.deepEqual(constantTargetWarnings(train), []);
+    assert.deepEqual(constantTargetWarnings(undefined), []);
   });
 });
