@@ -113,24 +113,63 @@ INLINE v128_t code_window(const unsigned char* code, const float* dy, float* dx,
   return wasm_v128_and(d, wasm_v128_and(wasm_i32x4_lt(at, wasm_i32x4_splat(4)), fresh));
 }
 
+// Vector v of the channel block from j0: its first channel (the last vector of a pixel overlaps the one
+// before it when c is not a multiple of 4) and its lanes not counted by the vector before (all: −1).
+#define BLOCK_VECTOR(v)                                                              \
+  const int k_##v = j0 + 4 * (v), j_##v = k_##v + 4 > c ? c - 4 : k_##v;          \
+  const v128_t f_##v = j_##v == k_##v ? wasm_i32x4_splat(-1) : wasm_i32x4_ge(lane, wasm_i32x4_splat(k_##v - j_##v))
+#define WINDOW_VECTOR(v) s##v = wasm_f32x4_add(s##v, code_window(cw + j_##v, d + j_##v, out + j_##v, c, row, relu, f_##v))
+// Lanes the vector before already stored keep their sums (stores in vector order).
+#define STORE_SUM(v) wasm_v128_store(sums + j_##v, wasm_v128_bitselect(s##v, wasm_v128_load(sums + j_##v), f_##v))
+
+// One image's windows for the NV channel vectors from j0 (NV a constant: the column sums stay in
+// registers, not a load and a store per window on the same address).
+INLINE void code_block(int NV, const unsigned char* codes, const float* dy, float* dx, float* sums, int oh, int ow, int c, int j0, int relu) {
+  const int row = 2 * ow * c;
+  const v128_t lane = wasm_i32x4_make(0, 1, 2, 3), z = wasm_f32x4_splat(0);
+  v128_t s0 = z, s1 = z, s2 = z, s3 = z;
+  BLOCK_VECTOR(0);
+  BLOCK_VECTOR(1);
+  BLOCK_VECTOR(2);
+  BLOCK_VECTOR(3);
+  for (int y = 0; y < oh; y++) {
+    for (int q = 0; q < ow; q++) {
+      const unsigned char* cw = codes + (y * ow + q) * c;
+      const float* d = dy + (y * ow + q) * c;
+      float* out = dx + 2 * y * row + 2 * q * c;
+      WINDOW_VECTOR(0);
+      if (NV > 1) WINDOW_VECTOR(1);
+      if (NV > 2) WINDOW_VECTOR(2);
+      if (NV > 3) WINDOW_VECTOR(3);
+    }
+  }
+  STORE_SUM(0);
+  if (NV > 1) STORE_SUM(1);
+  if (NV > 2) STORE_SUM(2);
+  if (NV > 3) STORE_SUM(3);
+}
+
+#define CODE_BLOCK(NV, RELU) code_block(NV, codes, dy, dx, sums, oh, ow, c, j0, RELU)
+#define CODE_BLOCKS(RELU)                        \
+  switch (nv) {                                  \
+    case 1: CODE_BLOCK(1, RELU); break;          \
+    case 2: CODE_BLOCK(2, RELU); break;          \
+    case 3: CODE_BLOCK(3, RELU); break;          \
+    default: CODE_BLOCK(4, RELU); break;         \
+  }
+
 // dx [n, 2·oh, 2·ow, c] from codes and dy [n, oh, ow, c] (c ≥ 4), and sums [n, c]: each image's
 // column sums of dx, its windows' values added in window order (sum_rows over them in image order is
-// dx's column sums, the same bits however the images are split over threads).
+// dx's column sums, the same bits however the images are split over threads). 16 channels at a time.
 EXPORT(max_pool_grad_2x2_codes)
 void max_pool_grad_2x2_codes(const unsigned char* codes, const float* dy, float* dx, float* sums, int n, int oh, int ow, int c, int relu) {
-  const int row = 2 * ow * c;
-  const v128_t all = wasm_i32x4_splat(-1), lane = wasm_i32x4_make(0, 1, 2, 3);
-  for (int b = 0; b < n; b++, sums += c) {
-    for (int k = 0; k < c; k += 4) wasm_v128_store(sums + (k + 4 > c ? c - 4 : k), wasm_f32x4_splat(0));
-    for (int y = 0; y < oh; y++) {
-      float* out = dx + (b * 2 * oh + 2 * y) * row;
-      for (int q = 0; q < ow; q++, codes += c, dy += c, out += 2 * c) {
-        for (int k = 0; k < c; k += 4) {
-          const int j = k + 4 > c ? c - 4 : k;
-          const v128_t fresh = j == k ? all : wasm_i32x4_ge(lane, wasm_i32x4_splat(k - j));
-          const v128_t v = relu ? code_window(codes + j, dy + j, out + j, c, row, 1, fresh) : code_window(codes + j, dy + j, out + j, c, row, 0, fresh);
-          wasm_v128_store(sums + j, wasm_f32x4_add(wasm_v128_load(sums + j), v));
-        }
+  for (int b = 0; b < n; b++, codes += oh * ow * c, dy += oh * ow * c, dx += 4 * oh * ow * c, sums += c) {
+    for (int j0 = 0; j0 < c; j0 += 16) {
+      const int nv = c - j0 >= 16 ? 4 : (c - j0 + 3) / 4;
+      if (relu) {
+        CODE_BLOCKS(1)
+      } else {
+        CODE_BLOCKS(0)
       }
     }
   }

@@ -188,6 +188,34 @@ describe('max pooling on the SIMD module', () => {
       }
     });
 
+    it('each image\'s column sums of dx, with or without relu, over channel counts with overlapping last vectors and two blocks (c 4, 6, 13, 17, 20)', async () => {
+      await useBackend('wasm');
+      const backend = tf.backend() as BackendWasm;
+      const k = simdKernels()!;
+      for (const c of [4, 6, 13, 17, 20]) {
+        for (const relu of [0, 1]) {
+          const [n, oh, ow] = [3, 2, 3];
+          const x = tf.relu(tf.tensor4d(values(n * 4 * oh * ow * c, 80 + c), [n, 2 * oh, 2 * ow, c]));
+          const dy = tf.tensor4d(values(n * oh * ow * c, 90 + c), [n, oh, ow, c]);
+          const [y, dx, sums, codes] = [tf.zeros([n, oh, ow, c]), tf.zeros([n, 2 * oh, 2 * ow, c]), tf.zeros([n, c]), backend.makeOutput([n * oh * ow * c + n], 'bool')];
+          const at = heapOffset(backend, codes);
+          k.max_pool_2x2_codes(heapOffset(backend, x), heapOffset(backend, y), at, at + n * oh * ow * c, n, oh, ow, c);
+          k.max_pool_grad_2x2_codes(at, heapOffset(backend, dy), heapOffset(backend, dx), heapOffset(backend, sums), n, oh, ow, c, relu);
+          const [d, got] = [dx.dataSync(), sums.dataSync()];
+          for (let b = 0; b < n; b++) {
+            for (let ch = 0; ch < c; ch++) {
+              let [want, scale] = [0, 0];
+              for (let p = 0; p < 4 * oh * ow; p++) [want, scale] = [want + d[(b * 4 * oh * ow + p) * c + ch], scale + Math.abs(d[(b * 4 * oh * ow + p) * c + ch])];
+              assert.ok(Math.abs(got[b * c + ch] - want) <= 1e-6 * scale + 1e-12, `c ${c} relu ${relu} image ${b} channel ${ch}: ${got[b * c + ch]} vs ${want}`);
+            }
+          }
+          assert.ok(got.some((v) => v !== 0), 'sums written');
+          tf.dispose([x, dy, y, dx, sums]);
+          backend.disposeData(codes.dataId);
+        }
+      }
+    });
+
     const TILED: Array<[number, number, number, number]> = [
       [1, 2, 2, 4],
       [3, 6, 8, 5], // a tail of 1: the last vector overlaps
