@@ -24,6 +24,8 @@ export interface Workload {
   batch: Batch;
   /** One training step (forward, backward, update); resolves when its results are downloaded. */
   step(): void;
+  /** The model's trainable weights, downloaded. */
+  weights(): Float32Array[];
   dispose(): void;
 }
 
@@ -55,6 +57,7 @@ export async function workload(name: string, batchSize?: number): Promise<Worklo
       res.taskLosses.dataSync();
       disposeStepResult(res);
     },
+    weights: () => built.model.trainableWeights.map((v) => v.read().dataSync() as Float32Array),
     dispose() {
       parts.opt.optimizer.dispose();
       built.model.dispose();
