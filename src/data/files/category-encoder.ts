@@ -5,7 +5,7 @@ import { didYouMean } from '../../util/suggest';
 import type { DataRecord, Report } from '../formats/record';
 import type { InputMap, TargetMap, UnseenPolicy } from './config';
 import type { Encoded, Encoder } from './encoder';
-import { fieldLabel, fieldsOf, isMissing, naturalSort, prod, raw } from './fields';
+import { decimal, fieldLabel, fieldsOf, isMissing, naturalSort, prod, raw } from './fields';
 
 /** The name of the extra class of `unseen: other`. */
 export const OTHER_LABEL = '<other>';
@@ -79,7 +79,7 @@ export class CategoryEncoder implements Encoder {
     const cats = (this.map as TargetMap).categories;
     if (this.role === 'input') return (this.index.get(label) ?? -1) + 1;
     if (cats === undefined) {
-      const n = Number(label);
+      const n = decimal(label);
       if (!Number.isInteger(n) || n < 0 || n >= this.classes) {
         report({ where, message: `${this.key}: label ${JSON.stringify(label)} is not a class index of the head`, allowed: `0..${this.classes - 1} (${this.classes} classes)`, hint: !Number.isFinite(n) ? 'named labels need categories: learn (or a list)' : undefined });
         return null;

@@ -33,6 +33,13 @@ export function raw(rec: DataRecord, m: { field?: string; column?: string; colum
 }
 
 const BOOL: Record<string, number> = { true: 1, false: 0, yes: 1, no: 0 };
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A decimal number written as text (`-2.5`, `.5`, `1e3`), else NaN: JavaScript's Number() also reads
+ * `0x1F`, `0b11` and `0o7` in other bases, so a cell "0x2" would train as 2 with nothing said.
+ */
+export const decimal = (s: string): number => (DECIMAL.test(s.trim()) ? Number(s) : NaN);
 
 /**
  * Numbers of a raw value: CSV text, JSON numbers/booleans/nested arrays, or an idx/npy row.
@@ -51,7 +58,7 @@ export function numbers(v: unknown, out: number[]): 'ok' | 'missing' | { bad: un
   if (typeof v === 'string') {
     const s = v.trim();
     const b = BOOL[s.toLowerCase()];
-    const n = b ?? Number(s);
+    const n = b ?? decimal(s);
     if (!Number.isFinite(n)) return { bad: v };
     out.push(n);
     return 'ok';

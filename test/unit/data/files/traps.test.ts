@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadFiles } from '../../../../src/data/files';
-import { naturalSort } from '../../../../src/data/files/fields';
+import { naturalSort, numbers } from '../../../../src/data/files/fields';
 import { MtlError, type Problem } from '../../../../src/errors';
 import { mixSeed } from '../../../../src/util/random';
 import { didYouMean } from '../../../../src/util/suggest';
@@ -124,6 +124,24 @@ describe('files traps (issue 17)', () => {
 });
 
 describe('label order and suggestions', () => {
+  it('numbers in text are decimal: "0x2", "0b11", "0o7" and "Infinity" are not numbers (JavaScript\'s Number() reads them)', () => {
+    const read = (v: string) => {
+      const out: number[] = [];
+      const r = numbers(v, out);
+      return r === 'ok' ? out[0] : r;
+    };
+    assert.deepEqual(['-2.5', ' .5 ', '5.', '1e3', '+7', '-0.25E-2', 'yes'].map(read), [-2.5, 0.5, 5, 1000, 7, -0.0025, 1]);
+    for (const v of ['0x2', '0b11', '0o7', 'Infinity', '1,5', '2 3', '1e']) assert.deepEqual(read(v), { bad: v }, v);
+  });
+
+  it('a class index given as "0x1" is a data error, not class 1', async () => {
+    const file = path.join(dir, 'hex.csv');
+    fs.writeFileSync(file, 'x,y\n1,0\n2,0x1\n3,1\n');
+    const c = { type: 'files', train: { format: 'csv', path: file }, inputs: { x: { columns: ['x'] } }, targets: { y: { column: 'y', type: 'classification', classes: 2 } } };
+    const ps = await problemsOf(load(c));
+    assert.ok(ps.some((x) => /label "0x1" is not a class index/.test(x.message) && x.where.line === 3), JSON.stringify(ps));
+  });
+
   it('learnt labels sort by code point (integers by value), whatever the locale', () => {
     const labels = ['b', 'B', '_x', '#a', 'a10', 'a2', 'É', 'a#b', 'a_b'];
     // Code points: # 35, B 66, _ 95, a 97, b 98, É 201; "a#b" < "a10" < "a2" < "a_b" (35 < 49 < 50 < 95).
