@@ -2,9 +2,9 @@
 // "before" and "after" are timed in one process, on the same stretch of load.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, REPLACED_KERNELS } from '../src/backend/wasm-kernels';
-import { release, run, type Info } from '../src/backend/wasm-ops';
+import { batchOfOne } from '../src/backend/wasm-matmul';
+import type { Info, KernelArgs } from '../src/backend/wasm-ops';
 
 /** tfjs-backend-wasm kernels that mtl replaces (the rest of mtl's kernels are ones tfjs lacks). */
 export const REPLACED = REPLACED_KERNELS;
@@ -21,23 +21,14 @@ export function keepOriginalKernels(): void {
 
 /**
  * tfjs-backend-wasm's products read rank-3 operands only, and mtl's one-kernel dense layers pass rank 2
- * (mtl's own product kernels take them): tfjs's kernel then gets a batch axis of 1, the product
- * without it — the reshapes share data, so "before" times tfjs's own product.
+ * (mtl's own product kernels take them): tfjs's kernel then gets a batch axis of 1 (wasm-matmul.ts's
+ * batchOfOne; the reshapes share data, so "before" times tfjs's own product).
  */
 function withBatchAxis(k: tf.KernelConfig): tf.KernelConfig {
+  const product = (args: KernelArgs) => k.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
   const kernelFunc: tf.KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: Info; b: Info };
-    if (a.shape.length !== 2 || b.shape.length !== 2) return k.kernelFunc(args);
-    const backend = args.backend as BackendWasm;
-    const [a3, b3] = [a, b].map((x) => run(backend, 'Reshape', { x }, { shape: [1, ...x.shape] }));
-    try {
-      const y = k.kernelFunc({ ...args, inputs: { ...args.inputs, a: a3, b: b3 } }) as Info;
-      const y2 = run(backend, 'Reshape', { x: y }, { shape: y.shape.slice(1) });
-      release(backend, y);
-      return y2;
-    } finally {
-      release(backend, a3, b3);
-    }
+    return a.shape.length === 2 && b.shape.length === 2 ? batchOfOne(args as KernelArgs, product) : k.kernelFunc(args);
   };
   return { ...k, kernelFunc };
 }

@@ -37,7 +37,7 @@ function untransposed(kernelName: Name, args: KernelArgs): Info {
   const backend = args.backend as BackendWasm;
   const attrs = (args.attrs ?? {}) as MatAttrs;
   const { a, b } = args.inputs as { a: Info; b: Info };
-  if (kernelName === '_FusedMatMul' && a.shape.length === 2 && b.shape.length === 2) return batchOfOne(args);
+  if (kernelName === '_FusedMatMul' && a.shape.length === 2 && b.shape.length === 2) return batchOfOne(args, (a3) => untransposed('_FusedMatMul', a3));
   if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
   const a2 = attrs.transposeA ? transposeLast2(backend, a) : a;
   const b2 = attrs.transposeB ? transposeLast2(backend, b) : b;
@@ -52,15 +52,15 @@ function untransposed(kernelName: Name, args: KernelArgs): Info {
 }
 
 /**
- * tfjs's _FusedMatMul reads rank-3 operands only (one-kernel dense layers pass rank 2): a and b with a
- * batch axis of 1, the product without it.
+ * tfjs's products read rank-3 operands only (one-kernel dense layers pass rank 2): `product` on a and b
+ * with a batch axis of 1, the result without it (the reshapes share data).
  */
-function batchOfOne(args: KernelArgs): Info {
+export function batchOfOne(args: KernelArgs, product: (args: KernelArgs) => Info): Info {
   const backend = args.backend as BackendWasm;
   const { a, b } = args.inputs as { a: Info; b: Info };
   const [a3, b3] = [a, b].map((x) => run(backend, 'Reshape', { x }, { shape: [1, ...x.shape] }));
   try {
-    const y = untransposed('_FusedMatMul', { ...args, inputs: { ...args.inputs, a: a3, b: b3 } });
+    const y = product({ ...args, inputs: { ...args.inputs, a: a3, b: b3 } });
     const y2 = run(backend, 'Reshape', { x: y }, { shape: y.shape.slice(1) });
     release(backend, y);
     return y2;
