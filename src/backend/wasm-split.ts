@@ -132,18 +132,15 @@ export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendW
     if (pool.threads === 1 || total < 2 * align) return raw[name](...args);
     pool.run(FN[name], ranges(total, parts, align).map(([s, c]) => withArgs(args, set(s, c))));
   };
-  // Kernels over images whose every per-image operand is [n, rows, cols, c]-shaped: positions → floats per image.
-  const images = (name: Name, nAt: number, perImage: Record<number, number>, a: Args): void => {
-    const floats = Object.values(perImage).reduce((t, f) => t + f, 0) * a[nAt];
-    if (floats < MIN_FLOATS) return raw[name](...a);
-    over(name, a, a[nAt], many(), 1, (s, cnt) => ({ [nAt]: cnt, ...Object.fromEntries(Object.entries(perImage).map(([at, f]) => [at, a[Number(at)] + 4 * s * f])) }));
-  };
   // Kernels over images whose operand at position p advances by perImage[p] bytes an image.
   const byteImages = (name: Name, nAt: number, perImage: Record<number, number>, a: Args): void => {
     const bytes = Object.values(perImage).reduce((t, b) => t + b, 0) * a[nAt];
     if (bytes < 4 * MIN_FLOATS) return raw[name](...a);
     over(name, a, a[nAt], many(), 1, (s, cnt) => ({ [nAt]: cnt, ...Object.fromEntries(Object.entries(perImage).map(([at, b]) => [at, a[Number(at)] + s * b])) }));
   };
+  // The same with every per-image operand float32, [n, rows, cols, c]-shaped: positions → floats per image.
+  const images = (name: Name, nAt: number, perImage: Record<number, number>, a: Args): void =>
+    byteImages(name, nAt, Object.fromEntries(Object.entries(perImage).map(([at, f]) => [at, 4 * f])), a);
   const split: Record<Name, (...a: Args) => void> = {
     conv2d_forward: convForward('conv2d_forward', raw, pool, backend),
     conv2d_forward_cvec: convForward('conv2d_forward_cvec', raw, pool, backend),
