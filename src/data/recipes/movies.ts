@@ -131,9 +131,9 @@ export function movieStats(rows: MovieRow[]): MovieStats {
   for (const [k, keep] of Object.entries(CATEGORICAL) as Array<[Cat, number]>) {
     const counts = new Map<string, number>();
     for (const r of rows) if (r.cats[k] !== null) counts.set(r.cats[k]!, (counts.get(r.cats[k]!) ?? 0) + 1);
-    // Ties in code-point order, as learnVocabulary's: localeCompare follows the machine's locale, which
-    // would give the same films other one-hot columns on another machine.
-    vocab[k] = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, keep).map(([v]) => v);
+    // The files type's vocabulary rule (ties in code-point order, the same in every locale); its
+    // maxIds counts the two reserved ids, which the one-hot columns do not have.
+    vocab[k] = learnVocabulary(counts, 1, keep + RESERVED_IDS);
   }
   return { mean, sd, vocab };
 }
