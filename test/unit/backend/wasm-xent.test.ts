@@ -29,6 +29,15 @@ const sameBits = (a: Float32Array, b: Float32Array, label: string) => {
   for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${label}[${i}]: kernel ${a[i]}, tfjs ops ${b[i]}`);
 };
 
+/** The kernel's loss and ∂/∂p against tfjs's composite ops on the same y, p and dy, bit for bit; disposes them. */
+function assertSameAsOps(y: tf.Tensor, p: tf.Tensor, dy: tf.Tensor): void {
+  const fused = lossAndGrad(y, p, dy, true);
+  const ops = lossAndGrad(y, p, dy, false);
+  sameBits(fused.loss, ops.loss, 'loss');
+  sameBits(fused.grad, ops.grad, '∂/∂p');
+  tf.dispose([y, p, dy]);
+}
+
 /** Positive "probabilities" (not normalised), some far below ε after normalising, some near 1. */
 function probs(n: number, seed: number): Float32Array {
   return values(n, seed).map((v, i) => (i % 7 === 3 ? 1e-9 * Math.abs(v) : i % 11 === 5 ? 40 + v : Math.abs(v) + 0.01));
@@ -48,12 +57,7 @@ describe('wasm one-kernel probability cross-entropy', () => {
         const oneHot = Float32Array.from({ length: n }, (_, i) => (Math.floor(i / C) * 3 + 1) % C === i % C ? 1 : 0);
         const y = tf.tensor(smooth ? oneHot.map((v) => v * 0.9 + 0.1 / C) : oneHot, shape);
         const p = tf.tensor(probs(n, shape.length + C), shape);
-        const dy = tf.tensor(values(n / C, 5), shape.slice(0, -1));
-        const fused = lossAndGrad(y, p, dy, true);
-        const ops = lossAndGrad(y, p, dy, false);
-        sameBits(fused.loss, ops.loss, 'loss');
-        sameBits(fused.grad, ops.grad, '∂/∂p');
-        tf.dispose([y, p, dy]);
+        assertSameAsOps(y, p, tf.tensor(values(n / C, 5), shape.slice(0, -1)));
       });
     }
   }
@@ -69,12 +73,7 @@ describe('wasm one-kernel probability cross-entropy', () => {
     ];
     const y = tf.tensor2d(rows.map((_, r) => [0, 1, 2, 3].map((c) => (c === r % 4 ? 1 : 0))));
     const p = tf.tensor2d(rows);
-    const dy = tf.tensor1d([1, -2, 0.5, 1, 3, -1]);
-    const fused = lossAndGrad(y, p, dy, true);
-    const ops = lossAndGrad(y, p, dy, false);
-    sameBits(fused.loss, ops.loss, 'loss');
-    sameBits(fused.grad, ops.grad, '∂/∂p');
-    tf.dispose([y, p, dy]);
+    assertSameAsOps(y, p, tf.tensor1d([1, -2, 0.5, 1, 3, -1]));
   });
 
   it('hand-computed: −log of the normalised target probability, clipped at ε', () => {
