@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/batching';
 import type { SolverStatus } from '../weighting/gradmath';
-import { expand, pick } from '../weighting/present';
+import { expand, isEveryTask, pick } from '../weighting/present';
 import type { WeightingStrategy } from '../weighting/strategy';
 import type { StepDraws } from './draws';
 import { addRegularisation, backward, representationGrads, sharedGradientRows, weightedGrads } from './passes';
@@ -113,10 +113,13 @@ export const gradPaths: Record<GradPath, (parts: StepParts, batch: Batch, ctx: P
     const { present, taskNames } = base;
     const T = taskNames.length;
     let solver: SolverStatus | undefined;
+    // With every task present, the rows, weights and head weights are already in task order: no copies.
+    const every = isEveryTask(present, T);
     const r = representationGrads(parts, batch, draws, (rows, losses) => {
-      const u = strategy.combine({ ...base, losses: pick(losses, present), grads: tf.gather(rows, present) as tf.Tensor2D });
+      const u = strategy.combine({ ...base, losses: pick(losses, present), grads: every ? rows : (tf.gather(rows, present) as tf.Tensor2D) });
       solver = u.solver;
-      return { ...u, weights: tf.tensor1d(expand(u.weights.dataSync(), present, T)), headWeights: tf.tensor1d(u.headWeights ? expand(u.headWeights.dataSync(), present, T, 1) : new Array<number>(T).fill(1)) };
+      const headWeights = !u.headWeights || every ? u.headWeights : tf.tensor1d(expand(u.headWeights.dataSync(), present, T, 1));
+      return { direction: u.direction, weights: every ? u.weights : tf.tensor1d(expand(u.weights.dataSync(), present, T)), ...(headWeights ? { headWeights } : {}) };
     });
     const w = r.weights.dataSync();
     return { grads: r.grads, taskLosses: r.taskLosses, weights: r.weights, outputs: r.outputs, backwardPasses: 1, ...(solver ? { solver } : {}), remember: { weights: remembered(memory.weights, present, pick(Array.from(w), present), T), headWeights: r.headWeights } };

@@ -134,7 +134,10 @@ export function representationGrads(
   }, [...parts.shared, ...parts.heads.flat()]);
   if (!weights) throw new Error('the representation gradient was never combined');
   parts.heads.forEach((vars, t) => {
-    if (headWeights[t] !== 1) for (const v of vars) if (grads[v.name]) grads[v.name] = tf.mul(grads[v.name], headWeights[t]);
+    if (headWeights[t] === 1) return;
+    // One scalar tensor per head, not one per variable: tf.mul(x, number) uploads a new scalar each call.
+    const h = tf.scalar(headWeights[t]);
+    for (const v of vars) if (grads[v.name]) grads[v.name] = tf.mul(grads[v.name], h);
   });
   const taskLossesT = tf.keep(tf.stack(losses) as tf.Tensor1D);
   tf.dispose(losses);

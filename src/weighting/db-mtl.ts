@@ -45,7 +45,7 @@ export const dbMtlWeighting: StrategyDescriptor = strategy({
         const L = lossValues(g.losses);
         const prev = buffer.rows(g.present);
         const r = dbMtlStep(g.grads, L, prev, beta / k ** sigma);
-        prev?.dispose();
+        buffer.release(prev);
         buffer.setRows(g.present, r.buffer, g.taskNames.length);
         // The heads also receive ∇log L_t = g_t / L_t, as the method differentiates log-losses throughout.
         return { direction: r.direction, weights: r.weights, headWeights: L.map((l) => 1 / (l + 1e-8)) };

@@ -47,7 +47,7 @@ export const excessmtlWeighting: StrategyDescriptor = strategy({
       (g) => {
         const prevS = S.rows(g.present);
         const r = excessRisks(g.grads, prevS);
-        prevS?.dispose();
+        S.release(prevS);
         S.setRows(g.present, r.S, T);
         const wp = pick(w, g.present);
         const seen = pick(initial, g.present);

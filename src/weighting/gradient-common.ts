@@ -3,7 +3,7 @@
 // helpers for the few methods that keep T×d tensors (gradient EMAs) between steps.
 import * as tf from '@tensorflow/tfjs';
 import type { SolverStatus } from './gradmath';
-import { expand } from './present';
+import { expand, isEveryTask } from './present';
 import type { GradientContext, GradientStrategy, Json, StrategyContext } from './strategy';
 
 /** What a method returns for the T' present tasks (weights and headWeights in present order). */
@@ -66,9 +66,19 @@ export class KeptMatrix {
     return this.value ? (this.value.arraySync() as number[][]) : null;
   }
 
-  /** The present tasks' rows (null before the first set): the state a step with T' tasks reads. */
+  /**
+   * The present tasks' rows (null before the first set): the state a step with T' tasks reads. With
+   * every task present, the kept tensor itself rather than a gathered copy (a T×d copy per step for
+   * nothing): hand it back through release(), which frees copies only.
+   */
   rows(present: readonly number[]): tf.Tensor2D | null {
-    return this.value ? tf.gather(this.value, present) : null;
+    if (!this.value) return null;
+    return isEveryTask(present, this.value.shape[0]) ? this.value : tf.gather(this.value, present);
+  }
+
+  /** Frees what rows() returned, unless it is the kept tensor (setRows replaces that one). */
+  release(rows: tf.Tensor2D | null): void {
+    if (rows && rows !== this.value) rows.dispose();
   }
 
   /**
@@ -76,7 +86,7 @@ export class KeptMatrix {
    * others start at zero (every method here starts its T×d state at zero or treats null as zero).
    */
   setRows(present: readonly number[], rows: tf.Tensor2D, T: number): void {
-    if (present.length === T && present.every((t, k) => t === k)) return this.set(rows);
+    if (isEveryTask(present, T)) return this.set(rows);
     const next = tf.tidy(() => {
       const old = this.value ?? tf.zeros([T, rows.shape[1]]);
       const parts = tf.unstack(old);

@@ -46,7 +46,9 @@ export const gradnormWeighting: StrategyDescriptor = strategy({
       combine({ losses, grads, present }) {
         const L = losses.map((l) => l.dataSync()[0]);
         initial = initial.map((x, t) => (x === null && present.includes(t) ? L[present.indexOf(t)] : x));
-        const norms = Array.from(tf.tidy(() => tf.norm(grads, 'euclidean', 1)).dataSync());
+        // ‖g_i‖ as √Σg², not tf.norm: tf.norm squares through Pow, which on wasm is powf per element
+        // (~15× the whole square-sum-root here, and off by an ulp on some squares, where square is exact).
+        const norms = Array.from(tf.tidy(() => tf.sqrt(tf.sum(tf.square(grads), 1))).dataSync());
         const wp = pick(w, present);
         used = expand(wp, present, T);
         const weights = tf.tensor1d(wp);

@@ -62,7 +62,7 @@ export const mocoWeighting: StrategyDescriptor = strategy({
         k++;
         const prevY = Y.rows(g.present);
         const r = mocoStep(g.grads, lossValues(g.losses), prevY, onSimplex(lambda, g.present), k, o);
-        prevY?.dispose();
+        Y.release(prevY);
         Y.setRows(g.present, r.Y, T);
         // The present tasks' share of λ moves, the absent tasks' entries stay: λ stays on the simplex.
         lambda = restrictedUpdate(lambda, g.present, r.lambda);

@@ -32,5 +32,8 @@ export function onSimplex(p: readonly number[], present: readonly number[]): num
   return s > 1e-12 ? sub.map((x) => x / s) : sub.map(() => 1 / sub.length);
 }
 
+/** Whether `present` is 0..T-1 in order: every task present, so picking or expanding changes nothing. */
+export const isEveryTask = (present: readonly number[], T: number): boolean => present.length === T && present.every((t, k) => t === k);
+
 /** 0..T-1: every task present. */
 export const allTasks = (T: number): number[] => Array.from({ length: T }, (_, t) => t);

@@ -40,7 +40,11 @@ export interface LossUpdate {
 /** 'task-gradients' strategies return the direction for the shared parameters (same layout as a row of grads). */
 export interface GradientUpdate {
   direction: tf.Tensor1D;
-  /** Effective weights of the present tasks [T'], for the record (and, where the method defines them, for the heads). */
+  /**
+   * Effective weights of the present tasks [T'], for the record (and, where the method defines them, for
+   * the heads). A tensor made for this update, not one the strategy keeps: the step may report it as is
+   * and dispose it with the step's result.
+   */
   weights: tf.Tensor1D;
   /**
    * Multipliers for each present task's head gradients [T']. Default: 1 for every task, as LibMTL does

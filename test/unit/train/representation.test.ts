@@ -41,6 +41,33 @@ describe('train step: representation space, updateEvery, diagnostics', () => {
     assert.ok(maxDiff(after[0], after[1]) < 1e-5, `max difference ${maxDiff(after[0], after[1])}`);
   });
 
+  it('representation mode with weights w on the rows and on the heads gives static weighting w\'s loss-mode update, and reports w', () => {
+    const spec = tinySpec().resolved;
+    const w = [2, 0.5];
+    const after: number[][] = [];
+    const reported: number[][] = [];
+    const fixed = {
+      ...sumOfGradients(),
+      combine: ({ grads }: { grads: tf.Tensor2D }) => ({ direction: tf.matMul(tf.tensor2d([w]), grads).reshape([-1]) as tf.Tensor1D, weights: tf.tensor1d(w), headWeights: tf.tensor1d(w) }),
+    };
+    const staticW = strategies.get('static').create({}, { taskNames: ['left', 'right'], taskWeights: w, seed: 0 });
+    for (const [s, extra] of [[staticW, {}], [fixed, { gradSpace: 'representation' as const }]] as const) {
+      seedGlobalRandom(11);
+      const p = stepParts(spec, s, extra);
+      const batch = tinyBatch(4, 2);
+      for (let step = 0; step < 3; step++) {
+        const r = trainStep(p, batch, { step, epoch: 1, learningRate: 0.1, epochLosses: [] });
+        reported.push(Array.from(r.weights.dataSync()));
+        disposeStepResult(r);
+      }
+      after.push(flatWeights(p));
+      disposeBatch(batch);
+      p.built.model.dispose();
+    }
+    assert.deepEqual(reported, new Array(6).fill(w));
+    assert.ok(maxDiff(after[0], after[1]) < 1e-5, `max difference ${maxDiff(after[0], after[1])}`);
+  });
+
   it('parameter mode takes T backward passes and representation mode does not grow the tensor count', () => {
     const spec = tinySpec().resolved;
     const p = stepParts(spec, sumOfGradients(), {}, 'adam');
