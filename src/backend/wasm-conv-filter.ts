@@ -24,6 +24,7 @@
 // (about half of this path's time on quickstart's stem).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { pooledFilterGrad } from './wasm-conv-pooled';
 import { tapsInside } from './wasm-conv-simd';
 import { heapF32, release, run, type Attrs, type Info, type KernelArgs } from './wasm-ops';
 import { heapOffset, simdKernels } from './wasm-simd';
@@ -57,6 +58,8 @@ export function conv2DBackpropFilter(args: KernelArgs): Info {
   }
 
   const k = channelsFirst ? null : simdKernels(backend);
+  const pooled = k ? pooledFilterGrad(backend, x, dy, info, filterShape) : null;
+  if (pooled) return pooled;
   return k ? simdFilterGrad(backend, x, dy, info, filterShape) : composedFilterGrad(backend, x, dy, info, filterShape, channelsFirst);
 }
 

@@ -17,6 +17,7 @@
 // multiply meets a spread zero.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { pooledInputGrad } from './wasm-conv-pooled';
 import { channelVectors, simdConvForward, simdConvInto } from './wasm-conv-simd';
 import { heapF32, originalKernel, release, run, type Info, type KernelArgs } from './wasm-ops';
 import { heapOffset, simdKernels } from './wasm-simd';
@@ -79,6 +80,8 @@ export function conv2DBackpropInput(args: KernelArgs): Info {
     throw new Error(`wasm Conv2DBackpropInput: dy has shape [${dy.shape}], expected [${dyShape}]`);
   }
   if (simdKernels(backend) && !channelsFirst && n * inHeight * inWidth > 0) {
+    const pooled = pooledInputGrad(backend, dy, filter, info);
+    if (pooled) return pooled;
     return sh === 1 && sw === 1 ? simdInputGrad(backend, dy, filter, info) : simdStridedInputGrad(backend, dy, filter, info);
   }
   // tfjs-backend-wasm's own loops win for strides > 1 (U is s² times larger than dy, mostly zeros)

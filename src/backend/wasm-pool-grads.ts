@@ -132,6 +132,24 @@ interface CodesNote {
 /** The codes a pooled output carries, if any (tests use it to see which path a gradient takes). */
 export const poolCodes = (y: { dataId: object }): Info | undefined => attachment(y, 'codes')?.info;
 
+/**
+ * What the coded gradient below leaves on the dx it writes, for the gradients of the convolution that
+ * made the pooling's input (wasm-conv-pooled.ts): the codes, the pooled output's gradient dp, and
+ * whether dx is masked by a relu. Keyed by dx's data; each read checks that both are still alive.
+ */
+export interface PooledGradient {
+  codes: Info;
+  dp: Info;
+  relu: boolean;
+}
+const pooledGradients = new WeakMap<object, PooledGradient>();
+
+/** dx's pooled source (above), if it has one whose data is still alive. */
+export function pooledGradient(backend: BackendWasm, dx: { dataId: object }): PooledGradient | undefined {
+  const p = pooledGradients.get(dx.dataId);
+  return p && backend.dataIdMap.has(p.codes.dataId) && backend.dataIdMap.has(p.dp.dataId) ? p : undefined;
+}
+
 /** Whether tfjs is recording a gradient tape (then an op's backward pass may follow). */
 const recording = (): boolean => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
 
@@ -173,6 +191,7 @@ export function maxPoolGrad(args: KernelArgs): Info {
       const sums = backend.makeOutput([g.n, g.c], 'float32');
       k.max_pool_grad_2x2_codes(heapOffset(backend, coded.info), heapOffset(backend, dy), heapOffset(backend, out), heapOffset(backend, sums), g.n, g.oh, g.ow, g.c, relu ? 1 : 0);
       attach(backend, out, IMAGE_SUMS, sums);
+      pooledGradients.set(out.dataId, { codes: coded.info, dp: dy, relu });
     } else {
       k.max_pool_grad_2x2(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out), g.n, g.oh, g.ow, g.c, relu ? 1 : 0);
     }

@@ -36,6 +36,12 @@ export interface SimdKernels {
   conv2d_filter_grad(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, dy: number, oh: number, ow: number, oc: number, dw: number, scratch: number, raw: number, rawH: number, rawW: number, top: number, left: number, tap0: number, tap1: number): void;
   /** Floats of scratch conv2d_filter_grad takes for this geometry (0: none, pass a null pointer). */
   conv2d_filter_grad_scratch(c: number, fh: number, fw: number, sw: number, oh: number, ow: number, oc: number): number;
+  /** conv-pooled.c: dw [fh, fw, c, oc] (filters o0 ≤ o < o1) of a stride-1 convolution whose output a 2×2 / 2 max pooling read, from its codes and pooled gradient dp [n, ph, pw, oc]; x padded, images xImage floats apart, rows wp pixels. */
+  conv2d_filter_grad_pooled(n: number, x: number, xImage: number, wp: number, c: number, fh: number, fw: number, codes: number, dp: number, ph: number, pw: number, oc: number, relu: number, dw: number, scratch: number, o0: number, o1: number): void;
+  conv2d_filter_grad_pooled_scratch(filters: number, fh: number, fw: number, c: number, ph: number, pw: number): number;
+  /** conv-pooled.c: dx [n] images on the padded grid (xImage floats apart, rows wp pixels) of the same convolution, from the codes and dp, w [fh, fw, c, oc]. */
+  conv2d_input_grad_pooled(n: number, codes: number, dp: number, ph: number, pw: number, oc: number, relu: number, w: number, c: number, fh: number, fw: number, dx: number, wp: number, xImage: number, scratch: number): void;
+  conv2d_input_grad_pooled_scratch(oc: number, fh: number, fw: number, c: number): number;
   /** conv.c: y[n, oh, ow, oc] = Σ_k input window[k] · w[k, oc] (+ bias, relu; every tap inside x, data in rows/cols lo…hi; y strided). */
   conv2d_forward(n: number, x: number, xImage: number, xRow: number, c: number, fh: number, fw: number, sh: number, sw: number, w: number, oh: number, ow: number, oc: number, y: number, yImage: number, yRow: number, yPix: number, rowLo: number, rowHi: number, colLo: number, colHi: number, bias: number, relu: number, raw: number, rawH: number, rawW: number, top: number, left: number): void;
   /** conv.c: conv2d_forward with the filter as wT [oc, fh·fw·c] and the input channels (c a multiple of 4) as the vector axis. */

@@ -9,7 +9,9 @@
 //     one-image scratch and the kernel's own scratch per chunk);
 //   sgemm, sgemm_at (accumulate 0), sgemm_packed: over rows of C in multiples of 4 (the kernels' blocks;
 //     sgemm_packed with its own scratch per chunk);
-//   relu_grad, bias_relu: over contiguous ranges / rows.
+//   relu_grad, bias_relu: over contiguous ranges / rows;
+//   conv2d_filter_grad_pooled: over filter ranges (each chunk sums its filters' terms over every image);
+//   conv2d_input_grad_pooled: over images; both with scratch of their own per chunk.
 // Every chunk writes memory no other chunk touches and sums its outputs' terms in one thread's order, so
 // every split kernel gives the same bits as on one thread: a run's numbers do not depend on --threads. The CRF and recurrent kernels stay on the calling thread (sequential sweeps).
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -17,7 +19,7 @@ import { KernelPool, MAX_CHUNKS, type PoolOptions } from './wasm-kernel-pool';
 import { memoryOf, SGEMM_SCRATCH, simdKernels, simdModule, useSplitKernels, type SimdKernels } from './wasm-simd';
 
 /** The kernels that can be split, by index (the pool's task words name them so). */
-const NAMES = ['conv2d_forward', 'conv2d_forward_cvec', 'conv2d_filter_grad', 'pad_hw', 'sgemm', 'sgemm_at', 'sgemm_packed', 'max_pool', 'max_pool_grad', 'max_pool_grad_2x2', 'max_pool_2x2_codes', 'max_pool_grad_2x2_codes', 'relu_grad', 'bias_relu'] as const;
+const NAMES = ['conv2d_forward', 'conv2d_forward_cvec', 'conv2d_filter_grad', 'pad_hw', 'sgemm', 'sgemm_at', 'sgemm_packed', 'max_pool', 'max_pool_grad', 'max_pool_grad_2x2', 'max_pool_2x2_codes', 'max_pool_grad_2x2_codes', 'relu_grad', 'bias_relu', 'conv2d_filter_grad_pooled', 'conv2d_input_grad_pooled'] as const;
 type Name = (typeof NAMES)[number];
 const FN = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Record<Name, number>;
 
@@ -124,6 +126,41 @@ function filterGrad(k: SimdKernels, raw: Raw, pool: KernelPool, backend: Backend
   };
 }
 
+/** Multiply-adds ×2 of conv-pooled.c's kernels at most (every pooled value a term): 4 lanes per vector tap. */
+const pooledFlops = (n: number, ph: number, pw: number, oc: number, fh: number, fw: number, c: number) => 8 * n * ph * pw * oc * fh * Math.ceil((fw * c) / 4);
+
+/**
+ * conv2d_filter_grad_pooled over filter ranges (o0, o1): chunk i sums its filters' terms over every
+ * image, in the same order as one call over all filters, so the bits do not depend on the thread count.
+ * One range per thread (each chunk walks all of x); each chunk but the first gets scratch of its own.
+ */
+function pooledFilterGrad(k: SimdKernels, raw: Raw, pool: KernelPool, backend: BackendWasm) {
+  return (...a: Args): void => {
+    const [n, , , , c, fh, fw, , , ph, pw, oc, , , scratch] = a;
+    if (pool.threads === 1 || oc < 2 || pooledFlops(n, ph, pw, oc, fh, fw, c) < MIN_FLOPS) return raw.conv2d_filter_grad_pooled(...a);
+    const parts = ranges(oc, pool.threads);
+    const floats = parts.map(([, cnt]) => k.conv2d_filter_grad_pooled_scratch(cnt, fh, fw, c, ph, pw));
+    withHeap(backend, floats.slice(1).reduce((t, f) => t + f, 0), (more) => {
+      const at = (i: number) => (i === 0 ? scratch : more + 4 * floats.slice(1, i).reduce((t, f) => t + f, 0));
+      pool.run(FN.conv2d_filter_grad_pooled, parts.map(([o0, cnt], i) => withArgs(a, { 14: at(i), 15: o0, 16: o0 + cnt })));
+    });
+  };
+}
+
+/** conv2d_input_grad_pooled over images (each chunk writes its own dx images), each chunk with its own scratch. */
+function pooledInputGrad(k: SimdKernels, raw: Raw, pool: KernelPool, backend: BackendWasm) {
+  return (...a: Args): void => {
+    const [n, codes, dp, ph, pw, oc, , , c, fh, fw, dx, , xImage] = a;
+    if (pool.threads === 1 || n < 2 || pooledFlops(n, ph, pw, oc, fh, fw, c) < MIN_FLOPS) return raw.conv2d_input_grad_pooled(...a);
+    const parts = ranges(n, pool.threads * CHUNKS_PER_THREAD);
+    const floats = k.conv2d_input_grad_pooled_scratch(oc, fh, fw, c);
+    withHeap(backend, parts.length * floats, (more) => {
+      const chunk = ([s, cnt]: [number, number], i: number) => withArgs(a, { 0: cnt, 1: codes + s * ph * pw * oc, 2: dp + 4 * s * ph * pw * oc, 11: dx + 4 * s * xImage, 14: more + 4 * i * floats });
+      pool.run(FN.conv2d_input_grad_pooled, parts.map(chunk));
+    });
+  };
+}
+
 /** k with the splittable kernels spread over pool (rules in the header). */
 export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendWasm): SimdKernels {
   const raw = k as unknown as Raw;
@@ -145,6 +182,8 @@ export function splitKernels(k: SimdKernels, pool: KernelPool, backend: BackendW
     conv2d_forward: convForward('conv2d_forward', raw, pool, backend),
     conv2d_forward_cvec: convForward('conv2d_forward_cvec', raw, pool, backend),
     conv2d_filter_grad: filterGrad(k, raw, pool, backend),
+    conv2d_filter_grad_pooled: pooledFilterGrad(k, raw, pool, backend),
+    conv2d_input_grad_pooled: pooledInputGrad(k, raw, pool, backend),
     // pad_hw(x, out, n, h, w, c, oh, ow, …); max_pool(x, y, n, h, w, c, oh, ow, …); max_pool_grad(x, dy, dx, n, h, w, c, oh, ow, …)
     pad_hw: (...a) => images('pad_hw', 2, { 0: a[3] * a[4] * a[5], 1: a[6] * a[7] * a[5] }, a),
     max_pool: (...a) => images('max_pool', 2, { 0: a[3] * a[4] * a[5], 1: a[6] * a[7] * a[5] }, a),

@@ -39,6 +39,16 @@ const OPS = `
   const x5 = tf.tensor4d(values(32 * 14 * 14 * 10, 0.43), [32, 14, 14, 10]);
   const w5 = tf.tensor4d(values(5 * 5 * 10 * 20, 0.67), [5, 5, 10, 20]);
   const loss = (x, w) => tf.sum(tf.square(tf.conv2d(x, w, 2, 'same')));
+  // d/d(x, kernel, bias) of Σ r ⊙ maxPool(relu(conv(x))), flattened into one tensor.
+  const pooledGrads = (n, h, c, oc, k) => {
+    const layer = oneKernel.oneKernel(tf.layers.conv2d({ filters: oc, kernelSize: k, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }), biasInitializer: tf.initializers.constant({ value: 0.01 }) }));
+    const xp = tf.tensor4d(values(n * h * h * c, 0.27), [n, h, h, c]);
+    layer.apply(xp);
+    const q = (h - k + 1) / 2;
+    const r = tf.tensor4d(values(n * q * q * oc, 0.83), [n, q, q, oc]);
+    const g = tf.grads((a, kk, b) => tf.sum(tf.mul(tf.maxPool(layer.apply(a), 2, 2, 'valid'), r)))([xp, ...layer.trainableWeights.map((w) => w.read())]);
+    return tf.concat(g.map((t) => t.flatten()));
+  };
   const ops = {
     conv2d: () => tf.conv2d(x, w, 1, 'same'),
     convInputGradStrided: () => tf.grad((x) => loss(x, w))(x),
@@ -61,6 +71,10 @@ const OPS = `
       const g = tf.grads((k, b) => tf.sum(tf.mul(tf.maxPool(layer.apply(xc), 2, 2, 'valid'), r)))(ws);
       return tf.concat([g[0].flatten(), g[1]]);
     },
+    // A one-kernel conv layer (relu) → 2×2 pooling at stride 1: its weight and input gradients from the
+    // pooling's codes (conv-pooled.c), split over filters and over images: quickstart's two layers.
+    convPooledStem: () => pooledGrads(32, 36, 1, 10, 9),
+    convPooled5x5: () => pooledGrads(128, 14, 10, 20, 5),
     maxPoolGradFromX: () => tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor4d(values(16 * 16 * 16 * 16, 0.53), [16, 16, 16, 16]), input: x, output: tf.maxPool(x, 2, 2, 'valid') }, { filterSize: 2, strides: 2, pad: 'valid' }),
     // The filter gradient over tap ranges: strided and unpadded; padded (each chunk pads every image
     // into a scratch of its own); quickstart's second layer (5×5×10 → 20: 250 taps, not a multiple of
@@ -96,10 +110,11 @@ describe("mtl's kernels on 2 threads (fresh processes)", () => {
       }
       await select.selectBackend('cpu');
       const rel = {};
-      for (const name of ['filterGrad', 'filterGradPadded', 'filterGrad5x5', 'filterGradC1', 'filterGradC1Padded']) {
+      for (const name of ['filterGrad', 'filterGradPadded', 'filterGrad5x5', 'filterGradC1', 'filterGradC1Padded', 'convPooledStem', 'convPooled5x5']) {
         const cpu = tf.tidy(() => Array.from(ops[name]().dataSync()));
-        const scale = Math.max(...cpu.map(Math.abs));
-        rel[name] = Math.max(...cpu.map((v, i) => Math.abs(v - res[name].two[i]))) / scale;
+        // (reduce, not Math.max(...): the pooled cases' arrays are longer than the call stack allows.)
+        const scale = cpu.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        rel[name] = cpu.reduce((m, v, i) => Math.max(m, Math.abs(v - res[name].two[i])), 0) / scale;
       }
       for (const r of Object.values(res)) delete r.two;
       const tfjsThreads = require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
