@@ -3,7 +3,7 @@
 import { FORMATS } from '../formats/record';
 
 const fieldProps = {
-  field: { type: 'string', minLength: 1, description: 'The field (JSON key, CSV/parquet/arrow column, CoNLL column name, idx/npy file key, image list column) holding the value; a parquet/arrow timestamp column also gives <column>.year, .month, .day, .weekday (0 = Sunday), .hour, .minute (of the day) and .time (ms), in UTC' },
+  field: { type: 'string', minLength: 1, description: 'The field (JSON key, CSV/parquet/arrow column, CoNLL column name, idx/npy file key, image list column) holding the value; a parquet/arrow timestamp column, or a column of ISO 8601 date text (2012-01-31, 2012-01-31T13:45:00Z) in any format, also gives <column>.year, .month, .day, .weekday (0 = Sunday), .hour, .minute (of the day) and .time (ms), in UTC' },
   column: { type: 'string', minLength: 1, description: 'Same as field' },
   columns: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Several numeric columns forming one vector, in order' },
 };

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataType, RecordBatchReader, type RecordBatch, type Vector } from 'apache-arrow';
-import { checkColumns, dateParts, plainValue } from './columnar';
+import { checkColumns, plainValue } from './columnar';
+import { dateParts } from './dates';
 import type { DataRecord, ReaderOptions, Report } from './record';
 
 /** A cell of an arrow column as the encoders read it (dates and timestamps as their parts). */

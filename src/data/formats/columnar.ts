@@ -2,6 +2,7 @@
 // exist, and turning their cell values into the plain values the encoders read — bigints as numbers,
 // timestamps as {time, year, month, day, weekday, hour, minute} (so `date.hour` names a field), nulls kept.
 import { didYouMean } from '../../util/suggest';
+import { DATE_PARTS, dateParts, ISO_DATES, isoDate } from './dates';
 import type { Report } from './record';
 
 /** True when every needed field's first part is a column; otherwise one problem per missing column. */
@@ -12,8 +13,6 @@ export function checkColumns(file: string, columns: string[], needed: string[], 
   for (const m of missing) report({ where: { file, ...(owner(m) ? { path: owner(m) } : {}) }, message: `no column "${m}" in the file`, allowed: columns.join(', '), hint: didYouMean(m, columns) });
   return missing.length === 0;
 }
-
-const DATE_PARTS = ['time', 'year', 'month', 'day', 'weekday', 'hour', 'minute'];
 
 /**
  * Dotted names (`meta.price`, `Release Date.year`) that no row can reach because the value on the way
@@ -32,6 +31,8 @@ export function checkPaths(file: string, rows: unknown[], columns: Set<string>, 
       for (let i = 0; i < parts.length; i++) {
         if (v === null || v === undefined) return i > 1;
         if (typeof v !== 'object') {
+          // Text holding an ISO 8601 date gives its parts (formats/dates.ts).
+          if (typeof v === 'string' && i === parts.length - 1 && DATE_PARTS.includes(parts[i]) && isoDate(v)) return true;
           stop ??= { at: parts.slice(0, i).join('.'), value: v };
           return false;
         }
@@ -47,24 +48,11 @@ export function checkPaths(file: string, rows: unknown[], columns: Set<string>, 
       where: { file, ...(owners[name] ? { path: owners[name] } : {}) },
       message: `no row has a field "${name}": "${stop.at}" holds ${kind} (e.g. ${JSON.stringify(stop.value)}), which has no field "${parts.slice(stop.at.split('.').length).join('.')}"`,
       hint: DATE_PARTS.includes(last)
-        ? `.${last} is read from a parquet or arrow timestamp column; for dates written as text, add a column holding the ${last} to the file`
+        ? `.${last} is read from a parquet or arrow timestamp column or from text holding ${ISO_DATES}; write the dates so, or add a column holding the ${last} to the file`
         : 'a dotted name reads a field of a JSON object',
     });
   }
   return ok;
-}
-
-/** The parts of a timestamp (UTC) a model can use; `time` is milliseconds since 1970. */
-export function dateParts(d: Date): Record<string, number> {
-  return {
-    time: d.getTime(),
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    weekday: d.getUTCDay(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCHours() * 60 + d.getUTCMinutes(),
-  };
 }
 
 /** A cell as the encoders read it. */

@@ -3,6 +3,7 @@
 // starts on, and the reader that turns those rows into records named by the header line.
 import * as path from 'node:path';
 import { didYouMean } from '../../util/suggest';
+import { datePart } from './dates';
 import type { DataRecord, ReaderOptions, Report } from './record';
 import { textChunks } from './text';
 
@@ -145,7 +146,8 @@ export async function* readDelimited(file: string, delimiter: string, opts: Read
           if (seen.has(h)) report({ where: { file, line: r.line }, message: `column "${h}" appears twice in the header` });
           seen.add(h);
         }
-        const missing = opts.needed.filter((n) => !seen.has(n));
+        // `date.month` reads the month of a column `date` of ISO 8601 text (formats/dates.ts).
+        const missing = opts.needed.filter((n) => !seen.has(n) && !seen.has(datePart(n)?.base ?? ''));
         for (const m of missing) report({ where: { file, line: r.line, ...(opts.owners?.[m] ? { path: opts.owners[m] } : {}) }, message: `no column "${m}" in the header`, allowed: header.join(', '), hint: didYouMean(m, header) });
         if (missing.length) {
           yield 'stop';

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { checkColumns, dateParts, plainValue } from './columnar';
+import { checkColumns, plainValue } from './columnar';
+import { dateParts } from './dates';
 import { interleaved, type Block } from './interleave';
 import type { DataRecord, ReaderOptions, Report } from './record';
 

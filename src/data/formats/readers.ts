@@ -8,14 +8,22 @@ import { readArrays } from './arrays';
 import { readArrow } from './arrow';
 import { readConll } from './conll';
 import { readDelimited } from './csv';
+import { withTextDates } from './dates';
 import { readImageFolder } from './image-folder';
 import { readJsonArray } from './json';
 import { readJsonl } from './jsonl';
 import { readParquet } from './parquet';
 import type { DataRecord, ReaderOptions, Report } from './record';
 
-/** Every record of a source, in file order. Problems with single rows go to `report`; fatal ones throw. */
+/**
+ * Every record of a source, in file order, with the date parts the mapping names (`date.month`) read
+ * from dates written as text. Problems with single rows go to `report`; fatal ones throw.
+ */
 export async function* readRecords(opts: ReaderOptions, report: Report): AsyncGenerator<DataRecord> {
+  yield* withTextDates(formatRecords(opts, report), [...opts.needed, ...(opts.optional ?? [])], report, opts.owners);
+}
+
+async function* formatRecords(opts: ReaderOptions, report: Report): AsyncGenerator<DataRecord> {
   for (const file of [...opts.paths, ...Object.values(opts.files ?? {})]) checkRegular(file, opts.format === 'images');
   switch (opts.format) {
     case 'idx':

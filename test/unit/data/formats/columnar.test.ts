@@ -52,7 +52,7 @@ describe('columnar formats: values', () => {
     fs.writeFileSync(at('paths.json'), JSON.stringify(rows));
     const text = await read('json', at('paths.json'), ['d.year']);
     assert.deepEqual(text.problems.map((p) => [p.message, p.hint]), [
-      ['no row has a field "d.year": "d" holds text (e.g. "Jun 12 1998"), which has no field "year"', '.year is read from a parquet or arrow timestamp column; for dates written as text, add a column holding the year to the file'],
+      ['no row has a field "d.year": "d" holds text (e.g. "Jun 12 1998"), which has no field "year"', '.year is read from a parquet or arrow timestamp column or from text holding ISO 8601 dates: 2012-01-31, 2012-01-31T13:45, 2012-01-31 13:45:30.5, optionally ending in Z or an offset (+01:00); write the dates so, or add a column holding the year to the file'],
     ]);
     assert.equal(text.recs.length, 0, 'nothing read');
     const number = await read('json', at('paths.json'), ['n.q.r']);
