@@ -41,7 +41,17 @@ export function metricsTable(m: SplitMetrics): string {
   const rows = tasks.map((t) => [t, ...keys.map((k) => (none.has(t) ? '–' : fmt(m.tasks[t][k])))]);
   // A task without a labelled row has no values here (NaN in memory, null in the JSON): say why.
   const note = none.size ? `\n${[...none].join(', ')}: no labelled row in this split, so no loss or metrics` : '';
-  return table(['task', ...keys], rows) + note;
+  return table(['task', ...keys], rows) + note + constantNotes(m);
+}
+
+/** An accuracy that a constant answer matches reads like a result: say so under the table. */
+function constantNotes(m: SplitMetrics): string {
+  return Object.entries(m.noBetterThanConstant ?? {})
+    .map(([t, c]) => {
+      const label = c.name !== undefined ? JSON.stringify(c.name) : String(c.label);
+      return `\n${t}: accuracy ${fmt(c.modelAccuracy)} is no better than answering ${label} for every row, which scores ${fmt(c.accuracy)} (the most frequent label of these ${c.rows} labelled rows); see macro-f1, auc or mtl eval --details for what the model tells apart`;
+    })
+    .join('');
 }
 
 function epochLine(rec: EpochRecord, epochs: number): string {

@@ -12,6 +12,7 @@ import { addStats } from '../metrics/summable';
 import type { MetricFn, MetricInput } from '../metrics/types';
 import type { ResolvedSpec } from '../spec/types';
 import type { TaskType } from '../tasks';
+import { noBetterThanConstant, type ConstantAnswer } from './constant-answer';
 
 export interface TaskRuntime {
   name: string;
@@ -26,6 +27,8 @@ export interface TaskRuntime {
   auxiliary?: boolean;
   /** reads: the other tasks whose rows the metric also receives (MetricInput.others). */
   metrics: Array<{ key: string; fn: MetricFn; higherIsBetter: boolean; reads?: string[] }>;
+  /** The class names the data learnt, for naming a label in a note. */
+  classNames?: string[];
 }
 
 /** `classNames`: per task, the class names the data learnt (DataBundle.classNames), for `tags: learn`. */
@@ -43,6 +46,7 @@ export function taskRuntimes(spec: ResolvedSpec, classNames: Record<string, stri
       ...(ld.decode ? { decode: ld.decode(t.loss, lctx) } : {}),
       weight: t.weight,
       auxiliary: t.auxiliary === true,
+      ...(classNames[name] ? { classNames: classNames[name] } : {}),
       metrics: t.metrics.map((m) => {
         const md = metrics.get(m.type);
         const reads = md.reads(m).map((r) => r.task);
@@ -67,6 +71,8 @@ export interface SplitMetrics {
   samples: number;
   /** Tasks with no labelled row in the split (their loss and metrics are NaN); absent when none. */
   unlabelled?: string[];
+  /** Classification and binary tasks whose accuracy is no higher than answering the split's most frequent label for every row; absent when none. */
+  noBetterThanConstant?: Record<string, ConstantAnswer>;
 }
 
 /** Collects per-task loss sums, predictions and targets over many batches. */
@@ -165,6 +171,7 @@ export class Accumulator {
       return inputs.get(name)!;
     };
     let combined = 0;
+    let constants: Record<string, ConstantAnswer> | undefined;
     this.tasks.forEach((task, t) => {
       const loss = this.labelled[t] ? this.lossSum[t] / this.labelled[t] : NaN;
       if (!task.auxiliary) combined += task.weight * loss;
@@ -178,9 +185,20 @@ export class Accumulator {
         else out[m.key] = m.fn({ ...inputOf(task.name), ...others });
       });
       tasks[task.name] = out;
+      const constant = this.constantAnswer(t, out.accuracy);
+      if (constant) (constants ??= {})[task.name] = constant;
     });
     const unlabelled = this.tasks.filter((_, t) => !this.labelled[t]).map((task) => task.name);
-    return { loss: combined, tasks, samples: this.samples, ...(unlabelled.length ? { unlabelled } : {}) };
+    return { loss: combined, tasks, samples: this.samples, ...(unlabelled.length ? { unlabelled } : {}), ...(constants ? { noBetterThanConstant: constants } : {}) };
+  }
+
+  /** Task t's constant answer when its accuracy does not beat it (classification and one-output binary tasks whose rows are kept). */
+  private constantAnswer(t: number, accuracy: number | undefined): ConstantAnswer | undefined {
+    const task = this.tasks[t];
+    if (accuracy === undefined || this.sums[t] || !this.trues[t].length) return undefined;
+    if (task.type !== 'classification' && !(task.type === 'binary' && this.predDim[t] === 1)) return undefined;
+    const yTrue = concat(this.trues[t], this.trues[t][0] instanceof Int32Array ? Int32Array : Float32Array);
+    return noBetterThanConstant(yTrue, this.labelled[t], this.predDim[t], accuracy, task.classNames);
   }
 }
 

@@ -1,0 +1,67 @@
+// An accuracy that answering one label for every row matches is said under the table: flights-200k's
+// "late" task (delay > 15 min) read accuracy 0.7864 after training, exactly the 15,719 on-time flights of
+// 19,988, with nothing said. Expected shares counted by hand from the labels.
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { before, describe, it } from 'node:test';
+import { metricsTable } from '../../../src/cli/reporter';
+import { noBetterThanConstant } from '../../../src/eval/constant-answer';
+import { Accumulator, type TaskRuntime } from '../../../src/eval/evaluate';
+import { losses } from '../../../src/losses/index';
+import { metrics } from '../../../src/metrics/index';
+import type { TaskType } from '../../../src/tasks';
+import { useBackend } from '../../helpers/backend';
+
+before(() => useBackend('cpu'));
+
+describe('noBetterThanConstant', () => {
+  it('the most frequent label and its share, when the accuracy is no higher; nothing when it is', () => {
+    // Labels 0, 0, 2, 0, 1: label 0 is 3 of 5 rows.
+    assert.deepEqual(noBetterThanConstant([0, 0, 2, 0, 1], 5, 3, 0.6, ['Europe', 'Japan', 'USA']), { label: 0, name: 'Europe', accuracy: 0.6, modelAccuracy: 0.6, rows: 5 });
+    assert.deepEqual(noBetterThanConstant([0, 0, 2, 0, 1], 5, 3, 0.4), { label: 0, accuracy: 0.6, modelAccuracy: 0.4, rows: 5 });
+    assert.equal(noBetterThanConstant([0, 0, 2, 0, 1], 5, 3, 0.8), undefined, '4 of 5 right beats 3 of 5');
+    // A tie (two 1s, two 0s) names the lower label; binary labels as floats.
+    assert.deepEqual(noBetterThanConstant(Float32Array.from([1, 0, 1, 0]), 4, 1, 0.5), { label: 0, accuracy: 0.5, modelAccuracy: 0.5, rows: 4 });
+    assert.equal(noBetterThanConstant([], 0, 1, NaN), undefined, 'no labelled row');
+  });
+});
+
+function task(name: string, type: TaskType, classNames?: string[]): TaskRuntime {
+  const loss = type === 'binary' ? 'binary-crossentropy' : 'sparse-categorical-crossentropy';
+  return {
+    name,
+    type,
+    lossFn: losses.get(loss).create({}, { taskType: type, outputDim: 1 }),
+    fromLogits: false,
+    weight: 1,
+    ...(classNames ? { classNames } : {}),
+    metrics: [{ key: 'accuracy', fn: metrics.get('accuracy').create({ threshold: 0.5 }, { taskType: type, classNames }), higherIsBetter: true }],
+  };
+}
+
+describe('Accumulator and the metrics table', () => {
+  it('a binary task that answers 0 everywhere and a 3-class task that answers "USA" everywhere are named; a task beating its constant is not; masked rows do not count', () => {
+    const acc = new Accumulator([task('late', 'binary'), task('origin', 'classification', ['Europe', 'Japan', 'USA']), task('good', 'binary')]);
+    tf.tidy(() => {
+      // late: 5 rows, the last masked out; labels 0, 0, 1, 0 (+ a masked 1); every probability 0.2 → answers 0: 3 of 4 right = 0.75 = the share of 0.
+      acc.add(0, 0.3, tf.fill([5, 1], 0.2), tf.tensor2d([[0], [0], [1], [0], [1]]), tf.tensor1d([1, 1, 1, 1, 0]));
+      // origin: labels USA, USA, Japan, USA, Europe; always USA: 3 of 5 = 0.6 = USA's share.
+      const usa = tf.tensor2d([[0.1, 0.2, 0.7]]).tile([5, 1]);
+      acc.add(1, 0.9, usa, tf.tensor1d([2, 2, 1, 2, 0], 'int32'));
+      // good: labels 0, 0, 1, 0, 1 predicted right every time: 1.0 beats 0.6.
+      acc.add(2, 0.1, tf.tensor2d([[0.1], [0.1], [0.9], [0.1], [0.9]]), tf.tensor2d([[0], [0], [1], [0], [1]]));
+    });
+    acc.samples += 5;
+    const r = acc.result();
+    assert.equal(r.tasks.late.accuracy, 0.75);
+    assert.equal(r.tasks.origin.accuracy, 0.6);
+    assert.deepEqual(r.noBetterThanConstant, {
+      late: { label: 0, accuracy: 0.75, modelAccuracy: 0.75, rows: 4 },
+      origin: { label: 2, name: 'USA', accuracy: 0.6, modelAccuracy: 0.6, rows: 5 },
+    });
+    const text = metricsTable(r);
+    assert.match(text, /\nlate: accuracy 0\.7500 is no better than answering 0 for every row, which scores 0\.7500 \(the most frequent label of these 4 labelled rows\)/);
+    assert.match(text, /\norigin: accuracy 0\.6000 is no better than answering "USA" for every row, which scores 0\.6000 \(the most frequent label of these 5 labelled rows\)/);
+    assert.doesNotMatch(text, /good: accuracy/);
+  });
+});
