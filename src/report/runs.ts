@@ -150,6 +150,18 @@ export function taskNames(run: RunRecord): string[] {
   return first ? Object.keys(first.train.tasks) : Object.keys(run.metrics.test?.tasks ?? {});
 }
 
+/**
+ * The groups of `compare` and `report`: the baseline first (when given), then each run folder once — a
+ * folder named as a run and as the baseline is the baseline (it was counted twice, "4 runs" for three
+ * folders, and named by its path as if two folders shared its name) — with distinct display names.
+ */
+export function readRunGroups(runs: string[], baselineDir?: string): { groups: RunGroup[]; baseline?: RunGroup } {
+  const same = (a: string, b: string) => path.resolve(a) === path.resolve(b);
+  const dirs = [...(baselineDir ? [baselineDir] : []), ...runs].filter((d, i, all) => all.findIndex((e) => same(d, e)) === i);
+  const all = distinctNames(dirs.map(readRunGroup));
+  return baselineDir ? { groups: all.slice(1), baseline: all[0] } : { groups: all };
+}
+
 /** Give every group a distinct display name (the folder name, or its path when two share a name). */
 export function distinctNames(groups: RunGroup[]): RunGroup[] {
   const count = new Map<string, number>();

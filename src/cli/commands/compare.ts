@@ -2,7 +2,7 @@
 // Reads files only: no TensorFlow is loaded for this command's work.
 import { compareRuns, type SplitChoice } from '../../report/compare';
 import { compareCells, compareNotes, markdownTable } from '../../report/compare-table';
-import { distinctNames, readRunGroup } from '../../report/runs';
+import { readRunGroups } from '../../report/runs';
 import { table, type Output } from '../reporter';
 
 export interface CompareOptions {
@@ -13,9 +13,8 @@ export interface CompareOptions {
 }
 
 export function compareCommand(runs: string[], opts: CompareOptions, o: Output): void {
-  const groups = distinctNames([...(opts.baseline ? [opts.baseline] : []), ...runs].map(readRunGroup));
-  const baseline = opts.baseline ? groups[0] : undefined;
-  const c = compareRuns(baseline ? groups.slice(1) : groups, { baseline, split: opts.split });
+  const { groups, baseline } = readRunGroups(runs, opts.baseline);
+  const c = compareRuns(groups, { baseline, split: opts.split });
   if (opts.json) {
     o.out(JSON.stringify(c, null, 2));
     return;
