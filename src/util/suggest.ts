@@ -27,6 +27,49 @@ export interface SuggestOptions {
 }
 
 /**
+ * Names other tools give what mtl names otherwise (lower case, without separators), where spelling finds
+ * nothing or something else: LibMTL's `weighting: EW` was "did you mean uw?" — another method.
+ * Ludwig's feature types, LibMTL's and torchjd's method names, PyTorch's loss classes.
+ */
+const OTHER_TOOLS: Record<string, string> = {
+  // Ludwig output feature types → task types
+  number: 'regression',
+  numerical: 'regression',
+  numeric: 'regression',
+  category: 'classification',
+  categorical: 'classification',
+  multiclass: 'classification',
+  set: 'multilabel',
+  bool: 'binary',
+  boolean: 'binary',
+  // LibMTL architectures and weightings; torchjd aggregators
+  hps: 'hard',
+  sharedbottom: 'hard',
+  ew: 'equal',
+  mean: 'equal',
+  sum: 'static',
+  constant: 'static',
+  random: 'rlw',
+  imtlg: 'imtl',
+  // PyTorch loss classes, Ludwig/TF loss names
+  crossentropy: 'sparse-categorical-crossentropy',
+  crossentropyloss: 'sparse-categorical-crossentropy',
+  softmaxcrossentropy: 'sparse-categorical-crossentropy',
+  nllloss: 'sparse-categorical-crossentropy',
+  ce: 'sparse-categorical-crossentropy',
+  mseloss: 'mse',
+  l2: 'mse',
+  l1loss: 'mae',
+  l1: 'mae',
+  bceloss: 'binary-crossentropy',
+  bcewithlogitsloss: 'binary-crossentropy',
+  bce: 'binary-crossentropy',
+  sigmoidcrossentropy: 'binary-crossentropy',
+  huberloss: 'huber',
+  smoothl1loss: 'huber',
+};
+
+/**
  * The candidates a misspelt name plausibly meant, best first: a name equal but for case and separators
  * alone; else the closest candidate within the edit limit, or an abbreviation. For a name of up to 4
  * characters, every candidate at the smallest distance and an abbreviation (at most 3): "acc" is one
@@ -37,6 +80,8 @@ export function suggestions(input: string, candidates: readonly string[], opts: 
   const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
   const same = candidates.find((c) => norm(c) === norm(input));
   if (same !== undefined) return [same];
+  const alias = OTHER_TOOLS[norm(input)];
+  if (alias !== undefined && candidates.includes(alias)) return [alias];
   const d = candidates.map((c) => editDistance(input, c));
   const bestD = Math.min(Infinity, ...d);
   // Below the input's length: rewriting every character of "f1" gives "r2", which is no typo of it.

@@ -54,3 +54,22 @@ test("Keras's long names find mtl's short ones", () => {
   assert.equal(suggest('loss_weight', ['type', 'head', 'loss', 'metrics', 'weight']), 'weight');
   assert.equal(suggest('loss_weights', ['type', 'head', 'loss', 'metrics', 'weight']), 'weight');
 });
+
+test("names from Ludwig, LibMTL, torchjd and PyTorch find mtl's", () => {
+  const LOSSES = ['categorical-crossentropy', 'sparse-categorical-crossentropy', 'binary-crossentropy', 'mse', 'mae', 'huber', 'crf-nll'];
+  const TYPES = ['classification', 'binary', 'multilabel', 'regression'];
+  const WEIGHTING = ['static', 'equal', 'uw', 'dwa', 'gls', 'rlw', 'mgda', 'pcgrad', 'imtl', 'upgrad'];
+  // LibMTL's EW (equal weighting) was "did you mean uw?", one edit away and another method.
+  assert.equal(didYouMean('EW', WEIGHTING), 'did you mean "equal"?');
+  assert.equal(suggest('Mean', WEIGHTING), 'equal');
+  assert.equal(suggest('IMTL_G', WEIGHTING), 'imtl');
+  assert.equal(suggest('HPS', ['hard', 'soft', 'cross-stitch', 'mmoe']), 'hard');
+  assert.equal(suggest('number', TYPES), 'regression');
+  assert.equal(suggest('category', TYPES), 'classification');
+  assert.equal(suggest('set', TYPES), 'multilabel');
+  assert.equal(suggest('CrossEntropyLoss', LOSSES), 'sparse-categorical-crossentropy');
+  assert.equal(suggest('softmax_cross_entropy', LOSSES), 'sparse-categorical-crossentropy');
+  assert.equal(suggest('MSELoss', LOSSES), 'mse');
+  // It was "huber"; with logits, validate then asks for fromLogits: true.
+  assert.equal(suggest('BCEWithLogitsLoss', LOSSES), 'binary-crossentropy');
+});
