@@ -9,10 +9,11 @@
 //   dx[n, r, s, ci] = Σ_{py, px, o: g ≠ 0} g · w[r − 2py − a, s − 2px − b, ci, o]
 // — the dense sums' terms without their products by 0: at most a quarter of the multiply-adds. (A
 // product by 0 adds nothing unless x holds ±Inf, where the dense sum turns NaN; the forward pass is
-// then already infinite.) A filter row's taps over all channels are fw·c consecutive floats of x (and
-// of w read per filter): both kernels walk a window as "vector taps", 4 floats each: row t / nv,
-// floats 4·(t % nv)… of it, a row's last vector ending at the row's end (so overlapping the one before
-// when fw·c is not a multiple of 4; fw·c ≥ 4).
+// then already infinite.) A filter row's taps over all channels are fw·c consecutive floats of x: the
+// weight gradient walks a window as "vector taps", 4 floats each: row t / nv, floats 4·(t % nv)… of
+// it, a row's last vector ending at the row's end (so overlapping the one before when fw·c is not a
+// multiple of 4; fw·c ≥ 4). The input gradient walks the region a pooled position's four places
+// cover (below).
 // Rule for every file here (checked by scripts/build-kernels.js): no globals, no static data, no C stack.
 
 #include "lanes.h"
@@ -50,24 +51,27 @@ INLINE int tap_offset(int t, int nv, int len, int row) {
   return (t / nv) * row + (at + 4 > len ? len - 4 : at);
 }
 
-// g of one pooled value (its code and dp): channels.c's product, and whether it is a term (a place, ≠ 0).
-INLINE float pooled_g(unsigned char code, float d, int relu) {
-  return relu ? d * ((code & 8) ? 1.0f : 0.0f) : d;
+// g of one pooled value (its code q and dp value d): channels.c's product d·step(maximum) after a relu
+// (d·1 or d·0, NaN kept), and whether it is a term: a place (0–3, bit 2 clear; 4 is none) and g ≠ 0.
+INLINE float pooled_g(unsigned q, float d, int relu) {
+  return relu ? d * (float)((q >> 3) & 1) : d;
 }
-#define IS_TERM(code, g) (((code) & 7) < 4 && (g) != 0)
+INLINE int is_term(unsigned q, float g) {
+  return ((q & 4) == 0) & (g != 0);
+}
 
 // Filter o's terms in one image (codes and dp oc apart): the offset in x of each one's window place
 // (its window's first float, base[p], + the place's row and column), and its g, in pooled-position
 // order. Returns how many. Branch-free (a term or not is a coin toss after a relu): every value is
-// written, and the count moves on past the terms. Places are 0–3 (bit 2 clear) or 4: none.
+// written, and the count moves on past the terms.
 INLINE int filter_terms(const unsigned char* code, const float* dp, int pooled, int oc, int rowc, int c, int relu, const int* base, int* off, float* g) {
   int k = 0;
   for (int p = 0; p < pooled; p++, code += oc, dp += oc) {
     const unsigned q = *code;
-    const float v = relu ? *dp * (float)((q >> 3) & 1) : *dp;
+    const float v = pooled_g(q, *dp, relu);
     off[k] = base[p] + (int)((q >> 1) & 1) * rowc + (int)(q & 1) * c;
     g[k] = v;
-    k += ((q & 4) == 0) & (v != 0);
+    k += is_term(q, v);
   }
   return k;
 }
@@ -140,40 +144,63 @@ void conv2d_filter_grad_pooled(int n, const float* x, int xImage, int wp, int c,
   }
 }
 
-// dx (B vector taps at base + toff) += Σ_e g[e] · wt[o[e], t0 + k]: sums in registers, then one add each.
-INLINE void input_block(int B, const float* wt, int taps, const int* o, const float* g, int cnt, const int* toff, const int* tail, float* base) {
+// The input gradient goes window by window: a pooled position's four places share one region of dx,
+// fh + 1 rows of (fw + 1)·c floats (region rows r, the place (a, b) covering rows a…a + fh − 1 from
+// column b). Each region row sums every term that reaches it in registers, then is added to dx once
+// — not once per place and filter row, whose overlapping stores would wait on each other. A term's
+// filter row r − a comes from wt_b, its filter's rows laid out at b·c floats into a region row (zeros
+// around), so every term of a row adds the same vectors. Terms are split by a: those with a = 0 reach
+// rows 0…fh − 1, those with a = 1 rows 1…fh.
+
+// acc (B vectors from v0 of region row r) += Σ over both lists of g · wt row; then dx row += acc.
+INLINE void input_block(int B, const float* wt, int rowFloats, int r, int fh, const int* off0, const float* g0, int n0, const int* off1, const float* g1,
+                        int n1, int v0, int tail, float* d) {
   v128_t a[MAX_BLOCK];
   _Pragma("clang loop unroll(full)") for (int k = 0; k < B; k++) a[k] = wasm_f32x4_splat(0);
-  for (int e = 0; e < cnt; e++) {
-    const float* p = wt + o[e] * taps * 4;
-    const v128_t s = wasm_v128_load32_splat(g + e);
-    _Pragma("clang loop unroll(full)") for (int k = 0; k < B; k++) MAD(a[k], wasm_v128_load(p + 4 * k), s);
+  const float* w = wt + r * rowFloats + 4 * v0;
+  if (r < fh) {
+    for (int e = 0; e < n0; e++) {
+      const float* p = w + off0[e];
+      const v128_t s = wasm_v128_load32_splat(g0 + e);
+      _Pragma("clang loop unroll(full)") for (int k = 0; k < B; k++) MAD(a[k], wasm_v128_load(p + 4 * k), s);
+    }
   }
-  _Pragma("clang loop unroll(full)") for (int k = 0; k < B; k++) {
-    float* d = base + toff[k];
-    if (tail[k]) store_part(d, wasm_f32x4_add(load_part(d, tail[k]), a[k]), tail[k]);
-    else wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), a[k]));
+  if (r > 0) {
+    for (int e = 0; e < n1; e++) {
+      const float* p = w + off1[e];
+      const v128_t s = wasm_v128_load32_splat(g1 + e);
+      _Pragma("clang loop unroll(full)") for (int k = 0; k < B; k++) MAD(a[k], wasm_v128_load(p + 4 * k), s);
+    }
   }
+  d += 4 * v0;
+  _Pragma("clang loop unroll(full)") for (int k = 0; k < B - 1; k++) wasm_v128_store(d + 4 * k, wasm_f32x4_add(wasm_v128_load(d + 4 * k), a[k]));
+  float* last = d + 4 * (B - 1);
+  store_part(last, wasm_f32x4_add(load_part(last, tail), a[B - 1]), tail);
 }
-#define INPUT_ARGS const float *wt, int taps, const int *o, const float *g, int cnt, const int *toff, const int *tail, float *base
+#define INPUT_ARGS \
+  const float *wt, int rowFloats, int r, int fh, const int *off0, const float *g0, int n0, const int *off1, const float *g1, int n1, int v0, int tail, float *d
 #define INPUT_CASE(B) \
-  NOINLINE void input_block_##B(INPUT_ARGS) { input_block(B, wt, taps, o, g, cnt, toff, tail, base); }
+  NOINLINE void input_block_##B(INPUT_ARGS) { input_block(B, wt, rowFloats, r, fh, off0, g0, n0, off1, g1, n1, v0, tail, d); }
 FOR_BLOCK_SIZES(INPUT_CASE)
 
 NOINLINE void input_blocks(int B, INPUT_ARGS) {
-#define INPUT_CALL(B) input_block_##B(wt, taps, o, g, cnt, toff, tail, base)
+#define INPUT_CALL(B) input_block_##B(wt, rowFloats, r, fh, off0, g0, n0, off1, g1, n1, v0, tail, d)
   BLOCK_SWITCH(B, INPUT_CALL)
 }
 
-// The input gradient's vector taps do not overlap (their sums are added to dx, which must count each
-// float once, and a store that overlaps the one before would wait on it): a row's last one holds its
-// last len mod 4 floats (tail; 0 for a full vector), loaded and stored lane by lane.
-// wt [oc, taps, 4]: filter o's window as those vector taps (w [fh, fw, c, oc]), 0 past a row's end.
-INLINE void filter_taps(const float* w, int fh, int len, int nv, int oc, float* wt) {
-  for (int o = 0; o < oc; o++) {
-    for (int t = 0; t < fh * nv; t++) {
-      const int at = 4 * (t % nv);
-      for (int l = 0; l < 4; l++) wt[(o * fh * nv + t) * 4 + l] = at + l < len ? w[((t / nv) * len + at + l) * oc + o] : 0;
+// wt [2, oc, fh, nvr · 4]: for b = 0, 1, filter o's row i (w [fh, fw, c, oc]) at b·c floats into a
+// region row of nvr vectors, zeros around.
+INLINE void region_rows(const float* w, int fh, int fw, int c, int oc, int nvr, float* wt) {
+  const int len = fw * c;
+  for (int b = 0; b < 2; b++) {
+    for (int o = 0; o < oc; o++) {
+      for (int i = 0; i < fh; i++) {
+        float* row = wt + ((b * oc + o) * fh + i) * nvr * 4;
+        for (int f = 0; f < nvr * 4; f++) {
+          const int q = f - b * c;
+          row[f] = q >= 0 && q < len ? w[(i * len + q) * oc + o] : 0;
+        }
+      }
     }
   }
 }
@@ -181,47 +208,49 @@ INLINE void filter_taps(const float* w, int fh, int len, int nv, int oc, float* 
 // Floats of scratch conv2d_input_grad_pooled takes.
 EXPORT(conv2d_input_grad_pooled_scratch)
 int conv2d_input_grad_pooled_scratch(int oc, int fh, int fw, int c) {
-  const int taps = fh * ((fw * c + 3) / 4);
-  return oc * taps * 4 + 2 * taps + 2 * 4 * oc + 4;
+  const int nvr = ((fw + 1) * c + 3) / 4;
+  return 2 * oc * fh * nvr * 4 + 4 * oc;
 }
 
 // dx [n] images xImage floats apart (rows wp pixels of c channels: the padded input's geometry) from
-// codes and dp [n, ph, pw, oc] and w [fh, fw, c, oc] (header). Each window's terms are grouped by their
-// place, summed over filters in order, and added to dx once per place; windows in row-major order.
+// codes and dp [n, ph, pw, oc] and w [fh, fw, c, oc] (header; the region walk above). Windows in
+// row-major order, each region row's terms in filter order.
 EXPORT(conv2d_input_grad_pooled)
 void conv2d_input_grad_pooled(int n, const unsigned char* codes, const float* dp, int ph, int pw, int oc, int relu, const float* w, int c, int fh,
                               int fw, float* dx, int wp, int xImage, float* scratch) {
-  const int len = fw * c, nv = (len + 3) / 4, taps = fh * nv;
+  const int lr = (fw + 1) * c, nvr = (lr + 3) / 4, tail = lr & 3, rowFloats = nvr * 4;
   float* wt = scratch;
-  int* toff = (int*)(wt + oc * taps * 4);
-  int* tail = toff + taps;
-  int* terms = tail + taps;              // per place q: filter indices at terms + q·oc
-  float* g = (float*)(terms + 4 * oc);   // and their g at g + q·oc
-  int* count = (int*)(g + 4 * oc);       // terms per place
-  filter_taps(w, fh, len, nv, oc, wt);
-  for (int t = 0; t < taps; t++) {
-    const int at = 4 * (t % nv);
-    toff[t] = (t / nv) * wp * c + at;
-    tail[t] = at + 4 > len ? len - at : 0;
-  }
+  int* off0 = (int*)(wt + 2 * oc * fh * rowFloats);
+  int* off1 = off0 + oc;
+  float* g0 = (float*)(off1 + oc);
+  float* g1 = g0 + oc;
+  region_rows(w, fh, fw, c, oc, nvr, wt);
   for (int b = 0; b < n; b++, codes += ph * pw * oc, dp += ph * pw * oc, dx += xImage) {
     zero_floats(dx, xImage);
-    for (int py = 0; py < ph; py++) {
-      for (int px = 0; px < pw; px++) {
-        const unsigned char* code = codes + (py * pw + px) * oc;
-        const float* d = dp + (py * pw + px) * oc;
-        count[0] = count[1] = count[2] = count[3] = 0;
-        for (int o = 0; o < oc; o++) {
-          const float v = pooled_g(code[o], d[o], relu);
-          if (!IS_TERM(code[o], v)) continue;
-          const int q = code[o] & 7, k = count[q]++;
-          terms[q * oc + k] = o;
-          g[q * oc + k] = v;
-        }
-        for (int q = 0; q < 4; q++) {
-          if (!count[q]) continue;
-          float* base = dx + ((2 * py + (q >> 1)) * wp + 2 * px + (q & 1)) * c;
-          FOR_BLOCKS(taps, input_blocks(B, wt + 4 * t, taps, terms + q * oc, g + q * oc, count[q], toff + t, tail + t, base));
+    for (int p = 0; p < ph * pw; p++) {
+      const unsigned char* code = codes + p * oc;
+      const float* d = dp + p * oc;
+      int n0 = 0, n1 = 0;
+      // Branch-free: each term is written to both lists and counted in the one of its row a.
+      for (int o = 0; o < oc; o++) {
+        const unsigned q = code[o];
+        const float v = pooled_g(q, d[o], relu);
+        const int term = is_term(q, v), a = (q >> 1) & 1;
+        const int at = ((int)(q & 1) * oc + o) * fh * rowFloats;
+        off0[n0] = at;
+        g0[n0] = v;
+        off1[n1] = at - rowFloats;
+        g1[n1] = v;
+        n0 += term & (a ^ 1);
+        n1 += term & a;
+      }
+      if (n0 + n1 == 0) continue;
+      float* region = dx + (2 * (p / pw) * wp + 2 * (p % pw)) * c;
+      for (int r = 0; r <= fh; r++, region += wp * c) {
+        const int blocks = (nvr + MAX_BLOCK - 1) / MAX_BLOCK;
+        for (int k = 0; k < blocks; k++) {
+          const int v0 = k * nvr / blocks, B = (k + 1) * nvr / blocks - v0;
+          input_blocks(B, wt, rowFloats, r, fh, off0, g0, n0, off1, g1, n1, v0, k == blocks - 1 ? tail : 0, region);
         }
       }
     }

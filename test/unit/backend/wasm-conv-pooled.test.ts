@@ -1,7 +1,8 @@
 // Tests the pooled path of a convolution's gradients (conv-pooled.c via wasm-conv-pooled.ts): a one-kernel
 // conv layer (relu or linear) whose output a 2×2 / 2 max pooling reads takes its weight and input
 // gradients from the pooling's codes and pooled gradient. Against the cpu backend over filter sizes,
-// channel counts whose rows (fw·c floats) end in a partial vector or fill whole ones, 'same' padding,
+// channel counts whose rows (fw·c floats for the weights, (fw + 1)·c for the input) end in a partial
+// vector or fill whole ones (two blocks of vectors at quickstart's second layer), 'same' padding,
 // batch 1, ties and dead relus; one case by hand; the cases it must leave to the dense kernels (stride 2,
 // a pooling that drops a row, the conv output read twice, rows shorter than a vector), still right there;
 // and the rule that a source whose data was disposed is not used.
@@ -77,6 +78,8 @@ const COVERED: Case[] = [
   { label: "'same' padding, 3×3×5 → 7 (rows of 15: a tail of 3)", n: 2, h: 8, w: 8, c: 5, oc: 7, k: 3, pad: 'same' },
   { label: "'same' padding, 5×5×4 → 9 (rows of whole vectors)", n: 2, h: 12, w: 10, c: 4, oc: 9, k: 5, pad: 'same' },
   { label: '2×2×2 → 5 (rows of exactly one vector), odd input', n: 2, h: 7, w: 11, c: 2, oc: 5, k: 2 },
+  { label: '4×4×3 → 6 (input-gradient region rows of 15 floats: a tail of 3)', n: 2, h: 11, w: 9, c: 3, oc: 6, k: 4 },
+  { label: '2×2×3 → 4, batch 1 (region rows of 9 floats: a tail of 1)', n: 1, h: 9, w: 9, c: 3, oc: 4, k: 2 },
   { label: 'linear activation (no relu mask)', n: 2, h: 10, w: 10, c: 3, oc: 5, k: 3, relu: false },
   { label: 'ties and relus at exactly 0', n: 2, h: 10, w: 10, c: 3, oc: 6, k: 3, ties: true },
 ];
