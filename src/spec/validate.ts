@@ -172,9 +172,14 @@ function ajvProblems(spec: LoadedSpec, data: unknown, errors: ErrorObject[]): Pr
         });
         break;
       }
-      case 'anyOf':
-        push({ where: locate(spec, p), message: 'invalid value', received, allowed: String((e.parentSchema as Obj)?.description ?? 'see the schema') });
+      case 'anyOf': {
+        const branches = ((e.schema as Obj[] | undefined) ?? []).map(describeBranch);
+        const allowed = branches.every(Boolean) ? branches.join(', or ') : String((e.parentSchema as Obj)?.description ?? 'see the schema');
+        // Keras's validation_split: 0 means none; here 0 is no fraction.
+        const none = received === 0 && branches.some((b) => b?.includes('"none"')) ? 'for no validation split write none' : undefined;
+        push({ where: locate(spec, p), message: 'invalid value', received, allowed, hint: none });
         break;
+      }
       case 'type':
         push({ where: locate(spec, p), message: `must be ${(e.params as { type: string | string[] }).type.toString().replace(',', ' or ')}`, received });
         break;
@@ -212,4 +217,15 @@ export function validateSpecFile(file: string): Spec {
 
 export function validateSpecText(text: string, file = 'spec.yaml'): Spec {
   return validateLoaded(loadSpecText(text, file));
+}
+
+/** One branch of an anyOf in words (`a number > 0 and < 1`, `"test", "none"`), or undefined when it has no short form. */
+function describeBranch(b: Obj): string | undefined {
+  if (Array.isArray(b.enum)) return b.enum.map((v) => JSON.stringify(v)).join(', ');
+  if (b.type !== 'number' && b.type !== 'integer') return undefined;
+  const bounds = [
+    b.exclusiveMinimum !== undefined ? `> ${b.exclusiveMinimum}` : b.minimum !== undefined ? `≥ ${b.minimum}` : '',
+    b.exclusiveMaximum !== undefined ? `< ${b.exclusiveMaximum}` : b.maximum !== undefined ? `≤ ${b.maximum}` : '',
+  ].filter(Boolean);
+  return `${b.type === 'integer' ? 'an integer' : 'a number'}${bounds.length ? ` ${bounds.join(' and ')}` : ''}`;
 }

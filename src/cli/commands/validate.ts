@@ -25,7 +25,7 @@ export async function validateCommand(spec: string, opts: { json?: boolean }, o:
   for (const w of missing) o.err(`warning: ${w}`);
   warnings.push(...missing);
   if (opts.json) o.out(JSON.stringify({ ok: true, file: spec, tasks, warnings, resolved: s.resolved }, null, 2));
-  else o.out(`ok: ${spec} (${tasks.length} tasks: ${tasks.join(', ')})`);
+  else o.out(`ok: ${spec} (${tasks.length} task${tasks.length === 1 ? '' : 's'}: ${tasks.join(', ')})`);
 }
 
 /** A problem's fields flattened, with the one-line text the terminal shows. */

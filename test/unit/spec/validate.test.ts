@@ -72,6 +72,13 @@ const CASES: Case[] = [
     ],
   },
   {
+    // Keras's validation_split: 0 means no validation split; the message named the key's description
+    // as what is allowed ("allowed: Fraction of the training set held out for validation, …").
+    name: 'a value outside every branch of an anyOf: the branches in words',
+    text: GOOD + 'train: {validation: 0}\n',
+    expect: [{ line: 20, has: ['train.validation: invalid value', 'received 0; allowed: a number > 0 and < 1, or "test", "none"; for no validation split write none'] }],
+  },
+  {
     name: 'unknown layer type with suggestion',
     text: sub('  - conv2d: {filters: 4', '  - conv2D: {filters: 4'),
     expect: [{ line: 6, has: ['unknown layer type "conv2D"', 'did you mean "conv2d"?'] }],
