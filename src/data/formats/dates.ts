@@ -73,18 +73,33 @@ export async function* withTextDates(records: AsyncGenerator<DataRecord>, names:
     yield* records;
     return;
   }
-  next: for await (const rec of records) {
-    for (const { name, base, part } of parts) {
+  // A column that holds timestamps (parquet, arrow) keeps holding them: once a part's date is seen as
+  // one, that part is not looked at again, and with none left the records pass through untouched.
+  for (;;) {
+    const step = await records.next();
+    if (step.done) return;
+    const rec = step.value;
+    let ok = true;
+    for (let k = 0; k < parts.length && ok; k++) {
+      const { name, base, part } = parts[k];
       if (name in rec.fields) continue;
       const v = baseValue(rec.fields, base);
+      if (v !== null && typeof v === 'object') {
+        parts.splice(k--, 1);
+        continue;
+      }
       if (typeof v !== 'string' || v.trim() === '') continue;
       const d = isoDate(v);
-      if (!d) {
+      if (d) rec.fields[name] = dateParts(d)[part];
+      else {
         report({ where: { ...rec.where, ...(owners[name] ? { path: owners[name] } : {}) }, message: `"${base}" holds ${JSON.stringify(v)}, which is not a date mtl reads, so "${name}" has no value`, allowed: ISO_DATES, hint: 'write the dates in ISO 8601 (year-month-day), or add a column holding the part' });
-        continue next;
+        ok = false;
       }
-      rec.fields[name] = dateParts(d)[part];
     }
-    yield rec;
+    if (ok) yield rec;
+    if (!parts.length) {
+      yield* records;
+      return;
+    }
   }
 }

@@ -11,6 +11,7 @@ import { loadFiles } from '../../../../src/data/files';
 import { isoDate } from '../../../../src/data/formats/dates';
 import { MtlError } from '../../../../src/errors';
 import { useBackend } from '../../../helpers/backend';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 
 before(() => useBackend('cpu'));
 
@@ -46,7 +47,9 @@ describe('text dates as fields', () => {
     csv: write('d.csv', `d,y\n${text.map((t, i) => `${t},${i}`).join('\n')}\n`),
     json: write('d.json', JSON.stringify(text.map((d, y) => ({ d, y })))),
     jsonl: write('d.jsonl', text.map((d, y) => JSON.stringify({ d, y })).join('\n')),
+    arrow: 'd.arrow',
   };
+  fs.writeFileSync(path.join(dir, 'd.arrow'), tableToIPC(tableFromArrays({ d: text, y: Float64Array.from([0, 1, 2]) }), 'file'));
   for (const [format, file] of Object.entries(sources)) {
     it(`${format}: d.year … d.minute of ISO 8601 text, as for a timestamp`, async () => {
       const b = await loadFiles({ type: 'files', inputs: { x: { columns: PARTS } }, targets: { y: { column: 'y', type: 'regression' } }, train: { format, path: file } }, { seed: 1, specDir: dir });
