@@ -38,13 +38,15 @@ function entityTable(d: EntityDetails): string {
   ]);
 }
 
-function detailsText(task: string, d: TaskDetails | null): string {
+export function detailsText(task: string, d: TaskDetails | null, std?: number[]): string {
   if (!d) return `${task}: no details for a token-level task without an entity metric`;
   if (d.kind === 'entities') return `${task} entities (CoNLL rules; micro = entity-precision/recall/f1), ${d.sentences} sentences:\n${entityTable(d)}`;
   if (d.kind === 'classification') return `${task}:\n${classTables(d)}`;
   if (d.kind === 'outputs') return d.outputs.map((o, j) => `${task} output ${j} (threshold 0.5):\n${classTables(o)}`).join('\n\n');
   const rows = d.columns.map((c, j) => [String(j), fmt(c.bias), fmt(c.mae), fmt(c.rmse), fmt(c.residualStd), fmt(c.maxAbs)]);
-  return `${task} residuals (prediction − target), ${d.rows} rows:\n${table(['column', 'bias', 'mae', 'rmse', 'residual std', 'max |r|'], rows)}`;
+  // A z-scored target's residuals are in its training standard deviations, as its mae and rmse are.
+  const scale = std ? ` in training standard deviations (z-scored: 1 sd = ${std.map((s) => fmt(s)).join(', ')})` : '';
+  return `${task} residuals (prediction − target)${scale}, ${d.rows} rows:\n${table(['column', 'bias', 'mae', 'rmse', 'residual std', 'max |r|'], rows)}`;
 }
 
 /** `best (epoch 3)`; a checkpoint written inside an epoch: `last (epoch 3, then 12 steps of epoch 4)`. */
@@ -70,7 +72,8 @@ export async function evalCommand(run: string, opts: EvalCliOptions, o: Output):
     o.out(`${record.split} split, checkpoint ${checkpointLabel(record)}, ${record.samples} samples, combined loss ${record.unlabelled ? '–' : fmt(record.loss)}`);
     o.out(metricsTable(record));
     for (const n of unitNotes(zScoredTargets(run), record)) o.out(n);
-    for (const [task, d] of Object.entries(details ?? {})) o.out(`\n${detailsText(task, d)}`);
+    const scales = zScoredTargets(run);
+    for (const [task, d] of Object.entries(details ?? {})) o.out(`\n${detailsText(task, d, scales[task])}`);
     o.out(`written: ${file}\n`);
   }
   if (opts.json) o.out(JSON.stringify(records.length === 1 ? records[0] : records, null, 2));

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { detailsText } from '../../../src/cli/commands/eval';
 import { trainReporter } from '../../../src/cli/reporter';
 import { unitNotes, zScoredTargets } from '../../../src/cli/units';
 
@@ -46,5 +47,11 @@ describe('units of z-scored targets', () => {
     const text = lines.join('\n');
     assert.equal(text.match(/in the data's units: mae 400\.0000, rmse 200\.0000/g)?.length, 2, text);
     assert.doesNotMatch(text, /raw is z-scored|species is z-scored/);
+  });
+
+  it('eval --details: a z-scored task\'s residuals say they are in standard deviations (cars mpg: bias −0.1286 read like miles per gallon)', () => {
+    const d = { kind: 'regression' as const, rows: 3, columns: [{ bias: -0.5, mae: 0.5, rmse: 0.25, residualStd: 0.1, maxAbs: 1 }] };
+    assert.match(detailsText('mass', d, zScoredTargets(run).mass), /^mass residuals \(prediction − target\) in training standard deviations \(z-scored: 1 sd = 800\.0000\), 3 rows:/);
+    assert.match(detailsText('raw', d, zScoredTargets(run).raw), /^raw residuals \(prediction − target\), 3 rows:/);
   });
 });
