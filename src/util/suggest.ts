@@ -28,8 +28,9 @@ export interface SuggestOptions {
 
 /**
  * Names other tools give what mtl names otherwise (lower case, without separators), where spelling finds
- * nothing or something else: LibMTL's `weighting: EW` was "did you mean uw?" — another method.
- * Ludwig's feature types, LibMTL's and torchjd's method names, PyTorch's loss classes.
+ * nothing or something else: LibMTL's `weighting: EW` was "did you mean uw?" — another method — and its
+ * Nash-MTL argument update_weights_every was "diagnostics.every". Ludwig's feature types, LibMTL's and
+ * torchjd's method names and arguments, PyTorch's loss classes.
  */
 const OTHER_TOOLS: Record<string, string> = {
   // Ludwig output feature types → task types
@@ -67,6 +68,13 @@ const OTHER_TOOLS: Record<string, string> = {
   sigmoidcrossentropy: 'binary-crossentropy',
   huberloss: 'huber',
   smoothl1loss: 'huber',
+  // LibMTL's method arguments (--T, --calpha, --update_weights_every, …)
+  t: 'temperature',
+  calpha: 'c',
+  updateweightsevery: 'updateEvery',
+  famowlr: 'weightLr',
+  mgdagn: 'normalization',
+  sdmgradlamda: 'lambda',
 };
 
 /**
@@ -82,6 +90,10 @@ export function suggestions(input: string, candidates: readonly string[], opts: 
   if (same !== undefined) return [same];
   const alias = OTHER_TOOLS[norm(input)];
   if (alias !== undefined && candidates.includes(alias)) return [alias];
+  // LibMTL prefixes a method's arguments with its name: MoCo_beta_sigma is MoCo's betaSigma.
+  const rest = input.includes('_') ? input.slice(input.indexOf('_') + 1) : '';
+  const unprefixed = rest && candidates.find((c) => norm(c) === norm(rest));
+  if (unprefixed) return [unprefixed];
   const d = candidates.map((c) => editDistance(input, c));
   const bestD = Math.min(Infinity, ...d);
   // Below the input's length: rewriting every character of "f1" gives "r2", which is no typo of it.

@@ -72,4 +72,11 @@ test("names from Ludwig, LibMTL, torchjd and PyTorch find mtl's", () => {
   assert.equal(suggest('MSELoss', LOSSES), 'mse');
   // It was "huber"; with logits, validate then asks for fromLogits: true.
   assert.equal(suggest('BCEWithLogitsLoss', LOSSES), 'binary-crossentropy');
+  // LibMTL's method arguments: update_weights_every was "diagnostics.every" (a nested key's hint).
+  const NASH = ['method', 'gradSpace', 'updateEvery', 'diagnostics', 'maxNorm', 'optimIters'];
+  assert.equal(suggest('update_weights_every', NASH), 'updateEvery');
+  assert.equal(suggest('T', ['method', 'temperature']), 'temperature');
+  assert.equal(suggest('calpha', ['method', 'c', 'rescale']), 'c');
+  assert.equal(suggest('MoCo_beta_sigma', ['method', 'beta', 'betaSigma', 'gamma', 'gammaSigma', 'rho']), 'betaSigma');
+  assert.equal(suggest('FAMO_w_lr', ['method', 'gamma', 'weightLr']), 'weightLr');
 });
