@@ -2,6 +2,7 @@
 // its most frequent label, which answering that label for every row scores without looking at the input.
 // A run whose accuracy does not beat it (flights' "delayed": 0.786 when 78.6% of the flights are on time)
 // has learnt nothing a threshold of 0.5 shows, however good the number reads.
+import { OTHER_LABEL } from '../data/files/category-encoder';
 
 export interface ConstantAnswer {
   /** The most frequent label of the split (class index; 0 or 1 for a binary task); ties: the lowest. */
@@ -32,9 +33,12 @@ export function noBetterThanConstant(yTrue: ArrayLike<number>, n: number, width:
   }
   let best = -1;
   let most = 0;
+  // unseen: other's extra class is never an answer that scores: accuracy counts a gold <other> as wrong.
+  const other = names ? names.indexOf(OTHER_LABEL) : -1;
   for (const [label, k] of [...counts].sort((a, b) => a[0] - b[0])) {
-    if (k > most) [best, most] = [label, k];
+    if (k > most && label !== other) [best, most] = [label, k];
   }
+  if (best < 0) return undefined;
   const share = most / n;
   // A margin of one row in a million keeps float noise in the metric from hiding an equal score.
   if (accuracy > share + 1e-6) return undefined;

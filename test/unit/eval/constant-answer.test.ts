@@ -23,6 +23,8 @@ describe('noBetterThanConstant', () => {
     // A tie (two 1s, two 0s) names the lower label; binary labels as floats.
     assert.deepEqual(noBetterThanConstant(Float32Array.from([1, 0, 1, 0]), 4, 1, 0.5), { label: 0, accuracy: 0.5, modelAccuracy: 0.5, rows: 4 });
     assert.equal(noBetterThanConstant([], 0, 1, NaN), undefined, 'no labelled row');
+    // unseen: other's <other> (class 2, 3 of 5 rows) scores nothing answered: the constant is class 0 (2 of 5).
+    assert.deepEqual(noBetterThanConstant([2, 2, 0, 2, 0], 5, 3, 0.4, ['a', 'b', '<other>']), { label: 0, name: 'a', accuracy: 0.4, modelAccuracy: 0.4, rows: 5 });
   });
 });
 
