@@ -116,5 +116,12 @@ export function compareNotes(c: Comparison): string[] {
       for (const s of r.deltaM?.skipped ?? []) if (!partial?.missing.includes(s.task)) notes.push(`Δm% of ${r.name}: ${s.task} ${s.metric} left out (${s.reason})`);
     }
   }
+  // An accuracy a constant answer matches (src/eval/constant-answer.ts), as train and eval say it.
+  for (const r of c.rows) {
+    for (const [t, k] of Object.entries(r.constant ?? {})) {
+      const every = (r.seeds?.length ?? 0) > 1 ? ' in every seed' : '';
+      notes.push(`${r.name}: ${t} accuracy is no better than answering ${k.label} for every row${every} (which scores ${k.accuracy.toFixed(4)}${every ? ' in the first' : ''}); see its other metrics`);
+    }
+  }
   return notes;
 }

@@ -35,6 +35,8 @@ export interface CompareRow {
   runStatus: MemberStatus[];
   /** Seeds the group was asked for whose runs did not finish (not in its means). */
   missingSeeds?: number[];
+  /** Tasks whose accuracy, in every run of the row, answering one label for every row matches: that label and its share (first run's). */
+  constant?: Record<string, { label: string; accuracy: number }>;
 }
 
 /** A run's status (train/run-status.ts) with its folder and the epoch whose numbers are compared. */
@@ -122,7 +124,9 @@ function singleTaskRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
   const wall = parts.reduce((a, [, row]) => a + row.wallTime.mean, 0);
   // Without seeds the runs are different tasks, not repeats: their spread is no standard deviation.
   if (!g.seeds) for (const k of ['epochs', 'samplesPerSecond'] as const) all[k] = { ...all[k], std: null };
-  return { ...all, singleTask: true, tasks: Object.fromEntries(parts.map(([task, row]) => [task, row.tasks[task] ?? {}])), wallTime: { mean: wall, std: null, n: parts.length } };
+  const constant = Object.fromEntries(parts.flatMap(([task, row]) => (row.constant?.[task] ? [[task, row.constant[task]]] : [])));
+  const { constant: _all, ...rest } = all;
+  return { ...rest, singleTask: true, tasks: Object.fromEntries(parts.map(([task, row]) => [task, row.tasks[task] ?? {}])), wallTime: { mean: wall, std: null, n: parts.length }, ...(Object.keys(constant).length ? { constant } : {}) };
 }
 
 const missingOf = (g: RunGroup): number[] => (g.planned ?? []).filter((x) => !(g.seeds ?? []).includes(x));
@@ -152,7 +156,16 @@ function groupRow(g: RunGroup, split: 'test' | 'val'): CompareRow {
     backend: backends.join('/'),
     runStatus: g.members.map((m) => memberStatus(m, split)),
     ...(missingOf(g).length ? { missingSeeds: missingOf(g) } : {}),
+    ...constantOf(finals),
   };
+}
+
+/** The tasks every final record names in noBetterThanConstant, with the first record's answer. */
+function constantOf(finals: Array<SplitRecord | undefined>): Pick<CompareRow, 'constant'> {
+  const first = finals[0]?.noBetterThanConstant ?? {};
+  const tasks = Object.keys(first).filter((t) => finals.every((f) => f?.noBetterThanConstant?.[t]));
+  if (!tasks.length) return {};
+  return { constant: Object.fromEntries(tasks.map((t) => [t, { label: first[t].name !== undefined ? JSON.stringify(first[t].name) : String(first[t].label), accuracy: first[t].accuracy }])) };
 }
 
 const means = (row: CompareRow): TaskMetrics =>

@@ -12,6 +12,8 @@ export interface SplitRecord {
   loss: number;
   tasks: Record<string, Record<string, number>>;
   samples?: number;
+  /** Tasks whose accuracy answering one label for every row matches (src/eval/constant-answer.ts). */
+  noBetterThanConstant?: Record<string, { label: number; name?: string; accuracy: number }>;
 }
 
 export interface EpochRecord {

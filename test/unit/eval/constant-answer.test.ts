@@ -10,7 +10,12 @@ import { Accumulator, type TaskRuntime } from '../../../src/eval/evaluate';
 import { losses } from '../../../src/losses/index';
 import { metrics } from '../../../src/metrics/index';
 import type { TaskType } from '../../../src/tasks';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../../src/cli/main';
 import { useBackend } from '../../helpers/backend';
+import { writeRun, writeSeedGroup } from '../../helpers/run-folders';
 
 before(() => useBackend('cpu'));
 
@@ -65,5 +70,32 @@ describe('Accumulator and the metrics table', () => {
     assert.match(text, /\nlate: accuracy 0\.7500 is no better than answering 0 for every row, which scores 0\.7500 \(the most frequent label of these 4 labelled rows\)/);
     assert.match(text, /\norigin: accuracy 0\.6000 is no better than answering "USA" for every row, which scores 0\.6000 \(the most frequent label of these 5 labelled rows\)/);
     assert.doesNotMatch(text, /good: accuracy/);
+  });
+});
+
+describe('compare', () => {
+  it('names a run whose final record says a task is no better than a constant; a seed group only when every seed says so', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-constant-'));
+    const fixture = { epochs: 1, leftLoss: 0.5, rightLoss: 1, acc: 0.75, rmse: 2 };
+    const flag = (run: string, on: boolean) => {
+      const f = path.join(run, 'metrics.json');
+      const m = JSON.parse(fs.readFileSync(f, 'utf8'));
+      if (on) m.test.noBetterThanConstant = { left: { label: 3, name: 'shirt', accuracy: 0.75, modelAccuracy: 0.75, rows: 8 } };
+      fs.writeFileSync(f, JSON.stringify(m));
+    };
+    const one = writeRun(path.join(dir, 'one'), fixture);
+    flag(one, true);
+    const group = writeSeedGroup(path.join(dir, 'group'), [fixture, { ...fixture, seed: 2 }]);
+    flag(path.join(group, 'seed-1'), true);
+    const lines: string[] = [];
+    const o = { out: (l: string) => lines.push(l), err: () => undefined, isTTY: false };
+    assert.equal(await main(['compare', one, group], o), 0);
+    const text = lines.join('\n');
+    assert.match(text, /\none: left accuracy is no better than answering "shirt" for every row \(which scores 0\.7500\)/);
+    assert.doesNotMatch(text, /group: left accuracy is no better/, 'seed 2 beats its constant');
+    flag(path.join(group, 'seed-2'), true);
+    lines.length = 0;
+    assert.equal(await main(['compare', group], o), 0);
+    assert.match(lines.join('\n'), /group: left accuracy is no better than answering "shirt" for every row in every seed/);
   });
 });

@@ -37,7 +37,8 @@ describe('mtl compare: the status of runs that did not finish', () => {
     assert.equal(text.code, 0);
     const notes = text.lines.slice(text.lines.findIndex((l) => l.startsWith('final metrics')));
     assert.equal(notes[0], `final metrics: validation split, best epoch (no test metrics in ${path.relative(process.cwd(), run)}); seed groups: mean ± sample std (n − 1)`);
-    assert.deepEqual(notes.slice(1), [
+    // (The tiny run's validation labels are one class each: its accuracies are also named as no better than a constant.)
+    assert.deepEqual(notes.slice(1).filter((l) => !/no better than answering/.test(l)), [
       `run: run status: interrupted during epoch 3 of 4 (2 whole epochs committed) — comparing the validation metrics of its best epoch (epoch ${best}); a partial run, not a finished one (continue it with: mtl train ${spec} --resume ${run})`,
     ]);
 
