@@ -2,7 +2,7 @@
 // convolution's dy is the gradient that a 2×2 / 2 max pooling's coded path wrote (wasm-pool-grads.ts),
 // at most one value in four of it is not 0, and the pooling's codes say which: the gradients are then
 // sums over the pooled values, a quarter of the multiply-adds of the dense sums or less (at
-// quickstart's two convolutions, batch 256, one thread: ~25 → ~7 ms). Covered: NHWC, stride 1,
+// quickstart's two convolutions, batch 256, one thread: ~18 → ~6 ms). Covered: NHWC, stride 1,
 // dilation 1, the convolution's output exactly the pooling's input (2·ph × 2·pw), fw·c ≥ 4; any padding
 // (the input padded into a copy, dx computed on the padded grid and cropped). Otherwise null: the dense
 // kernels run.
