@@ -61,7 +61,7 @@ function checks(spec: Spec): string[] {
   if (gradient && data.type === 'files' && data.tasks && sampling && sampling !== 'all') {
     warnings.push(`data.sampling "${sampling}" puts one task in each batch, so gradient method "${method}" sees one task per step (T' = 1) and balances nothing; use sampling: all`);
   }
-  warnings.push(...crossTaskMetricWarnings(r), ...labelAsInputWarnings(r), ...boundedHeadWarnings(r));
+  warnings.push(...crossTaskMetricWarnings(r), ...labelAsInputWarnings(r), ...boundedHeadWarnings(r), ...mixtureWarnings(r));
   // Mixture-of-experts architectures build each expert from architecture.expert; the backbone list is only its default.
   const arch = r.architecture as { type: string; expert?: unknown };
   if (arch.expert !== undefined && Array.isArray(r.backbone) && r.backbone.length) {
@@ -69,6 +69,24 @@ function checks(spec: Spec): string[] {
   }
   if (problems.length) throw configError(problems);
   return warnings;
+}
+
+/**
+ * Mixtures that mix nothing: MMoE or DSelect-k with one expert (every gate gives it weight 1: hard sharing
+ * through that expert, with gates that train for nothing), and DSelect-k with more selectors than experts
+ * (the k selectors can only pick among the experts, so some pick the same one: k = experts already lets
+ * every expert in).
+ */
+function mixtureWarnings(r: ResolvedSpec): string[] {
+  const arch = r.architecture as { type: string; experts?: number; k?: number };
+  if (arch.type !== 'mmoe' && arch.type !== 'dselect-k') return [];
+  if (arch.experts === 1) {
+    return [`architecture.experts is 1: every task's gate gives the one expert weight 1, so "${arch.type}" is hard sharing through that expert (its gates train for nothing); use architecture: hard, or 2 or more experts`];
+  }
+  if (arch.type === 'dselect-k' && arch.k !== undefined && arch.experts !== undefined && arch.k > arch.experts) {
+    return [`architecture.k ${arch.k} is more than architecture.experts ${arch.experts}: each gate's ${arch.k} selectors choose among ${arch.experts} experts, so some choose the same one; k: ${arch.experts} already lets every expert in`];
+  }
+  return [];
 }
 
 /** Below this many rows a table costs too little to warn about. */

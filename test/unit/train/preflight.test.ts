@@ -31,6 +31,16 @@ describe('preflight', () => {
     assert.deepEqual(preflight(tinySpec('architecture: {type: mmoe, experts: 2}\n')), []);
   });
 
+  it('a mixture that mixes nothing is a warning: MMoE or DSelect-k with one expert, DSelect-k with k above its experts', () => {
+    for (const arch of ['mmoe', 'dselect-k']) {
+      assert.match(preflight(tinySpec(`architecture: {type: ${arch}, experts: 1${arch === 'dselect-k' ? ', k: 1' : ''}}\n`)).join('\n'), new RegExp(`architecture\\.experts is 1: .*"${arch}" is hard sharing through that expert`));
+    }
+    assert.match(preflight(tinySpec('architecture: {type: dselect-k, experts: 4, k: 5}\n')).join('\n'), /architecture\.k 5 is more than architecture\.experts 4: .*k: 4 already lets every expert in/);
+    // k equal to the experts, and two experts: nothing to say.
+    assert.deepEqual(preflight(tinySpec('architecture: {type: dselect-k, experts: 4, k: 4}\n')), []);
+    assert.deepEqual(preflight(tinySpec('architecture: {type: mmoe, experts: 2}\n')), []);
+  });
+
   it('an embedding table ten times larger than the ids of the training data is a warning at train time', () => {
     // 3 islands → ids 0 (padding), 1 (out of vocabulary), 2..4: 5 of the 10000 default rows are ever read;
     // at 4 values a row, 9995 · 4 = 39,980 of 10000 · 4 = 40,000 parameters are not.
