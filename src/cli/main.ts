@@ -107,7 +107,7 @@ function addLookCommands(p: Command, o: Output): void {
     .action(async (target, opts) => (await command(() => import('./commands/plot'))).plotCommand(target, opts, o));
 
   p.command('predict')
-    .description('Predict the rows of a file (INPUT), or of a split of the run\'s data, with a checkpoint: per task the class name and top-k probabilities, values in the target\'s units, token tags and entity spans; distances of Siamese models')
+    .description('Predict the rows of a file (INPUT), or of a split of the run\'s data, with a checkpoint: per task the class name and top-k probabilities, binary and multilabel probabilities with their 0/1, values in the target\'s units, token tags and entity spans; distances of Siamese models')
     .argument('<run>', 'run folder')
     .argument('[input]', 'file to predict: the format of the spec\'s data files (or any supported format with the same fields), or a folder of one idx/npy file per field named <field>.npy, <field>.idx or <field>.idx.gz; labels optional')
     .option('--input <field=path>', 'instead of INPUT: the idx/npy file of one field (repeat for each field; labels optional)', (v: string, acc: string[] = []) => [...acc, v])

@@ -1,7 +1,8 @@
 // Owns turning one task's decoded head output for a batch (plain numbers) into per-row predictions as
 // `mtl predict` writes them: class index, name and top-k probabilities; token tags and their entity
 // spans (BIO or BIOES tags, the CoNLL chunk rules of the entity metrics, src/metrics/bio.ts); regression values in the target's units (a z-scored
-// target is denormalised with the training statistics); probabilities of binary/multilabel outputs.
+// target is denormalised with the training statistics); probabilities of binary/multilabel outputs, and
+// the 0/1 each is predicted at the task's accuracy threshold.
 import { OTHER_LABEL } from '../data/files/category-encoder';
 import { chunks } from '../metrics/bio';
 import type { TaskType } from '../tasks';
@@ -12,6 +13,8 @@ export interface TaskDecoding {
   names?: string[];
   /** A regression target z-scored in training: value = output · std + mean, per output column. */
   scale?: { mean: number[]; std: number[] };
+  /** Binary/multilabel: a probability above this is predicted 1 (the task's accuracy threshold; 0.5). */
+  threshold?: number;
 }
 
 export interface TopClass {
@@ -32,7 +35,7 @@ export interface Entity {
 export type TaskPrediction =
   | { class: number; name?: string; probability: number; top: TopClass[]; label?: number | null; labelName?: string | null }
   | { classes: number[]; tags?: string[]; entities?: Entity[]; label?: number[] | null; labelTags?: string[] }
-  | { probabilities: number[]; label?: number[] | null }
+  | { probabilities: number[]; predicted: number[]; label?: number[] | null }
   | { value: number[]; label?: number[] | null }
   /** A per-pixel task: the PNG written for the row (src/train/predict-masks.ts); label: the gold one's (null: unlabelled). */
   | { mask: string; label?: string | null };
@@ -110,7 +113,9 @@ export function decodeTask(b: TaskBatch, d: TaskDecoding, k: number): TaskPredic
       // comes back as 422, and an unscaled label 7.1 (float32 7.099999904…) as 7.1.
       const unscale = (xs: number[]) => (kind !== 'values' ? xs : xs.map((x, j) => Number((scale ? x * scale.std[j] + scale.mean[j] : x).toPrecision(7))));
       const label = b.labels ? (rowMasked(i) ? null : unscale(labelRow(i))) : undefined;
-      out.push(kind === 'values' ? { value: unscale(v), ...(label !== undefined ? { label } : {}) } : { probabilities: v, ...(label !== undefined ? { label } : {}) });
+      // A probability above the threshold is a 1, as the accuracy metric counts it.
+      const threshold = d.threshold ?? 0.5;
+      out.push(kind === 'values' ? { value: unscale(v), ...(label !== undefined ? { label } : {}) } : { probabilities: v, predicted: v.map((x) => (x > threshold ? 1 : 0)), ...(label !== undefined ? { label } : {}) });
     }
   }
   return out;

@@ -106,13 +106,15 @@ function withDistances(model: tf.LayersModel): { net: tf.LayersModel; names: str
   return { net: tf.model({ inputs: model.inputs, outputs }), names: layers.map((l) => l.name.replace(/^shared_/, '').replace(/_distance$/, '')) };
 }
 
-/** Names (learnt categories, a recipe's class list, or an entity metric's tags) and target statistics per task. */
-function decodingsOf(r: ResolvedSpec, classNames: Record<string, string[]>, scales: Record<string, { mean: number[]; std: number[] }>, denormalize: boolean): Record<string, TaskDecoding> {
+/** Names (learnt categories, a recipe's class list, or an entity metric's tags), target statistics and the accuracy threshold per task. */
+export function decodingsOf(r: ResolvedSpec, classNames: Record<string, string[]>, scales: Record<string, { mean: number[]; std: number[] }>, denormalize: boolean): Record<string, TaskDecoding> {
   const out: Record<string, TaskDecoding> = {};
   for (const [t, task] of Object.entries(r.tasks)) {
     const tags = task.metrics.map((m) => (m as { tags?: unknown }).tags).find((x): x is string[] => Array.isArray(x));
     const names = classNames[t] ?? tags;
-    out[t] = { ...(names ? { names } : {}), ...(denormalize && scales[t] ? { scale: scales[t] } : {}) };
+    // The accuracy metric's threshold (its option, default 0.5) decides a binary/multilabel output's 0/1.
+    const threshold = task.metrics.map((m) => (m.type === 'accuracy' ? (m as { threshold?: unknown }).threshold : undefined)).find((x): x is number => typeof x === 'number');
+    out[t] = { ...(names ? { names } : {}), ...(denormalize && scales[t] ? { scale: scales[t] } : {}), ...(threshold !== undefined ? { threshold } : {}) };
   }
   return out;
 }

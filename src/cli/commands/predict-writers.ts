@@ -42,7 +42,8 @@ function numbered(base: string, xs: readonly unknown[] | null | undefined, width
  * The CSV cells of one task's prediction, in column order. Classification: class (name, else index),
  * probability, then class_2/probability_2 … for the rest of the top k, label. Token tags: tags and
  * label (space-separated), entities as `type:start-end` (tokens start..end−1) separated by spaces.
- * Values and probabilities: one column per output (value, or value_0, value_1, …), label likewise.
+ * Values and probabilities: one column per output (value, or value_0, value_1, …), label likewise;
+ * probabilities then their 0/1 (predicted, or predicted_0, …).
  */
 export function csvCells(p: TaskPrediction, width: number): Array<[string, string]> {
   const has = 'label' in p;
@@ -59,8 +60,8 @@ export function csvCells(p: TaskPrediction, width: number): Array<[string, strin
     return cells;
   }
   if ('mask' in p) return [['mask', p.mask], ...(has ? [['label', text(p.label)] as [string, string]] : [])];
-  const [base, xs] = 'value' in p ? ['value', p.value] : ['probability', p.probabilities];
-  return [...numbered(base, xs, width), ...(has ? numbered('label', p.label, width) : [])];
+  if ('value' in p) return [...numbered('value', p.value, width), ...(has ? numbered('label', p.label, width) : [])];
+  return [...numbered('probability', p.probabilities, width), ...numbered('predicted', p.predicted, width), ...(has ? numbered('label', p.label, width) : [])];
 }
 
 /** CSV: the header comes from the first row (its tasks, top-k width and output widths); later rows fill the same columns. */

@@ -47,7 +47,19 @@ describe('predict row decoding', () => {
     // Not z-scored: float32 values still shown to 7 significant digits (Math.fround(7.1) = 7.099999904632568).
     assert.deepEqual(decodeTask({ type: 'regression', values: Float32Array.of(7.1, 34.99996185), shape: [1, 2], labels: { values: Float32Array.of(7.1, 35) } }, {}, 3), [{ value: [7.1, 34.99996], label: [7.1, 35] }]);
     // Probabilities are not rounded.
-    assert.deepEqual(decodeTask({ type: 'binary', values: Float32Array.of(0.1), shape: [1, 1] }, {}, 3), [{ probabilities: [Math.fround(0.1)] }]);
+    assert.deepEqual(decodeTask({ type: 'binary', values: Float32Array.of(0.1), shape: [1, 1] }, {}, 3), [{ probabilities: [Math.fround(0.1)], predicted: [0] }]);
+  });
+
+  it('binary and multilabel: each probability predicted 1 only above the threshold (0.5, or the accuracy metric\'s), as accuracy counts it', () => {
+    // 0.5 itself is not above 0.5: accuracy counts yPred > threshold as positive.
+    const values = [0.2, 0.5, 0.51, 0.9, 0.7, 0.3];
+    const rows = decodeTask({ type: 'multilabel', values, shape: [2, 3], labels: { values: [0, 1, 1, 1, 0, 0] } }, {}, 3);
+    assert.deepEqual(rows, [
+      { probabilities: [0.2, 0.5, 0.51], predicted: [0, 0, 1], label: [0, 1, 1] },
+      { probabilities: [0.9, 0.7, 0.3], predicted: [1, 1, 0], label: [1, 0, 0] },
+    ]);
+    const at = decodeTask({ type: 'binary', values: [0.65, 0.8], shape: [2, 1] }, { threshold: 0.7 }, 3);
+    assert.deepEqual(at.map((r) => ('predicted' in r ? r.predicted : null)), [[0], [1]]);
   });
 
   it('tokens: classes cut to the row\'s real tokens, tag names, entity spans with their words', () => {

@@ -15,7 +15,7 @@ import { before, describe, it } from 'node:test';
 import { formatProblem, MtlError, type Problem } from '../../../src/errors';
 import { loadModelFiles } from '../../../src/model/files';
 import { train } from '../../../src/train/loop';
-import { predictRun, type PredictionRow } from '../../../src/train/predict';
+import { decodingsOf, predictRun, type PredictionRow } from '../../../src/train/predict';
 import { evaluateRun } from '../../../src/train/run-eval';
 import { packageRoot } from '../../../src/util/paths';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -367,5 +367,20 @@ describe('predict: Siamese distances', () => {
       assert.ok(Math.abs(r.distances!.d - d) < 1e-5, `${r.distances!.d} vs ${d}`);
     });
     assert.ok(rows[1].distances!.d < 1e-3, 'identical inputs: distance ~0 (the floor √1e-7)');
+    // The binary task's 0/1: its probability above accuracy's default threshold 0.5.
+    for (const r of rows) {
+      const same = r.tasks.same as { probabilities: number[]; predicted: number[] };
+      assert.deepEqual(same.predicted, [same.probabilities[0] > 0.5 ? 1 : 0]);
+    }
+  });
+
+  it("a binary task's 0/1 is decided at its accuracy metric's threshold when the spec sets one", () => {
+    const tasks = {
+      set: { type: 'binary', metrics: [{ type: 'auc' }, { type: 'accuracy', threshold: 0.7 }] },
+      unset: { type: 'binary', metrics: [{ type: 'accuracy' }] },
+    };
+    const d = decodingsOf({ tasks } as unknown as Parameters<typeof decodingsOf>[0], {}, {}, true);
+    assert.equal(d.set.threshold, 0.7);
+    assert.equal(d.unset.threshold, undefined, 'none: decodeTask uses 0.5');
   });
 });
