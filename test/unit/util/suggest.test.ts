@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { didYouMean, suggest } from '../../../src/util/suggest';
 
 const METRICS = ['accuracy', 'top-k-accuracy', 'macro-f1', 'auc', 'mae', 'rmse', 'r2', 'token-accuracy', 'mean-iou', 'entity-precision', 'entity-recall', 'entity-f1', 'exact-match', 'frame-accuracy'];
+const LOSSES = ['categorical-crossentropy', 'sparse-categorical-crossentropy', 'binary-crossentropy', 'mse', 'mae', 'huber', 'crf-nll'];
 
 test('a short name is not "corrected" to a name sharing none of its characters', () => {
   // "f1" → "r2" rewrites both characters (distance 2 = its length); "f1" is a part of "macro-f1".
@@ -43,7 +44,6 @@ test('a short name one edit from one candidate and the start of another names bo
 });
 
 test("Keras's long names find mtl's short ones", () => {
-  const LOSSES = ['categorical-crossentropy', 'sparse-categorical-crossentropy', 'binary-crossentropy', 'mse', 'mae', 'huber', 'crf-nll'];
   assert.equal(suggest('mean_squared_error', LOSSES), 'mse');
   assert.equal(suggest('mean-absolute-error', LOSSES), 'mae');
   assert.equal(suggest('sparse_categorical_crossentropy', LOSSES), 'sparse-categorical-crossentropy');
@@ -56,7 +56,6 @@ test("Keras's long names find mtl's short ones", () => {
 });
 
 test("names from Ludwig, LibMTL, torchjd and PyTorch find mtl's", () => {
-  const LOSSES = ['categorical-crossentropy', 'sparse-categorical-crossentropy', 'binary-crossentropy', 'mse', 'mae', 'huber', 'crf-nll'];
   const TYPES = ['classification', 'binary', 'multilabel', 'regression'];
   const WEIGHTING = ['static', 'equal', 'uw', 'dwa', 'gls', 'rlw', 'mgda', 'pcgrad', 'imtl', 'upgrad'];
   // LibMTL's EW (equal weighting) was "did you mean uw?", one edit away and another method.
